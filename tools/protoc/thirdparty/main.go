@@ -13,6 +13,7 @@ import (
 	"github.com/jhump/protoreflect/desc"
 	"github.com/jhump/protoreflect/desc/protoprint"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	_ "google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/reflect/protoregistry"
 )
 
@@ -20,6 +21,7 @@ var files = []string{
 	"google/api/annotations.proto",
 	"google/api/http.proto",
 	"google/api/field_behavior.proto",
+	"google/api/httpbody.proto",
 	"buf/validate/validate.proto",
 }
 

@@ -1,0 +1,201 @@
+// Package allinone runs all of Tongdu in one process: the four services on one gRPC
+// port, the REST gateway, and (unless a Redis URL is given) a private redis-server with
+// append-only persistence under the data dir. The services still reach each other and
+// the gateway reaches them over gRPC, exactly as when they run apart.
+package allinone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/gateway"
+	"tongdu/platform/config"
+	"tongdu/platform/grpcserver"
+	"tongdu/platform/redisconn"
+	"tongdu/platform/redisproc"
+	"tongdu/services/finance"
+	"tongdu/services/governance"
+	"tongdu/services/projects"
+	"tongdu/services/survey"
+)
+
+// Config is the all-in-one's configuration.
+type Config struct {
+	HTTPAddr    string
+	GRPCAddr    string
+	RedisURL    string // empty: a private redis-server under DataDir
+	DataDir     string
+	CORSOrigins string
+}
+
+// Flags declares the configuration on a config set, with TONGDU_* fallbacks.
+func (c *Config) Flags(s *config.Set) {
+	s.String(&c.HTTPAddr, "http-addr", ":8080", "REST gateway listen address")
+	s.String(&c.GRPCAddr, "grpc-addr", ":9090", "gRPC listen address of all four services (with reflection)")
+	s.String(&c.RedisURL, "redis-url", "", "Redis URL; empty starts a private redis-server under --data-dir")
+	s.String(&c.DataDir, "data-dir", "./data", "where the private redis-server keeps its append-only files")
+	s.String(&c.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (* for any)")
+}
+
+// App is a running Tongdu.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	redisSrv *redisproc.Server
+	mini     *miniredis.Miniredis
+	rdb      redis.UniversalClient
+	grpc     *grpcserver.Server
+	gw       *gateway.Gateway
+	grpcLis  net.Listener
+	httpLis  net.Listener
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	errOnce  sync.Once
+	err      error
+}
+
+// Start brings everything up and returns once both ports listen.
+func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	a = &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	redisURL, err := a.store(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.rdb, err = redisconn.Open(ctx, redisURL, log); err != nil {
+		return nil, err
+	}
+	if a.grpcLis, err = net.Listen("tcp", cfg.GRPCAddr); err != nil {
+		return nil, fmt.Errorf("grpc listen: %w", err)
+	}
+	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		return nil, fmt.Errorf("http listen: %w", err)
+	}
+	if a.grpc, err = grpcserver.New(log); err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	governance.New(a.rdb, log).Register(runCtx, a.grpc)
+	survey.New(a.rdb, log).Register(runCtx, a.grpc)
+	projects.New(a.rdb, log).Register(runCtx, a.grpc)
+	finance.New(a.rdb, log).Register(runCtx, a.grpc)
+
+	self := loopback(a.grpcLis.Addr())
+	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self}
+	if cfg.CORSOrigins != "" {
+		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
+	}
+	if a.gw, err = gateway.New(runCtx, gc, log); err != nil {
+		return nil, err
+	}
+	a.wg.Add(2)
+	go func() {
+		defer a.wg.Done()
+		a.fail(a.grpc.Serve(runCtx, a.grpcLis, 10*time.Second))
+	}()
+	go func() {
+		defer a.wg.Done()
+		a.fail(gateway.ServeListener(runCtx, a.httpLis, a.gw.Handler(), log))
+	}()
+	log.Info("tongdu is up", "http", a.HTTPAddr(), "grpc", a.GRPCAddr())
+	return a, nil
+}
+
+// store starts the private Redis when no URL is configured and returns the URL to use.
+func (a *App) store(ctx context.Context) (string, error) {
+	if a.cfg.RedisURL != "" {
+		return a.cfg.RedisURL, nil
+	}
+	if redisproc.Available() {
+		dir := filepath.Join(a.cfg.DataDir, "redis")
+		srv, err := redisproc.Start(ctx, redisproc.Options{Dir: dir, Persistent: true})
+		if err != nil {
+			return "", err
+		}
+		a.redisSrv = srv
+		a.log.Info("private redis-server started", "dir", dir, "persistence", "appendonly, fsync every second")
+		return srv.URL(), nil
+	}
+	m, err := miniredis.Run()
+	if err != nil {
+		return "", err
+	}
+	a.mini = m
+	a.log.Warn("NO redis-server ON PATH: using an in-process Redis; ALL DATA IS IN MEMORY ONLY AND LOST ON EXIT. Install redis-server (apt-get install -y redis-server) or pass --redis-url.")
+	return "redis://" + m.Addr(), nil
+}
+
+func (a *App) fail(err error) {
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.errOnce.Do(func() { a.err = err; a.cancel() })
+	}
+}
+
+// HTTPAddr is the gateway's address, e.g. "[::]:8080".
+func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }
+
+// GRPCAddr is the gRPC address of the services.
+func (a *App) GRPCAddr() string { return a.grpcLis.Addr().String() }
+
+// HTTPBase is a URL for clients on this machine, e.g. "http://127.0.0.1:8080".
+func (a *App) HTTPBase() string { return "http://" + loopback(a.httpLis.Addr()) }
+
+// Wait blocks until the app stops (after Close, or when a server fails) and returns why.
+func (a *App) Wait() error {
+	a.wg.Wait()
+	return a.err
+}
+
+// Close stops the servers gracefully, then the store. Data in the private redis-server
+// is on disk before Close returns.
+func (a *App) Close() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	if a.grpcLis != nil && a.grpc == nil {
+		_ = a.grpcLis.Close()
+	}
+	if a.httpLis != nil && a.gw == nil {
+		_ = a.httpLis.Close()
+	}
+	if a.gw != nil {
+		a.gw.Close()
+	}
+	if a.rdb != nil {
+		_ = a.rdb.Close()
+	}
+	if a.redisSrv != nil {
+		a.redisSrv.Stop()
+	}
+	if a.mini != nil {
+		a.mini.Close()
+	}
+}
+
+// loopback turns a listen address into one a local client can dial.
+func loopback(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("127.0.0.1:%d", tcp.Port)
+		}
+	}
+	return addr.String()
+}

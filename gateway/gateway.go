@@ -1,0 +1,183 @@
+// Package gateway is Tongdu's REST face: it serves every service's routes from the
+// handlers generated from the contracts, forwarding each call over gRPC, plus the merged
+// OpenAPI document, health and readiness. Errors follow API.md: google.rpc.Status JSON
+// with BadRequest field violations for bad input.
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"tongdu/platform/grpcclient"
+	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
+	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
+	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/proto/gen/openapi"
+)
+
+// Config says where the services are and how the gateway treats requests.
+type Config struct {
+	Governance, Survey, Projects, Finance string // gRPC targets
+	// CORSOrigins are the browser origins allowed to call the API ("*" for any).
+	CORSOrigins []string
+	// MaxBodyBytes caps a request body; larger ones get 413.
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBodyBytes fits a batch of 1,000 households or survey responses with room.
+const DefaultMaxBodyBytes = 4 << 20
+
+type backend struct {
+	name    string // short name shown by /readyz
+	service string // gRPC service name for health checks
+	target  string
+	conn    *grpc.ClientConn
+	// register adds the service's generated REST handlers to the mux.
+	register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+}
+
+// Gateway serves the REST API.
+type Gateway struct {
+	cfg      Config
+	log      *slog.Logger
+	backends []*backend
+	handler  http.Handler
+}
+
+// New connects to the services (lazily: a service that is down does not stop the
+// gateway, which reports it not ready) and builds the HTTP handler.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	g := &Gateway{cfg: cfg, log: log, backends: []*backend{
+		{name: "governance", service: "tongdu.governance.v1.GovernanceService", target: cfg.Governance, register: governancepb.RegisterGovernanceServiceHandler},
+		{name: "survey", service: "tongdu.survey.v1.SurveyService", target: cfg.Survey, register: surveypb.RegisterSurveyServiceHandler},
+		{name: "projects", service: "tongdu.projects.v1.ProjectsService", target: cfg.Projects, register: projectspb.RegisterProjectsServiceHandler},
+		{name: "finance", service: "tongdu.finance.v1.FinanceService", target: cfg.Finance, register: financepb.RegisterFinanceServiceHandler},
+	}}
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+		}}),
+		runtime.WithErrorHandler(errorHandler(log)),
+	)
+	for _, b := range g.backends {
+		if b.target == "" {
+			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)
+		}
+		conn, err := grpcclient.New(b.target)
+		if err != nil {
+			g.Close()
+			return nil, fmt.Errorf("gateway: %s at %s: %w", b.name, b.target, err)
+		}
+		b.conn = conn
+		if err := b.register(ctx, mux, conn); err != nil {
+			g.Close()
+			return nil, fmt.Errorf("gateway: %s routes: %w", b.name, err)
+		}
+	}
+	root := http.NewServeMux()
+	root.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	root.HandleFunc("GET /readyz", g.readyz)
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.JSON)
+	})
+	root.Handle("/", mux)
+	g.handler = otelhttp.NewHandler(g.cors(g.limitBody(root)), "gateway",
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+	return g, nil
+}
+
+// Handler is the gateway's HTTP handler.
+func (g *Gateway) Handler() http.Handler { return g.handler }
+
+// Close closes the connections to the services.
+func (g *Gateway) Close() {
+	for _, b := range g.backends {
+		if b.conn != nil {
+			_ = b.conn.Close()
+		}
+	}
+}
+
+// readyz answers 200 when every service reports SERVING (each service reports
+// NOT_SERVING while its Redis does not answer), 503 otherwise, with each one's status.
+func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	statuses := make(map[string]string, len(g.backends))
+	ready := true
+	for _, b := range g.backends {
+		resp, err := healthpb.NewHealthClient(b.conn).Check(ctx, &healthpb.HealthCheckRequest{Service: b.service})
+		switch {
+		case err != nil:
+			statuses[b.name] = "UNAVAILABLE"
+			ready = false
+		case resp.GetStatus() != healthpb.HealthCheckResponse_SERVING:
+			statuses[b.name] = resp.GetStatus().String()
+			ready = false
+		default:
+			statuses[b.name] = "SERVING"
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	if !ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ready, "services": statuses})
+}
+
+// limitBody refuses bodies over the limit: at once when Content-Length says so, and by
+// cutting the read short otherwise (chunked uploads), which the error handler turns into 413.
+func (g *Gateway) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > g.cfg.MaxBodyBytes {
+			writeStatusJSON(w, http.StatusRequestEntityTooLarge, 8, fmt.Sprintf("request body of %d bytes is over the limit of %d bytes", r.ContentLength, g.cfg.MaxBodyBytes), nil)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// cors answers browsers from the configured origins only.
+func (g *Gateway) cors(next http.Handler) http.Handler {
+	allowed := make(map[string]bool, len(g.cfg.CORSOrigins))
+	for _, o := range g.cfg.CORSOrigins {
+		allowed[strings.TrimSpace(o)] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin != "" && (allowed["*"] || allowed[origin]) {
+			h := w.Header()
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Add("Vary", "Origin")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,38 @@
+// Package grpcclient opens the connections a Tongdu binary makes to its peers: otelgrpc
+// so traces cross the hop, and a default deadline so a slow peer cannot hold a request
+// forever.
+package grpcclient
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// DefaultTimeout bounds a call whose context has no deadline of its own.
+const DefaultTimeout = 10 * time.Second
+
+// New returns a lazily connecting client for target ("host:port" or any gRPC target).
+// The connection is made on first use, so a peer that is down does not stop start-up.
+func New(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	base := []grpc.DialOption{
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
+		grpc.WithChainUnaryInterceptor(deadlineInterceptor(DefaultTimeout)),
+	}
+	return grpc.NewClient(target, append(base, opts...)...)
+}
+
+func deadlineInterceptor(d time.Duration) grpc.UnaryClientInterceptor {
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+}

@@ -1,0 +1,74 @@
+// Package redisconn opens a service's Redis from a URL, instruments it with OpenTelemetry
+// and warns when the server is set up in a way that could lose records.
+package redisconn
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
+)
+
+// Open connects to url: redis://[:password@]host:port[/db], rediss:// for TLS, unix:///path,
+// or redis+cluster://host:port?addr=host2:port2 for Redis Cluster. The client is a
+// UniversalClient so the same code runs on one server or a cluster. Call it after
+// telemetry.Setup, or Redis spans go nowhere.
+func Open(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, error) {
+	client, err := newClient(url)
+	if err != nil {
+		return nil, err
+	}
+	if err := redisotel.InstrumentTracing(client); err != nil {
+		return nil, fmt.Errorf("redis tracing: %w", err)
+	}
+	if err := redisotel.InstrumentMetrics(client); err != nil {
+		return nil, fmt.Errorf("redis metrics: %w", err)
+	}
+	if err := client.Ping(ctx).Err(); err != nil {
+		// Not fatal: the service starts, reports not-ready and retries on each call.
+		log.WarnContext(ctx, "redis does not answer yet", "cause", err.Error())
+		return client, nil
+	}
+	for _, w := range DurabilityWarnings(ctx, client) {
+		log.WarnContext(ctx, "redis may lose records", "problem", w)
+	}
+	return client, nil
+}
+
+func newClient(url string) (redis.UniversalClient, error) {
+	if rest, ok := strings.CutPrefix(url, "redis+cluster://"); ok {
+		opt, err := redis.ParseClusterURL("redis://" + rest)
+		if err != nil {
+			return nil, fmt.Errorf("redis url: %w", err)
+		}
+		return redis.NewClusterClient(opt), nil
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("redis url: %w", err)
+	}
+	return redis.NewClient(opt), nil
+}
+
+// DurabilityWarnings lists what in the server's configuration could lose records: an
+// eviction policy other than noeviction, or no persistence at all. Managed services that
+// refuse CONFIG GET yield no warnings.
+func DurabilityWarnings(ctx context.Context, c redis.UniversalClient) []string {
+	var out []string
+	if v, err := c.ConfigGet(ctx, "maxmemory-policy").Result(); err == nil {
+		if p := v["maxmemory-policy"]; p != "" && p != "noeviction" {
+			out = append(out, fmt.Sprintf("maxmemory-policy is %s: keys may be evicted; use noeviction", p))
+		}
+	}
+	aof, errA := c.ConfigGet(ctx, "appendonly").Result()
+	save, errS := c.ConfigGet(ctx, "save").Result()
+	if errA == nil && errS == nil && aof["appendonly"] == "no" && strings.TrimSpace(save["save"]) == "" {
+		out = append(out, "neither appendonly nor RDB snapshots are on: a restart loses everything")
+	} else if errA == nil && aof["appendonly"] == "no" {
+		out = append(out, "appendonly is off: a crash loses writes since the last snapshot")
+	}
+	return out
+}

@@ -1,0 +1,266 @@
+package registry
+
+import (
+	"fmt"
+	"time"
+)
+
+// ManagementType says how a compound is managed (物业 / 三无管).
+type ManagementType int
+
+const (
+	ManagementUnspecified ManagementType = iota
+	CommercialNoPM
+	WorkUnitNoPM
+	ThreeNone
+	ProfessionalPM
+	SelfGoverned
+)
+
+func (m ManagementType) String() string {
+	return [...]string{"UNSPECIFIED", "COMMERCIAL_NO_PM", "WORK_UNIT_NO_PM", "THREE_NONE", "PROFESSIONAL_PM", "SELF_GOVERNED"}[m]
+}
+
+// GovernanceMode is what was decided for the compound after classification.
+type GovernanceMode int
+
+const (
+	GovernanceUnspecified GovernanceMode = iota
+	IntroducePM
+	SelfGovernance
+)
+
+// CompoundStatus follows a compound through the renovation round.
+type CompoundStatus int
+
+const (
+	StatusUnspecified CompoundStatus = iota
+	Registered
+	Surveyed
+	Planned
+	UnderRenovation
+	Renovated
+)
+
+// Condition is the assessed state of one facility.
+type Condition int
+
+const (
+	ConditionUnspecified Condition = iota
+	Good
+	Fair
+	Poor
+)
+
+// Facility is one assessed facility of a compound (kind numbers follow the contract).
+type Facility struct {
+	Kind      int       `json:"kind"`
+	Condition Condition `json:"condition"`
+	Notes     string    `json:"notes,omitempty"`
+}
+
+// Classification records the decision of rule 1 and who took it.
+type Classification struct {
+	ManagementType ManagementType `json:"managementType"`
+	GovernanceMode GovernanceMode `json:"governanceMode"`
+	DecidedBy      string         `json:"decidedBy"`
+	DecideTime     time.Time      `json:"decideTime"`
+}
+
+// Compound is a residential compound. HouseholdCount, TotalArea and BuildingCount are
+// derived from its households and buildings and kept by storage, not set by callers.
+type Compound struct {
+	ID                      string          `json:"id"`
+	Name                    string          `json:"name"`
+	Address                 string          `json:"address,omitempty"`
+	CommunityID             string          `json:"communityId"`
+	RegionPath              []string        `json:"regionPath"`
+	BuildYear               int             `json:"buildYear,omitempty"`
+	ManagementType          ManagementType  `json:"managementType,omitempty"`
+	GovernanceMode          GovernanceMode  `json:"governanceMode,omitempty"`
+	Facilities              []Facility      `json:"facilities,omitempty"`
+	HeritageNotes           string          `json:"heritageNotes,omitempty"`
+	DemonstrationSite       bool            `json:"demonstrationSite,omitempty"`
+	Status                  CompoundStatus  `json:"status"`
+	PropertyManager         string          `json:"propertyManager,omitempty"`
+	OwningUnit              string          `json:"owningUnit,omitempty"`
+	SelfManagementCommittee bool            `json:"selfManagementCommittee,omitempty"`
+	Classification          *Classification `json:"classification,omitempty"`
+	CreateTime              time.Time       `json:"createTime"`
+	UpdateTime              time.Time       `json:"updateTime"`
+
+	// Derived, kept beside the record.
+	HouseholdCount int  `json:"-"`
+	TotalArea      Area `json:"-"`
+	BuildingCount  int  `json:"-"`
+	Revision       int64 `json:"-"`
+}
+
+// Etag is the compound's revision as the API shows it.
+func (c *Compound) Etag() string { return fmt.Sprintf("r%d", c.Revision) }
+
+// NewCompound checks a compound to be created in community and fills what the server
+// owns. Unset status becomes REGISTERED.
+func NewCompound(c Compound, community *Region, now time.Time) (Compound, error) {
+	if community.Level != Community {
+		return Compound{}, fmt.Errorf("%w: %s is a %s, compounds sit in a COMMUNITY", ErrNotCommunity, community.ID, community.Level)
+	}
+	if c.Status == StatusUnspecified {
+		c.Status = Registered
+	}
+	if err := checkFacilities(c.Facilities); err != nil {
+		return Compound{}, err
+	}
+	if c.ManagementType != ManagementUnspecified {
+		if err := CheckManagementType(c.ManagementType, c.facts()); err != nil {
+			return Compound{}, err
+		}
+	}
+	c.CreateTime, c.UpdateTime = now, now
+	c.Classification = nil
+	return c, nil
+}
+
+// checkFacilities refuses the same facility kind assessed twice: the ranking would count it
+// twice.
+func checkFacilities(fs []Facility) error {
+	seen := map[int]bool{}
+	for i, f := range fs {
+		if seen[f.Kind] {
+			return invalid(fmt.Sprintf("compound.facilities[%d].kind", i), "each facility kind is assessed once")
+		}
+		seen[f.Kind] = true
+	}
+	return nil
+}
+
+// Facts are what rule 1 classifies a compound by.
+type Facts struct {
+	PropertyManager         bool
+	OwningUnit              bool
+	SelfManagementCommittee bool
+}
+
+func (c *Compound) facts() Facts {
+	return Facts{PropertyManager: c.PropertyManager != "", OwningUnit: c.OwningUnit != "", SelfManagementCommittee: c.SelfManagementCommittee}
+}
+
+// DeriveManagementType applies rule 1: no property manager, no owning unit and no
+// self-management committee make a THREE_NONE compound.
+func DeriveManagementType(f Facts) ManagementType {
+	switch {
+	case f.PropertyManager:
+		return ProfessionalPM
+	case f.SelfManagementCommittee:
+		return SelfGoverned
+	case f.OwningUnit:
+		return WorkUnitNoPM
+	default:
+		return ThreeNone
+	}
+}
+
+// CheckManagementType refuses a management type that contradicts the compound's facts.
+// A commercial compound without property management is told apart from a three-none one
+// only by its self-management committee, so COMMERCIAL_NO_PM needs one.
+func CheckManagementType(t ManagementType, f Facts) error {
+	none := !f.PropertyManager && !f.OwningUnit && !f.SelfManagementCommittee
+	var ok bool
+	var why string
+	switch t {
+	case ThreeNone:
+		ok, why = none, "THREE_NONE needs no property manager, no owning unit and no self-management committee"
+	case ProfessionalPM:
+		ok, why = f.PropertyManager, "PROFESSIONAL_PM needs a property manager"
+	case WorkUnitNoPM:
+		ok, why = f.OwningUnit && !f.PropertyManager, "WORK_UNIT_NO_PM needs an owning unit and no property manager"
+	case SelfGoverned:
+		ok, why = f.SelfManagementCommittee && !f.PropertyManager, "SELF_GOVERNED needs a self-management committee and no property manager"
+	case CommercialNoPM:
+		ok, why = !f.PropertyManager && !f.OwningUnit && f.SelfManagementCommittee, "COMMERCIAL_NO_PM needs no property manager and no owning unit; with no self-management committee either it is THREE_NONE"
+	default:
+		return invalid("managementType", "unknown management type")
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrInconsistent, why)
+	}
+	return nil
+}
+
+// Classify records the decision of rule 1 on c. An unspecified management type is derived
+// from the facts; a given one must agree with them.
+func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, now time.Time) (Compound, error) {
+	if mode == GovernanceUnspecified {
+		return Compound{}, invalid("governanceMode", "is required")
+	}
+	if decidedBy == "" {
+		return Compound{}, invalid("decidedBy", "is required")
+	}
+	if t == ManagementUnspecified {
+		t = DeriveManagementType(c.facts())
+	} else if err := CheckManagementType(t, c.facts()); err != nil {
+		return Compound{}, err
+	}
+	c.ManagementType, c.GovernanceMode = t, mode
+	c.Classification = &Classification{ManagementType: t, GovernanceMode: mode, DecidedBy: decidedBy, DecideTime: now}
+	c.UpdateTime = now
+	return c, nil
+}
+
+// UpdatableFields are the compound fields PATCH may replace, by their API (JSON) names.
+var UpdatableFields = map[string]bool{
+	"name": true, "address": true, "buildYear": true,
+	"facilities": true, "heritageNotes": true, "demonstrationSite": true, "status": true,
+	"propertyManager": true, "owningUnit": true, "selfManagementCommittee": true,
+}
+
+// ApplyUpdate replaces the masked fields of current with those of patch. Moving a compound
+// to another community, or rewriting its classification, goes through their own methods.
+func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compound, error) {
+	next := current
+	for _, f := range mask {
+		switch f {
+		case "name":
+			if patch.Name == "" {
+				return Compound{}, invalid("compound.name", "cannot be emptied")
+			}
+			next.Name = patch.Name
+		case "address":
+			next.Address = patch.Address
+		case "buildYear":
+			next.BuildYear = patch.BuildYear
+		case "managementType", "governanceMode":
+			return Compound{}, invalid("updateMask", fmt.Sprintf("%q is decided by :classify, which records who decided", f))
+		case "facilities":
+			if err := checkFacilities(patch.Facilities); err != nil {
+				return Compound{}, err
+			}
+			next.Facilities = patch.Facilities
+		case "heritageNotes":
+			next.HeritageNotes = patch.HeritageNotes
+		case "demonstrationSite":
+			next.DemonstrationSite = patch.DemonstrationSite
+		case "status":
+			if patch.Status == StatusUnspecified {
+				return Compound{}, invalid("compound.status", "cannot be unset")
+			}
+			next.Status = patch.Status
+		case "propertyManager":
+			next.PropertyManager = patch.PropertyManager
+		case "owningUnit":
+			next.OwningUnit = patch.OwningUnit
+		case "selfManagementCommittee":
+			next.SelfManagementCommittee = patch.SelfManagementCommittee
+		default:
+			return Compound{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
+		}
+	}
+	// Rule 1 must still hold after the edit: facts and type move together.
+	if next.ManagementType != ManagementUnspecified {
+		if err := CheckManagementType(next.ManagementType, next.facts()); err != nil {
+			return Compound{}, err
+		}
+	}
+	next.UpdateTime = now
+	return next, nil
+}

@@ -1,0 +1,131 @@
+package registry
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Building is a building of a compound, with its elected leaders (rule 12).
+type Building struct {
+	ID                string            `json:"id"`
+	CompoundID        string            `json:"compoundId"`
+	Name              string            `json:"name"`
+	UnitCount         int               `json:"unitCount"`
+	FloorCount        int               `json:"floorCount,omitempty"`
+	LeaderHouseholdID string            `json:"leaderHouseholdId,omitempty"`
+	UnitLeaders       map[string]string `json:"unitLeaders,omitempty"`
+	CreateTime        time.Time         `json:"createTime"`
+
+	HouseholdCount int `json:"-"` // derived
+}
+
+// Household is a dwelling of a compound. ResidentName, Phone and IDNumber are personal
+// data (rule 13): shown only masked, never logged.
+type Household struct {
+	ID                 string    `json:"id"`
+	CompoundID         string    `json:"compoundId"`
+	BuildingID         string    `json:"buildingId"`
+	Unit               string    `json:"unit,omitempty"`
+	Room               string    `json:"room"`
+	ExclusiveArea      Area      `json:"exclusiveArea"`
+	ResidentName       string    `json:"residentName,omitempty"`
+	Phone              string    `json:"phone,omitempty"`
+	IDNumber           string    `json:"idNumber,omitempty"`
+	PartyMember        bool      `json:"partyMember,omitempty"`
+	NeedsAccessibility bool      `json:"needsAccessibility,omitempty"`
+	CreateTime         time.Time `json:"createTime"`
+}
+
+// DwellingKey names a dwelling within its compound; no two households share one.
+func (h *Household) DwellingKey() string {
+	return h.BuildingID + "|" + h.Unit + "|" + h.Room
+}
+
+// NewHouseholds checks households to be created together in a compound whose buildings
+// are given by id, and fills what the server owns. field is the request's name of the
+// list ("households") or of the single household ("household"), so violations point at
+// the offending entry. It refuses the whole set if any entry is wrong.
+func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Building, field string, single bool, now time.Time) ([]Household, error) {
+	var vs []Violation
+	seen := make(map[string]int, len(hs))
+	out := make([]Household, len(hs))
+	for i, h := range hs {
+		name := field
+		if !single {
+			name = fmt.Sprintf("%s[%d]", field, i)
+		}
+		b, ok := buildings[h.BuildingID]
+		switch {
+		case !ok:
+			vs = append(vs, Violation{name + ".buildingId", fmt.Sprintf("building %q is not in compound %s", h.BuildingID, compoundID)})
+		case h.Unit != "" && b.UnitCount > 0 && !unitWithin(h.Unit, b.UnitCount):
+			vs = append(vs, Violation{name + ".unit", fmt.Sprintf("building %s has units 1 to %d", b.Name, b.UnitCount)})
+		}
+		if h.ExclusiveArea <= 0 {
+			vs = append(vs, Violation{name + ".exclusiveAreaM2", "must be greater than 0"})
+		}
+		key := h.DwellingKey()
+		if j, dup := seen[key]; dup {
+			vs = append(vs, Violation{name + ".room", fmt.Sprintf("same building, unit and room as entry %d", j)})
+		}
+		seen[key] = i
+		h.CompoundID = compoundID
+		h.CreateTime = now
+		out[i] = h
+	}
+	if len(vs) > 0 {
+		return nil, &InvalidError{Violations: vs}
+	}
+	return out, nil
+}
+
+// unitWithin accepts numbered units 1..count; named units ("east") are accepted as given.
+func unitWithin(unit string, count int) bool {
+	n := 0
+	for _, r := range unit {
+		if r < '0' || r > '9' {
+			return true
+		}
+		n = n*10 + int(r-'0')
+		if n > count {
+			return false
+		}
+	}
+	return n >= 1
+}
+
+// MaskName keeps the family name: "张三" → "张*", "欧阳娜娜" → "欧***".
+func MaskName(s string) string {
+	if s == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(r) + strings.Repeat("*", utf8.RuneCountInString(s[size:]))
+}
+
+// MaskPhone keeps the first three and last four digits: "13812345678" → "138****5678".
+func MaskPhone(s string) string {
+	if len(s) <= 7 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:3] + strings.Repeat("*", len(s)-7) + s[len(s)-4:]
+}
+
+// MaskIDNumber keeps the first and last character only.
+func MaskIDNumber(s string) string {
+	if len(s) <= 2 {
+		return strings.Repeat("*", len(s))
+	}
+	return s[:1] + strings.Repeat("*", len(s)-2) + s[len(s)-1:]
+}
+
+// Masked returns h with its personal data masked (rule 13). Until roles exist (issue 6)
+// no caller is entitled to the full data, so every read path uses this.
+func (h Household) Masked() Household {
+	h.ResidentName = MaskName(h.ResidentName)
+	h.Phone = MaskPhone(h.Phone)
+	h.IDNumber = MaskIDNumber(h.IDNumber)
+	return h
+}

@@ -1,0 +1,165 @@
+// Package storage keeps the governance registry in Redis. It is the only code that knows
+// the keys. Records are JSON of the registry types. Keys that one atomic step touches
+// share a hash tag, so the Lua scripts stay valid on Redis Cluster:
+//
+//	gov:{regions}:region:<id>            a region (all regions share one slot: they are few)
+//	gov:{regions}:children:<parent|_>    sorted set of child region ids
+//	gov:{regions}:compounds:<region|_>   sorted set of compound ids under a region (every level)
+//	gov:{c:<id>}:compound                hash: data, rev, households, area, buildings
+//	gov:{c:<id>}:buildings               sorted set of building ids
+//	gov:{c:<id>}:building:<bid>          hash: data, households
+//	gov:{c:<id>}:building-names          hash: building name → id
+//	gov:{c:<id>}:households              sorted set of household ids
+//	gov:{c:<id>}:building:<bid>:households sorted set of the building's household ids
+//	gov:{c:<id>}:household:<hid>         a household
+//	gov:{c:<id>}:dwellings               hash: building|unit|room → household id
+//	gov:loc:<id>                         compound id of a building or household
+//	gov:req:<method>:<request id>        idempotency claim: body hash and the ids it made
+//
+// Sorted sets hold members with score 0 and are read by lexical range: ids are ULIDs, so
+// that is creation order and a page token is the last id returned.
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/services/governance/registry"
+)
+
+// ClaimTTL is how long a request id is remembered for idempotent retries.
+const ClaimTTL = 7 * 24 * time.Hour
+
+// Store is the governance registry on Redis.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+func regionKey(id string) string        { return "gov:{regions}:region:" + id }
+func childrenKey(parent string) string  { return "gov:{regions}:children:" + orAll(parent) }
+func compoundsInKey(region string) string { return "gov:{regions}:compounds:" + orAll(region) }
+func compoundKey(id string) string      { return "gov:{c:" + id + "}:compound" }
+func buildingsKey(cid string) string    { return "gov:{c:" + cid + "}:buildings" }
+func buildingKey(cid, bid string) string { return "gov:{c:" + cid + "}:building:" + bid }
+func buildingNamesKey(cid string) string { return "gov:{c:" + cid + "}:building-names" }
+func householdsKey(cid string) string   { return "gov:{c:" + cid + "}:households" }
+func buildingHouseholdsKey(cid, bid string) string {
+	return "gov:{c:" + cid + "}:building:" + bid + ":households"
+}
+func householdKey(cid, hid string) string { return "gov:{c:" + cid + "}:household:" + hid }
+func dwellingsKey(cid string) string      { return "gov:{c:" + cid + "}:dwellings" }
+func locKey(id string) string             { return "gov:loc:" + id }
+func claimKey(method, requestID string) string {
+	return "gov:req:" + method + ":" + requestID
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return s
+}
+
+// Page is one page of a listing: the ids in order and the token of the next page.
+type Page struct {
+	IDs  []string
+	Next string
+}
+
+// EncodeToken and DecodeToken keep page tokens opaque to clients.
+func EncodeToken(lastID string) string {
+	if lastID == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+// DecodeToken returns the last id of the previous page; it fails with registry.ErrInvalid.
+func DecodeToken(token string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return "", &registry.InvalidError{Violations: []registry.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
+	}
+	return string(b), nil
+}
+
+// pageOf reads up to size ids after the token's id from a lexically ordered set.
+func (s *Store) pageOf(ctx context.Context, key, token string, size int) (Page, error) {
+	after, err := DecodeToken(token)
+	if err != nil {
+		return Page{}, err
+	}
+	min := "-"
+	if after != "" {
+		min = "(" + after
+	}
+	// One more than asked tells whether a next page exists.
+	ids, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{IDs: ids}
+	if len(ids) > size {
+		p.IDs = ids[:size]
+		p.Next = EncodeToken(ids[size-1])
+	}
+	return p, nil
+}
+
+// Claim is what an idempotent request left behind: the hash of its body and the ids it made.
+type Claim struct {
+	Hash string
+	IDs  []string
+}
+
+// ClaimRequest records that requestID of method makes ids. When the id was already used
+// it returns the earlier claim and false; the caller compares hashes and replays it.
+func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c Claim) (Claim, bool, error) {
+	val := c.Hash + "|" + strings.Join(c.IDs, ",")
+	ok, err := s.rdb.SetNX(ctx, claimKey(method, requestID), val, ClaimTTL).Result()
+	if err != nil || ok {
+		return c, ok, err
+	}
+	prev, err := s.rdb.Get(ctx, claimKey(method, requestID)).Result()
+	if err != nil {
+		return Claim{}, false, err
+	}
+	hash, list, _ := strings.Cut(prev, "|")
+	return Claim{Hash: hash, IDs: strings.Split(list, ",")}, false, nil
+}
+
+func decode[T any](data string) (*T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(data), &v); err != nil {
+		return nil, fmt.Errorf("corrupt record: %w", err)
+	}
+	return &v, nil
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func notFound(what, id string) error {
+	return fmt.Errorf("%w: %s %s", registry.ErrNotFound, what, id)
+}
+
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
