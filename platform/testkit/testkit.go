@@ -66,6 +66,18 @@ func Redis(tb testing.TB) redis.UniversalClient {
 	return c
 }
 
+// RedisURL returns the URL of a database of its own, empty, released when the test ends,
+// for code that opens its own connection (cmd/tongdu's all-in-one, say).
+func RedisURL(tb testing.TB) string {
+	tb.Helper()
+	c := Redis(tb).(*redis.Client)
+	opt := c.Options()
+	if opt.Network == "unix" {
+		return fmt.Sprintf("unix://%s?db=%d", opt.Addr, opt.DB)
+	}
+	return fmt.Sprintf("redis://%s/%d", opt.Addr, opt.DB)
+}
+
 func start() {
 	for i := 0; i < databases; i++ {
 		free <- i
