@@ -38,7 +38,8 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 				st = d
 			}
 		case st.Code() == codes.Unimplemented:
-			st = status.New(codes.Unimplemented, "this method is part of the contract but not built yet in this version of Tongdu")
+			method, _ := runtime.RPCMethod(ctx)
+			st = status.New(codes.Unimplemented, method+" is part of the contract but not built yet in this version of Tongdu")
 		case st.Code() == codes.Unavailable:
 			log.WarnContext(ctx, "backend unavailable", "path", r.URL.Path, "cause", st.Message())
 		}

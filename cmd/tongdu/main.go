@@ -5,28 +5,18 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"os"
-	"os/signal"
-	"syscall"
-	"time"
 
 	"tongdu/cmd/tongdu/allinone"
 	"tongdu/platform/config"
-	"tongdu/platform/logging"
-	"tongdu/platform/telemetry"
+	"tongdu/platform/servicemain"
 )
 
 func main() {
-	log := logging.New(os.Stdout, "tongdu", slog.LevelInfo)
-	if err := run(log, os.Args[1:]); err != nil {
-		log.Error("tongdu stopped", "cause", err.Error())
-		os.Exit(1)
-	}
+	servicemain.Main("tongdu", run)
 }
 
-func run(log *slog.Logger, args []string) error {
+func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var cfg allinone.Config
 	set := config.New("tongdu")
 	cfg.Flags(set)
@@ -34,18 +24,6 @@ func run(log *slog.Logger, args []string) error {
 		return err
 	}
 	log.Info("configuration", "settings", set.Effective())
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	shutdown, err := telemetry.Setup(ctx, "tongdu")
-	if err != nil {
-		return fmt.Errorf("telemetry: %w", err)
-	}
-	defer func() {
-		fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = shutdown(fctx)
-	}()
 	app, err := allinone.Start(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -4,26 +4,18 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 
 	"tongdu/gateway"
 	"tongdu/platform/config"
-	"tongdu/platform/logging"
-	"tongdu/platform/telemetry"
+	"tongdu/platform/servicemain"
 )
 
 func main() {
-	log := logging.New(os.Stdout, "gateway", slog.LevelInfo)
-	if err := run(log, os.Args[1:]); err != nil {
-		log.Error("gateway stopped", "cause", err.Error())
-		os.Exit(1)
-	}
+	servicemain.Main("gateway", run)
 }
 
-func run(log *slog.Logger, args []string) error {
+func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var gc gateway.Config
 	var httpAddr, origins string
 	var maxBody int
@@ -45,14 +37,6 @@ func run(log *slog.Logger, args []string) error {
 	if origins != "" {
 		gc.CORSOrigins = strings.Split(origins, ",")
 	}
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	shutdown, err := telemetry.Setup(ctx, "gateway")
-	if err != nil {
-		return err
-	}
-	defer func() { _ = shutdown(context.Background()) }()
 	gw, err := gateway.New(ctx, gc, log)
 	if err != nil {
 		return err

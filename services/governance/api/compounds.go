@@ -111,7 +111,8 @@ func (s *Server) UpdateCompound(ctx context.Context, req *pb.UpdateCompoundReque
 // ClassifyCompound records rule 1's classification and the governance mode chosen.
 func (s *Server) ClassifyCompound(ctx context.Context, req *pb.ClassifyCompoundRequest) (*pb.Compound, error) {
 	return s.updateCompound(ctx, req.GetId(), "", func(c registry.Compound) (registry.Compound, error) {
-		return registry.Classify(c, registry.ManagementType(req.GetManagementType()), registry.GovernanceMode(req.GetGovernanceMode()), req.GetDecidedBy(), s.now())
+		change := registry.FactsChange{PropertyManager: req.PropertyManager, OwningUnit: req.OwningUnit, SelfManagementCommittee: req.SelfManagementCommittee}
+		return registry.Classify(c, registry.ManagementType(req.GetManagementType()), registry.GovernanceMode(req.GetGovernanceMode()), req.GetDecidedBy(), change, s.now())
 	})
 }
 

@@ -17,8 +17,13 @@ const (
 	SelfGoverned
 )
 
+var managementTypeNames = [...]string{"UNSPECIFIED", "COMMERCIAL_NO_PM", "WORK_UNIT_NO_PM", "THREE_NONE", "PROFESSIONAL_PM", "SELF_GOVERNED"}
+
 func (m ManagementType) String() string {
-	return [...]string{"UNSPECIFIED", "COMMERCIAL_NO_PM", "WORK_UNIT_NO_PM", "THREE_NONE", "PROFESSIONAL_PM", "SELF_GOVERNED"}[m]
+	if m < 0 || int(m) >= len(managementTypeNames) {
+		return fmt.Sprintf("ManagementType(%d)", int(m))
+	}
+	return managementTypeNames[m]
 }
 
 // GovernanceMode is what was decided for the compound after classification.
@@ -90,9 +95,9 @@ type Compound struct {
 	UpdateTime              time.Time       `json:"updateTime"`
 
 	// Derived, kept beside the record.
-	HouseholdCount int  `json:"-"`
-	TotalArea      Area `json:"-"`
-	BuildingCount  int  `json:"-"`
+	HouseholdCount int   `json:"-"`
+	TotalArea      Area  `json:"-"`
+	BuildingCount  int   `json:"-"`
 	Revision       int64 `json:"-"`
 }
 
@@ -187,14 +192,31 @@ func CheckManagementType(t ManagementType, f Facts) error {
 	return nil
 }
 
-// Classify records the decision of rule 1 on c. An unspecified management type is derived
-// from the facts; a given one must agree with them.
-func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, now time.Time) (Compound, error) {
+// FactsChange carries the facts a classification states; nil leaves a fact as it is.
+type FactsChange struct {
+	PropertyManager         *string
+	OwningUnit              *string
+	SelfManagementCommittee *bool
+}
+
+// Classify records the decision of rule 1 on c. The facts the decision states replace the
+// compound's first (bringing in a property manager changes what the compound is); then an
+// unspecified management type is derived from the facts, and a given one must agree.
+func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, change FactsChange, now time.Time) (Compound, error) {
 	if mode == GovernanceUnspecified {
 		return Compound{}, invalid("governanceMode", "is required")
 	}
 	if decidedBy == "" {
 		return Compound{}, invalid("decidedBy", "is required")
+	}
+	if change.PropertyManager != nil {
+		c.PropertyManager = *change.PropertyManager
+	}
+	if change.OwningUnit != nil {
+		c.OwningUnit = *change.OwningUnit
+	}
+	if change.SelfManagementCommittee != nil {
+		c.SelfManagementCommittee = *change.SelfManagementCommittee
 	}
 	if t == ManagementUnspecified {
 		t = DeriveManagementType(c.facts())

@@ -136,7 +136,7 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := tt.c
-			got, err := registry.Classify(tt.c, tt.typ, tt.mode, tt.decidedBy, t1)
+			got, err := registry.Classify(tt.c, tt.typ, tt.mode, tt.decidedBy, registry.FactsChange{}, t1)
 			if tt.err != nil {
 				if tt.field != "" {
 					wantErr(t, err, tt.err, tt.field)
@@ -205,13 +205,13 @@ func TestApplyUpdate(t *testing.T) {
 		Status: registry.Registered, Facilities: []registry.Facility{{Kind: 1, Condition: registry.Poor}},
 		CreateTime: t0, UpdateTime: t0, Revision: 3,
 	}
-	classifiedThreeNone, err := registry.Classify(current, registry.ManagementUnspecified, registry.SelfGovernance, "社区党委", t0)
+	classifiedThreeNone, err := registry.Classify(current, registry.ManagementUnspecified, registry.SelfGovernance, "社区党委", registry.FactsChange{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	classifiedPM := current
 	classifiedPM.PropertyManager = "锦江物业"
-	if classifiedPM, err = registry.Classify(classifiedPM, registry.ProfessionalPM, registry.IntroducePM, "社区党委", t0); err != nil {
+	if classifiedPM, err = registry.Classify(classifiedPM, registry.ProfessionalPM, registry.IntroducePM, "社区党委", registry.FactsChange{}, t0); err != nil {
 		t.Fatal(err)
 	}
 

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -38,9 +39,21 @@ type Household struct {
 	CreateTime         time.Time `json:"createTime"`
 }
 
-// DwellingKey names a dwelling within its compound; no two households share one.
+// DwellingKey names a dwelling within its compound; no two households share one. The
+// separator is a control character the contract's fields cannot hold, so different
+// dwellings never share a key.
 func (h *Household) DwellingKey() string {
-	return h.BuildingID + "|" + h.Unit + "|" + h.Room
+	return h.BuildingID + "\x1f" + h.Unit + "\x1f" + h.Room
+}
+
+// normalUnit writes a numbered unit one way ("01" → "1"), so one stairwell is not
+// registered under two names; named units ("east") stay as given.
+func normalUnit(unit string) string {
+	n, err := strconv.Atoi(unit)
+	if err != nil || n < 0 || strings.ContainsAny(unit, "+-") {
+		return unit
+	}
+	return strconv.Itoa(n)
 }
 
 // NewHouseholds checks households to be created together in a compound whose buildings
@@ -52,6 +65,7 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 	seen := make(map[string]int, len(hs))
 	out := make([]Household, len(hs))
 	for i, h := range hs {
+		h.Unit = normalUnit(h.Unit)
 		name := field
 		if !single {
 			name = fmt.Sprintf("%s[%d]", field, i)
@@ -105,12 +119,17 @@ func MaskName(s string) string {
 	return string(r) + strings.Repeat("*", utf8.RuneCountInString(s[size:]))
 }
 
-// MaskPhone keeps the first three and last four digits: "13812345678" → "138****5678".
+// MaskPhone keeps the first three and last four digits of a mobile number:
+// "13812345678" → "138****5678". Shorter numbers (landlines) keep only their last two,
+// or showing seven of eight digits would mask nothing.
 func MaskPhone(s string) string {
-	if len(s) <= 7 {
-		return strings.Repeat("*", len(s))
+	switch {
+	case len(s) >= 11:
+		return s[:3] + strings.Repeat("*", len(s)-7) + s[len(s)-4:]
+	case len(s) > 4:
+		return strings.Repeat("*", len(s)-2) + s[len(s)-2:]
 	}
-	return s[:3] + strings.Repeat("*", len(s)-7) + s[len(s)-4:]
+	return strings.Repeat("*", len(s))
 }
 
 // MaskIDNumber keeps the first and last character only.

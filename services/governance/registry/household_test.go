@@ -91,6 +91,18 @@ func TestDwellingKeyTellsDifferentDwellingsApart(t *testing.T) {
 	}
 }
 
+// NewHouseholds reads a numeric unit as a number (unit "01" is within a six-unit building
+// because it is unit 1), so "01" and "1" are the same unit and must be the same dwelling;
+// otherwise one flat is registered twice and counts twice in rule 3's area and household
+// totals.
+func TestNumericUnitsNameOneDwellingHoweverWritten(t *testing.T) {
+	_, err := registry.NewHouseholds("c1", []registry.Household{hh("b1", "1", "101"), hh("b1", "01", "101")}, buildings(), "households", false, t0)
+	if err == nil {
+		t.Fatal(`unit "1" room 101 and unit "01" room 101 were accepted as two dwellings`)
+	}
+	wantErr(t, err, registry.ErrInvalid, "households[1].room")
+}
+
 func TestMaskName(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"rule 13: a two-character name keeps the family name", "张三", "张*"},
@@ -113,7 +125,9 @@ func TestMaskPhone(t *testing.T) {
 		{"rule 13: a mobile number keeps the first three and last four digits", "13812345678", "138****5678"},
 		{"a number with country code", "+8613812345678", "+86*******5678"},
 		{"a landline with area code", "028-87654321", "028*****4321"},
-		{"a short number is hidden entirely", "1234567", "*******"},
+		{"a landline without area code keeps only its last two digits", "87654321", "******21"},
+		{"a short number keeps only its last two digits", "1234567", "*****67"},
+		{"a very short number is hidden entirely", "1234", "****"},
 		{"an empty phone stays empty", "", ""},
 	}
 	for _, tt := range tests {

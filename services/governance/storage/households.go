@@ -294,4 +294,3 @@ func (s *Store) ListHouseholds(ctx context.Context, cid, buildingID, token strin
 	}
 	return out, p.Next, nil
 }
-

@@ -49,14 +49,14 @@ func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
-func regionKey(id string) string        { return "gov:{regions}:region:" + id }
-func childrenKey(parent string) string  { return "gov:{regions}:children:" + orAll(parent) }
+func regionKey(id string) string          { return "gov:{regions}:region:" + id }
+func childrenKey(parent string) string    { return "gov:{regions}:children:" + orAll(parent) }
 func compoundsInKey(region string) string { return "gov:{regions}:compounds:" + orAll(region) }
-func compoundKey(id string) string      { return "gov:{c:" + id + "}:compound" }
-func buildingsKey(cid string) string    { return "gov:{c:" + cid + "}:buildings" }
-func buildingKey(cid, bid string) string { return "gov:{c:" + cid + "}:building:" + bid }
-func buildingNamesKey(cid string) string { return "gov:{c:" + cid + "}:building-names" }
-func householdsKey(cid string) string   { return "gov:{c:" + cid + "}:households" }
+func compoundKey(id string) string        { return "gov:{c:" + id + "}:compound" }
+func buildingsKey(cid string) string      { return "gov:{c:" + cid + "}:buildings" }
+func buildingKey(cid, bid string) string  { return "gov:{c:" + cid + "}:building:" + bid }
+func buildingNamesKey(cid string) string  { return "gov:{c:" + cid + "}:building-names" }
+func householdsKey(cid string) string     { return "gov:{c:" + cid + "}:households" }
 func buildingHouseholdsKey(cid, bid string) string {
 	return "gov:{c:" + cid + "}:building:" + bid + ":households"
 }
@@ -142,7 +142,11 @@ func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c Cl
 		return Claim{}, false, err
 	}
 	hash, list, _ := strings.Cut(prev, "|")
-	return Claim{Hash: hash, IDs: strings.Split(list, ",")}, false, nil
+	var ids []string
+	if list != "" {
+		ids = strings.Split(list, ",")
+	}
+	return Claim{Hash: hash, IDs: ids}, false, nil
 }
 
 func decode[T any](data string) (*T, error) {

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	servicemain.Main("finance", ":9094", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Service {
+	servicemain.Service("finance", ":9094", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
 		return finance.New(rdb, log)
 	})
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	servicemain.Main("governance", ":9091", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Service {
+	servicemain.Service("governance", ":9091", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
 		return governance.New(rdb, log)
 	})
 }

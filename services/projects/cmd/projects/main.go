@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	servicemain.Main("projects", ":9093", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Service {
+	servicemain.Service("projects", ":9093", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
 		return projects.New(rdb, log)
 	})
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	servicemain.Main("survey", ":9092", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Service {
+	servicemain.Service("survey", ":9092", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
 		return survey.New(rdb, log)
 	})
 }

@@ -1690,8 +1690,14 @@ type ClassifyCompoundRequest struct {
 	GovernanceMode Compound_GovernanceMode `protobuf:"varint,3,opt,name=governance_mode,json=governanceMode,proto3,enum=tongdu.governance.v1.Compound_GovernanceMode" json:"governance_mode,omitempty"`
 	DecidedBy      string                  `protobuf:"bytes,4,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
 	RequestId      string                  `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The facts rule 1 classifies by, as they stand after the decision; those given replace
+	// the compound's (e.g. the property manager brought in by INTRODUCE_PM), those left out
+	// stay as they are.
+	PropertyManager         *string `protobuf:"bytes,6,opt,name=property_manager,json=propertyManager,proto3,oneof" json:"property_manager,omitempty"`
+	OwningUnit              *string `protobuf:"bytes,7,opt,name=owning_unit,json=owningUnit,proto3,oneof" json:"owning_unit,omitempty"`
+	SelfManagementCommittee *bool   `protobuf:"varint,8,opt,name=self_management_committee,json=selfManagementCommittee,proto3,oneof" json:"self_management_committee,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *ClassifyCompoundRequest) Reset() {
@@ -1757,6 +1763,27 @@ func (x *ClassifyCompoundRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *ClassifyCompoundRequest) GetPropertyManager() string {
+	if x != nil && x.PropertyManager != nil {
+		return *x.PropertyManager
+	}
+	return ""
+}
+
+func (x *ClassifyCompoundRequest) GetOwningUnit() string {
+	if x != nil && x.OwningUnit != nil {
+		return *x.OwningUnit
+	}
+	return ""
+}
+
+func (x *ClassifyCompoundRequest) GetSelfManagementCommittee() bool {
+	if x != nil && x.SelfManagementCommittee != nil {
+		return *x.SelfManagementCommittee
+	}
+	return false
 }
 
 type UnitLeader struct {
@@ -6661,7 +6688,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\x15UpdateCompoundRequest\x12B\n" +
 	"\bcompound\x18\x01 \x01(\v2\x1e.tongdu.governance.v1.CompoundB\x06\xbaH\x03\xc8\x01\x01R\bcompound\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xcc\x02\n" +
+	"updateMask\"\xb8\x04\n" +
 	"\x17ClassifyCompoundRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12`\n" +
 	"\x0fmanagement_type\x18\x02 \x01(\x0e2-.tongdu.governance.v1.Compound.ManagementTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0emanagementType\x12b\n" +
@@ -6670,7 +6697,14 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\tdecidedBy\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"C\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x127\n" +
+	"\x10property_manager\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dH\x00R\x0fpropertyManager\x88\x01\x01\x12-\n" +
+	"\vowning_unit\x18\a \x01(\tB\a\xbaH\x04r\x02\x18dH\x01R\n" +
+	"owningUnit\x88\x01\x01\x12?\n" +
+	"\x19self_management_committee\x18\b \x01(\bH\x02R\x17selfManagementCommittee\x88\x01\x01B\x13\n" +
+	"\x11_property_managerB\x0e\n" +
+	"\f_owning_unitB\x1c\n" +
+	"\x1a_self_management_committee\"C\n" +
 	"\n" +
 	"UnitLeader\x12\x12\n" +
 	"\x04unit\x18\x01 \x01(\tR\x04unit\x12!\n" +
@@ -7520,6 +7554,7 @@ func file_tongdu_governance_v1_governance_proto_init() {
 	if File_tongdu_governance_v1_governance_proto != nil {
 		return
 	}
+	file_tongdu_governance_v1_governance_proto_msgTypes[13].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
