@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -27,19 +28,20 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		st := status.Convert(err)
 		switch {
 		case strings.Contains(st.Message(), "request body too large"):
-			writeStatusJSON(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, "request body is over the size limit", nil)
+			writeTooLarge(w, -1)
 			return
 		case st.Code() == codes.InvalidArgument && len(st.Details()) == 0:
 			field, desc := "body", "the request body is not valid JSON: "+st.Message()
 			if sub := fieldInMessage.FindStringSubmatch(st.Message()); sub != nil {
-				field, desc = sub[1], st.Message()
+				field, desc = lowerCamel(sub[1]), st.Message()
 			}
 			if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: desc}}}); derr == nil {
 				st = d
 			}
 		case st.Code() == codes.Unimplemented:
-			method, _ := runtime.RPCMethod(ctx)
-			st = status.New(codes.Unimplemented, method+" is part of the contract but not built yet in this version of Tongdu")
+			if method, ok := runtime.RPCMethod(ctx); ok {
+				st = status.New(codes.Unimplemented, method+" is part of the contract but not built yet in this version of Tongdu")
+			}
 		case st.Code() == codes.Unavailable:
 			log.WarnContext(ctx, "backend unavailable", "path", r.URL.Path, "cause", st.Message())
 		}
@@ -63,4 +65,45 @@ func writeStatusJSON(w http.ResponseWriter, httpCode int, code codes.Code, msg s
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(httpCode)
 	_, _ = w.Write(body)
+}
+
+// routingErrorHandler answers requests no route takes: 404 for an unknown path, 405 with
+// the Allow-less Status body for a known path asked with the wrong HTTP method.
+func routingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	switch httpStatus {
+	case http.StatusMethodNotAllowed:
+		writeStatusJSON(w, http.StatusMethodNotAllowed, codes.Unimplemented, r.Method+" is not a method of "+r.URL.Path, nil)
+	case http.StatusNotFound:
+		writeStatusJSON(w, http.StatusNotFound, codes.NotFound, "no route "+r.Method+" "+r.URL.Path, nil)
+	default:
+		runtime.DefaultRoutingErrorHandler(ctx, mux, m, w, r, httpStatus)
+	}
+}
+
+// writeTooLarge answers 413; size is the declared length, or -1 when the body was cut
+// short while being read.
+func writeTooLarge(w http.ResponseWriter, size int64) {
+	msg := "the request body is over the size limit"
+	if size >= 0 {
+		msg = fmt.Sprintf("the request body of %d bytes is over the size limit", size)
+	}
+	writeStatusJSON(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, msg, nil)
+}
+
+// lowerCamel names a field as JSON does: "management_type" → "managementType".
+func lowerCamel(s string) string {
+	var b strings.Builder
+	up := false
+	for _, r := range s {
+		switch {
+		case r == '_':
+			up = true
+		case up:
+			b.WriteString(strings.ToUpper(string(r)))
+			up = false
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

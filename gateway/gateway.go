@@ -15,11 +15,14 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"tongdu/platform/grpcclient"
+	"tongdu/platform/grpcserver"
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -74,6 +77,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 		}}),
 		runtime.WithErrorHandler(errorHandler(log)),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
+		runtime.WithIncomingHeaderMatcher(incomingHeader),
 	)
 	for _, b := range g.backends {
 		if b.target == "" {
@@ -100,7 +105,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.JSON)
 	})
-	root.Handle("/", mux)
+	root.Handle("/", requestIDFromQuery(mux))
 	g.handler = otelhttp.NewHandler(g.cors(g.limitBody(root)), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	return g, nil
@@ -150,7 +155,7 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 func (g *Gateway) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > g.cfg.MaxBodyBytes {
-			writeStatusJSON(w, http.StatusRequestEntityTooLarge, 8, fmt.Sprintf("request body of %d bytes is over the limit of %d bytes", r.ContentLength, g.cfg.MaxBodyBytes), nil)
+			writeTooLarge(w, r.ContentLength)
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes)
@@ -180,4 +185,33 @@ func (g *Gateway) cors(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// requestIDFromQuery moves ?requestId= into the Idempotency-Key header, so a request id in
+// the query works on every route: routes whose body is the whole request never read the
+// query string, and would otherwise drop it without a word.
+func requestIDFromQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if id := q.Get("requestId"); id != "" {
+			if h := r.Header.Get("Idempotency-Key"); h != "" && h != id {
+				writeStatusJSON(w, http.StatusBadRequest, codes.InvalidArgument, "two different request ids",
+					&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: "requestId", Description: "?requestId= and the Idempotency-Key header differ"}}})
+				return
+			}
+			r.Header.Set("Idempotency-Key", id)
+			q.Del("requestId")
+			r.URL.RawQuery = q.Encode()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// incomingHeader forwards the Idempotency-Key header to the services as metadata, and
+// the headers grpc-gateway forwards by default.
+func incomingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, "Idempotency-Key") {
+		return grpcserver.IdempotencyKeyHeader, true
+	}
+	return runtime.DefaultHeaderMatcher(key)
 }

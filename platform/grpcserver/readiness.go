@@ -15,8 +15,8 @@ type Probe func(ctx context.Context) error
 // SERVING while probe succeeds and NOT_SERVING while it fails, checking every interval
 // until ctx ends. The gateway's /readyz and Kubernetes probes read these statuses.
 func (s *Server) WatchReadiness(ctx context.Context, probe Probe, interval time.Duration, services ...string) {
-	check := func() {
-		pctx, cancel := context.WithTimeout(ctx, interval)
+	check := func(limit time.Duration) {
+		pctx, cancel := context.WithTimeout(ctx, limit)
 		defer cancel()
 		st := healthpb.HealthCheckResponse_SERVING
 		if err := probe(pctx); err != nil {
@@ -27,7 +27,9 @@ func (s *Server) WatchReadiness(ctx context.Context, probe Probe, interval time.
 			s.Health.SetServingStatus(name, st)
 		}
 	}
-	check()
+	// The first check is quick, so a healthy service is ready when Register returns and a
+	// store that is down holds up start-up by a moment only.
+	check(500 * time.Millisecond)
 	go func() {
 		t := time.NewTicker(interval)
 		defer t.Stop()
@@ -36,7 +38,7 @@ func (s *Server) WatchReadiness(ctx context.Context, probe Probe, interval time.
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				check()
+				check(interval)
 			}
 		}
 	}()

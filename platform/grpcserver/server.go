@@ -38,7 +38,7 @@ func New(log *slog.Logger) (*Server, error) {
 	g := grpc.NewServer(
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		// Recovery is outermost so a panic anywhere below still becomes a status.
-		grpc.ChainUnaryInterceptor(recoveryInterceptor(log), validationInterceptor(validator)),
+		grpc.ChainUnaryInterceptor(recoveryInterceptor(log), requestIDInterceptor(), validationInterceptor(validator)),
 		grpc.ChainStreamInterceptor(streamRecoveryInterceptor(log)),
 	)
 	hs := health.NewServer()

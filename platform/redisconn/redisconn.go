@@ -4,9 +4,13 @@ package redisconn
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	"github.com/redis/go-redis/v9"
@@ -71,4 +75,16 @@ func DurabilityWarnings(ctx context.Context, c redis.UniversalClient) []string {
 		out = append(out, "appendonly is off: a crash loses writes since the last snapshot")
 	}
 	return out
+}
+
+// IsDown reports whether err means Redis could not be reached (refused, reset, timed out,
+// pool exhausted, client closed) rather than that a command failed. Services answer such
+// errors with UNAVAILABLE, which tells clients to retry.
+func IsDown(err error) bool {
+	if err == nil {
+		return false
+	}
+	var netErr net.Error
+	return errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }

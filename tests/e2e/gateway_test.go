@@ -5,28 +5,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-)
 
-// postExpectContinue posts body announcing its length and asking "Expect: 100-continue",
-// as curl does for big uploads: a server that refuses by the length answers at once and
-// the client never sends the body, so the answer cannot be lost to a reset connection.
-func (c *client) postExpectContinue(path, body string) response {
-	c.t.Helper()
-	req, err := http.NewRequest("POST", c.base+path, strings.NewReader(body))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Expect", "100-continue")
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.ExpectContinueTimeout = 10 * time.Second
-	defer tr.CloseIdleConnections()
-	saved := c.http
-	c.http = &http.Client{Transport: tr, Timeout: 30 * time.Second}
-	defer func() { c.http = saved }()
-	return c.send(req)
-}
+	"tongdu/cmd/tongdu/allinone"
+)
 
 // TestHealthReadinessAndOpenAPI checks what operators and client generators read.
 func TestHealthReadinessAndOpenAPI(t *testing.T) {
@@ -113,5 +94,85 @@ func TestUnknownRoute(t *testing.T) {
 	r := c.do("GET", "/v1/no-such-things", nil)
 	if r.status != http.StatusNotFound {
 		t.Errorf("GET /v1/no-such-things: status %d, want 404", r.status)
+	}
+}
+
+// TestQueryErrorsNameFieldsInCamelCase: a bad query parameter is reported under the name
+// the client sent, as every other field violation is (API.md: lowerCamelCase names).
+func TestQueryErrorsNameFieldsInCamelCase(t *testing.T) {
+	t.Parallel()
+	c := startApp(t)
+	for _, tc := range []struct{ query, field string }{
+		{"managementType=CASTLE", "managementType"},
+		{"pageSize=abc", "pageSize"},
+		{"pageSize=5000", "pageSize"},
+		{"pageToken=not-a-token!", "pageToken"},
+	} {
+		st := c.failure(c.do("GET", "/v1/compounds?"+tc.query, nil), http.StatusBadRequest, "GET /v1/compounds?"+tc.query)
+		if _, ok := st.violation(tc.field); !ok {
+			t.Errorf("GET /v1/compounds?%s: no field violation naming %q: %s", tc.query, tc.field, st.Raw)
+		}
+	}
+}
+
+// TestWrongMethodOnContractPath: a method the contract does not have on a path it does
+// have is 405, not "part of the contract but not built yet".
+func TestWrongMethodOnContractPath(t *testing.T) {
+	t.Parallel()
+	c := startApp(t)
+	rt := c.createRegionTree()
+	comp := c.createCompound(map[string]any{"name": "光华小区", "communityId": rt.community.ID})
+	st := c.failure(c.do("DELETE", path("/v1/compounds/%s", comp.ID), nil), http.StatusMethodNotAllowed, "DELETE /v1/compounds/{id}")
+	if strings.Contains(st.Message, "part of the contract") {
+		t.Errorf("DELETE, which the contract does not have, is called part of the contract: %s", st.Raw)
+	}
+	if got := c.getCompound(comp.ID); got.ID != comp.ID {
+		t.Errorf("the compound is gone after a refused DELETE")
+	}
+}
+
+// TestRedisDown: with its store unreachable the app still starts and says it is alive,
+// /readyz says not ready and why, and calls that need the store answer UNAVAILABLE (503),
+// which tells a client to retry later, not INTERNAL, which says the server is broken.
+func TestRedisDown(t *testing.T) {
+	t.Parallel()
+	// A socket path nobody listens on: every dial fails at once.
+	dead := "unix://" + t.TempDir() + "/nobody.sock"
+	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: dead, DataDir: t.TempDir()})
+	t.Cleanup(app.Close)
+	c := newClient(t, app.HTTPBase())
+
+	if r := c.do("GET", "/healthz", nil); r.status != http.StatusOK {
+		t.Errorf("GET /healthz with Redis down: status %d, want 200 (the process is up)", r.status)
+	}
+	r := c.do("GET", "/readyz", nil)
+	if r.status != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz with Redis down: status %d, want 503; body %s", r.status, r.body)
+	}
+	var ready struct {
+		Ready    bool              `json:"ready"`
+		Services map[string]string `json:"services"`
+	}
+	if err := json.Unmarshal(r.body, &ready); err != nil {
+		t.Fatalf("GET /readyz: not JSON: %v; body %s", err, r.body)
+	}
+	for _, svc := range []string{"governance", "survey", "projects", "finance"} {
+		if got := ready.Services[svc]; got == "SERVING" || got == "" {
+			t.Errorf("GET /readyz with Redis down: %s is %q, want NOT_SERVING", svc, got)
+		}
+	}
+
+	for _, call := range []struct{ method, path, body string }{
+		{"POST", "/v1/regions", `{"name":"锦江区","level":"DISTRICT"}`},
+		{"GET", "/v1/compounds/some-id", ""},
+	} {
+		var body any
+		if call.body != "" {
+			body = call.body
+		}
+		st := c.failure(c.do(call.method, call.path, body), http.StatusServiceUnavailable, call.method+" "+call.path+" with Redis down")
+		if st.Code != 14 {
+			t.Errorf("%s %s with Redis down: code %d, want 14 (UNAVAILABLE)", call.method, call.path, st.Code)
+		}
 	}
 }

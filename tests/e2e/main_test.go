@@ -78,6 +78,14 @@ func newClient(t *testing.T, base string) *client {
 	return &client{t: t, base: base, http: &http.Client{Timeout: 30 * time.Second}}
 }
 
+// with returns the client reporting to t, for use inside a subtest: a failure must stop
+// the subtest, not its parent.
+func (c *client) with(t *testing.T) *client {
+	d := *c
+	d.t = t
+	return &d
+}
+
 // response is what the gateway answered.
 type response struct {
 	status int
@@ -88,6 +96,15 @@ type response struct {
 // do sends body (a string is sent as it is, anything else as JSON) and returns the answer.
 func (c *client) do(method, path string, body any) response {
 	c.t.Helper()
+	r, err := c.try(method, path, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines other than the test's, which must not stop the test.
+func (c *client) try(method, path string, body any) (response, error) {
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -98,32 +115,40 @@ func (c *client) do(method, path string, body any) response {
 	default:
 		data, err := json.Marshal(b)
 		if err != nil {
-			c.t.Fatalf("encode body: %v", err)
+			return response{}, fmt.Errorf("encode body: %w", err)
 		}
 		r = bytes.NewReader(data)
 	}
 	req, err := http.NewRequest(method, c.base+path, r)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", method, path, err)
+		return response{}, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	return c.send(req)
+	return c.trySend(req)
 }
 
 func (c *client) send(req *http.Request) response {
 	c.t.Helper()
+	r, err := c.trySend(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return r
+}
+
+func (c *client) trySend(req *http.Request) (response, error) {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		c.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
+		return response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		c.t.Fatalf("%s %s: read answer: %v", req.Method, req.URL.Path, err)
+		return response{}, fmt.Errorf("%s %s: read answer: %w", req.Method, req.URL.Path, err)
 	}
-	return response{status: resp.StatusCode, header: resp.Header, body: data}
+	return response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 // call sends a request that must answer 200 and decodes the answer into out (if not nil).

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"os/exec"
+	"sync"
 	"testing"
 
 	"tongdu/cmd/tongdu/allinone"
@@ -23,6 +24,9 @@ func TestRestartKeepsData(t *testing.T) {
 	cfg := allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", DataDir: dir}
 
 	app := startAllInOne(t, cfg)
+	var once sync.Once
+	closeFirst := func() { once.Do(app.Close) }
+	t.Cleanup(closeFirst) // if the test stops before the restart
 	c := newClient(t, app.HTTPBase())
 	rt := c.createRegionTree()
 	comp := c.createCompound(map[string]any{"name": "光华小区", "communityId": rt.community.ID, "buildYear": 1985})
@@ -30,7 +34,7 @@ func TestRestartKeepsData(t *testing.T) {
 	c.call("POST", path("/v1/compounds/%s/buildings", comp.ID), `{"name":"1号楼","unitCount":2}`, &b)
 	var h household
 	c.call("POST", path("/v1/compounds/%s/households", comp.ID), `{"buildingId":"`+b.ID+`","unit":"1","room":"101","exclusiveAreaM2":60,"residentName":"张三","phone":"13812345678"}`, &h)
-	app.Close()
+	closeFirst()
 
 	app = startAllInOne(t, cfg)
 	t.Cleanup(app.Close)

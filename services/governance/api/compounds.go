@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
@@ -132,7 +134,14 @@ func (s *Server) updateCompound(ctx context.Context, id, etag string, edit func(
 			return nil, s.fail(ctx, err)
 		}
 		_, err = s.store.UpdateCompound(ctx, next)
-		if errors.Is(err, registry.ErrConflict) && etag == "" && attempt < 3 {
+		if errors.Is(err, registry.ErrConflict) && etag == "" {
+			// Another writer got in between. The caller pinned no version, so read again
+			// and re-apply, after a short random pause that spreads out contenders.
+			select {
+			case <-ctx.Done():
+				return nil, s.fail(ctx, ctx.Err())
+			case <-time.After(time.Duration(1+rand.IntN(1<<min(attempt, 6))) * time.Millisecond):
+			}
 			continue
 		}
 		if err != nil {

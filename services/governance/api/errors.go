@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"tongdu/platform/apierror"
+	"tongdu/platform/redisconn"
 	"tongdu/services/governance/registry"
 )
 
@@ -43,6 +44,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return apierror.InvalidArgument(err.Error(), apierror.FieldViolation{Field: "region.parent", Description: err.Error()})
 	case errors.Is(err, registry.ErrNotCommunity):
 		return apierror.InvalidArgument(err.Error(), apierror.FieldViolation{Field: "compound.communityId", Description: err.Error()})
+	case redisconn.IsDown(err):
+		log.WarnContext(ctx, "store unavailable", "cause", err.Error())
+		return status.Error(codes.Unavailable, "the registry's store is not answering; retry shortly")
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, "request cancelled")
 	case errors.Is(err, context.DeadlineExceeded):

@@ -5,14 +5,13 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
@@ -63,7 +62,7 @@ func (s *Server) idsFor(ctx context.Context, method, requestID string, req proto
 	if requestID == "" {
 		return fresh, nil
 	}
-	hash, err := bodyHash(req)
+	hash, err := idempotency.BodyHash(req)
 	if err != nil {
 		return nil, err
 	}
@@ -75,18 +74,4 @@ func (s *Server) idsFor(ctx context.Context, method, requestID string, req proto
 		return nil, fmt.Errorf("%w: request id %q was used for a different %s", registry.ErrRequestReused, requestID, method)
 	}
 	return claim.IDs, nil
-}
-
-// bodyHash fingerprints a request without its request id.
-func bodyHash(req proto.Message) (string, error) {
-	c := proto.Clone(req)
-	if f := c.ProtoReflect().Descriptor().Fields().ByName("request_id"); f != nil {
-		c.ProtoReflect().Clear(f)
-	}
-	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16]), nil
 }

@@ -27,16 +27,13 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/idempotency"
+
 	"tongdu/services/governance/registry"
 )
-
-// ClaimTTL is how long a request id is remembered for idempotent retries.
-const ClaimTTL = 7 * 24 * time.Hour
 
 // Store is the governance registry on Redis.
 type Store struct {
@@ -124,29 +121,12 @@ func (s *Store) pageOf(ctx context.Context, key, token string, size int) (Page, 
 }
 
 // Claim is what an idempotent request left behind: the hash of its body and the ids it made.
-type Claim struct {
-	Hash string
-	IDs  []string
-}
+type Claim = idempotency.Claim
 
 // ClaimRequest records that requestID of method makes ids. When the id was already used
 // it returns the earlier claim and false; the caller compares hashes and replays it.
 func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c Claim) (Claim, bool, error) {
-	val := c.Hash + "|" + strings.Join(c.IDs, ",")
-	ok, err := s.rdb.SetNX(ctx, claimKey(method, requestID), val, ClaimTTL).Result()
-	if err != nil || ok {
-		return c, ok, err
-	}
-	prev, err := s.rdb.Get(ctx, claimKey(method, requestID)).Result()
-	if err != nil {
-		return Claim{}, false, err
-	}
-	hash, list, _ := strings.Cut(prev, "|")
-	var ids []string
-	if list != "" {
-		ids = strings.Split(list, ",")
-	}
-	return Claim{Hash: hash, IDs: ids}, false, nil
+	return idempotency.Take(ctx, s.rdb, claimKey(method, requestID), c)
 }
 
 func decode[T any](data string) (*T, error) {

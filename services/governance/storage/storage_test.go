@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
 	"tongdu/platform/testkit"
 	"tongdu/services/governance/registry"
@@ -698,9 +699,9 @@ func TestClaimRequestReturnsTheFirstClaim(t *testing.T) {
 			t.Fatalf("got %+v, %t, %v", got, isNew, err)
 		}
 	})
-	t.Run("the claim expires after ClaimTTL", func(t *testing.T) {
+	t.Run("the claim expires after idempotency.TTL", func(t *testing.T) {
 		ttl, err := s.rdb.TTL(ctx, claimKey("BatchCreateHouseholds", "req-1")).Result()
-		if err != nil || ttl <= 0 || ttl > ClaimTTL {
+		if err != nil || ttl <= 0 || ttl > idempotency.TTL {
 			t.Fatalf("ttl %v, %v", ttl, err)
 		}
 	})

@@ -1,0 +1,42 @@
+package grpcserver
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"tongdu/platform/apierror"
+)
+
+// IdempotencyKeyHeader carries a request id in metadata. REST clients may send it as the
+// Idempotency-Key header or as ?requestId= on any route; the gateway forwards both here,
+// because a route whose body is the whole request cannot read its query string.
+const IdempotencyKeyHeader = "idempotency-key"
+
+// requestIDInterceptor copies the metadata's request id into the request's request_id
+// field when that is empty, and refuses two different ids for one request.
+func requestIDInterceptor() grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		keys := metadata.ValueFromIncomingContext(ctx, IdempotencyKeyHeader)
+		msg, ok := req.(proto.Message)
+		if len(keys) == 0 || !ok {
+			return handler(ctx, req)
+		}
+		m := msg.ProtoReflect()
+		f := m.Descriptor().Fields().ByName("request_id")
+		if f == nil || f.Kind() != protoreflect.StringKind {
+			return handler(ctx, req)
+		}
+		switch have := m.Get(f).String(); {
+		case have == "":
+			m.Set(f, protoreflect.ValueOfString(keys[0]))
+		case have != keys[0]:
+			return nil, apierror.InvalidArgument("two different request ids",
+				apierror.FieldViolation{Field: "requestId", Description: "the body and the Idempotency-Key header (or ?requestId=) name different request ids"})
+		}
+		return handler(ctx, req)
+	}
+}

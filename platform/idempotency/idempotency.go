@@ -1,0 +1,58 @@
+// Package idempotency remembers request ids, so a retried write answers with what the
+// first one did and a reused id with another body is refused (API.md: same id + same body
+// → same result; same id + other body → ALREADY_EXISTS). Each service's storage names the
+// key; this package only knows how a claim is kept.
+package idempotency
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+)
+
+// TTL is how long a request id is remembered.
+const TTL = 7 * 24 * time.Hour
+
+// Claim is what a request left behind: the hash of its body and the ids it made.
+type Claim struct {
+	Hash string
+	IDs  []string
+}
+
+// Take records claim c under key unless the key holds one already. It returns the claim
+// that stands (c, or the earlier one) and whether c was new.
+func Take(ctx context.Context, rdb redis.UniversalClient, key string, c Claim) (Claim, bool, error) {
+	ok, err := rdb.SetNX(ctx, key, c.Hash+"|"+strings.Join(c.IDs, ","), TTL).Result()
+	if err != nil || ok {
+		return c, ok, err
+	}
+	prev, err := rdb.Get(ctx, key).Result()
+	if err != nil {
+		return Claim{}, false, err
+	}
+	hash, list, _ := strings.Cut(prev, "|")
+	var ids []string
+	if list != "" {
+		ids = strings.Split(list, ",")
+	}
+	return Claim{Hash: hash, IDs: ids}, false, nil
+}
+
+// BodyHash fingerprints a request without its request_id field.
+func BodyHash(req proto.Message) (string, error) {
+	c := proto.Clone(req)
+	if f := c.ProtoReflect().Descriptor().Fields().ByName("request_id"); f != nil {
+		c.ProtoReflect().Clear(f)
+	}
+	b, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16]), nil
+}
