@@ -13,6 +13,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	"tongdu/platform/jsonname"
 )
 
 // fieldInMessage finds the field a JSON or query decoding error is about, e.g.
@@ -33,7 +35,7 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 		case st.Code() == codes.InvalidArgument && len(st.Details()) == 0:
 			field, desc := "body", "the request body is not valid JSON: "+st.Message()
 			if sub := fieldInMessage.FindStringSubmatch(st.Message()); sub != nil {
-				field, desc = lowerCamel(sub[1]), st.Message()
+				field, desc = jsonname.FromProto(sub[1]), st.Message()
 			}
 			if d, derr := st.WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: desc}}}); derr == nil {
 				st = d
@@ -88,22 +90,4 @@ func writeTooLarge(w http.ResponseWriter, size int64) {
 		msg = fmt.Sprintf("the request body of %d bytes is over the size limit", size)
 	}
 	writeStatusJSON(w, http.StatusRequestEntityTooLarge, codes.InvalidArgument, msg, nil)
-}
-
-// lowerCamel names a field as JSON does: "management_type" → "managementType".
-func lowerCamel(s string) string {
-	var b strings.Builder
-	up := false
-	for _, r := range s {
-		switch {
-		case r == '_':
-			up = true
-		case up:
-			b.WriteString(strings.ToUpper(string(r)))
-			up = false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

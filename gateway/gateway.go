@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		runtime.WithErrorHandler(errorHandler(log)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 	)
 	for _, b := range g.backends {
 		if b.target == "" {
@@ -101,9 +102,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	root.HandleFunc("GET /readyz", g.readyz)
+	doc, err := openapiDocument()
+	if err != nil {
+		g.Close()
+		return nil, err
+	}
 	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(openapi.JSON)
+		_, _ = w.Write(doc)
 	})
 	root.Handle("/", requestIDFromQuery(mux))
 	g.handler = otelhttp.NewHandler(g.cors(g.limitBody(root)), "gateway",
@@ -214,4 +220,30 @@ func incomingHeader(key string) (string, bool) {
 		return grpcserver.IdempotencyKeyHeader, true
 	}
 	return runtime.DefaultHeaderMatcher(key)
+}
+
+// outgoingHeader lets a service name a download (Content-Disposition) as an HTTP header;
+// other response metadata keeps grpc-gateway's Grpc-Metadata- prefix.
+func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, "content-disposition") {
+		return "Content-Disposition", true
+	}
+	return runtime.MetadataHeaderPrefix + key, true
+}
+
+// openapiDocument is the generated document of all four contracts with Tongdu's own
+// title: the generator takes the title and description of whichever file it read first.
+func openapiDocument() ([]byte, error) {
+	var doc map[string]any
+	if err := json.Unmarshal(openapi.JSON, &doc); err != nil {
+		return nil, fmt.Errorf("gateway: openapi document: %w", err)
+	}
+	doc["info"] = map[string]any{
+		"title":   "Tongdu API",
+		"version": "v1",
+		"description": "REST API of Tongdu, software for renovating old residential compounds: " +
+			"governance (regions, compounds, households, organisation), survey (surveys, resolutions, " +
+			"meetings, ideas, ranking), projects (plans, works, acceptance) and finance (funding, ledger, disclosure).",
+	}
+	return json.Marshal(doc)
 }

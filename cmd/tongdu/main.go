@@ -19,7 +19,9 @@ func main() {
 func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var cfg allinone.Config
 	set := config.New("tongdu")
-	cfg.Flags(set)
+	if err := cfg.Flags(set); err != nil {
+		return err
+	}
 	if err := set.Parse(args); err != nil {
 		return err
 	}

@@ -5,10 +5,16 @@
 package apierror
 
 import (
+	"context"
+	"errors"
+	"log/slog"
+
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+
+	"tongdu/platform/redisconn"
 )
 
 // Domain is the ErrorInfo domain of every Tongdu reason.
@@ -46,4 +52,30 @@ func withDetails(st *status.Status, details ...protoadapt.MessageV1) error {
 		return d.Err()
 	}
 	return st.Err()
+}
+
+// AsStatus returns err unchanged when it already is a gRPC status (a peer's UNAVAILABLE,
+// say), so a service's mapping passes it through.
+func AsStatus(err error) (error, bool) {
+	if _, ok := status.FromError(err); ok {
+		return err, true
+	}
+	return nil, false
+}
+
+// Unexpected maps what no domain rule explains: Redis out of reach is UNAVAILABLE (retry
+// later), a cancelled or expired request says so, anything else is logged and answered
+// with a generic INTERNAL that reveals nothing of the cause.
+func Unexpected(ctx context.Context, log *slog.Logger, err error) error {
+	switch {
+	case redisconn.IsDown(err):
+		log.WarnContext(ctx, "store unavailable", "cause", err.Error())
+		return status.Error(codes.Unavailable, "the store is not answering; retry shortly")
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "request cancelled")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
+	}
+	log.ErrorContext(ctx, "internal error", "cause", err.Error())
+	return status.Error(codes.Internal, "internal error")
 }

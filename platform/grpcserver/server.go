@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -91,23 +90,4 @@ func streamRecoveryInterceptor(log *slog.Logger) grpc.StreamServerInterceptor {
 		}()
 		return handler(srv, ss)
 	}
-}
-
-// jsonPath turns a protobuf field path ("compound.build_year", "households[3].room") into
-// the lowerCamelCase names that REST clients see ("compound.buildYear").
-func jsonPath(p string) string {
-	var b strings.Builder
-	upper := false
-	for _, r := range p {
-		switch {
-		case r == '_':
-			upper = true
-		case upper:
-			b.WriteString(strings.ToUpper(string(r)))
-			upper = false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

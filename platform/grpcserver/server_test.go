@@ -88,15 +88,3 @@ func TestInvalidRequestListsEveryField(t *testing.T) {
 		t.Fatalf("violations: %v", fields)
 	}
 }
-
-func TestJSONPath(t *testing.T) {
-	for in, want := range map[string]string{
-		"compound.build_year":             "compound.buildYear",
-		"households[3].exclusive_area_m2": "households[3].exclusiveAreaM2",
-		"name":                            "name",
-	} {
-		if got := jsonPath(in); got != want {
-			t.Errorf("jsonPath(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"tongdu/platform/apierror"
+	"tongdu/platform/jsonname"
 )
 
 // validationInterceptor checks every request against the protovalidate constraints of
@@ -40,7 +41,7 @@ func validationStatus(err error) error {
 			// "<field>_required" and the like, which is the best name we have.
 			field = strings.TrimSuffix(v.Proto.GetRuleId(), "_required")
 		}
-		violations = append(violations, apierror.FieldViolation{Field: jsonPath(field), Description: v.Proto.GetMessage()})
+		violations = append(violations, apierror.FieldViolation{Field: jsonname.FromProto(field), Description: v.Proto.GetMessage()})
 	}
 	return apierror.InvalidArgument("invalid request: "+verr.Error(), violations...)
 }

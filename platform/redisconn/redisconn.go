@@ -21,6 +21,8 @@ import (
 // UniversalClient so the same code runs on one server or a cluster. Call it after
 // telemetry.Setup, or Redis spans go nowhere.
 func Open(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, error) {
+	// go-redis logs connection trouble on its own; route it into our JSON log.
+	redis.SetLogger(clientLog{log})
 	client, err := newClient(url)
 	if err != nil {
 		return nil, err
@@ -87,4 +89,11 @@ func IsDown(err error) bool {
 	var netErr net.Error
 	return errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+}
+
+// clientLog writes go-redis's own messages as JSON log records.
+type clientLog struct{ log *slog.Logger }
+
+func (l clientLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, "redis client", "detail", fmt.Sprintf(format, v...))
 }

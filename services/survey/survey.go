@@ -1,36 +1,89 @@
-// Package survey assembles the survey service. Its contract (proto/tongdu/survey/v1) is
-// complete; its methods are built by their own issue and until then answer
-// UNIMPLEMENTED, which the gateway shows as 501.
+// Package survey assembles the survey service: surveys, responses and their statistics,
+// resolutions, courtyard meetings, golden ideas and the priority ranking, on Redis,
+// served over gRPC. It asks the governance service about compounds and households.
 package survey
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
 
+	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/survey/api"
+	"tongdu/services/survey/opinion"
+	"tongdu/services/survey/peers"
+	"tongdu/services/survey/storage"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.
 const ServiceName = "tongdu.survey.v1.SurveyService"
 
-// Service is the survey service over one Redis.
-type Service struct {
-	pb.UnimplementedSurveyServiceServer
-	rdb redis.UniversalClient
-	log *slog.Logger
+// Config is the survey service's configuration.
+type Config struct {
+	GovernanceAddr string
+	Weights        string // "deficit,willingness,participation"
+	RankingRefresh time.Duration
 }
 
-// New builds the service on rdb.
-func New(rdb redis.UniversalClient, log *slog.Logger) *Service {
-	return &Service{rdb: rdb, log: log}
+// Flags declares the configuration, with TONGDU_* fallbacks. governanceAddr is the
+// default peer address ("" where the caller wires the peer itself).
+func (c *Config) Flags(s *config.Set, governanceAddr string) error {
+	s.String(&c.GovernanceAddr, "governance-addr", governanceAddr, "governance service gRPC address")
+	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 weights: deficit,willingness,participation")
+	return s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry")
+}
+
+// Options turns the configuration into the service's options; what is left empty takes
+// the defaults (rule 4's weights, a five-minute refresh).
+func (c *Config) Options() (api.Options, error) {
+	refresh := c.RankingRefresh
+	if refresh <= 0 {
+		refresh = 5 * time.Minute
+	}
+	if c.Weights == "" {
+		return api.Options{Weights: opinion.DefaultWeights, RankingRefresh: refresh}, nil
+	}
+	parts := strings.Split(c.Weights, ",")
+	if len(parts) != 3 {
+		return api.Options{}, fmt.Errorf("ranking-weights: want three numbers, got %q", c.Weights)
+	}
+	var w [3]float64
+	for i, p := range parts {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil {
+			return api.Options{}, fmt.Errorf("ranking-weights: %w", err)
+		}
+		w[i] = v
+	}
+	weights := opinion.Weights{Deficit: w[0], Willingness: w[1], Participation: w[2]}
+	if err := weights.Check(); err != nil {
+		return api.Options{}, err
+	}
+	return api.Options{Weights: weights, RankingRefresh: refresh}, nil
+}
+
+// Service is the survey service over one Redis.
+type Service struct {
+	store *storage.Store
+	api   *api.Server
+}
+
+// New builds the service on rdb; governance is its connection to the governance service.
+func New(rdb redis.UniversalClient, governance grpc.ClientConnInterface, log *slog.Logger, opt api.Options) *Service {
+	store := storage.New(rdb)
+	return &Service{store: store, api: api.New(store, peers.NewGovernance(governance), log, time.Now, opt)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
-	pb.RegisterSurveyServiceServer(srv.GRPC, s)
-	srv.WatchReadiness(ctx, func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }, 2*time.Second, ServiceName)
+	pb.RegisterSurveyServiceServer(srv.GRPC, s.api)
+	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 }

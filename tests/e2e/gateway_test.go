@@ -58,30 +58,23 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	}
 }
 
-// TestMethodsNotBuiltAnswer501 calls a survey method that passes validation: the contract
-// is there, the implementation is not yet, and the client is told so.
+// TestMethodsNotBuiltAnswer501 calls a projects method that passes validation: the
+// contract is there, the implementation is not yet, and the client is told so.
 func TestMethodsNotBuiltAnswer501(t *testing.T) {
 	t.Parallel()
 	c := startApp(t)
-	body := `{
-		"compoundId": "c",
-		"title": "t",
-		"kind": "NEEDS",
-		"questions": [{
-			"id": "wants_renovation",
-			"text": "您是否同意对本小区进行改造？",
-			"type": "SINGLE_CHOICE",
-			"options": [{"id": "yes", "text": "同意"}, {"id": "no", "text": "不同意"}]
-		}]
-	}`
-	st := c.failure(c.do("POST", "/v1/surveys", body), http.StatusNotImplemented, "POST /v1/surveys")
+	body := `{"compoundId": "c", "title": "石羊路21号院改造", "year": 2021, "budgetFen": "60000000"}`
+	st := c.failure(c.do("POST", "/v1/projects", body), http.StatusNotImplemented, "POST /v1/projects")
 	if st.Code != 12 {
 		t.Errorf("code %d, want 12 (UNIMPLEMENTED)", st.Code)
 	}
+	if !strings.Contains(st.Message, "CreateProject") {
+		t.Errorf("the message does not name the method: %q", st.Message)
+	}
 
-	// Validation still comes first: a bad survey is 400, not 501.
-	bad := `{"compoundId":"c","title":"t","kind":"NEEDS","questions":[{"id":"q","text":"?","type":"TEXT"}]}`
-	st = c.failure(c.do("POST", "/v1/surveys", bad), http.StatusBadRequest, "POST /v1/surveys with a TEXT first question")
+	// Validation still comes first: a bad project is 400, not 501.
+	bad := `{"compoundId":"c","title":"t","year":3000}`
+	st = c.failure(c.do("POST", "/v1/projects", bad), http.StatusBadRequest, "POST /v1/projects with year 3000")
 	if len(st.Details) == 0 {
 		t.Errorf("400 without details: %s", st.Raw)
 	}

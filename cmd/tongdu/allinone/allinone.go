@@ -18,9 +18,11 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
 
 	"tongdu/gateway"
 	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
@@ -37,15 +39,23 @@ type Config struct {
 	RedisURL    string // empty: a private redis-server under DataDir
 	DataDir     string
 	CORSOrigins string
+	// MaxBodyBytes caps a request body; larger ones get 413.
+	MaxBodyBytes int
+	Survey       survey.Config
 }
 
 // Flags declares the configuration on a config set, with TONGDU_* fallbacks.
-func (c *Config) Flags(s *config.Set) {
+func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.HTTPAddr, "http-addr", ":8080", "REST gateway listen address")
 	s.String(&c.GRPCAddr, "grpc-addr", ":9090", "gRPC listen address of all four services (with reflection)")
 	s.String(&c.RedisURL, "redis-url", "", "Redis URL; empty starts a private redis-server under --data-dir")
 	s.String(&c.DataDir, "data-dir", "./data", "where the private redis-server keeps its append-only files")
 	s.String(&c.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (* for any)")
+	if err := s.Int(&c.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest request body the gateway accepts"); err != nil {
+		return err
+	}
+	// The services reach each other on this process's own gRPC port.
+	return c.Survey.Flags(s, "")
 }
 
 // App is a running Tongdu.
@@ -57,6 +67,7 @@ type App struct {
 	rdb      redis.UniversalClient
 	grpc     *grpcserver.Server
 	gw       *gateway.Gateway
+	peers    *grpc.ClientConn
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	cancel   context.CancelFunc
@@ -89,15 +100,23 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if a.grpc, err = grpcserver.New(log); err != nil {
 		return nil, err
 	}
+	surveyOpt, err := cfg.Survey.Options()
+	if err != nil {
+		return nil, err
+	}
+	self := loopback(a.grpcLis.Addr())
+	// Even in one process the services call each other over gRPC, as when apart.
+	if a.peers, err = grpcclient.New(self); err != nil {
+		return nil, err
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	governance.New(a.rdb, log).Register(runCtx, a.grpc)
-	survey.New(a.rdb, log).Register(runCtx, a.grpc)
+	survey.New(a.rdb, a.peers, log, surveyOpt).Register(runCtx, a.grpc)
 	projects.New(a.rdb, log).Register(runCtx, a.grpc)
 	finance.New(a.rdb, log).Register(runCtx, a.grpc)
 
-	self := loopback(a.grpcLis.Addr())
-	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self}
+	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes)}
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}
@@ -177,6 +196,9 @@ func (a *App) Close() {
 	}
 	if a.gw != nil {
 		a.gw.Close()
+	}
+	if a.peers != nil {
+		_ = a.peers.Close()
 	}
 	if a.rdb != nil {
 		_ = a.rdb.Close()

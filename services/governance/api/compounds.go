@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
+	"tongdu/platform/jsonname"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
 )
@@ -93,14 +93,7 @@ func (s *Server) UpdateCompound(ctx context.Context, req *pb.UpdateCompoundReque
 	if in.GetId() == "" {
 		return nil, s.fail(ctx, &registry.InvalidError{Violations: []registry.Violation{{Field: "compound.id", Reason: "is required"}}})
 	}
-	mask := make([]string, 0, len(req.GetUpdateMask().GetPaths()))
-	for _, p := range req.GetUpdateMask().GetPaths() {
-		// The gateway derives the mask from the body's keys; id and etag name the
-		// version being edited, they are not edits.
-		if p = camel(p); p != "id" && p != "etag" {
-			mask = append(mask, p)
-		}
-	}
+	mask := jsonname.MaskPaths(req.GetUpdateMask().GetPaths())
 	if len(mask) == 0 {
 		return nil, s.fail(ctx, &registry.InvalidError{Violations: []registry.Violation{{Field: "updateMask", Reason: "name the fields to update"}}})
 	}
@@ -149,15 +142,4 @@ func (s *Server) updateCompound(ctx context.Context, id, etag string, edit func(
 		}
 		return s.GetCompound(ctx, &pb.GetCompoundRequest{Id: id})
 	}
-}
-
-// camel turns a field mask path from proto names to the API's JSON names.
-func camel(p string) string {
-	parts := strings.Split(p, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
 }

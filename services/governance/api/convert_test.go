@@ -62,17 +62,6 @@ func TestRegistryEnumsHaveTheContractsNumbers(t *testing.T) {
 	}
 }
 
-func TestCamelTurnsProtoPathsIntoJSONNames(t *testing.T) {
-	for in, want := range map[string]string{
-		"build_year": "buildYear", "self_management_committee": "selfManagementCommittee",
-		"name": "name", "heritageNotes": "heritageNotes",
-	} {
-		if got := camel(in); got != want {
-			t.Errorf("camel(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestPageSizeDefaultsAndCaps(t *testing.T) {
 	for in, want := range map[int32]int{0: 50, -1: 50, 1: 1, 400: 400, 1000: 1000, 5000: 1000} {
 		if got := pageSize(in); got != want {

@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/status"
 
 	"tongdu/platform/apierror"
-	"tongdu/platform/redisconn"
 	"tongdu/services/governance/registry"
 )
 
@@ -19,8 +18,8 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	if err == nil {
 		return nil
 	}
-	if _, ok := status.FromError(err); ok {
-		return err
+	if st, ok := apierror.AsStatus(err); ok {
+		return st
 	}
 	var inv *registry.InvalidError
 	switch {
@@ -44,14 +43,6 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return apierror.InvalidArgument(err.Error(), apierror.FieldViolation{Field: "region.parent", Description: err.Error()})
 	case errors.Is(err, registry.ErrNotCommunity):
 		return apierror.InvalidArgument(err.Error(), apierror.FieldViolation{Field: "compound.communityId", Description: err.Error()})
-	case redisconn.IsDown(err):
-		log.WarnContext(ctx, "store unavailable", "cause", err.Error())
-		return status.Error(codes.Unavailable, "the registry's store is not answering; retry shortly")
-	case errors.Is(err, context.Canceled):
-		return status.Error(codes.Canceled, "request cancelled")
-	case errors.Is(err, context.DeadlineExceeded):
-		return status.Error(codes.DeadlineExceeded, "deadline exceeded")
 	}
-	log.ErrorContext(ctx, "internal error", "cause", err.Error())
-	return status.Error(codes.Internal, "internal error")
+	return apierror.Unexpected(ctx, log, err)
 }

@@ -4,6 +4,7 @@
 //
 //	gov:{regions}:region:<id>            a region (all regions share one slot: they are few)
 //	gov:{regions}:children:<parent|_>    sorted set of child region ids
+//	gov:{regions}:names:<parent|_>       hash: child region name → id (names unique among siblings)
 //	gov:{regions}:compounds:<region|_>   sorted set of compound ids under a region (every level)
 //	gov:{c:<id>}:compound                hash: data, rev, households, area, buildings
 //	gov:{c:<id>}:buildings               sorted set of building ids
@@ -47,6 +48,7 @@ func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
 func regionKey(id string) string          { return "gov:{regions}:region:" + id }
+func regionNamesKey(parent string) string { return "gov:{regions}:names:" + orAll(parent) }
 func childrenKey(parent string) string    { return "gov:{regions}:children:" + orAll(parent) }
 func compoundsInKey(region string) string { return "gov:{regions}:compounds:" + orAll(region) }
 func compoundKey(id string) string        { return "gov:{c:" + id + "}:compound" }

@@ -792,3 +792,24 @@ func TestConcurrentBatchesKeepTheCountsExact(t *testing.T) {
 		t.Fatalf("%d households, want %d", got.HouseholdCount, writers*50+1)
 	}
 }
+
+// Two regions of one name under one parent would be one place counted twice; the same name
+// under another parent is a different place.
+func TestRegionNamesAreUniqueAmongSiblings(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	tr := newTree(t, s)
+	dup := registry.Region{ID: ids.New(), Name: "幸福社区", Level: registry.Community, Parent: tr.sub.ID, CreateTime: t0}
+	if err := s.CreateRegion(ctx, dup); !errors.Is(err, registry.ErrAlreadyExists) {
+		t.Fatalf("second 幸福社区 under one sub-district: %v", err)
+	}
+	if _, err := s.GetRegion(ctx, dup.ID); !errors.Is(err, registry.ErrNotFound) {
+		t.Fatalf("refused region was stored: %v", err)
+	}
+	other := region(t, s, "西门街道", registry.Subdistrict, tr.district.ID)
+	region(t, s, "幸福社区", registry.Community, other.ID)
+	// A replay of a stored region (same id) is not a duplicate.
+	if err := s.CreateRegion(ctx, tr.communityA); err != nil {
+		t.Fatalf("replay: %v", err)
+	}
+}

@@ -157,20 +157,23 @@ type Electorate struct {
 
 // Survey is a survey of one compound's households.
 type Survey struct {
-	ID          string      `json:"id"`
-	CompoundID  string      `json:"compoundId"`
-	ProjectID   string      `json:"projectId,omitempty"`
-	Title       string      `json:"title"`
-	Description string      `json:"description,omitempty"`
-	Kind        Kind        `json:"kind"`
-	Matter      Matter      `json:"matter,omitempty"`
-	Questions   []Question  `json:"questions"`
-	State       State       `json:"state"`
-	Frozen      *Electorate `json:"frozen,omitempty"`
-	OpenTime    time.Time   `json:"openTime,omitzero"`
-	CloseTime   time.Time   `json:"closeTime,omitzero"`
-	CreateTime  time.Time   `json:"createTime"`
-	UpdateTime  time.Time   `json:"updateTime"`
+	ID          string     `json:"id"`
+	CompoundID  string     `json:"compoundId"`
+	ProjectID   string     `json:"projectId,omitempty"`
+	Title       string     `json:"title"`
+	Description string     `json:"description,omitempty"`
+	Kind        Kind       `json:"kind"`
+	Matter      Matter     `json:"matter,omitempty"`
+	Questions   []Question `json:"questions"`
+	State       State      `json:"state"`
+	// Electorate is taken from the registry when the survey opens and again, for good,
+	// when it closes (Frozen).
+	Electorate Electorate `json:"electorate"`
+	Frozen     bool       `json:"frozen,omitempty"`
+	OpenTime   time.Time  `json:"openTime,omitzero"`
+	CloseTime  time.Time  `json:"closeTime,omitzero"`
+	CreateTime time.Time  `json:"createTime"`
+	UpdateTime time.Time  `json:"updateTime"`
 
 	Revision int64 `json:"-"` // kept beside the record
 }
@@ -190,7 +193,7 @@ func NewSurvey(s Survey, now time.Time) (Survey, error) {
 		return Survey{}, err
 	}
 	s.State = Draft
-	s.Frozen = nil
+	s.Electorate, s.Frozen = Electorate{}, false
 	s.CreateTime, s.UpdateTime = now, now
 	s.OpenTime, s.CloseTime = time.Time{}, time.Time{}
 	return s, nil
@@ -301,8 +304,9 @@ func ApplyUpdate(current, patch Survey, mask []string, now time.Time) (Survey, e
 	return next, nil
 }
 
-// OpenSurvey moves a DRAFT survey with questions to OPEN.
-func OpenSurvey(s Survey, now time.Time) (Survey, error) {
+// OpenSurvey moves a DRAFT survey with questions to OPEN, noting the electorate of the
+// moment.
+func OpenSurvey(s Survey, e Electorate, now time.Time) (Survey, error) {
 	if s.State != Draft {
 		return Survey{}, fmt.Errorf("%w: only a DRAFT survey opens; it is %s", ErrWrongState, s.State)
 	}
@@ -310,6 +314,7 @@ func OpenSurvey(s Survey, now time.Time) (Survey, error) {
 		return Survey{}, invalid("survey.questions", "a survey opens with at least one question")
 	}
 	s.State, s.OpenTime, s.UpdateTime = Open, now, now
+	s.Electorate = e
 	return s, nil
 }
 
@@ -319,6 +324,6 @@ func CloseSurvey(s Survey, e Electorate, now time.Time) (Survey, error) {
 		return Survey{}, fmt.Errorf("%w: only an OPEN survey closes; it is %s", ErrWrongState, s.State)
 	}
 	s.State, s.CloseTime, s.UpdateTime = Closed, now, now
-	s.Frozen = &e
+	s.Electorate, s.Frozen = e, true
 	return s, nil
 }

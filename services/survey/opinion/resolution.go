@@ -53,9 +53,12 @@ func Resolve(s *Survey, t Tally, e Electorate) (ResolutionResult, error) {
 	if s.Kind != Resolution {
 		return ResolutionResult{}, fmt.Errorf("%w: survey %s is a %s survey", ErrNotAResolution, s.ID, kindName(s.Kind))
 	}
+	if len(s.Questions) == 0 {
+		return ResolutionResult{}, invalid("survey.questions", "the resolution has no vote question yet")
+	}
 	vote := s.Questions[0].ID
 	r := ResolutionResult{
-		Matter: s.Matter, State: s.State, Frozen: s.Frozen != nil,
+		Matter: s.Matter, State: s.State, Frozen: s.Frozen,
 		TotalHouseholds: int64(e.Households), TotalArea: e.Area,
 		VotedHouseholds: t[counterAnswered(vote)], VotedArea: t[CounterVotedArea],
 		AgreeHouseholds: t[counterOption(vote, "agree")], AgreeArea: t[counterOptionArea(vote, "agree")],

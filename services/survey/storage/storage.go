@@ -56,10 +56,10 @@ func ideaKey(cid, id string) string  { return "svy:{ic:" + cid + "}:idea:" + id 
 func endorsersKey(cid, id string) string {
 	return "svy:{ic:" + cid + "}:idea:" + id + ":endorsers"
 }
-func ideasKey(cid string) string          { return "svy:{ic:" + cid + "}:ideas" }
+func ideasKey(cid string) string           { return "svy:{ic:" + cid + "}:ideas" }
 func ideasByEndorsement(cid string) string { return "svy:{ic:" + cid + "}:ideas-by-endorsements" }
-func ideaLocKey(id string) string         { return "svy:loc:" + id }
-func claimKey(method, rid string) string  { return "svy:req:" + method + ":" + rid }
+func ideaLocKey(id string) string          { return "svy:loc:" + id }
+func claimKey(method, rid string) string   { return "svy:req:" + method + ":" + rid }
 
 func orAll(s string) string {
 	if s == "" {

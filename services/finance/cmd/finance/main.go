@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
@@ -12,7 +13,11 @@ import (
 )
 
 func main() {
-	servicemain.Service("finance", ":9094", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
-		return finance.New(rdb, log)
+	servicemain.Service(servicemain.Spec{
+		Name:        "finance",
+		DefaultAddr: ":9094",
+		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
+			return finance.New(rdb, log), nil, nil
+		},
 	})
 }

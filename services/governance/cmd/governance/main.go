@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
@@ -12,7 +13,11 @@ import (
 )
 
 func main() {
-	servicemain.Service("governance", ":9091", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
-		return governance.New(rdb, log)
+	servicemain.Service(servicemain.Spec{
+		Name:        "governance",
+		DefaultAddr: ":9091",
+		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
+			return governance.New(rdb, log), nil, nil
+		},
 	})
 }

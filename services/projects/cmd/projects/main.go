@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/redis/go-redis/v9"
@@ -12,7 +13,11 @@ import (
 )
 
 func main() {
-	servicemain.Service("projects", ":9093", func(rdb redis.UniversalClient, log *slog.Logger) servicemain.Registrar {
-		return projects.New(rdb, log)
+	servicemain.Service(servicemain.Spec{
+		Name:        "projects",
+		DefaultAddr: ":9093",
+		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
+			return projects.New(rdb, log), nil, nil
+		},
 	})
 }

@@ -1,0 +1,175 @@
+package api
+
+import (
+	"context"
+	"strconv"
+
+	pb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/survey/opinion"
+	"tongdu/services/survey/peers"
+	"tongdu/services/survey/storage"
+)
+
+// GetRanking lists the compounds under a region by rule 4's priority, each with its score
+// and the three terms behind it. A page is read from a ranking kept ready, so its cost
+// does not grow with the number of compounds; the ranking is rebuilt from the registry
+// when first asked for and, in the background, once it is older than RankingRefresh.
+func (s *Server) GetRanking(ctx context.Context, req *pb.GetRankingRequest) (*pb.Ranking, error) {
+	region := req.GetRegionId()
+	if err := s.registry.CheckRegion(ctx, region); err != nil {
+		if isNotFound(err) {
+			return nil, s.fail(ctx, &opinion.InvalidError{Violations: []opinion.Violation{{Field: "regionId", Reason: "no region " + region}}})
+		}
+		return nil, s.fail(ctx, err)
+	}
+	if err := s.ensureRanking(ctx, region); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	offset := int64(0)
+	if raw, err := storage.DecodeToken(req.GetPageToken()); err != nil {
+		return nil, s.fail(ctx, err)
+	} else if raw != "" {
+		if offset, err = strconv.ParseInt(raw, 10, 64); err != nil || offset < 0 {
+			return nil, s.fail(ctx, &opinion.InvalidError{Violations: []opinion.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}})
+		}
+	}
+	size := int64(pageSize(req.GetPageSize()))
+	entries, total, err := s.store.RankPage(ctx, region, offset, size)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	w := s.opt.Weights
+	out := &pb.Ranking{RegionId: region, Weights: &pb.RankingWeights{Deficit: w.Deficit, Willingness: w.Willingness, Participation: w.Participation}}
+	for i := range entries {
+		out.Entries = append(out.Entries, rankEntryToPB(int(offset)+i+1, &entries[i]))
+	}
+	if offset+size < total {
+		out.NextPageToken = storage.EncodeToken(strconv.FormatInt(offset+size, 10))
+	}
+	return out, nil
+}
+
+// ensureRanking builds a region's ranking on first use and refreshes a stale one in the
+// background, one rebuild per region at a time.
+func (s *Server) ensureRanking(ctx context.Context, region string) error {
+	built, err := s.store.RankBuilt(ctx, region)
+	if err != nil {
+		return err
+	}
+	if built.IsZero() {
+		return s.rebuildRanking(ctx, region)
+	}
+	if s.now().Sub(built) < s.opt.RankingRefresh {
+		return nil
+	}
+	if _, busy := s.rebuilding.LoadOrStore(region, struct{}{}); busy {
+		return nil
+	}
+	// The rebuild outlives this request but keeps its trace.
+	bg := context.WithoutCancel(ctx)
+	go func() {
+		defer s.rebuilding.Delete(region)
+		if err := s.rebuildRanking(bg, region); err != nil {
+			s.log.WarnContext(bg, "ranking rebuild failed", "region", region, "cause", err.Error())
+		}
+	}()
+	return nil
+}
+
+// rebuildRanking reads every compound under the region from the registry and places each
+// in the rankings.
+func (s *Server) rebuildRanking(ctx context.Context, region string) error {
+	started := s.now()
+	err := s.registry.CompoundsUnder(ctx, region, func(page []*peers.Compound) error {
+		rcs, err := s.rankEntries(ctx, page)
+		if err != nil {
+			return err
+		}
+		return s.store.UpsertRanks(ctx, rcs)
+	})
+	if err != nil {
+		return err
+	}
+	return s.store.MarkRankBuilt(ctx, region, started)
+}
+
+// rankEntries computes the ranking entries of compounds from their latest NEEDS surveys.
+func (s *Server) rankEntries(ctx context.Context, cs []*peers.Compound) ([]storage.RankedCompound, error) {
+	rcs := make([]storage.RankedCompound, len(cs))
+	for i, c := range cs {
+		rcs[i] = storage.RankedCompound{
+			RankEntry: opinion.RankEntry{CompoundID: c.ID, Name: c.Name, BuildYear: c.BuildYear, Deficit: opinion.Deficit(c.Conditions)},
+			Regions:   c.RegionPath,
+		}
+	}
+	return rcs, s.withSurveyTerms(ctx, rcs)
+}
+
+// withSurveyTerms fills in willingness and participation from each compound's latest
+// NEEDS survey (none: both 0), and the score.
+func (s *Server) withSurveyTerms(ctx context.Context, rcs []storage.RankedCompound) error {
+	cids := make([]string, len(rcs))
+	for i := range rcs {
+		cids[i] = rcs[i].CompoundID
+	}
+	needs, err := s.store.LatestNeeds(ctx, cids)
+	if err != nil {
+		return err
+	}
+	svs, err := s.store.GetSurveys(ctx, needs)
+	if err != nil {
+		return err
+	}
+	tallies, err := s.store.Counters(ctx, needs, opinion.CounterResponded, opinion.CounterWilling)
+	if err != nil {
+		return err
+	}
+	for i := range rcs {
+		e := &rcs[i].RankEntry
+		e.SurveyID, e.Willingness, e.Participation = "", 0, 0
+		if sv := svs[i]; sv != nil {
+			t := tallies[i]
+			e.SurveyID = sv.ID
+			e.Willingness = share(t[opinion.CounterWilling], t[opinion.CounterResponded])
+			e.Participation = share(t[opinion.CounterResponded], int64(sv.Electorate.Households))
+		}
+		e.Score = s.opt.Weights.Score(e.Deficit, e.Willingness, e.Participation)
+	}
+	return nil
+}
+
+// rerank moves one compound in the rankings after its NEEDS survey changed. Its registry
+// facts are taken from its current entry when it has one (no call to governance on the
+// response path); they are refreshed by the next rebuild. The ranking is a view of
+// records already kept: a failure is logged and mended by the next rebuild.
+func (s *Server) rerank(ctx context.Context, compoundID string) {
+	rc, err := s.store.RankEntry(ctx, compoundID)
+	var rcs []storage.RankedCompound
+	switch {
+	case err != nil:
+	case rc != nil:
+		rcs = []storage.RankedCompound{*rc}
+		err = s.withSurveyTerms(ctx, rcs)
+	default:
+		var c *peers.Compound
+		if c, err = s.registry.Compound(ctx, compoundID); err == nil {
+			rcs, err = s.rankEntries(ctx, []*peers.Compound{c})
+		}
+	}
+	if err == nil {
+		err = s.store.UpsertRanks(ctx, rcs)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "ranking not moved", "compound", compoundID, "cause", err.Error())
+	}
+}
+
+func share(n, d int64) float64 {
+	if d <= 0 {
+		return 0
+	}
+	if n > d {
+		return 1
+	}
+	return float64(n) / float64(d)
+}

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	pb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/survey/opinion"
+	"tongdu/services/survey/storage"
+)
+
+// SubmitResponse records a household's response (rule 2). A newer response replaces the
+// household's earlier one and the statistics move with it; an older collection leaves the
+// newer response in place, and that stored response is what comes back.
+func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseRequest) (*pb.Response, error) {
+	sv, rs, err := s.prepare(ctx, "SubmitResponse", req.GetSurveyId(), req.GetRequestId(), req, []*pb.Response{req.GetResponse()}, func(int) string { return "response" })
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	outcomes, err := s.store.SubmitResponses(ctx, sv, rs)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	s.afterResponses(ctx, sv)
+	if outcomes[0] == storage.IgnoredOlder {
+		stored, err := s.store.GetResponse(ctx, sv.ID, rs[0].HouseholdID)
+		if err != nil {
+			return nil, s.fail(ctx, err)
+		}
+		return responseToPB(stored), nil
+	}
+	return responseToPB(&rs[0]), nil
+}
+
+// BatchSubmitResponses records up to 1,000 responses collected offline, in order and all
+// in one step: if any is refused, none is recorded.
+func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitResponsesRequest) (*pb.BatchSubmitResponsesResponse, error) {
+	sv, rs, err := s.prepare(ctx, "BatchSubmitResponses", req.GetSurveyId(), req.GetRequestId(), req, req.GetResponses(), func(i int) string { return fmt.Sprintf("responses[%d]", i) })
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	outcomes, err := s.store.SubmitResponses(ctx, sv, rs)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	s.afterResponses(ctx, sv)
+	out := &pb.BatchSubmitResponsesResponse{}
+	for i, o := range outcomes {
+		out.Results = append(out.Results, &pb.BatchSubmitResponsesResponse_Result{HouseholdId: rs[i].HouseholdID, Outcome: pb.BatchSubmitResponsesResponse_Result_Outcome(o)})
+	}
+	return out, nil
+}
+
+// prepare checks responses against their survey and the registry, and fills in each
+// household's area. The survey must be OPEN (the store checks again, atomically). A
+// retried request (same request id, same body) is simply recorded again: replacing a
+// response with itself changes no statistic.
+func (s *Server) prepare(ctx context.Context, method, surveyID, requestID string, req proto.Message, in []*pb.Response, field func(int) string) (*opinion.Survey, []opinion.Response, error) {
+	sv, err := s.store.GetSurvey(ctx, surveyID)
+	if err != nil {
+		return nil, nil, err
+	}
+	switch sv.State {
+	case opinion.Closed:
+		return nil, nil, fmt.Errorf("%w: survey %s closed at %s and takes no responses", opinion.ErrSurveyClosed, sv.ID, sv.CloseTime.Format(time.RFC3339))
+	case opinion.Draft:
+		return nil, nil, fmt.Errorf("%w: survey %s is a DRAFT; open it first", opinion.ErrSurveyNotOpen, sv.ID)
+	}
+	now := s.now()
+	rs := make([]opinion.Response, len(in))
+	var vs []opinion.Violation
+	for i, r := range in {
+		rs[i] = responseFromPB(sv.ID, r, now)
+		var inv *opinion.InvalidError
+		if err := opinion.CheckResponse(sv, &rs[i], field(i)); errors.As(err, &inv) {
+			vs = append(vs, inv.Violations...)
+		} else if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(vs) > 0 {
+		return nil, nil, &opinion.InvalidError{Violations: vs}
+	}
+	hids := make([]string, len(rs))
+	for i := range rs {
+		hids[i] = rs[i].HouseholdID
+	}
+	hs, err := s.householdsOf(ctx, sv.CompoundID, hids, func(i int) string { return field(i) + ".householdId" })
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range rs {
+		rs[i].Area = hs[rs[i].HouseholdID].Area
+	}
+	if _, _, err := s.claim(ctx, method, requestID, req, 0); err != nil {
+		return nil, nil, err
+	}
+	return sv, rs, nil
+}
+
+// afterResponses moves the compound in the ranking when the survey is the NEEDS survey
+// that speaks for it. The ranking is a view: a failure here is logged, not returned, as
+// the responses are recorded.
+func (s *Server) afterResponses(ctx context.Context, sv *opinion.Survey) {
+	if sv.Kind == opinion.Needs {
+		s.rerank(ctx, sv.CompoundID)
+	}
+}
+
+// ListResponses lists a survey's responses by household, optionally of one channel or
+// collector.
+func (s *Server) ListResponses(ctx context.Context, req *pb.ListResponsesRequest) (*pb.ListResponsesResponse, error) {
+	if _, err := s.store.GetSurvey(ctx, req.GetSurveyId()); err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	ch := opinion.Channel(req.GetChannel())
+	match := func(r *opinion.Response) bool {
+		return (ch == opinion.ChannelUnspecified || r.Channel == ch) && (req.GetCollectorId() == "" || r.CollectorID == req.GetCollectorId())
+	}
+	rs, next, err := s.store.ListResponses(ctx, req.GetSurveyId(), match, req.GetPageToken(), pageSize(req.GetPageSize()))
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	out := &pb.ListResponsesResponse{NextPageToken: next}
+	for i := range rs {
+		out.Responses = append(out.Responses, responseToPB(&rs[i]))
+	}
+	return out, nil
+}

@@ -1,0 +1,174 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/services/survey/opinion"
+)
+
+// submitResponses records responses of one survey in one atomic step (rule 2): each
+// household keeps at most one response; a newer collection replaces the older one and the
+// tally moves with it (the old contribution subtracted, the new added); an older
+// collection never overwrites a newer one. The survey must be OPEN when the step runs.
+//
+// KEYS: survey, responses, contrib, tally, responders.
+// ARGV: n, then per response: household id, response, collected µs, contribution.
+// Returns {1, outcome...} with outcome 1 recorded, 2 replaced, 3 ignored as older; or
+// {-1, state} when the survey is not OPEN.
+var submitResponses = redis.NewScript(`
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'OPEN' then return {-1, state or 'MISSING'} end
+local n = tonumber(ARGV[1])
+local out = {1}
+for i = 0, n - 1 do
+  local hid, resp, at, contrib = ARGV[2 + i*4], ARGV[3 + i*4], tonumber(ARGV[4 + i*4]), ARGV[5 + i*4]
+  local outcome = 1
+  local old = redis.call('HGET', KEYS[3], hid)
+  if old then
+    local sep = string.find(old, '|', 1, true)
+    if tonumber(string.sub(old, 1, sep - 1)) > at then
+      outcome = 3
+    else
+      outcome = 2
+      for counter, amount in string.gmatch(string.sub(old, sep + 1), '([^,=]+)=(-?%d+)') do
+        redis.call('HINCRBY', KEYS[4], counter, -tonumber(amount))
+      end
+    end
+  end
+  if outcome ~= 3 then
+    for counter, amount in string.gmatch(contrib, '([^,=]+)=(-?%d+)') do
+      redis.call('HINCRBY', KEYS[4], counter, tonumber(amount))
+    end
+    redis.call('HSET', KEYS[3], hid, ARGV[4 + i*4] .. '|' .. contrib)
+    redis.call('HSET', KEYS[2], hid, resp)
+    redis.call('ZADD', KEYS[5], 0, hid)
+  end
+  out[#out + 1] = outcome
+end
+return out`)
+
+// Outcome is what became of a submitted response.
+type Outcome int
+
+const (
+	Recorded Outcome = iota + 1
+	Replaced
+	IgnoredOlder
+)
+
+// ClosedError says the survey was not OPEN when the responses arrived.
+type ClosedError struct{ State string }
+
+func (e *ClosedError) Error() string { return "survey is " + e.State }
+
+// Is lets callers test for opinion.ErrSurveyClosed or ErrSurveyNotOpen.
+func (e *ClosedError) Is(target error) bool {
+	if e.State == "CLOSED" {
+		return target == opinion.ErrSurveyClosed
+	}
+	return target == opinion.ErrSurveyNotOpen
+}
+
+// SubmitResponses records responses with their tally contributions, all in one step.
+// Later responses of the same household in the list are applied after earlier ones.
+func (s *Store) SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []opinion.Response) ([]Outcome, error) {
+	keys := []string{surveyKey(sv.ID), responsesKey(sv.ID), contribKey(sv.ID), tallyKey(sv.ID), respondersKey(sv.ID)}
+	args := make([]any, 0, 1+4*len(rs))
+	args = append(args, len(rs))
+	for i := range rs {
+		data, err := json.Marshal(&rs[i])
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, rs[i].HouseholdID, data, strconv.FormatInt(rs[i].CollectedAt.UnixMicro(), 10),
+			opinion.EncodeContribution(opinion.Contribution(sv, &rs[i])))
+	}
+	res, err := submitResponses.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	if code, _ := res[0].(int64); code == -1 {
+		state, _ := res[1].(string)
+		return nil, &ClosedError{State: state}
+	}
+	out := make([]Outcome, len(rs))
+	for i := range rs {
+		n, _ := res[i+1].(int64)
+		out[i] = Outcome(n)
+	}
+	return out, nil
+}
+
+// GetResponse returns a household's response, or opinion.ErrNotFound.
+func (s *Store) GetResponse(ctx context.Context, surveyID, householdID string) (*opinion.Response, error) {
+	data, err := s.rdb.HGet(ctx, responsesKey(surveyID), householdID).Result()
+	if isNil(err) {
+		return nil, notFound("response of household", householdID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decode[opinion.Response](data)
+}
+
+// ListResponses pages through a survey's responses by household id, keeping those that
+// match.
+func (s *Store) ListResponses(ctx context.Context, surveyID string, match func(*opinion.Response) bool, token string, size int) ([]opinion.Response, string, error) {
+	var out []opinion.Response
+	for {
+		ids, next, err := s.pageOf(ctx, respondersKey(surveyID), token, size)
+		if err != nil || len(ids) == 0 {
+			return out, "", err
+		}
+		vals, err := s.rdb.HMGet(ctx, responsesKey(surveyID), ids...).Result()
+		if err != nil {
+			return nil, "", err
+		}
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue
+			}
+			r, err := decode[opinion.Response](str)
+			if err != nil {
+				return nil, "", err
+			}
+			if match(r) {
+				out = append(out, *r)
+				if len(out) == size {
+					if i == len(ids)-1 && next == "" {
+						return out, "", nil
+					}
+					return out, EncodeToken(ids[i]), nil
+				}
+			}
+		}
+		if next == "" {
+			return out, "", nil
+		}
+		token = next
+	}
+}
+
+// Recount rebuilds a survey's tally from its stored responses, for checking that the
+// counters kept with each response are right. It reads every response: never on a hot path.
+func (s *Store) Recount(ctx context.Context, sv *opinion.Survey) (opinion.Tally, error) {
+	t := opinion.Tally{}
+	iter := s.rdb.HScan(ctx, responsesKey(sv.ID), 0, "", 500).Iterator()
+	for iter.Next(ctx) {
+		iter.Next(ctx) // HSCAN yields field, value pairs
+		r, err := decode[opinion.Response](iter.Val())
+		if err != nil {
+			return nil, fmt.Errorf("recount: %w", err)
+		}
+		for _, d := range opinion.Contribution(sv, r) {
+			t[d.Counter] += d.Amount
+		}
+	}
+	return t, iter.Err()
+}
