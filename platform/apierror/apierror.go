@@ -79,3 +79,19 @@ func Unexpected(ctx context.Context, log *slog.Logger, err error) error {
 	log.ErrorContext(ctx, "internal error", "cause", err.Error())
 	return status.Error(codes.Internal, "internal error")
 }
+
+// PreconditionViolation is one failed precondition: its type (a guard such as
+// RESOLUTION_PASSED), the resource it concerns, and the figures.
+type PreconditionViolation struct {
+	Type, Subject, Description string
+}
+
+// FailedPreconditions refuses an operation whose guards failed: FAILED_PRECONDITION with
+// an ErrorInfo reason and a PreconditionFailure listing each failed guard.
+func FailedPreconditions(reason, msg string, metadata map[string]string, vs []PreconditionViolation) error {
+	pf := &errdetails.PreconditionFailure{}
+	for _, v := range vs {
+		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: v.Type, Subject: v.Subject, Description: v.Description})
+	}
+	return withDetails(status.New(codes.FailedPrecondition, msg), &errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: metadata}, pf)
+}

@@ -42,6 +42,7 @@ type Config struct {
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int
 	Survey       survey.Config
+	Projects     projects.Config
 }
 
 // Flags declares the configuration on a config set, with TONGDU_* fallbacks.
@@ -55,6 +56,7 @@ func (c *Config) Flags(s *config.Set) error {
 		return err
 	}
 	// The services reach each other on this process's own gRPC port.
+	c.Projects.Flags(s, false)
 	return c.Survey.Flags(s, "")
 }
 
@@ -104,6 +106,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if err != nil {
 		return nil, err
 	}
+	thresholds, err := cfg.Projects.Thresholds()
+	if err != nil {
+		return nil, err
+	}
 	self := loopback(a.grpcLis.Addr())
 	// Even in one process the services call each other over gRPC, as when apart.
 	if a.peers, err = grpcclient.New(self); err != nil {
@@ -113,7 +119,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	a.cancel = cancel
 	governance.New(a.rdb, log).Register(runCtx, a.grpc)
 	survey.New(a.rdb, a.peers, log, surveyOpt).Register(runCtx, a.grpc)
-	projects.New(a.rdb, log).Register(runCtx, a.grpc)
+	projects.New(a.rdb, a.peers, a.peers, a.peers, log, thresholds).Register(runCtx, a.grpc)
 	finance.New(a.rdb, log).Register(runCtx, a.grpc)
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes)}

@@ -1,5 +1,5 @@
-// Command projects runs the projects service alone, as deploy/ does; cmd/tongdu runs all four
-// in one process instead.
+// Command projects runs the projects service alone, as deploy/ does; cmd/tongdu runs all
+// four in one process instead.
 package main
 
 import (
@@ -8,16 +8,40 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/servicemain"
 	"tongdu/services/projects"
 )
 
 func main() {
+	var cfg projects.Config
 	servicemain.Service(servicemain.Spec{
 		Name:        "projects",
 		DefaultAddr: ":9093",
+		Flags:       func(s *config.Set) error { cfg.Flags(s, true); return nil },
 		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
-			return projects.New(rdb, log), nil, nil
+			th, err := cfg.Thresholds()
+			if err != nil {
+				return nil, nil, err
+			}
+			survey, err := grpcclient.New(cfg.SurveyAddr)
+			if err != nil {
+				return nil, nil, err
+			}
+			finance, err := grpcclient.New(cfg.FinanceAddr)
+			if err != nil {
+				survey.Close()
+				return nil, nil, err
+			}
+			governance, err := grpcclient.New(cfg.GovernanceAddr)
+			if err != nil {
+				survey.Close()
+				finance.Close()
+				return nil, nil, err
+			}
+			closeAll := func() { survey.Close(); finance.Close(); governance.Close() }
+			return projects.New(rdb, survey, finance, governance, log, th), closeAll, nil
 		},
 	})
 }

@@ -1,0 +1,151 @@
+// Package peers is how the projects service asks its owners over gRPC: survey for the
+// renovation resolution and the residents' acceptance, finance for the funding cover,
+// governance for households. Answers become the plain facts the works rules check;
+// NOT_FOUND becomes "not found" in those facts, UNIMPLEMENTED becomes
+// works.ErrPeerNotBuilt, and other statuses (UNAVAILABLE) pass through.
+package peers
+
+import (
+	"context"
+	"fmt"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
+	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/projects/works"
+)
+
+// Owners answers from the survey, finance and governance services.
+type Owners struct {
+	survey     surveypb.SurveyServiceClient
+	finance    financepb.FinanceServiceClient
+	governance governancepb.GovernanceServiceClient
+}
+
+// New returns the peers over their connections (one connection may serve all three).
+func New(survey, finance, governance grpc.ClientConnInterface) *Owners {
+	return &Owners{
+		survey:     surveypb.NewSurveyServiceClient(survey),
+		finance:    financepb.NewFinanceServiceClient(finance),
+		governance: governancepb.NewGovernanceServiceClient(governance),
+	}
+}
+
+func notBuilt(err error, what string) error {
+	if status.Code(err) == codes.Unimplemented {
+		return fmt.Errorf("%w: %s", works.ErrPeerNotBuilt, what)
+	}
+	return err
+}
+
+// Resolution finds the renovation resolution of a compound: the survey named, or the
+// compound's latest closed RESOLUTION survey on RENOVATION.
+func (o *Owners) Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
+	if surveyID == "" {
+		token := ""
+		for {
+			resp, err := o.survey.ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: compoundID, Kind: surveypb.Survey_RESOLUTION, State: surveypb.Survey_CLOSED, PageSize: 1000, PageToken: token})
+			if err != nil {
+				return works.ResolutionFacts{}, notBuilt(err, "survey ListSurveys")
+			}
+			for _, s := range resp.GetSurveys() {
+				if s.GetMatter() == surveypb.Survey_RENOVATION {
+					surveyID = s.GetId() // ids sort by creation: the last one seen is the latest
+				}
+			}
+			if token = resp.GetNextPageToken(); token == "" {
+				break
+			}
+		}
+		if surveyID == "" {
+			return works.ResolutionFacts{}, nil
+		}
+	}
+	f := works.ResolutionFacts{SurveyID: surveyID}
+	s, err := o.survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
+	if status.Code(err) == codes.NotFound {
+		return f, nil
+	}
+	if err != nil {
+		return f, notBuilt(err, "survey GetSurvey")
+	}
+	f.Found = s.GetKind() == surveypb.Survey_RESOLUTION && s.GetMatter() == surveypb.Survey_RENOVATION
+	f.CompoundOK = s.GetCompoundId() == compoundID
+	f.Closed = s.GetState() == surveypb.Survey_CLOSED
+	if !f.Found || !f.CompoundOK {
+		return f, nil
+	}
+	r, err := o.survey.GetResolutionResult(ctx, &surveypb.GetResolutionResultRequest{SurveyId: surveyID})
+	if err != nil {
+		return f, notBuilt(err, "survey GetResolutionResult")
+	}
+	f.Passed = r.GetPassed()
+	f.Figures = r.GetReasons()
+	return f, nil
+}
+
+// AcceptanceSurvey reads the residents' acceptance from an ACCEPTANCE survey of the
+// compound: responses, households and satisfied respondents (the first option).
+func (o *Owners) AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error) {
+	f := works.AcceptanceSurveyFacts{SurveyID: surveyID}
+	if surveyID == "" {
+		return f, nil
+	}
+	s, err := o.survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
+	if status.Code(err) == codes.NotFound {
+		return f, nil
+	}
+	if err != nil {
+		return f, notBuilt(err, "survey GetSurvey")
+	}
+	if s.GetKind() != surveypb.Survey_ACCEPTANCE || s.GetCompoundId() != compoundID {
+		return f, nil
+	}
+	st, err := o.survey.GetSurveyStats(ctx, &surveypb.GetSurveyStatsRequest{SurveyId: surveyID})
+	if err != nil {
+		return f, notBuilt(err, "survey GetSurveyStats")
+	}
+	f.Found = true
+	f.Closed = s.GetState() == surveypb.Survey_CLOSED
+	f.Responded = int64(st.GetRespondedHouseholds())
+	f.Households = int64(st.GetTotalHouseholds())
+	f.Satisfied = int64(st.GetWillingHouseholds())
+	return f, nil
+}
+
+// Funding reads the committed total of the project's funding plan.
+func (o *Owners) Funding(ctx context.Context, projectID string) (works.FundingFacts, error) {
+	p, err := o.finance.GetFundingPlan(ctx, &financepb.GetFundingPlanRequest{ProjectId: projectID})
+	if status.Code(err) == codes.NotFound {
+		return works.FundingFacts{}, nil
+	}
+	if err != nil {
+		return works.FundingFacts{}, notBuilt(err, "finance GetFundingPlan")
+	}
+	return works.FundingFacts{Found: true, CommittedFen: p.GetCommittedTotalFen()}, nil
+}
+
+// HouseholdCompound returns the compound a household belongs to ("" for none).
+func (o *Owners) HouseholdCompound(ctx context.Context, householdID string) (string, error) {
+	h, err := o.governance.GetHousehold(ctx, &governancepb.GetHouseholdRequest{Id: householdID})
+	if status.Code(err) == codes.NotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return h.GetCompoundId(), nil
+}
+
+// CompoundExists reports whether governance knows the compound.
+func (o *Owners) CompoundExists(ctx context.Context, compoundID string) (bool, error) {
+	_, err := o.governance.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: compoundID})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	return err == nil, err
+}

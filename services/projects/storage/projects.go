@@ -1,0 +1,158 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/services/projects/works"
+)
+
+var createProject = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'rev', 1)
+return 1`)
+
+var updateProject = redis.NewScript(`
+local rev = redis.call('HGET', KEYS[1], 'rev')
+if not rev then return -1 end
+if rev ~= ARGV[1] then return -2 end
+redis.call('HSET', KEYS[1], 'data', ARGV[2])
+return redis.call('HINCRBY', KEYS[1], 'rev', 1)`)
+
+// claimPlan takes the compound's plan of a round for a project, unless another project
+// that exists holds it. KEYS: plans, the holder's project key is checked by the caller.
+var claimPlan = redis.NewScript(`
+local holder = redis.call('HGET', KEYS[1], ARGV[1])
+if holder and holder ~= ARGV[2] and ARGV[3] == '1' then return holder end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ''`)
+
+var releasePlan = redis.NewScript(`
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 1`)
+
+func planField(p *works.Project) string { return p.CompoundID + "|" + strconv.Itoa(p.Year) }
+
+// CreateProject stores a new project as its compound's plan for its year: one plan per
+// compound per round, so a second live plan is works.ErrAlreadyExists.
+func (s *Store) CreateProject(ctx context.Context, p works.Project) error {
+	holder, err := claimPlan.Run(ctx, s.rdb, []string{plansKey()}, planField(&p), p.ID, "1").Text()
+	if err != nil {
+		return err
+	}
+	if holder != "" {
+		// A claim whose project was never written (a crash in between) does not count.
+		if n, err := s.rdb.Exists(ctx, projectKey(holder)).Result(); err != nil {
+			return err
+		} else if n == 1 {
+			return fmt.Errorf("%w: compound %s already has plan %s for %d", works.ErrAlreadyExists, p.CompoundID, holder, p.Year)
+		}
+		if err := claimPlan.Run(ctx, s.rdb, []string{plansKey()}, planField(&p), p.ID, "0").Err(); err != nil {
+			return err
+		}
+	}
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	if err := createProject.Run(ctx, s.rdb, []string{projectKey(p.ID)}, data).Err(); err != nil {
+		return err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.ZAdd(ctx, projectsKey(p.CompoundID), redis.Z{Member: p.ID})
+		pl.ZAdd(ctx, projectsKey(""), redis.Z{Member: p.ID})
+		return nil
+	})
+	return err
+}
+
+// ReleasePlan frees a cancelled project's round, so the compound can plan again.
+func (s *Store) ReleasePlan(ctx context.Context, p works.Project) error {
+	return releasePlan.Run(ctx, s.rdb, []string{plansKey()}, planField(&p), p.ID).Err()
+}
+
+// GetProject returns a project or works.ErrNotFound.
+func (s *Store) GetProject(ctx context.Context, id string) (*works.Project, error) {
+	h, err := s.rdb.HGetAll(ctx, projectKey(id)).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, notFound("project", id)
+	}
+	return projectFrom(h)
+}
+
+func projectFrom(h map[string]string) (*works.Project, error) {
+	p, err := decode[works.Project](h["data"])
+	if err != nil {
+		return nil, err
+	}
+	p.Revision = atoi(h["rev"])
+	return p, nil
+}
+
+// UpdateProject writes p if its stored revision is still p.Revision; otherwise
+// works.ErrConflict. Concurrent transitions of one project therefore cannot both succeed.
+func (s *Store) UpdateProject(ctx context.Context, p works.Project) error {
+	data, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	rev, err := updateProject.Run(ctx, s.rdb, []string{projectKey(p.ID)}, strconv.FormatInt(p.Revision, 10), data).Int64()
+	switch {
+	case err != nil:
+		return err
+	case rev == -1:
+		return notFound("project", p.ID)
+	case rev == -2:
+		return fmt.Errorf("%w: project %s", works.ErrConflict, p.ID)
+	}
+	return nil
+}
+
+// ListProjects pages through the projects of a compound ("" for all) that match.
+func (s *Store) ListProjects(ctx context.Context, cid string, match func(*works.Project) bool, token string, size int) ([]works.Project, string, error) {
+	var out []works.Project
+	for {
+		ids, next, err := s.pageOf(ctx, projectsKey(cid), token, size)
+		if err != nil || len(ids) == 0 {
+			return out, "", err
+		}
+		cmds := make([]*redis.MapStringStringCmd, len(ids))
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HGetAll(ctx, projectKey(id))
+			}
+			return nil
+		}); err != nil {
+			return nil, "", err
+		}
+		for i, c := range cmds {
+			if len(c.Val()) == 0 {
+				continue
+			}
+			p, err := projectFrom(c.Val())
+			if err != nil {
+				return nil, "", err
+			}
+			if match(p) {
+				out = append(out, *p)
+				if len(out) == size {
+					if i == len(ids)-1 && next == "" {
+						return out, "", nil
+					}
+					return out, EncodeToken(ids[i]), nil
+				}
+			}
+		}
+		if next == "" {
+			return out, "", nil
+		}
+		token = next
+	}
+}

@@ -1,0 +1,123 @@
+// Package storage keeps the projects service's records in Redis; it is the only code that
+// knows the keys. Records are JSON of the works types. Keys that one atomic step touches
+// share a hash tag, so the Lua scripts stay valid on Redis Cluster:
+//
+//	prj:{p:<id>}:project            hash: data, rev
+//	prj:{p:<id>}:items              hash: item id → item
+//	prj:{p:<id>}:item-revs          hash: item id → revision
+//	prj:{p:<id>}:item-ids           sorted set of item ids (registration order)
+//	prj:{p:<id>}:progress           sorted set of progress report ids; …:progress-data hash
+//	prj:{p:<id>}:supervision        sorted set of supervision report ids; …:supervision-data hash
+//	prj:{p:<id>}:signoffs           hash: role → latest sign-off
+//	prj:{p:<id>}:signoff-log        list of every sign-off, oldest first
+//	prj:{idx}:projects:<compound|_> sorted set of project ids
+//	prj:{idx}:plans                 hash: compound|year → project id (one plan per round)
+//	prj:req:<method>:<request id>   idempotency claim
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/platform/idempotency"
+	"tongdu/services/projects/works"
+)
+
+// Store is the projects service's Redis.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+func projectKey(id string) string       { return "prj:{p:" + id + "}:project" }
+func itemsKey(id string) string         { return "prj:{p:" + id + "}:items" }
+func itemRevsKey(id string) string      { return "prj:{p:" + id + "}:item-revs" }
+func itemIDsKey(id string) string       { return "prj:{p:" + id + "}:item-ids" }
+func reportsKey(id, kind string) string { return "prj:{p:" + id + "}:" + kind }
+func reportDataKey(id, kind string) string {
+	return "prj:{p:" + id + "}:" + kind + "-data"
+}
+func signoffsKey(id string) string       { return "prj:{p:" + id + "}:signoffs" }
+func signoffLogKey(id string) string     { return "prj:{p:" + id + "}:signoff-log" }
+func projectsKey(cid string) string      { return "prj:{idx}:projects:" + orAll(cid) }
+func plansKey() string                   { return "prj:{idx}:plans" }
+func claimKey(method, rid string) string { return "prj:req:" + method + ":" + rid }
+
+func orAll(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return s
+}
+
+// ClaimRequest records that requestID of method makes ids; see idempotency.Take.
+func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error) {
+	return idempotency.Take(ctx, s.rdb, claimKey(method, requestID), c)
+}
+
+// EncodeToken keeps page tokens opaque.
+func EncodeToken(last string) string {
+	if last == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(last))
+}
+
+// DecodeToken returns what EncodeToken wrapped; it fails with works.ErrInvalid.
+func DecodeToken(token string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return "", &works.InvalidError{Violations: []works.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
+	}
+	return string(b), nil
+}
+
+func (s *Store) pageOf(ctx context.Context, key, token string, size int) ([]string, string, error) {
+	after, err := DecodeToken(token)
+	if err != nil {
+		return nil, "", err
+	}
+	min := "-"
+	if after != "" {
+		min = "(" + after
+	}
+	ids, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
+	if err != nil {
+		return nil, "", err
+	}
+	if len(ids) > size {
+		return ids[:size], EncodeToken(ids[size-1]), nil
+	}
+	return ids, "", nil
+}
+
+func decode[T any](data string) (*T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(data), &v); err != nil {
+		return nil, fmt.Errorf("corrupt record: %w", err)
+	}
+	return &v, nil
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func notFound(what, id string) error { return fmt.Errorf("%w: %s %s", works.ErrNotFound, what, id) }
+
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }

@@ -1,0 +1,210 @@
+package works
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Action is a lifecycle transition a caller asks for (rule 6).
+type Action int
+
+const (
+	Approve Action = iota + 1
+	StartConstruction
+	RequestAcceptance
+	Accept
+	StartMaintenance
+	Suspend
+	Resume
+	Cancel
+)
+
+var actionNames = map[Action]string{
+	Approve: "approve", StartConstruction: "start construction", RequestAcceptance: "request acceptance",
+	Accept: "accept", StartMaintenance: "start maintenance", Suspend: "suspend", Resume: "resume", Cancel: "cancel",
+}
+
+func (a Action) String() string { return actionNames[a] }
+
+// GuardReason is the ErrorInfo reason of the guard that keeps each transition.
+var GuardReason = map[Action]string{
+	Approve:           "RESOLUTION_NOT_PASSED",
+	StartConstruction: "FUNDING_NOT_COVERED",
+	RequestAcceptance: "ITEMS_INCOMPLETE",
+	Accept:            "ACCEPTANCE_CONDITIONS_NOT_MET",
+}
+
+// Target is the status an action leads to from the project's current one, or
+// ErrTransition when rule 6 does not allow the action from there.
+func Target(p *Project, a Action) (Status, error) {
+	from := p.Status
+	var to Status
+	ok := false
+	switch a {
+	case Approve:
+		to, ok = Approved, from == Proposed
+	case StartConstruction:
+		to, ok = InConstruction, from == Approved
+	case RequestAcceptance:
+		to, ok = PendingAcceptance, from == InConstruction
+	case Accept:
+		to, ok = Accepted, from == PendingAcceptance
+	case StartMaintenance:
+		to, ok = Maintenance, from == Accepted
+	case Suspend:
+		to, ok = Suspended, from == Approved || from == InConstruction || from == PendingAcceptance
+	case Resume:
+		to, ok = p.SuspendedFrom, from == Suspended
+	case Cancel:
+		to, ok = Cancelled, from != Accepted && from != Maintenance && from != Cancelled && from != StatusUnspecified
+	}
+	if !ok {
+		return 0, fmt.Errorf("%w: a %s project cannot %s", ErrTransition, from, a)
+	}
+	return to, nil
+}
+
+// GuardFailure is one failed guard or condition, with the figures behind it.
+type GuardFailure struct {
+	Guard  string // e.g. RESOLUTION_PASSED, SUPERVISOR_PASS
+	Detail string // e.g. "consent by area 0.7100 < 3/4"
+}
+
+// GuardError refuses a transition whose guard failed; it lists every failure.
+type GuardError struct {
+	Action   Action
+	Reason   string
+	Failures []GuardFailure
+}
+
+func (e *GuardError) Error() string {
+	parts := make([]string, len(e.Failures))
+	for i, f := range e.Failures {
+		parts[i] = f.Guard + ": " + f.Detail
+	}
+	return fmt.Sprintf("cannot %s: %s", e.Action, strings.Join(parts, "; "))
+}
+
+// Apply moves the project by action once its guard has passed (failures empty), and
+// records the transition in the history.
+func Apply(p Project, a Action, failures []GuardFailure, actor, reason string, now time.Time) (Project, error) {
+	to, err := Target(&p, a)
+	if err != nil {
+		return Project{}, err
+	}
+	if (a == Suspend || a == Cancel) && strings.TrimSpace(reason) == "" {
+		return Project{}, invalid("reason", fmt.Sprintf("say why you %s the project", a))
+	}
+	if len(failures) > 0 {
+		return Project{}, &GuardError{Action: a, Reason: GuardReason[a], Failures: failures}
+	}
+	from := p.Status
+	switch a {
+	case Suspend:
+		p.SuspendedFrom = from
+	case Resume:
+		p.SuspendedFrom = StatusUnspecified
+	}
+	p.Status = to
+	p.History = append(append([]Transition(nil), p.History...), Transition{From: from, To: to, Actor: actor, Reason: reason, Time: now})
+	p.UpdateTime = now
+	return p, nil
+}
+
+// ResolutionFacts is what the survey service says of the renovation resolution.
+type ResolutionFacts struct {
+	SurveyID   string
+	Found      bool     // a RESOLUTION survey of this compound with matter RENOVATION
+	CompoundOK bool     // it is a survey of the project's compound
+	Closed     bool     // the vote has closed
+	Passed     bool     // rule 3 holds
+	Figures    []string // the result's figures, one line each
+}
+
+// CheckResolution is approve's guard: a passed renovation resolution for the compound.
+func CheckResolution(f ResolutionFacts) []GuardFailure {
+	switch {
+	case !f.Found:
+		return []GuardFailure{{"RESOLUTION_PASSED", "no renovation resolution (a RESOLUTION survey with matter RENOVATION) of the compound"}}
+	case !f.CompoundOK:
+		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("survey %s is not a renovation resolution of this compound", f.SurveyID)}}
+	case !f.Closed:
+		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("resolution %s is still open", f.SurveyID)}}
+	case !f.Passed:
+		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("resolution %s did not pass: %s", f.SurveyID, strings.Join(f.Figures, "; "))}}
+	}
+	return nil
+}
+
+// FundingFacts is what the finance service says of the project's funding plan.
+type FundingFacts struct {
+	Found        bool
+	CommittedFen int64
+}
+
+// CheckFunding is start-construction's guard: committed sources cover the budget.
+func CheckFunding(budgetFen int64, f FundingFacts) []GuardFailure {
+	switch {
+	case !f.Found:
+		return []GuardFailure{{"FUNDING_COVERED", "no funding plan for the project"}}
+	case f.CommittedFen < budgetFen:
+		return []GuardFailure{{"FUNDING_COVERED", fmt.Sprintf("committed %s < budget %s yuan, short by %s", Yuan(f.CommittedFen), Yuan(budgetFen), Yuan(budgetFen-f.CommittedFen))}}
+	}
+	return nil
+}
+
+// CheckItemsComplete is request-acceptance's guard: there are items and all are done.
+func CheckItemsComplete(items []Item) []GuardFailure {
+	if len(items) == 0 {
+		return []GuardFailure{{"ITEMS_COMPLETE", "the project has no work items"}}
+	}
+	var open []string
+	for _, it := range items {
+		if !it.Complete() {
+			open = append(open, fmt.Sprintf("%s at %d%%", it.ID, it.ProgressPercent))
+		}
+	}
+	if len(open) > 0 {
+		return []GuardFailure{{"ITEMS_COMPLETE", fmt.Sprintf("%d of %d items complete; open: %s", len(items)-len(open), len(items), strings.Join(open, ", "))}}
+	}
+	return nil
+}
+
+// Yuan shows fen as yuan with two decimals, e.g. 60000000 → "600000.00".
+func Yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return sign + strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
+}
+
+// Reached reports whether the project's latest transition is the one action makes: a
+// retried request finds its work done and answers with the project as it stands.
+func Reached(p *Project, a Action) bool {
+	if len(p.History) == 0 {
+		return false
+	}
+	last := p.History[len(p.History)-1]
+	switch a {
+	case Approve:
+		return last.To == Approved && last.From == Proposed
+	case StartConstruction:
+		return last.To == InConstruction && last.From == Approved
+	case RequestAcceptance:
+		return last.To == PendingAcceptance && last.From == InConstruction
+	case Accept:
+		return p.Status == Accepted
+	case StartMaintenance:
+		return last.To == Maintenance
+	case Suspend:
+		return last.To == Suspended
+	case Resume:
+		return last.From == Suspended && last.To != Cancelled
+	case Cancel:
+		return last.To == Cancelled
+	}
+	return false
+}

@@ -1,0 +1,165 @@
+// Package works holds the rules of a compound's renovation project (一小区一策): its work
+// items and their order (DOMAIN rule 5), its guarded lifecycle (rule 6), reports during
+// the works, and the joint acceptance by the professional parties and the residents.
+// Plain Go: no protobuf, no Redis.
+package works
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Errors the service maps to API statuses.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrInvalid       = errors.New("invalid")
+	ErrConflict      = errors.New("changed since read")
+	ErrRequestReused = errors.New("request id reused with another request")
+	ErrAlreadyExists = errors.New("already exists")
+	ErrTransition    = errors.New("transition not allowed")
+	ErrProjectClosed = errors.New("project closed to this change")
+	ErrNotInCompound = errors.New("household not in compound")
+	ErrPeerNotBuilt  = errors.New("peer service not built")
+)
+
+// Violation is one offending field of a request, named as the API names it.
+type Violation struct {
+	Field  string
+	Reason string
+}
+
+// InvalidError lists every violation found in a request; it matches ErrInvalid.
+type InvalidError struct{ Violations []Violation }
+
+func (e *InvalidError) Error() string {
+	if len(e.Violations) == 0 {
+		return "invalid request"
+	}
+	return fmt.Sprintf("invalid %s: %s", e.Violations[0].Field, e.Violations[0].Reason)
+}
+
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(field, reason string) error {
+	return &InvalidError{Violations: []Violation{{Field: field, Reason: reason}}}
+}
+
+// Status is where a project stands in rule 6's lifecycle.
+type Status int
+
+const (
+	StatusUnspecified Status = iota
+	Proposed
+	Approved
+	InConstruction
+	PendingAcceptance
+	Accepted
+	Maintenance
+	Suspended
+	Cancelled
+)
+
+var statusNames = [...]string{"UNSPECIFIED", "PROPOSED", "APPROVED", "IN_CONSTRUCTION", "PENDING_ACCEPTANCE", "ACCEPTED", "MAINTENANCE", "SUSPENDED", "CANCELLED"}
+
+func (s Status) String() string {
+	if s < 0 || int(s) >= len(statusNames) {
+		return fmt.Sprintf("Status(%d)", int(s))
+	}
+	return statusNames[s]
+}
+
+// Transition is one change of a project's status, kept as history.
+type Transition struct {
+	From   Status    `json:"from"`
+	To     Status    `json:"to"`
+	Actor  string    `json:"actor"`
+	Reason string    `json:"reason,omitempty"`
+	Time   time.Time `json:"time"`
+}
+
+// Project is one compound's renovation plan for one round (year).
+type Project struct {
+	ID                 string       `json:"id"`
+	CompoundID         string       `json:"compoundId"`
+	Title              string       `json:"title"`
+	Year               int          `json:"year"`
+	BudgetFen          int64        `json:"budgetFen"`
+	Description        string       `json:"description,omitempty"`
+	HeritageNotes      string       `json:"heritageNotes,omitempty"`
+	Status             Status       `json:"status"`
+	SuspendedFrom      Status       `json:"suspendedFrom,omitempty"`
+	History            []Transition `json:"history"`
+	ResolutionSurveyID string       `json:"resolutionSurveyId,omitempty"`
+	AcceptanceSurveyID string       `json:"acceptanceSurveyId,omitempty"`
+	CreateTime         time.Time    `json:"createTime"`
+	UpdateTime         time.Time    `json:"updateTime"`
+
+	Revision int64 `json:"-"` // kept beside the record
+}
+
+// Etag is the project's revision as the API shows it.
+func (p *Project) Etag() string { return fmt.Sprintf("r%d", p.Revision) }
+
+// Open reports whether the project still takes plan changes: not once accepted, in
+// upkeep, or cancelled.
+func (p *Project) Open() bool {
+	return p.Status != Accepted && p.Status != Maintenance && p.Status != Cancelled
+}
+
+// NewProject checks a project to be created and records its creation in the history.
+func NewProject(p Project, actor string, now time.Time) (Project, error) {
+	if p.BudgetFen < 0 {
+		return Project{}, invalid("project.budgetFen", "must not be negative")
+	}
+	p.Status, p.SuspendedFrom = Proposed, StatusUnspecified
+	p.ResolutionSurveyID = ""
+	if actor == "" {
+		actor = "unknown"
+	}
+	p.History = []Transition{{From: StatusUnspecified, To: Proposed, Actor: actor, Reason: "plan drawn up", Time: now}}
+	p.CreateTime, p.UpdateTime = now, now
+	return p, nil
+}
+
+// UpdatableFields are the project fields PATCH may replace, by their API names. The
+// compound is fixed, and the status moves only through the lifecycle.
+var UpdatableFields = map[string]bool{"title": true, "year": true, "budgetFen": true, "description": true, "heritageNotes": true, "acceptanceSurveyId": true}
+
+// ApplyUpdate replaces the masked fields of current with those of patch.
+func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project, error) {
+	next := current
+	for _, f := range mask {
+		switch f {
+		case "title":
+			if patch.Title == "" {
+				return Project{}, invalid("project.title", "cannot be emptied")
+			}
+			next.Title = patch.Title
+		case "year":
+			if patch.Year == 0 {
+				return Project{}, invalid("project.year", "cannot be emptied")
+			}
+			next.Year = patch.Year
+		case "budgetFen":
+			// The budget is what funding must cover: once building has started it is fixed.
+			if current.Status != Proposed && current.Status != Approved {
+				return Project{}, fmt.Errorf("%w: the budget changes only before construction; the project is %s", ErrProjectClosed, current.Status)
+			}
+			next.BudgetFen = patch.BudgetFen
+		case "description":
+			next.Description = patch.Description
+		case "heritageNotes":
+			next.HeritageNotes = patch.HeritageNotes
+		case "acceptanceSurveyId":
+			next.AcceptanceSurveyID = patch.AcceptanceSurveyID
+		default:
+			return Project{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
+		}
+	}
+	if next.BudgetFen < 0 {
+		return Project{}, invalid("project.budgetFen", "must not be negative")
+	}
+	next.UpdateTime = now
+	return next, nil
+}
