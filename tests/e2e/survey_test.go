@@ -447,6 +447,8 @@ func TestResolutionThresholds(t *testing.T) {
 	for i := 0; i < 6; i++ {
 		c.vote(r1.ID, e.hid(i), "agree")
 	}
+	// Household 6 first agrees, then changes its vote: its area moves with it.
+	c.submit(r1.ID, resp(e.hid(6), "DOOR_TO_DOOR", time.Now().Add(-time.Hour), ans("vote", "agree")))
 	c.vote(r1.ID, e.hid(6), "disagree")
 	c.vote(r1.ID, e.hid(7), "abstain")
 
@@ -850,6 +852,29 @@ func TestRanking(t *testing.T) {
 		c.failure(c.do("GET", "/v1/rankings", nil), http.StatusBadRequest, "ranking without a region")
 	})
 
+	t.Run("participation counts the households of today, as the statistics do", func(t *testing.T) {
+		c := c.with(t)
+		sub := c.createRegion("府青路街道", "SUBDISTRICT", rt.district.ID)
+		comm := c.createRegion("府青社区", "COMMUNITY", sub.ID)
+		e := c.setupEstate(comm.ID, "府青小区", 1988, facilities("FAIR"), 50, 50, 50, 50)
+		sv := needs(e, 2, 0)
+		// Four more households are registered while the survey is open, and one more
+		// household answers.
+		c.addHouseholds(e, 4, 50, 50, 50, 50)
+		c.submit(sv.ID, resp(e.hid(2), "DOOR_TO_DOOR", time.Time{}, ans("wants", "yes")))
+		st := c.surveyStats(sv.ID)
+		if st.RespondedHouseholds != 3 || st.TotalHouseholds != 8 || !near(st.Participation, 3.0/8) {
+			t.Fatalf("stats: %d of %d, participation %v; want 3 of 8, 0.375", st.RespondedHouseholds, st.TotalHouseholds, st.Participation)
+		}
+		r := c.ranking("regionId=" + url.QueryEscape(comm.ID))
+		if len(r.Entries) != 1 {
+			t.Fatalf("ranking of the community has %d entries, want 1", len(r.Entries))
+		}
+		if en := r.Entries[0]; !near(en.Participation, st.Participation) {
+			t.Errorf("ranking participation %v, statistics participation %v of the same open survey; rule 4: responding households / all households (3/8)", en.Participation, st.Participation)
+		}
+	})
+
 	t.Run("tie goes to the older compound", func(t *testing.T) {
 		c := c.with(t)
 		sub := c.createRegion("春熙路街道", "SUBDISTRICT", rt.district.ID)
@@ -867,4 +892,31 @@ func TestRanking(t *testing.T) {
 			t.Errorf("equal terms give scores %v and %v, want equal", r.Entries[0].Score, r.Entries[1].Score)
 		}
 	})
+}
+
+// TestRefusalIsNotBadRequest: API.md answers a refused operation (FAILED_PRECONDITION with
+// an ErrorInfo reason such as SURVEY_CLOSED) with 409 or 412, so that a web client can
+// tell "the survey is closed" from "your input is malformed" (400) by the HTTP status.
+func TestRefusalIsNotBadRequest(t *testing.T) {
+	t.Parallel()
+	c := startApp(t)
+	rt := c.createRegionTree()
+	e := c.setupEstate(rt.community.ID, "光华小区", 1985, nil, 50, 60)
+	sv := c.createSurvey(map[string]any{"compoundId": e.ID, "title": "需求调查", "kind": "NEEDS", "questions": []map[string]any{qWants}})
+	c.transition(sv.ID, "open", "OPEN")
+	c.transition(sv.ID, "close", "CLOSED")
+	for _, tc := range []struct {
+		what, method, path string
+		body               any
+		reason             string
+	}{
+		{"a response to a CLOSED survey", "POST", path("/v1/surveys/%s/responses", sv.ID), resp(e.hid(0), "DOOR_TO_DOOR", time.Time{}, ans("wants", "yes")), "SURVEY_CLOSED"},
+		{"PATCH questions of a CLOSED survey", "PATCH", path("/v1/surveys/%s", sv.ID), map[string]any{"questions": []map[string]any{qWants, qRemarks}}, "SURVEY_NOT_DRAFT"},
+	} {
+		r := c.do(tc.method, tc.path, tc.body)
+		st := c.refused(r, tc.reason, tc.what)
+		if r.status != http.StatusConflict && r.status != http.StatusPreconditionFailed {
+			t.Errorf("%s: HTTP status %d for code %d reason %s; API.md answers refused operations 409/412, not 400", tc.what, r.status, st.Code, st.reason())
+		}
+	}
 }
