@@ -46,6 +46,11 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			}
 		case st.Code() == codes.Unavailable:
 			log.WarnContext(ctx, "backend unavailable", "path", r.URL.Path, "cause", st.Message())
+		case st.Code() == codes.FailedPrecondition:
+			// API.md: a refusal by a rule is 412, not the 400 of bad input, so a client
+			// can tell "fix your request" from "the state does not allow this".
+			runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, &runtime.HTTPStatusError{HTTPStatus: http.StatusPreconditionFailed, Err: st.Err()})
+			return
 		}
 		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, st.Err())
 	}

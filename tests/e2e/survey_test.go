@@ -413,6 +413,32 @@ func TestSurveyRefusesBadResponses(t *testing.T) {
 		}
 	})
 
+	t.Run("a retried response does not undo a later one", func(t *testing.T) {
+		c := c.with(t)
+		// The resident's app sends "no" (collectedAt empty: the time of submission), times
+		// out, the resident changes the answer to "yes" in a new request, and only then does
+		// the app retry the first request with its requestId.
+		p := path("/v1/surveys/%s/responses", sv.ID)
+		first := resp(e.hid(2), "ONLINE", time.Time{}, ans("wants", "no"))
+		c.call("POST", p+"?requestId=app-h2-1", first, nil)
+		c.call("POST", p+"?requestId=app-h2-2", resp(e.hid(2), "ONLINE", time.Time{}, ans("wants", "yes")), nil)
+		var retried surveyResponse
+		c.call("POST", p+"?requestId=app-h2-1", first, &retried)
+		st := c.surveyStats(sv.ID)
+		if got := st.counts("wants"); got["yes"] != 2 || got["no"] != 1 {
+			t.Errorf("after a late retry of household 2's first answer the counts are %v, want yes 2 (households 0, 2), no 1 (household 3): the retry replaced the later answer", got)
+		}
+		var list struct {
+			Responses []surveyResponse `json:"responses"`
+		}
+		c.call("GET", p+"?channel=ONLINE", nil, &list)
+		for _, r := range list.Responses {
+			if r.HouseholdID == e.hid(2) && (len(r.Answers) == 0 || len(r.Answers[0].OptionIDs) == 0 || r.Answers[0].OptionIDs[0] != "yes") {
+				t.Errorf("household 2's stored response is %+v, want its later answer yes", r)
+			}
+		}
+	})
+
 	t.Run("unknown survey", func(t *testing.T) {
 		c := c.with(t)
 		r := c.do("POST", "/v1/surveys/no-such-survey/responses", resp(e.hid(1), "DOOR_TO_DOOR", time.Time{}, ans("wants", "yes")))

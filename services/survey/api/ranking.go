@@ -98,8 +98,9 @@ func (s *Server) rankEntries(ctx context.Context, cs []*peers.Compound) ([]stora
 	rcs := make([]storage.RankedCompound, len(cs))
 	for i, c := range cs {
 		rcs[i] = storage.RankedCompound{
-			RankEntry: opinion.RankEntry{CompoundID: c.ID, Name: c.Name, BuildYear: c.BuildYear, Deficit: opinion.Deficit(c.Conditions)},
-			Regions:   c.RegionPath,
+			RankEntry:  opinion.RankEntry{CompoundID: c.ID, Name: c.Name, BuildYear: c.BuildYear, Deficit: opinion.Deficit(c.Conditions)},
+			Regions:    c.RegionPath,
+			Households: c.Households,
 		}
 	}
 	return rcs, s.withSurveyTerms(ctx, rcs)
@@ -131,33 +132,30 @@ func (s *Server) withSurveyTerms(ctx context.Context, rcs []storage.RankedCompou
 			t := tallies[i]
 			e.SurveyID = sv.ID
 			e.Willingness = share(t[opinion.CounterWilling], t[opinion.CounterResponded])
-			e.Participation = share(t[opinion.CounterResponded], int64(sv.Electorate.Households))
+			// The same electorate as the survey's statistics: frozen once closed, the
+			// registry's count while open.
+			households := rcs[i].Households
+			if sv.Frozen {
+				households = sv.Electorate.Households
+			}
+			e.Participation = share(t[opinion.CounterResponded], int64(households))
 		}
 		e.Score = s.opt.Weights.Score(e.Deficit, e.Willingness, e.Participation)
 	}
 	return nil
 }
 
-// rerank moves one compound in the rankings after its NEEDS survey changed. Its registry
-// facts are taken from its current entry when it has one (no call to governance on the
-// response path); they are refreshed by the next rebuild. The ranking is a view of
-// records already kept: a failure is logged and mended by the next rebuild.
+// rerank moves one compound in the rankings after its NEEDS survey changed, with the
+// registry's current facts of the compound (its household count is participation's
+// denominator, as in the survey's statistics). The ranking is a view of records already
+// kept: a failure is logged and mended by the next rebuild.
 func (s *Server) rerank(ctx context.Context, compoundID string) {
-	rc, err := s.store.RankEntry(ctx, compoundID)
-	var rcs []storage.RankedCompound
-	switch {
-	case err != nil:
-	case rc != nil:
-		rcs = []storage.RankedCompound{*rc}
-		err = s.withSurveyTerms(ctx, rcs)
-	default:
-		var c *peers.Compound
-		if c, err = s.registry.Compound(ctx, compoundID); err == nil {
-			rcs, err = s.rankEntries(ctx, []*peers.Compound{c})
-		}
-	}
+	c, err := s.registry.Compound(ctx, compoundID)
 	if err == nil {
-		err = s.store.UpsertRanks(ctx, rcs)
+		var rcs []storage.RankedCompound
+		if rcs, err = s.rankEntries(ctx, []*peers.Compound{c}); err == nil {
+			err = s.store.UpsertRanks(ctx, rcs)
+		}
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "ranking not moved", "compound", compoundID, "cause", err.Error())

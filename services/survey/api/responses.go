@@ -8,6 +8,8 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/idempotency"
+
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/opinion"
 	"tongdu/services/survey/storage"
@@ -17,16 +19,18 @@ import (
 // household's earlier one and the statistics move with it; an older collection leaves the
 // newer response in place, and that stored response is what comes back.
 func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseRequest) (*pb.Response, error) {
-	sv, rs, err := s.prepare(ctx, "SubmitResponse", req.GetSurveyId(), req.GetRequestId(), req, []*pb.Response{req.GetResponse()}, func(int) string { return "response" })
+	sv, rs, hash, err := s.prepare(ctx, req.GetSurveyId(), req.GetRequestId(), req, []*pb.Response{req.GetResponse()}, func(int) string { return "response" })
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	outcomes, err := s.store.SubmitResponses(ctx, sv, rs)
+	outcomes, replayed, err := s.store.SubmitResponses(ctx, sv, rs, req.GetRequestId(), hash)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	s.afterResponses(ctx, sv)
-	if outcomes[0] == storage.IgnoredOlder {
+	if !replayed {
+		s.afterResponses(ctx, sv)
+	}
+	if replayed || outcomes[0] == storage.IgnoredOlder {
 		stored, err := s.store.GetResponse(ctx, sv.ID, rs[0].HouseholdID)
 		if err != nil {
 			return nil, s.fail(ctx, err)
@@ -39,15 +43,17 @@ func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseReque
 // BatchSubmitResponses records up to 1,000 responses collected offline, in order and all
 // in one step: if any is refused, none is recorded.
 func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitResponsesRequest) (*pb.BatchSubmitResponsesResponse, error) {
-	sv, rs, err := s.prepare(ctx, "BatchSubmitResponses", req.GetSurveyId(), req.GetRequestId(), req, req.GetResponses(), func(i int) string { return fmt.Sprintf("responses[%d]", i) })
+	sv, rs, hash, err := s.prepare(ctx, req.GetSurveyId(), req.GetRequestId(), req, req.GetResponses(), func(i int) string { return fmt.Sprintf("responses[%d]", i) })
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	outcomes, err := s.store.SubmitResponses(ctx, sv, rs)
+	outcomes, replayed, err := s.store.SubmitResponses(ctx, sv, rs, req.GetRequestId(), hash)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	s.afterResponses(ctx, sv)
+	if !replayed {
+		s.afterResponses(ctx, sv)
+	}
 	out := &pb.BatchSubmitResponsesResponse{}
 	for i, o := range outcomes {
 		out.Results = append(out.Results, &pb.BatchSubmitResponsesResponse_Result{HouseholdId: rs[i].HouseholdID, Outcome: pb.BatchSubmitResponsesResponse_Result_Outcome(o)})
@@ -55,20 +61,29 @@ func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitRe
 	return out, nil
 }
 
-// prepare checks responses against their survey and the registry, and fills in each
-// household's area. The survey must be OPEN (the store checks again, atomically). A
-// retried request (same request id, same body) is simply recorded again: replacing a
-// response with itself changes no statistic.
-func (s *Server) prepare(ctx context.Context, method, surveyID, requestID string, req proto.Message, in []*pb.Response, field func(int) string) (*opinion.Survey, []opinion.Response, error) {
+// prepare checks responses against their survey and the registry, fills in each
+// household's area, and fingerprints the request for its request id (the store then
+// replays a retry instead of recording it again, which could undo a newer answer). The
+// survey must be OPEN (the store checks again, atomically), except for a retry of a
+// request it took while open.
+func (s *Server) prepare(ctx context.Context, surveyID, requestID string, req proto.Message, in []*pb.Response, field func(int) string) (*opinion.Survey, []opinion.Response, string, error) {
 	sv, err := s.store.GetSurvey(ctx, surveyID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	switch sv.State {
-	case opinion.Closed:
-		return nil, nil, fmt.Errorf("%w: survey %s closed at %s and takes no responses", opinion.ErrSurveyClosed, sv.ID, sv.CloseTime.Format(time.RFC3339))
-	case opinion.Draft:
-		return nil, nil, fmt.Errorf("%w: survey %s is a DRAFT; open it first", opinion.ErrSurveyNotOpen, sv.ID)
+	hash := ""
+	if requestID != "" {
+		if hash, err = idempotency.BodyHash(req); err != nil {
+			return nil, nil, "", err
+		}
+	}
+	if requestID == "" {
+		switch sv.State {
+		case opinion.Closed:
+			return nil, nil, "", fmt.Errorf("%w: survey %s closed at %s and takes no responses", opinion.ErrSurveyClosed, sv.ID, sv.CloseTime.Format(time.RFC3339))
+		case opinion.Draft:
+			return nil, nil, "", fmt.Errorf("%w: survey %s is a DRAFT; open it first", opinion.ErrSurveyNotOpen, sv.ID)
+		}
 	}
 	now := s.now()
 	rs := make([]opinion.Response, len(in))
@@ -79,11 +94,11 @@ func (s *Server) prepare(ctx context.Context, method, surveyID, requestID string
 		if err := opinion.CheckResponse(sv, &rs[i], field(i)); errors.As(err, &inv) {
 			vs = append(vs, inv.Violations...)
 		} else if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 	}
 	if len(vs) > 0 {
-		return nil, nil, &opinion.InvalidError{Violations: vs}
+		return nil, nil, "", &opinion.InvalidError{Violations: vs}
 	}
 	hids := make([]string, len(rs))
 	for i := range rs {
@@ -91,15 +106,12 @@ func (s *Server) prepare(ctx context.Context, method, surveyID, requestID string
 	}
 	hs, err := s.householdsOf(ctx, sv.CompoundID, hids, func(i int) string { return field(i) + ".householdId" })
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	for i := range rs {
 		rs[i].Area = hs[rs[i].HouseholdID].Area
 	}
-	if _, _, err := s.claim(ctx, method, requestID, req, 0); err != nil {
-		return nil, nil, err
-	}
-	return sv, rs, nil
+	return sv, rs, hash, nil
 }
 
 // afterResponses moves the compound in the ranking when the survey is the NEEDS survey

@@ -129,63 +129,65 @@ func (s *Store) DecideIdea(ctx context.Context, i opinion.Idea) error {
 }
 
 // ListIdeas pages through a compound's ideas, in creation order or by endorsements (most
-// first, then oldest first), keeping those that match.
+// first, then oldest first), keeping those that match. A next page token comes only when
+// another matching idea exists.
 func (s *Store) ListIdeas(ctx context.Context, cid string, byEndorsements bool, match func(*opinion.Idea) bool, token string, size int) ([]opinion.Idea, string, error) {
-	if !byEndorsements {
-		var out []opinion.Idea
-		for {
-			ids, next, err := s.pageOf(ctx, ideasKey(cid), token, size)
-			if err != nil || len(ids) == 0 {
-				return out, "", err
-			}
-			is, err := s.getIdeas(ctx, cid, ids)
-			if err != nil {
-				return nil, "", err
-			}
-			for k := range is {
-				if match(&is[k]) {
-					out = append(out, is[k])
-					if len(out) == size {
-						return out, EncodeToken(is[k].ID), nil
-					}
-				}
-			}
-			if next == "" {
-				return out, "", nil
-			}
-			token = next
-		}
-	}
-	// Ordered by a score that moves, so the token is an offset into the order.
-	off := int64(0)
-	if raw, err := DecodeToken(token); err != nil {
+	raw, err := DecodeToken(token)
+	if err != nil {
 		return nil, "", err
-	} else if raw != "" {
+	}
+	// Creation order pages by the last id; the endorsement order moves, so it pages by
+	// offset into the order.
+	after, off := raw, int64(0)
+	if byEndorsements && raw != "" {
 		if off, err = strconv.ParseInt(raw, 10, 64); err != nil || off < 0 {
 			return nil, "", &opinion.InvalidError{Violations: []opinion.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
 		}
 	}
 	var out []opinion.Idea
+	var tokens []string // the token that resumes after each idea in out
 	for {
-		ids, err := s.rdb.ZRange(ctx, ideasByEndorsement(cid), off, off+int64(size)-1).Result()
-		if err != nil || len(ids) == 0 {
-			return out, "", err
+		var ids []string
+		if byEndorsements {
+			ids, err = s.rdb.ZRange(ctx, ideasByEndorsement(cid), off, off+int64(size)).Result()
+		} else {
+			min := "-"
+			if after != "" {
+				min = "(" + after
+			}
+			ids, err = s.rdb.ZRangeByLex(ctx, ideasKey(cid), &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		if len(ids) == 0 {
+			return out, "", nil
 		}
 		is, err := s.getIdeas(ctx, cid, ids)
 		if err != nil {
 			return nil, "", err
 		}
+		byID := make(map[string]*opinion.Idea, len(is))
 		for k := range is {
-			off++
-			if match(&is[k]) {
-				out = append(out, is[k])
-				if len(out) == size {
-					return out, EncodeToken(strconv.FormatInt(off, 10)), nil
-				}
-			}
+			byID[is[k].ID] = &is[k]
 		}
-		if len(ids) < size {
-			return out, "", nil
+		for _, id := range ids {
+			off++
+			after = id
+			i, ok := byID[id]
+			if !ok || !match(i) {
+				continue
+			}
+			if len(out) == size {
+				// One more matches: the page is full and another follows.
+				return out, tokens[size-1], nil
+			}
+			out = append(out, *i)
+			if byEndorsements {
+				tokens = append(tokens, EncodeToken(strconv.FormatInt(off, 10)))
+			} else {
+				tokens = append(tokens, EncodeToken(id))
+			}
 		}
 	}
 }

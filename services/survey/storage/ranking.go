@@ -36,10 +36,13 @@ end
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'member', ARGV[2])
 return 1`)
 
-// RankedCompound is an entry and the regions whose rankings hold it.
+// RankedCompound is an entry, the regions whose rankings hold it, and the compound's
+// households as the registry last said (participation's denominator while its survey is
+// open).
 type RankedCompound struct {
 	opinion.RankEntry
-	Regions []string `json:"regions"`
+	Regions    []string `json:"regions"`
+	Households int      `json:"households"`
 }
 
 // UpsertRanks writes entries into the rankings of their regions (and the all-district one).
@@ -191,16 +194,4 @@ func (s *Store) GetSurveys(ctx context.Context, ids []string) ([]*opinion.Survey
 		out[i] = sv
 	}
 	return out, nil
-}
-
-// RankEntry returns a compound's current ranking entry, or nil when it has none.
-func (s *Store) RankEntry(ctx context.Context, compoundID string) (*RankedCompound, error) {
-	data, err := s.rdb.HGet(ctx, rankEntryKey(compoundID), "data").Result()
-	if isNil(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return decode[RankedCompound](data)
 }

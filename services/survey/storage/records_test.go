@@ -297,3 +297,21 @@ func TestRankBuiltAndLatestNeeds(t *testing.T) {
 		t.Fatalf("counters %v, %v", ts, err)
 	}
 }
+
+// TestListIdeasLastPageHasNoToken: as for every other list (AIP-158), a page that ends
+// the collection carries no next-page token, so a client does not fetch an empty page.
+func TestListIdeasLastPageHasNoToken(t *testing.T) {
+	f := newFixture(t)
+	f.idea(t, "i1", "c1")
+	f.idea(t, "i2", "c1")
+	all := func(*opinion.Idea) bool { return true }
+	for _, byEndorsements := range []bool{false, true} {
+		page, next, err := f.store.ListIdeas(bg, "c1", byEndorsements, all, "", 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) != 2 || next != "" {
+			t.Errorf("by endorsements %v: %d ideas of 2 with next-page token %q", byEndorsements, len(page), next)
+		}
+	}
+}

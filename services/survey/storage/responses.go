@@ -14,19 +14,33 @@ import (
 // submitResponses records responses of one survey in one atomic step (rule 2): each
 // household keeps at most one response; a newer collection replaces the older one and the
 // tally moves with it (the old contribution subtracted, the new added); an older
-// collection never overwrites a newer one. The survey must be OPEN when the step runs.
+// collection never overwrites a newer one. A request id seen before answers with the
+// outcomes it had then and writes nothing (another body under it is refused); otherwise
+// the survey must be OPEN when the step runs.
 //
-// KEYS: survey, responses, contrib, tally, responders.
-// ARGV: n, then per response: household id, response, collected µs, contribution.
-// Returns {1, outcome...} with outcome 1 recorded, 2 replaced, 3 ignored as older; or
-// {-1, state} when the survey is not OPEN.
+// KEYS: survey, responses, contrib, tally, responders, requests.
+// ARGV: request id ("" for none), body hash, n, then per response: household id,
+// response, collected µs, contribution.
+// Returns {1, outcome...} with outcome 1 recorded, 2 replaced, 3 ignored as older;
+// {0, outcome...} for a replayed request; {-1, state} when the survey is not OPEN;
+// {-2} for a request id reused with another body.
 var submitResponses = redis.NewScript(`
+if ARGV[1] ~= '' then
+  local prev = redis.call('HGET', KEYS[6], ARGV[1])
+  if prev then
+    local sep = string.find(prev, '|', 1, true)
+    if string.sub(prev, 1, sep - 1) ~= ARGV[2] then return {-2} end
+    local out = {0}
+    for o in string.gmatch(string.sub(prev, sep + 1), '%d+') do out[#out + 1] = tonumber(o) end
+    return out
+  end
+end
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'OPEN' then return {-1, state or 'MISSING'} end
-local n = tonumber(ARGV[1])
+local n = tonumber(ARGV[3])
 local out = {1}
 for i = 0, n - 1 do
-  local hid, resp, at, contrib = ARGV[2 + i*4], ARGV[3 + i*4], tonumber(ARGV[4 + i*4]), ARGV[5 + i*4]
+  local hid, resp, at, contrib = ARGV[4 + i*4], ARGV[5 + i*4], tonumber(ARGV[6 + i*4]), ARGV[7 + i*4]
   local outcome = 1
   local old = redis.call('HGET', KEYS[3], hid)
   if old then
@@ -44,11 +58,14 @@ for i = 0, n - 1 do
     for counter, amount in string.gmatch(contrib, '([^,=]+)=(-?%d+)') do
       redis.call('HINCRBY', KEYS[4], counter, tonumber(amount))
     end
-    redis.call('HSET', KEYS[3], hid, ARGV[4 + i*4] .. '|' .. contrib)
+    redis.call('HSET', KEYS[3], hid, ARGV[6 + i*4] .. '|' .. contrib)
     redis.call('HSET', KEYS[2], hid, resp)
     redis.call('ZADD', KEYS[5], 0, hid)
   end
   out[#out + 1] = outcome
+end
+if ARGV[1] ~= '' then
+  redis.call('HSET', KEYS[6], ARGV[1], ARGV[2] .. '|' .. table.concat(out, ',', 2))
 end
 return out`)
 
@@ -75,33 +92,40 @@ func (e *ClosedError) Is(target error) bool {
 }
 
 // SubmitResponses records responses with their tally contributions, all in one step.
-// Later responses of the same household in the list are applied after earlier ones.
-func (s *Store) SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []opinion.Response) ([]Outcome, error) {
-	keys := []string{surveyKey(sv.ID), responsesKey(sv.ID), contribKey(sv.ID), tallyKey(sv.ID), respondersKey(sv.ID)}
-	args := make([]any, 0, 1+4*len(rs))
-	args = append(args, len(rs))
+// Later responses of the same household in the list are applied after earlier ones. With
+// a request id, a retry of the same body (bodyHash) answers with the first outcomes and
+// replayed true, writing nothing; another body is opinion.ErrRequestReused.
+func (s *Store) SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []opinion.Response, requestID, bodyHash string) (outcomes []Outcome, replayed bool, err error) {
+	keys := []string{surveyKey(sv.ID), responsesKey(sv.ID), contribKey(sv.ID), tallyKey(sv.ID), respondersKey(sv.ID), requestsKey(sv.ID)}
+	args := make([]any, 0, 3+4*len(rs))
+	args = append(args, requestID, bodyHash, len(rs))
 	for i := range rs {
 		data, err := json.Marshal(&rs[i])
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		args = append(args, rs[i].HouseholdID, data, strconv.FormatInt(rs[i].CollectedAt.UnixMicro(), 10),
 			opinion.EncodeContribution(opinion.Contribution(sv, &rs[i])))
 	}
 	res, err := submitResponses.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if code, _ := res[0].(int64); code == -1 {
+	switch code, _ := res[0].(int64); code {
+	case -1:
 		state, _ := res[1].(string)
-		return nil, &ClosedError{State: state}
+		return nil, false, &ClosedError{State: state}
+	case -2:
+		return nil, false, fmt.Errorf("%w: request id %q was used for other responses", opinion.ErrRequestReused, requestID)
+	case 0:
+		replayed = true
 	}
-	out := make([]Outcome, len(rs))
-	for i := range rs {
-		n, _ := res[i+1].(int64)
-		out[i] = Outcome(n)
+	out := make([]Outcome, 0, len(res)-1)
+	for _, v := range res[1:] {
+		n, _ := v.(int64)
+		out = append(out, Outcome(n))
 	}
-	return out, nil
+	return out, replayed, nil
 }
 
 // GetResponse returns a household's response, or opinion.ErrNotFound.

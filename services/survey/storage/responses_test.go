@@ -107,7 +107,7 @@ func wants(h string, yes bool, at time.Time) opinion.Response {
 
 func (f fixture) submit(t testing.TB, sv *opinion.Survey, rs ...opinion.Response) []storage.Outcome {
 	t.Helper()
-	out, err := f.store.SubmitResponses(bg, sv, rs)
+	out, _, err := f.store.SubmitResponses(bg, sv, rs, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestSubmitResponsesRefusedUnlessOpenChangesNothing(t *testing.T) {
 		t.Run(c.state.String(), func(t *testing.T) {
 			id := "s-" + c.state.String()
 			sv := f.survey(t, id, opinion.Needs, c.state)
-			_, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)})
+			_, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}, "", "")
 			if !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}

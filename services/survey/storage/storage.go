@@ -7,6 +7,7 @@
 //	svy:{s:<id>}:contrib          hash: household id → "<collected µs>|counter=amount,..."
 //	svy:{s:<id>}:tally            hash: counter → value (statistics, moved with each response)
 //	svy:{s:<id>}:households       sorted set of responding household ids (for listing)
+//	svy:{s:<id>}:requests         hash: request id → "body hash|outcomes" (replays)
 //	svy:{idx}:surveys:<compound|_> sorted set of survey ids, by compound and all
 //	svy:{idx}:meetings:<compound|_> sorted set of meeting ids
 //	svy:meeting:<id>              hash: data, state
@@ -49,6 +50,7 @@ func responsesKey(id string) string  { return "svy:{s:" + id + "}:responses" }
 func contribKey(id string) string    { return "svy:{s:" + id + "}:contrib" }
 func tallyKey(id string) string      { return "svy:{s:" + id + "}:tally" }
 func respondersKey(id string) string { return "svy:{s:" + id + "}:households" }
+func requestsKey(id string) string   { return "svy:{s:" + id + "}:requests" }
 func surveysKey(cid string) string   { return "svy:{idx}:surveys:" + orAll(cid) }
 func meetingsKey(cid string) string  { return "svy:{idx}:meetings:" + orAll(cid) }
 func meetingKey(id string) string    { return "svy:meeting:" + id }

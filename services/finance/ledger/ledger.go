@@ -1,0 +1,204 @@
+// Package ledger holds the rules of Tongdu's money (DOMAIN rules 7 to 10): a double-entry
+// ledger of books, accounts and transactions in integer fen, funding plans and household
+// quotas, the retention held back from contractors, and upkeep income from common parts.
+// Plain Go: no protobuf, no Redis. The store applies a transaction atomically, checking
+// the bounds this package states.
+package ledger
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Errors the service maps to API statuses.
+var (
+	ErrNotFound         = errors.New("not found")
+	ErrInvalid          = errors.New("invalid")
+	ErrRequestReused    = errors.New("request id reused with another request")
+	ErrAlreadyExists    = errors.New("already exists")
+	ErrInsufficient     = errors.New("insufficient funds")
+	ErrOverpaid         = errors.New("over-payment")
+	ErrOverCommitment   = errors.New("beyond the commitment")
+	ErrRetention        = errors.New("retention held")
+	ErrContractMismatch = errors.New("contract amount differs")
+	ErrAlreadyReversed  = errors.New("already reversed")
+	ErrNotReversible    = errors.New("not reversible")
+	ErrNotInPlan        = errors.New("not in the funding plan")
+	ErrResolution       = errors.New("business-use resolution needed")
+	ErrPeerNotBuilt     = errors.New("peer service not built")
+)
+
+// Violation is one offending field of a request, named as the API names it.
+type Violation struct {
+	Field  string
+	Reason string
+}
+
+// InvalidError lists every violation found in a request; it matches ErrInvalid.
+type InvalidError struct{ Violations []Violation }
+
+func (e *InvalidError) Error() string {
+	if len(e.Violations) == 0 {
+		return "invalid request"
+	}
+	return fmt.Sprintf("invalid %s: %s", e.Violations[0].Field, e.Violations[0].Reason)
+}
+
+func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(field, reason string) error {
+	return &InvalidError{Violations: []Violation{{Field: field, Reason: reason}}}
+}
+
+// BookKind says what a book keeps.
+type BookKind int
+
+const (
+	BookUnspecified BookKind = iota
+	Renovation               // one project's renovation fund
+	Upkeep                   // one compound's maintenance fund
+)
+
+// Book is one fund with its accounts and its append-only log.
+type Book struct {
+	ID         string    `json:"id"`
+	Kind       BookKind  `json:"kind"`
+	ProjectID  string    `json:"projectId,omitempty"`
+	CompoundID string    `json:"compoundId"`
+	CreateTime time.Time `json:"createTime"`
+}
+
+// RenovationBookID and UpkeepBookID name books after what they keep, so every service
+// finds a book without a lookup.
+func RenovationBookID(projectID string) string { return "renovation-" + projectID }
+
+// UpkeepBookID is the maintenance book of a compound.
+func UpkeepBookID(compoundID string) string { return "maintenance-" + compoundID }
+
+// AccountKind is what an account stands for.
+type AccountKind int
+
+const (
+	AccountUnspecified AccountKind = iota
+	AccountFund
+	AccountSource
+	AccountHousehold
+	AccountPayee
+	AccountIncome
+	AccountExpense
+)
+
+// Account ids are "<kind>:<name>", e.g. "fund", "source:GOVERNMENT:区住建局",
+// "household:<id>", "payee:<name>", "income:PARKING_PUBLIC", "expense:CLEANING".
+const FundAccount = "fund"
+
+// SourceAccount is a funder's account.
+func SourceAccount(p Party, funder string) string { return "source:" + p.String() + ":" + funder }
+
+// HouseholdAccount is a household's quota account.
+func HouseholdAccount(householdID string) string { return "household:" + householdID }
+
+// PayeeAccount is a contractor's or supplier's account.
+func PayeeAccount(payee string) string { return "payee:" + payee }
+
+// IncomeAccount is an upkeep income stream's account.
+func IncomeAccount(s Stream) string { return "income:" + s.String() }
+
+// ExpenseAccount is an upkeep expense kind's account.
+func ExpenseAccount(k Expense) string { return "expense:" + k.String() }
+
+// KindOf tells an account's kind and name from its id.
+func KindOf(accountID string) (AccountKind, string) {
+	kind, name, _ := strings.Cut(accountID, ":")
+	switch kind {
+	case "fund":
+		return AccountFund, "fund"
+	case "source":
+		return AccountSource, name
+	case "household":
+		return AccountHousehold, name
+	case "payee":
+		return AccountPayee, name
+	case "income":
+		return AccountIncome, name
+	case "expense":
+		return AccountExpense, name
+	}
+	return AccountUnspecified, accountID
+}
+
+// Posting is one line of a transaction; positive adds to the account's balance.
+type Posting struct {
+	Account   string `json:"account"`
+	AmountFen int64  `json:"amountFen"`
+}
+
+// TxKind is what a transaction records.
+type TxKind int
+
+const (
+	TxUnspecified TxKind = iota
+	TxReceipt
+	TxContribution
+	TxDisbursement
+	TxIncome
+	TxExpense
+	TxReversal
+)
+
+// Transaction is an entry of a book's log: never edited, never deleted.
+type Transaction struct {
+	ID         string    `json:"id"`
+	BookID     string    `json:"bookId"`
+	RequestID  string    `json:"requestId"`
+	Kind       TxKind    `json:"kind"`
+	Postings   []Posting `json:"postings"`
+	Tallies    []Posting `json:"tallies,omitempty"` // report counters moved with it (spending by item, refunds)
+	Reverses   string    `json:"reverses,omitempty"`
+	Memo       string    `json:"memo,omitempty"`
+	Detail     string    `json:"detail,omitempty"` // the API record it made (receipt, contribution, ...), as JSON
+	CreateTime time.Time `json:"createTime"`
+
+	Sequence   int64  `json:"-"` // kept beside the record
+	ReversedBy string `json:"-"`
+}
+
+// Balanced reports whether the postings sum to zero (rule 7).
+func (t *Transaction) Balanced() bool {
+	var sum int64
+	for _, p := range t.Postings {
+		sum += p.AmountFen
+	}
+	return sum == 0
+}
+
+// Bound limits an account's balance after a transaction: Min ≤ balance ≤ Max, where set.
+type Bound struct {
+	Account  string
+	Min, Max *int64
+}
+
+func ptr(v int64) *int64 { return &v }
+
+// MinBound and MaxBound state one side of a bound.
+func MinBound(account string, min int64) Bound { return Bound{Account: account, Min: ptr(min)} }
+
+// MaxBound states an upper bound.
+func MaxBound(account string, max int64) Bound { return Bound{Account: account, Max: ptr(max)} }
+
+// Between states both sides.
+func Between(account string, min, max int64) Bound {
+	return Bound{Account: account, Min: ptr(min), Max: ptr(max)}
+}
+
+// Yuan shows fen as yuan with two decimals: 108400 → "1084.00".
+func Yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return sign + strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
+}

@@ -1,0 +1,201 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/services/finance/ledger"
+)
+
+// createBook writes a book with its plan, quotas and bounds unless it exists.
+// KEYS: book, quotas, bounds. ARGV: data, plan, nQuotas, pairs…, nBounds, pairs…
+var createBook = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'plan', ARGV[2], 'seq', 0)
+local i = 3
+local n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+1]); i = i + 2 end
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i+1]); i = i + 2 end
+return 1`)
+
+// CreateBook opens a book with its bounds, and for a renovation book its funding plan
+// and quotas, all in one step. An existing book is ledger.ErrAlreadyExists.
+func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan, bounds []ledger.Bound) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	planData := []byte("")
+	args := []any{data}
+	if plan != nil {
+		if planData, err = json.Marshal(plan); err != nil {
+			return err
+		}
+	}
+	args = append(args, planData)
+	if plan != nil {
+		args = append(args, len(plan.Quotas))
+		hids := make([]string, 0, len(plan.Quotas))
+		for h := range plan.Quotas {
+			hids = append(hids, h)
+		}
+		sort.Strings(hids)
+		for _, h := range hids {
+			args = append(args, h, plan.Quotas[h])
+		}
+	} else {
+		args = append(args, 0)
+	}
+	args = append(args, len(bounds))
+	for _, bd := range bounds {
+		args = append(args, bd.Account, boundSpec(bd))
+	}
+	n, err := createBook.Run(ctx, s.rdb, []string{bookKey(b.ID), quotasKey(b.ID), boundsKey(b.ID)}, args...).Int()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: book %s", ledger.ErrAlreadyExists, b.ID)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZAdd(ctx, booksKey(ledger.BookUnspecified), redis.Z{Member: b.ID})
+		p.ZAdd(ctx, booksKey(b.Kind), redis.Z{Member: b.ID})
+		if b.Kind == ledger.Renovation {
+			p.ZAdd(ctx, compoundBooksKey(b.CompoundID), redis.Z{Member: b.ID})
+		}
+		return nil
+	})
+	return err
+}
+
+// BookState is a book with its plan, quotas, balances and transaction count.
+type BookState struct {
+	Book     ledger.Book
+	Plan     *ledger.Plan
+	Seq      int64
+	Balances map[string]int64
+}
+
+// GetBook returns a book with its balances (and plan and quotas for a renovation book),
+// or ledger.ErrNotFound.
+func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
+	var book, balances, quotas *redis.MapStringStringCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		book = p.HGetAll(ctx, bookKey(id))
+		balances = p.HGetAll(ctx, balancesKey(id))
+		quotas = p.HGetAll(ctx, quotasKey(id))
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	h := book.Val()
+	if len(h) == 0 {
+		return nil, notFound("book", id)
+	}
+	b, err := decode[ledger.Book](h["data"])
+	if err != nil {
+		return nil, err
+	}
+	st := &BookState{Book: *b, Seq: atoi(h["seq"]), Balances: make(map[string]int64, len(balances.Val()))}
+	for a, v := range balances.Val() {
+		st.Balances[a] = atoi(v)
+	}
+	if h["plan"] != "" {
+		if st.Plan, err = decode[ledger.Plan](h["plan"]); err != nil {
+			return nil, err
+		}
+		st.Plan.Quotas = make(map[string]int64, len(quotas.Val()))
+		for hid, q := range quotas.Val() {
+			st.Plan.Quotas[hid] = atoi(q)
+		}
+	}
+	return st, nil
+}
+
+// FundBalance reads one book's fund balance alone: a constant-cost read however long the
+// book's log.
+func (s *Store) FundBalance(ctx context.Context, id string) (int64, int64, error) {
+	var bal *redis.StringCmd
+	var seq *redis.StringCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		bal = p.HGet(ctx, balancesKey(id), ledger.FundAccount)
+		seq = p.HGet(ctx, bookKey(id), "seq")
+		return nil
+	}); err != nil && !isNil(err) {
+		return 0, 0, err
+	}
+	if seq.Val() == "" {
+		return 0, 0, notFound("book", id)
+	}
+	return atoi(bal.Val()), atoi(seq.Val()), nil
+}
+
+// Tallies returns a book's report counters.
+func (s *Store) Tallies(ctx context.Context, id string) (map[string]int64, error) {
+	h, err := s.rdb.HGetAll(ctx, talliesKey(id)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(h))
+	for k, v := range h {
+		out[k] = atoi(v)
+	}
+	return out, nil
+}
+
+// Contracts returns each payee's contract amount.
+func (s *Store) Contracts(ctx context.Context, id string) (map[string]int64, error) {
+	h, err := s.rdb.HGetAll(ctx, contractsKey(id)).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]int64, len(h))
+	for k, v := range h {
+		out[k] = atoi(v)
+	}
+	return out, nil
+}
+
+// ListBooks pages through books, of one kind or all.
+func (s *Store) ListBooks(ctx context.Context, kind ledger.BookKind, token string, size int) ([]string, string, error) {
+	after, err := DecodeToken(token)
+	if err != nil {
+		return nil, "", err
+	}
+	min := "-"
+	if after != "" {
+		min = "(" + after
+	}
+	ids, err := s.rdb.ZRangeByLex(ctx, booksKey(kind), &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
+	if err != nil {
+		return nil, "", err
+	}
+	if len(ids) > size {
+		return ids[:size], EncodeToken(ids[size-1]), nil
+	}
+	return ids, "", nil
+}
+
+// CompoundBooks lists a compound's renovation books.
+func (s *Store) CompoundBooks(ctx context.Context, cid string) ([]string, error) {
+	return s.rdb.ZRange(ctx, compoundBooksKey(cid), 0, -1).Result()
+}
+
+// ApprovedStream returns the resolution that allowed an income stream ("" for none).
+func (s *Store) ApprovedStream(ctx context.Context, bookID, stream string) (string, error) {
+	v, err := s.rdb.HGet(ctx, streamsKey(bookID), stream).Result()
+	if isNil(err) {
+		return "", nil
+	}
+	return v, err
+}
+
+// ApproveStream records the resolution that allows an income stream.
+func (s *Store) ApproveStream(ctx context.Context, bookID, stream, surveyID string) error {
+	return s.rdb.HSetNX(ctx, streamsKey(bookID), stream, surveyID).Err()
+}

@@ -1,0 +1,330 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/services/finance/ledger"
+)
+
+// post writes one transaction, all in one step, or nothing (rule 7). In order it:
+// replays a known request id (same body hash) or refuses it (another body); refuses to
+// reverse a transaction twice; refuses a payee's contract amount that differs from the
+// first; refuses postings that do not sum to zero; refuses any balance that would leave
+// its bounds (the book's own, and this request's); then appends the transaction, moves
+// the balances and tallies, and records the balances just after it.
+//
+// KEYS: book, balances, bounds, log, order, requests, reversed, tallies, contracts, after.
+// ARGV: request id, body hash, transaction id, transaction, reverses, payee, contract,
+// then n and n (account, amount) postings, then n and n (account, "min|max") bounds,
+// then n and n (counter, amount) tallies.
+var post = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NO_BOOK'} end
+local prev = redis.call('HGET', KEYS[6], ARGV[1])
+if prev then
+  local sep = string.find(prev, '|', 1, true)
+  if string.sub(prev, 1, sep - 1) ~= ARGV[2] then return {'REUSED', string.sub(prev, sep + 1)} end
+  return {'REPLAY', string.sub(prev, sep + 1)}
+end
+local rev = ARGV[5]
+if rev ~= '' then
+  if redis.call('HEXISTS', KEYS[4], rev) == 0 then return {'NOT_FOUND'} end
+  local by = redis.call('HGET', KEYS[7], rev)
+  if by then return {'ALREADY_REVERSED', by} end
+end
+if ARGV[6] ~= '' then
+  local c = redis.call('HGET', KEYS[9], ARGV[6])
+  if c and c ~= ARGV[7] then return {'CONTRACT', c} end
+end
+local i = 8
+local n = tonumber(ARGV[i]); i = i + 1
+local accounts, amounts, after, order = {}, {}, {}, {}
+local sum = 0
+for k = 1, n do
+  local acct, amt = ARGV[i], ARGV[i + 1]; i = i + 2
+  accounts[k], amounts[k] = acct, amt
+  if after[acct] == nil then
+    after[acct] = tonumber(redis.call('HGET', KEYS[2], acct) or '0')
+    order[#order + 1] = acct
+  end
+  after[acct] = after[acct] + tonumber(amt)
+  sum = sum + tonumber(amt)
+end
+if sum ~= 0 then return {'UNBALANCED'} end
+local extra = {}
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do extra[ARGV[i]] = ARGV[i + 1]; i = i + 2 end
+local function outside(acct, spec, v)
+  if not spec or spec == '' then return nil end
+  local sep = string.find(spec, '|', 1, true)
+  local lo, hi = string.sub(spec, 1, sep - 1), string.sub(spec, sep + 1)
+  if lo ~= '' and v < tonumber(lo) then return {'BOUND', acct, string.format('%d', v), lo, 'min'} end
+  if hi ~= '' and v > tonumber(hi) then return {'BOUND', acct, string.format('%d', v), hi, 'max'} end
+  return nil
+end
+for _, acct in ipairs(order) do
+  local bad = outside(acct, redis.call('HGET', KEYS[3], acct), after[acct]) or outside(acct, extra[acct], after[acct])
+  if bad then return bad end
+end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local snapshot = {}
+for k = 1, #accounts do redis.call('HINCRBY', KEYS[2], accounts[k], amounts[k]) end
+for _, acct in ipairs(order) do
+  snapshot[#snapshot + 1] = acct .. '=' .. redis.call('HGET', KEYS[2], acct)
+end
+redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[5], seq, ARGV[3])
+redis.call('HSET', KEYS[6], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+redis.call('HSET', KEYS[10], ARGV[3], table.concat(snapshot, '\n'))
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i + 1]); i = i + 2 end
+if rev ~= '' then redis.call('HSET', KEYS[7], rev, ARGV[3]) end
+if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[9], ARGV[6], ARGV[7]) end
+return {'OK', ARGV[3], seq}`)
+
+// Contract names a payee's contract that a disbursement must agree with.
+type Contract struct {
+	Payee     string
+	AmountFen int64
+}
+
+// BoundError says which account would have left its bounds, and by how much.
+type BoundError struct {
+	Account string
+	Balance int64 // what the balance would have been
+	Limit   int64
+	TooLow  bool // below its minimum (else above its maximum)
+}
+
+func (e *BoundError) Error() string {
+	side := "above its maximum"
+	if e.TooLow {
+		side = "below its minimum"
+	}
+	return fmt.Sprintf("account %s would stand at %s, %s of %s", e.Account, ledger.Yuan(e.Balance), side, ledger.Yuan(e.Limit))
+}
+
+// By is how far beyond the bound the transaction would have gone, in fen.
+func (e *BoundError) By() int64 {
+	if e.TooLow {
+		return e.Limit - e.Balance
+	}
+	return e.Balance - e.Limit
+}
+
+// ReusedError says a request id was used before with another body.
+type ReusedError struct{ TransactionID string }
+
+func (e *ReusedError) Error() string {
+	return "the request id was used before, with another request, for transaction " + e.TransactionID
+}
+
+func (e *ReusedError) Is(target error) bool { return target == ledger.ErrRequestReused }
+
+// Posted is the outcome of a write: the transaction as stored and whether this call
+// replayed an earlier one with the same request id and body.
+type Posted struct {
+	Tx       ledger.Transaction
+	After    map[string]int64 // balances of its accounts just after it
+	Replayed bool
+}
+
+// Post writes t to its book atomically, checking every bound. bodyHash fingerprints the
+// request; the same request id with the same hash replays the first outcome. It returns
+// a *BoundError, *ReusedError, ledger.ErrAlreadyReversed, ledger.ErrContractMismatch,
+// ledger.ErrNotFound (no book, or no transaction to reverse).
+func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contract *Contract) (*Posted, error) {
+	if !t.Balanced() {
+		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
+	}
+	data, err := json.Marshal(t)
+	if err != nil {
+		return nil, err
+	}
+	payee, amount := "", ""
+	if contract != nil {
+		payee, amount = contract.Payee, strconv.FormatInt(contract.AmountFen, 10)
+	}
+	args := []any{t.RequestID, bodyHash, t.ID, data, t.Reverses, payee, amount, len(t.Postings)}
+	for _, p := range t.Postings {
+		args = append(args, p.Account, strconv.FormatInt(p.AmountFen, 10))
+	}
+	args = append(args, len(extra))
+	for _, b := range extra {
+		args = append(args, b.Account, boundSpec(b))
+	}
+	args = append(args, len(t.Tallies))
+	for _, p := range t.Tallies {
+		args = append(args, p.Account, strconv.FormatInt(p.AmountFen, 10))
+	}
+	b := t.BookID
+	// The location first: an orphan (the script then refuses) points at no transaction.
+	if err := s.rdb.Set(ctx, txLocKey(t.ID), b, 0).Err(); err != nil {
+		return nil, err
+	}
+	keys := []string{bookKey(b), balancesKey(b), boundsKey(b), logKey(b), orderKey(b), requestsKey(b), reversedKey(b), talliesKey(b), contractsKey(b), afterKey(b)}
+	res, err := post.Run(ctx, s.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, err
+	}
+	str := func(i int) string { v, _ := res[i].(string); return v }
+	switch str(0) {
+	case "OK":
+		return s.posted(ctx, b, t.ID, false)
+	case "REPLAY":
+		return s.posted(ctx, b, str(1), true)
+	case "REUSED":
+		return nil, &ReusedError{TransactionID: str(1)}
+	case "NO_BOOK":
+		return nil, notFound("book", b)
+	case "NOT_FOUND":
+		return nil, notFound("transaction", t.Reverses)
+	case "ALREADY_REVERSED":
+		return nil, fmt.Errorf("%w: %s was reversed by %s", ledger.ErrAlreadyReversed, t.Reverses, str(1))
+	case "CONTRACT":
+		return nil, fmt.Errorf("%w: %s's contract is %s yuan", ledger.ErrContractMismatch, payee, ledger.Yuan(atoi(str(1))))
+	case "UNBALANCED":
+		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
+	case "BOUND":
+		return nil, &BoundError{Account: str(1), Balance: atoi(str(2)), Limit: atoi(str(3)), TooLow: str(4) == "min"}
+	}
+	return nil, fmt.Errorf("post: unexpected reply %v", res)
+}
+
+func (s *Store) posted(ctx context.Context, book, txID string, replayed bool) (*Posted, error) {
+	tx, err := s.Transaction(ctx, book, txID)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := s.rdb.HGet(ctx, afterKey(book), txID).Result()
+	if err != nil {
+		return nil, err
+	}
+	after := map[string]int64{}
+	for _, line := range strings.Split(snap, "\n") {
+		if acct, v, ok := strings.Cut(line, "="); ok {
+			after[acct] = atoi(v)
+		}
+	}
+	return &Posted{Tx: *tx, After: after, Replayed: replayed}, nil
+}
+
+// Transaction returns a transaction of a book with its sequence and reversal, or
+// ledger.ErrNotFound.
+func (s *Store) Transaction(ctx context.Context, book, txID string) (*ledger.Transaction, error) {
+	var data, by *redis.StringCmd
+	var seq *redis.FloatCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		data = p.HGet(ctx, logKey(book), txID)
+		seq = p.ZScore(ctx, orderKey(book), txID)
+		by = p.HGet(ctx, reversedKey(book), txID)
+		return nil
+	}); err != nil && !isNil(err) {
+		return nil, err
+	}
+	if data.Val() == "" {
+		return nil, notFound("transaction", txID)
+	}
+	tx, err := decode[ledger.Transaction](data.Val())
+	if err != nil {
+		return nil, err
+	}
+	tx.Sequence, tx.ReversedBy = int64(seq.Val()), by.Val()
+	return tx, nil
+}
+
+// TransactionBook returns the book a transaction belongs to.
+func (s *Store) TransactionBook(ctx context.Context, txID string) (string, error) {
+	b, err := s.rdb.Get(ctx, txLocKey(txID)).Result()
+	if isNil(err) {
+		return "", notFound("transaction", txID)
+	}
+	return b, err
+}
+
+// Transactions pages through a book's log in sequence order, keeping those that match;
+// the token is the last sequence read.
+func (s *Store) Transactions(ctx context.Context, book string, match func(*ledger.Transaction) bool, token string, size int) ([]ledger.Transaction, string, error) {
+	last, err := DecodeToken(token)
+	if err != nil {
+		return nil, "", err
+	}
+	from := "-inf"
+	if last != "" {
+		from = "(" + last
+	}
+	var out []ledger.Transaction
+	for {
+		zs, err := s.rdb.ZRangeByScoreWithScores(ctx, orderKey(book), &redis.ZRangeBy{Min: from, Max: "+inf", Count: int64(size)}).Result()
+		if err != nil || len(zs) == 0 {
+			return out, "", err
+		}
+		ids := make([]string, len(zs))
+		for i, z := range zs {
+			ids[i] = z.Member.(string)
+		}
+		var vals []any
+		var bys []any
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			vc := p.HMGet(ctx, logKey(book), ids...)
+			bc := p.HMGet(ctx, reversedKey(book), ids...)
+			defer func() { vals, bys = vc.Val(), bc.Val() }()
+			return nil
+		}); err != nil {
+			return nil, "", err
+		}
+		for i, v := range vals {
+			str, _ := v.(string)
+			tx, err := decode[ledger.Transaction](str)
+			if err != nil {
+				return nil, "", err
+			}
+			tx.Sequence = int64(zs[i].Score)
+			tx.ReversedBy, _ = bys[i].(string)
+			from = "(" + strconv.FormatInt(tx.Sequence, 10)
+			if match(tx) {
+				out = append(out, *tx)
+				if len(out) == size {
+					return out, EncodeToken(strconv.FormatInt(tx.Sequence, 10)), nil
+				}
+			}
+		}
+		if len(zs) < size {
+			return out, "", nil
+		}
+	}
+}
+
+// Recompute replays a book's whole log: every account's balance from the postings, and
+// the transactions whose postings do not sum to zero. It reads every transaction: for
+// :verify, never on a hot path.
+func (s *Store) Recompute(ctx context.Context, book string) (map[string]int64, []string, int, error) {
+	balances := map[string]int64{}
+	var unbalanced []string
+	n := 0
+	token := ""
+	for {
+		txs, next, err := s.Transactions(ctx, book, func(*ledger.Transaction) bool { return true }, token, 1000)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for i := range txs {
+			n++
+			if !txs[i].Balanced() {
+				unbalanced = append(unbalanced, txs[i].ID)
+			}
+			for _, p := range txs[i].Postings {
+				balances[p.Account] += p.AmountFen
+			}
+		}
+		if next == "" {
+			return balances, unbalanced, n, nil
+		}
+		token = next
+	}
+}

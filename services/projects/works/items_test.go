@@ -1,0 +1,303 @@
+package works
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+var t0 = time.Date(2021, 5, 10, 9, 0, 0, 0, time.UTC)
+
+// shiyangRoad21 are the works of the Shiyang Road No. 21 compound (seed article), each
+// with a plausible category, safety flag, difficulty and estimated cost. Kind numbers are
+// the contract's.
+func shiyangRoad21() []Item {
+	return []Item{
+		{ID: "demolition", Kind: 1, Description: "illegal structures demolished", Quantity: 80, Unit: "m2", Category: Basic, SafetyCritical: true, Difficulty: Easy, EstimatedCostFen: 2_400_000},
+		{ID: "stairwell-paint", Kind: 2, Description: "stairwells repainted", Quantity: 8, Unit: "buildings", Category: Basic, Difficulty: Easy, EstimatedCostFen: 9_600_000},
+		{ID: "road", Kind: 3, Description: "damaged roads repaired", Quantity: 968, Unit: "m2", Category: Basic, SafetyCritical: true, Difficulty: Medium, EstimatedCostFen: 19_360_000},
+		{ID: "greening", Kind: 4, Description: "greening added", Quantity: 10, Unit: "m2", Category: Improvement, Difficulty: Easy, EstimatedCostFen: 300_000},
+		{ID: "drain-pipes", Kind: 5, Description: "resident drain pipes renewed", Quantity: 40, Unit: "m", Category: Basic, SafetyCritical: true, Difficulty: Hard, EstimatedCostFen: 4_800_000},
+		{ID: "covers", Kind: 6, Description: "broken drain and manhole covers replaced", Quantity: 7, Unit: "pcs", Category: Basic, SafetyCritical: true, Difficulty: Easy, EstimatedCostFen: 350_000},
+		{ID: "lights", Kind: 7, Description: "32 stairwell lights in 8 units", Quantity: 32, Unit: "pcs", Category: Basic, Difficulty: Easy, EstimatedCostFen: 960_000},
+		{ID: "charger", Kind: 8, Description: "e-bike charging point", Quantity: 1, Unit: "pcs", Category: Improvement, SafetyCritical: true, Difficulty: Medium, EstimatedCostFen: 1_500_000},
+		{ID: "bike-shed", Kind: 9, Description: "e-bike shed", Quantity: 1, Unit: "pcs", Category: Improvement, Difficulty: Medium, EstimatedCostFen: 2_000_000},
+		{ID: "pavilion", Kind: 10, Description: "连心亭", Quantity: 1, Unit: "pcs", Category: Upgrade, Difficulty: Medium, EstimatedCostFen: 3_000_000},
+		{ID: "drying-area", Kind: 11, Description: "shared drying area", Quantity: 1, Unit: "pcs", Category: Improvement, Difficulty: Easy, EstimatedCostFen: 300_000},
+		{ID: "ramp", Kind: 12, Description: "wheelchair ramp to the activity square", Quantity: 1, Unit: "pcs", Category: Improvement, SafetyCritical: true, Difficulty: Easy, EstimatedCostFen: 800_000},
+		{ID: "meeting-room", Kind: 13, Description: "unsafe shed turned into 睦邻议事厅", Quantity: 1, Unit: "pcs", Category: Upgrade, SafetyCritical: true, Difficulty: Hard, EstimatedCostFen: 8_000_000},
+	}
+}
+
+// shiyangRoad21Order is rule 5's order of those works, each with why it stands before the
+// next one.
+var shiyangRoad21Order = []struct{ id, reason string }{
+	{"demolition", "bigger cost first"},         // basic, safety, easy, 24,000 yuan
+	{"covers", "easy before medium"},            // basic, safety, easy, 3,500 yuan
+	{"road", "medium before hard"},              // basic, safety, medium
+	{"drain-pipes", "safety-critical first"},    // basic, safety, hard
+	{"stairwell-paint", "bigger cost first"},    // basic, easy, 96,000 yuan
+	{"lights", "basic before improvement"},      // basic, easy, 9,600 yuan
+	{"ramp", "easy before medium"},              // improvement, safety, easy
+	{"charger", "safety-critical first"},        // improvement, safety, medium
+	{"drying-area", "registered earlier"},       // improvement, easy, 3,000 yuan: a tie broken by id
+	{"greening", "easy before medium"},          // improvement, easy, 3,000 yuan
+	{"bike-shed", "improvement before upgrade"}, // improvement, medium
+	{"meeting-room", "safety-critical first"},   // upgrade, safety, hard
+	{"pavilion", ""},                            // upgrade, medium; last
+}
+
+func TestScheduleOfShiyangRoad21FollowsRule5FromAnyOrder(t *testing.T) {
+	base := shiyangRoad21()
+	orders := [][]Item{base, slices.Clone(base)}
+	slices.Reverse(orders[1])
+	for seed := uint64(0); seed < 200; seed++ {
+		shuffled := slices.Clone(base)
+		r := rand.New(rand.NewPCG(seed, 21))
+		r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+		orders = append(orders, shuffled)
+	}
+	for n, in := range orders {
+		before := slices.Clone(in)
+		got := Schedule(in)
+		if !slices.EqualFunc(in, before, func(a, b Item) bool { return a.ID == b.ID }) {
+			t.Fatalf("order %d: Schedule reordered its input", n)
+		}
+		if len(got) != len(shiyangRoad21Order) {
+			t.Fatalf("order %d: %d entries, want %d", n, len(got), len(shiyangRoad21Order))
+		}
+		for i, want := range shiyangRoad21Order {
+			e := got[i]
+			if e.Position != i+1 || e.Item.ID != want.id || e.Reason != want.reason {
+				t.Fatalf("order %d (input %v): position %d is %d %s %q, want %d %s %q", n, ids(in), i+1, e.Position, e.Item.ID, e.Reason, i+1, want.id, want.reason)
+			}
+		}
+	}
+}
+
+func TestScheduleOfNothingAndOfOne(t *testing.T) {
+	if got := Schedule(nil); len(got) != 0 {
+		t.Fatalf("Schedule(nil) = %v", got)
+	}
+	got := Schedule([]Item{{ID: "only", Category: Upgrade}})
+	if len(got) != 1 || got[0].Position != 1 || got[0].Reason != "" {
+		t.Fatalf("Schedule of one = %+v", got)
+	}
+}
+
+func ids(items []Item) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.ID
+	}
+	return out
+}
+
+// ruleLess is rule 5 written independently: category, safety-critical first, difficulty,
+// bigger cost first, id.
+func ruleLess(a, b Item) (bool, string) {
+	switch {
+	case a.Category != b.Category:
+		names := []string{"", "basic", "improvement", "upgrade"}
+		lo, hi := min(a.Category, b.Category), max(a.Category, b.Category)
+		return a.Category < b.Category, names[lo] + " before " + names[hi]
+	case a.SafetyCritical != b.SafetyCritical:
+		return a.SafetyCritical, "safety-critical first"
+	case a.Difficulty != b.Difficulty:
+		names := []string{"", "easy", "medium", "hard"}
+		lo, hi := min(a.Difficulty, b.Difficulty), max(a.Difficulty, b.Difficulty)
+		return a.Difficulty < b.Difficulty, names[lo] + " before " + names[hi]
+	case a.EstimatedCostFen != b.EstimatedCostFen:
+		return a.EstimatedCostFen > b.EstimatedCostFen, "bigger cost first"
+	}
+	return a.ID < b.ID, "registered earlier"
+}
+
+func genItems(t *rapid.T) []Item {
+	n := rapid.IntRange(0, 30).Draw(t, "n")
+	idSet := rapid.SliceOfNDistinct(rapid.StringMatching(`[a-z0-9]{1,6}`), n, n, rapid.ID[string]).Draw(t, "ids")
+	// Few costs, so ties on every earlier key happen often.
+	cost := rapid.SampledFrom([]int64{0, 1, 100, 300_000, 2_400_000, math.MaxInt64})
+	out := make([]Item, n)
+	for i := range out {
+		out[i] = Item{
+			ID:               idSet[i],
+			Category:         Category(rapid.IntRange(1, 3).Draw(t, "category")),
+			SafetyCritical:   rapid.Bool().Draw(t, "safety"),
+			Difficulty:       Difficulty(rapid.IntRange(1, 3).Draw(t, "difficulty")),
+			EstimatedCostFen: cost.Draw(t, "cost"),
+			Quantity:         1, Unit: "pcs",
+		}
+	}
+	return out
+}
+
+// Schedule returns a permutation of its items in which each item stands before the next
+// by rule 5, with the reason that decides it; the input order does not matter.
+func TestScheduleIsAPermutationSortedByRule5(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		items := genItems(t)
+		got := Schedule(items)
+		if len(got) != len(items) {
+			t.Fatalf("%d entries for %d items", len(got), len(items))
+		}
+		gotIDs := make([]string, len(got))
+		for i, e := range got {
+			gotIDs[i] = e.Item.ID
+			if e.Position != i+1 {
+				t.Fatalf("entry %d has position %d", i, e.Position)
+			}
+		}
+		wantIDs := ids(items)
+		slices.Sort(wantIDs)
+		sortedGot := slices.Clone(gotIDs)
+		slices.Sort(sortedGot)
+		if !slices.Equal(sortedGot, wantIDs) {
+			t.Fatalf("not a permutation: %v of %v", gotIDs, wantIDs)
+		}
+		for i := 0; i+1 < len(got); i++ {
+			first, reason := ruleLess(got[i].Item, got[i+1].Item)
+			if !first {
+				t.Fatalf("%+v stands before %+v against rule 5", got[i].Item, got[i+1].Item)
+			}
+			if got[i].Reason != reason {
+				t.Fatalf("reason %q between %+v and %+v, want %q", got[i].Reason, got[i].Item, got[i+1].Item, reason)
+			}
+		}
+		if len(got) > 0 && got[len(got)-1].Reason != "" {
+			t.Fatalf("the last entry has reason %q", got[len(got)-1].Reason)
+		}
+		perm := rapid.Permutation(items).Draw(t, "permutation")
+		again := Schedule(perm)
+		for i := range again {
+			if again[i].Item.ID != got[i].Item.ID || again[i].Reason != got[i].Reason {
+				t.Fatalf("another input order gives another schedule: %v vs %v", gotIDs, ids(perm))
+			}
+		}
+	})
+}
+
+func violationFields(err error) []string {
+	var inv *InvalidError
+	if !errors.As(err, &inv) {
+		return nil
+	}
+	var out []string
+	for _, v := range inv.Violations {
+		out = append(out, v.Field)
+	}
+	return out
+}
+
+func TestCheckItemNamesEveryBadField(t *testing.T) {
+	good := Item{Category: Basic, Difficulty: Easy, Quantity: 968, Unit: "m2", EstimatedCostFen: 19_360_000, ProgressPercent: 0}
+	if err := CheckItem(good, "item"); err != nil {
+		t.Fatalf("good item refused: %v", err)
+	}
+	cases := []struct {
+		name  string
+		edit  func(*Item)
+		field string
+	}{
+		{"negative quantity", func(it *Item) { it.Quantity = -80 }, "item.quantity"},
+		{"zero quantity", func(it *Item) { it.Quantity = 0 }, "item.quantity"},
+		{"NaN quantity", func(it *Item) { it.Quantity = math.NaN() }, "item.quantity"},
+		{"unknown category", func(it *Item) { it.Category = 4 }, "item.category"},
+		{"no category", func(it *Item) { it.Category = CategoryUnspecified }, "item.category"},
+		{"negative category", func(it *Item) { it.Category = -1 }, "item.category"},
+		{"unknown difficulty", func(it *Item) { it.Difficulty = 4 }, "item.difficulty"},
+		{"no difficulty", func(it *Item) { it.Difficulty = 0 }, "item.difficulty"},
+		{"unknown unit", func(it *Item) { it.Unit = "km" }, "item.unit"},
+		{"no unit", func(it *Item) { it.Unit = "" }, "item.unit"},
+		{"negative cost", func(it *Item) { it.EstimatedCostFen = -1 }, "item.estimatedCostFen"},
+		{"progress over 100", func(it *Item) { it.ProgressPercent = 101 }, "item.progressPercent"},
+		{"negative progress", func(it *Item) { it.ProgressPercent = -1 }, "item.progressPercent"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			it := good
+			tc.edit(&it)
+			err := CheckItem(it, "item")
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("CheckItem = %v, want ErrInvalid", err)
+			}
+			if fs := violationFields(err); !slices.Equal(fs, []string{tc.field}) {
+				t.Fatalf("violations %v, want [%s]", fs, tc.field)
+			}
+			if !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("message %q does not name %s", err, tc.field)
+			}
+		})
+	}
+	all := CheckItem(Item{Category: 9, Quantity: -1, Unit: "acre", EstimatedCostFen: -5, ProgressPercent: 200}, "items[3]")
+	want := []string{"items[3].category", "items[3].difficulty", "items[3].quantity", "items[3].unit", "items[3].estimatedCostFen", "items[3].progressPercent"}
+	if fs := violationFields(all); !slices.Equal(fs, want) {
+		t.Fatalf("violations %v, want every one of %v", fs, want)
+	}
+}
+
+func TestApplyItemUpdate(t *testing.T) {
+	cur := Item{ID: "road", ProjectID: "p", Category: Basic, Kind: 3, Quantity: 968, Unit: "m2", Difficulty: Medium, EstimatedCostFen: 100, Revision: 4, UpdateTime: t0}
+	later := t0.Add(time.Hour)
+
+	next, err := ApplyItemUpdate(cur, Item{ProgressPercent: 60, Quantity: 1000, Description: "ignored: not in the mask"}, []string{"progressPercent", "quantity"}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.ProgressPercent != 60 || next.Quantity != 1000 || next.Description != "" || next.Revision != 4 || !next.UpdateTime.Equal(later) || next.ID != "road" {
+		t.Fatalf("updated item %+v", next)
+	}
+
+	for _, tc := range []struct {
+		patch Item
+		mask  string
+		field string
+	}{
+		{Item{Quantity: -3}, "quantity", "item.quantity"},
+		{Item{Category: 7}, "category", "item.category"},
+		{Item{ProgressPercent: 150}, "progressPercent", "item.progressPercent"},
+		{Item{}, "projectId", "updateMask"},
+		{Item{}, "id", "updateMask"},
+	} {
+		_, err := ApplyItemUpdate(cur, tc.patch, []string{tc.mask}, later)
+		if fs := violationFields(err); !slices.Equal(fs, []string{tc.field}) {
+			t.Errorf("mask %s: violations %v (%v), want [%s]", tc.mask, fs, err, tc.field)
+		}
+	}
+	if cur.ProgressPercent != 0 || cur.Quantity != 968 || !cur.UpdateTime.Equal(t0) {
+		t.Fatalf("ApplyItemUpdate changed its input: %+v", cur)
+	}
+}
+
+func TestItemComplete(t *testing.T) {
+	for p, want := range map[int]bool{0: false, 99: false, 100: true} {
+		it := Item{ProgressPercent: p}
+		if it.Complete() != want {
+			t.Errorf("progress %d: complete %v", p, it.Complete())
+		}
+	}
+	it := Item{Revision: 7}
+	if it.Etag() != "r7" {
+		t.Errorf("etag %q", it.Etag())
+	}
+}
+
+func TestEnumNames(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{Basic.String(), "basic"}, {Improvement.String(), "improvement"}, {Upgrade.String(), "upgrade"},
+		{Category(9).String(), "category 9"},
+		{Easy.String(), "easy"}, {Medium.String(), "medium"}, {Hard.String(), "hard"}, {Difficulty(-1).String(), "difficulty -1"},
+		{Proposed.String(), "PROPOSED"}, {Cancelled.String(), "CANCELLED"}, {Status(42).String(), "Status(42)"},
+		{Supervisor.String(), "SUPERVISOR"}, {Community.String(), "COMMUNITY"}, {Role(5).String(), "Role(5)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
