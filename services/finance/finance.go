@@ -1,6 +1,7 @@
-// Package finance assembles the finance service. Its contract (proto/tongdu/finance/v1) is
-// complete; its methods are built by their own issue and until then answer
-// UNIMPLEMENTED, which the gateway shows as 501.
+// Package finance assembles the finance service: funding plans, household quotas and
+// contributions, receipts, disbursements with retention, upkeep income and expenses, all
+// on an exact double-entry ledger in Redis, plus public disclosures; served over gRPC. It
+// asks projects, governance and survey for the facts behind its rules.
 package finance
 
 import (
@@ -9,9 +10,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
 
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
+	"tongdu/services/finance/api"
+	"tongdu/services/finance/peers"
+	"tongdu/services/finance/storage"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.
@@ -19,18 +24,18 @@ const ServiceName = "tongdu.finance.v1.FinanceService"
 
 // Service is the finance service over one Redis.
 type Service struct {
-	pb.UnimplementedFinanceServiceServer
-	rdb redis.UniversalClient
-	log *slog.Logger
+	store *storage.Store
+	api   *api.Server
 }
 
-// New builds the service on rdb.
-func New(rdb redis.UniversalClient, log *slog.Logger) *Service {
-	return &Service{rdb: rdb, log: log}
+// New builds the service on rdb, asking its peers over the given connections.
+func New(rdb redis.UniversalClient, projects, governance, survey grpc.ClientConnInterface, log *slog.Logger) *Service {
+	store := storage.New(rdb)
+	return &Service{store: store, api: api.New(store, peers.New(projects, governance, survey), log, time.Now)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
-	pb.RegisterFinanceServiceServer(srv.GRPC, s)
-	srv.WatchReadiness(ctx, func(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }, 2*time.Second, ServiceName)
+	pb.RegisterFinanceServiceServer(srv.GRPC, s.api)
+	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 }

@@ -120,7 +120,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	governance.New(a.rdb, log).Register(runCtx, a.grpc)
 	survey.New(a.rdb, a.peers, log, surveyOpt).Register(runCtx, a.grpc)
 	projects.New(a.rdb, a.peers, a.peers, a.peers, log, thresholds).Register(runCtx, a.grpc)
-	finance.New(a.rdb, log).Register(runCtx, a.grpc)
+	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes)}
 	if cfg.CORSOrigins != "" {

@@ -79,8 +79,8 @@ func NewPlan(p Plan, households []Household, now time.Time) (Plan, error) {
 		if s.Party < Government || s.Party > Residents {
 			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d].party", i), "is GOVERNMENT, SOCIAL or RESIDENTS"})
 		}
-		if s.CommittedFen < 0 {
-			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d].committedFen", i), "must not be negative"})
+		if s.CommittedFen < 0 || (s.CommittedFen == 0 && s.Party != Residents) {
+			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d].committedFen", i), "must be greater than 0 (only a RESIDENTS source may leave it to the quotas)"})
 		}
 		hasResidents = hasResidents || s.Party == Residents
 	}

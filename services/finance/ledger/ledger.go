@@ -29,6 +29,7 @@ var (
 	ErrNotInPlan        = errors.New("not in the funding plan")
 	ErrResolution       = errors.New("business-use resolution needed")
 	ErrPeerNotBuilt     = errors.New("peer service not built")
+	ErrNotInCompound    = errors.New("household not in compound")
 )
 
 // Violation is one offending field of a request, named as the API names it.

@@ -268,16 +268,15 @@ func (s *Store) Transactions(ctx context.Context, book string, match func(*ledge
 		for i, z := range zs {
 			ids[i] = z.Member.(string)
 		}
-		var vals []any
-		var bys []any
+		var vc, bc *redis.SliceCmd
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			vc := p.HMGet(ctx, logKey(book), ids...)
-			bc := p.HMGet(ctx, reversedKey(book), ids...)
-			defer func() { vals, bys = vc.Val(), bc.Val() }()
+			vc = p.HMGet(ctx, logKey(book), ids...)
+			bc = p.HMGet(ctx, reversedKey(book), ids...)
 			return nil
 		}); err != nil {
 			return nil, "", err
 		}
+		vals, bys := vc.Val(), bc.Val()
 		for i, v := range vals {
 			str, _ := v.(string)
 			tx, err := decode[ledger.Transaction](str)

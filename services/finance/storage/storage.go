@@ -30,6 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/idempotency"
 	"tongdu/services/finance/ledger"
 )
 
@@ -111,4 +112,10 @@ func boundSpec(b ledger.Bound) string {
 		hi = strconv.FormatInt(*b.Max, 10)
 	}
 	return lo + "|" + hi
+}
+
+// ClaimRequest records a request id of a write that is not a transaction (a funding
+// plan); see idempotency.Take.
+func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error) {
+	return idempotency.Take(ctx, s.rdb, "fin:req:"+method+":"+requestID, c)
 }

@@ -443,6 +443,32 @@ func TestIdempotency(t *testing.T) {
 			t.Fatalf("stats moved:\n%v\n%v", before, after)
 		}
 	})
+	t.Run("a retried response never undoes a newer answer", func(t *testing.T) {
+		old := time.Now().Add(-2 * time.Hour).Truncate(time.Second)
+		first := &pb.SubmitResponseRequest{SurveyId: sv.Id, RequestId: "resp-2", Response: at(response(hs[1], answer("wants", "yes")), old)}
+		must[*pb.Response](t)(e.SubmitResponse(bg, first))
+		e.submit(t, sv.Id, at(response(hs[1], answer("wants", "no")), old.Add(time.Hour)))
+		before := e.stats(t, sv.Id)
+		got := must[*pb.Response](t)(e.SubmitResponse(bg, first))
+		if got.Answers[0].OptionIds[0] != "no" {
+			t.Fatalf("the retry answered %v", got)
+		}
+		if after := e.stats(t, sv.Id); !proto.Equal(before, after) {
+			t.Fatalf("the retry moved the stats:\n%v\n%v", before, after)
+		}
+	})
+	t.Run("a retry after closing answers as before; a new response is refused", func(t *testing.T) {
+		other := e.open(t, c.Id, pb.Survey_NEEDS, 0)
+		first := &pb.BatchSubmitResponsesRequest{SurveyId: other.Id, RequestId: "batch-1", Responses: []*pb.Response{response(hs[0], answer("wants", "yes"))}}
+		must[*pb.BatchSubmitResponsesResponse](t)(e.BatchSubmitResponses(bg, first))
+		e.close(t, other.Id)
+		again := must[*pb.BatchSubmitResponsesResponse](t)(e.BatchSubmitResponses(bg, first))
+		if len(again.Results) != 1 || again.Results[0].Outcome != pb.BatchSubmitResponsesResponse_Result_RECORDED {
+			t.Fatalf("retry after close: %v", again)
+		}
+		_, err := e.BatchSubmitResponses(bg, &pb.BatchSubmitResponsesRequest{SurveyId: other.Id, RequestId: "batch-2", Responses: first.Responses})
+		wantReason(t, err, codes.FailedPrecondition, "SURVEY_CLOSED")
+	})
 	t.Run("ideas too", func(t *testing.T) {
 		ireq := &pb.CreateIdeaRequest{RequestId: "idea-1", Idea: &pb.Idea{CompoundId: c.Id, HouseholdId: hs[0], Text: "保留老墙的花砖"}}
 		a := must[*pb.Idea](t)(e.CreateIdea(bg, ireq))

@@ -52,6 +52,7 @@ func CheckResponse(s *Survey, r *Response, field string) error {
 		byID[s.Questions[i].ID] = &s.Questions[i]
 	}
 	answeredFirst := false
+	answered := make(map[string]bool, len(r.Answers))
 	for i, a := range r.Answers {
 		f := fmt.Sprintf("%s.answers[%d]", field, i)
 		q, ok := byID[a.QuestionID]
@@ -59,6 +60,12 @@ func CheckResponse(s *Survey, r *Response, field string) error {
 			vs = append(vs, Violation{f + ".questionId", fmt.Sprintf("survey has no question %q", a.QuestionID)})
 			continue
 		}
+		if answered[q.ID] {
+			// Two answers would count the household twice in the statistics.
+			vs = append(vs, Violation{f + ".questionId", fmt.Sprintf("question %q is answered twice", q.ID)})
+			continue
+		}
+		answered[q.ID] = true
 		if len(s.Questions) > 0 && q.ID == s.Questions[0].ID {
 			answeredFirst = true
 		}
@@ -229,6 +236,12 @@ func ratio(n, d int64) float64 {
 		return 0
 	}
 	return float64(n) / float64(d)
+}
+
+// CollectedKey writes a collection time so that comparing keys as strings compares the
+// times to the nanosecond (rule 2: the later collection wins), for any year 1 to 9999.
+func CollectedKey(t time.Time) string {
+	return fmt.Sprintf("%012d%09d", t.Unix()+62135596800, t.Nanosecond())
 }
 
 // EncodeContribution writes deltas as "counter=amount,..." for the tally script.

@@ -78,7 +78,8 @@ func (s *Store) RankPage(ctx context.Context, region string, offset, size int64)
 	cmds := make([]*redis.StringCmd, len(members.Val()))
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, m := range members.Val() {
-			_, cid, _ := strings.Cut(m, "\x00")
+			// The id follows the last NUL: a name may hold anything.
+			cid := m[strings.LastIndex(m, "\x00")+1:]
 			cmds[i] = p.HGet(ctx, rankEntryKey(cid), "data")
 		}
 		return nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/redis/go-redis/v9"
 
@@ -20,7 +19,7 @@ import (
 //
 // KEYS: survey, responses, contrib, tally, responders, requests.
 // ARGV: request id ("" for none), body hash, n, then per response: household id,
-// response, collected µs, contribution.
+// response, collection key (opinion.CollectedKey: compared as strings), contribution.
 // Returns {1, outcome...} with outcome 1 recorded, 2 replaced, 3 ignored as older;
 // {0, outcome...} for a replayed request; {-1, state} when the survey is not OPEN;
 // {-2} for a request id reused with another body.
@@ -40,12 +39,12 @@ if state ~= 'OPEN' then return {-1, state or 'MISSING'} end
 local n = tonumber(ARGV[3])
 local out = {1}
 for i = 0, n - 1 do
-  local hid, resp, at, contrib = ARGV[4 + i*4], ARGV[5 + i*4], tonumber(ARGV[6 + i*4]), ARGV[7 + i*4]
+  local hid, resp, at, contrib = ARGV[4 + i*4], ARGV[5 + i*4], ARGV[6 + i*4], ARGV[7 + i*4]
   local outcome = 1
   local old = redis.call('HGET', KEYS[3], hid)
   if old then
     local sep = string.find(old, '|', 1, true)
-    if tonumber(string.sub(old, 1, sep - 1)) > at then
+    if string.sub(old, 1, sep - 1) > at then
       outcome = 3
     else
       outcome = 2
@@ -66,6 +65,7 @@ for i = 0, n - 1 do
 end
 if ARGV[1] ~= '' then
   redis.call('HSET', KEYS[6], ARGV[1], ARGV[2] .. '|' .. table.concat(out, ',', 2))
+  redis.call('EXPIRE', KEYS[6], 604800)
 end
 return out`)
 
@@ -104,7 +104,7 @@ func (s *Store) SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []op
 		if err != nil {
 			return nil, false, err
 		}
-		args = append(args, rs[i].HouseholdID, data, strconv.FormatInt(rs[i].CollectedAt.UnixMicro(), 10),
+		args = append(args, rs[i].HouseholdID, data, opinion.CollectedKey(rs[i].CollectedAt),
 			opinion.EncodeContribution(opinion.Contribution(sv, &rs[i])))
 	}
 	res, err := submitResponses.Run(ctx, s.rdb, keys, args...).Slice()

@@ -205,6 +205,48 @@ func TestCollectedAtOrdersBeyondTheMicrosecond(t *testing.T) {
 	}
 }
 
+func TestSubmitResponsesReplaysARequestIDInsteadOfRecordingAgain(t *testing.T) {
+	f := newFixture(t)
+	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)
+	first := []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}
+	out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1")
+	if err != nil || replayed || !reflect.DeepEqual(out, []storage.Outcome{storage.Recorded, storage.Recorded}) {
+		t.Fatalf("first: %v %v %v", out, replayed, err)
+	}
+	// A newer answer of h1 arrives; then the first request is retried.
+	f.submit(t, sv, wants("h1", false, t0.Add(time.Hour)))
+	before := f.tally(t, sv.ID)
+	out, replayed, err = f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1")
+	if err != nil || !replayed || !reflect.DeepEqual(out, []storage.Outcome{storage.Recorded, storage.Recorded}) {
+		t.Fatalf("retry: %v %v %v", out, replayed, err)
+	}
+	if after := f.tally(t, sv.ID); !reflect.DeepEqual(after, before) {
+		t.Fatalf("the retry moved the tally from %v to %v", before, after)
+	}
+	if r, _ := f.store.GetResponse(bg, sv.ID, "h1"); r.Answers[0].OptionIDs[0] != "no" {
+		t.Fatalf("the retry undid the newer answer: %+v", r)
+	}
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h3", true, t0)}, "req-1", "hash-2"); !errors.Is(err, opinion.ErrRequestReused) {
+		t.Fatalf("another body under the same request id: %v", err)
+	}
+	if after := f.tally(t, sv.ID); !reflect.DeepEqual(after, before) {
+		t.Fatalf("a reused request id moved the tally from %v to %v", before, after)
+	}
+	// Once closed, a retry still answers as the first time; a new request is refused.
+	cur, _ := f.store.GetSurvey(bg, sv.ID)
+	closed, _ := opinion.CloseSurvey(*cur, opinion.Electorate{Households: 200}, t0)
+	if err := f.store.UpdateSurvey(bg, closed); err != nil {
+		t.Fatal(err)
+	}
+	if out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1"); err != nil || !replayed || len(out) != 2 {
+		t.Fatalf("retry after close: %v %v %v", out, replayed, err)
+	}
+	if _, _, err := f.store.SubmitResponses(bg, sv, first, "req-2", "hash-1"); !errors.Is(err, opinion.ErrSurveyClosed) {
+		t.Fatalf("new request after close: %v", err)
+	}
+	f.wantTallyIsRecount(t, sv)
+}
+
 func TestSubmitResponsesAppliesABatchInOrder(t *testing.T) {
 	f := newFixture(t)
 	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)
@@ -273,7 +315,7 @@ func TestSubmitResponsesClosedInBetweenKeepsWhatWasRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The caller read the survey while it was OPEN; the script checks again.
-	if _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", false, t0.Add(time.Hour))}); !errors.Is(err, opinion.ErrSurveyClosed) {
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", false, t0.Add(time.Hour))}, "", ""); !errors.Is(err, opinion.ErrSurveyClosed) {
 		t.Fatalf("got %v, want ErrSurveyClosed", err)
 	}
 	if after := f.tally(t, sv.ID); !reflect.DeepEqual(after, before) {
@@ -353,7 +395,7 @@ func TestConcurrentSubmissionsKeepTheTallyEqualToARecount(t *testing.T) {
 				for j := range rs {
 					rs[j] = randomResponse(rng, fmt.Sprintf("h%03d", rng.IntN(households)))
 				}
-				if _, err := f.store.SubmitResponses(bg, sv, rs); err != nil {
+				if _, _, err := f.store.SubmitResponses(bg, sv, rs, "", ""); err != nil {
 					errs <- err
 					return
 				}

@@ -4,10 +4,10 @@
 //
 //	svy:{s:<id>}:survey           hash: data, rev, state
 //	svy:{s:<id>}:responses        hash: household id → response
-//	svy:{s:<id>}:contrib          hash: household id → "<collected µs>|counter=amount,..."
+//	svy:{s:<id>}:contrib          hash: household id → "<collection key>|counter=amount,..."
 //	svy:{s:<id>}:tally            hash: counter → value (statistics, moved with each response)
 //	svy:{s:<id>}:households       sorted set of responding household ids (for listing)
-//	svy:{s:<id>}:requests         hash: request id → "body hash|outcomes" (replays)
+//	svy:{s:<id>}:requests         hash: request id → "body hash|outcomes" (replays; kept 7 days after the last)
 //	svy:{idx}:surveys:<compound|_> sorted set of survey ids, by compound and all
 //	svy:{idx}:meetings:<compound|_> sorted set of meeting ids
 //	svy:meeting:<id>              hash: data, state

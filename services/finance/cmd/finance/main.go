@@ -1,5 +1,5 @@
-// Command finance runs the finance service alone, as deploy/ does; cmd/tongdu runs all four
-// in one process instead.
+// Command finance runs the finance service alone, as deploy/ does; cmd/tongdu runs all
+// four in one process instead.
 package main
 
 import (
@@ -8,16 +8,41 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/servicemain"
 	"tongdu/services/finance"
 )
 
 func main() {
+	var projectsAddr, governanceAddr, surveyAddr string
 	servicemain.Service(servicemain.Spec{
 		Name:        "finance",
 		DefaultAddr: ":9094",
+		Flags: func(s *config.Set) error {
+			s.String(&projectsAddr, "projects-addr", "127.0.0.1:9093", "projects service gRPC address")
+			s.String(&governanceAddr, "governance-addr", "127.0.0.1:9091", "governance service gRPC address")
+			s.String(&surveyAddr, "survey-addr", "127.0.0.1:9092", "survey service gRPC address")
+			return nil
+		},
 		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
-			return finance.New(rdb, log), nil, nil
+			projects, err := grpcclient.New(projectsAddr)
+			if err != nil {
+				return nil, nil, err
+			}
+			governance, err := grpcclient.New(governanceAddr)
+			if err != nil {
+				projects.Close()
+				return nil, nil, err
+			}
+			survey, err := grpcclient.New(surveyAddr)
+			if err != nil {
+				projects.Close()
+				governance.Close()
+				return nil, nil, err
+			}
+			closeAll := func() { projects.Close(); governance.Close(); survey.Close() }
+			return finance.New(rdb, projects, governance, survey, log), closeAll, nil
 		},
 	})
 }

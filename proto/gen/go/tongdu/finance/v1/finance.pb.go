@@ -506,8 +506,9 @@ type FundingSource struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Party FundingSource_Party    `protobuf:"varint,1,opt,name=party,proto3,enum=tongdu.finance.v1.FundingSource_Party" json:"party,omitempty"`
 	// Who pays, e.g. "区住建局" or "国网供电公司"; receipts name it again.
-	Funder       string `protobuf:"bytes,2,opt,name=funder,proto3" json:"funder,omitempty"`
-	CommittedFen int64  `protobuf:"varint,3,opt,name=committed_fen,json=committedFen,proto3" json:"committed_fen,omitempty"`
+	Funder string `protobuf:"bytes,2,opt,name=funder,proto3" json:"funder,omitempty"`
+	// For a RESIDENTS source, 0 (or unset) commits what the households' quotas add up to.
+	CommittedFen int64 `protobuf:"varint,3,opt,name=committed_fen,json=committedFen,proto3" json:"committed_fen,omitempty"`
 	// Received so far: receipts for GOVERNMENT and SOCIAL sources, contributions for
 	// RESIDENTS; net of reversals.
 	ReceivedFen   int64 `protobuf:"varint,4,opt,name=received_fen,json=receivedFen,proto3" json:"received_fen,omitempty"`
@@ -3878,7 +3879,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x05party\x18\x01 \x01(\x0e2&.tongdu.finance.v1.FundingSource.PartyB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05party\x12!\n" +
 	"\x06funder\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x06funder\x123\n" +
-	"\rcommitted_fen\x18\x03 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02 \x00R\fcommittedFen\x12'\n" +
+	"\rcommitted_fen\x18\x03 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02(\x00R\fcommittedFen\x12'\n" +
 	"\freceived_fen\x18\x04 \x01(\x03B\x04\xe2A\x01\x03R\vreceivedFen\"I\n" +
 	"\x05Party\x12\x15\n" +
 	"\x11PARTY_UNSPECIFIED\x10\x00\x12\x0e\n" +

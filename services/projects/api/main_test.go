@@ -1,0 +1,484 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"tongdu/platform/grpcserver"
+	"tongdu/platform/testkit"
+	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
+	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
+	pb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/governance"
+	"tongdu/services/projects"
+	"tongdu/services/survey"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+var bg = context.Background()
+
+// ---------------------------------------------------------------------------------------
+// A finance service that is not built yet: a fake answering GetFundingPlan with the
+// committed total the test sets, NOT_FOUND without a plan, and UNIMPLEMENTED (as the
+// unbuilt service does) when told to.
+
+type fakeFinance struct {
+	financepb.UnimplementedFinanceServiceServer
+	mu            sync.Mutex
+	committed     map[string]int64
+	unimplemented bool
+	calls         atomic.Int64
+}
+
+func (f *fakeFinance) GetFundingPlan(ctx context.Context, req *financepb.GetFundingPlanRequest) (*financepb.FundingPlan, error) {
+	f.calls.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.unimplemented {
+		return f.UnimplementedFinanceServiceServer.GetFundingPlan(ctx, req)
+	}
+	c, ok := f.committed[req.GetProjectId()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "no funding plan for project %s", req.GetProjectId())
+	}
+	return &financepb.FundingPlan{ProjectId: req.GetProjectId(), CommittedTotalFen: c}, nil
+}
+
+func (f *fakeFinance) set(projectID string, committedFen int64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.committed[projectID] = committedFen
+}
+
+func (f *fakeFinance) setUnimplemented(v bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.unimplemented = v
+}
+
+// ---------------------------------------------------------------------------------------
+// The environment: governance, survey, the fake finance and projects on one platform gRPC
+// server (validation interceptor included) on a loopback port, sharing one Redis database
+// of their own; the services ask each other through a client of that same server.
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type env struct {
+	pb.ProjectsServiceClient
+	gov       govpb.GovernanceServiceClient
+	sv        surveypb.SurveyServiceClient
+	fin       *fakeFinance
+	rdb       redis.UniversalClient
+	logs      *logBuffer
+	seq       atomic.Int64
+	community string
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := grpcserver.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := testkit.Redis(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+
+	governance.New(rdb, log).Register(ctx, srv)
+	opt, err := (&survey.Config{}).Options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	survey.New(rdb, conn, log, opt).Register(ctx, srv)
+	fin := &fakeFinance{committed: map[string]int64{}}
+	financepb.RegisterFinanceServiceServer(srv.GRPC, fin)
+	th, err := (&projects.Config{}).Thresholds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects.New(rdb, conn, conn, conn, log, th).Register(ctx, srv)
+
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; conn.Close() })
+	e := &env{
+		ProjectsServiceClient: pb.NewProjectsServiceClient(conn),
+		gov:                   govpb.NewGovernanceServiceClient(conn),
+		sv:                    surveypb.NewSurveyServiceClient(conn),
+		fin:                   fin, rdb: rdb, logs: logs,
+	}
+	district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
+	sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
+	e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), `"level":"ERROR"`) {
+			t.Errorf("the services logged errors:\n%s", logs.String())
+		}
+	})
+	return e
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// ---------------------------------------------------------------------------------------
+// The registry and the residents' votes, through the governance and survey APIs.
+
+func (e *env) region(t *testing.T, name string, level govpb.Region_Level, parent string) *govpb.Region {
+	t.Helper()
+	return must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
+}
+
+// compound registers a compound with n households of 60 m² each in one building.
+func (e *env) compound(t *testing.T, n int) (string, []string) {
+	t.Helper()
+	c := must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}}))
+	b := must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
+	var hs []*govpb.Household
+	for i := range n {
+		hs = append(hs, &govpb.Household{BuildingId: b.Id, Unit: fmt.Sprint(1 + i%2), Room: fmt.Sprintf("%d0%d", 1+i/2, 1+i%2), ExclusiveAreaM2: 60, ResidentName: "张三", Phone: "13800001234"})
+	}
+	resp := must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+	var ids []string
+	for _, h := range resp.Households {
+		ids = append(ids, h.Id)
+	}
+	return c.Id, ids
+}
+
+func opts(pairs ...string) []*surveypb.QuestionOption {
+	var out []*surveypb.QuestionOption
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, &surveypb.QuestionOption{Id: pairs[i], Text: pairs[i+1]})
+	}
+	return out
+}
+
+// vote runs a survey of the compound: the households answer the first question with the
+// given options in order ("" for no answer); close says whether the survey is closed.
+func (e *env) vote(t *testing.T, cid string, kind surveypb.Survey_Kind, matter surveypb.Survey_Matter, hs []string, answers []string, close bool) string {
+	t.Helper()
+	q := &surveypb.Question{Id: "vote", Text: "是否同意改造方案？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
+	title := "改造方案业主表决"
+	if kind == surveypb.Survey_ACCEPTANCE {
+		q = &surveypb.Question{Id: "vote", Text: "您对改造是否满意？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("satisfied", "满意", "unsatisfied", "不满意")}
+		title = "改造民意验收"
+	}
+	s := must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
+		CompoundId: cid, Title: title, Kind: kind, Matter: matter, Questions: []*surveypb.Question{q}}}))
+	must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
+	for i, a := range answers {
+		if a == "" {
+			continue
+		}
+		must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
+			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
+			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
+	}
+	if close {
+		must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+	}
+	return s.Id
+}
+
+func (e *env) resolution(t *testing.T, cid string, hs []string, answers ...string) string {
+	t.Helper()
+	return e.vote(t, cid, surveypb.Survey_RESOLUTION, surveypb.Survey_RENOVATION, hs, answers, true)
+}
+
+func (e *env) acceptanceSurvey(t *testing.T, cid string, hs []string, close bool, answers ...string) string {
+	t.Helper()
+	return e.vote(t, cid, surveypb.Survey_ACCEPTANCE, 0, hs, answers, close)
+}
+
+// site is a compound of six households whose owners first voted the renovation down and
+// then passed it, and who accepted the finished works (4 of 6 responded, 3 of them
+// satisfied).
+type site struct {
+	compound         string
+	households       []string
+	failedResolution string
+	passedResolution string
+	acceptance       string
+	nextYear         atomic.Int32
+}
+
+func (e *env) site(t *testing.T) *site {
+	t.Helper()
+	s := &site{}
+	s.compound, s.households = e.compound(t, 6)
+	s.failedResolution = e.resolution(t, s.compound, s.households, "agree", "agree", "agree", "disagree", "disagree", "abstain")
+	s.passedResolution = e.resolution(t, s.compound, s.households, "agree", "agree", "agree", "agree", "agree", "disagree")
+	s.acceptance = e.acceptanceSurvey(t, s.compound, s.households, true, "satisfied", "satisfied", "satisfied", "unsatisfied")
+	s.nextYear.Store(2000)
+	return s
+}
+
+// ---------------------------------------------------------------------------------------
+// Projects
+
+const budget = 60_000_000 // 600,000 yuan, as pooled for Shiyang Road No. 21
+
+func (e *env) project(t *testing.T, cid string, year int32) *pb.Project {
+	t.Helper()
+	return must[*pb.Project](t)(e.CreateProject(bg, &pb.CreateProjectRequest{Project: &pb.Project{
+		CompoundId: cid, Title: fmt.Sprintf("石羊路21号院老旧小区改造（%d）", year), Year: year, BudgetFen: budget}}))
+}
+
+func (e *env) item(t *testing.T, pid string, it *pb.WorkItem) *pb.WorkItem {
+	t.Helper()
+	return must[*pb.WorkItem](t)(e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: pid, Item: it}))
+}
+
+func road() *pb.WorkItem {
+	return &pb.WorkItem{Category: pb.WorkItem_BASIC, Kind: pb.WorkItem_ROAD_REPAIR, Description: "damaged roads repaired", Quantity: 968, Unit: "m2",
+		EstimatedCostFen: 19_360_000, Difficulty: pb.WorkItem_MEDIUM, SafetyCritical: true}
+}
+
+func (e *env) get(t *testing.T, id string) *pb.Project {
+	t.Helper()
+	return must[*pb.Project](t)(e.GetProject(bg, &pb.GetProjectRequest{Id: id}))
+}
+
+func (e *env) items(t *testing.T, pid string) []*pb.WorkItem {
+	t.Helper()
+	return must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: pid})).Items
+}
+
+func (e *env) progress(pid, itemID string, percent int32) error {
+	_, err := e.CreateProgressReport(bg, &pb.CreateProgressReportRequest{ProjectId: pid, ProgressReport: &pb.ProgressReport{
+		ItemId: itemID, ProgressPercent: percent, Contractor: "川建三公司", Remarks: fmt.Sprintf("%d%% done", percent)}})
+	return err
+}
+
+func (e *env) signoff(pid string, role pb.Signoff_Role, verdict pb.Signoff_Verdict, signer, remarks string) error {
+	_, err := e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: pid, Signoff: &pb.Signoff{Role: role, Verdict: verdict, Signer: signer, Remarks: remarks}})
+	return err
+}
+
+func (e *env) setAcceptanceSurvey(t *testing.T, pid, sid string) *pb.Project {
+	t.Helper()
+	return must[*pb.Project](t)(e.UpdateProject(bg, &pb.UpdateProjectRequest{
+		Project: &pb.Project{Id: pid, AcceptanceSurveyId: sid}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"acceptance_survey_id"}}}))
+}
+
+var roles = []pb.Signoff_Role{pb.Signoff_SUPERVISOR, pb.Signoff_CONTRACTOR, pb.Signoff_BUILDER, pb.Signoff_COMMUNITY}
+
+var signers = map[pb.Signoff_Role]string{
+	pb.Signoff_SUPERVISOR: "监理 张工", pb.Signoff_CONTRACTOR: "施工 川建三公司", pb.Signoff_BUILDER: "建设 区住建局", pb.Signoff_COMMUNITY: "石羊社区 王书记",
+}
+
+// act asks for one of rule 6's transitions of a project.
+func (e *env) act(a string, id string) (*pb.Project, error) {
+	const actor = "区住建局 李科长"
+	switch a {
+	case "approve":
+		return e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: id, Actor: actor, Reason: "owners resolved"})
+	case "startConstruction":
+		return e.StartConstruction(bg, &pb.StartConstructionRequest{Id: id, Actor: actor, Reason: "funds in place"})
+	case "requestAcceptance":
+		return e.RequestAcceptance(bg, &pb.RequestAcceptanceRequest{Id: id, Actor: actor, Reason: "works done"})
+	case "accept":
+		return e.AcceptProject(bg, &pb.AcceptProjectRequest{Id: id, Actor: actor, Reason: "jointly accepted"})
+	case "startMaintenance":
+		return e.StartMaintenance(bg, &pb.StartMaintenanceRequest{Id: id, Actor: actor, Reason: "self-governed upkeep"})
+	case "suspend":
+		return e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: id, Actor: actor, Reason: "rainy season"})
+	case "resume":
+		return e.ResumeProject(bg, &pb.ResumeProjectRequest{Id: id, Actor: actor, Reason: "dry again"})
+	case "cancel":
+		return e.CancelProject(bg, &pb.CancelProjectRequest{Id: id, Actor: actor, Reason: "compound to be demolished"})
+	}
+	panic("unknown action " + a)
+}
+
+var actions = []string{"approve", "startConstruction", "requestAcceptance", "accept", "startMaintenance", "suspend", "resume", "cancel"}
+
+// reach builds a project of the site in the given status, walking rule 6 with every guard
+// satisfied. A SUSPENDED project was suspended while IN_CONSTRUCTION. Each project has one
+// item, the road, at 0% until acceptance is requested.
+func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Project) {
+	t.Helper()
+	p = e.project(t, s.compound, s.nextYear.Add(1))
+	e.item(t, p.Id, road())
+	defer func() { p = e.get(t, p.Id) }() // as stored, with its current etag
+	step := func(a string) {
+		t.Helper()
+		var err error
+		if p, err = e.act(a, p.Id); err != nil {
+			t.Fatalf("reaching %s: %s: %v", want, a, err)
+		}
+	}
+	switch want {
+	case pb.Project_PROPOSED:
+		return p
+	case pb.Project_CANCELLED:
+		step("cancel")
+		return p
+	}
+	step("approve")
+	if want == pb.Project_APPROVED {
+		return p
+	}
+	e.fin.set(p.Id, budget)
+	step("startConstruction")
+	switch want {
+	case pb.Project_IN_CONSTRUCTION:
+		return p
+	case pb.Project_SUSPENDED:
+		step("suspend")
+		return p
+	}
+	for _, it := range e.items(t, p.Id) {
+		if err := e.progress(p.Id, it.Id, 100); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("requestAcceptance")
+	if want == pb.Project_PENDING_ACCEPTANCE {
+		return p
+	}
+	e.setAcceptanceSurvey(t, p.Id, s.acceptance)
+	for _, r := range roles {
+		if err := e.signoff(p.Id, r, pb.Signoff_PASS, signers[r], "合格"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p = e.get(t, p.Id); p.Status != pb.Project_ACCEPTED {
+		t.Fatalf("reaching %s: four PASS sign-offs and a good survey leave the project %s", want, p.Status)
+	}
+	if want == pb.Project_ACCEPTED {
+		return p
+	}
+	step("startMaintenance")
+	if want != pb.Project_MAINTENANCE {
+		t.Fatalf("cannot reach %s", want)
+	}
+	return p
+}
+
+// ---------------------------------------------------------------------------------------
+// Statuses
+
+func wantStatus(t testing.TB, err error, code codes.Code) *status.Status {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != code {
+		t.Fatalf("got %v (%s), want %s", st.Code(), st.Message(), code)
+	}
+	return st
+}
+
+func violations(st *status.Status) []string {
+	var out []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				out = append(out, v.GetField())
+			}
+		}
+	}
+	return out
+}
+
+func wantViolation(t testing.TB, err error, field string) {
+	t.Helper()
+	st := wantStatus(t, err, codes.InvalidArgument)
+	for _, f := range violations(st) {
+		if f == field {
+			return
+		}
+	}
+	t.Fatalf("violations %q do not name %s (%s)", violations(st), field, st.Message())
+}
+
+// wantReason checks the code and the ErrorInfo reason and returns the ErrorInfo metadata.
+func wantReason(t testing.TB, err error, code codes.Code, reason string) map[string]string {
+	t.Helper()
+	st := wantStatus(t, err, code)
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			if info.GetReason() != reason || info.GetDomain() != "tongdu" {
+				t.Fatalf("ErrorInfo %s/%s (%s), want tongdu/%s", info.GetDomain(), info.GetReason(), st.Message(), reason)
+			}
+			return info.GetMetadata()
+		}
+	}
+	t.Fatalf("no ErrorInfo in %v", st.Proto())
+	return nil
+}
+
+// preconditions lists the PreconditionFailure violations of a refusal by type.
+func preconditions(err error) map[string]string {
+	out := map[string]string{}
+	for _, d := range status.Convert(err).Details() {
+		if pf, ok := d.(*errdetails.PreconditionFailure); ok {
+			for _, v := range pf.GetViolations() {
+				out[v.GetType()] = v.GetDescription()
+			}
+		}
+	}
+	return out
+}
+
+// unchanged checks a refused request left the project as it was.
+func (e *env) unchanged(t *testing.T, before *pb.Project) {
+	t.Helper()
+	after := e.get(t, before.Id)
+	if after.Etag != before.Etag || after.Status != before.Status || len(after.History) != len(before.History) {
+		t.Fatalf("a refused request changed the project: %s %s (%d entries) → %s %s (%d entries)",
+			before.Etag, before.Status, len(before.History), after.Etag, after.Status, len(after.History))
+	}
+}
+
+func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
