@@ -44,9 +44,19 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	pgregory.net/rapid v1.3.0 // indirect
+	tongdu/services/governance v0.0.0
+	tongdu/services/projects v0.0.0
+	tongdu/services/survey v0.0.0
 )
 
 replace (
 	tongdu/platform => ../../platform
 	tongdu/proto => ../../proto
+)
+
+replace (
+	tongdu/services/governance => ../governance
+	tongdu/services/projects => ../projects
+	tongdu/services/survey => ../survey
 )

@@ -47,8 +47,8 @@ func TestRegistryWalkThrough(t *testing.T) {
 	if comp.Name != "光华小区" || comp.CommunityID != rt.community.ID || comp.BuildYear != 1985 {
 		t.Errorf("created compound = %+v", comp)
 	}
-	if comp.Status != "REGISTERED" {
-		t.Errorf("new compound status = %q, want REGISTERED", comp.Status)
+	if comp.Status != "INVENTORIED" {
+		t.Errorf("new compound status = %q, want INVENTORIED", comp.Status)
 	}
 	if want := []string{rt.district.ID, rt.subdistrict.ID, rt.community.ID}; strings.Join(comp.RegionPath, ",") != strings.Join(want, ",") {
 		t.Errorf("regionPath = %v, want %v", comp.RegionPath, want)
@@ -459,7 +459,7 @@ func TestCompoundFilters(t *testing.T) {
 	check(url.Values{"managementType": {"THREE_NONE"}, "regionId": {rt.district.ID}}, threeNone.ID)
 	check(url.Values{"managementType": {"THREE_NONE"}, "regionId": {rt.otherCommunity.ID}})
 	check(url.Values{"managementType": {"WORK_UNIT_NO_PM"}}, b.ID)
-	check(url.Values{"status": {"REGISTERED"}, "regionId": {rt.community.ID}}, a.ID, threeNone.ID)
+	check(url.Values{"status": {"INVENTORIED"}, "regionId": {rt.community.ID}}, a.ID, threeNone.ID)
 
 	// A type that contradicts the facts is refused (the compound has a property manager).
 	r := c.do("POST", path("/v1/compounds/%s:classify", a.ID), `{"managementType":"THREE_NONE","governanceMode":"SELF_GOVERNANCE","decidedBy":"居委会"}`)
@@ -656,7 +656,7 @@ func TestConcurrentWrites(t *testing.T) {
 	// refused, none lost to another client's edit of another field.
 	edits := []struct{ field, value string }{
 		{"name", `"光华里-%d"`}, {"address", `"书院街 %d 号"`}, {"heritageNotes", `"保留红砖 %d"`},
-		{"buildYear", `19%02d`}, {"demonstrationSite", `true`}, {"status", `"SURVEYED"`},
+		{"buildYear", `19%02d`}, {"demonstrationSite", `true`}, {"status", `"SURVEYING"`},
 		{"propertyManager", `"安居物业 %d"`}, {"owningUnit", `"机床厂 %d"`},
 	}
 	type answer struct {
@@ -704,7 +704,7 @@ func TestConcurrentWrites(t *testing.T) {
 	}
 	c.call("GET", path("/v1/compounds/%s", comp.ID), nil, &final)
 	if !strings.HasPrefix(final.Name, "光华里-") || final.Address == "" || final.HeritageNotes == "" || final.BuildYear < 1950 ||
-		!final.DemonstrationSite || final.Status != "SURVEYED" || final.PropertyManager == "" || final.OwningUnit == "" {
+		!final.DemonstrationSite || final.Status != "SURVEYING" || final.PropertyManager == "" || final.OwningUnit == "" {
 		t.Errorf("an edit was lost: %+v", final)
 	}
 	if final.HouseholdCount != n+1 {

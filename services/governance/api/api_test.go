@@ -305,12 +305,12 @@ func TestCreateCompound(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)
 
-	t.Run("a compound shows its region path, REGISTERED and etag", func(t *testing.T) {
+	t.Run("a compound shows its region path, INVENTORIED and etag", func(t *testing.T) {
 		c := must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{
 			Name: "幸福里", Address: "东川路 1 号", CommunityId: tr.communityA.Id, BuildYear: 1988, HeritageNotes: "保留瓷砖墙",
 			Facilities: []*pb.Facility{{Kind: pb.Facility_DRAINS, Condition: pb.Facility_POOR, Notes: "雨污混流"}},
 		}}))
-		if c.Id == "" || c.Status != pb.Compound_REGISTERED || c.Etag == "" || c.HouseholdCount != 0 || c.TotalExclusiveAreaM2 != 0 {
+		if c.Id == "" || c.Status != pb.Compound_INVENTORIED || c.Etag == "" || c.HouseholdCount != 0 || c.TotalExclusiveAreaM2 != 0 {
 			t.Fatalf("got %v", c)
 		}
 		if want := []string{tr.district.Id, tr.subA.Id, tr.communityA.Id}; fmt.Sprint(c.RegionPath) != fmt.Sprint(want) {
@@ -583,10 +583,10 @@ func TestUpdateCompound(t *testing.T) {
 	})
 	t.Run("without an etag the update applies to the latest version", func(t *testing.T) {
 		got := must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
-			Compound:   &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYED},
+			Compound:   &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status", "id", "etag"}},
 		}))
-		if got.Status != pb.Compound_SURVEYED || got.Name != "幸福里小区" {
+		if got.Status != pb.Compound_SURVEYING || got.Name != "幸福里小区" {
 			t.Fatalf("got %v", got)
 		}
 	})
@@ -797,7 +797,7 @@ func TestListCompoundsByRegionAndFilters(t *testing.T) {
 		must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "社区党委"}))
 	}
 	for _, c := range []*pb.Compound{inA[2], inB[1]} {
-		must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYED}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}))
+		must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}))
 	}
 
 	t.Run("managementType filter", func(t *testing.T) {
@@ -806,11 +806,11 @@ func TestListCompoundsByRegionAndFilters(t *testing.T) {
 		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{ManagementType: pb.Compound_PROFESSIONAL_PM}), nil)
 	})
 	t.Run("status filter", func(t *testing.T) {
-		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{Status: pb.Compound_SURVEYED, PageSize: 1}), []string{inA[2].Id, inB[1].Id})
-		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{RegionId: tr.subA.Id, Status: pb.Compound_REGISTERED}), []string{inA[0].Id, inA[1].Id, inB[0].Id})
+		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{Status: pb.Compound_SURVEYING, PageSize: 1}), []string{inA[2].Id, inB[1].Id})
+		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{RegionId: tr.subA.Id, Status: pb.Compound_INVENTORIED}), []string{inA[0].Id, inA[1].Id, inB[0].Id})
 	})
 	t.Run("both filters together", func(t *testing.T) {
-		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{RegionId: tr.district.Id, ManagementType: pb.Compound_THREE_NONE, Status: pb.Compound_SURVEYED}), []string{inB[1].Id})
+		same(t, e.listCompounds(t, &pb.ListCompoundsRequest{RegionId: tr.district.Id, ManagementType: pb.Compound_THREE_NONE, Status: pb.Compound_SURVEYING}), []string{inB[1].Id})
 	})
 	t.Run("a page size over 1,000 is refused", func(t *testing.T) {
 		_, err := e.ListCompounds(bg, &pb.ListCompoundsRequest{PageSize: 1001})

@@ -37,11 +37,11 @@ func TestRegistryEnumsHaveTheContractsNumbers(t *testing.T) {
 	}{
 		{"INTRODUCE_PM", int(registry.IntroducePM), int32(pb.Compound_INTRODUCE_PM)},
 		{"SELF_GOVERNANCE", int(registry.SelfGovernance), int32(pb.Compound_SELF_GOVERNANCE)},
-		{"REGISTERED", int(registry.Registered), int32(pb.Compound_REGISTERED)},
-		{"SURVEYED", int(registry.Surveyed), int32(pb.Compound_SURVEYED)},
+		{"INVENTORIED", int(registry.Inventoried), int32(pb.Compound_INVENTORIED)},
+		{"SURVEYING", int(registry.Surveying), int32(pb.Compound_SURVEYING)},
 		{"PLANNED", int(registry.Planned), int32(pb.Compound_PLANNED)},
-		{"UNDER_RENOVATION", int(registry.UnderRenovation), int32(pb.Compound_UNDER_RENOVATION)},
-		{"RENOVATED", int(registry.Renovated), int32(pb.Compound_RENOVATED)},
+		{"RENOVATING", int(registry.Renovating), int32(pb.Compound_RENOVATING)},
+		{"ACCEPTED", int(registry.CompoundAccepted), int32(pb.Compound_ACCEPTED)},
 		{"GOOD", int(registry.Good), int32(pb.Facility_GOOD)},
 		{"FAIR", int(registry.Fair), int32(pb.Facility_FAIR)},
 		{"POOR", int(registry.Poor), int32(pb.Facility_POOR)},
@@ -54,8 +54,8 @@ func TestRegistryEnumsHaveTheContractsNumbers(t *testing.T) {
 	if n := len(pb.Compound_GovernanceMode_value); n != 3 {
 		t.Errorf("the contract has %d governance modes; the registry knows 3", n)
 	}
-	if n := len(pb.Compound_Status_value); n != 6 {
-		t.Errorf("the contract has %d statuses; the registry knows 6", n)
+	if n := len(pb.Compound_Status_value); n != 7 {
+		t.Errorf("the contract has %d statuses; the registry knows 7", n)
 	}
 	if n := len(pb.Facility_Condition_value); n != 4 {
 		t.Errorf("the contract has %d conditions; the registry knows 4", n)

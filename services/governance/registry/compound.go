@@ -40,11 +40,12 @@ type CompoundStatus int
 
 const (
 	StatusUnspecified CompoundStatus = iota
-	Registered
-	Surveyed
+	Inventoried
+	Surveying
 	Planned
-	UnderRenovation
-	Renovated
+	Renovating
+	CompoundAccepted
+	Maintaining
 )
 
 // Condition is the assessed state of one facility.
@@ -105,13 +106,13 @@ type Compound struct {
 func (c *Compound) Etag() string { return fmt.Sprintf("r%d", c.Revision) }
 
 // NewCompound checks a compound to be created in community and fills what the server
-// owns. Unset status becomes REGISTERED.
+// owns. Unset status becomes INVENTORIED.
 func NewCompound(c Compound, community *Region, now time.Time) (Compound, error) {
 	if community.Level != Community {
 		return Compound{}, fmt.Errorf("%w: %s is a %s, compounds sit in a COMMUNITY", ErrNotCommunity, community.ID, community.Level)
 	}
 	if c.Status == StatusUnspecified {
-		c.Status = Registered
+		c.Status = Inventoried
 	}
 	if err := checkFacilities(c.Facilities); err != nil {
 		return Compound{}, err

@@ -167,17 +167,17 @@ func TestNewCompound(t *testing.T) {
 	community := &registry.Region{ID: "comm", Level: registry.Community, Parent: "sub"}
 	sub := &registry.Region{ID: "sub", Level: registry.Subdistrict, Parent: "d"}
 
-	t.Run("fills status REGISTERED and the times, and drops a caller's classification", func(t *testing.T) {
+	t.Run("fills status INVENTORIED and the times, and drops a caller's classification", func(t *testing.T) {
 		c, err := registry.NewCompound(registry.Compound{Name: "幸福里", Classification: &registry.Classification{DecidedBy: "forged"}}, community, t0)
 		wantErr(t, err, nil)
-		if c.Status != registry.Registered || !c.CreateTime.Equal(t0) || !c.UpdateTime.Equal(t0) || c.Classification != nil {
+		if c.Status != registry.Inventoried || !c.CreateTime.Equal(t0) || !c.UpdateTime.Equal(t0) || c.Classification != nil {
 			t.Fatalf("got %+v", c)
 		}
 	})
 	t.Run("keeps a status given", func(t *testing.T) {
-		c, err := registry.NewCompound(registry.Compound{Name: "x", Status: registry.Surveyed}, community, t0)
+		c, err := registry.NewCompound(registry.Compound{Name: "x", Status: registry.Surveying}, community, t0)
 		wantErr(t, err, nil)
-		if c.Status != registry.Surveyed {
+		if c.Status != registry.Surveying {
 			t.Fatalf("status %d", c.Status)
 		}
 	})
@@ -202,7 +202,7 @@ func TestNewCompound(t *testing.T) {
 func TestApplyUpdate(t *testing.T) {
 	current := registry.Compound{
 		ID: "c1", Name: "幸福里", Address: "东川路 1 号", CommunityID: "comm", BuildYear: 1988,
-		Status: registry.Registered, Facilities: []registry.Facility{{Kind: 1, Condition: registry.Poor}},
+		Status: registry.Inventoried, Facilities: []registry.Facility{{Kind: 1, Condition: registry.Poor}},
 		CreateTime: t0, UpdateTime: t0, Revision: 3,
 	}
 	classifiedThreeNone, err := registry.Classify(current, registry.ManagementUnspecified, registry.SelfGovernance, "社区党委", registry.FactsChange{}, t0)
@@ -217,7 +217,7 @@ func TestApplyUpdate(t *testing.T) {
 
 	patch := registry.Compound{
 		ID: "other", Name: "新名字", Address: "新地址", CommunityID: "elsewhere", BuildYear: 1990,
-		HeritageNotes: "保留瓷砖墙", DemonstrationSite: true, Status: registry.Surveyed,
+		HeritageNotes: "保留瓷砖墙", DemonstrationSite: true, Status: registry.Surveying,
 		Facilities:      []registry.Facility{{Kind: 3, Condition: registry.Fair}},
 		PropertyManager: "新物业", OwningUnit: "机械厂", SelfManagementCommittee: true,
 		ManagementType: registry.ProfessionalPM, GovernanceMode: registry.IntroducePM,
@@ -326,8 +326,8 @@ func TestApplyUpdate(t *testing.T) {
 
 // Every field ApplyUpdate accepts is listed as updatable, and the other way round.
 func TestUpdatableFieldsMatchApplyUpdate(t *testing.T) {
-	c := registry.Compound{Name: "x", Status: registry.Registered}
-	patch := registry.Compound{Name: "y", Status: registry.Surveyed}
+	c := registry.Compound{Name: "x", Status: registry.Inventoried}
+	patch := registry.Compound{Name: "y", Status: registry.Surveying}
 	for _, f := range []string{"name", "address", "buildYear", "facilities", "heritageNotes", "demonstrationSite", "status", "propertyManager", "owningUnit", "selfManagementCommittee", "managementType", "governanceMode", "communityId", "id", "etag"} {
 		_, err := registry.ApplyUpdate(c, patch, []string{f}, t1)
 		if accepted := err == nil; accepted != registry.UpdatableFields[f] {

@@ -51,7 +51,7 @@ func newTree(t *testing.T, s *Store) tree {
 func compound(t *testing.T, s *Store, tr tree, community registry.Region, mutate func(*registry.Compound)) registry.Compound {
 	t.Helper()
 	c := registry.Compound{
-		ID: ids.New(), Name: "小区", CommunityID: community.ID, Status: registry.Registered,
+		ID: ids.New(), Name: "小区", CommunityID: community.ID, Status: registry.Inventoried,
 		RegionPath: []string{tr.district.ID, tr.sub.ID, community.ID}, CreateTime: t0, UpdateTime: t0,
 	}
 	if mutate != nil {

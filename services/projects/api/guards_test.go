@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -474,4 +476,126 @@ func (e *env) acceptWithEverySignoff(t *testing.T, s *site, pid string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Four PASS sign-offs at once: whichever lands last sees all four, and the project is
+// accepted exactly once.
+func TestConcurrentSignoffsAcceptOnce(t *testing.T) {
+	e := start(t)
+	s := e.site(t)
+	for range 3 {
+		p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
+		e.setAcceptanceSurvey(t, p.Id, s.acceptance)
+		errs := make(chan error, len(roles)*2)
+		var wg sync.WaitGroup
+		for _, r := range append(slices.Clone(roles), roles...) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- e.signoff(p.Id, r, pb.Signoff_PASS, signers[r], "")
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			// A sign-off that arrives after the acceptance is PROJECT_CLOSED.
+			if err != nil {
+				wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+			}
+		}
+		got := e.get(t, p.Id)
+		if got.Status != pb.Project_ACCEPTED {
+			t.Fatalf("status %s after four PASS sign-offs at once", got.Status)
+		}
+		n := 0
+		for _, h := range got.History {
+			if h.To == pb.Project_ACCEPTED {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("accepted %d times: %v", n, got.History)
+		}
+	}
+}
+
+// Progress reports on one item at once: every report is kept, and the item shows one of
+// them.
+func TestConcurrentProgressReports(t *testing.T) {
+	e := start(t)
+	s := e.site(t)
+	p := e.reach(t, s, pb.Project_IN_CONSTRUCTION)
+	it := e.items(t, p.Id)[0]
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.progress(p.Id, it.Id, int32(5*(i+1)))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	reports := must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
+	if len(reports.ProgressReports) != 20 {
+		t.Fatalf("%d reports kept of 20", len(reports.ProgressReports))
+	}
+	got := must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: it.Id}))
+	if got.ProgressPercent%5 != 0 || got.ProgressPercent < 5 {
+		t.Fatalf("progress %d is none of the reports'", got.ProgressPercent)
+	}
+}
+
+// A sign-off retried with its request id must not undo a later sign-off of the same role.
+func TestARetriedSignoffDoesNotReplaceALaterOne(t *testing.T) {
+	e := start(t)
+	s := e.site(t)
+	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
+	fail := &pb.CreateSignoffRequest{ProjectId: p.Id, RequestId: "signoff-1", Signoff: &pb.Signoff{Role: pb.Signoff_SUPERVISOR, Verdict: pb.Signoff_FAIL, Signer: signers[pb.Signoff_SUPERVISOR], Remarks: "坡道过陡"}}
+	first := must[*pb.Signoff](t)(e.CreateSignoff(bg, fail))
+	pass := must[*pb.Signoff](t)(e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: p.Id, RequestId: "signoff-2", Signoff: &pb.Signoff{Role: pb.Signoff_SUPERVISOR, Verdict: pb.Signoff_PASS, Signer: signers[pb.Signoff_SUPERVISOR], Remarks: "已整改"}}))
+	again := must[*pb.Signoff](t)(e.CreateSignoff(bg, fail)) // the first request, retried late
+	if again.Id != first.Id {
+		t.Fatalf("the retry made sign-off %s, the first was %s", again.Id, first.Id)
+	}
+	a := must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
+	if len(a.Signoffs) != 1 || a.Signoffs[0].Id != pass.Id || a.Signoffs[0].Verdict != pb.Signoff_PASS {
+		t.Errorf("BUG: a late retry of request %s replaced the supervisor's later PASS %s with %v", fail.RequestId, pass.Id, a.Signoffs)
+	}
+}
+
+func TestAcceptanceOfAMissingProjectOrSurvey(t *testing.T) {
+	e := start(t)
+	s := e.site(t)
+	_, err := e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: "no-such-project"})
+	wantStatus(t, err, codes.NotFound)
+	_, err = e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: "no-such-project", Signoff: &pb.Signoff{Role: pb.Signoff_BUILDER, Verdict: pb.Signoff_PASS, Signer: "x"}})
+	wantStatus(t, err, codes.NotFound)
+
+	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
+	e.setAcceptanceSurvey(t, p.Id, "no-such-survey")
+	e.acceptWithEverySignoff(t, s, p.Id) // sets the good survey back
+	if got := e.get(t, p.Id); got.Status != pb.Project_ACCEPTED {
+		t.Fatalf("status %s", got.Status)
+	}
+	q := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
+	e.setAcceptanceSurvey(t, q.Id, "no-such-survey")
+	for _, r := range roles {
+		if err := e.signoff(q.Id, r, pb.Signoff_PASS, signers[r], ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = e.act("accept", q.Id)
+	meta := wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	if meta["ACCEPTANCE_SURVEY_CLOSED"] == "" || meta["RESIDENTS_SATISFIED"] == "" {
+		t.Fatalf("metadata %v", meta)
+	}
+	// Sign-offs are taken only while acceptance is pending.
+	r := e.reach(t, s, pb.Project_IN_CONSTRUCTION)
+	wantReason(t, e.signoff(r.Id, pb.Signoff_BUILDER, pb.Signoff_PASS, "x", ""), codes.FailedPrecondition, "PROJECT_CLOSED")
 }

@@ -233,36 +233,43 @@ func (Facility_Kind) EnumDescriptor() ([]byte, []int) {
 	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{5, 1}
 }
 
+// Where the compound stands in its renovation. It follows what the survey and projects
+// services report: a NEEDS survey opens (SURVEYING), a project is approved (PLANNED),
+// building starts (RENOVATING), the works are accepted (ACCEPTED), upkeep takes over
+// (MAINTAINING).
 type Compound_Status int32
 
 const (
 	Compound_STATUS_UNSPECIFIED Compound_Status = 0
 	// Counted and registered, not yet surveyed.
-	Compound_REGISTERED Compound_Status = 1
-	Compound_SURVEYED   Compound_Status = 2
-	// In a renovation plan.
-	Compound_PLANNED          Compound_Status = 3
-	Compound_UNDER_RENOVATION Compound_Status = 4
-	Compound_RENOVATED        Compound_Status = 5
+	Compound_INVENTORIED Compound_Status = 1
+	Compound_SURVEYING   Compound_Status = 2
+	// In an approved renovation plan.
+	Compound_PLANNED     Compound_Status = 3
+	Compound_RENOVATING  Compound_Status = 4
+	Compound_ACCEPTED    Compound_Status = 5
+	Compound_MAINTAINING Compound_Status = 6
 )
 
 // Enum value maps for Compound_Status.
 var (
 	Compound_Status_name = map[int32]string{
 		0: "STATUS_UNSPECIFIED",
-		1: "REGISTERED",
-		2: "SURVEYED",
+		1: "INVENTORIED",
+		2: "SURVEYING",
 		3: "PLANNED",
-		4: "UNDER_RENOVATION",
-		5: "RENOVATED",
+		4: "RENOVATING",
+		5: "ACCEPTED",
+		6: "MAINTAINING",
 	}
 	Compound_Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED": 0,
-		"REGISTERED":         1,
-		"SURVEYED":           2,
+		"INVENTORIED":        1,
+		"SURVEYING":          2,
 		"PLANNED":            3,
-		"UNDER_RENOVATION":   4,
-		"RENOVATED":          5,
+		"RENOVATING":         4,
+		"ACCEPTED":           5,
+		"MAINTAINING":        6,
 	}
 )
 
@@ -6614,7 +6621,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x03 \x01(\tR\tdecidedBy\x12;\n" +
 	"\vdecide_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"decideTime\"\xae\f\n" +
+	"decideTime\"\xba\f\n" +
 	"\bCompound\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12\x1b\n" +
 	"\x04name\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x04name\x12\"\n" +
@@ -6645,15 +6652,16 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"p\n" +
+	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"|\n" +
 	"\x06Status\x12\x16\n" +
-	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n" +
+	"\vINVENTORIED\x10\x01\x12\r\n" +
+	"\tSURVEYING\x10\x02\x12\v\n" +
+	"\aPLANNED\x10\x03\x12\x0e\n" +
 	"\n" +
-	"REGISTERED\x10\x01\x12\f\n" +
-	"\bSURVEYED\x10\x02\x12\v\n" +
-	"\aPLANNED\x10\x03\x12\x14\n" +
-	"\x10UNDER_RENOVATION\x10\x04\x12\r\n" +
-	"\tRENOVATED\x10\x05\"X\n" +
+	"RENOVATING\x10\x04\x12\f\n" +
+	"\bACCEPTED\x10\x05\x12\x0f\n" +
+	"\vMAINTAINING\x10\x06\"X\n" +
 	"\x0eGovernanceMode\x12\x1f\n" +
 	"\x1bGOVERNANCE_MODE_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fINTRODUCE_PM\x10\x01\x12\x13\n" +
