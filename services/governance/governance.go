@@ -28,7 +28,7 @@ type Service struct {
 // New builds the service on rdb.
 func New(rdb redis.UniversalClient, log *slog.Logger) *Service {
 	store := storage.New(rdb)
-	return &Service{store: store, api: api.New(store, log, time.Now)}
+	return &Service{store: store, api: api.New(store, log, time.Now, api.Options{}, nil)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.

@@ -60,7 +60,7 @@ func start(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(storage.New(testkit.Redis(t)), log, time.Now))
+	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(storage.New(testkit.Redis(t)), log, time.Now, api.Options{}, nil))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -39,6 +39,14 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return apierror.Refused(codes.Aborted, "ETAG_MISMATCH", err.Error(), nil)
 	case errors.Is(err, registry.ErrInconsistent):
 		return apierror.Refused(codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT", err.Error(), nil)
+	case errors.Is(err, registry.ErrWrongState):
+		return apierror.Refused(codes.FailedPrecondition, "WRONG_STATE", err.Error(), nil)
+	case errors.Is(err, registry.ErrNotEligible):
+		return apierror.Refused(codes.FailedPrecondition, "NOT_ELIGIBLE", err.Error(), nil)
+	case errors.Is(err, registry.ErrResolution):
+		return apierror.Refused(codes.FailedPrecondition, "RESOLUTION_NOT_PASSED", err.Error(), nil)
+	case errors.Is(err, registry.ErrPeerDown):
+		return status.Error(codes.Unavailable, err.Error())
 	case errors.Is(err, registry.ErrParentLevel):
 		return apierror.InvalidArgument(err.Error(), apierror.FieldViolation{Field: "region.parent", Description: err.Error()})
 	case errors.Is(err, registry.ErrNotCommunity):

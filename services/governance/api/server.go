@@ -23,20 +23,56 @@ const (
 	maxPageSize     = 1000
 )
 
-// Server implements tongdu.governance.v1.GovernanceService. Methods of later issues
-// (branches, grids, elections, whistles, ...) answer UNIMPLEMENTED until built.
+// Server implements tongdu.governance.v1.GovernanceService.
 type Server struct {
 	pb.UnimplementedGovernanceServiceServer
-	store *storage.Store
-	log   *slog.Logger
-	now   func() time.Time
+	store       *storage.Store
+	log         *slog.Logger
+	now         func() time.Time
+	opt         Options
+	resolutions Resolutions
 }
 
 var _ pb.GovernanceServiceServer = (*Server)(nil)
 
-// New returns the server on store. now is the clock (time.Now outside tests).
-func New(store *storage.Store, log *slog.Logger, now func() time.Time) *Server {
-	return &Server{store: store, log: log, now: now}
+// Options are the service's settings.
+type Options struct {
+	// Whistle limits of rule 11: how long a department has to acknowledge and to resolve,
+	// by priority. Zero takes the rule's: URGENT 2 h / 24 h, NORMAL 24 h / 72 h.
+	UrgentAcknowledge, UrgentResolve time.Duration
+	NormalAcknowledge, NormalResolve time.Duration
+}
+
+// ResolutionFacts is what the survey service says of an owners' resolution.
+type ResolutionFacts struct {
+	Found, Passed bool
+	CompoundID    string
+	Matter        string // RENOVATION, MAINTENANCE_FUND, COMMON_PART_BUSINESS, OTHER
+	Figures       []string
+}
+
+// Resolutions asks the survey service about resolutions (a convention is adopted by one).
+type Resolutions interface {
+	Resolution(ctx context.Context, surveyID string) (ResolutionFacts, error)
+}
+
+// New returns the server on store. now is the clock (time.Now outside tests);
+// resolutions may be nil where no survey service is wired (adopting a convention then
+// answers UNAVAILABLE).
+func New(store *storage.Store, log *slog.Logger, now func() time.Time, opt Options, resolutions Resolutions) *Server {
+	if opt.UrgentAcknowledge == 0 {
+		opt.UrgentAcknowledge = 2 * time.Hour
+	}
+	if opt.UrgentResolve == 0 {
+		opt.UrgentResolve = 24 * time.Hour
+	}
+	if opt.NormalAcknowledge == 0 {
+		opt.NormalAcknowledge = 24 * time.Hour
+	}
+	if opt.NormalResolve == 0 {
+		opt.NormalResolve = 72 * time.Hour
+	}
+	return &Server{store: store, log: log, now: now, opt: opt, resolutions: resolutions}
 }
 
 func pageSize(n int32) int {

@@ -21,6 +21,10 @@ var (
 	ErrParentLevel     = errors.New("parent level")
 	ErrNotCommunity    = errors.New("not a community")
 	ErrBuildingUnknown = errors.New("building unknown")
+	ErrWrongState      = errors.New("wrong state")           // e.g. voting in a closed election
+	ErrNotEligible     = errors.New("not eligible")          // e.g. a household of another building voting
+	ErrResolution      = errors.New("resolution not passed") // e.g. adopting a convention
+	ErrPeerDown        = errors.New("peer not available")    // a service this one asks is not wired or built
 )
 
 // Violation is one offending field of a request, named as the API names it.
