@@ -15,11 +15,12 @@ type Building struct {
 	Name              string            `json:"name"`
 	UnitCount         int               `json:"unitCount"`
 	FloorCount        int               `json:"floorCount,omitempty"`
-	LeaderHouseholdID string            `json:"leaderHouseholdId,omitempty"`
-	UnitLeaders       map[string]string `json:"unitLeaders,omitempty"`
+	LeaderHouseholdID string            `json:"-"` // elected (rule 12), kept beside the record
+	UnitLeaders       map[string]string `json:"-"`
 	CreateTime        time.Time         `json:"createTime"`
 
-	HouseholdCount int `json:"-"` // derived
+	// Derived from its households, kept beside the record.
+	HouseholdCount, PartyMembers, NeedsAccessibility int `json:"-"`
 }
 
 // Household is a dwelling of a compound. ResidentName, Phone and IDNumber are personal

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -27,13 +28,14 @@ return 1`)
 // createHouseholds writes a set of households all together or not at all, and moves the
 // compound's and buildings' derived counts with them.
 // KEYS: compound, households, dwellings, then per household: record, building, building's
-// household set. ARGV: n, then per household: id, data, dwelling key, area.
+// household set. ARGV: n, then per household: id, data, dwelling key, area, party member
+// (0/1), needs accessibility (0/1); the last two feed the grid cells' figures.
 var createHouseholds = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local n = tonumber(ARGV[1])
 local replay = 0
 for i = 0, n - 1 do
-  local id, dwelling = ARGV[2 + i*4], ARGV[4 + i*4]
+  local id, dwelling = ARGV[2 + i*6], ARGV[4 + i*6]
   local holder = redis.call('HGET', KEYS[3], dwelling)
   if holder then
     if holder ~= id then return {-2, i} end
@@ -44,13 +46,15 @@ if replay == n then return {0} end
 if replay > 0 then return {-3} end
 local area = 0
 for i = 0, n - 1 do
-  local id, data, dwelling, a = ARGV[2 + i*4], ARGV[3 + i*4], ARGV[4 + i*4], tonumber(ARGV[5 + i*4])
+  local id, data, dwelling, a = ARGV[2 + i*6], ARGV[3 + i*6], ARGV[4 + i*6], tonumber(ARGV[5 + i*6])
   local rec, building, bset = KEYS[4 + i*3], KEYS[5 + i*3], KEYS[6 + i*3]
   redis.call('SET', rec, data)
   redis.call('HSET', KEYS[3], dwelling, id)
   redis.call('ZADD', KEYS[2], 0, id)
   redis.call('ZADD', bset, 0, id)
   redis.call('HINCRBY', building, 'households', 1)
+  redis.call('HINCRBY', building, 'party', ARGV[6 + i*6])
+  redis.call('HINCRBY', building, 'access', ARGV[7 + i*6])
   area = area + a
 end
 redis.call('HINCRBY', KEYS[1], 'households', n)
@@ -123,6 +127,18 @@ func (s *Store) getBuildings(ctx context.Context, cid string, ids []string) ([]r
 			return nil, err
 		}
 		b.HouseholdCount = int(atoi(h["households"]))
+		b.PartyMembers, b.NeedsAccessibility = int(atoi(h["party"])), int(atoi(h["access"]))
+		// Elected leaders are kept beside the record, so elections of different units of
+		// one building never overwrite each other.
+		b.LeaderHouseholdID = h["leader"]
+		for k, v := range h {
+			if unit, ok := strings.CutPrefix(k, "unit-leader:"); ok {
+				if b.UnitLeaders == nil {
+					b.UnitLeaders = map[string]string{}
+				}
+				b.UnitLeaders[unit] = v
+			}
+		}
 		out = append(out, *b)
 	}
 	return out, nil
@@ -170,7 +186,7 @@ func (e *DwellingTakenError) Is(target error) bool { return target == registry.E
 func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.Household) error {
 	keys := make([]string, 0, 3+3*len(hs))
 	keys = append(keys, compoundKey(cid), householdsKey(cid), dwellingsKey(cid))
-	args := make([]any, 0, 1+4*len(hs))
+	args := make([]any, 0, 1+6*len(hs))
 	args = append(args, len(hs))
 	locs := make([]any, 0, 2*len(hs))
 	for _, h := range hs {
@@ -179,7 +195,7 @@ func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.
 			return err
 		}
 		keys = append(keys, householdKey(cid, h.ID), buildingKey(cid, h.BuildingID), buildingHouseholdsKey(cid, h.BuildingID))
-		args = append(args, h.ID, data, h.DwellingKey(), strconv.FormatInt(int64(h.ExclusiveArea), 10))
+		args = append(args, h.ID, data, h.DwellingKey(), strconv.FormatInt(int64(h.ExclusiveArea), 10), flag(h.PartyMember), flag(h.NeedsAccessibility))
 		locs = append(locs, locKey(h.ID), cid)
 	}
 	if err := s.setLocations(ctx, locs); err != nil {
@@ -293,4 +309,11 @@ func (s *Store) ListHouseholds(ctx context.Context, cid, buildingID, token strin
 		out = append(out, *h)
 	}
 	return out, p.Next, nil
+}
+
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

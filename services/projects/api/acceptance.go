@@ -24,10 +24,11 @@ func (s *Server) CreateSignoff(ctx context.Context, req *pb.CreateSignoffRequest
 		return nil, s.fail(ctx, err)
 	}
 	so := works.Signoff{ID: id[0], ProjectID: p.ID, Role: works.Role(in.GetRole()), Verdict: works.Verdict(in.GetVerdict()), Remarks: in.GetRemarks(), Signer: in.GetSigner(), SignTime: s.now()}
-	if err := s.store.AddSignoff(ctx, so); err != nil {
+	so, created, err := s.store.AddSignoff(ctx, so)
+	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	if so.Verdict == works.Pass {
+	if created && so.Verdict == works.Pass {
 		s.acceptIfReady(ctx, p.ID, so.Signer)
 	}
 	return signoffToPB(&so), nil

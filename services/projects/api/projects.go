@@ -83,7 +83,7 @@ func (s *Server) UpdateProject(ctx context.Context, req *pb.UpdateProjectRequest
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		err = s.store.UpdateProject(ctx, next)
+		_, err = s.store.UpdateProject(ctx, next)
 		if isConflict(err) && in.GetEtag() == "" {
 			if err := retryPause(ctx); err != nil {
 				return nil, s.fail(ctx, err)

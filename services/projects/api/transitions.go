@@ -27,8 +27,8 @@ func (s *Server) transition(ctx context.Context, method string, req proto.Messag
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
-		if (replayed || a == works.Accept) && works.Reached(p, a) {
-			// :accept is idempotent by contract; other retries find their work done.
+		if (replayed && p.MadeBy(requestID)) || (a == works.Accept && p.Status == works.Accepted) {
+			// A retry finds its work done; :accept is idempotent by contract.
 			return s.view(ctx, p)
 		}
 		if _, err := works.Target(p, a); err != nil {
@@ -40,14 +40,14 @@ func (s *Server) transition(ctx context.Context, method string, req proto.Messag
 				return nil, s.fail(ctx, err)
 			}
 		}
-		next, err := works.Apply(*p, a, failures, actor, reason, s.now())
+		next, err := works.Apply(*p, a, failures, actor, reason, requestID, s.now())
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
 		if then != nil {
 			then(&next)
 		}
-		err = s.store.UpdateProject(ctx, next)
+		rev, err := s.store.UpdateProject(ctx, next)
 		if isConflict(err) {
 			if err := retryPause(ctx); err != nil {
 				return nil, s.fail(ctx, err)
@@ -57,6 +57,7 @@ func (s *Server) transition(ctx context.Context, method string, req proto.Messag
 		if err != nil {
 			return nil, s.fail(ctx, err)
 		}
+		next.Revision = rev
 		if a == works.Cancel {
 			// The round is free again for a new plan. Failing here leaves the claim held
 			// by a cancelled project, which CreateProject looks through.

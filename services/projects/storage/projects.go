@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -45,10 +46,13 @@ func (s *Store) CreateProject(ctx context.Context, p works.Project) error {
 		return err
 	}
 	if holder != "" {
-		// A claim whose project was never written (a crash in between) does not count.
-		if n, err := s.rdb.Exists(ctx, projectKey(holder)).Result(); err != nil {
+		// A claim whose project was never written (a crash in between), or whose project
+		// was cancelled (and the release failed), does not count.
+		held, err := s.GetProject(ctx, holder)
+		switch {
+		case err != nil && !errors.Is(err, works.ErrNotFound):
 			return err
-		} else if n == 1 {
+		case err == nil && held.Status != works.Cancelled:
 			return fmt.Errorf("%w: compound %s already has plan %s for %d", works.ErrAlreadyExists, p.CompoundID, holder, p.Year)
 		}
 		if err := claimPlan.Run(ctx, s.rdb, []string{plansKey()}, planField(&p), p.ID, "0").Err(); err != nil {
@@ -96,23 +100,24 @@ func projectFrom(h map[string]string) (*works.Project, error) {
 	return p, nil
 }
 
-// UpdateProject writes p if its stored revision is still p.Revision; otherwise
-// works.ErrConflict. Concurrent transitions of one project therefore cannot both succeed.
-func (s *Store) UpdateProject(ctx context.Context, p works.Project) error {
+// UpdateProject writes p if its stored revision is still p.Revision and returns the new
+// revision; otherwise works.ErrConflict. Concurrent transitions of one project therefore
+// cannot both succeed.
+func (s *Store) UpdateProject(ctx context.Context, p works.Project) (int64, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rev, err := updateProject.Run(ctx, s.rdb, []string{projectKey(p.ID)}, strconv.FormatInt(p.Revision, 10), data).Int64()
 	switch {
 	case err != nil:
-		return err
+		return 0, err
 	case rev == -1:
-		return notFound("project", p.ID)
+		return 0, notFound("project", p.ID)
 	case rev == -2:
-		return fmt.Errorf("%w: project %s", works.ErrConflict, p.ID)
+		return 0, fmt.Errorf("%w: project %s", works.ErrConflict, p.ID)
 	}
-	return nil
+	return rev, nil
 }
 
 // ListProjects pages through the projects of a compound ("" for all) that match.

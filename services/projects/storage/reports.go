@@ -62,18 +62,35 @@ func ListReports[T any](ctx context.Context, s *Store, projectID, kind string, m
 	}
 }
 
-// AddSignoff records a sign-off: it becomes its role's latest, and joins the log.
-func (s *Store) AddSignoff(ctx context.Context, so works.Signoff) error {
+// addSignoff records a sign-off once: a sign-off id seen before (a retried request)
+// returns the stored one and changes nothing, so a late retry of an old FAIL cannot
+// replace a newer PASS. KEYS: by id, latest by role, log. ARGV: id, role, sign-off.
+var addSignoff = redis.NewScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then return redis.call('HGET', KEYS[1], ARGV[1]) end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[3])
+return ''`)
+
+// AddSignoff records a sign-off: it becomes its role's latest, and joins the log. When
+// its id was recorded before, it returns the stored sign-off and false.
+func (s *Store) AddSignoff(ctx context.Context, so works.Signoff) (works.Signoff, bool, error) {
 	data, err := json.Marshal(so)
 	if err != nil {
-		return err
+		return works.Signoff{}, false, err
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, signoffsKey(so.ProjectID), so.Role.String(), data)
-		p.RPush(ctx, signoffLogKey(so.ProjectID), data)
-		return nil
-	})
-	return err
+	keys := []string{signoffDataKey(so.ProjectID), signoffsKey(so.ProjectID), signoffLogKey(so.ProjectID)}
+	prev, err := addSignoff.Run(ctx, s.rdb, keys, so.ID, so.Role.String(), data).Text()
+	if err != nil {
+		return works.Signoff{}, false, err
+	}
+	if prev == "" {
+		return so, true, nil
+	}
+	stored, err := decode[works.Signoff](prev)
+	if err != nil {
+		return works.Signoff{}, false, err
+	}
+	return *stored, false, nil
 }
 
 // LatestSignoffs returns each role's latest sign-off.

@@ -10,6 +10,7 @@
 //	prj:{p:<id>}:supervision        sorted set of supervision report ids; …:supervision-data hash
 //	prj:{p:<id>}:signoffs           hash: role → latest sign-off
 //	prj:{p:<id>}:signoff-log        list of every sign-off, oldest first
+//	prj:{p:<id>}:signoff-data       hash: sign-off id → sign-off (a retry finds it)
 //	prj:{idx}:projects:<compound|_> sorted set of project ids
 //	prj:{idx}:plans                 hash: compound|year → project id (one plan per round)
 //	prj:req:<method>:<request id>   idempotency claim
@@ -50,6 +51,7 @@ func reportDataKey(id, kind string) string {
 }
 func signoffsKey(id string) string       { return "prj:{p:" + id + "}:signoffs" }
 func signoffLogKey(id string) string     { return "prj:{p:" + id + "}:signoff-log" }
+func signoffDataKey(id string) string    { return "prj:{p:" + id + "}:signoff-data" }
 func projectsKey(cid string) string      { return "prj:{idx}:projects:" + orAll(cid) }
 func plansKey() string                   { return "prj:{idx}:plans" }
 func claimKey(method, rid string) string { return "prj:req:" + method + ":" + rid }

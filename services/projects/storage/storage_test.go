@@ -89,7 +89,7 @@ func TestCreateProjectAgainKeepsTheFirst(t *testing.T) {
 	s := New(testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	p.Status = works.Approved
-	if err := s.UpdateProject(bg, p); err != nil {
+	if _, err := s.UpdateProject(bg, p); err != nil {
 		t.Fatal(err)
 	}
 	again := p
@@ -128,7 +128,7 @@ func TestACancelledHolderDoesNotHoldTheRound(t *testing.T) {
 	s := New(testkit.Redis(t))
 	a := newProject(t, s, "c1", 2021)
 	a.Status = works.Cancelled // cancelled, but ReleasePlan did not run (Redis hiccup)
-	if err := s.UpdateProject(bg, a); err != nil {
+	if _, err := s.UpdateProject(bg, a); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "new round", Year: 2021}, "x", t0)
@@ -141,12 +141,12 @@ func TestUpdateProjectChecksTheRevision(t *testing.T) {
 	s := New(testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	p.Title = "first"
-	if err := s.UpdateProject(bg, p); err != nil {
+	if _, err := s.UpdateProject(bg, p); err != nil {
 		t.Fatal(err)
 	}
 	stale := p
 	stale.Title = "lost update"
-	if err := s.UpdateProject(bg, stale); !errors.Is(err, works.ErrConflict) {
+	if _, err := s.UpdateProject(bg, stale); !errors.Is(err, works.ErrConflict) {
 		t.Fatalf("stale write: %v", err)
 	}
 	got, _ := s.GetProject(bg, p.ID)
@@ -155,7 +155,7 @@ func TestUpdateProjectChecksTheRevision(t *testing.T) {
 	}
 	missing := p
 	missing.ID = "nope"
-	if err := s.UpdateProject(bg, missing); !errors.Is(err, works.ErrNotFound) {
+	if _, err := s.UpdateProject(bg, missing); !errors.Is(err, works.ErrNotFound) {
 		t.Fatalf("update of a missing project: %v", err)
 	}
 	if _, err := s.GetProject(bg, "nope"); !errors.Is(err, works.ErrNotFound) {
@@ -176,7 +176,7 @@ func TestConcurrentWritesFromOneReadOnlyOneWins(t *testing.T) {
 			defer wg.Done()
 			next := p
 			next.Title = fmt.Sprint("writer ", i)
-			errs[i] = s.UpdateProject(bg, next)
+			_, errs[i] = s.UpdateProject(bg, next)
 		}()
 	}
 	wg.Wait()
@@ -229,16 +229,16 @@ func TestListProjectsPagesAndFilters(t *testing.T) {
 		t.Fatal("paging does not end")
 		return nil, nil
 	}
-	any := func(*works.Project) bool { return true }
+	every := func(*works.Project) bool { return true }
 	for _, size := range []int{1, 2, 3, 7, 50} {
-		if got, _ := page("", any, size); !slices.Equal(got, all) {
+		if got, _ := page("", every, size); !slices.Equal(got, all) {
 			t.Fatalf("size %d: %v, want %v", size, got, all)
 		}
-		if got, _ := page("c1", any, size); !slices.Equal(got, c1) {
+		if got, _ := page("c1", every, size); !slices.Equal(got, c1) {
 			t.Fatalf("c1 size %d: %v, want %v", size, got, c1)
 		}
 	}
-	if _, sizes := page("", any, 7); !slices.Equal(sizes, []int{7}) {
+	if _, sizes := page("", every, 7); !slices.Equal(sizes, []int{7}) {
 		t.Fatalf("a full last page offers another: %v", sizes)
 	}
 	odd := func(p *works.Project) bool { return p.Year%2 == 1 }
@@ -247,10 +247,10 @@ func TestListProjectsPagesAndFilters(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("filtered %v, want %v", got, want)
 	}
-	if _, _, err := s.ListProjects(bg, "", any, "!!not-a-token", 2); !errors.Is(err, works.ErrInvalid) {
+	if _, _, err := s.ListProjects(bg, "", every, "!!not-a-token", 2); !errors.Is(err, works.ErrInvalid) {
 		t.Fatalf("bad token: %v", err)
 	}
-	if ps, next, err := s.ListProjects(bg, "none", any, "", 5); err != nil || len(ps) != 0 || next != "" {
+	if ps, next, err := s.ListProjects(bg, "none", every, "", 5); err != nil || len(ps) != 0 || next != "" {
 		t.Fatalf("empty compound: %v %q %v", ps, next, err)
 	}
 }
@@ -397,7 +397,7 @@ func TestLatestSignoffOfEachRole(t *testing.T) {
 		t.Fatalf("no sign-offs: %v %v", latest, err)
 	}
 	add := func(r works.Role, v works.Verdict, signer string) {
-		if err := s.AddSignoff(bg, works.Signoff{ID: ids.New(), ProjectID: p.ID, Role: r, Verdict: v, Signer: signer, SignTime: t0}); err != nil {
+		if _, _, err := s.AddSignoff(bg, works.Signoff{ID: ids.New(), ProjectID: p.ID, Role: r, Verdict: v, Signer: signer, SignTime: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}

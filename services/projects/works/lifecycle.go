@@ -88,8 +88,8 @@ func (e *GuardError) Error() string {
 }
 
 // Apply moves the project by action once its guard has passed (failures empty), and
-// records the transition in the history.
-func Apply(p Project, a Action, failures []GuardFailure, actor, reason string, now time.Time) (Project, error) {
+// records the transition, and the request that made it, in the history.
+func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestID string, now time.Time) (Project, error) {
 	to, err := Target(&p, a)
 	if err != nil {
 		return Project{}, err
@@ -104,11 +104,11 @@ func Apply(p Project, a Action, failures []GuardFailure, actor, reason string, n
 	switch a {
 	case Suspend:
 		p.SuspendedFrom = from
-	case Resume:
+	case Resume, Cancel:
 		p.SuspendedFrom = StatusUnspecified
 	}
 	p.Status = to
-	p.History = append(append([]Transition(nil), p.History...), Transition{From: from, To: to, Actor: actor, Reason: reason, Time: now})
+	p.History = append(append([]Transition(nil), p.History...), Transition{From: from, To: to, Actor: actor, Reason: reason, Time: now, RequestID: requestID})
 	p.UpdateTime = now
 	return p, nil
 }
@@ -179,32 +179,4 @@ func Yuan(fen int64) string {
 		sign, fen = "-", -fen
 	}
 	return sign + strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
-}
-
-// Reached reports whether the project's latest transition is the one action makes: a
-// retried request finds its work done and answers with the project as it stands.
-func Reached(p *Project, a Action) bool {
-	if len(p.History) == 0 {
-		return false
-	}
-	last := p.History[len(p.History)-1]
-	switch a {
-	case Approve:
-		return last.To == Approved && last.From == Proposed
-	case StartConstruction:
-		return last.To == InConstruction && last.From == Approved
-	case RequestAcceptance:
-		return last.To == PendingAcceptance && last.From == InConstruction
-	case Accept:
-		return p.Status == Accepted
-	case StartMaintenance:
-		return last.To == Maintenance
-	case Suspend:
-		return last.To == Suspended
-	case Resume:
-		return last.From == Suspended && last.To != Cancelled
-	case Cancel:
-		return last.To == Cancelled
-	}
-	return false
 }

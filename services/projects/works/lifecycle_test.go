@@ -54,7 +54,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 
 				// With a failed guard.
 				fail := []GuardFailure{{Guard: "SOME_GUARD", Detail: "short by 1"}}
-				_, err = Apply(p, a, fail, "officer 王", "because", later)
+				_, err = Apply(p, a, fail, "officer 王", "because", "req-"+a.String(), later)
 				if !allowed {
 					if !errors.Is(err, ErrTransition) {
 						t.Fatalf("forbidden %s from %s: %v, want ErrTransition", a, from, err)
@@ -80,7 +80,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 				}
 
 				// With the guard holding.
-				next, err := Apply(p, a, nil, "officer 王", "because", later)
+				next, err := Apply(p, a, nil, "officer 王", "because", "req-"+a.String(), later)
 				if !allowed {
 					if !errors.Is(err, ErrTransition) {
 						t.Fatalf("forbidden %s from %s: %v", a, from, err)
@@ -97,7 +97,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 					t.Fatalf("history %v", next.History)
 				}
 				last := next.History[len(next.History)-1]
-				if want := (Transition{From: from, To: to, Actor: "officer 王", Reason: "because", Time: later}); last != want {
+				if want := (Transition{From: from, To: to, Actor: "officer 王", Reason: "because", Time: later, RequestID: "req-" + a.String()}); last != want {
 					t.Fatalf("history entry %+v, want %+v", last, want)
 				}
 				if !next.UpdateTime.Equal(later) {
@@ -114,8 +114,8 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 				if len(p.History) != 1 || p.Status != from {
 					t.Fatalf("Apply changed the project it was given: %+v", p)
 				}
-				if !Reached(&next, a) {
-					t.Fatalf("Reached(%s) is false right after it", a)
+				if last := next.History[len(next.History)-1]; last.RequestID != "req-"+a.String() || !next.MadeBy("req-"+a.String()) {
+					t.Fatalf("the transition does not record its request: %+v", last)
 				}
 			})
 		}
@@ -125,14 +125,14 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 func TestResumeReturnsToTheStatusLeft(t *testing.T) {
 	for _, left := range []Status{Approved, InConstruction, PendingAcceptance} {
 		p := projectIn(left)
-		p, err := Apply(p, Suspend, nil, "街道", "rainy season", t0)
+		p, err := Apply(p, Suspend, nil, "街道", "rainy season", "", t0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Status != Suspended || p.SuspendedFrom != left {
 			t.Fatalf("suspended: %s from %s", p.Status, p.SuspendedFrom)
 		}
-		p, err = Apply(p, Resume, nil, "街道", "", t0.Add(time.Hour))
+		p, err = Apply(p, Resume, nil, "街道", "", "", t0.Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,11 +148,11 @@ func TestApplyDoesNotAliasHistory(t *testing.T) {
 	p := projectIn(Approved)
 	p.History = make([]Transition, 1, 10)
 	p.History[0] = Transition{To: Proposed}
-	a, err := Apply(p, Suspend, nil, "x", "flood", t0)
+	a, err := Apply(p, Suspend, nil, "x", "flood", "", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Apply(p, Cancel, nil, "y", "no money", t0)
+	b, err := Apply(p, Cancel, nil, "y", "no money", "", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestApplyDoesNotAliasHistory(t *testing.T) {
 func TestSuspendAndCancelNeedAReason(t *testing.T) {
 	for _, a := range []Action{Suspend, Cancel} {
 		for _, reason := range []string{"", "   ", "\t\n"} {
-			_, err := Apply(projectIn(Approved), a, nil, "x", reason, t0)
+			_, err := Apply(projectIn(Approved), a, nil, "x", reason, "", t0)
 			if fs := violationFields(err); !slices.Equal(fs, []string{"reason"}) {
 				t.Errorf("%s with reason %q: %v", a, reason, err)
 			}
@@ -172,7 +172,7 @@ func TestSuspendAndCancelNeedAReason(t *testing.T) {
 	}
 	// The other transitions may go without one.
 	for _, a := range []Action{Approve} {
-		if _, err := Apply(projectIn(Proposed), a, nil, "x", "", t0); err != nil {
+		if _, err := Apply(projectIn(Proposed), a, nil, "x", "", "", t0); err != nil {
 			t.Errorf("%s without a reason: %v", a, err)
 		}
 	}
@@ -194,7 +194,7 @@ func TestLifecycleMachine(t *testing.T) {
 			if a == Resume && ok {
 				want = left
 			}
-			next, err := Apply(p, a, nil, "actor", "why", t0.Add(time.Duration(i)*time.Minute))
+			next, err := Apply(p, a, nil, "actor", "why", "", t0.Add(time.Duration(i)*time.Minute))
 			if ok != (err == nil) {
 				t.Fatalf("%s from %s: err %v, allowed %v", a, model, err, ok)
 			}
@@ -263,7 +263,7 @@ func TestApplyUpdate(t *testing.T) {
 		field string
 	}{
 		{"title", Project{}, "project.title"},
-		{"year", Project{}, "project.year"},
+		{"year", Project{Year: 2031}, "updateMask"},
 		{"budgetFen", Project{BudgetFen: -5}, "project.budgetFen"},
 		{"status", Project{Status: Accepted}, "updateMask"},
 		{"compoundId", Project{CompoundID: "other"}, "updateMask"},
@@ -343,27 +343,20 @@ func TestYuan(t *testing.T) {
 	}
 }
 
-func TestReachedMeansTheLastTransitionIsTheAction(t *testing.T) {
+func TestMadeByFindsTheRequestInTheHistory(t *testing.T) {
 	p := projectIn(Proposed)
-	for _, a := range allActions {
-		if Reached(&p, a) {
-			t.Errorf("a new project has reached %s", a)
+	if p.MadeBy("") || p.MadeBy("r1") {
+		t.Error("a new project was moved by a request")
+	}
+	p, _ = Apply(p, Approve, nil, "x", "", "r1", t0)
+	p, _ = Apply(p, Suspend, nil, "x", "flood", "r2", t0)
+	p, _ = Apply(p, Resume, nil, "x", "", "r3", t0)
+	for _, id := range []string{"r1", "r2", "r3"} {
+		if !p.MadeBy(id) {
+			t.Errorf("history lost request %s: %+v", id, p.History)
 		}
 	}
-	if Reached(&Project{}, Approve) {
-		t.Error("a project without history has reached approval")
-	}
-	p, _ = Apply(p, Approve, nil, "x", "", t0)
-	p, _ = Apply(p, Suspend, nil, "x", "flood", t0)
-	if !Reached(&p, Suspend) || Reached(&p, Resume) || Reached(&p, Approve) {
-		t.Errorf("after suspend: %v", p.History)
-	}
-	p, _ = Apply(p, Resume, nil, "x", "", t0)
-	if !Reached(&p, Resume) || Reached(&p, Suspend) {
-		t.Errorf("after resume: %v", p.History)
-	}
-	p, _ = Apply(p, Cancel, nil, "x", "no money", t0)
-	if !Reached(&p, Cancel) || Reached(&p, Resume) {
-		t.Errorf("after cancel: %v", p.History)
+	if p.MadeBy("r4") || p.MadeBy("") {
+		t.Error("MadeBy found a request that made nothing")
 	}
 }

@@ -51,12 +51,18 @@ func CanSignOff(p *Project) error {
 	return nil
 }
 
-// CanChangeItems: the plan's items change until the project is accepted or cancelled.
+// CanChangeItems: the plan's items change until acceptance is requested, when every
+// item is complete and the parties sign what they see (also while suspended from there).
 func CanChangeItems(p *Project) error {
-	if !p.Open() {
-		return fmt.Errorf("%w: the items of a %s project are fixed", ErrProjectClosed, p.Status)
+	st := p.Status
+	if st == Suspended {
+		st = p.SuspendedFrom
 	}
-	return nil
+	switch st {
+	case Proposed, Approved, InConstruction:
+		return nil
+	}
+	return fmt.Errorf("%w: the items of a %s project are fixed", ErrProjectClosed, p.Status)
 }
 
 // Progress applies a progress report to its item.

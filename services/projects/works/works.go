@@ -69,13 +69,28 @@ func (s Status) String() string {
 	return statusNames[s]
 }
 
-// Transition is one change of a project's status, kept as history.
+// Transition is one change of a project's status, kept as history. RequestID is the
+// request that made it, so a retry finds its work done.
 type Transition struct {
-	From   Status    `json:"from"`
-	To     Status    `json:"to"`
-	Actor  string    `json:"actor"`
-	Reason string    `json:"reason,omitempty"`
-	Time   time.Time `json:"time"`
+	From      Status    `json:"from"`
+	To        Status    `json:"to"`
+	Actor     string    `json:"actor"`
+	Reason    string    `json:"reason,omitempty"`
+	Time      time.Time `json:"time"`
+	RequestID string    `json:"requestId,omitempty"`
+}
+
+// MadeBy reports whether a request already moved the project.
+func (p *Project) MadeBy(requestID string) bool {
+	if requestID == "" {
+		return false
+	}
+	for _, t := range p.History {
+		if t.RequestID == requestID {
+			return true
+		}
+	}
+	return false
 }
 
 // Project is one compound's renovation plan for one round (year).
@@ -124,7 +139,7 @@ func NewProject(p Project, actor string, now time.Time) (Project, error) {
 
 // UpdatableFields are the project fields PATCH may replace, by their API names. The
 // compound is fixed, and the status moves only through the lifecycle.
-var UpdatableFields = map[string]bool{"title": true, "year": true, "budgetFen": true, "description": true, "heritageNotes": true, "acceptanceSurveyId": true}
+var UpdatableFields = map[string]bool{"title": true, "budgetFen": true, "description": true, "heritageNotes": true, "acceptanceSurveyId": true}
 
 // ApplyUpdate replaces the masked fields of current with those of patch.
 func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project, error) {
@@ -137,10 +152,9 @@ func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project,
 			}
 			next.Title = patch.Title
 		case "year":
-			if patch.Year == 0 {
-				return Project{}, invalid("project.year", "cannot be emptied")
-			}
-			next.Year = patch.Year
+			// One plan per compound per round: moving a plan to another round would
+			// leave one round without and another with two.
+			return Project{}, invalid("updateMask", "the year is the plan's round and is fixed; plan another round as a new project")
 		case "budgetFen":
 			// The budget is what funding must cover: once building has started it is fixed.
 			if current.Status != Proposed && current.Status != Approved {

@@ -3170,16 +3170,16 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\x04EASY\x10\x01\x12\n" +
 	"\n" +
 	"\x06MEDIUM\x10\x02\x12\b\n" +
-	"\x04HARD\x10\x03\"\xbb\x05\n" +
+	"\x04HARD\x10\x03\"\xb1\x05\n" +
 	"\x15CreateWorkItemRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x128\n" +
 	"\x04item\x18\x02 \x01(\v2\x1c.tongdu.projects.v1.WorkItemB\x06\xbaH\x03\xc8\x01\x01R\x04item\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId:\x95\x04\xbaH\x91\x04\x1aG\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId:\x8b\x04\xbaH\x87\x04\x1aG\n" +
 	"\x16item.category_required\x12\x14category is required\x1a\x17this.item.category != 0\x1a;\n" +
-	"\x12item.kind_required\x12\x10kind is required\x1a\x13this.item.kind != 0\x1a\xa6\x01\n" +
-	"#item.description_required_for_other\x12&description is required for kind OTHER\x1aWthis.item.kind != tongdu.projects.v1.WorkItem.Kind.OTHER || this.item.description != ''\x1aS\n" +
+	"\x12item.kind_required\x12\x10kind is required\x1a\x13this.item.kind != 0\x1a\x9c\x01\n" +
+	"\x19item.description_required\x12&description is required for kind OTHER\x1aWthis.item.kind != tongdu.projects.v1.WorkItem.Kind.OTHER || this.item.description != ''\x1aS\n" +
 	"\x16item.quantity_required\x12\x1fquantity must be greater than 0\x1a\x18this.item.quantity > 0.0\x1a<\n" +
 	"\x12item.unit_required\x12\x10unit is required\x1a\x14this.item.unit != ''\x1aM\n" +
 	"\x18item.difficulty_required\x12\x16difficulty is required\x1a\x19this.item.difficulty != 0\"Y\n" +

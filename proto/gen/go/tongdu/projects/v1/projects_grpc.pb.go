@@ -57,8 +57,9 @@ type ProjectsServiceClient interface {
 	CreateProject(ctx context.Context, in *CreateProjectRequest, opts ...grpc.CallOption) (*Project, error)
 	GetProject(ctx context.Context, in *GetProjectRequest, opts ...grpc.CallOption) (*Project, error)
 	ListProjects(ctx context.Context, in *ListProjectsRequest, opts ...grpc.CallOption) (*ListProjectsResponse, error)
-	// Replaces the fields named in update_mask: title, year, budget_fen, description,
-	// heritage_notes, acceptance_survey_id. The status changes only through the
+	// Replaces the fields named in update_mask: title, budget_fen (before construction),
+	// description, heritage_notes, acceptance_survey_id. The compound and the year (the round
+	// the plan belongs to) are fixed: a plan for another round is a new project. The status changes only through the
 	// transitions below. A stale etag is refused with ABORTED.
 	UpdateProject(ctx context.Context, in *UpdateProjectRequest, opts ...grpc.CallOption) (*Project, error)
 	// Work items and their order (rule 5).
@@ -347,8 +348,9 @@ type ProjectsServiceServer interface {
 	CreateProject(context.Context, *CreateProjectRequest) (*Project, error)
 	GetProject(context.Context, *GetProjectRequest) (*Project, error)
 	ListProjects(context.Context, *ListProjectsRequest) (*ListProjectsResponse, error)
-	// Replaces the fields named in update_mask: title, year, budget_fen, description,
-	// heritage_notes, acceptance_survey_id. The status changes only through the
+	// Replaces the fields named in update_mask: title, budget_fen (before construction),
+	// description, heritage_notes, acceptance_survey_id. The compound and the year (the round
+	// the plan belongs to) are fixed: a plan for another round is a new project. The status changes only through the
 	// transitions below. A stale etag is refused with ABORTED.
 	UpdateProject(context.Context, *UpdateProjectRequest) (*Project, error)
 	// Work items and their order (rule 5).

@@ -1,0 +1,460 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"tongdu/platform/grpcserver"
+	"tongdu/platform/testkit"
+	pb "tongdu/proto/gen/go/tongdu/finance/v1"
+	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
+	prjpb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/finance/api"
+	"tongdu/services/finance/peers"
+	"tongdu/services/finance/storage"
+	"tongdu/services/governance"
+	"tongdu/services/projects"
+	"tongdu/services/projects/works"
+	"tongdu/services/survey"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+var bg = context.Background()
+
+// ---------------------------------------------------------------------------------------
+// A projects service the test steers: each project's compound, budget and status, as
+// the test sets them.
+
+type fakeProjects struct {
+	prjpb.UnimplementedProjectsServiceServer
+	mu sync.Mutex
+	m  map[string]*prjpb.Project
+}
+
+func (f *fakeProjects) GetProject(_ context.Context, req *prjpb.GetProjectRequest) (*prjpb.Project, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.m[req.GetId()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "no project %s", req.GetId())
+	}
+	return proto.Clone(p).(*prjpb.Project), nil
+}
+
+func (f *fakeProjects) set(p *prjpb.Project) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.m[p.Id] = proto.Clone(p).(*prjpb.Project)
+}
+
+func (f *fakeProjects) update(id string, change func(*prjpb.Project)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	change(f.m[id])
+}
+
+// ---------------------------------------------------------------------------------------
+// The environment: real governance and survey, the projects fake (or the real projects
+// service), and finance on one platform gRPC server (validation interceptor included) on
+// a loopback port, sharing one Redis database; the services ask each other through a
+// client of that same server.
+
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type env struct {
+	pb.FinanceServiceClient
+	gov       govpb.GovernanceServiceClient
+	sv        surveypb.SurveyServiceClient
+	prj       prjpb.ProjectsServiceClient
+	projects  *fakeProjects // nil with the real projects service
+	rdb       redis.UniversalClient
+	store     *storage.Store
+	logs      *logBuffer
+	seq       atomic.Int64
+	community string
+}
+
+type options struct {
+	realProjects bool
+	peers        api.Peers // instead of governance, survey and projects over gRPC
+}
+
+func start(t testing.TB) *env { return startWith(t, options{}) }
+
+func startWith(t testing.TB, o options) *env {
+	t.Helper()
+	logs := &logBuffer{}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	srv, err := grpcserver.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := testkit.Redis(t)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &env{rdb: rdb, store: storage.New(rdb), logs: logs}
+
+	var p api.Peers = o.peers
+	if p == nil {
+		p = peers.New(conn, conn, conn)
+		governance.New(rdb, log).Register(ctx, srv)
+		opt, err := (&survey.Config{}).Options()
+		if err != nil {
+			t.Fatal(err)
+		}
+		survey.New(rdb, conn, log, opt).Register(ctx, srv)
+		if o.realProjects {
+			projects.New(rdb, conn, conn, conn, log, works.DefaultThresholds).Register(ctx, srv)
+		} else {
+			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}}
+			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
+		}
+	}
+	pb.RegisterFinanceServiceServer(srv.GRPC, api.New(e.store, p, log, time.Now))
+
+	done := make(chan struct{})
+	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; conn.Close() })
+	e.FinanceServiceClient = pb.NewFinanceServiceClient(conn)
+	e.gov = govpb.NewGovernanceServiceClient(conn)
+	e.sv = surveypb.NewSurveyServiceClient(conn)
+	e.prj = prjpb.NewProjectsServiceClient(conn)
+	if o.peers == nil {
+		district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
+		sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
+		e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
+	}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), `"level":"ERROR"`) {
+			t.Errorf("the services logged errors:\n%s", logs.String())
+		}
+	})
+	return e
+}
+
+func must[T any](t testing.TB) func(T, error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
+// ---------------------------------------------------------------------------------------
+// The registry, projects and votes
+
+func (e *env) region(t testing.TB, name string, level govpb.Region_Level, parent string) *govpb.Region {
+	t.Helper()
+	return must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
+}
+
+const (
+	residentName = "张三丰"
+	phone        = "13800001234"
+	idNumber     = "53010219650101123X"
+)
+
+// compound registers a compound whose households have the given exclusive areas (m²).
+func (e *env) compound(t testing.TB, areas ...float64) (string, []string) {
+	t.Helper()
+	c := must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}}))
+	b := must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
+	var hs []*govpb.Household
+	for i, a := range areas {
+		hs = append(hs, &govpb.Household{BuildingId: b.Id, Unit: fmt.Sprint(1 + i%2), Room: fmt.Sprintf("%d0%d", 1+i/2, 1+i%2), ExclusiveAreaM2: a,
+			ResidentName: residentName, Phone: phone, IdNumber: idNumber})
+	}
+	resp := must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+	var ids []string
+	for _, h := range resp.Households {
+		ids = append(ids, h.Id)
+	}
+	return c.Id, ids
+}
+
+// households registers n households of 60 m².
+func (e *env) households(t testing.TB, n int) (string, []string) {
+	t.Helper()
+	areas := make([]float64, n)
+	for i := range areas {
+		areas[i] = 60
+	}
+	return e.compound(t, areas...)
+}
+
+const budget = 60_000_000 // 600,000 yuan
+
+// project makes a project of the compound in the projects fake.
+func (e *env) project(t testing.TB, cid string, budgetFen int64, st prjpb.Project_Status) string {
+	t.Helper()
+	id := fmt.Sprintf("prj-%d", e.seq.Add(1))
+	e.projects.set(&prjpb.Project{Id: id, CompoundId: cid, BudgetFen: budgetFen, Status: st, Title: "老旧小区改造", Year: 2024})
+	return id
+}
+
+func (e *env) setStatus(id string, st prjpb.Project_Status) {
+	e.projects.update(id, func(p *prjpb.Project) { p.Status = st })
+}
+
+func source(party pb.FundingSource_Party, funder string, fen int64) *pb.FundingSource {
+	return &pb.FundingSource{Party: party, Funder: funder, CommittedFen: fen}
+}
+
+func flat(fen int64) *pb.Quota   { return &pb.Quota{Amount: &pb.Quota_FlatFen{FlatFen: fen}} }
+func perM2(fen int64) *pb.Quota  { return &pb.Quota{Amount: &pb.Quota_PerM2Fen{PerM2Fen: fen}} }
+func gov(fen int64) *pb.FundingSource {
+	return source(pb.FundingSource_GOVERNMENT, "区住建局", fen)
+}
+func social(fen int64) *pb.FundingSource {
+	return source(pb.FundingSource_SOCIAL, "国网供电公司", fen)
+}
+func residents() *pb.FundingSource { return source(pb.FundingSource_RESIDENTS, "居民自筹", 0) }
+
+func (e *env) plan(t testing.TB, pid string, q *pb.Quota, sources ...*pb.FundingSource) *pb.FundingPlan {
+	t.Helper()
+	return must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: sources, Quota: q}}))
+}
+
+// site is a compound of n households of 60 m² with a project (IN_CONSTRUCTION, the
+// 600,000 yuan budget) whose plan has the government commit 400,000 yuan, a utility
+// 50,000 and each household the flat 1,084.
+type site struct {
+	compound   string
+	households []string
+	project    string
+	book       string
+}
+
+func (e *env) site(t testing.TB, n int) *site {
+	t.Helper()
+	s := &site{}
+	s.compound, s.households = e.households(t, n)
+	s.project = e.project(t, s.compound, budget, prjpb.Project_IN_CONSTRUCTION)
+	s.book = e.plan(t, s.project, flat(108400), gov(40_000_000), social(5_000_000), residents()).BookId
+	return s
+}
+
+func opts(pairs ...string) []*surveypb.QuestionOption {
+	var out []*surveypb.QuestionOption
+	for i := 0; i+1 < len(pairs); i += 2 {
+		out = append(out, &surveypb.QuestionOption{Id: pairs[i], Text: pairs[i+1]})
+	}
+	return out
+}
+
+// resolution runs a closed owners' vote of the compound on a matter: the households
+// answer in order ("" for no answer).
+func (e *env) resolution(t testing.TB, cid string, matter surveypb.Survey_Matter, hs []string, answers ...string) string {
+	t.Helper()
+	q := &surveypb.Question{Id: "vote", Text: "是否同意将公共车位对外出租？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
+	s := must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
+		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{q}}}))
+	must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
+	for i, a := range answers {
+		if a == "" {
+			continue
+		}
+		must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
+			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
+			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
+	}
+	must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+	return s.Id
+}
+
+// ---------------------------------------------------------------------------------------
+// Money writes
+
+var reqSeq atomic.Int64
+
+func rid(prefix string) string { return fmt.Sprintf("%s-%d", prefix, reqSeq.Add(1)) }
+
+func (e *env) receipt(pid string, party pb.FundingSource_Party, funder string, fen int64, req string) (*pb.Receipt, error) {
+	return e.CreateReceipt(bg, &pb.CreateReceiptRequest{ProjectId: pid, Receipt: &pb.Receipt{Party: party, Funder: funder, AmountFen: fen, RequestId: req}})
+}
+
+func (e *env) pay(pid, hid string, fen int64, req string) (*pb.Contribution, error) {
+	return e.CreateContribution(bg, &pb.CreateContributionRequest{ProjectId: pid, Contribution: &pb.Contribution{
+		HouseholdId: hid, AmountFen: fen, Method: pb.Contribution_WECHAT, RequestId: req}})
+}
+
+func (e *env) disburse(pid, payee string, contract, fen int64, item, req string) (*pb.Disbursement, error) {
+	return e.CreateDisbursement(bg, &pb.CreateDisbursementRequest{ProjectId: pid, Disbursement: &pb.Disbursement{
+		Payee: payee, ContractAmountFen: contract, AmountFen: fen, ItemId: item, Purpose: "进度款", RequestId: req}})
+}
+
+func (e *env) reverse(id, reason, req string) (*pb.Transaction, error) {
+	return e.ReverseTransaction(bg, &pb.ReverseTransactionRequest{Id: id, Reason: reason, RequestId: req})
+}
+
+func (e *env) income(cid string, stream pb.Income_Stream, fen int64, resolution, req string) (*pb.Income, error) {
+	return e.RecordIncome(bg, &pb.RecordIncomeRequest{CompoundId: cid, Income: &pb.Income{
+		Stream: stream, AmountFen: fen, ResolutionSurveyId: resolution, Period: "2024-07", RequestId: req}})
+}
+
+func (e *env) expense(cid string, kind pb.Expense_Kind, fen int64, req string) (*pb.Expense, error) {
+	return e.RecordExpense(bg, &pb.RecordExpenseRequest{CompoundId: cid, Expense: &pb.Expense{
+		Kind: kind, Payee: "石羊物业保洁队", AmountFen: fen, Period: "2024-07", RequestId: req}})
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading the books
+
+func (e *env) book(t testing.TB, id string) *pb.Book {
+	t.Helper()
+	return must[*pb.Book](t)(e.GetBook(bg, &pb.GetBookRequest{BookId: id}))
+}
+
+func (e *env) collection(t testing.TB, pid string) *pb.Collection {
+	t.Helper()
+	return must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: pid, PageSize: 1000}))
+}
+
+func (e *env) transactions(t testing.TB, book string) []*pb.Transaction {
+	t.Helper()
+	var out []*pb.Transaction
+	token := ""
+	for {
+		resp := must[*pb.ListTransactionsResponse](t)(e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: book, PageSize: 1000, PageToken: token}))
+		out = append(out, resp.Transactions...)
+		if token = resp.NextPageToken; token == "" {
+			return out
+		}
+	}
+}
+
+func (e *env) accounts(t testing.TB, book string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	resp := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: book, PageSize: 1000}))
+	for _, a := range resp.Accounts {
+		out[a.Id] = a.BalanceFen
+	}
+	return out
+}
+
+// verified checks :verify finds nothing wrong with a book.
+func (e *env) verified(t testing.TB, book string) {
+	t.Helper()
+	v := must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: book}))
+	if !v.Ok || len(v.Differences) > 0 || len(v.UnbalancedTransactionIds) > 0 {
+		t.Fatalf("verify %s: %v", book, v)
+	}
+}
+
+// state is what a refused write must leave as it was.
+type state struct {
+	book     *pb.Book
+	accounts map[string]int64
+	log      int
+}
+
+func (e *env) state(t testing.TB, book string) state {
+	t.Helper()
+	b := e.book(t, book)
+	b.CreateTime, b.UpdateTime = nil, nil
+	return state{b, e.accounts(t, book), len(e.transactions(t, book))}
+}
+
+func (e *env) unchanged(t testing.TB, book string, before state) {
+	t.Helper()
+	after := e.state(t, book)
+	if !proto.Equal(after.book, before.book) || after.log != before.log || fmt.Sprint(after.accounts) != fmt.Sprint(before.accounts) {
+		t.Fatalf("a refused write changed book %s:\nbefore %v %v (%d transactions)\n after %v %v (%d transactions)",
+			book, before.book, before.accounts, before.log, after.book, after.accounts, after.log)
+	}
+}
+
+// ---------------------------------------------------------------------------------------
+// Statuses
+
+func wantStatus(t testing.TB, err error, code codes.Code) *status.Status {
+	t.Helper()
+	st := status.Convert(err)
+	if st.Code() != code {
+		t.Fatalf("got %v (%s), want %s", st.Code(), st.Message(), code)
+	}
+	return st
+}
+
+func violations(st *status.Status) []string {
+	var out []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				out = append(out, v.GetField())
+			}
+		}
+	}
+	return out
+}
+
+func wantViolation(t testing.TB, err error, field string) {
+	t.Helper()
+	st := wantStatus(t, err, codes.InvalidArgument)
+	for _, f := range violations(st) {
+		if f == field {
+			return
+		}
+	}
+	t.Fatalf("violations %q do not name %s (%s)", violations(st), field, st.Message())
+}
+
+// wantReason checks the code and the ErrorInfo reason and returns the ErrorInfo metadata.
+func wantReason(t testing.TB, err error, code codes.Code, reason string) map[string]string {
+	t.Helper()
+	st := wantStatus(t, err, code)
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			if info.GetReason() != reason || info.GetDomain() != "tongdu" {
+				t.Fatalf("ErrorInfo %s/%s (%s), want tongdu/%s", info.GetDomain(), info.GetReason(), st.Message(), reason)
+			}
+			return info.GetMetadata()
+		}
+	}
+	t.Fatalf("no ErrorInfo in %v", st.Proto())
+	return nil
+}
