@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/api"
@@ -21,18 +22,24 @@ const ServiceName = "tongdu.governance.v1.GovernanceService"
 
 // Service is the governance service over one Redis.
 type Service struct {
+	rdb   redis.UniversalClient
 	store *storage.Store
 	api   *api.Server
+	log   *slog.Logger
 }
 
 // New builds the service on rdb.
 func New(rdb redis.UniversalClient, log *slog.Logger) *Service {
 	store := storage.New(rdb)
-	return &Service{store: store, api: api.New(store, log, time.Now, api.Options{}, nil)}
+	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, api.Options{}, nil)}
 }
 
-// Register adds the service to srv and keeps its health status in step with Redis.
+// Register adds the service to srv, keeps its health status in step with Redis, and
+// follows the compound events the survey and projects services publish (a compound's
+// status follows its renovation) until ctx ends. The stream's consumer group remembers
+// what was handled, so a restart resumes where the last run stopped.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterGovernanceServiceServer(srv.GRPC, s.api)
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.api.FollowCompoundEvent)
 }

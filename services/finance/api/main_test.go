@@ -102,6 +102,7 @@ type env struct {
 	projects  *fakeProjects // nil with the real projects service
 	rdb       redis.UniversalClient
 	store     *storage.Store
+	srv       *api.Server // the finance server itself, for reads that skip the network
 	logs      *logBuffer
 	seq       atomic.Int64
 	community string
@@ -150,7 +151,8 @@ func startWith(t testing.TB, o options) *env {
 			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
 		}
 	}
-	pb.RegisterFinanceServiceServer(srv.GRPC, api.New(e.store, p, log, time.Now))
+	e.srv = api.New(e.store, p, log, time.Now)
+	pb.RegisterFinanceServiceServer(srv.GRPC, e.srv)
 
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
@@ -172,7 +174,14 @@ func startWith(t testing.TB, o options) *env {
 	return e
 }
 
-func must[T any](t testing.TB) func(T, error) T {
+// tb is what the helpers need of a *testing.T, *testing.B or *rapid.T.
+type tb interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
+
+func must[T any](t tb) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -243,8 +252,8 @@ func source(party pb.FundingSource_Party, funder string, fen int64) *pb.FundingS
 	return &pb.FundingSource{Party: party, Funder: funder, CommittedFen: fen}
 }
 
-func flat(fen int64) *pb.Quota   { return &pb.Quota{Amount: &pb.Quota_FlatFen{FlatFen: fen}} }
-func perM2(fen int64) *pb.Quota  { return &pb.Quota{Amount: &pb.Quota_PerM2Fen{PerM2Fen: fen}} }
+func flat(fen int64) *pb.Quota  { return &pb.Quota{Amount: &pb.Quota_FlatFen{FlatFen: fen}} }
+func perM2(fen int64) *pb.Quota { return &pb.Quota{Amount: &pb.Quota_PerM2Fen{PerM2Fen: fen}} }
 func gov(fen int64) *pb.FundingSource {
 	return source(pb.FundingSource_GOVERNMENT, "区住建局", fen)
 }
@@ -343,17 +352,17 @@ func (e *env) expense(cid string, kind pb.Expense_Kind, fen int64, req string) (
 // ---------------------------------------------------------------------------------------
 // Reading the books
 
-func (e *env) book(t testing.TB, id string) *pb.Book {
+func (e *env) book(t tb, id string) *pb.Book {
 	t.Helper()
 	return must[*pb.Book](t)(e.GetBook(bg, &pb.GetBookRequest{BookId: id}))
 }
 
-func (e *env) collection(t testing.TB, pid string) *pb.Collection {
+func (e *env) collection(t tb, pid string) *pb.Collection {
 	t.Helper()
 	return must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: pid, PageSize: 1000}))
 }
 
-func (e *env) transactions(t testing.TB, book string) []*pb.Transaction {
+func (e *env) transactions(t tb, book string) []*pb.Transaction {
 	t.Helper()
 	var out []*pb.Transaction
 	token := ""
@@ -366,7 +375,7 @@ func (e *env) transactions(t testing.TB, book string) []*pb.Transaction {
 	}
 }
 
-func (e *env) accounts(t testing.TB, book string) map[string]int64 {
+func (e *env) accounts(t tb, book string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
 	resp := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: book, PageSize: 1000}))
@@ -377,7 +386,7 @@ func (e *env) accounts(t testing.TB, book string) map[string]int64 {
 }
 
 // verified checks :verify finds nothing wrong with a book.
-func (e *env) verified(t testing.TB, book string) {
+func (e *env) verified(t tb, book string) {
 	t.Helper()
 	v := must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: book}))
 	if !v.Ok || len(v.Differences) > 0 || len(v.UnbalancedTransactionIds) > 0 {
@@ -392,14 +401,14 @@ type state struct {
 	log      int
 }
 
-func (e *env) state(t testing.TB, book string) state {
+func (e *env) state(t tb, book string) state {
 	t.Helper()
 	b := e.book(t, book)
 	b.CreateTime, b.UpdateTime = nil, nil
 	return state{b, e.accounts(t, book), len(e.transactions(t, book))}
 }
 
-func (e *env) unchanged(t testing.TB, book string, before state) {
+func (e *env) unchanged(t tb, book string, before state) {
 	t.Helper()
 	after := e.state(t, book)
 	if !proto.Equal(after.book, before.book) || after.log != before.log || fmt.Sprint(after.accounts) != fmt.Sprint(before.accounts) {
@@ -411,7 +420,7 @@ func (e *env) unchanged(t testing.TB, book string, before state) {
 // ---------------------------------------------------------------------------------------
 // Statuses
 
-func wantStatus(t testing.TB, err error, code codes.Code) *status.Status {
+func wantStatus(t tb, err error, code codes.Code) *status.Status {
 	t.Helper()
 	st := status.Convert(err)
 	if st.Code() != code {
@@ -432,7 +441,7 @@ func violations(st *status.Status) []string {
 	return out
 }
 
-func wantViolation(t testing.TB, err error, field string) {
+func wantViolation(t tb, err error, field string) {
 	t.Helper()
 	st := wantStatus(t, err, codes.InvalidArgument)
 	for _, f := range violations(st) {
@@ -444,7 +453,7 @@ func wantViolation(t testing.TB, err error, field string) {
 }
 
 // wantReason checks the code and the ErrorInfo reason and returns the ErrorInfo metadata.
-func wantReason(t testing.TB, err error, code codes.Code, reason string) map[string]string {
+func wantReason(t tb, err error, code codes.Code, reason string) map[string]string {
 	t.Helper()
 	st := wantStatus(t, err, code)
 	for _, d := range st.Details() {

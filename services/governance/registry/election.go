@@ -27,6 +27,8 @@ type Election struct {
 	Result     *ElectionResult `json:"result,omitempty"`
 	CreateTime time.Time       `json:"createTime"`
 	CloseTime  time.Time       `json:"closeTime,omitzero"`
+
+	VoteRevision int64 `json:"-"` // moves with every vote, kept beside the record
 }
 
 // ElectionResult states turnout, each candidate's votes, and the winner or a tie.

@@ -14,6 +14,29 @@
 //	gov:{c:<id>}:building:<bid>:households sorted set of the building's household ids
 //	gov:{c:<id>}:household:<hid>         a household
 //	gov:{c:<id>}:dwellings               hash: building|unit|room → household id
+//	gov:{c:<id>}:convention:<vid>        hash: data, version, rev (gov:loc:<vid> locates it)
+//	gov:{c:<id>}:conventions             sorted set of convention ids
+//	gov:{c:<id>}:conventions:<KIND>      sorted set of the ids of one kind (version order)
+//	gov:{c:<id>}:convention-versions     hash: kind → texts of that kind so far
+//	gov:{whistles}:department:<id>       hash: data, claim (the create request that made it)
+//	gov:{whistles}:departments           sorted set of department ids
+//	gov:{whistles}:department:<id>:tally    hash: the department's report counters (rule 11)
+//	gov:{whistles}:department:<id>:pending  sorted set: whistle id → µs of the deadline the
+//	                                     department breaks next if it does nothing
+//	gov:{whistles}:department:<id>:whistles sorted set of the ids of whistles calling it
+//	gov:{whistles}:whistle:<id>          hash: data, rev
+//	gov:{whistles}:all                   sorted set of whistle ids
+//	gov:{whistles}:compound:<cid>        sorted set of the compound's whistle ids
+//	gov:{whistles}:status:<STATUS>       sorted set of the ids of whistles in that status
+//	gov:{whistles}:overdue-at            sorted set: whistle id → µs after which it is overdue
+//	                                     (only whistles that are or may become overdue)
+//	gov:{linkage}:meeting:<id>           a linkage meeting
+//	gov:{linkage}:meetings               sorted set of meeting ids
+//	gov:{linkage}:compound:<cid>:meetings sorted set of the compound's meeting ids
+//	gov:{leaders}:contact:<id>           a leader contact
+//	gov:{leaders}:contacts               sorted set of leader contact ids
+//	gov:{leaders}:compound:<cid>         sorted set of the contacts tied to a compound
+//	gov:{leaders}:community:<rid>        sorted set of the contacts tied to a community
 //	gov:loc:<id>                         compound id of a building or household
 //	gov:req:<method>:<request id>        idempotency claim: body hash and the ids it made
 //

@@ -58,6 +58,9 @@ func (s *Server) transition(ctx context.Context, method string, req proto.Messag
 			return nil, s.fail(ctx, err)
 		}
 		next.Revision = rev
+		if err := s.store.PublishProjectStatus(ctx, next); err != nil {
+			s.log.WarnContext(ctx, "project status not published", "project", next.ID, "cause", err.Error())
+		}
 		if a == works.Cancel {
 			// The round is free again for a new plan. Failing here leaves the claim held
 			// by a cancelled project, which CreateProject looks through.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/idempotency"
 	"tongdu/services/projects/works"
 )
@@ -123,3 +124,9 @@ func atoi(s string) int64 {
 func notFound(what, id string) error { return fmt.Errorf("%w: %s %s", works.ErrNotFound, what, id) }
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+// PublishProjectStatus tells governance, on the compound events stream, that a project of
+// a compound reached a status; governance follows it in the compound's status.
+func (s *Store) PublishProjectStatus(ctx context.Context, p works.Project) error {
+	return events.Publish(ctx, s.rdb, events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String()})
+}

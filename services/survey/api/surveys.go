@@ -107,6 +107,10 @@ func (s *Server) OpenSurvey(ctx context.Context, req *pb.OpenSurveyRequest) (*pb
 			return nil, s.fail(ctx, err)
 		}
 		s.rerank(ctx, out.GetCompoundId())
+		// The compound is being surveyed: governance follows it in the compound's status.
+		if err := s.store.PublishCompoundFact(ctx, out.GetCompoundId(), "NEEDS_SURVEY_OPENED", out.GetId()); err != nil {
+			s.log.WarnContext(ctx, "compound fact not published", "compound", out.GetCompoundId(), "cause", err.Error())
+		}
 	}
 	return out, nil
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/idempotency"
 	"tongdu/services/survey/opinion"
 )
@@ -131,3 +132,9 @@ func atoi(s string) int64 {
 func notFound(what, id string) error { return fmt.Errorf("%w: %s %s", opinion.ErrNotFound, what, id) }
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+// PublishCompoundFact tells governance, on the compound events stream, a fact about a
+// compound's renovation (a NEEDS survey opened).
+func (s *Store) PublishCompoundFact(ctx context.Context, compoundID, fact, surveyID string) error {
+	return events.Publish(ctx, s.rdb, events.CompoundTopic, map[string]string{"compound": compoundID, "fact": fact, "survey": surveyID})
+}
