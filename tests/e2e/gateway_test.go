@@ -58,29 +58,6 @@ func TestHealthReadinessAndOpenAPI(t *testing.T) {
 	}
 }
 
-// TestMethodsNotBuiltAnswer501 calls a governance method of a later issue (party
-// branches) with a body that passes validation: the contract is there, the
-// implementation is not yet, and the client is told so.
-func TestMethodsNotBuiltAnswer501(t *testing.T) {
-	t.Parallel()
-	c := startApp(t)
-	body := `{"name": "石羊路21号院党支部", "kind": "COMPOUND", "compoundId": "c", "secretary": "李书记", "memberCount": 12}`
-	st := c.failure(c.do("POST", "/v1/party-branches", body), http.StatusNotImplemented, "POST /v1/party-branches")
-	if st.Code != 12 {
-		t.Errorf("code %d, want 12 (UNIMPLEMENTED)", st.Code)
-	}
-	if !strings.Contains(st.Message, "CreatePartyBranch") {
-		t.Errorf("the message does not name the method: %q", st.Message)
-	}
-
-	// Validation still comes first: a bad branch is 400, not 501.
-	bad := `{"name":"","kind":"COMPOUND"}`
-	st = c.failure(c.do("POST", "/v1/party-branches", bad), http.StatusBadRequest, "POST /v1/party-branches without a name")
-	if len(st.Details) == 0 {
-		t.Errorf("400 without details: %s", st.Raw)
-	}
-}
-
 // TestUnknownRoute is 404 with a status body, not an HTML page.
 func TestUnknownRoute(t *testing.T) {
 	t.Parallel()

@@ -201,9 +201,9 @@ func AdoptConvention(c Convention, r Resolution, now time.Time) (Convention, boo
 	}
 	switch {
 	case !r.Found:
-		return Convention{}, false, fmt.Errorf("%w: survey %s is no resolution the survey service knows", ErrResolution, r.SurveyID)
+		return Convention{}, false, fmt.Errorf("%w: survey %s is no resolution the survey service knows%s", ErrResolution, r.SurveyID, figures)
 	case r.CompoundID != c.CompoundID:
-		return Convention{}, false, fmt.Errorf("%w: survey %s voted in compound %s; convention %s is compound %s's", ErrResolution, r.SurveyID, r.CompoundID, c.ID, c.CompoundID)
+		return Convention{}, false, fmt.Errorf("%w: resolution %s was voted in compound %s; convention %s is compound %s's%s", ErrResolution, r.SurveyID, r.CompoundID, c.ID, c.CompoundID, figures)
 	case !r.Passed:
 		return Convention{}, false, fmt.Errorf("%w: resolution %s did not pass%s", ErrResolution, r.SurveyID, figures)
 	}

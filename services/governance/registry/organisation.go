@@ -145,7 +145,8 @@ func NewServiceRecord(r ServiceRecord, now time.Time) (ServiceRecord, error) {
 	if !datePattern.MatchString(r.Date) {
 		return ServiceRecord{}, invalid("serviceRecord.date", "is a day, e.g. 2021-11-06")
 	}
-	d, err := time.Parse(time.DateOnly, r.Date)
+	// The day is the one of the clock's zone: the district records local days.
+	d, err := time.ParseInLocation(time.DateOnly, r.Date, now.Location())
 	if err != nil {
 		return ServiceRecord{}, invalid("serviceRecord.date", "is not a day of the calendar")
 	}
@@ -159,33 +160,31 @@ func NewServiceRecord(r ServiceRecord, now time.Time) (ServiceRecord, error) {
 	return r, nil
 }
 
+var (
+	yearPattern    = regexp.MustCompile(`^[0-9]{4}$`)
+	quarterPattern = regexp.MustCompile(`^([0-9]{4})-Q([1-4])$`)
+	monthPattern   = regexp.MustCompile(`^[0-9]{4}-(0[1-9]|1[0-2])$`)
+)
+
 // Months lists the months ("2021-11") a report-back period covers: a year ("2021"), a
 // quarter ("2021-Q4") or a month ("2021-11").
 func Months(period string) ([]string, error) {
-	var year, q, m int
 	switch {
-	case len(period) == 4:
-		if _, err := fmt.Sscanf(period, "%04d", &year); err != nil {
-			break
-		}
+	case yearPattern.MatchString(period):
 		out := make([]string, 12)
 		for i := range out {
-			out[i] = fmt.Sprintf("%04d-%02d", year, i+1)
+			out[i] = fmt.Sprintf("%s-%02d", period, i+1)
 		}
 		return out, nil
-	case len(period) == 7 && period[5] == 'Q':
-		if _, err := fmt.Sscanf(period, "%04d-Q%d", &year, &q); err != nil || q < 1 || q > 4 {
-			break
-		}
+	case quarterPattern.MatchString(period):
+		m := quarterPattern.FindStringSubmatch(period)
+		q := int(m[2][0] - '0')
 		out := make([]string, 3)
 		for i := range out {
-			out[i] = fmt.Sprintf("%04d-%02d", year, (q-1)*3+i+1)
+			out[i] = fmt.Sprintf("%s-%02d", m[1], (q-1)*3+i+1)
 		}
 		return out, nil
-	case len(period) == 7:
-		if _, err := fmt.Sscanf(period, "%04d-%02d", &year, &m); err != nil || m < 1 || m > 12 {
-			break
-		}
+	case monthPattern.MatchString(period):
 		return []string{period}, nil
 	}
 	return nil, invalid("period", "is a year (2021), a quarter (2021-Q4) or a month (2021-11)")

@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"tongdu/platform/grpcserver"
+	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
+	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
+	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+)
+
+// Services that implement nothing yet: every method answers UNIMPLEMENTED.
+type (
+	bareGovernance struct {
+		governancepb.UnimplementedGovernanceServiceServer
+	}
+	bareSurvey struct {
+		surveypb.UnimplementedSurveyServiceServer
+	}
+	bareProjects struct {
+		projectspb.UnimplementedProjectsServiceServer
+	}
+	bareFinance struct {
+		financepb.UnimplementedFinanceServiceServer
+	}
+)
+
+func startGateway(t *testing.T) *httptest.Server {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv, err := grpcserver.New(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	governancepb.RegisterGovernanceServiceServer(srv.GRPC, bareGovernance{})
+	surveypb.RegisterSurveyServiceServer(srv.GRPC, bareSurvey{})
+	projectspb.RegisterProjectsServiceServer(srv.GRPC, bareProjects{})
+	financepb.RegisterFinanceServiceServer(srv.GRPC, bareFinance{})
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { _ = srv.Serve(ctx, lis, time.Second) }()
+	addr := lis.Addr().String()
+	gw, err := New(ctx, Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr, MaxBodyBytes: 1 << 20}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httptest.NewServer(gw.Handler())
+	t.Cleanup(func() { h.Close(); gw.Close(); cancel() })
+	return h
+}
+
+// A method of the contract that its service does not implement answers 501 naming the
+// method; bad input is still 400 first.
+func TestMethodsNotBuiltAnswer501(t *testing.T) {
+	h := startGateway(t)
+	resp, err := http.Post(h.URL+"/v1/party-branches", "application/json", strings.NewReader(`{"name":"石羊路21号院党支部","kind":"COMPOUND","compoundId":"c"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusNotImplemented || st.Code != 12 || !strings.Contains(st.Message, "CreatePartyBranch") {
+		t.Fatalf("status %d, %+v", resp.StatusCode, st)
+	}
+	bad, err := http.Post(h.URL+"/v1/party-branches", "application/json", strings.NewReader(`{"name":"","kind":"COMPOUND"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Body.Close()
+	if bad.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad input: status %d, want 400", bad.StatusCode)
+	}
+}
+
+// The body limit answers 413 before any service sees the request.
+func TestOversizedBodyIs413(t *testing.T) {
+	h := startGateway(t)
+	resp, err := http.Post(h.URL+"/v1/compounds", "application/json", strings.NewReader(strings.Repeat("a", 2<<20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+}
+
+// The merged OpenAPI document carries Tongdu's title and every service's paths.
+func TestOpenAPIDocument(t *testing.T) {
+	h := startGateway(t)
+	resp, err := http.Get(h.URL + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var doc struct {
+		Info  struct{ Title string } `json:"info"`
+		Paths map[string]any         `json:"paths"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.Title != "Tongdu API" {
+		t.Errorf("title %q", doc.Info.Title)
+	}
+	for _, p := range []string{"/v1/compounds", "/v1/surveys", "/v1/projects", "/v1/funding-plans"} {
+		if _, ok := doc.Paths[p]; !ok {
+			t.Errorf("no path %s", p)
+		}
+	}
+}
