@@ -478,3 +478,25 @@ func TestFractionsOfAFenAreNotMoney(t *testing.T) {
 		t.Fatalf("%v %d", err, c.AmountFen)
 	}
 }
+
+// Rule 7 for plans: the same request id with the same body gets the first result. A plan
+// request refused with PLAN_EXISTS is refused again on retry; it must not come back as a
+// success carrying another request's plan.
+func TestPlanRetryOfARefusedRequestIsRefusedAgain(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid, _ := e.households(t, 2)
+	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{RequestId: "plan-a",
+		FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget)}}}))
+
+	other := &pb.CreateFundingPlanRequest{RequestId: "plan-b",
+		FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(1_000), social(2_000)}}}
+	_, err := e.CreateFundingPlan(bg, other)
+	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+	got, err := e.CreateFundingPlan(bg, other)
+	if err == nil {
+		t.Fatalf("the retry of a refused plan request succeeded with another request's plan (committed %d, asked for 3000)", got.CommittedTotalFen)
+	}
+	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+}

@@ -603,3 +603,66 @@ func TestConcurrentRetriesMakeOneTransaction(t *testing.T) {
 		t.Fatalf("%d transactions, fund %d, seq %d", len(seen), fund, seq)
 	}
 }
+
+// Amounts far beyond int32, and balances far beyond a province's budget, are exact in
+// the script and in the refusal's figures.
+func TestLargeAmountsStayExact(t *testing.T) {
+	s, _ := open(t)
+	up := ledger.Book{ID: "big", Kind: ledger.Upkeep, CompoundID: "c1"}
+	if err := s.CreateBook(bg, up, nil, ledger.UpkeepBounds()); err != nil {
+		t.Fatal(err)
+	}
+	const big = 100_000_000_000 // 1 billion yuan, the API's largest amount
+	for i := range 30 {
+		tx, err := ledger.Income(ledger.OtherIncome, big-int64(i))
+		post(t, s, mk("big", fmt.Sprintf("in-%d", i), tx, err), fmt.Sprintf("h%d", i), nil, nil)
+	}
+	want := int64(30*big - 29*30/2)
+	tx, err := ledger.Spend(ledger.Repairs, "x", want+7)
+	_, err = s.Post(bg, mk("big", "out", tx, err), "h-out", nil, nil)
+	var be *storage.BoundError
+	if !errors.As(err, &be) || be.Balance != -7 || be.By() != 7 {
+		t.Fatalf("%v", err)
+	}
+	tx, err = ledger.Spend(ledger.Repairs, "x", want-1)
+	got := post(t, s, mk("big", "out2", tx, err), "h-out2", nil, nil)
+	if got.After["fund"] != 1 || got.After["expense:REPAIRS"] != want-1 {
+		t.Fatalf("%v", got.After)
+	}
+	balances, _, _, _ := s.Recompute(bg, "big")
+	if balances["fund"] != 1 || balances["income:OTHER"] != -want {
+		t.Fatalf("%v", balances)
+	}
+}
+
+// A write that is refused, or replays an earlier one, leaves nothing behind in Redis:
+// no record that points at a transaction that was never written.
+func TestRefusedOrReplayedPostLeavesNoTrace(t *testing.T) {
+	s, rdb := open(t)
+	p, book := renovation(t, s, "p1")
+	first := receipt(p, book, "r1", 1000)
+	post(t, s, first, "h-r1", nil, nil)
+	keys := func() []string {
+		ks, err := rdb.Keys(bg, "*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ks
+	}
+	before := len(keys())
+
+	retry := receipt(p, book, "r1", 1000)
+	post(t, s, retry, "h-r1", nil, nil) // replayed
+	over := contribution(p, book, "c1", "h1", quota+1)
+	if _, err := s.Post(bg, over, "h-c1", nil, nil); err == nil {
+		t.Fatal("an over-payment was taken")
+	}
+	if after := keys(); len(after) != before {
+		t.Errorf("a replay and a refusal added %d keys: %v", len(after)-before, after)
+	}
+	for _, id := range []string{retry.ID, over.ID} {
+		if b, err := s.TransactionBook(bg, id); !errors.Is(err, ledger.ErrNotFound) {
+			t.Errorf("transaction %s was never written, yet its book is %q (%v)", id, b, err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"sort"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -64,8 +65,13 @@ func buildingToPB(b *registry.Building) *pb.Building {
 		Id: b.ID, CompoundId: b.CompoundID, Name: b.Name, UnitCount: int32(b.UnitCount), FloorCount: int32(b.FloorCount),
 		LeaderHouseholdId: b.LeaderHouseholdID, HouseholdCount: int32(b.HouseholdCount), CreateTime: ts(b.CreateTime),
 	}
-	for unit, hid := range b.UnitLeaders {
-		out.UnitLeaders = append(out.UnitLeaders, &pb.UnitLeader{Unit: unit, HouseholdId: hid})
+	units := make([]string, 0, len(b.UnitLeaders))
+	for unit := range b.UnitLeaders {
+		units = append(units, unit)
+	}
+	sort.Strings(units)
+	for _, unit := range units {
+		out.UnitLeaders = append(out.UnitLeaders, &pb.UnitLeader{Unit: unit, HouseholdId: b.UnitLeaders[unit]})
 	}
 	return out
 }

@@ -3,9 +3,13 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"tongdu/platform/idempotency"
 
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
+	"tongdu/services/governance/storage"
 )
 
 func electionToPB(e *registry.Election, votes map[string]string, eligible int) *pb.LeaderElection {
@@ -104,10 +108,13 @@ func (s *Server) CastLeaderVote(ctx context.Context, req *pb.CastLeaderVoteReque
 	if err := registry.CheckVote(e, el, req.GetHouseholdId(), req.GetCandidateHouseholdId()); err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	if _, err := s.idsFor(ctx, "CastLeaderVote", req.GetRequestId(), req, 0); err != nil {
-		return nil, s.fail(ctx, err)
+	hash := ""
+	if req.GetRequestId() != "" {
+		if hash, err = idempotency.BodyHash(req); err != nil {
+			return nil, s.fail(ctx, err)
+		}
 	}
-	if err := s.store.CastVote(ctx, e, req.GetHouseholdId(), req.GetCandidateHouseholdId()); err != nil {
+	if err := s.store.CastVote(ctx, e, req.GetHouseholdId(), req.GetCandidateHouseholdId(), req.GetRequestId(), hash); err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	return s.GetLeaderElection(ctx, &pb.GetLeaderElectionRequest{Id: e.ID})
@@ -122,10 +129,20 @@ func (s *Server) CloseLeaderElection(ctx context.Context, req *pb.CloseLeaderEle
 			return nil, s.fail(ctx, err)
 		}
 		if e.State == registry.ElectionClosed && req.GetRequestId() != "" {
-			if _, err := s.idsFor(ctx, "CloseLeaderElection", req.GetRequestId(), req, 0); err != nil {
+			// Only a retry of the request that closed it answers with the result.
+			hash, err := idempotency.BodyHash(req)
+			if err != nil {
 				return nil, s.fail(ctx, err)
 			}
-			return s.GetLeaderElection(ctx, &pb.GetLeaderElectionRequest{Id: e.ID})
+			c, isNew, err := s.store.ClaimRequest(ctx, "CloseLeaderElection", req.GetRequestId(), storage.Claim{Hash: hash})
+			switch {
+			case err != nil:
+				return nil, s.fail(ctx, err)
+			case !isNew && c.Hash != hash:
+				return nil, s.fail(ctx, fmt.Errorf("%w: request id %q was used for another request", registry.ErrRequestReused, req.GetRequestId()))
+			case !isNew:
+				return s.GetLeaderElection(ctx, &pb.GetLeaderElectionRequest{Id: e.ID})
+			}
 		}
 		el, err := s.eligible(ctx, e)
 		if err != nil {

@@ -68,7 +68,12 @@ func (s *Server) CreatePartyBranch(ctx context.Context, req *pb.CreatePartyBranc
 	if err := s.store.CreatePartyBranch(ctx, b); err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return branchToPB(&b), nil
+	// A replay answers with what the first request stored.
+	stored, err := s.store.GetPartyBranch(ctx, b.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return branchToPB(stored), nil
 }
 
 // ListPartyBranches lists branches of a community (and of one compound).
@@ -126,7 +131,11 @@ func (s *Server) CreateGridCell(ctx context.Context, req *pb.CreateGridCellReque
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return s.gridToPB(ctx, &g)
+	stored, err := s.store.GetGridCell(ctx, g.ID)
+	if err != nil {
+		return nil, s.fail(ctx, err)
+	}
+	return s.gridToPB(ctx, stored)
 }
 
 // gridToPB shows a grid cell with its figures, summed from its buildings' counters.

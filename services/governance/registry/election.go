@@ -57,8 +57,9 @@ func (r *ElectionResult) Turnout() float64 {
 // Electorate is the households of an election's building, or of its unit.
 func Electorate(e *Election, households []Household) map[string]bool {
 	out := map[string]bool{}
+	unit := normalUnit(e.Unit)
 	for _, h := range households {
-		if h.BuildingID == e.BuildingID && (e.Unit == "" || h.Unit == e.Unit) {
+		if h.BuildingID == e.BuildingID && (unit == "" || h.Unit == unit) {
 			out[h.ID] = true
 		}
 	}
@@ -67,8 +68,13 @@ func Electorate(e *Election, households []Household) map[string]bool {
 
 // NewElection checks an election: candidates are households of the building (or unit).
 func NewElection(e Election, eligible map[string]bool, now time.Time) (Election, error) {
+	e.Unit = normalUnit(e.Unit) // as households name it, so the unit leader lands on it
 	if len(eligible) == 0 {
-		return Election{}, invalid("leaderElection.buildingId", "the building (or unit) has no households to vote")
+		field := "leaderElection.buildingId"
+		if e.Unit != "" {
+			field = "leaderElection.unit"
+		}
+		return Election{}, invalid(field, "the building (or unit) has no households to vote")
 	}
 	var vs []Violation
 	for i, c := range e.Candidates {

@@ -71,7 +71,7 @@ func TestNewElection(t *testing.T) {
 		{"a candidate of another building", "", []string{"h1", "x1"}, []string{"leaderElection.candidateHouseholdIds[1]"}},
 		{"a candidate of another unit", "1", []string{"h5", "h1", "h6"}, []string{"leaderElection.candidateHouseholdIds[0]", "leaderElection.candidateHouseholdIds[2]"}},
 		{"an unknown candidate", "", []string{"nope"}, []string{"leaderElection.candidateHouseholdIds[0]"}},
-		{"a unit with no households", "9", []string{"h1"}, []string{"leaderElection.buildingId"}},
+		{"a unit with no households", "9", []string{"h1"}, []string{"leaderElection.unit"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,12 +16,24 @@ import (
 //	gov:{c:<compound>}:election:<id>:votes  hash: household → candidate (one vote each)
 func electionKey(cid, id string) string { return "gov:{c:" + cid + "}:election:" + id }
 func votesKey(cid, id string) string    { return "gov:{c:" + cid + "}:election:" + id + ":votes" }
+func ballotsKey(cid, id string) string  { return "gov:{c:" + cid + "}:election:" + id + ":requests" }
 
-// castVote records (or replaces) a household's vote while the election is open.
+// castVote records (or replaces) a household's vote while the election is open. A
+// request id seen before with the same body changes nothing (a late retry must not undo
+// a newer vote); with another body it is refused.
+// KEYS: election, votes, requests. ARGV: voter, candidate, request id, body hash.
 var castVote = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'state')
 if not st then return -1 end
+if ARGV[3] ~= '' then
+  local prev = redis.call('HGET', KEYS[3], ARGV[3])
+  if prev then
+    if prev ~= ARGV[4] then return -3 end
+    return 0
+  end
+end
 if st ~= 'OPEN' then return -2 end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], ARGV[4]) end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
 return 1`)
@@ -84,9 +96,11 @@ func (s *Store) GetElection(ctx context.Context, id string) (*registry.Election,
 }
 
 // CastVote records a household's vote, replacing its earlier one; a closed election is
-// ErrWrongState.
-func (s *Store) CastVote(ctx context.Context, e *registry.Election, voter, candidate string) error {
-	n, err := castVote.Run(ctx, s.rdb, []string{electionKey(e.CompoundID, e.ID), votesKey(e.CompoundID, e.ID)}, voter, candidate).Int()
+// ErrWrongState. With a request id, a retry (same bodyHash) changes nothing and another
+// body is ErrRequestReused.
+func (s *Store) CastVote(ctx context.Context, e *registry.Election, voter, candidate, requestID, bodyHash string) error {
+	keys := []string{electionKey(e.CompoundID, e.ID), votesKey(e.CompoundID, e.ID), ballotsKey(e.CompoundID, e.ID)}
+	n, err := castVote.Run(ctx, s.rdb, keys, voter, candidate, requestID, bodyHash).Int()
 	switch {
 	case err != nil:
 		return err
@@ -94,6 +108,8 @@ func (s *Store) CastVote(ctx context.Context, e *registry.Election, voter, candi
 		return notFound("election", e.ID)
 	case n == -2:
 		return fmt.Errorf("%w: election %s is closed", registry.ErrWrongState, e.ID)
+	case n == -3:
+		return fmt.Errorf("%w: request id %q was used for another vote", registry.ErrRequestReused, requestID)
 	}
 	return nil
 }

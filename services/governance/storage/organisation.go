@@ -58,6 +58,16 @@ func (s *Store) CreatePartyBranch(ctx context.Context, b registry.PartyBranch) e
 	return nil
 }
 
+// GetPartyBranch returns a branch or ErrNotFound.
+func (s *Store) GetPartyBranch(ctx context.Context, id string) (*registry.PartyBranch, error) {
+	return getJSON[registry.PartyBranch](ctx, s, branchKey(id), "party branch", id)
+}
+
+// GetGridCell returns a grid cell or ErrNotFound.
+func (s *Store) GetGridCell(ctx context.Context, id string) (*registry.GridCell, error) {
+	return getJSON[registry.GridCell](ctx, s, gridKey(id), "grid cell", id)
+}
+
 // ListPartyBranches pages through a community's branches ("" for all) that match.
 func (s *Store) ListPartyBranches(ctx context.Context, community string, match func(*registry.PartyBranch) bool, token string, size int) ([]registry.PartyBranch, string, error) {
 	return listJSON(ctx, s, branchesKey(community), branchKey, match, token, size)

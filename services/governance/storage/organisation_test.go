@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"tongdu/platform/ids"
@@ -497,7 +499,7 @@ func TestElectionVotesReplaceUntilClose(t *testing.T) {
 		t.Fatalf("new election %+v, votes %v (%v)", got, votes, err)
 	}
 	for _, v := range [][2]int{{2, 0}, {3, 0}, {2, 1}, {4, 1}, {5, 1}} {
-		if err := f.s.CastVote(ctx, got, h[v[0]].ID, h[v[1]].ID); err != nil {
+		if err := f.s.CastVote(ctx, got, h[v[0]].ID, h[v[1]].ID, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -518,7 +520,7 @@ func TestElectionVotesReplaceUntilClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.s.CastVote(ctx, stale, h[3].ID, h[1].ID); err != nil {
+		if err := f.s.CastVote(ctx, stale, h[3].ID, h[1].ID, "", ""); err != nil {
 			t.Fatal(err)
 		}
 		closed, err := registry.Close(*stale, registry.Electorate(stale, h), want, t0)
@@ -558,7 +560,7 @@ func TestElectionVotesReplaceUntilClose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.s.CastVote(ctx, e, h[0].ID, h[0].ID); !errors.Is(err, registry.ErrWrongState) {
+		if err := f.s.CastVote(ctx, e, h[0].ID, h[0].ID, "", ""); !errors.Is(err, registry.ErrWrongState) {
 			t.Fatalf("vote after close: %v", err)
 		}
 		again := closed
@@ -590,7 +592,7 @@ func TestUnitElectionsRecordUnitLeadersBesideTheBuildingLeader(t *testing.T) {
 	whole := f.election(t, "", 2, 3)
 	cast := func(e registry.Election, voter, candidate int) {
 		t.Helper()
-		if err := f.s.CastVote(ctx, &e, h[voter].ID, h[candidate].ID); err != nil {
+		if err := f.s.CastVote(ctx, &e, h[voter].ID, h[candidate].ID, "", ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -644,13 +646,17 @@ func TestConcurrentVotesAndCloseStateTheStoredVotes(t *testing.T) {
 		e := f.election(t, "", 0, 1, 2)
 		var wg sync.WaitGroup
 		accepted := make([]string, len(hs)) // the last vote of each household the store took
+		var landed, finished atomic.Int64
+		// Each round closes after a different share of the votes has landed.
+		closeAfter := int64(round * len(hs) * 3 / 5)
 		for i := range hs {
 			wg.Add(1)
 			go func(i int) {
 				defer wg.Done()
+				defer finished.Add(1)
 				for k := 0; k < 3; k++ {
 					candidate := e.Candidates[(i+k)%3]
-					err := s.CastVote(ctx, &e, hs[i].ID, candidate)
+					err := s.CastVote(ctx, &e, hs[i].ID, candidate, "", "")
 					if errors.Is(err, registry.ErrWrongState) {
 						return
 					}
@@ -659,6 +665,7 @@ func TestConcurrentVotesAndCloseStateTheStoredVotes(t *testing.T) {
 						return
 					}
 					accepted[i] = candidate
+					landed.Add(1)
 				}
 			}(i)
 		}
@@ -668,6 +675,9 @@ func TestConcurrentVotesAndCloseStateTheStoredVotes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			for landed.Load() < closeAfter && finished.Load() < int64(len(hs)) {
+				runtime.Gosched()
+			}
 			closed, counted, closeErr = f.closeElection(e.ID)
 		}()
 		wg.Wait()
