@@ -87,11 +87,8 @@ func TestFundingPlanWithQuotaPerSquareMetre(t *testing.T) {
 	if p.GetQuota().GetPerM2Fen() != 1807 || p.TargetFen != target || p.Sources[1].CommittedFen != target || p.CommittedTotalFen != 400_000+target {
 		t.Fatalf("%v", p)
 	}
-	if !p.CoversBudget && p.CommittedTotalFen >= 1_000_000 {
-		t.Fatal("covers")
-	}
-	if p.ShortfallFen != 1_000_000-400_000-target {
-		t.Fatalf("shortfall %d", p.ShortfallFen)
+	if p.CoversBudget || p.ShortfallFen != 1_000_000-400_000-target {
+		t.Fatalf("covers %v, shortfall %d", p.CoversBudget, p.ShortfallFen)
 	}
 	for _, h := range e.collection(t, pid).Households {
 		if h.QuotaFen != want[h.HouseholdId] {

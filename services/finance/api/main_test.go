@@ -298,6 +298,12 @@ func opts(pairs ...string) []*surveypb.QuestionOption {
 // answer in order ("" for no answer).
 func (e *env) resolution(t testing.TB, cid string, matter surveypb.Survey_Matter, hs []string, answers ...string) string {
 	t.Helper()
+	return e.vote(t, cid, matter, true, hs, answers...)
+}
+
+// vote runs an owners' vote, closed or still open.
+func (e *env) vote(t testing.TB, cid string, matter surveypb.Survey_Matter, closeIt bool, hs []string, answers ...string) string {
+	t.Helper()
 	q := &surveypb.Question{Id: "vote", Text: "是否同意将公共车位对外出租？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
 	s := must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
 		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{q}}}))
@@ -310,7 +316,9 @@ func (e *env) resolution(t testing.TB, cid string, matter surveypb.Survey_Matter
 			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
 			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
 	}
-	must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+	if closeIt {
+		must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+	}
 	return s.Id
 }
 

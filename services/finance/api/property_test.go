@@ -236,8 +236,24 @@ func send(e *env, m *model, r request) (string, error) {
 	return x.GetId(), err
 }
 
+// outcomes counts what the random requests met, so -v shows the property reached every
+// rule.
+var (
+	outcomesMu sync.Mutex
+	outcomes   = map[string]int{}
+)
+
 func (m *model) exec(t *rapid.T, e *env, r request) {
 	want := m.predict(r)
+	key := r.kind + " " + want.reason
+	if want.replayOf != "" {
+		key = r.kind + " replayed"
+	} else if want.code == codes.OK {
+		key = r.kind + " ok"
+	}
+	outcomesMu.Lock()
+	outcomes[key]++
+	outcomesMu.Unlock()
 	txID, err := send(e, m, r)
 	m.sent = append(m.sent, r)
 	switch {
@@ -503,4 +519,7 @@ func TestMoneyInvariantsUnderRandomWrites(t *testing.T) {
 			"": func(t *rapid.T) { m.check(t, e) },
 		})
 	})
+	outcomesMu.Lock()
+	defer outcomesMu.Unlock()
+	t.Logf("outcomes: %v", outcomes)
 }

@@ -41,6 +41,11 @@ func TestUpkeepIncomeFromCommonPartsNeedsAResolution(t *testing.T) {
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, elsewhere, "in-1")
 	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 
+	// A vote still open: its figures are provisional, it has not passed.
+	open := e.vote(t, cid, surveypb.Survey_COMMON_PART_BUSINESS, false, hs, "agree", "agree", "agree", "agree", "agree", "agree")
+	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, open, "in-1")
+	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+
 	// Owners' parking rent is not a business use of common parts.
 	in := must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_OWNERS, 12_000, "", "in-0"))
 	if in.BookId != book || in.FundBalanceFen != 12_000 {

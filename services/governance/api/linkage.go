@@ -118,9 +118,6 @@ func (s *Server) ListConventions(ctx context.Context, req *pb.ListConventionsReq
 // RESOLUTION_NOT_PASSED with the figures. Adopting again by the same resolution changes
 // nothing and asks no one.
 func (s *Server) AdoptConvention(ctx context.Context, req *pb.AdoptConventionRequest) (*pb.Convention, error) {
-	if _, err := s.idsFor(ctx, "AdoptConvention", req.GetRequestId(), req, 0); err != nil {
-		return nil, s.fail(ctx, err)
-	}
 	cur, err := s.store.GetConvention(ctx, req.GetId())
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -133,10 +130,18 @@ func (s *Server) AdoptConvention(ctx context.Context, req *pb.AdoptConventionReq
 			return nil, s.fail(ctx, err)
 		}
 	}
+	claimed := false
 	for attempt := 0; ; attempt++ {
 		next, changed, err := registry.AdoptConvention(*cur, r, s.now())
 		if err != nil {
 			return nil, s.fail(ctx, err)
+		}
+		// Claimed once the adoption is found valid, so a refusal does not use up the id.
+		if !claimed {
+			if _, err := s.idsFor(ctx, "AdoptConvention", req.GetRequestId(), req, 0); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			claimed = true
 		}
 		if !changed {
 			return conventionToPB(cur), nil

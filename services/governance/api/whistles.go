@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
 	"tongdu/services/governance/storage"
@@ -147,10 +149,7 @@ func (s *Server) ListWhistles(ctx context.Context, req *pb.ListWhistlesRequest) 
 // AcknowledgeWhistle records a called department's acknowledgement (报到). Acknowledging
 // again changes nothing; a department the whistle does not call is NOT_ELIGIBLE.
 func (s *Server) AcknowledgeWhistle(ctx context.Context, req *pb.AcknowledgeWhistleRequest) (*pb.Whistle, error) {
-	if _, err := s.idsFor(ctx, "AcknowledgeWhistle", req.GetRequestId(), req, 0); err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	return s.changeWhistle(ctx, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+	return s.changeWhistle(ctx, "AcknowledgeWhistle", req.GetRequestId(), req, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		return registry.AcknowledgeWhistle(w, req.GetDepartmentId(), req.GetRemarks(), now)
 	})
 }
@@ -159,10 +158,7 @@ func (s *Server) AcknowledgeWhistle(ctx context.Context, req *pb.AcknowledgeWhis
 // acknowledged is taken to acknowledge at the same moment (registry.ResolveWhistle).
 // Resolving again changes nothing.
 func (s *Server) ResolveWhistle(ctx context.Context, req *pb.ResolveWhistleRequest) (*pb.Whistle, error) {
-	if _, err := s.idsFor(ctx, "ResolveWhistle", req.GetRequestId(), req, 0); err != nil {
-		return nil, s.fail(ctx, err)
-	}
-	return s.changeWhistle(ctx, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+	return s.changeWhistle(ctx, "ResolveWhistle", req.GetRequestId(), req, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		return registry.ResolveWhistle(w, req.GetDepartmentId(), req.GetRemarks(), now)
 	})
 }
@@ -170,14 +166,11 @@ func (s *Server) ResolveWhistle(ctx context.Context, req *pb.ResolveWhistleReque
 // CloseWhistle closes a RESOLVED whistle with the community's 1–5 rating of every
 // department it called; before that it is WRONG_STATE.
 func (s *Server) CloseWhistle(ctx context.Context, req *pb.CloseWhistleRequest) (*pb.Whistle, error) {
-	if _, err := s.idsFor(ctx, "CloseWhistle", req.GetRequestId(), req, 0); err != nil {
-		return nil, s.fail(ctx, err)
-	}
 	ratings := make([]registry.DepartmentRating, len(req.GetRatings()))
 	for i, r := range req.GetRatings() {
 		ratings[i] = registry.DepartmentRating{DepartmentID: r.GetDepartmentId(), Score: int(r.GetScore())}
 	}
-	return s.changeWhistle(ctx, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+	return s.changeWhistle(ctx, "CloseWhistle", req.GetRequestId(), req, req.GetId(), func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		return registry.CloseWhistle(w, ratings, now)
 	})
 }
@@ -185,8 +178,10 @@ func (s *Server) CloseWhistle(ctx context.Context, req *pb.CloseWhistleRequest) 
 // changeWhistle reads, edits and writes a whistle with a revision check, in one atomic
 // step with its indexes and its departments' counters; it retries when another writer
 // got in between (two departments acknowledging at once, say). An edit that changes
-// nothing writes nothing.
-func (s *Server) changeWhistle(ctx context.Context, id string, edit func(registry.Whistle, time.Time) (registry.Whistle, bool, error)) (*pb.Whistle, error) {
+// nothing writes nothing. The request id is claimed once the edit is found valid, as the
+// creates do, so a refused request does not use up its id.
+func (s *Server) changeWhistle(ctx context.Context, method, requestID string, req proto.Message, id string, edit func(registry.Whistle, time.Time) (registry.Whistle, bool, error)) (*pb.Whistle, error) {
+	claimed := false
 	for attempt := 0; ; attempt++ {
 		cur, err := s.store.GetWhistle(ctx, id)
 		if err != nil {
@@ -196,6 +191,12 @@ func (s *Server) changeWhistle(ctx context.Context, id string, edit func(registr
 		next, changed, err := edit(*cur, now)
 		if err != nil {
 			return nil, s.fail(ctx, err)
+		}
+		if !claimed {
+			if _, err := s.idsFor(ctx, method, requestID, req, 0); err != nil {
+				return nil, s.fail(ctx, err)
+			}
+			claimed = true
 		}
 		if !changed {
 			return whistleToPB(cur, now), nil

@@ -370,13 +370,16 @@ func TestWhistleRefusalsAndRetries(t *testing.T) {
 		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
 	t.Run("closing again with the same ratings answers the closed whistle; other ratings are WRONG_STATE", func(t *testing.T) {
-		req := &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 2}}}
+		// A refused request does not use up its request id: the corrected one may reuse it.
+		_, err := e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}}, RequestId: "close-1"})
+		wantViolation(t, err, "ratings")
+		req := &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 2}}, RequestId: "close-1"}
 		first := must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
 		again := must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
 		if !proto.Equal(first, again) || first.Status != pb.Whistle_CLOSED {
 			t.Fatalf("close replay %v\n%v", first, again)
 		}
-		_, err := e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 1}, {DepartmentId: "housing", Score: 2}}})
+		_, err = e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 1}, {DepartmentId: "housing", Score: 2}}})
 		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 		if p := e.performance(t, "water"); p.MeanRating != 5 {
 			t.Fatalf("ratings rewritten: %v", p)
