@@ -41,33 +41,34 @@ func (s *Server) CreateFundingPlan(ctx context.Context, req *pb.CreateFundingPla
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	replayed := false
+	// A retry of the request that made the plan answers with it; any other request for a
+	// project with a plan is PLAN_EXISTS. The store decides both in the creating step.
+	hash := ""
 	if req.GetRequestId() != "" {
-		if _, replayed, err = s.claimPlan(ctx, req); err != nil {
+		if hash, err = idempotency.BodyHash(req); err != nil {
 			return nil, s.fail(ctx, err)
 		}
 	}
 	book := ledger.Book{ID: ledger.RenovationBookID(proj.ID), Kind: ledger.Renovation, ProjectID: proj.ID, CompoundID: proj.CompoundID, CreateTime: s.now()}
-	err = s.store.CreateBook(ctx, book, &plan, plan.Bounds())
-	if err != nil && !(replayed && errors.Is(err, ledger.ErrAlreadyExists)) {
+	if err := s.store.CreateBook(ctx, book, &plan, plan.Bounds(), req.GetRequestId(), hash); err != nil {
 		return nil, s.fail(ctx, err)
 	}
 	return s.GetFundingPlan(ctx, &pb.GetFundingPlanRequest{ProjectId: proj.ID})
 }
 
-func (s *Server) claimPlan(ctx context.Context, req *pb.CreateFundingPlanRequest) (string, bool, error) {
-	hash, err := idempotency.BodyHash(req)
+// planFor reads a project's plan with the quotas of the households named (for writes).
+func (s *Server) planFor(ctx context.Context, projectID string, households ...string) (*storage.BookState, error) {
+	st, err := s.store.PlanFor(ctx, ledger.RenovationBookID(projectID), households...)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, fmt.Errorf("%w: no funding plan for project %s", ledger.ErrNotFound, projectID)
+	}
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
-	c, isNew, err := s.store.ClaimRequest(ctx, "CreateFundingPlan", req.GetRequestId(), idempotency.Claim{Hash: hash})
-	if err != nil {
-		return "", false, err
+	if st.Plan == nil {
+		return nil, fmt.Errorf("book %s has no plan", st.Book.ID)
 	}
-	if !isNew && c.Hash != hash {
-		return "", false, fmt.Errorf("%w: request id %q was used for another funding plan", ledger.ErrRequestReused, req.GetRequestId())
-	}
-	return hash, !isNew, nil
+	return st, nil
 }
 
 // plan reads a project's renovation book with its plan.
@@ -138,7 +139,7 @@ func collected(st *storage.BookState) int64 {
 // CreateReceipt records money received from a government or social funder of the plan.
 func (s *Server) CreateReceipt(ctx context.Context, req *pb.CreateReceiptRequest) (*pb.Receipt, error) {
 	in := req.GetReceipt()
-	st, err := s.plan(ctx, req.GetProjectId())
+	st, err := s.planFor(ctx, req.GetProjectId())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -164,7 +165,7 @@ func (s *Server) CreateReceipt(ctx context.Context, req *pb.CreateReceiptRequest
 // with the excess.
 func (s *Server) CreateContribution(ctx context.Context, req *pb.CreateContributionRequest) (*pb.Contribution, error) {
 	in := req.GetContribution()
-	st, err := s.plan(ctx, req.GetProjectId())
+	st, err := s.planFor(ctx, req.GetProjectId(), in.GetHouseholdId())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -267,7 +268,7 @@ func (s *Server) GetCollection(ctx context.Context, req *pb.GetCollectionRequest
 // is ACCEPTED (rule 9, asked of the projects service). Refusals say by how much.
 func (s *Server) CreateDisbursement(ctx context.Context, req *pb.CreateDisbursementRequest) (*pb.Disbursement, error) {
 	in := req.GetDisbursement()
-	st, err := s.plan(ctx, req.GetProjectId())
+	st, err := s.planFor(ctx, req.GetProjectId())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

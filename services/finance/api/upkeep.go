@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -10,26 +12,33 @@ import (
 	"tongdu/services/finance/ledger"
 )
 
-// upkeepBook opens a compound's maintenance book on first use.
-func (s *Server) upkeepBook(ctx context.Context, compoundID string) (string, error) {
+// upkeepBook returns a compound's maintenance book id and whether the book is open; an
+// unknown compound is bad input.
+func (s *Server) upkeepBook(ctx context.Context, compoundID string) (string, bool, error) {
 	id := ledger.UpkeepBookID(compoundID)
 	if _, _, err := s.store.FundBalance(ctx, id); err == nil {
-		return id, nil
+		return id, true, nil
 	} else if !errors.Is(err, ledger.ErrNotFound) {
-		return "", err
+		return "", false, err
 	}
 	ok, err := s.peers.CompoundExists(ctx, compoundID)
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
 	if !ok {
-		return "", &ledger.InvalidError{Violations: []ledger.Violation{{Field: "compoundId", Reason: "no compound " + compoundID}}}
+		return "", false, &ledger.InvalidError{Violations: []ledger.Violation{{Field: "compoundId", Reason: "no compound " + compoundID}}}
 	}
+	return id, false, nil
+}
+
+// openUpkeepBook opens a compound's maintenance book, once its first income passed its
+// checks: a refused write leaves no book behind.
+func (s *Server) openUpkeepBook(ctx context.Context, compoundID, id string) error {
 	b := ledger.Book{ID: id, Kind: ledger.Upkeep, CompoundID: compoundID, CreateTime: s.now()}
-	if err := s.store.CreateBook(ctx, b, nil, ledger.UpkeepBounds()); err != nil && !errors.Is(err, ledger.ErrAlreadyExists) {
-		return "", err
+	if err := s.store.CreateBook(ctx, b, nil, ledger.UpkeepBounds(), "", ""); err != nil && !errors.Is(err, ledger.ErrAlreadyExists) {
+		return err
 	}
-	return id, nil
+	return nil
 }
 
 // RecordIncome credits the compound's maintenance fund (rule 10). The first income of a
@@ -38,7 +47,7 @@ func (s *Server) upkeepBook(ctx context.Context, compoundID string) (string, err
 func (s *Server) RecordIncome(ctx context.Context, req *pb.RecordIncomeRequest) (*pb.Income, error) {
 	in := req.GetIncome()
 	cid := req.GetCompoundId()
-	bookID, err := s.upkeepBook(ctx, cid)
+	bookID, open, err := s.upkeepBook(ctx, cid)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -65,6 +74,11 @@ func (s *Server) RecordIncome(ctx context.Context, req *pb.RecordIncomeRequest) 
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
+	if !open {
+		if err := s.openUpkeepBook(ctx, cid, bookID); err != nil {
+			return nil, s.fail(ctx, err)
+		}
+	}
 	t.Memo = in.GetNotes()
 	rec := record{CompoundID: cid, Stream: int(stream), Period: in.GetPeriod(), ResolutionSurveyID: in.GetResolutionSurveyId(), AmountFen: in.GetAmountFen()}
 	p, stored, err := s.write(ctx, bookID, in.GetRequestId(), req, t, rec, nil, nil)
@@ -83,7 +97,7 @@ func (s *Server) RecordIncome(ctx context.Context, req *pb.RecordIncomeRequest) 
 func (s *Server) RecordExpense(ctx context.Context, req *pb.RecordExpenseRequest) (*pb.Expense, error) {
 	in := req.GetExpense()
 	cid := req.GetCompoundId()
-	bookID, err := s.upkeepBook(ctx, cid)
+	bookID, open, err := s.upkeepBook(ctx, cid)
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -91,6 +105,10 @@ func (s *Server) RecordExpense(ctx context.Context, req *pb.RecordExpenseRequest
 	t, err := ledger.Spend(kind, in.GetPayee(), in.GetAmountFen())
 	if err != nil {
 		return nil, s.fail(ctx, err)
+	}
+	if !open {
+		// No book, no money: the expense is refused without opening one.
+		return nil, s.fail(ctx, &refusal{"INSUFFICIENT_FUNDS", fmt.Sprintf("the compound's maintenance fund holds nothing: short by %s yuan", ledger.Yuan(in.GetAmountFen())), map[string]string{"shortFen": strconv.FormatInt(in.GetAmountFen(), 10)}})
 	}
 	if in.GetNotes() != "" {
 		t.Memo = in.GetPayee() + ": " + in.GetNotes()

@@ -254,7 +254,8 @@ type Standing struct {
 func StandingOf(hid string, quota, paid, refunded int64) Standing {
 	s := Standing{HouseholdID: hid, QuotaFen: quota, PaidFen: paid}
 	switch {
-	case paid >= quota && quota > 0:
+	case paid >= quota:
+		// A quota of 0 (a per-m² amount that rounds to nothing) is owed in full.
 		s.Status = Paid
 	case paid > 0:
 		s.Status = PartiallyPaid

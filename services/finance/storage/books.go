@@ -5,27 +5,40 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"tongdu/services/finance/ledger"
 )
 
-// createBook writes a book with its plan, quotas and bounds unless it exists.
-// KEYS: book, quotas, bounds. ARGV: data, plan, nQuotas, pairs…, nBounds, pairs…
+// createBook writes a book with its plan, quotas and bounds unless it exists; then it
+// returns "request id|body hash" of the request that made it ("-" for none), so a retry
+// of that request can be told from another.
+// KEYS: book, quotas, bounds. ARGV: data, plan, "request id|body hash", nQuotas, pairs…, nBounds, pairs…
 var createBook = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'data', ARGV[1], 'plan', ARGV[2], 'seq', 0)
-local i = 3
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local r = redis.call('HGET', KEYS[1], 'request')
+  if not r or r == '' then return '-' end
+  return r
+end
+redis.call('HSET', KEYS[1], 'data', ARGV[1], 'plan', ARGV[2], 'request', ARGV[3], 'seq', 0)
+local i = 4
 local n = tonumber(ARGV[i]); i = i + 1
 for k = 1, n do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i+1]); i = i + 2 end
 n = tonumber(ARGV[i]); i = i + 1
 for k = 1, n do redis.call('HSET', KEYS[3], ARGV[i], ARGV[i+1]); i = i + 2 end
-return 1`)
+return ''`)
 
 // CreateBook opens a book with its bounds, and for a renovation book its funding plan
-// and quotas, all in one step. An existing book is ledger.ErrAlreadyExists.
-func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan, bounds []ledger.Bound) error {
+// and quotas, all in one step. An existing book is ledger.ErrAlreadyExists; if it was
+// made by the same request id, the same body hash makes this a replay (nil) and another
+// body is ledger.ErrRequestReused.
+func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan, bounds []ledger.Bound, requestID, bodyHash string) error {
+	request := ""
+	if requestID != "" {
+		request = requestID + "|" + bodyHash
+	}
 	data, err := json.Marshal(b)
 	if err != nil {
 		return err
@@ -37,7 +50,7 @@ func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan
 			return err
 		}
 	}
-	args = append(args, planData)
+	args = append(args, planData, request)
 	if plan != nil {
 		args = append(args, len(plan.Quotas))
 		hids := make([]string, 0, len(plan.Quotas))
@@ -55,12 +68,19 @@ func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan
 	for _, bd := range bounds {
 		args = append(args, bd.Account, boundSpec(bd))
 	}
-	n, err := createBook.Run(ctx, s.rdb, []string{bookKey(b.ID), quotasKey(b.ID), boundsKey(b.ID)}, args...).Int()
+	made, err := createBook.Run(ctx, s.rdb, []string{bookKey(b.ID), quotasKey(b.ID), boundsKey(b.ID)}, args...).Text()
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		return fmt.Errorf("%w: book %s", ledger.ErrAlreadyExists, b.ID)
+	if made != "" {
+		madeID, madeHash, _ := strings.Cut(made, "|")
+		switch {
+		case requestID == "" || madeID != requestID:
+			return fmt.Errorf("%w: book %s", ledger.ErrAlreadyExists, b.ID)
+		case madeHash != bodyHash:
+			return fmt.Errorf("%w: request id %q made book %s from another request", ledger.ErrRequestReused, requestID, b.ID)
+		}
+		return nil // the same request again: the book is what it made
 	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAdd(ctx, booksKey(ledger.BookUnspecified), redis.Z{Member: b.ID})
@@ -112,6 +132,49 @@ func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
 		st.Plan.Quotas = make(map[string]int64, len(quotas.Val()))
 		for hid, q := range quotas.Val() {
 			st.Plan.Quotas[hid] = atoi(q)
+		}
+	}
+	return st, nil
+}
+
+// PlanFor reads a renovation book's plan with the quotas of the households named only,
+// not every balance and quota: what a write needs, at a cost that does not grow with the
+// compound.
+func (s *Store) PlanFor(ctx context.Context, id string, households ...string) (*BookState, error) {
+	var book *redis.SliceCmd
+	var quotas *redis.SliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		book = p.HMGet(ctx, bookKey(id), "data", "plan", "seq")
+		if len(households) > 0 {
+			quotas = p.HMGet(ctx, quotasKey(id), households...)
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	v := book.Val()
+	data, _ := v[0].(string)
+	planData, _ := v[1].(string)
+	seq, _ := v[2].(string)
+	if data == "" {
+		return nil, notFound("book", id)
+	}
+	b, err := decode[ledger.Book](data)
+	if err != nil {
+		return nil, err
+	}
+	st := &BookState{Book: *b, Seq: atoi(seq)}
+	if planData != "" {
+		if st.Plan, err = decode[ledger.Plan](planData); err != nil {
+			return nil, err
+		}
+		st.Plan.Quotas = map[string]int64{}
+		if quotas != nil {
+			for i, q := range quotas.Val() {
+				if str, ok := q.(string); ok {
+					st.Plan.Quotas[households[i]] = atoi(str)
+				}
+			}
 		}
 	}
 	return st, nil

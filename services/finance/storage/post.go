@@ -173,6 +173,10 @@ func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string,
 		return nil, err
 	}
 	str := func(i int) string { v, _ := res[i].(string); return v }
+	if str(0) != "OK" {
+		// Nothing was written under this id: its location points nowhere.
+		_ = s.rdb.Del(ctx, txLocKey(t.ID)).Err()
+	}
 	switch str(0) {
 	case "OK":
 		return s.posted(ctx, b, t.ID, false)

@@ -14,7 +14,7 @@ func TestScriptRefusesUnbalancedPostings(t *testing.T) {
 	ctx := context.Background()
 	s := New(testkit.Redis(t))
 	b := ledger.Book{ID: "b1", Kind: ledger.Upkeep, CompoundID: "c1"}
-	if err := s.CreateBook(ctx, b, nil, ledger.UpkeepBounds()); err != nil {
+	if err := s.CreateBook(ctx, b, nil, ledger.UpkeepBounds(), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	keys := []string{bookKey("b1"), balancesKey("b1"), boundsKey("b1"), logKey("b1"), orderKey("b1"), requestsKey("b1"), reversedKey("b1"), talliesKey("b1"), contractsKey("b1"), afterKey("b1")}

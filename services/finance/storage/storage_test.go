@@ -45,7 +45,7 @@ func renovation(t testing.TB, s *storage.Store, pid string) (*ledger.Plan, strin
 		t.Fatal(err)
 	}
 	b := ledger.Book{ID: ledger.RenovationBookID(pid), Kind: ledger.Renovation, ProjectID: pid, CompoundID: "c1", CreateTime: now}
-	if err := s.CreateBook(bg, b, &p, p.Bounds()); err != nil {
+	if err := s.CreateBook(bg, b, &p, p.Bounds(), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	return &p, b.ID
@@ -359,11 +359,11 @@ func TestPostToAMissingBook(t *testing.T) {
 func TestBooks(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	if err := s.CreateBook(bg, ledger.Book{ID: book, Kind: ledger.Renovation, ProjectID: "p1", CompoundID: "c1"}, p, p.Bounds()); !errors.Is(err, ledger.ErrAlreadyExists) {
+	if err := s.CreateBook(bg, ledger.Book{ID: book, Kind: ledger.Renovation, ProjectID: "p1", CompoundID: "c1"}, p, p.Bounds(), "", ""); !errors.Is(err, ledger.ErrAlreadyExists) {
 		t.Fatalf("a second book: %v", err)
 	}
 	up := ledger.Book{ID: ledger.UpkeepBookID("c1"), Kind: ledger.Upkeep, CompoundID: "c1", CreateTime: now}
-	if err := s.CreateBook(bg, up, nil, ledger.UpkeepBounds()); err != nil {
+	if err := s.CreateBook(bg, up, nil, ledger.UpkeepBounds(), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	renovation(t, s, "p2")
@@ -533,7 +533,7 @@ func TestPostKeepsBoundsAndLog(t *testing.T) {
 		book := fmt.Sprintf("b%d", n)
 		lo := rapid.Int64Range(-1000, 0).Draw(rt, "lo")
 		bounds := []ledger.Bound{ledger.MinBound("fund", 0), ledger.Between("a", lo, 0), ledger.MaxBound("b", 500)}
-		if err := s.CreateBook(bg, ledger.Book{ID: book, Kind: ledger.Upkeep, CompoundID: "c"}, nil, bounds); err != nil {
+		if err := s.CreateBook(bg, ledger.Book{ID: book, Kind: ledger.Upkeep, CompoundID: "c"}, nil, bounds, "", ""); err != nil {
 			rt.Fatal(err)
 		}
 		accounts := []string{"fund", "a", "b", "c"}
@@ -609,7 +609,7 @@ func TestConcurrentRetriesMakeOneTransaction(t *testing.T) {
 func TestLargeAmountsStayExact(t *testing.T) {
 	s, _ := open(t)
 	up := ledger.Book{ID: "big", Kind: ledger.Upkeep, CompoundID: "c1"}
-	if err := s.CreateBook(bg, up, nil, ledger.UpkeepBounds()); err != nil {
+	if err := s.CreateBook(bg, up, nil, ledger.UpkeepBounds(), "", ""); err != nil {
 		t.Fatal(err)
 	}
 	const big = 100_000_000_000 // 1 billion yuan, the API's largest amount

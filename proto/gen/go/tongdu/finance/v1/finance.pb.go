@@ -1425,7 +1425,7 @@ type Collection struct {
 	ProjectId      string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
 	HouseholdCount int32                  `protobuf:"varint,2,opt,name=household_count,json=householdCount,proto3" json:"household_count,omitempty"`
 	PaidHouseholds int32                  `protobuf:"varint,3,opt,name=paid_households,json=paidHouseholds,proto3" json:"paid_households,omitempty"`
-	// Households not fully paid: DUE and PARTIALLY_PAID.
+	// Households not fully paid: DUE, PARTIALLY_PAID and REFUNDED.
 	DueHouseholds           int32 `protobuf:"varint,4,opt,name=due_households,json=dueHouseholds,proto3" json:"due_households,omitempty"`
 	PartiallyPaidHouseholds int32 `protobuf:"varint,5,opt,name=partially_paid_households,json=partiallyPaidHouseholds,proto3" json:"partially_paid_households,omitempty"`
 	RefundedHouseholds      int32 `protobuf:"varint,6,opt,name=refunded_households,json=refundedHouseholds,proto3" json:"refunded_households,omitempty"`
