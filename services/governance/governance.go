@@ -9,11 +9,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
 
+	"tongdu/platform/config"
 	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/api"
+	"tongdu/services/governance/peers"
 	"tongdu/services/governance/storage"
 )
 
@@ -28,10 +31,42 @@ type Service struct {
 	log   *slog.Logger
 }
 
-// New builds the service on rdb.
-func New(rdb redis.UniversalClient, log *slog.Logger) *Service {
+// Config is the governance service's configuration.
+type Config struct {
+	// Whistle limits of rule 11 (zero: the rule's 2 h / 24 h and 24 h / 72 h).
+	UrgentAcknowledge, UrgentResolve, NormalAcknowledge, NormalResolve time.Duration
+}
+
+// Flags declares the configuration, with TONGDU_* fallbacks.
+func (c *Config) Flags(s *config.Set) error {
+	for _, f := range []struct {
+		p    *time.Duration
+		name string
+		def  time.Duration
+		use  string
+	}{
+		{&c.UrgentAcknowledge, "whistle-urgent-acknowledge", 2 * time.Hour, "rule 11: time to acknowledge an URGENT whistle"},
+		{&c.UrgentResolve, "whistle-urgent-resolve", 24 * time.Hour, "rule 11: time to resolve an URGENT whistle"},
+		{&c.NormalAcknowledge, "whistle-normal-acknowledge", 24 * time.Hour, "rule 11: time to acknowledge a NORMAL whistle"},
+		{&c.NormalResolve, "whistle-normal-resolve", 72 * time.Hour, "rule 11: time to resolve a NORMAL whistle"},
+	} {
+		if err := s.Duration(f.p, f.name, f.def, f.use); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// New builds the service on rdb; survey is its connection to the survey service (for
+// the resolutions that adopt conventions), or nil.
+func New(rdb redis.UniversalClient, survey grpc.ClientConnInterface, log *slog.Logger, cfg Config) *Service {
 	store := storage.New(rdb)
-	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, api.Options{}, nil)}
+	var resolutions api.Resolutions
+	if survey != nil {
+		resolutions = peers.NewSurvey(survey)
+	}
+	opt := api.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
+	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, opt, resolutions)}
 }
 
 // Register adds the service to srv, keeps its health status in step with Redis, and

@@ -41,6 +41,7 @@ type Config struct {
 	CORSOrigins string
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int
+	Governance   governance.Config
 	Survey       survey.Config
 	Projects     projects.Config
 }
@@ -57,6 +58,9 @@ func (c *Config) Flags(s *config.Set) error {
 	}
 	// The services reach each other on this process's own gRPC port.
 	c.Projects.Flags(s, false)
+	if err := c.Governance.Flags(s); err != nil {
+		return err
+	}
 	return c.Survey.Flags(s, "")
 }
 
@@ -117,7 +121,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	governance.New(a.rdb, log).Register(runCtx, a.grpc)
+	governance.New(a.rdb, a.peers, log, cfg.Governance).Register(runCtx, a.grpc)
 	survey.New(a.rdb, a.peers, log, surveyOpt).Register(runCtx, a.grpc)
 	projects.New(a.rdb, a.peers, a.peers, a.peers, log, thresholds).Register(runCtx, a.grpc)
 	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)

@@ -138,7 +138,7 @@ func startWith(t testing.TB, o options) *env {
 	var p api.Peers = o.peers
 	if p == nil {
 		p = peers.New(conn, conn, conn)
-		governance.New(rdb, log).Register(ctx, srv)
+		governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
 		opt, err := (&survey.Config{}).Options()
 		if err != nil {
 			t.Fatal(err)

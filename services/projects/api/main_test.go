@@ -126,7 +126,7 @@ func start(t *testing.T) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 
-	governance.New(rdb, log).Register(ctx, srv)
+	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
 	opt, err := (&survey.Config{}).Options()
 	if err != nil {
 		t.Fatal(err)

@@ -87,7 +87,7 @@ func start(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	governance.New(rdb, log).Register(ctx, srv)
+	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
 	store := storage.New(rdb)
 	svc := api.New(store, peers.NewGovernance(conn), log, time.Now, api.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute})
 	pb.RegisterSurveyServiceServer(srv.GRPC, svc)

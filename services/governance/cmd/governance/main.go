@@ -1,5 +1,5 @@
-// Command governance runs the governance service alone, as deploy/ does; cmd/tongdu runs all four
-// in one process instead.
+// Command governance runs the governance service alone, as deploy/ does; cmd/tongdu runs
+// all four in one process instead.
 package main
 
 import (
@@ -8,16 +8,28 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/servicemain"
 	"tongdu/services/governance"
 )
 
 func main() {
+	var cfg governance.Config
+	var surveyAddr string
 	servicemain.Service(servicemain.Spec{
 		Name:        "governance",
 		DefaultAddr: ":9091",
+		Flags: func(s *config.Set) error {
+			s.String(&surveyAddr, "survey-addr", "127.0.0.1:9092", "survey service gRPC address")
+			return cfg.Flags(s)
+		},
 		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
-			return governance.New(rdb, log), nil, nil
+			survey, err := grpcclient.New(surveyAddr)
+			if err != nil {
+				return nil, nil, err
+			}
+			return governance.New(rdb, survey, log, cfg), func() { survey.Close() }, nil
 		},
 	})
 }
