@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 // DefaultTimeout bounds a call whose context has no deadline of its own.
@@ -21,9 +22,20 @@ func New(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithChainUnaryInterceptor(deadlineInterceptor(DefaultTimeout)),
+		grpc.WithChainUnaryInterceptor(deadlineInterceptor(DefaultTimeout), identityInterceptor),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
+}
+
+// identityInterceptor passes the caller's token on: a call a service makes while serving
+// a request is made on the caller's behalf and authorised as the caller.
+func identityInterceptor(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if out, _ := metadata.FromOutgoingContext(ctx); len(out.Get("authorization")) == 0 {
+		if in := metadata.ValueFromIncomingContext(ctx, "authorization"); len(in) > 0 {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", in[0])
+		}
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
 }
 
 func deadlineInterceptor(d time.Duration) grpc.UnaryClientInterceptor {

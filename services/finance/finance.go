@@ -7,13 +7,16 @@ package finance
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
+	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/finance/api"
 	"tongdu/services/finance/peers"
 	"tongdu/services/finance/storage"
@@ -24,18 +27,48 @@ const ServiceName = "tongdu.finance.v1.FinanceService"
 
 // Service is the finance service over one Redis.
 type Service struct {
-	store *storage.Store
-	api   *api.Server
+	store                *storage.Store
+	api                  *api.Server
+	projects, governance grpc.ClientConnInterface
 }
 
 // New builds the service on rdb, asking its peers over the given connections.
 func New(rdb redis.UniversalClient, projects, governance, survey grpc.ClientConnInterface, log *slog.Logger) *Service {
 	store := storage.New(rdb)
-	return &Service{store: store, api: api.New(store, peers.New(projects, governance, survey), log, time.Now)}
+	return &Service{store: store, projects: projects, governance: governance, api: api.New(store, peers.New(projects, governance, survey), log, time.Now)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterFinanceServiceServer(srv.GRPC, s.api)
+	if srv.Auth != nil {
+		r := srv.Auth.Resolver()
+		auth.TeachRegistry(r, s.governance)
+		pc := projectspb.NewProjectsServiceClient(s.projects)
+		r.TeachIfAbsent("projects", func(ctx context.Context, id string) ([]string, error) {
+			p, err := pc.GetProject(ctx, &projectspb.GetProjectRequest{Id: id})
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + p.GetCompoundId()}, nil
+		})
+		// Books are named after what they keep; a transaction lies in its book.
+		r.Teach("books", func(_ context.Context, id string) ([]string, error) {
+			if p, ok := strings.CutPrefix(id, "renovation-"); ok {
+				return []string{"projects/" + p}, nil
+			}
+			if c, ok := strings.CutPrefix(id, "maintenance-"); ok {
+				return []string{"compounds/" + c}, nil
+			}
+			return nil, nil
+		})
+		r.Teach("transactions", func(ctx context.Context, id string) ([]string, error) {
+			b, err := s.store.TransactionBook(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"books/" + b}, nil
+		})
+	}
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 }

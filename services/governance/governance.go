@@ -75,6 +75,9 @@ func New(rdb redis.UniversalClient, survey grpc.ClientConnInterface, log *slog.L
 // what was handled, so a restart resumes where the last run stopped.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterGovernanceServiceServer(srv.GRPC, s.api)
+	if srv.Auth != nil {
+		teach(srv.Auth.Resolver(), s.store)
+	}
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.api.FollowCompoundEvent)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -62,18 +63,30 @@ func (c *Config) Thresholds() (works.Thresholds, error) {
 
 // Service is the projects service over one Redis.
 type Service struct {
-	store *storage.Store
-	api   *api.Server
+	store      *storage.Store
+	api        *api.Server
+	governance grpc.ClientConnInterface
 }
 
 // New builds the service on rdb, asking its owners over the given connections.
 func New(rdb redis.UniversalClient, survey, finance, governance grpc.ClientConnInterface, log *slog.Logger, th works.Thresholds) *Service {
 	store := storage.New(rdb)
-	return &Service{store: store, api: api.New(store, peers.New(survey, finance, governance), log, time.Now, th)}
+	return &Service{store: store, governance: governance, api: api.New(store, peers.New(survey, finance, governance), log, time.Now, th)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterProjectsServiceServer(srv.GRPC, s.api)
+	if srv.Auth != nil {
+		r := srv.Auth.Resolver()
+		auth.TeachRegistry(r, s.governance)
+		r.Teach("projects", func(ctx context.Context, id string) ([]string, error) {
+			p, err := s.store.GetProject(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + p.CompoundID}, nil
+		})
+	}
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 }

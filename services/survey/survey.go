@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -72,18 +73,45 @@ func (c *Config) Options() (api.Options, error) {
 
 // Service is the survey service over one Redis.
 type Service struct {
-	store *storage.Store
-	api   *api.Server
+	store      *storage.Store
+	api        *api.Server
+	governance grpc.ClientConnInterface
 }
 
 // New builds the service on rdb; governance is its connection to the governance service.
 func New(rdb redis.UniversalClient, governance grpc.ClientConnInterface, log *slog.Logger, opt api.Options) *Service {
 	store := storage.New(rdb)
-	return &Service{store: store, api: api.New(store, peers.NewGovernance(governance), log, time.Now, opt)}
+	return &Service{store: store, governance: governance, api: api.New(store, peers.NewGovernance(governance), log, time.Now, opt)}
 }
 
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterSurveyServiceServer(srv.GRPC, s.api)
+	if srv.Auth != nil {
+		// What lies above a survey, meeting or idea: its compound, placed by governance.
+		r := srv.Auth.Resolver()
+		auth.TeachRegistry(r, s.governance)
+		r.Teach("surveys", func(ctx context.Context, id string) ([]string, error) {
+			sv, err := s.store.GetSurvey(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + sv.CompoundID}, nil
+		})
+		r.Teach("meetings", func(ctx context.Context, id string) ([]string, error) {
+			m, err := s.store.GetMeeting(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + m.CompoundID}, nil
+		})
+		r.Teach("ideas", func(ctx context.Context, id string) ([]string, error) {
+			i, err := s.store.GetIdea(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + i.CompoundID}, nil
+		})
+	}
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"context"
 	"sort"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"tongdu/platform/auth"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/registry"
 )
@@ -85,12 +87,17 @@ func householdFromPB(h *pb.Household) registry.Household {
 	}
 }
 
-// householdToPB shows a household as the API does: personal data masked (rule 13).
-func householdToPB(h registry.Household) *pb.Household {
-	m := h.Masked()
+// householdToPB shows a household as the API does (rule 13): residents' names, phone
+// numbers and ID numbers only to the staff who register and visit households, and to a
+// resident reading their own household; masked to everyone else.
+func householdToPB(ctx context.Context, h registry.Household) *pb.Household {
+	p, ok := auth.FromContext(ctx)
+	if !ok || !(p.SeesPersonalData() || (p.Role == auth.Resident && p.Scope == "households/"+h.ID)) {
+		h = h.Masked()
+	}
 	return &pb.Household{
-		Id: m.ID, CompoundId: m.CompoundID, BuildingId: m.BuildingID, Unit: m.Unit, Room: m.Room,
-		ExclusiveAreaM2: m.ExclusiveArea.M2(), ResidentName: m.ResidentName, Phone: m.Phone, IdNumber: m.IDNumber,
-		PartyMember: m.PartyMember, NeedsAccessibility: m.NeedsAccessibility, CreateTime: ts(m.CreateTime),
+		Id: h.ID, CompoundId: h.CompoundID, BuildingId: h.BuildingID, Unit: h.Unit, Room: h.Room,
+		ExclusiveAreaM2: h.ExclusiveArea.M2(), ResidentName: h.ResidentName, Phone: h.Phone, IdNumber: h.IDNumber,
+		PartyMember: h.PartyMember, NeedsAccessibility: h.NeedsAccessibility, CreateTime: ts(h.CreateTime),
 	}
 }

@@ -121,7 +121,7 @@ func (s *Server) createHouseholds(ctx context.Context, method, cid, requestID st
 	}
 	out := make([]*pb.Household, len(stored))
 	for i := range stored {
-		out[i] = householdToPB(stored[i])
+		out[i] = householdToPB(ctx, stored[i])
 	}
 	return out, nil
 }
@@ -132,7 +132,7 @@ func (s *Server) GetHousehold(ctx context.Context, req *pb.GetHouseholdRequest) 
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
-	return householdToPB(*h), nil
+	return householdToPB(ctx, *h), nil
 }
 
 // ListHouseholds lists a compound's households (or one building's) in registration order.
@@ -146,7 +146,7 @@ func (s *Server) ListHouseholds(ctx context.Context, req *pb.ListHouseholdsReque
 	}
 	out := &pb.ListHouseholdsResponse{NextPageToken: next}
 	for i := range hs {
-		out.Households = append(out.Households, householdToPB(hs[i]))
+		out.Households = append(out.Households, householdToPB(ctx, hs[i]))
 	}
 	return out, nil
 }
@@ -170,9 +170,11 @@ func (s *Server) BatchGetHouseholds(ctx context.Context, req *pb.BatchGetHouseho
 			}
 		}
 	}
+	// Other services place households by this; none of them needs personal data.
+	masked := context.Background()
 	out := &pb.BatchGetHouseholdsResponse{}
 	for i := range hs {
-		out.Households = append(out.Households, householdToPB(hs[i]))
+		out.Households = append(out.Households, householdToPB(masked, hs[i]))
 	}
 	return out, nil
 }

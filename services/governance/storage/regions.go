@@ -34,7 +34,11 @@ func (s *Store) CreateRegion(ctx context.Context, r registry.Region) error {
 		return err
 	}
 	if n == -1 {
-		return fmt.Errorf("%w: a region named %q exists already under %s", registry.ErrAlreadyExists, r.Name, orAll(r.Parent))
+		under := "region " + r.Parent
+		if r.Parent == "" {
+			under = "the districts"
+		}
+		return fmt.Errorf("%w: a region named %q exists already among %s", registry.ErrAlreadyExists, r.Name, under)
 	}
 	return nil
 }

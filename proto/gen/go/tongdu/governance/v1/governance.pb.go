@@ -6547,6 +6547,251 @@ func (x *AdoptConventionRequest) GetRequestId() string {
 	return ""
 }
 
+// One change, as the service that made it recorded it.
+type AuditEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// governance, survey, projects or finance.
+	Service string `protobuf:"bytes,2,opt,name=service,proto3" json:"service,omitempty"`
+	// The caller's subject and role.
+	Actor string `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	Role  string `protobuf:"bytes,4,opt,name=role,proto3" json:"role,omitempty"`
+	// The full gRPC method, e.g. /tongdu.finance.v1.FinanceService/CreateContribution.
+	Method string `protobuf:"bytes,5,opt,name=method,proto3" json:"method,omitempty"`
+	// The resource the change concerned, e.g. projects/01H….
+	Resource  string `protobuf:"bytes,6,opt,name=resource,proto3" json:"resource,omitempty"`
+	RequestId string `protobuf:"bytes,7,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// OK, or the status code of the refusal (e.g. FAILED_PRECONDITION).
+	Outcome       string                 `protobuf:"bytes,8,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuditEntry) Reset() {
+	*x = AuditEntry{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuditEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuditEntry) ProtoMessage() {}
+
+func (x *AuditEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
+func (*AuditEntry) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
+}
+
+func (x *AuditEntry) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetRole() string {
+	if x != nil {
+		return x.Role
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *AuditEntry) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+type ListAuditEntriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only changes of this resource (e.g. projects/01H…).
+	Resource string `protobuf:"bytes,1,opt,name=resource,proto3" json:"resource,omitempty"`
+	// Only changes by this subject.
+	Actor string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Only changes made through this service.
+	Service       string `protobuf:"bytes,3,opt,name=service,proto3" json:"service,omitempty"`
+	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEntriesRequest) Reset() {
+	*x = ListAuditEntriesRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEntriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEntriesRequest) ProtoMessage() {}
+
+func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
+func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
+}
+
+func (x *ListAuditEntriesRequest) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *ListAuditEntriesRequest) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
+func (x *ListAuditEntriesRequest) GetService() string {
+	if x != nil {
+		return x.Service
+	}
+	return ""
+}
+
+func (x *ListAuditEntriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditEntriesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListAuditEntriesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Entries       []*AuditEntry          `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAuditEntriesResponse) Reset() {
+	*x = ListAuditEntriesResponse{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAuditEntriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAuditEntriesResponse) ProtoMessage() {}
+
+func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
+func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
+}
+
+func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *ListAuditEntriesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_tongdu_governance_v1_governance_proto protoreflect.FileDescriptor
 
 const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
@@ -7205,7 +7450,31 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12;\n" +
 	"\x14resolution_survey_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x12resolutionSurveyId\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId2\xd13\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xfd\x01\n" +
+	"\n" +
+	"AuditEntry\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\aservice\x18\x02 \x01(\tR\aservice\x12\x14\n" +
+	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x12\n" +
+	"\x04role\x18\x04 \x01(\tR\x04role\x12\x16\n" +
+	"\x06method\x18\x05 \x01(\tR\x06method\x12\x1a\n" +
+	"\bresource\x18\x06 \x01(\tR\bresource\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\a \x01(\tR\trequestId\x12\x18\n" +
+	"\aoutcome\x18\b \x01(\tR\aoutcome\x12.\n" +
+	"\x04time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xfb\x01\n" +
+	"\x17ListAuditEntriesRequest\x12$\n" +
+	"\bresource\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\bresource\x12\x1e\n" +
+	"\x05actor\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05actor\x12H\n" +
+	"\aservice\x18\x03 \x01(\tB.\xbaH+r)R\x00R\n" +
+	"governanceR\x06surveyR\bprojectsR\afinanceR\aservice\x12'\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"~\n" +
+	"\x18ListAuditEntriesResponse\x12:\n" +
+	"\aentries\x18\x01 \x03(\v2 .tongdu.governance.v1.AuditEntryR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd84\n" +
 	"\x11GovernanceService\x12t\n" +
 	"\fCreateRegion\x12).tongdu.governance.v1.CreateRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06region\"\v/v1/regions\x12k\n" +
 	"\tGetRegion\x12&.tongdu.governance.v1.GetRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/regions/{id}\x12w\n" +
@@ -7255,7 +7524,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\x10CreateConvention\x12-.tongdu.governance.v1.CreateConventionRequest\x1a .tongdu.governance.v1.Convention\";\x82\xd3\xe4\x93\x025:\n" +
 	"convention\"'/v1/compounds/{compound_id}/conventions\x12\x9f\x01\n" +
 	"\x0fListConventions\x12,.tongdu.governance.v1.ListConventionsRequest\x1a-.tongdu.governance.v1.ListConventionsResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/compounds/{compound_id}/conventions\x12\x88\x01\n" +
-	"\x0fAdoptConvention\x12,.tongdu.governance.v1.AdoptConventionRequest\x1a .tongdu.governance.v1.Convention\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/conventions/{id}:adoptB7Z5tongdu/proto/gen/go/tongdu/governance/v1;governancev1b\x06proto3"
+	"\x0fAdoptConvention\x12,.tongdu.governance.v1.AdoptConventionRequest\x1a .tongdu.governance.v1.Convention\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/v1/conventions/{id}:adopt\x12\x84\x01\n" +
+	"\x10ListAuditEntries\x12-.tongdu.governance.v1.ListAuditEntriesRequest\x1a..tongdu.governance.v1.ListAuditEntriesResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/auditB7Z5tongdu/proto/gen/go/tongdu/governance/v1;governancev1b\x06proto3"
 
 var (
 	file_tongdu_governance_v1_governance_proto_rawDescOnce sync.Once
@@ -7270,7 +7540,7 @@ func file_tongdu_governance_v1_governance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_governance_v1_governance_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 86)
+var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
 var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(Region_Level)(0),                       // 0: tongdu.governance.v1.Region.Level
 	(Facility_Condition)(0),                 // 1: tongdu.governance.v1.Facility.Condition
@@ -7371,190 +7641,197 @@ var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(*ListConventionsRequest)(nil),          // 96: tongdu.governance.v1.ListConventionsRequest
 	(*ListConventionsResponse)(nil),         // 97: tongdu.governance.v1.ListConventionsResponse
 	(*AdoptConventionRequest)(nil),          // 98: tongdu.governance.v1.AdoptConventionRequest
-	(*timestamppb.Timestamp)(nil),           // 99: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 100: google.protobuf.FieldMask
+	(*AuditEntry)(nil),                      // 99: tongdu.governance.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),         // 100: tongdu.governance.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),        // 101: tongdu.governance.v1.ListAuditEntriesResponse
+	(*timestamppb.Timestamp)(nil),           // 102: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),           // 103: google.protobuf.FieldMask
 }
 var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	0,   // 0: tongdu.governance.v1.Region.level:type_name -> tongdu.governance.v1.Region.Level
-	99,  // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
+	102, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
 	13,  // 2: tongdu.governance.v1.CreateRegionRequest.region:type_name -> tongdu.governance.v1.Region
 	13,  // 3: tongdu.governance.v1.ListRegionsResponse.regions:type_name -> tongdu.governance.v1.Region
 	2,   // 4: tongdu.governance.v1.Facility.kind:type_name -> tongdu.governance.v1.Facility.Kind
 	1,   // 5: tongdu.governance.v1.Facility.condition:type_name -> tongdu.governance.v1.Facility.Condition
 	5,   // 6: tongdu.governance.v1.Classification.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 7: tongdu.governance.v1.Classification.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	99,  // 8: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
+	102, // 8: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
 	5,   // 9: tongdu.governance.v1.Compound.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 10: tongdu.governance.v1.Compound.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	18,  // 11: tongdu.governance.v1.Compound.facilities:type_name -> tongdu.governance.v1.Facility
 	3,   // 12: tongdu.governance.v1.Compound.status:type_name -> tongdu.governance.v1.Compound.Status
 	19,  // 13: tongdu.governance.v1.Compound.classification:type_name -> tongdu.governance.v1.Classification
-	99,  // 14: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
-	99,  // 15: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
+	102, // 14: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
+	102, // 15: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
 	20,  // 16: tongdu.governance.v1.CreateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
 	5,   // 17: tongdu.governance.v1.ListCompoundsRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	3,   // 18: tongdu.governance.v1.ListCompoundsRequest.status:type_name -> tongdu.governance.v1.Compound.Status
 	20,  // 19: tongdu.governance.v1.ListCompoundsResponse.compounds:type_name -> tongdu.governance.v1.Compound
 	20,  // 20: tongdu.governance.v1.UpdateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
-	100, // 21: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
+	103, // 21: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,   // 22: tongdu.governance.v1.ClassifyCompoundRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 23: tongdu.governance.v1.ClassifyCompoundRequest.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	27,  // 24: tongdu.governance.v1.Building.unit_leaders:type_name -> tongdu.governance.v1.UnitLeader
-	99,  // 25: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
+	102, // 25: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
 	28,  // 26: tongdu.governance.v1.CreateBuildingRequest.building:type_name -> tongdu.governance.v1.Building
 	28,  // 27: tongdu.governance.v1.ListBuildingsResponse.buildings:type_name -> tongdu.governance.v1.Building
-	99,  // 28: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	102, // 28: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	33,  // 29: tongdu.governance.v1.CreateHouseholdRequest.household:type_name -> tongdu.governance.v1.Household
 	33,  // 30: tongdu.governance.v1.BatchCreateHouseholdsRequest.households:type_name -> tongdu.governance.v1.Household
 	33,  // 31: tongdu.governance.v1.BatchCreateHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	33,  // 32: tongdu.governance.v1.ListHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	33,  // 33: tongdu.governance.v1.BatchGetHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	6,   // 34: tongdu.governance.v1.PartyBranch.kind:type_name -> tongdu.governance.v1.PartyBranch.Kind
-	99,  // 35: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
+	102, // 35: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
 	42,  // 36: tongdu.governance.v1.CreatePartyBranchRequest.party_branch:type_name -> tongdu.governance.v1.PartyBranch
 	42,  // 37: tongdu.governance.v1.ListPartyBranchesResponse.party_branches:type_name -> tongdu.governance.v1.PartyBranch
-	99,  // 38: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
+	102, // 38: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
 	46,  // 39: tongdu.governance.v1.CreateGridCellRequest.grid_cell:type_name -> tongdu.governance.v1.GridCell
 	46,  // 40: tongdu.governance.v1.ListGridCellsResponse.grid_cells:type_name -> tongdu.governance.v1.GridCell
 	7,   // 41: tongdu.governance.v1.LeaderElection.state:type_name -> tongdu.governance.v1.LeaderElection.State
 	50,  // 42: tongdu.governance.v1.LeaderElection.votes:type_name -> tongdu.governance.v1.CandidateVotes
-	99,  // 43: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
-	99,  // 44: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
+	102, // 43: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
+	102, // 44: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
 	51,  // 45: tongdu.governance.v1.CreateLeaderElectionRequest.leader_election:type_name -> tongdu.governance.v1.LeaderElection
-	99,  // 46: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
+	102, // 46: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
 	56,  // 47: tongdu.governance.v1.CreateLinkedUnitRequest.linked_unit:type_name -> tongdu.governance.v1.LinkedUnit
 	56,  // 48: tongdu.governance.v1.ListLinkedUnitsResponse.linked_units:type_name -> tongdu.governance.v1.LinkedUnit
-	99,  // 49: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
+	102, // 49: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
 	60,  // 50: tongdu.governance.v1.CreatePartyMemberRequest.party_member:type_name -> tongdu.governance.v1.PartyMember
 	60,  // 51: tongdu.governance.v1.ListPartyMembersResponse.party_members:type_name -> tongdu.governance.v1.PartyMember
 	64,  // 52: tongdu.governance.v1.CreateServiceRecordRequest.service_record:type_name -> tongdu.governance.v1.ServiceRecord
 	67,  // 53: tongdu.governance.v1.ReportBack.member_summaries:type_name -> tongdu.governance.v1.MemberServiceSummary
-	99,  // 54: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
+	102, // 54: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
 	69,  // 55: tongdu.governance.v1.CreateLeaderContactRequest.leader_contact:type_name -> tongdu.governance.v1.LeaderContact
 	69,  // 56: tongdu.governance.v1.ListLeaderContactsResponse.leader_contacts:type_name -> tongdu.governance.v1.LeaderContact
-	99,  // 57: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
+	102, // 57: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
 	73,  // 58: tongdu.governance.v1.CreateDepartmentRequest.department:type_name -> tongdu.governance.v1.Department
 	73,  // 59: tongdu.governance.v1.ListDepartmentsResponse.departments:type_name -> tongdu.governance.v1.Department
-	99,  // 60: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
-	99,  // 61: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
+	102, // 60: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
+	102, // 61: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
 	10,  // 62: tongdu.governance.v1.Whistle.priority:type_name -> tongdu.governance.v1.Whistle.Priority
 	9,   // 63: tongdu.governance.v1.Whistle.status:type_name -> tongdu.governance.v1.Whistle.Status
 	8,   // 64: tongdu.governance.v1.Whistle.escalation_level:type_name -> tongdu.governance.v1.Whistle.EscalationLevel
 	77,  // 65: tongdu.governance.v1.Whistle.responses:type_name -> tongdu.governance.v1.DepartmentResponse
-	99,  // 66: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
-	99,  // 67: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
+	102, // 66: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
+	102, // 67: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
 	78,  // 68: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
 	9,   // 69: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
 	78,  // 70: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
 	85,  // 71: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
 	11,  // 72: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
-	99,  // 73: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
+	102, // 73: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
 	89,  // 74: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
 	90,  // 75: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
 	90,  // 76: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
 	12,  // 77: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	99,  // 78: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
-	99,  // 79: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
+	102, // 78: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
+	102, // 79: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
 	94,  // 80: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
 	12,  // 81: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
 	94,  // 82: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
-	14,  // 83: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
-	15,  // 84: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
-	16,  // 85: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
-	21,  // 86: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
-	22,  // 87: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
-	23,  // 88: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
-	25,  // 89: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
-	26,  // 90: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
-	29,  // 91: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
-	30,  // 92: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
-	31,  // 93: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
-	34,  // 94: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
-	35,  // 95: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
-	37,  // 96: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
-	38,  // 97: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
-	40,  // 98: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
-	43,  // 99: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
-	44,  // 100: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
-	47,  // 101: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
-	48,  // 102: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
-	52,  // 103: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
-	53,  // 104: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
-	54,  // 105: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
-	55,  // 106: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
-	57,  // 107: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
-	58,  // 108: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
-	61,  // 109: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
-	62,  // 110: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
-	65,  // 111: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
-	66,  // 112: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
-	70,  // 113: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
-	71,  // 114: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
-	74,  // 115: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
-	75,  // 116: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
-	79,  // 117: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
-	80,  // 118: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
-	81,  // 119: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
-	83,  // 120: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
-	84,  // 121: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
-	86,  // 122: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
-	87,  // 123: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
-	91,  // 124: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
-	92,  // 125: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
-	95,  // 126: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
-	96,  // 127: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
-	98,  // 128: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
-	13,  // 129: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
-	13,  // 130: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
-	17,  // 131: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
-	20,  // 132: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
-	20,  // 133: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
-	24,  // 134: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
-	20,  // 135: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
-	20,  // 136: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
-	28,  // 137: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
-	28,  // 138: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
-	32,  // 139: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
-	33,  // 140: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
-	36,  // 141: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
-	33,  // 142: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
-	39,  // 143: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
-	41,  // 144: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
-	42,  // 145: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
-	45,  // 146: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
-	46,  // 147: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
-	49,  // 148: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
-	51,  // 149: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 150: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 151: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 152: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	56,  // 153: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
-	59,  // 154: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
-	60,  // 155: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
-	63,  // 156: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
-	64,  // 157: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
-	68,  // 158: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
-	69,  // 159: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
-	72,  // 160: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
-	73,  // 161: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
-	76,  // 162: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
-	78,  // 163: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 164: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
-	82,  // 165: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
-	78,  // 166: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 167: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 168: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
-	88,  // 169: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
-	90,  // 170: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
-	93,  // 171: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
-	94,  // 172: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
-	97,  // 173: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
-	94,  // 174: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
-	129, // [129:175] is the sub-list for method output_type
-	83,  // [83:129] is the sub-list for method input_type
-	83,  // [83:83] is the sub-list for extension type_name
-	83,  // [83:83] is the sub-list for extension extendee
-	0,   // [0:83] is the sub-list for field type_name
+	102, // 83: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	99,  // 84: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
+	14,  // 85: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
+	15,  // 86: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
+	16,  // 87: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
+	21,  // 88: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
+	22,  // 89: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
+	23,  // 90: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
+	25,  // 91: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
+	26,  // 92: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
+	29,  // 93: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
+	30,  // 94: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
+	31,  // 95: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
+	34,  // 96: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
+	35,  // 97: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
+	37,  // 98: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
+	38,  // 99: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
+	40,  // 100: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
+	43,  // 101: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
+	44,  // 102: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
+	47,  // 103: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
+	48,  // 104: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
+	52,  // 105: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
+	53,  // 106: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
+	54,  // 107: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
+	55,  // 108: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
+	57,  // 109: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
+	58,  // 110: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
+	61,  // 111: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
+	62,  // 112: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
+	65,  // 113: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
+	66,  // 114: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
+	70,  // 115: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
+	71,  // 116: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
+	74,  // 117: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
+	75,  // 118: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
+	79,  // 119: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
+	80,  // 120: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
+	81,  // 121: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
+	83,  // 122: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
+	84,  // 123: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
+	86,  // 124: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
+	87,  // 125: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
+	91,  // 126: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
+	92,  // 127: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
+	95,  // 128: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
+	96,  // 129: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
+	98,  // 130: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
+	100, // 131: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
+	13,  // 132: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
+	13,  // 133: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
+	17,  // 134: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
+	20,  // 135: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
+	20,  // 136: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
+	24,  // 137: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
+	20,  // 138: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
+	20,  // 139: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
+	28,  // 140: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
+	28,  // 141: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
+	32,  // 142: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
+	33,  // 143: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
+	36,  // 144: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
+	33,  // 145: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
+	39,  // 146: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
+	41,  // 147: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
+	42,  // 148: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
+	45,  // 149: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
+	46,  // 150: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
+	49,  // 151: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
+	51,  // 152: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	51,  // 153: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	51,  // 154: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
+	51,  // 155: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	56,  // 156: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
+	59,  // 157: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
+	60,  // 158: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
+	63,  // 159: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
+	64,  // 160: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
+	68,  // 161: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
+	69,  // 162: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
+	72,  // 163: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
+	73,  // 164: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
+	76,  // 165: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
+	78,  // 166: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
+	78,  // 167: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
+	82,  // 168: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
+	78,  // 169: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
+	78,  // 170: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
+	78,  // 171: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
+	88,  // 172: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
+	90,  // 173: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
+	93,  // 174: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
+	94,  // 175: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
+	97,  // 176: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
+	94,  // 177: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
+	101, // 178: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
+	132, // [132:179] is the sub-list for method output_type
+	85,  // [85:132] is the sub-list for method input_type
+	85,  // [85:85] is the sub-list for extension type_name
+	85,  // [85:85] is the sub-list for extension extendee
+	0,   // [0:85] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_governance_v1_governance_proto_init() }
@@ -7569,7 +7846,7 @@ func file_tongdu_governance_v1_governance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_governance_v1_governance_proto_rawDesc), len(file_tongdu_governance_v1_governance_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   86,
+			NumMessages:   89,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

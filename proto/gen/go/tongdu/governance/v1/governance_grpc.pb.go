@@ -69,6 +69,7 @@ const (
 	GovernanceService_CreateConvention_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateConvention"
 	GovernanceService_ListConventions_FullMethodName          = "/tongdu.governance.v1.GovernanceService/ListConventions"
 	GovernanceService_AdoptConvention_FullMethodName          = "/tongdu.governance.v1.GovernanceService/AdoptConvention"
+	GovernanceService_ListAuditEntries_FullMethodName         = "/tongdu.governance.v1.GovernanceService/ListAuditEntries"
 )
 
 // GovernanceServiceClient is the client API for GovernanceService service.
@@ -133,6 +134,10 @@ type GovernanceServiceClient interface {
 	CreateConvention(ctx context.Context, in *CreateConventionRequest, opts ...grpc.CallOption) (*Convention, error)
 	ListConventions(ctx context.Context, in *ListConventionsRequest, opts ...grpc.CallOption) (*ListConventionsResponse, error)
 	AdoptConvention(ctx context.Context, in *AdoptConventionRequest, opts ...grpc.CallOption) (*Convention, error)
+	// The audit trail: every change made through any of the four services (who, role,
+	// method, resource, request id, outcome, time), newest first. For AUDITOR and
+	// DISTRICT_ADMIN.
+	ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error)
 }
 
 type governanceServiceClient struct {
@@ -603,6 +608,16 @@ func (c *governanceServiceClient) AdoptConvention(ctx context.Context, in *Adopt
 	return out, nil
 }
 
+func (c *governanceServiceClient) ListAuditEntries(ctx context.Context, in *ListAuditEntriesRequest, opts ...grpc.CallOption) (*ListAuditEntriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAuditEntriesResponse)
+	err := c.cc.Invoke(ctx, GovernanceService_ListAuditEntries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GovernanceServiceServer is the server API for GovernanceService service.
 // All implementations must embed UnimplementedGovernanceServiceServer
 // for forward compatibility.
@@ -665,6 +680,10 @@ type GovernanceServiceServer interface {
 	CreateConvention(context.Context, *CreateConventionRequest) (*Convention, error)
 	ListConventions(context.Context, *ListConventionsRequest) (*ListConventionsResponse, error)
 	AdoptConvention(context.Context, *AdoptConventionRequest) (*Convention, error)
+	// The audit trail: every change made through any of the four services (who, role,
+	// method, resource, request id, outcome, time), newest first. For AUDITOR and
+	// DISTRICT_ADMIN.
+	ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error)
 	mustEmbedUnimplementedGovernanceServiceServer()
 }
 
@@ -812,6 +831,9 @@ func (UnimplementedGovernanceServiceServer) ListConventions(context.Context, *Li
 }
 func (UnimplementedGovernanceServiceServer) AdoptConvention(context.Context, *AdoptConventionRequest) (*Convention, error) {
 	return nil, status.Error(codes.Unimplemented, "method AdoptConvention not implemented")
+}
+func (UnimplementedGovernanceServiceServer) ListAuditEntries(context.Context, *ListAuditEntriesRequest) (*ListAuditEntriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAuditEntries not implemented")
 }
 func (UnimplementedGovernanceServiceServer) mustEmbedUnimplementedGovernanceServiceServer() {}
 func (UnimplementedGovernanceServiceServer) testEmbeddedByValue()                           {}
@@ -1662,6 +1684,24 @@ func _GovernanceService_AdoptConvention_Handler(srv interface{}, ctx context.Con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GovernanceService_ListAuditEntries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEntriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).ListAuditEntries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_ListAuditEntries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).ListAuditEntries(ctx, req.(*ListAuditEntriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // GovernanceService_ServiceDesc is the grpc.ServiceDesc for GovernanceService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1852,6 +1892,10 @@ var GovernanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "AdoptConvention",
 			Handler:    _GovernanceService_AdoptConvention_Handler,
+		},
+		{
+			MethodName: "ListAuditEntries",
+			Handler:    _GovernanceService_ListAuditEntries_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,0 +1,74 @@
+// Package audit keeps the audit trail: every change made through a service (who, role,
+// method, resource, request id, outcome, time) appended to that service's Redis stream.
+// Entries are never edited; the stream is capped at a length large enough for years of a
+// district's changes.
+package audit
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"tongdu/platform/auth"
+)
+
+// Services are the services whose trails exist.
+var Services = []string{"governance", "survey", "projects", "finance"}
+
+// MaxLen caps each service's trail.
+const MaxLen = 5_000_000
+
+// StreamKey is a service's trail.
+func StreamKey(service string) string { return "audit:{" + service + "}" }
+
+// ServiceOf names the service of a full gRPC method: "/tongdu.finance.v1.FinanceService/X" → "finance".
+func ServiceOf(method string) string {
+	pkg, _, _ := strings.Cut(strings.TrimPrefix(method, "/tongdu."), ".")
+	return pkg
+}
+
+// IsChange reports whether a method changes something (reads are not audited).
+func IsChange(method string) bool {
+	_, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	for _, read := range []string{"Get", "List", "BatchGet", "Export", "Verify"} {
+		if strings.HasPrefix(name, read) {
+			return false
+		}
+	}
+	return strings.HasPrefix(method, "/tongdu.")
+}
+
+// Interceptor appends every change to its service's trail after the handler ran, with
+// its outcome. A trail that cannot be written is logged by the caller's log, never
+// fails the change (the change already happened).
+func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if !IsChange(info.FullMethod) {
+			return resp, err
+		}
+		p, _ := auth.FromContext(ctx)
+		msg, _ := req.(proto.Message)
+		requestID := ""
+		if msg != nil {
+			if f := msg.ProtoReflect().Descriptor().Fields().ByName("request_id"); f != nil {
+				requestID = msg.ProtoReflect().Get(f).String()
+			}
+		}
+		outcome := status.Code(err).String()
+		values := map[string]any{
+			"actor": p.Subject, "role": string(p.Role), "method": info.FullMethod,
+			"resource": auth.TargetOf(info.FullMethod, msg), "requestId": requestID,
+			"outcome": outcome, "time": time.Now().UTC().Format(time.RFC3339Nano),
+		}
+		if werr := rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: StreamKey(ServiceOf(info.FullMethod)), MaxLen: MaxLen, Approx: true, Values: values}).Err(); werr != nil && onError != nil {
+			onError(ctx, werr)
+		}
+		return resp, err
+	}
+}

@@ -1,0 +1,187 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+)
+
+// Authorizer decides each call by the policy table: it authenticates the caller's token,
+// then checks role, scope and the rule's conditions.
+type Authorizer struct {
+	verifier *Verifier
+	resolver *Resolver
+	policy   map[string]Rule
+}
+
+// NewAuthorizer decides by Policy with the given token verifier and resource resolver.
+func NewAuthorizer(v *Verifier, r *Resolver) *Authorizer {
+	return &Authorizer{verifier: v, resolver: r, policy: Policy}
+}
+
+// Resolver is where services teach the kinds of resource they own.
+func (a *Authorizer) Resolver() *Resolver { return a.resolver }
+
+// BearerToken reads the token of incoming gRPC metadata ("authorization: Bearer …").
+func BearerToken(ctx context.Context) string {
+	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
+		if t, ok := strings.CutPrefix(v, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+	}
+	return ""
+}
+
+// Authorize decides a call and returns ctx carrying the caller. Refusals are
+// UNAUTHENTICATED (no token, or a bad one) or PERMISSION_DENIED (with why).
+func (a *Authorizer) Authorize(ctx context.Context, method string, req proto.Message) (context.Context, error) {
+	rule, ok := a.policy[method]
+	token := BearerToken(ctx)
+	if ok && rule.Public {
+		if p, err := a.verifier.Verify(token); err == nil {
+			ctx = WithPrincipal(ctx, p)
+		}
+		return ctx, nil
+	}
+	p, err := a.verifier.Verify(token)
+	if err != nil {
+		if errors.Is(err, ErrNoToken) {
+			return ctx, status.Error(codes.Unauthenticated, "a bearer token is required")
+		}
+		return ctx, status.Error(codes.Unauthenticated, err.Error())
+	}
+	ctx = WithPrincipal(ctx, p)
+	if !ok {
+		return ctx, status.Errorf(codes.PermissionDenied, "%s has no policy: denied", method)
+	}
+	if err := a.allow(ctx, p, rule, req); err != nil {
+		return ctx, status.Error(codes.PermissionDenied, err.Error())
+	}
+	return ctx, nil
+}
+
+func (a *Authorizer) allow(ctx context.Context, p Principal, rule Rule, req proto.Message) error {
+	allowed := false
+	for _, r := range rule.Roles {
+		allowed = allowed || r == p.Role
+	}
+	if !allowed {
+		return fmt.Errorf("a %s may not do this", p.Role)
+	}
+	if rule.Check != nil {
+		if err := rule.Check(p, req); err != nil {
+			return err
+		}
+	}
+	if rule.Own != "" && p.Role == Resident {
+		if "households/"+field(req, rule.Own).String() != p.Scope {
+			return errors.New("a resident acts for their own household only")
+		}
+	}
+	if rule.Anywhere || p.Scope == "" {
+		return nil
+	}
+	target := expand(rule.Target, req)
+	if target == "" {
+		return fmt.Errorf("the call concerns the whole district; your scope is %s", p.Scope)
+	}
+	above, err := a.resolver.Ancestry(ctx, target)
+	if err != nil {
+		if st, ok := status.FromError(err); ok && st.Code() == codes.NotFound {
+			return fmt.Errorf("%s is not within your scope %s", target, p.Scope)
+		}
+		return fmt.Errorf("cannot place %s: %v", target, err)
+	}
+	if contains(above, p.Scope) {
+		return nil
+	}
+	if rule.Shared {
+		// A household's or a project's people read their compound's public information.
+		mine, err := a.resolver.Ancestry(ctx, p.Scope)
+		if err == nil {
+			for _, m := range mine {
+				if strings.HasPrefix(m, "compounds/") && contains(above, m) {
+					return nil
+				}
+			}
+		}
+	}
+	return fmt.Errorf("%s is not within your scope %s", target, p.Scope)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// expand fills a target template from the request: the first alternative whose fields
+// are all set.
+func expand(template string, req proto.Message) string {
+	for _, alt := range strings.Split(template, "|") {
+		out, complete := "", alt != ""
+		rest := alt
+		for rest != "" {
+			open := strings.IndexByte(rest, '{')
+			if open < 0 {
+				out += rest
+				break
+			}
+			end := strings.IndexByte(rest[open:], '}')
+			if end < 0 {
+				complete = false
+				break
+			}
+			v := field(req, rest[open+1:open+end]).String()
+			if v == "" {
+				complete = false
+				break
+			}
+			out += rest[:open] + v
+			rest = rest[open+end+1:]
+		}
+		if complete {
+			return out
+		}
+	}
+	return ""
+}
+
+// field reads a request field by its protobuf path ("response.household_id").
+func field(req proto.Message, path string) protoreflect.Value {
+	if req == nil {
+		return protoreflect.Value{}
+	}
+	m := req.ProtoReflect()
+	parts := strings.Split(path, ".")
+	for i, name := range parts {
+		fd := m.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if fd == nil {
+			return protoreflect.ValueOfString("")
+		}
+		v := m.Get(fd)
+		if i == len(parts)-1 {
+			return v
+		}
+		if fd.Message() == nil {
+			return protoreflect.ValueOfString("")
+		}
+		m = v.Message()
+	}
+	return protoreflect.ValueOfString("")
+}
+
+// TargetOf names the resource a call concerns by the policy table ("" when none).
+func TargetOf(method string, req proto.Message) string {
+	return expand(Policy[method].Target, req)
+}

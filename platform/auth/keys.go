@@ -1,0 +1,161 @@
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwa"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jwt"
+)
+
+// Audience is the audience tokens for Tongdu carry unless configured otherwise.
+const Audience = "tongdu"
+
+// Verifier checks bearer tokens against a set of public keys.
+type Verifier struct {
+	keys     jwk.Set
+	audience string
+}
+
+// NewVerifier checks tokens signed by keys for audience.
+func NewVerifier(keys jwk.Set, audience string) *Verifier {
+	if audience == "" {
+		audience = Audience
+	}
+	return &Verifier{keys: keys, audience: audience}
+}
+
+// LoadKeys reads public keys: a JWKS file path, or an https/http URL of an identity
+// provider's JWKS (e.g. Keycloak's …/protocol/openid-connect/certs).
+func LoadKeys(ctx context.Context, source string) (jwk.Set, error) {
+	if strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
+		return jwk.Fetch(ctx, source)
+	}
+	return jwk.ReadFile(source)
+}
+
+// Errors of token checks; all mean 401 to the caller.
+var (
+	ErrNoToken  = errors.New("no bearer token")
+	ErrBadToken = errors.New("token refused")
+)
+
+// Verify checks a token's signature (a key of the set, by its own algorithm: "none" is
+// never accepted), expiry and not-before (with 30 s of skew), and audience, and reads
+// the caller from it.
+func (v *Verifier) Verify(token string) (Principal, error) {
+	if token == "" {
+		return Principal{}, ErrNoToken
+	}
+	t, err := jwt.ParseString(token,
+		jwt.WithKeySet(v.keys),
+		jwt.WithValidate(true),
+		jwt.WithAudience(v.audience),
+		jwt.WithAcceptableSkew(30*time.Second),
+	)
+	if err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+	}
+	if _, ok := t.Expiration(); !ok {
+		return Principal{}, fmt.Errorf("%w: it has no expiry", ErrBadToken)
+	}
+	var p Principal
+	p.Subject, _ = t.Subject()
+	var role, scope string
+	if err := t.Get("role", &role); err != nil {
+		return Principal{}, fmt.Errorf("%w: no role claim", ErrBadToken)
+	}
+	if p.Role, err = ParseRole(role); err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+	}
+	_ = t.Get("scope", &scope)
+	if err := CheckScope(scope); err != nil {
+		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+	}
+	p.Scope = scope
+	if p.Scope == "" && p.Role != DistrictAdmin && p.Role != Auditor {
+		return Principal{}, fmt.Errorf("%w: a %s needs a scope", ErrBadToken, p.Role)
+	}
+	return p, nil
+}
+
+// Signer issues tokens with a private key (the one-machine key of cmd/tongdu's data dir).
+type Signer struct {
+	key      jwk.Key
+	audience string
+}
+
+// Sign issues a token for p, valid for ttl.
+func (s *Signer) Sign(p Principal, ttl time.Duration) (string, error) {
+	now := time.Now()
+	b := jwt.NewBuilder().Subject(p.Subject).Audience([]string{s.audience}).IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl)).
+		Claim("role", string(p.Role))
+	if p.Scope != "" {
+		b = b.Claim("scope", p.Scope)
+	}
+	t, err := b.Build()
+	if err != nil {
+		return "", err
+	}
+	out, err := jwt.Sign(t, jwt.WithKey(jwa.EdDSA(), s.key))
+	return string(out), err
+}
+
+// LocalKeyFile is where cmd/tongdu keeps its signing key within the data dir.
+const LocalKeyFile = "auth/signing-key.jwk"
+
+// LocalKeys returns the data dir's signing key, creating it on first use, and the public
+// key set that verifies its tokens.
+func LocalKeys(dataDir string) (*Signer, jwk.Set, error) {
+	path := filepath.Join(dataDir, LocalKeyFile)
+	var key jwk.Key
+	if data, err := os.ReadFile(path); err == nil {
+		if key, err = jwk.ParseKey(data); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", path, err)
+		}
+	} else if errors.Is(err, os.ErrNotExist) {
+		_, priv, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		if key, err = jwk.Import(priv); err != nil {
+			return nil, nil, err
+		}
+		if err := jwk.AssignKeyID(key); err != nil {
+			return nil, nil, err
+		}
+		if err := key.Set(jwk.AlgorithmKey, jwa.EdDSA()); err != nil {
+			return nil, nil, err
+		}
+		data, err := json.Marshal(key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, nil, err
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		return nil, nil, err
+	}
+	pub, err := key.PublicKey()
+	if err != nil {
+		return nil, nil, err
+	}
+	set := jwk.NewSet()
+	if err := set.AddKey(pub); err != nil {
+		return nil, nil, err
+	}
+	return &Signer{key: key, audience: Audience}, set, nil
+}

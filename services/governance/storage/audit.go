@@ -1,0 +1,79 @@
+package storage
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/platform/audit"
+)
+
+// AuditEntry is one change of the audit trail.
+type AuditEntry struct {
+	ID, Service, Actor, Role, Method, Resource, RequestID, Outcome string
+	Time                                                           time.Time
+}
+
+// AuditScanLimit is how many recent changes per service a query reads: the trail is
+// for looking back over recent work; older entries stay in the stream for export.
+const AuditScanLimit = 5000
+
+// Audit returns the newest changes of every service that match, newest first, from
+// offset on.
+func (s *Store) Audit(ctx context.Context, service string, match func(*AuditEntry) bool, offset, size int) ([]AuditEntry, bool, error) {
+	services := audit.Services
+	if service != "" {
+		services = []string{service}
+	}
+	var all []AuditEntry
+	for _, svc := range services {
+		msgs, err := s.rdb.XRevRangeN(ctx, audit.StreamKey(svc), "+", "-", AuditScanLimit).Result()
+		if err != nil && !isNil(err) {
+			return nil, false, err
+		}
+		for _, m := range msgs {
+			e := entryOf(svc, m)
+			if match(&e) {
+				all = append(all, e)
+			}
+		}
+	}
+	sort.SliceStable(all, func(i, j int) bool { return streamLess(all[j].ID, all[i].ID) })
+	if offset >= len(all) {
+		return nil, false, nil
+	}
+	end := min(offset+size, len(all))
+	return all[offset:end], end < len(all), nil
+}
+
+func entryOf(service string, m redis.XMessage) AuditEntry {
+	get := func(k string) string { v, _ := m.Values[k].(string); return v }
+	t, _ := time.Parse(time.RFC3339Nano, get("time"))
+	return AuditEntry{ID: m.ID, Service: service, Actor: get("actor"), Role: get("role"), Method: get("method"),
+		Resource: get("resource"), RequestID: get("requestId"), Outcome: get("outcome"), Time: t}
+}
+
+// streamLess orders stream ids "ms-seq" by time, then sequence.
+func streamLess(a, b string) bool {
+	am, as := splitID(a)
+	bm, bs := splitID(b)
+	if am != bm {
+		return am < bm
+	}
+	return as < bs
+}
+
+func splitID(id string) (int64, int64) {
+	for i := 0; i < len(id); i++ {
+		if id[i] == '-' {
+			ms, _ := strconv.ParseInt(id[:i], 10, 64)
+			seq, _ := strconv.ParseInt(id[i+1:], 10, 64)
+			return ms, seq
+		}
+	}
+	ms, _ := strconv.ParseInt(id, 10, 64)
+	return ms, 0
+}
