@@ -21,6 +21,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
@@ -37,6 +38,12 @@ type Config struct {
 	CORSOrigins []string
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int64
+	// Verifier checks bearer tokens at the edge (nil: the services alone check them).
+	Verifier *auth.Verifier
+	// RateLimit is each caller's requests per second (burst: twice that); 0 is no limit.
+	RateLimit float64
+	// Dial adds options to the connections to the services (TLS).
+	Dial []grpc.DialOption
 }
 
 // DefaultMaxBodyBytes fits a batch of 1,000 households or survey responses with room.
@@ -85,7 +92,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)
 		}
-		conn, err := grpcclient.New(b.target)
+		conn, err := grpcclient.New(b.target, cfg.Dial...)
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("gateway: %s at %s: %w", b.name, b.target, err)
@@ -112,7 +119,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		_, _ = w.Write(doc)
 	})
 	root.Handle("/", requestIDFromQuery(mux))
-	g.handler = otelhttp.NewHandler(g.cors(g.limitBody(root)), "gateway",
+	g.handler = otelhttp.NewHandler(g.cors(g.limit(g.authenticate(g.limitBody(root)))), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	return g, nil
 }

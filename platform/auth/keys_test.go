@@ -184,7 +184,7 @@ func TestVerifyAllowsThirtySecondsOfSkew(t *testing.T) {
 	v := auth.NewVerifier(k.public, auth.Audience)
 	now := time.Now()
 	for name, c := range map[string]claims{
-		"expired 10 s ago":        validClaims(now).with("exp", now.Add(-10*time.Second).Unix()),
+		"expired 10 s ago":         validClaims(now).with("exp", now.Add(-10*time.Second).Unix()),
 		"valid from 10 s from now": validClaims(now).with("nbf", now.Add(10*time.Second).Unix(), "iat", now.Add(10*time.Second).Unix()),
 		"no nbf, no iat":           validClaims(now).with("nbf", nil, "iat", nil),
 	} {
@@ -276,6 +276,27 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 			p, err := v.Verify(tok)
 			if !errors.Is(err, auth.ErrBadToken) {
 				t.Fatalf("Verify = %+v, %v; want ErrBadToken", p, err)
+			}
+		})
+	}
+}
+
+// A scope claim that is not a string is malformed like any other. Verify ignores the
+// error of t.Get("scope", &scope), so for the two roles that may go without a scope a
+// malformed scope silently becomes "the whole district": parsing fails open.
+func TestVerifyRefusesAScopeThatIsNotAString(t *testing.T) {
+	k := newLocalKeys(t)
+	v := auth.NewVerifier(k.public, "")
+	now := time.Now()
+	for name, c := range map[string]claims{
+		"admin, numeric scope":    validClaims(now).with("role", string(auth.DistrictAdmin), "scope", 42),
+		"auditor, list of scopes": validClaims(now).with("role", string(auth.Auditor), "scope", []string{"regions/C1"}),
+		"auditor, object scope":   validClaims(now).with("role", string(auth.Auditor), "scope", map[string]string{"regions": "C1"}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, err := v.Verify(sign(t, k.priv, c))
+			if !errors.Is(err, auth.ErrBadToken) {
+				t.Fatalf("Verify = %+v, %v; want ErrBadToken (a malformed scope must not widen to the whole district)", p, err)
 			}
 		})
 	}

@@ -142,3 +142,16 @@ func MaskURL(v string) string {
 	}
 	return u.String()
 }
+
+// Float declares a number setting.
+func (s *Set) Float(p *float64, name string, def float64, usage string) error {
+	if v, ok := os.LookupEnv(EnvName(name)); ok {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvName(name), err)
+		}
+		def = f
+	}
+	s.fs.Float64Var(p, name, def, s.add(name, usage, false))
+	return nil
+}

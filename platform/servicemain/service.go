@@ -7,10 +7,13 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"google.golang.org/grpc"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/redisconn"
+	"tongdu/platform/tlsconfig"
 )
 
 // Registrar is what a service package offers: registration on a server.
@@ -26,16 +29,31 @@ type Spec struct {
 	Flags func(*config.Set) error
 	// Build makes the service once the settings are parsed; close releases what it
 	// opened (peer connections) and may be nil.
-	Build func(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (svc Registrar, close func(), err error)
+	Build func(ctx context.Context, env Env) (svc Registrar, close func(), err error)
+}
+
+// Env is what a service is built with.
+type Env struct {
+	Redis redis.UniversalClient
+	Log   *slog.Logger
+	// Dial are the options of connections to peers (TLS, when configured).
+	Dial []grpc.DialOption
 }
 
 // Service runs one gRPC service alone on its own Redis.
 func Service(spec Spec) {
 	Main(spec.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
-		var grpcAddr, redisURL string
+		var grpcAddr, redisURL, jwks, audience string
+		var serverTLS, peerTLS tlsconfig.Files
 		cfg := config.New(spec.Name)
 		cfg.String(&grpcAddr, "grpc-addr", spec.DefaultAddr, "gRPC listen address")
 		cfg.String(&redisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis URL")
+		cfg.String(&jwks, "jwks", "", "JWKS file or URL whose keys sign the callers' tokens (required)")
+		cfg.String(&audience, "audience", auth.Audience, "audience tokens must carry")
+		cfg.String(&serverTLS.Cert, "tls-cert", "", "TLS certificate of this service (PEM); also presented to peers for mutual TLS")
+		cfg.String(&serverTLS.Key, "tls-key", "", "TLS key of this service (PEM)")
+		cfg.String(&serverTLS.CA, "tls-client-ca", "", "CA of client certificates this service requires (mutual TLS)")
+		cfg.String(&peerTLS.CA, "tls-peer-ca", "", "CA that signs the peers' certificates (TLS to peers)")
 		if spec.Flags != nil {
 			if err := spec.Flags(cfg); err != nil {
 				return err
@@ -50,11 +68,32 @@ func Service(spec Spec) {
 			return err
 		}
 		defer rdb.Close()
-		srv, err := grpcserver.New(log)
+		// A service never trusts a caller for being inside the network.
+		verifier, _, err := auth.Setup(ctx, auth.Keys{JWKS: jwks, Audience: audience})
 		if err != nil {
 			return err
 		}
-		svc, closeSvc, err := spec.Build(ctx, rdb, log)
+		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver())), grpcserver.WithAudit(rdb)}
+		creds, err := tlsconfig.Server(serverTLS)
+		if err != nil {
+			return err
+		}
+		if creds != nil {
+			opts = append(opts, grpcserver.WithTLS(creds))
+		}
+		peerTLS.Cert, peerTLS.Key = serverTLS.Cert, serverTLS.Key
+		if peerTLS.CA == "" {
+			peerTLS = tlsconfig.Files{}
+		}
+		dial, err := tlsconfig.Client(peerTLS)
+		if err != nil {
+			return err
+		}
+		srv, err := grpcserver.New(log, opts...)
+		if err != nil {
+			return err
+		}
+		svc, closeSvc, err := spec.Build(ctx, Env{Redis: rdb, Log: log, Dial: dial})
 		if err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ func TestRedisDown(t *testing.T) {
 	dead := "unix://" + t.TempDir() + "/nobody.sock"
 	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: dead, DataDir: t.TempDir()})
 	t.Cleanup(app.Close)
-	c := newClient(t, app.HTTPBase())
+	c := newClient(t, app)
 
 	if r := c.do("GET", "/healthz", nil); r.status != http.StatusOK {
 		t.Errorf("GET /healthz with Redis down: status %d, want 200 (the process is up)", r.status)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
 )
 
@@ -41,9 +42,11 @@ func (b *logBuffer) String() string {
 
 // client is a web client of one running Tongdu.
 type client struct {
-	t    *testing.T
-	base string
-	http *http.Client
+	t     *testing.T
+	base  string
+	http  *http.Client
+	token string // sent as the bearer token of every request
+	app   *allinone.App
 }
 
 // startApp runs the all-in-one on an empty database of the test kit's redis-server and
@@ -52,7 +55,7 @@ func startApp(t *testing.T) *client {
 	t.Helper()
 	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: testkit.RedisURL(t), DataDir: t.TempDir()})
 	t.Cleanup(app.Close)
-	return newClient(t, app.HTTPBase())
+	return newClient(t, app)
 }
 
 // startAllInOne starts the app with cfg, its log kept for the test's failure report.
@@ -74,8 +77,36 @@ func startAllInOne(t *testing.T, cfg allinone.Config) *allinone.App {
 	return app
 }
 
-func newClient(t *testing.T, base string) *client {
-	return &client{t: t, base: base, http: &http.Client{Timeout: 30 * time.Second}}
+// newClient is a client of app acting as the district's administrator, with a token
+// signed by the app's data-dir key.
+func newClient(t *testing.T, app *allinone.App) *client {
+	t.Helper()
+	c := &client{t: t, base: app.HTTPBase(), http: &http.Client{Timeout: 30 * time.Second}, app: app}
+	c.token = c.tokenFor(app, auth.Principal{Subject: "admin", Role: auth.DistrictAdmin})
+	return c
+}
+
+// tokenFor signs a token for p with app's key.
+func (c *client) tokenFor(app *allinone.App, p auth.Principal) string {
+	c.t.Helper()
+	tok, err := app.Signer().Sign(p, time.Hour)
+	if err != nil {
+		c.t.Fatalf("sign a token: %v", err)
+	}
+	return tok
+}
+
+// asRole returns the client acting as role within scope.
+func (c *client) asRole(role auth.Role, scope string) *client {
+	c.t.Helper()
+	return c.as(c.tokenFor(c.app, auth.Principal{Subject: strings.ToLower(string(role)), Role: role, Scope: scope}))
+}
+
+// as returns the client acting with another token.
+func (c *client) as(token string) *client {
+	d := *c
+	d.token = token
+	return &d
 }
 
 // with returns the client reporting to t, for use inside a subtest: a failure must stop
@@ -139,6 +170,9 @@ func (c *client) send(req *http.Request) response {
 }
 
 func (c *client) trySend(req *http.Request) (response, error) {
+	if c.token != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return response{}, fmt.Errorf("%s %s: %w", req.Method, req.URL.Path, err)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"tongdu/platform/auth"
 )
 
 // TestRegistryWalkThrough registers a compound the way a community office would: the
@@ -92,16 +94,19 @@ func TestRegistryWalkThrough(t *testing.T) {
 	if h.ID == "" || h.CompoundID != comp.ID || h.BuildingID != b.ID || h.Room != "301" {
 		t.Fatalf("created household = %+v", h)
 	}
-	if h.ResidentName == "张三" || h.Phone == "13812345678" {
-		t.Errorf("create answered with unmasked personal data: %+v", h)
+	// Rule 13: the staff who register households see their personal data ...
+	if h.ResidentName != "张三" || h.Phone != "13812345678" {
+		t.Errorf("create answered the registering staff with %+v", h)
 	}
+	// ... others see it masked.
+	secretary := c.asRole(auth.BranchSecretary, "compounds/"+comp.ID)
 	c.call("POST", path("/v1/compounds/%s/households", comp.ID), fmt.Sprintf(`{
 		"buildingId": %q, "unit": "1", "room": "101", "exclusiveAreaM2": 48.25,
 		"residentName": "欧阳娜娜", "phone": "13900001111", "needsAccessibility": true
 	}`, b.ID), nil)
 
 	var read household
-	c.call("GET", path("/v1/households/%s", h.ID), nil, &read)
+	secretary.call("GET", path("/v1/households/%s", h.ID), nil, &read)
 	if read.ResidentName != "张*" || read.Phone != "138****5678" {
 		t.Errorf("GET household shows residentName %q, phone %q; want 张*, 138****5678 (rule 13)", read.ResidentName, read.Phone)
 	}
@@ -110,7 +115,7 @@ func TestRegistryWalkThrough(t *testing.T) {
 	}
 
 	var hl householdList
-	c.call("GET", path("/v1/compounds/%s/households", comp.ID), nil, &hl)
+	secretary.call("GET", path("/v1/compounds/%s/households", comp.ID), nil, &hl)
 	if len(hl.Households) != 2 {
 		t.Fatalf("GET households lists %d, want 2", len(hl.Households))
 	}
@@ -355,7 +360,7 @@ func TestBatchCreateAndPaging(t *testing.T) {
 			q.Set("pageToken", token)
 		}
 		var l householdList
-		c.call("GET", path("/v1/compounds/%s/households", comp.ID)+"?"+q.Encode(), nil, &l)
+		c.asRole(auth.BranchSecretary, "compounds/"+comp.ID).call("GET", path("/v1/compounds/%s/households", comp.ID)+"?"+q.Encode(), nil, &l)
 		sizes = append(sizes, len(l.Households))
 		for _, h := range l.Households {
 			if seen[h.ID] {

@@ -21,11 +21,13 @@ import (
 	"google.golang.org/grpc"
 
 	"tongdu/gateway"
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
+	"tongdu/platform/tlsconfig"
 	"tongdu/services/finance"
 	"tongdu/services/governance"
 	"tongdu/services/projects"
@@ -41,9 +43,16 @@ type Config struct {
 	CORSOrigins string
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int
-	Governance   governance.Config
-	Survey       survey.Config
-	Projects     projects.Config
+	// JWKS adds the keys of an identity provider (a file or URL) to the data dir's own.
+	JWKS     string
+	Audience string
+	// RateLimit is each caller's requests per second at the gateway (0: no limit).
+	RateLimit float64
+	// TLS between the gateway and the services (their one gRPC port), and of that port.
+	TLS        tlsconfig.Files
+	Governance governance.Config
+	Survey     survey.Config
+	Projects   projects.Config
 }
 
 // Flags declares the configuration on a config set, with TONGDU_* fallbacks.
@@ -56,6 +65,14 @@ func (c *Config) Flags(s *config.Set) error {
 	if err := s.Int(&c.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest request body the gateway accepts"); err != nil {
 		return err
 	}
+	s.String(&c.JWKS, "jwks", "", "JWKS file or URL of an identity provider whose tokens are accepted too (the data dir's key always is)")
+	s.String(&c.Audience, "audience", auth.Audience, "audience tokens must carry")
+	if err := s.Float(&c.RateLimit, "rate-limit", 50, "requests per second per caller at the gateway (0: no limit)"); err != nil {
+		return err
+	}
+	s.String(&c.TLS.Cert, "tls-cert", "", "TLS certificate of the gRPC port (PEM)")
+	s.String(&c.TLS.Key, "tls-key", "", "TLS key of the gRPC port (PEM)")
+	s.String(&c.TLS.CA, "tls-ca", "", "CA that signs the gRPC port's certificate and, for mutual TLS, its clients'")
 	// The services reach each other on this process's own gRPC port.
 	c.Projects.Flags(s, false)
 	if err := c.Governance.Flags(s); err != nil {
@@ -74,6 +91,7 @@ type App struct {
 	grpc     *grpcserver.Server
 	gw       *gateway.Gateway
 	peers    *grpc.ClientConn
+	signer   *auth.Signer
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	cancel   context.CancelFunc
@@ -103,7 +121,30 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if a.httpLis, err = net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		return nil, fmt.Errorf("http listen: %w", err)
 	}
-	if a.grpc, err = grpcserver.New(log); err != nil {
+	// Every call is checked, at the gateway and again at the services; the data dir holds
+	// the one-machine signing key (`tongdu token` issues tokens with it).
+	dataDir := cfg.DataDir
+	if dataDir == "" {
+		dataDir = "./data"
+	}
+	verifier, signer, err := auth.Setup(ctx, auth.Keys{JWKS: cfg.JWKS, DataDir: dataDir, Audience: cfg.Audience})
+	if err != nil {
+		return nil, err
+	}
+	a.signer = signer
+	creds, err := tlsconfig.Server(cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
+	dial, err := tlsconfig.Client(tlsconfig.Files{CA: cfg.TLS.CA, Cert: cfg.TLS.Cert, Key: cfg.TLS.Key})
+	if err != nil {
+		return nil, err
+	}
+	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver())), grpcserver.WithAudit(a.rdb)}
+	if creds != nil {
+		opts = append(opts, grpcserver.WithTLS(creds))
+	}
+	if a.grpc, err = grpcserver.New(log, opts...); err != nil {
 		return nil, err
 	}
 	surveyOpt, err := cfg.Survey.Options()
@@ -116,7 +157,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	self := loopback(a.grpcLis.Addr())
 	// Even in one process the services call each other over gRPC, as when apart.
-	if a.peers, err = grpcclient.New(self); err != nil {
+	if a.peers, err = grpcclient.New(self, dial...); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -126,7 +167,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	projects.New(a.rdb, a.peers, a.peers, a.peers, log, thresholds).Register(runCtx, a.grpc)
 	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)
 
-	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes)}
+	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
+		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial}
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}
@@ -175,6 +217,9 @@ func (a *App) fail(err error) {
 		a.errOnce.Do(func() { a.err = err; a.cancel() })
 	}
 }
+
+// Signer issues tokens with the data dir's key (for `tongdu token` and tests).
+func (a *App) Signer() *auth.Signer { return a.signer }
 
 // HTTPAddr is the gateway's address, e.g. "[::]:8080".
 func (a *App) HTTPAddr() string { return a.httpLis.Addr().String() }

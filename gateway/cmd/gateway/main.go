@@ -7,8 +7,10 @@ import (
 	"strings"
 
 	"tongdu/gateway"
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/servicemain"
+	"tongdu/platform/tlsconfig"
 )
 
 func main() {
@@ -17,8 +19,9 @@ func main() {
 
 func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var gc gateway.Config
-	var httpAddr, origins string
+	var httpAddr, origins, jwks, audience string
 	var maxBody int
+	var peerTLS tlsconfig.Files
 	cfg := config.New("gateway")
 	cfg.String(&httpAddr, "http-addr", ":8080", "HTTP listen address")
 	cfg.String(&gc.Governance, "governance-addr", "127.0.0.1:9091", "governance service gRPC address")
@@ -29,11 +32,27 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := cfg.Int(&maxBody, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest request body accepted"); err != nil {
 		return err
 	}
+	cfg.String(&jwks, "jwks", "", "JWKS file or URL whose keys sign the callers' tokens (required)")
+	cfg.String(&audience, "audience", auth.Audience, "audience tokens must carry")
+	if err := cfg.Float(&gc.RateLimit, "rate-limit", 50, "requests per second per caller (0: no limit)"); err != nil {
+		return err
+	}
+	cfg.String(&peerTLS.CA, "tls-ca", "", "CA that signs the services' certificates (TLS to the services)")
+	cfg.String(&peerTLS.Cert, "tls-cert", "", "client certificate for mutual TLS (PEM)")
+	cfg.String(&peerTLS.Key, "tls-key", "", "client key for mutual TLS (PEM)")
 	if err := cfg.Parse(args); err != nil {
 		return err
 	}
 	log.Info("configuration", "settings", cfg.Effective())
 	gc.MaxBodyBytes = int64(maxBody)
+	verifier, _, err := auth.Setup(ctx, auth.Keys{JWKS: jwks, Audience: audience})
+	if err != nil {
+		return err
+	}
+	gc.Verifier = verifier
+	if gc.Dial, err = tlsconfig.Client(peerTLS); err != nil {
+		return err
+	}
 	if origins != "" {
 		gc.CORSOrigins = strings.Split(origins, ",")
 	}

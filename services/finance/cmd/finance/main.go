@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
-	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
@@ -25,24 +22,24 @@ func main() {
 			s.String(&surveyAddr, "survey-addr", "127.0.0.1:9092", "survey service gRPC address")
 			return nil
 		},
-		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
-			projects, err := grpcclient.New(projectsAddr)
+		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
+			projects, err := grpcclient.New(projectsAddr, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			governance, err := grpcclient.New(governanceAddr)
+			governance, err := grpcclient.New(governanceAddr, env.Dial...)
 			if err != nil {
 				projects.Close()
 				return nil, nil, err
 			}
-			survey, err := grpcclient.New(surveyAddr)
+			survey, err := grpcclient.New(surveyAddr, env.Dial...)
 			if err != nil {
 				projects.Close()
 				governance.Close()
 				return nil, nil, err
 			}
 			closeAll := func() { projects.Close(); governance.Close(); survey.Close() }
-			return finance.New(rdb, projects, governance, survey, log), closeAll, nil
+			return finance.New(env.Redis, projects, governance, survey, env.Log), closeAll, nil
 		},
 	})
 }

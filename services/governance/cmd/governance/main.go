@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
-	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
@@ -24,12 +21,12 @@ func main() {
 			s.String(&surveyAddr, "survey-addr", "127.0.0.1:9092", "survey service gRPC address")
 			return cfg.Flags(s)
 		},
-		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
-			survey, err := grpcclient.New(surveyAddr)
+		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
+			survey, err := grpcclient.New(surveyAddr, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			return governance.New(rdb, survey, log, cfg), func() { survey.Close() }, nil
+			return governance.New(env.Redis, survey, env.Log, cfg), func() { survey.Close() }, nil
 		},
 	})
 }

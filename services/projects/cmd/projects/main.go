@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
-	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
@@ -20,28 +17,28 @@ func main() {
 		Name:        "projects",
 		DefaultAddr: ":9093",
 		Flags:       func(s *config.Set) error { cfg.Flags(s, true); return nil },
-		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
+		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
 			th, err := cfg.Thresholds()
 			if err != nil {
 				return nil, nil, err
 			}
-			survey, err := grpcclient.New(cfg.SurveyAddr)
+			survey, err := grpcclient.New(cfg.SurveyAddr, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			finance, err := grpcclient.New(cfg.FinanceAddr)
+			finance, err := grpcclient.New(cfg.FinanceAddr, env.Dial...)
 			if err != nil {
 				survey.Close()
 				return nil, nil, err
 			}
-			governance, err := grpcclient.New(cfg.GovernanceAddr)
+			governance, err := grpcclient.New(cfg.GovernanceAddr, env.Dial...)
 			if err != nil {
 				survey.Close()
 				finance.Close()
 				return nil, nil, err
 			}
 			closeAll := func() { survey.Close(); finance.Close(); governance.Close() }
-			return projects.New(rdb, survey, finance, governance, log, th), closeAll, nil
+			return projects.New(env.Redis, survey, finance, governance, env.Log, th), closeAll, nil
 		},
 	})
 }

@@ -4,9 +4,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
-
-	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
@@ -20,16 +17,16 @@ func main() {
 		Name:        "survey",
 		DefaultAddr: ":9092",
 		Flags:       func(s *config.Set) error { return cfg.Flags(s, "127.0.0.1:9091") },
-		Build: func(_ context.Context, rdb redis.UniversalClient, log *slog.Logger) (servicemain.Registrar, func(), error) {
+		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
 			opt, err := cfg.Options()
 			if err != nil {
 				return nil, nil, err
 			}
-			conn, err := grpcclient.New(cfg.GovernanceAddr)
+			conn, err := grpcclient.New(cfg.GovernanceAddr, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			return survey.New(rdb, conn, log, opt), func() { conn.Close() }, nil
+			return survey.New(env.Redis, conn, env.Log, opt), func() { conn.Close() }, nil
 		},
 	})
 }

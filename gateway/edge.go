@@ -1,0 +1,102 @@
+package gateway
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc/codes"
+)
+
+// publicRoutes need no token: health, readiness, the OpenAPI document, and the public
+// disclosures (公示) of a project's or a compound's money.
+var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure)$`)
+
+// authenticate refuses, before any service sees it, a request whose token is missing
+// (except on public routes) or bad. The services check the token again and decide what
+// the caller may do.
+func (g *Gateway) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g.cfg.Verifier == nil || r.Method == http.MethodOptions || (r.Method == http.MethodGet && publicRoutes.MatchString(r.URL.Path)) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu"`)
+			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, "a bearer token is required (Authorization: Bearer …)", nil)
+			return
+		}
+		if _, err := g.cfg.Verifier.Verify(strings.TrimSpace(token)); err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu", error="invalid_token"`)
+			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, err.Error(), nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limiter keeps one token bucket per caller: the token's subject, or the client address
+// for requests without one.
+type limiter struct {
+	mu      sync.Mutex
+	perSec  rate.Limit
+	burst   int
+	buckets map[string]*rate.Limiter
+}
+
+func newLimiter(perSec float64, burst int) *limiter {
+	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*rate.Limiter{}}
+}
+
+func (l *limiter) bucket(key string) *rate.Limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) > 100_000 {
+			l.buckets = map[string]*rate.Limiter{} // forget idle callers rather than grow
+		}
+		b = rate.NewLimiter(l.perSec, l.burst)
+		l.buckets[key] = b
+	}
+	return b
+}
+
+// limit answers 429 with Retry-After to a caller over its rate.
+func (g *Gateway) limit(next http.Handler) http.Handler {
+	if g.cfg.RateLimit <= 0 {
+		return next
+	}
+	l := newLimiter(g.cfg.RateLimit, max(1, int(math.Ceil(g.cfg.RateLimit*2))))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := callerKey(g, r)
+		res := l.bucket(key).Reserve()
+		if d := res.Delay(); d > 0 {
+			res.Cancel()
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+			writeStatusJSON(w, http.StatusTooManyRequests, codes.ResourceExhausted, "too many requests: retry after "+d.Round(time.Millisecond).String(), nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func callerKey(g *Gateway, r *http.Request) string {
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && g.cfg.Verifier != nil {
+		if p, err := g.cfg.Verifier.Verify(strings.TrimSpace(token)); err == nil {
+			return "sub:" + p.Subject
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "addr:" + host
+}

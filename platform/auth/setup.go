@@ -1,0 +1,65 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
+)
+
+// Keys are where a binary's verification keys come from.
+type Keys struct {
+	// JWKS is a JWKS file or URL of an identity provider (e.g. Keycloak).
+	JWKS string
+	// DataDir, when set, holds the one-machine signing key (created on first use); its
+	// public key verifies too.
+	DataDir string
+	// Audience tokens must carry (default "tongdu").
+	Audience string
+}
+
+// Setup builds the verifier of a binary and, with a data dir, the signer of local tokens.
+// At least one key source is needed: a service never runs without checking callers.
+func Setup(ctx context.Context, k Keys) (*Verifier, *Signer, error) {
+	set := jwk.NewSet()
+	var signer *Signer
+	if k.DataDir != "" {
+		s, pub, err := LocalKeys(k.DataDir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("local signing key: %w", err)
+		}
+		signer = s
+		if k.Audience != "" {
+			signer.audience = k.Audience
+		}
+		if err := addAll(set, pub); err != nil {
+			return nil, nil, err
+		}
+	}
+	if k.JWKS != "" {
+		ext, err := LoadKeys(ctx, k.JWKS)
+		if err != nil {
+			return nil, nil, fmt.Errorf("jwks %s: %w", k.JWKS, err)
+		}
+		if err := addAll(set, ext); err != nil {
+			return nil, nil, err
+		}
+	}
+	if set.Len() == 0 {
+		return nil, nil, fmt.Errorf("no keys to check tokens with: set --jwks (a JWKS file or URL)")
+	}
+	return NewVerifier(set, k.Audience), signer, nil
+}
+
+func addAll(dst, src jwk.Set) error {
+	for i := 0; i < src.Len(); i++ {
+		k, ok := src.Key(i)
+		if !ok {
+			continue
+		}
+		if err := dst.AddKey(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
