@@ -32,24 +32,13 @@ func ServiceOf(method string) string {
 	return pkg
 }
 
-// IsChange reports whether a method changes something (reads are not audited).
-func IsChange(method string) bool {
-	_, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
-	for _, read := range []string{"Get", "List", "BatchGet", "Export", "Verify"} {
-		if strings.HasPrefix(name, read) {
-			return false
-		}
-	}
-	return strings.HasPrefix(method, "/tongdu.")
-}
-
 // Interceptor appends every change to its service's trail after the handler ran, with
 // its outcome. A trail that cannot be written is logged by the caller's log, never
 // fails the change (the change already happened).
 func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		resp, err := handler(ctx, req)
-		if !IsChange(info.FullMethod) {
+		if !auth.IsChange(info.FullMethod) {
 			return resp, err
 		}
 		p, _ := auth.FromContext(ctx)

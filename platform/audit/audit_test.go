@@ -83,7 +83,7 @@ func TestIsChange(t *testing.T) {
 		"/grpc.health.v1.Health/Check":                              false,
 		"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo": false,
 	} {
-		if got := audit.IsChange(method); got != want {
+		if got := auth.IsChange(method); got != want {
 			t.Errorf("IsChange(%s) = %v, want %v", method, got, want)
 		}
 	}

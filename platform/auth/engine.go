@@ -61,13 +61,13 @@ func (a *Authorizer) Authorize(ctx context.Context, method string, req proto.Mes
 	if !ok {
 		return ctx, status.Errorf(codes.PermissionDenied, "%s has no policy: denied", method)
 	}
-	if err := a.allow(ctx, p, rule, req); err != nil {
+	if err := a.allow(ctx, p, method, rule, req); err != nil {
 		return ctx, status.Error(codes.PermissionDenied, err.Error())
 	}
 	return ctx, nil
 }
 
-func (a *Authorizer) allow(ctx context.Context, p Principal, rule Rule, req proto.Message) error {
+func (a *Authorizer) allow(ctx context.Context, p Principal, method string, rule Rule, req proto.Message) error {
 	allowed := false
 	for _, r := range rule.Roles {
 		allowed = allowed || r == p.Role
@@ -88,10 +88,27 @@ func (a *Authorizer) allow(ctx context.Context, p Principal, rule Rule, req prot
 	if rule.Anywhere || p.Scope == "" {
 		return nil
 	}
-	target := expand(rule.Target, req)
-	if target == "" {
+	// Every resource the call names (each filter of a list) must lie within the scope.
+	targets := expandAll(rule.Target, req)
+	if len(targets) == 0 {
 		return fmt.Errorf("the call concerns the whole district; your scope is %s", p.Scope)
 	}
+	for _, target := range targets {
+		if err := a.within(ctx, p, rule.Shared && sharesCompound(p.Scope, method), target); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sharesCompound: a household's people read and act on their compound's public matters
+// (its surveys, ideas, works); a project's parties read them, but act only on their own
+// project.
+func sharesCompound(scope, method string) bool {
+	return strings.HasPrefix(scope, "households/") || (strings.HasPrefix(scope, "projects/") && !IsChange(method))
+}
+
+func (a *Authorizer) within(ctx context.Context, p Principal, shared bool, target string) error {
 	above, err := a.resolver.Ancestry(ctx, target)
 	if err != nil {
 		if st, ok := status.FromError(err); ok && st.Code() == codes.NotFound {
@@ -102,8 +119,7 @@ func (a *Authorizer) allow(ctx context.Context, p Principal, rule Rule, req prot
 	if contains(above, p.Scope) {
 		return nil
 	}
-	if rule.Shared {
-		// A household's or a project's people read their compound's public information.
+	if shared {
 		mine, err := a.resolver.Ancestry(ctx, p.Scope)
 		if err == nil {
 			for _, m := range mine {
@@ -128,6 +144,15 @@ func contains(list []string, s string) bool {
 // expand fills a target template from the request: the first alternative whose fields
 // are all set.
 func expand(template string, req proto.Message) string {
+	if all := expandAll(template, req); len(all) > 0 {
+		return all[0]
+	}
+	return ""
+}
+
+// expandAll fills every alternative of a target template whose fields are all set.
+func expandAll(template string, req proto.Message) []string {
+	var targets []string
 	for _, alt := range strings.Split(template, "|") {
 		out, complete := "", alt != ""
 		rest := alt
@@ -151,10 +176,10 @@ func expand(template string, req proto.Message) string {
 			rest = rest[open+end+1:]
 		}
 		if complete {
-			return out
+			targets = append(targets, out)
 		}
 	}
-	return ""
+	return targets
 }
 
 // field reads a request field by its protobuf path ("response.household_id").
@@ -184,4 +209,16 @@ func field(req proto.Message, path string) protoreflect.Value {
 // TargetOf names the resource a call concerns by the policy table ("" when none).
 func TargetOf(method string, req proto.Message) string {
 	return expand(Policy[method].Target, req)
+}
+
+// IsChange reports whether a method of the contracts changes something; reads (Get,
+// List, BatchGet, Export, Verify) do not.
+func IsChange(method string) bool {
+	_, name, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	for _, read := range []string{"Get", "List", "BatchGet", "Export", "Verify"} {
+		if strings.HasPrefix(name, read) {
+			return false
+		}
+	}
+	return strings.HasPrefix(method, "/tongdu.")
 }

@@ -77,7 +77,16 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if p.Role, err = ParseRole(role); err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
-	_ = t.Get("scope", &scope)
+	// A scope that is there but not a string must not read as "no scope" (the whole
+	// district).
+	var raw any
+	if t.Get("scope", &raw) == nil {
+		s, ok := raw.(string)
+		if !ok {
+			return Principal{}, fmt.Errorf("%w: the scope claim is not a string", ErrBadToken)
+		}
+		scope = s
+	}
 	if err := CheckScope(scope); err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}

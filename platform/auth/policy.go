@@ -14,17 +14,16 @@ type Rule struct {
 	Roles []Role
 	// Target names the resource the call concerns, from the request's fields:
 	// "compounds/{id}", "regions/{compound.community_id}"; alternatives separated by "|"
-	// are tried in order and the first whose fields are set counts. A caller with a scope
-	// may call only when the target lies within it. Empty (or fields unset): the call
-	// concerns the whole district (lists without a filter, new departments), so only
-	// callers without a scope may.
+	// are the filters of a list, and every one that is set must lie within the caller's
+	// scope. Empty (or no field set): the call concerns the whole district (lists without
+	// a filter, new departments), so only callers without a scope may.
 	Target string
 	// Anywhere: the role may call whatever its scope (registry facts that are no
 	// personal data: regions, compounds, departments).
 	Anywhere bool
-	// Shared reads are public information of a compound (its surveys' statistics, its
-	// projects, its ideas): a caller whose scope is a household or a project of the
-	// compound may read them too.
+	// Shared matters are a compound's public ones (its surveys' statistics, its projects,
+	// its ideas): a caller whose scope is a household of the compound may read and act on
+	// them (answer, endorse, report), one whose scope is a project of it may read them.
 	Shared bool
 	// Own is a request field naming a household (e.g. "response.household_id"): a
 	// RESIDENT may act only for their own household.
