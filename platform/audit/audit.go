@@ -33,15 +33,19 @@ func ServiceOf(method string) string {
 }
 
 // Interceptor appends every change to its service's trail after the handler ran, with
-// its outcome. A trail that cannot be written is logged by the caller's log, never
+// its outcome; it runs before authorization, so calls refused there are recorded too. A trail that cannot be written is logged by the caller's log, never
 // fails the change (the change already happened).
 func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, slot := auth.WithSlot(ctx)
 		resp, err := handler(ctx, req)
 		if !auth.IsChange(info.FullMethod) {
 			return resp, err
 		}
-		p, _ := auth.FromContext(ctx)
+		p := *slot
+		if p.Role == "" {
+			p, _ = auth.FromContext(ctx) // authenticated before this interceptor
+		}
 		msg, _ := req.(proto.Message)
 		requestID := ""
 		if msg != nil {

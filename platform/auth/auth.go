@@ -81,6 +81,22 @@ func WithPrincipal(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, principalKey{}, p)
 }
 
+type slotKey struct{}
+
+// WithSlot returns ctx with a place that Authorize fills with the caller, for what runs
+// before authorization and must name the caller after it (the audit trail, which also
+// records calls that authorization refused).
+func WithSlot(ctx context.Context) (context.Context, *Principal) {
+	slot := &Principal{}
+	return context.WithValue(ctx, slotKey{}, slot), slot
+}
+
+func fillSlot(ctx context.Context, p Principal) {
+	if slot, ok := ctx.Value(slotKey{}).(*Principal); ok {
+		*slot = p
+	}
+}
+
 // FromContext returns the caller, if the request was authenticated.
 func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)

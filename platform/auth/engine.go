@@ -51,6 +51,9 @@ func (a *Authorizer) Authorize(ctx context.Context, method string, req proto.Mes
 		return ctx, nil
 	}
 	p, err := a.verifier.Verify(token)
+	if err == nil {
+		fillSlot(ctx, p)
+	}
 	if err != nil {
 		if errors.Is(err, ErrNoToken) {
 			return ctx, status.Error(codes.Unauthenticated, "a bearer token is required")

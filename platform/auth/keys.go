@@ -10,19 +10,28 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwa"
 	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/lestrrat-go/jwx/v3/jws"
 	"github.com/lestrrat-go/jwx/v3/jwt"
 )
 
 // Audience is the audience tokens for Tongdu carry unless configured otherwise.
 const Audience = "tongdu"
 
+// The claims that carry a caller's role and scope. They have names of their own because
+// an identity provider's tokens already use "scope" for OAuth scopes ("openid profile").
+const (
+	RoleClaim  = "tongdu_role"
+	ScopeClaim = "tongdu_scope"
+)
+
 // Verifier checks bearer tokens against a set of public keys.
 type Verifier struct {
-	keys     jwk.Set
+	keys     atomic.Pointer[jwk.Set]
 	audience string
 }
 
@@ -31,8 +40,13 @@ func NewVerifier(keys jwk.Set, audience string) *Verifier {
 	if audience == "" {
 		audience = Audience
 	}
-	return &Verifier{keys: keys, audience: audience}
+	v := &Verifier{audience: audience}
+	v.keys.Store(&keys)
+	return v
 }
+
+// SetKeys replaces the keys (an identity provider rotated its own).
+func (v *Verifier) SetKeys(keys jwk.Set) { v.keys.Store(&keys) }
 
 // LoadKeys reads public keys: a JWKS file path, or an https/http URL of an identity
 // provider's JWKS (e.g. Keycloak's …/protocol/openid-connect/certs).
@@ -56,8 +70,10 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrNoToken
 	}
+	// A key without "alg" (some providers publish none) is used with the algorithms of
+	// its own type only, so an RSA public key can never verify an HMAC.
 	t, err := jwt.ParseString(token,
-		jwt.WithKeySet(v.keys),
+		jwt.WithKeySet(*v.keys.Load(), jws.WithInferAlgorithmFromKey(true)),
 		jwt.WithValidate(true),
 		jwt.WithAudience(v.audience),
 		jwt.WithAcceptableSkew(30*time.Second),
@@ -69,10 +85,13 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 		return Principal{}, fmt.Errorf("%w: it has no expiry", ErrBadToken)
 	}
 	var p Principal
-	p.Subject, _ = t.Subject()
+	var ok bool
+	if p.Subject, ok = t.Subject(); !ok || p.Subject == "" {
+		return Principal{}, fmt.Errorf("%w: it names no subject (sub)", ErrBadToken)
+	}
 	var role, scope string
-	if err := t.Get("role", &role); err != nil {
-		return Principal{}, fmt.Errorf("%w: no role claim", ErrBadToken)
+	if err := t.Get(RoleClaim, &role); err != nil {
+		return Principal{}, fmt.Errorf("%w: no %s claim", ErrBadToken, RoleClaim)
 	}
 	if p.Role, err = ParseRole(role); err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
@@ -80,7 +99,7 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	// A scope that is there but not a string must not read as "no scope" (the whole
 	// district).
 	var raw any
-	if t.Get("scope", &raw) == nil {
+	if t.Get(ScopeClaim, &raw) == nil {
 		s, ok := raw.(string)
 		if !ok {
 			return Principal{}, fmt.Errorf("%w: the scope claim is not a string", ErrBadToken)
@@ -107,9 +126,9 @@ type Signer struct {
 func (s *Signer) Sign(p Principal, ttl time.Duration) (string, error) {
 	now := time.Now()
 	b := jwt.NewBuilder().Subject(p.Subject).Audience([]string{s.audience}).IssuedAt(now).NotBefore(now).Expiration(now.Add(ttl)).
-		Claim("role", string(p.Role))
+		Claim(RoleClaim, string(p.Role))
 	if p.Scope != "" {
-		b = b.Claim("scope", p.Scope)
+		b = b.Claim(ScopeClaim, p.Scope)
 	}
 	t, err := b.Build()
 	if err != nil {

@@ -79,13 +79,13 @@ type claims map[string]any
 
 func validClaims(now time.Time) claims {
 	return claims{
-		"sub":   "u-1",
-		"aud":   []string{auth.Audience},
-		"iat":   now.Unix(),
-		"nbf":   now.Unix(),
-		"exp":   now.Add(time.Hour).Unix(),
-		"role":  string(auth.CommunityStaff),
-		"scope": "regions/C1",
+		"sub":           "u-1",
+		"aud":           []string{auth.Audience},
+		"iat":           now.Unix(),
+		"nbf":           now.Unix(),
+		"exp":           now.Add(time.Hour).Unix(),
+		auth.RoleClaim:  string(auth.CommunityStaff),
+		auth.ScopeClaim: "regions/C1",
 	}
 }
 
@@ -240,9 +240,9 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		"wrong audience":               sign(t, k.priv, valid.with("aud", []string{"someone-else"})),
 		"no audience":                  sign(t, k.priv, valid.with("aud", nil)),
 		"no expiry":                    sign(t, k.priv, valid.with("exp", nil)),
-		"no role":                      sign(t, k.priv, valid.with("role", nil)),
+		"no role":                      sign(t, k.priv, valid.with(auth.RoleClaim, nil)),
 		"unknown role":                 signed(auth.Principal{Subject: "x", Role: "MAYOR", Scope: "regions/C1"}, time.Hour),
-		"lower-case role":              sign(t, k.priv, valid.with("role", "community_staff")),
+		"lower-case role":              sign(t, k.priv, valid.with(auth.RoleClaim, "community_staff")),
 		"resident without scope":       signed(auth.Principal{Subject: "r", Role: auth.Resident}, time.Hour),
 		"staff without scope":          signed(auth.Principal{Subject: "s", Role: auth.CommunityStaff}, time.Hour),
 		"contractor without scope":     signed(auth.Principal{Subject: "c", Role: auth.Contractor}, time.Hour),
@@ -265,7 +265,7 @@ func TestVerifyRefusesBadTokens(t *testing.T) {
 		}(),
 		"payload swapped": func() string {
 			parts := strings.Split(signed(staff, time.Hour), ".")
-			parts[1] = b64(t, valid.with("role", string(auth.DistrictAdmin), "scope", nil))
+			parts[1] = b64(t, valid.with(auth.RoleClaim, string(auth.DistrictAdmin), auth.ScopeClaim, nil))
 			return strings.Join(parts, ".")
 		}(),
 		"not a JWT":     "hello",
@@ -289,9 +289,9 @@ func TestVerifyRefusesAScopeThatIsNotAString(t *testing.T) {
 	v := auth.NewVerifier(k.public, "")
 	now := time.Now()
 	for name, c := range map[string]claims{
-		"admin, numeric scope":    validClaims(now).with("role", string(auth.DistrictAdmin), "scope", 42),
-		"auditor, list of scopes": validClaims(now).with("role", string(auth.Auditor), "scope", []string{"regions/C1"}),
-		"auditor, object scope":   validClaims(now).with("role", string(auth.Auditor), "scope", map[string]string{"regions": "C1"}),
+		"admin, numeric scope":    validClaims(now).with(auth.RoleClaim, string(auth.DistrictAdmin), auth.ScopeClaim, 42),
+		"auditor, list of scopes": validClaims(now).with(auth.RoleClaim, string(auth.Auditor), auth.ScopeClaim, []string{"regions/C1"}),
+		"auditor, object scope":   validClaims(now).with(auth.RoleClaim, string(auth.Auditor), auth.ScopeClaim, map[string]string{"regions": "C1"}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, err := v.Verify(sign(t, k.priv, c))

@@ -3,6 +3,8 @@ package auth
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jwk"
 )
@@ -36,19 +38,60 @@ func Setup(ctx context.Context, k Keys) (*Verifier, *Signer, error) {
 			return nil, nil, err
 		}
 	}
+	local := set
 	if k.JWKS != "" {
 		ext, err := LoadKeys(ctx, k.JWKS)
 		if err != nil {
 			return nil, nil, fmt.Errorf("jwks %s: %w", k.JWKS, err)
 		}
-		if err := addAll(set, ext); err != nil {
+		merged, err := merge(local, ext)
+		if err != nil {
 			return nil, nil, err
 		}
+		set = merged
 	}
 	if set.Len() == 0 {
 		return nil, nil, fmt.Errorf("no keys to check tokens with: set --jwks (a JWKS file or URL)")
 	}
-	return NewVerifier(set, k.Audience), signer, nil
+	v := NewVerifier(set, k.Audience)
+	if strings.HasPrefix(k.JWKS, "http://") || strings.HasPrefix(k.JWKS, "https://") {
+		go refresh(ctx, v, local, k.JWKS)
+	}
+	return v, signer, nil
+}
+
+// RefreshEvery is how often the keys of an identity provider's URL are fetched again,
+// so a key rotation there is followed without a restart.
+const RefreshEvery = 10 * time.Minute
+
+func refresh(ctx context.Context, v *Verifier, local jwk.Set, url string) {
+	t := time.NewTicker(RefreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			ext, err := LoadKeys(ctx, url)
+			if err != nil {
+				continue // keep the keys we have; the next tick tries again
+			}
+			if merged, err := merge(local, ext); err == nil {
+				v.SetKeys(merged)
+			}
+		}
+	}
+}
+
+func merge(a, b jwk.Set) (jwk.Set, error) {
+	out := jwk.NewSet()
+	if err := addAll(out, a); err != nil {
+		return nil, err
+	}
+	if err := addAll(out, b); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func addAll(dst, src jwk.Set) error {

@@ -67,17 +67,17 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
 	}
-	// Recovery is outermost so a panic anywhere below still becomes a status; the caller
-	// is known before anything else looks at the request, and the trail records the
-	// outcome of everything after it.
+	// Recovery is outermost so a panic anywhere below still becomes a status; the trail
+	// records the outcome of everything after it, refusals of authorization included; the
+	// caller is known before anything else looks at the request.
 	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log)}
-	if o.auth != nil {
-		chain = append(chain, authInterceptor(o.auth))
-	}
 	if o.audit != nil {
 		chain = append(chain, audit.Interceptor(o.audit, func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "audit entry not written", "cause", err.Error())
 		}))
+	}
+	if o.auth != nil {
+		chain = append(chain, authInterceptor(o.auth))
 	}
 	chain = append(chain, requestIDInterceptor(), validationInterceptor(validator))
 	serverOpts := []grpc.ServerOption{
