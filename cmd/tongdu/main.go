@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/cmd/tongdu/demo"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/servicemain"
 )
 
@@ -25,6 +27,13 @@ func main() {
 		if err := token(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "tongdu token:", err)
 			os.Exit(2)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "demo" {
+		if err := loadDemo(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "tongdu demo:", err)
+			os.Exit(1)
 		}
 		return
 	}
@@ -96,6 +105,44 @@ func token(args []string) error {
 		return err
 	}
 	fmt.Println(t)
+	return nil
+}
+
+// loadDemo fills a running Tongdu with the demo district, as its administrator.
+func loadDemo(args []string) error {
+	var dataDir, grpcAddr string
+	set := config.New("tongdu demo")
+	set.String(&dataDir, "data-dir", "./data", "data dir of the running Tongdu (its key signs the loader's token)")
+	set.String(&grpcAddr, "grpc-addr", "127.0.0.1:9090", "gRPC address of the running Tongdu")
+	if err := set.Parse(args); err != nil {
+		return err
+	}
+	_, signer, err := auth.Setup(context.Background(), auth.Keys{DataDir: dataDir})
+	if err != nil {
+		return err
+	}
+	tok, err := signer.Sign(auth.Principal{Subject: "demo-loader", Role: auth.DistrictAdmin}, time.Hour)
+	if err != nil {
+		return err
+	}
+	conn, err := grpcclient.New(grpcAddr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	sum, err := demo.Load(ctx, conn, tok, slog.Default())
+	if err != nil {
+		return err
+	}
+	if sum.AlreadyLoaded {
+		fmt.Printf("the demo district is there already (district %s); nothing changed\n", sum.DistrictID)
+		return nil
+	}
+	fmt.Printf("loaded in %s: %d regions, %d compounds, %d households, %d party branches, %d linked units, %d party members, %d surveys with %d responses, %d projects, %d whistles\n",
+		sum.Elapsed.Round(time.Millisecond), sum.Regions, sum.Compounds, sum.Households, sum.Branches, sum.LinkedUnits, sum.PartyMembers, sum.Surveys, sum.Responses, sum.Projects, sum.Whistles)
+	fmt.Printf("district %s; Shiyang Road No. 21: compound %s, project %s\n", sum.DistrictID, sum.StoryCompoundID, sum.StoryProjectID)
 	return nil
 }
 

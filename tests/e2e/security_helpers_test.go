@@ -107,17 +107,19 @@ var (
 // IN_CONSTRUCTION with one work item and a funding plan (book) that received money; the
 // departments "water" and "roads" and a whistle W calling both.
 type district struct {
-	rt          regionTree
-	k1, k2      estate
-	h1          personal // H1, with known personal data
-	v1          survey
-	p1          project
-	item        string
-	book        string
-	whistle     string
-	resolution  survey
-	other       string // another household of K1 (H1b)
-	h2          string
+	rt         regionTree
+	k1, k2     estate
+	h1         personal // H1, with known personal data
+	v1         survey
+	p1         project
+	item       string
+	book       string
+	whistle    string  // W, calling water and roads
+	whistle2   string  // W2, calling roads only
+	p2         project // another project of K1, for next year
+	resolution survey
+	other      string // another household of K1 (H1b)
+	h2         string
 }
 
 // H1's personal data, as registered.
@@ -187,6 +189,15 @@ func (c *client) buildDistrict() district {
 		c.t.Fatalf("created whistle has no id")
 	}
 	d.whistle = w.ID
+	c.call("POST", "/v1/whistles", map[string]any{
+		"compoundId": d.k1.ID, "category": "ROADS", "description": "路面坑洼",
+		"departmentIds": []string{"roads"}, "priority": "NORMAL",
+	}, &w)
+	d.whistle2 = w.ID
+	c.call("POST", "/v1/projects", map[string]any{"compoundId": d.k1.ID, "title": "光华小区提升", "year": time.Now().Year() + 1, "budgetFen": "200000"}, &d.p2)
+	if d.p2.ID == "" {
+		c.t.Fatalf("created P2 has no id")
+	}
 	return d
 }
 
@@ -246,11 +257,11 @@ func localKey(t *testing.T, dataDir string) jwk.Key {
 
 // mint signs a token with key after edit changed the claims of a good one: subject
 // "minted", audience tongdu, DISTRICT_ADMIN, valid from now for an hour.
-func mint(t *testing.T, key jwk.Key, alg jwa.SignatureAlgorithm, edit func(b *jwt.Builder) *jwt.Builder) string {
+func mint(t *testing.T, key any, alg jwa.SignatureAlgorithm, edit func(b *jwt.Builder) *jwt.Builder) string {
 	t.Helper()
 	now := time.Now()
 	b := jwt.NewBuilder().Subject("minted").Audience([]string{auth.Audience}).IssuedAt(now).NotBefore(now).
-		Expiration(now.Add(time.Hour)).Claim("role", string(auth.DistrictAdmin))
+		Expiration(now.Add(time.Hour)).Claim(auth.RoleClaim, string(auth.DistrictAdmin))
 	if edit != nil {
 		b = edit(b)
 	}
@@ -274,7 +285,7 @@ func unsigned(header map[string]any) string {
 	}
 	now := time.Now()
 	claims := map[string]any{
-		"sub": "mallory", "aud": auth.Audience, "role": string(auth.DistrictAdmin),
+		"sub": "mallory", "aud": auth.Audience, auth.RoleClaim: string(auth.DistrictAdmin),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
 	return enc(header) + "." + enc(claims) + "."
@@ -400,4 +411,6 @@ func statusOf(r response) int {
 }
 
 // isDenied is an answer of the policy: 401 or 403.
-func isDenied(status int) bool { return status == http.StatusUnauthorized || status == http.StatusForbidden }
+func isDenied(status int) bool {
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
+}

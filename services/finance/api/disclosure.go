@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -102,14 +103,19 @@ func (s *Server) GetProjectDisclosure(ctx context.Context, req *pb.GetProjectDis
 func (s *Server) GetCompoundDisclosure(ctx context.Context, req *pb.GetCompoundDisclosureRequest) (*pb.CompoundDisclosure, error) {
 	cid := req.GetCompoundId()
 	out := &pb.CompoundDisclosure{CompoundId: cid, GenerateTime: timestamppb.New(s.now())}
+	public := false
 	st, err := s.store.GetBook(ctx, ledger.UpkeepBookID(cid))
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
+		// No upkeep money yet. A public reader may not ask the registry whether the
+		// compound exists: then a compound with no book of any kind is simply not found.
 		ok, err := s.peers.CompoundExists(ctx, cid)
-		if err != nil {
+		switch {
+		case refusedToCaller(err):
+			public = true
+		case err != nil:
 			return nil, s.fail(ctx, err)
-		}
-		if !ok {
+		case !ok:
 			return nil, s.fail(ctx, ledger.ErrNotFound)
 		}
 	case err != nil:
@@ -133,6 +139,9 @@ func (s *Server) GetCompoundDisclosure(ctx context.Context, req *pb.GetCompoundD
 	books, err := s.store.CompoundBooks(ctx, cid)
 	if err != nil {
 		return nil, s.fail(ctx, err)
+	}
+	if public && len(books) == 0 {
+		return nil, s.fail(ctx, fmt.Errorf("%w: no money is recorded for compound %s", ledger.ErrNotFound, cid))
 	}
 	for _, b := range books {
 		fund, _, err := s.store.FundBalance(ctx, b)

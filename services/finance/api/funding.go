@@ -96,9 +96,11 @@ func (s *Server) GetFundingPlan(ctx context.Context, req *pb.GetFundingPlanReque
 	p := st.Plan
 	budget := p.BudgetFen
 	// The projects service owns the budget; it may have changed since the plan was made.
+	// A public reader (the disclosure) may not ask it, and reads the plan's own figure:
+	// the budget is fixed once construction starts.
 	if proj, err := s.peers.Project(ctx, p.ProjectID); err == nil {
 		budget = proj.BudgetFen
-	} else if !errors.Is(err, ledger.ErrNotFound) {
+	} else if !errors.Is(err, ledger.ErrNotFound) && !refusedToCaller(err) {
 		return nil, s.fail(ctx, err)
 	}
 	out := &pb.FundingPlan{

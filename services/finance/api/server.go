@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"tongdu/platform/idempotency"
@@ -135,4 +137,11 @@ func explainBound(err error, payeeCap string) error {
 		return &refusal{payeeCap, fmt.Sprintf("payee %s would be paid %s yuan, beyond its limit of %s yuan by %s yuan", name, ledger.Yuan(b.Balance), ledger.Yuan(b.Limit), ledger.Yuan(b.By())), map[string]string{"overFen": by, "limitFen": strconv.FormatInt(b.Limit, 10)}}
 	}
 	return err
+}
+
+// refusedToCaller reports a peer's refusal of the caller (no token, or not allowed): a
+// public reader's request cannot ask peers on its behalf.
+func refusedToCaller(err error) bool {
+	c := status.Code(err)
+	return err != nil && (c == codes.Unauthenticated || c == codes.PermissionDenied)
 }
