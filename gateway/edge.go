@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
+
+	"tongdu/platform/auth"
 )
 
 // publicRoutes need no token: health, readiness, the OpenAPI document, and the public
@@ -27,13 +28,13 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := auth.ParseBearer(r.Header.Get("Authorization"))
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu"`)
 			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, "a bearer token is required (Authorization: Bearer …)", nil)
 			return
 		}
-		if _, err := g.cfg.Verifier.Verify(strings.TrimSpace(token)); err != nil {
+		if _, err := g.cfg.Verifier.Verify(token); err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu", error="invalid_token"`)
 			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, err.Error(), nil)
 			return
@@ -49,10 +50,14 @@ type limiter struct {
 	perSec  rate.Limit
 	burst   int
 	buckets map[string]*rate.Limiter
+	sweepAt int // bucket count at which idle buckets are next dropped
 }
 
+// minSweep is how many callers the limiter remembers before it drops idle ones.
+const minSweep = 100_000
+
 func newLimiter(perSec float64, burst int) *limiter {
-	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*rate.Limiter{}}
+	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*rate.Limiter{}, sweepAt: minSweep}
 }
 
 func (l *limiter) bucket(key string) *rate.Limiter {
@@ -60,13 +65,27 @@ func (l *limiter) bucket(key string) *rate.Limiter {
 	defer l.mu.Unlock()
 	b, ok := l.buckets[key]
 	if !ok {
-		if len(l.buckets) > 100_000 {
-			l.buckets = map[string]*rate.Limiter{} // forget idle callers rather than grow
+		if len(l.buckets) >= l.sweepAt {
+			l.sweep()
 		}
 		b = rate.NewLimiter(l.perSec, l.burst)
 		l.buckets[key] = b
 	}
 	return b
+}
+
+// sweep drops the buckets that are full again: their callers have been idle long
+// enough that a fresh bucket is the same. A caller still draining keeps its bucket, so
+// a flood of new addresses cannot reset a busy caller's limit.
+func (l *limiter) sweep() {
+	now := time.Now()
+	for k, b := range l.buckets {
+		if b.TokensAt(now) >= float64(l.burst) {
+			delete(l.buckets, k)
+		}
+	}
+	// Sweep again only when the map has doubled, so sweeping stays amortised O(1).
+	l.sweepAt = max(minSweep, 2*len(l.buckets))
 }
 
 // limit answers 429 with Retry-After to a caller over its rate.
@@ -89,8 +108,8 @@ func (g *Gateway) limit(next http.Handler) http.Handler {
 }
 
 func callerKey(g *Gateway, r *http.Request) string {
-	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && g.cfg.Verifier != nil {
-		if p, err := g.cfg.Verifier.Verify(strings.TrimSpace(token)); err == nil {
+	if token, ok := auth.ParseBearer(r.Header.Get("Authorization")); ok && g.cfg.Verifier != nil {
+		if p, err := g.cfg.Verifier.Verify(token); err == nil {
 			return "sub:" + p.Subject
 		}
 	}

@@ -11,10 +11,13 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/idempotency"
 )
 
 // Services are the services whose trails exist.
@@ -33,8 +36,10 @@ func ServiceOf(method string) string {
 }
 
 // Interceptor appends every change to its service's trail after the handler ran, with
-// its outcome; it runs before authorization, so calls refused there are recorded too. A trail that cannot be written is logged by the caller's log, never
-// fails the change (the change already happened).
+// its outcome; it runs before authorization, so calls refused there are recorded too,
+// except calls with no valid token: they name nobody, and a flood of them must not push
+// real changes out of the trail. A trail that cannot be written is logged by the
+// caller's log, never fails the change (the change already happened).
 func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		ctx, slot := auth.WithSlot(ctx)
@@ -46,14 +51,18 @@ func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, er
 		if p.Role == "" {
 			p, _ = auth.FromContext(ctx) // authenticated before this interceptor
 		}
+		if p.Role == "" && status.Code(err) == codes.Unauthenticated {
+			// Nobody to name: an anonymous flood must not push real changes out of the trail.
+			return resp, err
+		}
 		msg, _ := req.(proto.Message)
-		requestID := ""
-		if msg != nil {
-			if f := msg.ProtoReflect().Descriptor().Fields().ByName("request_id"); f != nil {
-				requestID = msg.ProtoReflect().Get(f).String()
+		requestID := idempotency.RequestID(msg)
+		if requestID == "" {
+			if keys := metadata.ValueFromIncomingContext(ctx, "idempotency-key"); len(keys) > 0 {
+				requestID = keys[0]
 			}
 		}
-		outcome := status.Code(err).String()
+		outcome := CodeName(status.Code(err))
 		values := map[string]any{
 			"actor": p.Subject, "role": string(p.Role), "method": info.FullMethod,
 			"resource": auth.TargetOf(info.FullMethod, msg), "requestId": requestID,
@@ -64,4 +73,17 @@ func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, er
 		}
 		return resp, err
 	}
+}
+
+// CodeName writes a status code as the contracts do: OK, FAILED_PRECONDITION, ….
+func CodeName(c codes.Code) string {
+	name := c.String()
+	var b strings.Builder
+	for i, r := range name {
+		if i > 0 && r >= 'A' && r <= 'Z' && name != "OK" {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }

@@ -32,11 +32,22 @@ func (a *Authorizer) Resolver() *Resolver { return a.resolver }
 // BearerToken reads the token of incoming gRPC metadata ("authorization: Bearer …").
 func BearerToken(ctx context.Context) string {
 	for _, v := range metadata.ValueFromIncomingContext(ctx, "authorization") {
-		if t, ok := strings.CutPrefix(v, "Bearer "); ok {
-			return strings.TrimSpace(t)
+		if t, ok := ParseBearer(v); ok {
+			return t
 		}
 	}
 	return ""
+}
+
+// ParseBearer reads the token of an Authorization value. The scheme name is
+// case-insensitive (RFC 9110 §11.1), so "bearer x" is as good as "Bearer x".
+func ParseBearer(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
 }
 
 // Authorize decides a call and returns ctx carrying the caller. Refusals are

@@ -407,3 +407,15 @@ func TestTargetOf(t *testing.T) {
 		}
 	}
 }
+
+func TestParseBearerIgnoresTheSchemeCase(t *testing.T) {
+	for header, want := range map[string]string{
+		"Bearer abc": "abc", "bearer abc": "abc", "BEARER  abc ": "abc", " Bearer abc": "abc",
+		"Basic abc": "", "Bearer": "", "Bearer ": "", "": "", "Bearerabc": "",
+	} {
+		got, ok := auth.ParseBearer(header)
+		if got != want || ok != (want != "") {
+			t.Errorf("ParseBearer(%q) = %q, %v; want %q, %v", header, got, ok, want, want != "")
+		}
+	}
+}

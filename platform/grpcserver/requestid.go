@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"tongdu/platform/apierror"
+	"tongdu/platform/idempotency"
 )
 
 // IdempotencyKeyHeader carries a request id in metadata. REST clients may send it as the
@@ -25,9 +26,9 @@ func requestIDInterceptor() grpc.UnaryServerInterceptor {
 		if len(keys) == 0 || !ok {
 			return handler(ctx, req)
 		}
-		m := msg.ProtoReflect()
-		f := m.Descriptor().Fields().ByName("request_id")
-		if f == nil || f.Kind() != protoreflect.StringKind {
+		// The field is the request's own, or its record's (a contribution carries it).
+		m, f, ok := idempotency.RequestIDField(msg)
+		if !ok {
 			return handler(ctx, req)
 		}
 		switch have := m.Get(f).String(); {

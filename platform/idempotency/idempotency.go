@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // TTL is how long a request id is remembered.
@@ -55,4 +56,41 @@ func BodyHash(req proto.Message) (string, error) {
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16]), nil
+}
+
+// RequestIDField finds the request_id a request carries: its own field, or (for writes
+// whose body is the record, like a contribution) the field of its one message field that
+// has one. ok is false when the request has none.
+func RequestIDField(req proto.Message) (m protoreflect.Message, f protoreflect.FieldDescriptor, ok bool) {
+	if req == nil {
+		return nil, nil, false
+	}
+	m = req.ProtoReflect()
+	if f = m.Descriptor().Fields().ByName("request_id"); f != nil && f.Kind() == protoreflect.StringKind {
+		return m, f, true
+	}
+	fields := m.Descriptor().Fields()
+	for i := 0; i < fields.Len(); i++ {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.MessageKind || fd.IsList() || fd.IsMap() || !m.Has(fd) {
+			continue // an absent record has no id to read or fill, and must stay absent
+		}
+		inner := fd.Message().Fields().ByName("request_id")
+		if inner != nil && inner.Kind() == protoreflect.StringKind {
+			return m.Mutable(fd).Message(), inner, true
+		}
+	}
+	return nil, nil, false
+}
+
+// RequestID reads the request id a request carries ("" for none).
+func RequestID(req proto.Message) string {
+	if req == nil {
+		return ""
+	}
+	m, f, ok := RequestIDField(req) // the record is present, so nothing is created
+	if !ok {
+		return ""
+	}
+	return m.Get(f).String()
 }

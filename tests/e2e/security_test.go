@@ -846,3 +846,63 @@ func TestPersonalDataStaysPrivate(t *testing.T) {
 	}
 	t.Logf("checked %d log bytes, %d spans (%d gateway, %d gRPC, %d Redis), %d disclosures", len(logText), len(spans), nHTTP, nRPC, nRedis, disclosures)
 }
+
+// TestAuditTrailSurvivesAFlood: refused calls must not push real changes out of the
+// auditor's view. Calls refused for want of a token are recorded too (the trail runs
+// before authorization), and the gRPC port has no rate limit; the listing reads only the
+// newest entries of each service before it filters. A caller with no credentials at all
+// floods the governance trail with refused calls about another compound; the
+// administrator's change of this one must still be found by its resource.
+func TestAuditTrailSurvivesAFlood(t *testing.T) {
+	t.Parallel()
+	admin := startApp(t)
+	rt := admin.createRegionTree()
+	k1 := admin.createCompound(map[string]any{"name": "光华小区", "communityId": rt.community.ID})
+	admin.call("POST", path("/v1/compounds/%s/buildings", k1.ID)+"?requestId=bld-1", map[string]any{"name": "1号楼", "unitCount": 2}, nil)
+
+	auditor := admin.asRole(auth.Auditor, "")
+	listed := func() (bool, []auditEntry) {
+		var l auditList
+		auditor.call("GET", "/v1/audit?service=governance&resource="+url.QueryEscape("compounds/"+k1.ID), nil, &l)
+		for _, e := range l.Entries {
+			if e.Method == govMethod+"CreateBuilding" && e.Actor == "admin" {
+				return true, l.Entries
+			}
+		}
+		return false, l.Entries
+	}
+	if ok, got := listed(); !ok {
+		t.Fatalf("before any flood the trail of the compound lists %s, want the CreateBuilding", mustJSON(t, got))
+	}
+
+	conn, err := grpc.NewClient(admin.app.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	gov := governancepb.NewGovernanceServiceClient(conn)
+	const flood, workers = 5100, 16
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		go func(w int) {
+			for i := w; i < flood; i += workers {
+				_, err := gov.UpdateCompound(context.Background(), &governancepb.UpdateCompoundRequest{Compound: &governancepb.Compound{Id: "elsewhere", Name: "x"}})
+				if status.Code(err) != codes.Unauthenticated {
+					errs <- fmt.Errorf("UpdateCompound without a token: %v, want UNAUTHENTICATED", err)
+					return
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	for w := 0; w < workers; w++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if ok, got := listed(); !ok {
+		t.Errorf("after %d calls without a token about another compound, GET /v1/audit?resource=compounds/%s no longer lists the administrator's CreateBuilding; it lists %s",
+			flood, k1.ID, mustJSON(t, got))
+	}
+}

@@ -17,9 +17,13 @@ type AuditEntry struct {
 	Time                                                           time.Time
 }
 
-// AuditScanLimit is how many recent changes per service a query reads: the trail is
-// for looking back over recent work; older entries stay in the stream for export.
-const AuditScanLimit = 5000
+// AuditScanLimit is how many recent changes per service a query reads at most: the trail
+// is for looking back over recent work; older entries stay in the stream for export.
+// A query stops sooner once it has the page it was asked for.
+const AuditScanLimit = 50_000
+
+// auditChunk is how many entries one read of a stream takes.
+const auditChunk = 1000
 
 // Audit returns the newest changes of every service that match, newest first, from
 // offset on.
@@ -28,18 +32,16 @@ func (s *Store) Audit(ctx context.Context, service string, match func(*AuditEntr
 	if service != "" {
 		services = []string{service}
 	}
+	// Each stream is newest first, so the newest offset+size+1 matches of each are
+	// enough to merge the page and to know whether more follow.
+	want := offset + size + 1
 	var all []AuditEntry
 	for _, svc := range services {
-		msgs, err := s.rdb.XRevRangeN(ctx, audit.StreamKey(svc), "+", "-", AuditScanLimit).Result()
-		if err != nil && !isNil(err) {
+		found, err := s.newestMatches(ctx, svc, match, want)
+		if err != nil {
 			return nil, false, err
 		}
-		for _, m := range msgs {
-			e := entryOf(svc, m)
-			if match(&e) {
-				all = append(all, e)
-			}
-		}
+		all = append(all, found...)
 	}
 	sort.SliceStable(all, func(i, j int) bool { return streamLess(all[j].ID, all[i].ID) })
 	if offset >= len(all) {
@@ -47,6 +49,31 @@ func (s *Store) Audit(ctx context.Context, service string, match func(*AuditEntr
 	}
 	end := min(offset+size, len(all))
 	return all[offset:end], end < len(all), nil
+}
+
+// newestMatches reads one service's trail backwards in chunks until it has want matches,
+// reaches the start, or has read AuditScanLimit entries.
+func (s *Store) newestMatches(ctx context.Context, service string, match func(*AuditEntry) bool, want int) ([]AuditEntry, error) {
+	var found []AuditEntry
+	from := "+"
+	for read := 0; read < AuditScanLimit && len(found) < want; {
+		msgs, err := s.rdb.XRevRangeN(ctx, audit.StreamKey(service), from, "-", auditChunk).Result()
+		if err != nil && !isNil(err) {
+			return nil, err
+		}
+		for _, m := range msgs {
+			e := entryOf(service, m)
+			if match(&e) {
+				found = append(found, e)
+			}
+		}
+		read += len(msgs)
+		if len(msgs) < auditChunk {
+			break
+		}
+		from = "(" + msgs[len(msgs)-1].ID // exclusive: the next chunk starts below this one
+	}
+	return found, nil
 }
 
 func entryOf(service string, m redis.XMessage) AuditEntry {
