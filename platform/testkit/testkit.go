@@ -3,12 +3,18 @@
 // flushed before use, so tests may run in parallel. Where no redis-server exists the kit
 // falls back to in-process miniredis, unless TONGDU_REQUIRE_REAL_REDIS=1 (as in CI), in
 // which case the test fails.
+//
+// With TONGDU_TEST_REDIS_CLUSTER set to the addresses of a Redis Cluster (as
+// scripts/redis-cluster.sh prints), the kit uses that cluster instead. A cluster has one
+// database, so the kit empties it whenever another test (or subtest) asks for Redis: run
+// such packages one at a time with -parallel 1 (make test-cluster does).
 package testkit
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 
@@ -39,11 +45,46 @@ func Main(m *testing.M) {
 }
 
 // Real reports whether tests run against a real redis-server (false under miniredis).
-func Real() bool { return server != nil }
+func Real() bool { return server != nil || len(clusterAddrs()) > 0 }
+
+// clusterAddrs are the addresses of the Redis Cluster to test against, if any.
+func clusterAddrs() []string {
+	v := strings.TrimSpace(os.Getenv("TONGDU_TEST_REDIS_CLUSTER"))
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
+}
+
+var (
+	clusterMu      sync.Mutex
+	clusterFlushed string // the test the cluster was last emptied for
+)
+
+// clusterClient returns a client of the test cluster, emptied unless it was last emptied
+// for tb itself (a test that asks twice keeps what it wrote).
+func clusterClient(tb testing.TB, addrs []string) redis.UniversalClient {
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	tb.Cleanup(func() { _ = c.Close() })
+	clusterMu.Lock()
+	defer clusterMu.Unlock()
+	if clusterFlushed != tb.Name() {
+		ctx := context.Background()
+		err := c.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error { return m.FlushDB(ctx).Err() })
+		if err != nil {
+			tb.Fatalf("testkit: empty the cluster: %v", err)
+		}
+		clusterFlushed = tb.Name()
+	}
+	return c
+}
 
 // Redis returns a client on a database of its own, empty, released when the test ends.
 func Redis(tb testing.TB) redis.UniversalClient {
 	tb.Helper()
+	if addrs := clusterAddrs(); len(addrs) > 0 {
+		return clusterClient(tb, addrs)
+	}
 	startOnce.Do(start)
 	if startErr != nil {
 		tb.Fatalf("testkit: %v", startErr)
@@ -70,6 +111,14 @@ func Redis(tb testing.TB) redis.UniversalClient {
 // for code that opens its own connection (cmd/tongdu's all-in-one, say).
 func RedisURL(tb testing.TB) string {
 	tb.Helper()
+	if addrs := clusterAddrs(); len(addrs) > 0 {
+		Redis(tb) // empties the cluster for a new test
+		url := "redis+cluster://" + addrs[0]
+		if len(addrs) > 1 {
+			url += "?addr=" + strings.Join(addrs[1:], "&addr=")
+		}
+		return url
+	}
 	c := Redis(tb).(*redis.Client)
 	opt := c.Options()
 	if opt.Network == "unix" {

@@ -35,8 +35,8 @@ func TestScriptRefusesUnbalancedPostings(t *testing.T) {
 	if n, _ := s.rdb.HLen(ctx, balancesKey("b1")).Result(); n != 0 {
 		t.Fatalf("%d balances moved", n)
 	}
-	// And a book that is not there.
-	keys[0] = bookKey("nope")
+	// And a book that is not there (its keys share their slot, as a cluster requires).
+	keys = []string{bookKey("nope"), balancesKey("nope"), boundsKey("nope"), logKey("nope"), orderKey("nope"), requestsKey("nope"), reversedKey("nope"), talliesKey("nope"), contractsKey("nope"), afterKey("nope")}
 	if res, err := post.Run(ctx, s.rdb, keys, args...).Slice(); err != nil || res[0] != "NO_BOOK" {
 		t.Fatalf("%v %v", res, err)
 	}
