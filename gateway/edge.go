@@ -15,9 +15,10 @@ import (
 	"tongdu/platform/auth"
 )
 
-// publicRoutes need no token: health, readiness, the OpenAPI document, and the public
-// disclosures (公示) of a project's or a compound's money.
-var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure)$`)
+// publicRoutes need no token: health, readiness, metrics (counts and latencies, no
+// personal data), the OpenAPI document, and the public disclosures (公示) of a project's
+// or a compound's money.
+var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/metrics|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure)$`)
 
 // authenticate refuses, before any service sees it, a request whose token is missing
 // (except on public routes) or bad. The services check the token again and decide what

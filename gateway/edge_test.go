@@ -9,7 +9,7 @@ import (
 // A flood of new callers makes the limiter forget idle callers, never a busy one: a
 // caller over its rate stays limited however many addresses knock meanwhile.
 func TestLimiterForgetsIdleCallersOnly(t *testing.T) {
-	l := newLimiter(1, 2)
+	l := newLimiter(0.01, 2) // slow refill: the busy caller stays drained however slow the machine
 	busy := l.bucket("sub:busy")
 	busy.AllowN(time.Now(), 2) // drained: its next request waits
 	for i := range minSweep + 10 {

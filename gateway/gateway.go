@@ -44,6 +44,8 @@ type Config struct {
 	RateLimit float64
 	// Dial adds options to the connections to the services (TLS).
 	Dial []grpc.DialOption
+	// Metrics, when set, is served at GET /metrics (Prometheus text format).
+	Metrics http.Handler
 }
 
 // DefaultMaxBodyBytes fits a batch of 1,000 households or survey responses with room.
@@ -121,6 +123,21 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	root.Handle("/", requestIDFromQuery(mux))
 	g.handler = otelhttp.NewHandler(g.cors(g.limit(g.authenticate(g.limitBody(root)))), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
+	if cfg.Metrics != nil {
+		// Scrapes bypass tracing and the rate limit: a scraper every few seconds would
+		// otherwise fill the trace store with its own requests and spend a caller's
+		// budget. The page holds counts and latencies only, no personal data, so it needs
+		// no token (publicRoutes lists it for the same reason).
+		api := g.handler
+		metrics := cfg.Metrics
+		g.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/metrics" && r.Method == http.MethodGet {
+				metrics.ServeHTTP(w, r)
+				return
+			}
+			api.ServeHTTP(w, r)
+		})
+	}
 	return g, nil
 }
 

@@ -69,8 +69,10 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	// Recovery is outermost so a panic anywhere below still becomes a status; the trail
 	// records the outcome of everything after it, refusals of authorization included; the
-	// caller is known before anything else looks at the request.
-	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log)}
+	// caller is known before anything else looks at the request. The span gets its
+	// resource id and refusal reason next to recovery, so refusals of authorization and
+	// validation are named on it too.
+	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log), spanInterceptor()}
 	if o.audit != nil {
 		chain = append(chain, audit.Interceptor(o.audit, func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "audit entry not written", "cause", err.Error())

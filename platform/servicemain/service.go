@@ -43,7 +43,7 @@ type Env struct {
 // Service runs one gRPC service alone on its own Redis.
 func Service(spec Spec) {
 	Main(spec.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
-		var grpcAddr, redisURL, jwks, audience string
+		var grpcAddr, redisURL, jwks, audience, metricsAddr string
 		var serverTLS, peerTLS tlsconfig.Files
 		cfg := config.New(spec.Name)
 		cfg.String(&grpcAddr, "grpc-addr", spec.DefaultAddr, "gRPC listen address")
@@ -54,6 +54,7 @@ func Service(spec Spec) {
 		cfg.String(&serverTLS.Key, "tls-key", "", "TLS key of this service (PEM)")
 		cfg.String(&serverTLS.CA, "tls-client-ca", "", "CA of client certificates this service requires (mutual TLS)")
 		cfg.String(&peerTLS.CA, "tls-peer-ca", "", "CA that signs the peers' certificates (TLS to peers)")
+		cfg.String(&metricsAddr, "metrics-addr", "", "listen address of GET /metrics (Prometheus text format), e.g. :9464; empty: not served")
 		if spec.Flags != nil {
 			if err := spec.Flags(cfg); err != nil {
 				return err
@@ -104,6 +105,14 @@ func Service(spec Spec) {
 		lis, err := net.Listen("tcp", grpcAddr)
 		if err != nil {
 			return err
+		}
+		if metricsAddr != "" {
+			stopMetrics, err := serveMetrics(ctx, metricsAddr, log)
+			if err != nil {
+				_ = lis.Close()
+				return err
+			}
+			defer stopMetrics()
 		}
 		log.Info("serving", "grpc", lis.Addr().String())
 		return srv.Serve(ctx, lis, 10*time.Second)

@@ -79,5 +79,6 @@ func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 		teach(srv.Auth.Resolver(), s.store)
 	}
 	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	s.watchOverdue(ctx)
 	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.api.FollowCompoundEvent)
 }

@@ -27,6 +27,7 @@ import (
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
+	"tongdu/platform/telemetry"
 	"tongdu/platform/tlsconfig"
 	"tongdu/services/finance"
 	"tongdu/services/governance"
@@ -168,7 +169,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
-		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial}
+		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler()}
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}

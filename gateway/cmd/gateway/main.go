@@ -10,6 +10,7 @@ import (
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/servicemain"
+	"tongdu/platform/telemetry"
 	"tongdu/platform/tlsconfig"
 )
 
@@ -56,6 +57,7 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	if origins != "" {
 		gc.CORSOrigins = strings.Split(origins, ",")
 	}
+	gc.Metrics = telemetry.Handler()
 	gw, err := gateway.New(ctx, gc, log)
 	if err != nil {
 		return err

@@ -192,6 +192,9 @@ func (s *Server) CreateContribution(ctx context.Context, req *pb.CreateContribut
 	if err != nil {
 		return nil, s.fail(ctx, explainBound(err, ""))
 	}
+	if !p.Replayed {
+		contributionsPosted.Add(ctx, 1)
+	}
 	quota := st.Plan.Quotas[rec.HouseholdID]
 	standing := ledger.StandingOf(rec.HouseholdID, quota, -p.After[ledger.HouseholdAccount(rec.HouseholdID)], 0)
 	return &pb.Contribution{

@@ -425,3 +425,9 @@ func (s *Store) DepartmentTally(ctx context.Context, id string, now time.Time) (
 	}
 	return t, past.Val(), nil
 }
+
+// CountOverdue counts the whistles overdue at now: one ZCOUNT on the overdue index, so a
+// metrics scrape never reads whistles themselves.
+func (s *Store) CountOverdue(ctx context.Context, now time.Time) (int64, error) {
+	return s.rdb.ZCount(ctx, overdueAtKey(), "-inf", strconv.FormatInt(before(now), 10)).Result()
+}

@@ -28,6 +28,7 @@ func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseReque
 		return nil, s.fail(ctx, err)
 	}
 	if !replayed {
+		countRecorded(ctx, outcomes)
 		s.afterResponses(ctx, sv)
 	}
 	if replayed || outcomes[0] == storage.IgnoredOlder {
@@ -52,6 +53,7 @@ func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitRe
 		return nil, s.fail(ctx, err)
 	}
 	if !replayed {
+		countRecorded(ctx, outcomes)
 		s.afterResponses(ctx, sv)
 	}
 	out := &pb.BatchSubmitResponsesResponse{}
