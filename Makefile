@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: proto tools lint test test-cluster run
+.PHONY: proto tools lint test test-cluster run deploy-check
 
 # Build the pinned code generators (protoc plugins and buf) into .bin/.
 tools:
@@ -36,3 +36,9 @@ test-cluster:
 
 run:
 	go run ./cmd/tongdu
+
+# Validate deploy/ offline: render every kustomize overlay, decode each object strictly
+# into its Kubernetes type, apply the deployment rules, and check compose.yaml. deploy/check
+# is a module of its own, outside the workspace.
+deploy-check:
+	cd deploy/check && GOWORK=off go test -count=1 ./...
