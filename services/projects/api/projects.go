@@ -19,7 +19,7 @@ func (s *Server) CreateProject(ctx context.Context, req *pb.CreateProjectRequest
 	if !ok {
 		return nil, s.fail(ctx, &works.InvalidError{Violations: []works.Violation{{Field: "project.compoundId", Reason: "no compound " + in.CompoundID}}})
 	}
-	p, err := works.NewProject(in, "", s.now())
+	p, err := works.NewProject(in, actorOf(ctx, ""), s.now())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/auth"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/works"
 )
@@ -18,6 +19,7 @@ type guard func(ctx context.Context, p *works.Project) ([]works.GuardFailure, er
 // is re-judged against the status the first left. A retried request (same request id,
 // same body) whose work is done answers with the project as it stands.
 func (s *Server) transition(ctx context.Context, method string, req proto.Message, id, actor, reason, requestID string, a works.Action, check guard, then func(*works.Project)) (*pb.Project, error) {
+	actor = actorOf(ctx, actor)
 	_, replayed, err := s.claim(ctx, method, requestID, req, 0)
 	if err != nil {
 		return nil, s.fail(ctx, err)
@@ -135,4 +137,15 @@ func (s *Server) ResumeProject(ctx context.Context, req *pb.ResumeProjectRequest
 // plan the round again.
 func (s *Server) CancelProject(ctx context.Context, req *pb.CancelProjectRequest) (*pb.Project, error) {
 	return s.transition(ctx, "CancelProject", req, req.GetId(), req.GetActor(), req.GetReason(), req.GetRequestId(), works.Cancel, nil, nil)
+}
+
+// actorOf is who a history entry names: the body's actor when given (the office acting,
+// such as "区住建局"), otherwise the authenticated caller's subject, so that no entry is
+// anonymous. The audit trail keeps the caller in every case.
+func actorOf(ctx context.Context, given string) string {
+	if given != "" {
+		return given
+	}
+	p, _ := auth.FromContext(ctx)
+	return p.Subject
 }
