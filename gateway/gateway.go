@@ -81,10 +81,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		{name: "finance", service: "tongdu.finance.v1.FinanceService", target: cfg.Finance, register: financepb.RegisterFinanceServiceHandler},
 	}}
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
-			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
-			UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-		}}),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler()),
 		runtime.WithErrorHandler(errorHandler(log)),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
@@ -139,6 +136,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		})
 	}
 	return g, nil
+}
+
+// bodyMarshaler is how the gateway reads request bodies and writes replies: protojson
+// with the contract's JSON (camelCase) names, refusing unknown fields.
+func bodyMarshaler() runtime.Marshaler {
+	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
+	}}
 }
 
 // Handler is the gateway's HTTP handler.

@@ -178,7 +178,12 @@ func Contribution(p *Plan, householdID string, amount int64) (Transaction, error
 }
 
 // RetentionFen is rule 9's retention: 3% of a contract, held back until acceptance.
-func RetentionFen(contractFen int64) int64 { return contractFen - contractFen*97/100 }
+// It is contractFen - ⌊97·contractFen/100⌋, computed per hundred fen so that no product
+// overflows.
+func RetentionFen(contractFen int64) int64 {
+	hundreds, rest := contractFen/100, contractFen%100
+	return 3*hundreds + rest - rest*97/100
+}
 
 // Disbursement pays a payee from the fund. Before the project is accepted a payee may be
 // paid at most 97% of its contract (rule 9); after, the whole contract. The cap is a

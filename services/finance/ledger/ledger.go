@@ -197,9 +197,9 @@ func Between(account string, min, max int64) Bound {
 
 // Yuan shows fen as yuan with two decimals: 108400 → "1084.00".
 func Yuan(fen int64) string {
-	sign := ""
+	sign, abs := "", uint64(fen)
 	if fen < 0 {
-		sign, fen = "-", -fen
+		sign, abs = "-", -abs // as uint64, so that the most negative int64 has a magnitude too
 	}
-	return sign + strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
+	return sign + strconv.FormatUint(abs/100, 10) + "." + fmt.Sprintf("%02d", abs%100)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -41,8 +42,8 @@ type Household struct {
 }
 
 // DwellingKey names a dwelling within its compound; no two households share one. The
-// separator is a control character the contract's fields cannot hold, so different
-// dwellings never share a key.
+// separator is a control character, which NewHouseholds refuses in a unit or room, so
+// different dwellings never share a key.
 func (h *Household) DwellingKey() string {
 	return h.BuildingID + "\x1f" + h.Unit + "\x1f" + h.Room
 }
@@ -81,6 +82,14 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 		if h.ExclusiveArea <= 0 {
 			vs = append(vs, Violation{name + ".exclusiveAreaM2", "must be greater than 0"})
 		}
+		// The dwelling key joins unit and room with a control character; one inside them
+		// would make two dwellings one.
+		if strings.IndexFunc(h.Unit, unicode.IsControl) >= 0 {
+			vs = append(vs, Violation{name + ".unit", "may not contain control characters"})
+		}
+		if strings.IndexFunc(h.Room, unicode.IsControl) >= 0 {
+			vs = append(vs, Violation{name + ".room", "may not contain control characters"})
+		}
 		key := h.DwellingKey()
 		if j, dup := seen[key]; dup {
 			vs = append(vs, Violation{name + ".room", fmt.Sprintf("same building, unit and room as entry %d", j)})
@@ -98,11 +107,11 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 
 // unitWithin accepts numbered units 1..count; named units ("east") are accepted as given.
 func unitWithin(unit string, count int) bool {
+	if strings.Trim(unit, "0123456789") != "" {
+		return true // a named unit, even one that starts with digits ("10A")
+	}
 	n := 0
 	for _, r := range unit {
-		if r < '0' || r > '9' {
-			return true
-		}
 		n = n*10 + int(r-'0')
 		if n > count {
 			return false

@@ -1,6 +1,9 @@
 package opinion
 
-import "fmt"
+import (
+	"fmt"
+	"math/big"
+)
 
 // Thresholds of rule 3 (Civil Code Art. 278), as fractions compared exactly on integers.
 type fraction struct{ num, den int64 }
@@ -14,10 +17,17 @@ var (
 func (f fraction) value() float64 { return float64(f.num) / float64(f.den) }
 
 // atLeast reports n/d >= f without floating point.
-func (f fraction) atLeast(n, d int64) bool { return d > 0 && n*f.den >= f.num*d }
+func (f fraction) atLeast(n, d int64) bool { return d > 0 && cmpProducts(n, f.den, f.num, d) >= 0 }
 
 // moreThan reports n/d > f without floating point.
-func (f fraction) moreThan(n, d int64) bool { return d > 0 && n*f.den > f.num*d }
+func (f fraction) moreThan(n, d int64) bool { return d > 0 && cmpProducts(n, f.den, f.num, d) > 0 }
+
+// cmpProducts compares a·b with c·d exactly: an int64 product of a huge area would
+// overflow and decide the vote wrongly.
+func cmpProducts(a, b, c, d int64) int {
+	ab := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	return ab.Cmp(new(big.Int).Mul(big.NewInt(c), big.NewInt(d)))
+}
 
 // NeedsQualifiedMajority reports whether a matter needs 3/4 consent (rule 3): renovating
 // buildings and common facilities, raising maintenance funds, using common parts for
