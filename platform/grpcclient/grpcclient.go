@@ -19,10 +19,15 @@ const DefaultTimeout = 10 * time.Second
 // New returns a lazily connecting client for target ("host:port" or any gRPC target).
 // The connection is made on first use, so a peer that is down does not stop start-up.
 func New(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	return NewWithTimeout(target, DefaultTimeout, opts...)
+}
+
+// NewWithTimeout is New with another bound for calls whose context has no deadline.
+func NewWithTimeout(target string, timeout time.Duration, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
-		grpc.WithChainUnaryInterceptor(deadlineInterceptor(DefaultTimeout), identityInterceptor),
+		grpc.WithChainUnaryInterceptor(deadlineInterceptor(timeout), identityInterceptor),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
 }

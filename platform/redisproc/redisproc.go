@@ -21,9 +21,13 @@ import (
 type Options struct {
 	// Dir holds the socket, the pid file, the log and (when persistent) the data.
 	Dir string
-	// Persistent turns on append-only persistence with fsync every second, so a restart
-	// keeps the data; off, the server keeps nothing on disk (for tests).
+	// Persistent turns on append-only persistence, so a restart keeps the data; off, the
+	// server keeps nothing on disk (for tests).
 	Persistent bool
+	// Fsync is the append-only file's fsync policy when Persistent: "everysec" (the
+	// default when empty: a power cut may lose up to a second of acknowledged writes) or
+	// "always" (every write is on disk before it is acknowledged, at a throughput cost).
+	Fsync string
 }
 
 // Server is a running redis-server child process.
@@ -69,8 +73,15 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 		"--daemonize", "no",
 		"--maxmemory-policy", "noeviction",
 	}
+	fsync := opt.Fsync
+	if fsync == "" {
+		fsync = "everysec"
+	}
+	if fsync != "everysec" && fsync != "always" {
+		return nil, fmt.Errorf("redis fsync policy %q: want everysec or always", fsync)
+	}
 	if opt.Persistent {
-		args = append(args, "--appendonly", "yes", "--appendfsync", "everysec")
+		args = append(args, "--appendonly", "yes", "--appendfsync", fsync)
 	} else {
 		args = append(args, "--appendonly", "no", "--save", "")
 	}
@@ -90,6 +101,9 @@ func Start(ctx context.Context, opt Options) (*Server, error) {
 
 // URL is the address to give a Redis client.
 func (s *Server) URL() string { return "unix://" + s.socket }
+
+// Pid is the server's process id (for tests that kill it the hard way).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
 
 // Socket is the unix socket path.
 func (s *Server) Socket() string { return s.socket }

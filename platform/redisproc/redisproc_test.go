@@ -51,3 +51,26 @@ func TestPersistentServerKeepsDataAcrossRestart(t *testing.T) {
 		t.Fatalf("appendonly = %q", aof["appendonly"])
 	}
 }
+
+// Fsync picks the append-only file's fsync policy; an unknown policy is refused.
+func TestFsyncPolicy(t *testing.T) {
+	requireServer(t)
+	ctx := context.Background()
+	srv, err := Start(ctx, Options{Dir: t.TempDir(), Persistent: true, Fsync: "always"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	opt, _ := redis.ParseURL(srv.URL())
+	c := redis.NewClient(opt)
+	defer c.Close()
+	if v, err := c.ConfigGet(ctx, "appendfsync").Result(); err != nil || v["appendfsync"] != "always" {
+		t.Fatalf("appendfsync = %v, %v; want always", v, err)
+	}
+	if srv.Pid() <= 0 {
+		t.Errorf("Pid() = %d", srv.Pid())
+	}
+	if _, err := Start(ctx, Options{Dir: t.TempDir(), Persistent: true, Fsync: "no"}); err == nil {
+		t.Error("Fsync \"no\" was accepted")
+	}
+}

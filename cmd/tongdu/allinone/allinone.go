@@ -41,6 +41,7 @@ type Config struct {
 	GRPCAddr    string
 	RedisURL    string // empty: a private redis-server under DataDir
 	DataDir     string
+	RedisFsync  string // the private redis-server's fsync policy: everysec (default) or always
 	CORSOrigins string
 	// MaxBodyBytes caps a request body; larger ones get 413.
 	MaxBodyBytes int
@@ -62,6 +63,7 @@ func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.GRPCAddr, "grpc-addr", ":9090", "gRPC listen address of all four services (with reflection)")
 	s.String(&c.RedisURL, "redis-url", "", "Redis URL; empty starts a private redis-server under --data-dir")
 	s.String(&c.DataDir, "data-dir", "./data", "where the private redis-server keeps its append-only files")
+	s.String(&c.RedisFsync, "redis-fsync", "everysec", "fsync policy of the private redis-server's append-only file: everysec (a power cut may lose up to 1 s of writes) or always (loses none, slower)")
 	s.String(&c.CORSOrigins, "cors-origins", "", "comma-separated browser origins allowed to call the API (* for any)")
 	if err := s.Int(&c.MaxBodyBytes, "max-body-bytes", gateway.DefaultMaxBodyBytes, "largest request body the gateway accepts"); err != nil {
 		return err
@@ -196,12 +198,16 @@ func (a *App) store(ctx context.Context) (string, error) {
 	}
 	if redisproc.Available() {
 		dir := filepath.Join(a.cfg.DataDir, "redis")
-		srv, err := redisproc.Start(ctx, redisproc.Options{Dir: dir, Persistent: true})
+		fsync := a.cfg.RedisFsync
+		if fsync == "" {
+			fsync = "everysec"
+		}
+		srv, err := redisproc.Start(ctx, redisproc.Options{Dir: dir, Persistent: true, Fsync: fsync})
 		if err != nil {
 			return "", err
 		}
 		a.redisSrv = srv
-		a.log.Info("private redis-server started", "dir", dir, "persistence", "appendonly, fsync every second")
+		a.log.Info("private redis-server started", "dir", dir, "persistence", "appendonly", "fsync", fsync)
 		return srv.URL(), nil
 	}
 	m, err := miniredis.Run()
@@ -217,6 +223,15 @@ func (a *App) fail(err error) {
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.errOnce.Do(func() { a.err = err; a.cancel() })
 	}
+}
+
+// RedisPid is the process id of the private redis-server, 0 when there is none (for
+// fault tests that kill it).
+func (a *App) RedisPid() int {
+	if a.redisSrv == nil {
+		return 0
+	}
+	return a.redisSrv.Pid()
 }
 
 // Signer issues tokens with the data dir's key (for `tongdu token` and tests).
