@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: proto tools lint test test-cluster run deploy-check
+.PHONY: proto tools lint test test-cluster run deploy-check fuzz bench
 
 # Build the pinned code generators (protoc plugins and buf) into .bin/.
 tools:
@@ -34,6 +34,18 @@ test-cluster:
 	TONGDU_TEST_REDIS_CLUSTER=$$addrs go test -count=1 -p 1 -parallel 1 $(CLUSTER_PACKAGES) && \
 	TONGDU_TEST_REDIS_CLUSTER=$$addrs go test -count=1 -p 1 -parallel 1 -run '^TestShiyangRoadNo21$$' ./tests/e2e/
 
+# Fuzz each target briefly (go test takes one -fuzz target at a time). Plain `go test`
+# runs only their seed corpora (f.Add and testdata/fuzz/); this explores beyond them.
+# A failing input is written to the package's testdata/fuzz/<Target>/: keep it there.
+FUZZTIME ?= 5s
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./gateway/
+	go test -run '^$$' -fuzz '^FuzzResolve$$' -fuzztime $(FUZZTIME) ./services/survey/opinion/
+	go test -run '^$$' -fuzz '^FuzzSchedule$$' -fuzztime $(FUZZTIME) ./services/projects/works/
+	go test -run '^$$' -fuzz '^FuzzTransactions$$' -fuzztime $(FUZZTIME) ./services/finance/ledger/
+	go test -run '^$$' -fuzz '^FuzzNewHouseholds$$' -fuzztime $(FUZZTIME) ./services/governance/registry/
+	go test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./services/governance/registry/
+
 run:
 	go run ./cmd/tongdu
 
@@ -42,3 +54,9 @@ run:
 # is a module of its own, outside the workspace.
 deploy-check:
 	cd deploy/check && GOWORK=off go test -count=1 ./...
+
+# Measure Tongdu on this machine (see bench/README.md): the all-in-one on its private
+# redis-server, by gRPC and REST, next to a no-op gRPC server and redis-benchmark.
+# BENCH_QUICK=1 is the short run. bench/ is a module of its own, outside the workspace.
+bench:
+	cd bench && GOWORK=off go run .
