@@ -21,7 +21,7 @@ func bookToPB(b *ledger.Book, fund, seq int64) *pb.Book {
 
 // GetBook returns a book with its fund balance.
 func (s *Server) GetBook(ctx context.Context, req *pb.GetBookRequest) (*pb.Book, error) {
-	st, err := s.store.GetBook(ctx, req.GetBookId())
+	st, err := s.store.BookHead(ctx, req.GetBookId())
 	if err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -57,7 +57,7 @@ func (s *Server) ListBooks(ctx context.Context, req *pb.ListBooksRequest) (*pb.L
 			continue
 		}
 		seen[id] = true
-		st, err := s.store.GetBook(ctx, id)
+		st, err := s.store.BookHead(ctx, id)
 		if errors.Is(err, ledger.ErrNotFound) {
 			continue
 		}

@@ -137,6 +137,31 @@ func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
 	return st, nil
 }
 
+// BookHead reads what a book's own page shows: the book, its sequence and its fund
+// balance, without the balances of every household account and the quotas, whose number
+// grows with the compound. Balances holds the fund account only; Plan is nil.
+func (s *Store) BookHead(ctx context.Context, id string) (*BookState, error) {
+	var head *redis.SliceCmd
+	var fund *redis.StringCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		head = p.HMGet(ctx, bookKey(id), "data", "seq")
+		fund = p.HGet(ctx, balancesKey(id), ledger.FundAccount)
+		return nil
+	}); err != nil && !isNil(err) {
+		return nil, err
+	}
+	data, _ := head.Val()[0].(string)
+	if data == "" {
+		return nil, notFound("book", id)
+	}
+	b, err := decode[ledger.Book](data)
+	if err != nil {
+		return nil, err
+	}
+	seq, _ := head.Val()[1].(string)
+	return &BookState{Book: *b, Seq: atoi(seq), Balances: map[string]int64{ledger.FundAccount: atoi(fund.Val())}}, nil
+}
+
 // PlanFor reads a renovation book's plan with the quotas of the households named only,
 // not every balance and quota: what a write needs, at a cost that does not grow with the
 // compound.

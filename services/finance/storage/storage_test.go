@@ -680,3 +680,33 @@ func TestRefusedOrReplayedPostLeavesNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// A book's head (what GET /v1/books/{id} shows) agrees with the whole book on the fund
+// balance and the sequence, without reading household accounts or quotas.
+func TestBookHeadAgreesWithTheBook(t *testing.T) {
+	s, _ := open(t)
+	p, book := renovation(t, s, "p1")
+	head, err := s.BookHead(bg, book)
+	if err != nil || head.Balances[ledger.FundAccount] != 0 {
+		t.Fatalf("head of a book with no transactions = %+v, %v; want a fund balance of 0", head, err)
+	}
+	post(t, s, receipt(p, book, "r1", 5000), "h-r1", nil, nil)
+	post(t, s, contribution(p, book, "c1", "h1", 700), "h-c1", nil, nil)
+	whole, err := s.GetBook(bg, book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err = s.BookHead(bg, book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.Balances[ledger.FundAccount] != 5700 || head.Balances[ledger.FundAccount] != whole.Balances[ledger.FundAccount] || head.Seq != whole.Seq || head.Book.ID != whole.Book.ID {
+		t.Fatalf("head = fund %d seq %d; whole book = fund %d seq %d; want both 5700 and equal", head.Balances[ledger.FundAccount], head.Seq, whole.Balances[ledger.FundAccount], whole.Seq)
+	}
+	if len(head.Balances) != 1 || head.Plan != nil {
+		t.Fatalf("head read %d balances and plan %v, want the fund balance only", len(head.Balances), head.Plan)
+	}
+	if _, err := s.BookHead(bg, "nope"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("head of a missing book: %v, want not found", err)
+	}
+}
