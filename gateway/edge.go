@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"math"
 	"net"
 	"net/http"
@@ -29,19 +30,42 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := auth.ParseBearer(r.Header.Get("Authorization"))
-		if !ok {
+		b := g.bearerOf(r)
+		if !b.present {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu"`)
 			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, "a bearer token is required (Authorization: Bearer …)", nil)
 			return
 		}
-		if _, err := g.cfg.Verifier.Verify(token); err != nil {
+		if b.err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu", error="invalid_token"`)
-			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, err.Error(), nil)
+			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, b.err.Error(), nil)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bearer is a request's token as the gateway verified it, once per request: the rate
+// limit keys by its subject and authentication refuses it if bad.
+type bearer struct {
+	present   bool
+	principal auth.Principal
+	err       error
+}
+
+type bearerKey struct{}
+
+// bearerOf returns r's verified token, from r's context when an outer step verified it.
+func (g *Gateway) bearerOf(r *http.Request) bearer {
+	if b, ok := r.Context().Value(bearerKey{}).(bearer); ok {
+		return b
+	}
+	token, ok := auth.ParseBearer(r.Header.Get("Authorization"))
+	if !ok || g.cfg.Verifier == nil {
+		return bearer{present: ok}
+	}
+	p, err := g.cfg.Verifier.Verify(token)
+	return bearer{present: true, principal: p, err: err}
 }
 
 // limiter keeps one token bucket per caller: the token's subject, or the client address
@@ -96,7 +120,9 @@ func (g *Gateway) limit(next http.Handler) http.Handler {
 	}
 	l := newLimiter(g.cfg.RateLimit, max(1, int(math.Ceil(g.cfg.RateLimit*2))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := callerKey(g, r)
+		b := g.bearerOf(r)
+		r = r.WithContext(context.WithValue(r.Context(), bearerKey{}, b))
+		key := callerKey(b, r)
 		res := l.bucket(key).Reserve()
 		if d := res.Delay(); d > 0 {
 			res.Cancel()
@@ -108,11 +134,9 @@ func (g *Gateway) limit(next http.Handler) http.Handler {
 	})
 }
 
-func callerKey(g *Gateway, r *http.Request) string {
-	if token, ok := auth.ParseBearer(r.Header.Get("Authorization")); ok && g.cfg.Verifier != nil {
-		if p, err := g.cfg.Verifier.Verify(token); err == nil {
-			return "sub:" + p.Subject
-		}
+func callerKey(b bearer, r *http.Request) string {
+	if b.present && b.err == nil && b.principal.Subject != "" {
+		return "sub:" + b.principal.Subject
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -58,7 +58,7 @@ func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, er
 		msg, _ := req.(proto.Message)
 		requestID := idempotency.RequestID(msg)
 		if requestID == "" {
-			if keys := metadata.ValueFromIncomingContext(ctx, "idempotency-key"); len(keys) > 0 {
+			if keys := metadata.ValueFromIncomingContext(ctx, idempotency.MetadataKey); len(keys) > 0 {
 				requestID = keys[0]
 			}
 		}

@@ -15,7 +15,7 @@ import (
 // IdempotencyKeyHeader carries a request id in metadata. REST clients may send it as the
 // Idempotency-Key header or as ?requestId= on any route; the gateway forwards both here,
 // because a route whose body is the whole request cannot read its query string.
-const IdempotencyKeyHeader = "idempotency-key"
+const IdempotencyKeyHeader = idempotency.MetadataKey
 
 // requestIDInterceptor copies the metadata's request id into the request's request_id
 // field when that is empty, and refuses two different ids for one request.

@@ -16,6 +16,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
+// MetadataKey is the gRPC metadata key that carries a request id when the request's own
+// field is empty; the gateway fills it from the Idempotency-Key header or ?requestId=.
+const MetadataKey = "idempotency-key"
+
 // TTL is how long a request id is remembered.
 const TTL = 7 * 24 * time.Hour
 

@@ -39,20 +39,22 @@ func Enabled() bool {
 	return false
 }
 
-// registry is what /metrics serves: the one made by the latest Setup. It is swapped, not
-// shared, so a second Setup in one process (tests) does not collide with the first's
-// collectors.
-var registry atomic.Pointer[prometheus.Registry]
+// metricsPage serves the registry made by the latest Setup. It is swapped, not shared, so
+// a second Setup in one process (tests) does not collide with the first's collectors.
+var metricsPage atomic.Pointer[http.Handler]
+
+// emptyPage is what /metrics serves before Setup.
+var emptyPage = promhttp.HandlerFor(prometheus.NewRegistry(), promhttp.HandlerOpts{})
 
 // Handler serves the process's metrics in the Prometheus text format. Before Setup it
 // serves an empty page.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		reg := registry.Load()
-		if reg == nil {
-			reg = prometheus.NewRegistry()
+		if h := metricsPage.Load(); h != nil {
+			(*h).ServeHTTP(w, r)
+			return
 		}
-		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+		emptyPage.ServeHTTP(w, r)
 	})
 }
 
@@ -88,7 +90,8 @@ func Setup(ctx context.Context, serviceName string) (shutdown func(context.Conte
 		readers = append(readers, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(metricExp)))
 	}
 	mp := sdkmetric.NewMeterProvider(readers...)
-	registry.Store(reg)
+	page := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	metricsPage.Store(&page)
 	otel.SetMeterProvider(mp)
 	if tp != nil {
 		otel.SetTracerProvider(tp)

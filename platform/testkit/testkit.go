@@ -11,6 +11,7 @@
 package testkit
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -157,4 +158,23 @@ func stop() {
 	if tmpDir != "" {
 		_ = os.RemoveAll(tmpDir)
 	}
+}
+
+// LogBuffer collects a server's log lines in a test, safe for concurrent writers; tests
+// print it only when they fail, so a passing run stays quiet.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LogBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,25 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
-
-// logBuffer collects the app's log lines; they are shown only when the test fails, so a
-// passing run stays quiet and a failing one tells what the server saw.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // client is a web client of one running Tongdu.
 type client struct {
@@ -61,7 +41,7 @@ func startApp(t *testing.T) *client {
 // startAllInOne starts the app with cfg, its log kept for the test's failure report.
 func startAllInOne(t *testing.T, cfg allinone.Config) *allinone.App {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())

@@ -306,7 +306,7 @@ func startWithDir(t *testing.T, cfg allinone.Config) (*client, string) {
 // capture holds the spans of every tracer and the app's JSON log.
 type capture struct {
 	spans *tracetest.InMemoryExporter
-	logs  *logBuffer
+	logs  *testkit.LogBuffer
 }
 
 // traceEverything installs a recording tracer provider (and W3C propagation, so traces
@@ -332,7 +332,7 @@ func traceEverything(t *testing.T) *tracetest.InMemoryExporter {
 // reads afterwards.
 func startCaptured(t *testing.T) (*client, capture) {
 	t.Helper()
-	cp := capture{spans: traceEverything(t), logs: &logBuffer{}}
+	cp := capture{spans: traceEverything(t), logs: &testkit.LogBuffer{}}
 	log := slog.New(slog.NewJSONHandler(cp.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

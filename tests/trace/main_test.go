@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -52,24 +51,6 @@ func TestMain(m *testing.M) {
 	testkit.Main(m)
 }
 
-// logBuffer keeps the app's JSON log lines, for the trace id check and for a failure.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // client is a REST client of one running all-in-one, as its district administrator.
 type client struct {
 	t     *testing.T
@@ -77,14 +58,14 @@ type client struct {
 	token string
 	http  *http.Client
 	app   *allinone.App
-	logs  *logBuffer
+	logs  *testkit.LogBuffer
 }
 
 // startApp runs the all-in-one on a Redis database of its own, with the logger every
 // Tongdu binary uses (so log lines carry trace ids), edited by adjust when not nil.
 func startApp(t *testing.T, adjust func(*allinone.Config)) *client {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())

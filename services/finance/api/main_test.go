@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -77,23 +76,6 @@ func (f *fakeProjects) update(id string, change func(*prjpb.Project)) {
 // a loopback port, sharing one Redis database; the services ask each other through a
 // client of that same server.
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type env struct {
 	pb.FinanceServiceClient
 	gov       govpb.GovernanceServiceClient
@@ -103,7 +85,7 @@ type env struct {
 	rdb       redis.UniversalClient
 	store     *storage.Store
 	srv       *api.Server // the finance server itself, for reads that skip the network
-	logs      *logBuffer
+	logs      *testkit.LogBuffer
 	seq       atomic.Int64
 	community string
 }
@@ -117,7 +99,7 @@ func start(t testing.TB) *env { return startWith(t, options{}) }
 
 func startWith(t testing.TB, o options) *env {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := grpcserver.New(log)
 	if err != nil {

@@ -27,34 +27,16 @@ import (
 
 func TestMain(m *testing.M) { testkit.Main(m) }
 
-// logBuffer collects the server's log lines, so tests can check what never appears there.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type env struct {
 	pb.GovernanceServiceClient
-	logs *logBuffer
+	logs *testkit.LogBuffer
 }
 
 // start runs the governance API on its own Redis database behind the platform's gRPC
 // server (validation interceptor included) on a loopback port.
 func start(t *testing.T) env {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := grpcserver.New(log)
 	if err != nil {

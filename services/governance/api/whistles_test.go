@@ -48,7 +48,7 @@ func (c *testClock) Set(d time.Duration) {
 func startWith(t *testing.T, res api.Resolutions) (env, *testClock) {
 	t.Helper()
 	clock := &testClock{now: whistleT0}
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := grpcserver.New(log)
 	if err != nil {

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -79,37 +78,20 @@ func (f *fakeFinance) setUnimplemented(v bool) {
 // server (validation interceptor included) on a loopback port, sharing one Redis database
 // of their own; the services ask each other through a client of that same server.
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 type env struct {
 	pb.ProjectsServiceClient
 	gov       govpb.GovernanceServiceClient
 	sv        surveypb.SurveyServiceClient
 	fin       *fakeFinance
 	rdb       redis.UniversalClient
-	logs      *logBuffer
+	logs      *testkit.LogBuffer
 	seq       atomic.Int64
 	community string
 }
 
 func start(t *testing.T) *env {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	srv, err := grpcserver.New(log)
 	if err != nil {

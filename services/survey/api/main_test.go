@@ -1,13 +1,11 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,24 +33,6 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 var bg = context.Background()
 
-// logBuffer collects the servers' log lines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // env is the governance and survey services on one platform gRPC server (validation
 // interceptor included) on a loopback port, sharing a Redis database of their own; the
 // survey service asks governance through a gRPC client of that same server.
@@ -61,13 +41,13 @@ type env struct {
 	gov   govpb.GovernanceServiceClient
 	store *storage.Store
 	rdb   redis.UniversalClient
-	logs  *logBuffer
+	logs  *testkit.LogBuffer
 	seq   *atomic.Int64
 }
 
 func start(tb testing.TB) *env {
 	tb.Helper()
-	logs := &logBuffer{}
+	logs := &testkit.LogBuffer{}
 	var out io.Writer = logs
 	if _, bench := tb.(*testing.B); bench {
 		out = io.Discard
