@@ -29,6 +29,21 @@ type config struct {
 	bookSizes           []int
 	payHouseholds       int
 	redisN              int
+	only                map[string]bool // BENCH_ONLY: measure just these methods
+	profile             map[string]bool // BENCH_PROFILE: CPU-profile these methods' runs ("GetBook" its gRPC run, "GetBook/rest" its REST run)
+}
+
+// wants says whether a method is measured in this run.
+func (c config) wants(name string) bool { return len(c.only) == 0 || c.only[name] }
+
+func namesIn(v string) map[string]bool {
+	out := map[string]bool{}
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out[n] = true
+		}
+	}
+	return out
 }
 
 func configFromEnv() config {
@@ -53,6 +68,7 @@ func configFromEnv() config {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_WORKERS")); err == nil && v > 0 {
 		c.workers = v
 	}
+	c.only, c.profile = namesIn(os.Getenv("BENCH_ONLY")), namesIn(os.Getenv("BENCH_PROFILE"))
 	return c
 }
 
@@ -137,13 +153,23 @@ func main() {
 
 	// The measured calls, by gRPC and REST: at full load, then paced at half that rate.
 	for _, m := range methods(cl, fx) {
+		if !cfg.wants(m.name) {
+			continue
+		}
 		var grpcRPS float64
 		for _, tr := range []struct {
 			name string
 			f    op
 		}{{"grpc", m.grpc}, {"rest", m.rest}} {
 			before := cmdStats(st.redisSocket)
+			var prof func()
+			if cfg.profile[m.name+"/"+tr.name] || (tr.name == "grpc" && cfg.profile[m.name]) {
+				prof = st.cpuProfile(cfg.dur, filepath.Join("results", m.name+"-"+tr.name+".pprof"))
+			}
 			o := drive(cfg.workers, cfg.dur, 0, tr.f)
+			if prof != nil {
+				prof()
+			}
 			cmds, detail := perCall(before, cmdStats(st.redisSocket), o.ok+o.failed)
 			h := drive(cfg.workers, cfg.halfDur, o.rps()/2, tr.f)
 			r := row{method: m.name, transport: tr.name, conc: cfg.workers, rps: o.rps(), p50: ms(o.quantile(.5)), p99: ms(o.quantile(.99)),
@@ -162,7 +188,11 @@ func main() {
 	}
 
 	// Baseline 2: the Redis commands of the writes, on the same redis-server.
-	for _, rr := range redisBench(st.redisSocket, cfg.redisN, 16) {
+	var rbs []redisResult
+	if len(cfg.only) == 0 {
+		rbs = redisBench(st.redisSocket, cfg.redisN, 16)
+	}
+	for _, rr := range rbs {
 		r := row{method: rr.name, transport: "redis", conc: 16, rps: rr.rps, p50: rr.p50, rss: st.peaks(), note: "redis-benchmark -q (p50 only)"}
 		if echoRPS > 0 {
 			r.pctEcho = 100 * rr.rps / echoRPS
@@ -181,6 +211,9 @@ func main() {
 		byName[m.name] = m
 	}
 	growth := func(name string, sizes []int, unit string, grow func(n int) error) {
+		if !cfg.wants(name) {
+			return
+		}
 		for _, n := range sizes {
 			t0 := time.Now()
 			if err := grow(n); err != nil {

@@ -3,8 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +23,7 @@ import (
 type stack struct {
 	bin, dataDir       string
 	httpAddr, grpcAddr string
+	debugAddr          string // Go's profiles of the all-in-one
 	cmd                *exec.Cmd
 	token              string
 	redisSocket        string
@@ -51,7 +56,7 @@ func buildTongdu(root, dir string) (string, error) {
 }
 
 func startStack(bin, workDir string) (*stack, error) {
-	s := &stack{bin: bin, dataDir: filepath.Join(workDir, "data"), httpAddr: freePort(), grpcAddr: freePort()}
+	s := &stack{bin: bin, dataDir: filepath.Join(workDir, "data"), httpAddr: freePort(), grpcAddr: freePort(), debugAddr: freePort()}
 	if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
 		return nil, err
 	}
@@ -60,7 +65,7 @@ func startStack(bin, workDir string) (*stack, error) {
 		return nil, err
 	}
 	// The gateway's per-caller rate limit (50/s by default) is off: the bench is one caller.
-	s.cmd = exec.Command(bin, "--data-dir", s.dataDir, "--http-addr", s.httpAddr, "--grpc-addr", s.grpcAddr, "--rate-limit", "0")
+	s.cmd = exec.Command(bin, "--data-dir", s.dataDir, "--http-addr", s.httpAddr, "--grpc-addr", s.grpcAddr, "--rate-limit", "0", "--debug-addr", s.debugAddr)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {
@@ -174,4 +179,35 @@ func (s *stack) peaks() rss {
 	r, _ := memMB(s.redisPID)
 	b, _ := memMB(os.Getpid())
 	return rss{t, r, b}
+}
+
+// cpuProfile takes a CPU profile of the all-in-one over the next d (it starts at once)
+// into path; the returned wait blocks until it is written. `go tool pprof path` reads it.
+func (s *stack) cpuProfile(d time.Duration, path string) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Round(time.Second)/time.Second))
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debugAddr, secs))
+		if err != nil {
+			log.Printf("profile: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		err = os.MkdirAll(filepath.Dir(path), 0o755)
+		var f *os.File
+		if err == nil {
+			f, err = os.Create(path)
+		}
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			err = errors.Join(err, f.Close())
+		}
+		if err != nil {
+			log.Printf("profile: %v", err)
+			return
+		}
+		log.Printf("CPU profile: %s", path)
+	}()
+	return func() { <-done }
 }

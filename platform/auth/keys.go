@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,7 +34,27 @@ const (
 type Verifier struct {
 	keys     atomic.Pointer[jwk.Set]
 	audience string
+
+	// Tokens already verified, with the caller they name. Checking an Ed25519 signature
+	// took a third of the CPU of a survey response (the gateway and each service on the
+	// way check the same token), and a caller sends the same token for its whole life.
+	mu       sync.RWMutex
+	verified map[string]verifiedToken
 }
+
+type verifiedToken struct {
+	p     Principal
+	until time.Time // the token's expiry, or sooner (verifiedFor)
+}
+
+const (
+	// verifiedFor bounds how long a verified token is taken without checking again, so a
+	// key withdrawn from a JWKS URL stops working within the refresh plus this.
+	verifiedFor = time.Minute
+	// maxVerified bounds the tokens kept; beyond it the cache starts afresh. Only valid
+	// tokens are kept, so only a key holder can fill it.
+	maxVerified = 10_000
+)
 
 // NewVerifier checks tokens signed by keys for audience.
 func NewVerifier(keys jwk.Set, audience string) *Verifier {
@@ -45,8 +66,14 @@ func NewVerifier(keys jwk.Set, audience string) *Verifier {
 	return v
 }
 
-// SetKeys replaces the keys (an identity provider rotated its own).
-func (v *Verifier) SetKeys(keys jwk.Set) { v.keys.Store(&keys) }
+// SetKeys replaces the keys (an identity provider rotated its own). Tokens verified with
+// the old keys are checked again.
+func (v *Verifier) SetKeys(keys jwk.Set) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.keys.Store(&keys)
+	v.verified = nil
+}
 
 // LoadKeys reads public keys: a JWKS file path, or an https/http URL of an identity
 // provider's JWKS (e.g. Keycloak's …/protocol/openid-connect/certs).
@@ -65,36 +92,67 @@ var (
 
 // Verify checks a token's signature (a key of the set, by its own algorithm: "none" is
 // never accepted), expiry and not-before (with 30 s of skew), and audience, and reads
-// the caller from it.
+// the caller from it. A token verified within the last minute and not yet expired is
+// taken without checking the signature again.
 func (v *Verifier) Verify(token string) (Principal, error) {
 	if token == "" {
 		return Principal{}, ErrNoToken
 	}
+	now := time.Now()
+	v.mu.RLock()
+	got, ok := v.verified[token]
+	v.mu.RUnlock()
+	if ok && now.Before(got.until) {
+		return got.p, nil
+	}
+	keys := v.keys.Load()
+	p, exp, err := v.parse(token, *keys)
+	if err != nil {
+		return Principal{}, err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	// Keys replaced while this token was checked: do not keep what the old keys said.
+	if v.keys.Load() == keys {
+		if v.verified == nil || len(v.verified) >= maxVerified {
+			v.verified = make(map[string]verifiedToken)
+		}
+		until := now.Add(verifiedFor)
+		if exp.Before(until) {
+			until = exp
+		}
+		v.verified[token] = verifiedToken{p: p, until: until}
+	}
+	return p, nil
+}
+
+// parse checks a token against keys and returns its caller and expiry.
+func (v *Verifier) parse(token string, keys jwk.Set) (Principal, time.Time, error) {
 	// A key without "alg" (some providers publish none) is used with the algorithms of
 	// its own type only, so an RSA public key can never verify an HMAC.
 	t, err := jwt.ParseString(token,
-		jwt.WithKeySet(*v.keys.Load(), jws.WithInferAlgorithmFromKey(true)),
+		jwt.WithKeySet(keys, jws.WithInferAlgorithmFromKey(true)),
 		jwt.WithValidate(true),
 		jwt.WithAudience(v.audience),
 		jwt.WithAcceptableSkew(30*time.Second),
 	)
 	if err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
-	if _, ok := t.Expiration(); !ok {
-		return Principal{}, fmt.Errorf("%w: it has no expiry", ErrBadToken)
+	exp, ok := t.Expiration()
+	if !ok {
+		return Principal{}, time.Time{}, fmt.Errorf("%w: it has no expiry", ErrBadToken)
 	}
 	var p Principal
-	var ok bool
 	if p.Subject, ok = t.Subject(); !ok || p.Subject == "" {
-		return Principal{}, fmt.Errorf("%w: it names no subject (sub)", ErrBadToken)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: it names no subject (sub)", ErrBadToken)
 	}
 	var role, scope string
 	if err := t.Get(RoleClaim, &role); err != nil {
-		return Principal{}, fmt.Errorf("%w: no %s claim", ErrBadToken, RoleClaim)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: no %s claim", ErrBadToken, RoleClaim)
 	}
 	if p.Role, err = ParseRole(role); err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
 	// A scope that is there but not a string must not read as "no scope" (the whole
 	// district).
@@ -102,18 +160,18 @@ func (v *Verifier) Verify(token string) (Principal, error) {
 	if t.Get(ScopeClaim, &raw) == nil {
 		s, ok := raw.(string)
 		if !ok {
-			return Principal{}, fmt.Errorf("%w: the scope claim is not a string", ErrBadToken)
+			return Principal{}, time.Time{}, fmt.Errorf("%w: the scope claim is not a string", ErrBadToken)
 		}
 		scope = s
 	}
 	if err := CheckScope(scope); err != nil {
-		return Principal{}, fmt.Errorf("%w: %v", ErrBadToken, err)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: %v", ErrBadToken, err)
 	}
 	p.Scope = scope
 	if p.Scope == "" && p.Role != DistrictAdmin && p.Role != Auditor {
-		return Principal{}, fmt.Errorf("%w: a %s needs a scope", ErrBadToken, p.Role)
+		return Principal{}, time.Time{}, fmt.Errorf("%w: a %s needs a scope", ErrBadToken, p.Role)
 	}
-	return p, nil
+	return p, exp, nil
 }
 
 // Signer issues tokens with a private key (the one-machine key of cmd/tongdu's data dir).

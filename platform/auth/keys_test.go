@@ -464,3 +464,30 @@ func TestVerifyRefusesAnAlgorithmTheKeyDoesNotHave(t *testing.T) {
 		t.Fatalf("Verify accepted a token whose alg header is not the key's: %v", err)
 	}
 }
+
+// TestVerifiedTokensAreForgottenWhenKeysChange: a token is checked once and then taken
+// from the verifier's memory, but a key withdrawn (SetKeys, as the JWKS refresh does)
+// takes its tokens with it at once.
+func TestVerifiedTokensAreForgottenWhenKeysChange(t *testing.T) {
+	k := newLocalKeys(t)
+	other := newLocalKeys(t)
+	v := auth.NewVerifier(k.public, "")
+	p := auth.Principal{Subject: "staff", Role: auth.CommunityStaff, Scope: "regions/C1"}
+	tok, err := k.signer.Sign(p, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if got, err := v.Verify(tok); err != nil || got != p {
+			t.Fatalf("Verify #%d = %+v, %v; want %+v", i+1, got, err, p)
+		}
+	}
+	v.SetKeys(other.public)
+	if _, err := v.Verify(tok); !errors.Is(err, auth.ErrBadToken) {
+		t.Fatalf("after the key was withdrawn Verify = %v, want ErrBadToken", err)
+	}
+	v.SetKeys(k.public)
+	if got, err := v.Verify(tok); err != nil || got != p {
+		t.Fatalf("with the key back Verify = %+v, %v", got, err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,6 +13,7 @@ import (
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/tlsconfig"
 )
@@ -43,7 +45,7 @@ type Env struct {
 // Service runs one gRPC service alone on its own Redis.
 func Service(spec Spec) {
 	Main(spec.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
-		var grpcAddr, redisURL, jwks, audience, metricsAddr string
+		var grpcAddr, redisURL, jwks, audience, metricsAddr, debugAddr string
 		var serverTLS, peerTLS tlsconfig.Files
 		cfg := config.New(spec.Name)
 		cfg.String(&grpcAddr, "grpc-addr", spec.DefaultAddr, "gRPC listen address")
@@ -55,6 +57,7 @@ func Service(spec Spec) {
 		cfg.String(&serverTLS.CA, "tls-client-ca", "", "CA of client certificates this service requires (mutual TLS)")
 		cfg.String(&peerTLS.CA, "tls-peer-ca", "", "CA that signs the peers' certificates (TLS to peers)")
 		cfg.String(&metricsAddr, "metrics-addr", "", "listen address of GET /metrics (Prometheus text format), e.g. :9464; empty: not served")
+		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
 		if spec.Flags != nil {
 			if err := spec.Flags(cfg); err != nil {
 				return err
@@ -106,13 +109,21 @@ func Service(spec Spec) {
 		if err != nil {
 			return err
 		}
-		if metricsAddr != "" {
-			stopMetrics, err := serveMetrics(ctx, metricsAddr, log)
+		for _, p := range []struct {
+			addr, what string
+			add        func(*http.ServeMux)
+		}{{metricsAddr, "metrics", opsport.Metrics}, {debugAddr, "profiles", opsport.Profiles}} {
+			if p.addr == "" {
+				continue
+			}
+			mux := http.NewServeMux()
+			p.add(mux)
+			stop, err := opsport.Serve(ctx, p.addr, p.what, mux, log)
 			if err != nil {
 				_ = lis.Close()
 				return err
 			}
-			defer stopMetrics()
+			defer stop()
 		}
 		log.Info("serving", "grpc", lis.Addr().String())
 		return srv.Serve(ctx, lis, 10*time.Second)

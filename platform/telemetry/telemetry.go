@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
@@ -70,6 +71,9 @@ func Setup(ctx context.Context, serviceName string) (shutdown func(context.Conte
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
+	// The Go runtime's and the process's own figures (goroutines, heap, resident memory,
+	// open files): what shows a leak long before it is an outage.
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	promReader, err := otelprom.New(otelprom.WithRegisterer(reg))
 	if err != nil {
 		return nil, fmt.Errorf("prometheus exporter: %w", err)

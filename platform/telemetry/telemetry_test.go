@@ -34,6 +34,12 @@ func TestMetricsWithoutOTLP(t *testing.T) {
 		if rec.Code != 200 || !strings.Contains(page, "tongdu_test_things_total{") || !strings.Contains(page, `service_name="telemetry-test"`) {
 			t.Errorf("round %d: /metrics answered %d:\n%s", round, rec.Code, page)
 		}
+		// The runtime's own figures, which a leak shows in first.
+		for _, name := range []string{"go_goroutines ", "go_memstats_heap_inuse_bytes ", "process_resident_memory_bytes "} {
+			if !strings.Contains(page, "\n"+name) {
+				t.Errorf("round %d: /metrics has no %s", round, name)
+			}
+		}
 		for _, line := range strings.Split(page, "\n") {
 			if strings.HasPrefix(line, "tongdu_test_things_total{") && !strings.HasSuffix(line, " 3") {
 				t.Errorf("round %d: %s, want 3 (each Setup starts afresh)", round, line)

@@ -32,6 +32,7 @@ type Config struct {
 	GovernanceAddr string
 	Weights        string // "deficit,willingness,participation"
 	RankingRefresh time.Duration
+	RankingDelay   time.Duration
 }
 
 // Flags declares the configuration, with TONGDU_* fallbacks. governanceAddr is the
@@ -39,18 +40,21 @@ type Config struct {
 func (c *Config) Flags(s *config.Set, governanceAddr string) error {
 	s.String(&c.GovernanceAddr, "governance-addr", governanceAddr, "governance service gRPC address")
 	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 weights: deficit,willingness,participation")
-	return s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry")
+	if err := s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry"); err != nil {
+		return err
+	}
+	return s.Duration(&c.RankingDelay, "ranking-delay", api.DefaultRankingDelay, "longest wait of responses before their compound moves in the rankings (a ranking read moves it at once)")
 }
 
 // Options turns the configuration into the service's options; what is left empty takes
-// the defaults (rule 4's weights, a five-minute refresh).
+// the defaults (rule 4's weights, a five-minute refresh, a one-second delay).
 func (c *Config) Options() (api.Options, error) {
 	refresh := c.RankingRefresh
 	if refresh <= 0 {
 		refresh = 5 * time.Minute
 	}
 	if c.Weights == "" {
-		return api.Options{Weights: opinion.DefaultWeights, RankingRefresh: refresh}, nil
+		return api.Options{Weights: opinion.DefaultWeights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
 	}
 	parts := strings.Split(c.Weights, ",")
 	if len(parts) != 3 {
@@ -68,7 +72,7 @@ func (c *Config) Options() (api.Options, error) {
 	if err := weights.Check(); err != nil {
 		return api.Options{}, err
 	}
-	return api.Options{Weights: weights, RankingRefresh: refresh}, nil
+	return api.Options{Weights: weights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
 }
 
 // Service is the survey service over one Redis.
@@ -87,6 +91,7 @@ func New(rdb redis.UniversalClient, governance grpc.ClientConnInterface, log *sl
 // Register adds the service to srv and keeps its health status in step with Redis.
 func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 	pb.RegisterSurveyServiceServer(srv.GRPC, s.api)
+	go s.api.RunRanking(ctx)
 	if srv.Auth != nil {
 		// What lies above a survey, meeting or idea: its compound, placed by governance.
 		r := srv.Auth.Resolver()

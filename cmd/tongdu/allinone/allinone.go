@@ -25,6 +25,7 @@ import (
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
 	"tongdu/platform/telemetry"
@@ -50,6 +51,8 @@ type Config struct {
 	Audience string
 	// RateLimit is each caller's requests per second at the gateway (0: no limit).
 	RateLimit float64
+	// DebugAddr serves Go's profiles (/debug/pprof/) when set.
+	DebugAddr string
 	// TLS between the gateway and the services (their one gRPC port), and of that port.
 	TLS        tlsconfig.Files
 	Governance governance.Config
@@ -73,6 +76,7 @@ func (c *Config) Flags(s *config.Set) error {
 	if err := s.Float(&c.RateLimit, "rate-limit", 50, "requests per second per caller at the gateway (0: no limit)"); err != nil {
 		return err
 	}
+	s.String(&c.DebugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
 	s.String(&c.TLS.Cert, "tls-cert", "", "TLS certificate of the gRPC port (PEM)")
 	s.String(&c.TLS.Key, "tls-key", "", "TLS key of the gRPC port (PEM)")
 	s.String(&c.TLS.CA, "tls-ca", "", "CA that signs the gRPC port's certificate and, for mutual TLS, its clients'")
@@ -97,6 +101,7 @@ type App struct {
 	signer   *auth.Signer
 	grpcLis  net.Listener
 	httpLis  net.Listener
+	stopProf func()
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	errOnce  sync.Once
@@ -177,6 +182,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	if a.gw, err = gateway.New(runCtx, gc, log); err != nil {
 		return nil, err
+	}
+	if cfg.DebugAddr != "" {
+		mux := http.NewServeMux()
+		opsport.Profiles(mux)
+		if a.stopProf, err = opsport.Serve(runCtx, cfg.DebugAddr, "profiles", mux, log); err != nil {
+			return nil, err
+		}
 	}
 	a.wg.Add(2)
 	go func() {
@@ -259,6 +271,9 @@ func (a *App) Close() {
 		a.cancel()
 	}
 	a.wg.Wait()
+	if a.stopProf != nil {
+		a.stopProf()
+	}
 	if a.grpcLis != nil && a.grpc == nil {
 		_ = a.grpcLis.Close()
 	}

@@ -69,8 +69,10 @@ func start(tb testing.TB) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
 	store := storage.New(rdb)
-	svc := api.New(store, peers.NewGovernance(conn), log, time.Now, api.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute})
+	// A short delay, so the rankings also move on their own while tests read them.
+	svc := api.New(store, peers.NewGovernance(conn), log, time.Now, api.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
 	pb.RegisterSurveyServiceServer(srv.GRPC, svc)
+	go svc.RunRanking(ctx)
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })

@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"strconv"
+	"sync"
+	"time"
 
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/opinion"
@@ -22,6 +24,7 @@ func (s *Server) GetRanking(ctx context.Context, req *pb.GetRankingRequest) (*pb
 		}
 		return nil, s.fail(ctx, err)
 	}
+	s.moveMarked(ctx)
 	if err := s.ensureRanking(ctx, region); err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -145,20 +148,92 @@ func (s *Server) withSurveyTerms(ctx context.Context, rcs []storage.RankedCompou
 	return nil
 }
 
-// rerank moves one compound in the rankings after its NEEDS survey changed, with the
-// registry's current facts of the compound (its household count is participation's
+// rerank moves compounds in the rankings after their NEEDS surveys changed, with the
+// registry's current facts of each compound (its household count is participation's
 // denominator, as in the survey's statistics). The ranking is a view of records already
 // kept: a failure is logged and mended by the next rebuild.
-func (s *Server) rerank(ctx context.Context, compoundID string) {
-	c, err := s.registry.Compound(ctx, compoundID)
-	if err == nil {
-		var rcs []storage.RankedCompound
-		if rcs, err = s.rankEntries(ctx, []*peers.Compound{c}); err == nil {
-			err = s.store.UpsertRanks(ctx, rcs)
+func (s *Server) rerank(ctx context.Context, compoundIDs ...string) {
+	cs := make([]*peers.Compound, 0, len(compoundIDs))
+	for _, id := range compoundIDs {
+		c, err := s.registry.Compound(ctx, id)
+		if err != nil {
+			s.log.WarnContext(ctx, "ranking not moved", "compound", id, "cause", err.Error())
+			continue
 		}
+		cs = append(cs, c)
+	}
+	if len(cs) == 0 {
+		return
+	}
+	rcs, err := s.rankEntries(ctx, cs)
+	if err == nil {
+		err = s.store.UpsertRanks(ctx, rcs)
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "ranking not moved", "compound", compoundID, "cause", err.Error())
+		s.log.WarnContext(ctx, "ranking not moved", "compounds", len(cs), "cause", err.Error())
+	}
+}
+
+// rankQueue holds the compounds whose NEEDS survey took responses since the rankings last
+// moved. Re-ranking a compound costs a registry call and a dozen Redis commands; done on
+// every response it was most of a response's cost, while a compound's place changes
+// little from one response to the next. So a response only marks its compound, and the
+// marked ones move together: every RankingDelay (RunRanking), and before any ranking is
+// read (GetRanking), so a caller always sees the responses it has had answered.
+type rankQueue struct {
+	mu      sync.Mutex
+	pending map[string]struct{}
+	// moving is held for a whole move, so a reader waits for a move in flight before
+	// reading (the compounds it took are no longer pending, but not yet moved either).
+	moving sync.Mutex
+}
+
+func (q *rankQueue) mark(compoundID string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.pending == nil {
+		q.pending = make(map[string]struct{})
+	}
+	q.pending[compoundID] = struct{}{}
+}
+
+func (q *rankQueue) take() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	ids := make([]string, 0, len(q.pending))
+	for id := range q.pending {
+		ids = append(ids, id)
+	}
+	clear(q.pending)
+	return ids
+}
+
+// moveMarked re-ranks the compounds marked so far.
+func (s *Server) moveMarked(ctx context.Context) {
+	s.ranks.moving.Lock()
+	defer s.ranks.moving.Unlock()
+	if ids := s.ranks.take(); len(ids) > 0 {
+		s.rerank(ctx, ids...)
+	}
+}
+
+// RunRanking moves marked compounds in the rankings every RankingDelay until ctx ends.
+// Compounds still marked when it ends move at the next read of a ranking in this process,
+// or with the next rebuild.
+func (s *Server) RunRanking(ctx context.Context) {
+	delay := s.opt.RankingDelay
+	if delay <= 0 {
+		delay = DefaultRankingDelay
+	}
+	t := time.NewTicker(delay)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.moveMarked(ctx)
+		}
 	}
 }
 

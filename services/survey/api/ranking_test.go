@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"testing"
+	"time"
 
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -105,7 +106,7 @@ func TestRankingOrdersCompoundsByRule4(t *testing.T) {
 			t.Fatalf("second page %v", second)
 		}
 	})
-	t.Run("responses move the ranking at once", func(t *testing.T) {
+	t.Run("a read counts the responses answered before it", func(t *testing.T) {
 		// 丙小区: all four respond, three willing: 0.10 + 0.2625 + 0.25 = 0.6125.
 		e.submit(t, bingSv.Id, response(bingHs[2], answer("wants", "yes")))
 		e.submit(t, bingSv.Id, response(bingHs[3], answer("wants", "yes")))
@@ -118,6 +119,35 @@ func TestRankingOrdersCompoundsByRule4(t *testing.T) {
 		_, err := e.GetRanking(bg, &pb.GetRankingRequest{RegionId: "nowhere"})
 		wantViolation(t, err, "regionId")
 	})
+}
+
+// TestResponsesMoveTheRankingWithoutARead: responses only mark their compound; the
+// ranking loop moves it within RankingDelay even when nobody reads the ranking (here the
+// store is watched directly, as GetRanking would move it itself).
+func TestResponsesMoveTheRankingWithoutARead(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	hs := e.households(t, c.Id, 6000, 6000)
+	sv := e.open(t, c.Id, pb.Survey_NEEDS, 0)
+	if r := e.ranking(t, tr.comA.Id, 0, ""); len(r.Entries) != 1 || r.Entries[0].Participation != 0 {
+		t.Fatalf("before responses: %v", r.Entries)
+	}
+	e.submit(t, sv.Id, response(hs[0], answer("wants", "yes")))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		entries, _, err := e.store.RankPage(bg, tr.comA.Id, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 1 && entries[0].Participation == 0.5 && entries[0].Willingness == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("5 s after a response the stored ranking still says %v", entries)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // TestRankingTiesOfEqualYearGoByName: ten compounds alike in all but name.

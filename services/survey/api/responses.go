@@ -29,7 +29,7 @@ func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseReque
 	}
 	if !replayed {
 		countRecorded(ctx, outcomes)
-		s.afterResponses(ctx, sv)
+		s.afterResponses(sv)
 	}
 	if replayed || outcomes[0] == storage.IgnoredOlder {
 		stored, err := s.store.GetResponse(ctx, sv.ID, rs[0].HouseholdID)
@@ -54,7 +54,7 @@ func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitRe
 	}
 	if !replayed {
 		countRecorded(ctx, outcomes)
-		s.afterResponses(ctx, sv)
+		s.afterResponses(sv)
 	}
 	out := &pb.BatchSubmitResponsesResponse{}
 	for i, o := range outcomes {
@@ -116,12 +116,11 @@ func (s *Server) prepare(ctx context.Context, surveyID, requestID string, req pr
 	return sv, rs, hash, nil
 }
 
-// afterResponses moves the compound in the ranking when the survey is the NEEDS survey
-// that speaks for it. The ranking is a view: a failure here is logged, not returned, as
-// the responses are recorded.
-func (s *Server) afterResponses(ctx context.Context, sv *opinion.Survey) {
+// afterResponses marks the compound for moving in the rankings when the survey is a
+// NEEDS survey (rankQueue says when it moves).
+func (s *Server) afterResponses(sv *opinion.Survey) {
 	if sv.Kind == opinion.Needs {
-		s.rerank(ctx, sv.CompoundID)
+		s.ranks.mark(sv.CompoundID)
 	}
 }
 

@@ -39,10 +39,15 @@ type Options struct {
 	// Weights of the priority ranking (rule 4).
 	Weights opinion.Weights
 	// RankingRefresh is how old a region's ranking may grow before it is rebuilt from the
-	// registry in the background (facility assessments and new compounds show up then;
-	// responses move the ranking at once).
+	// registry in the background (facility assessments and new compounds show up then).
 	RankingRefresh time.Duration
+	// RankingDelay is how long responses may wait before their compound moves in the
+	// rankings (0: DefaultRankingDelay). A read of a ranking never waits for it.
+	RankingDelay time.Duration
 }
+
+// DefaultRankingDelay is the RankingDelay when none is set.
+const DefaultRankingDelay = time.Second
 
 // Server implements tongdu.survey.v1.SurveyService.
 type Server struct {
@@ -54,6 +59,7 @@ type Server struct {
 	opt      Options
 
 	rebuilding sync.Map // region → struct{}: one background rebuild per region at a time
+	ranks      rankQueue
 }
 
 var _ pb.SurveyServiceServer = (*Server)(nil)
