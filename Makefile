@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: proto tools lint test test-cluster run deploy-check fuzz bench
+.PHONY: proto tools lint test test-cluster run deploy-check fuzz bench soak
 
 # Build the pinned code generators (protoc plugins and buf) into .bin/.
 tools:
@@ -60,3 +60,10 @@ deploy-check:
 # BENCH_QUICK=1 is the short run. bench/ is a module of its own, outside the workspace.
 bench:
 	cd bench && GOWORK=off go run .
+
+# A soak (bench/README.md): every measured call, by gRPC and REST in turn, at SOAK_RATE
+# calls/s (default 1000) for SOAK (default 10m), sampled every SOAK_EVERY (30s); fails
+# when goroutines or memory grow, or an acknowledged write is missing or doubled.
+SOAK ?= 10m
+soak:
+	cd bench && GOWORK=off go run . -soak $(SOAK)

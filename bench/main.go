@@ -90,8 +90,10 @@ func main() {
 	root := flag.String("root", "..", "repository root (where cmd/tongdu is)")
 	out := flag.String("out", "", "CSV path (default results/<UTC timestamp>.csv)")
 	keep := flag.Bool("keep", false, "keep the work dir (binary, data, logs)")
+	soakFor := flag.Duration("soak", 0, "instead of the benchmark, a soak: mixed load for this long (SOAK_RATE calls/s, sampled every SOAK_EVERY)")
 	flag.Parse()
 	cfg := configFromEnv()
+	sc := soakConfigFromEnv(*soakFor)
 	log.SetFlags(log.Ltime)
 	began := time.Now()
 	runTag = fmt.Sprintf("b%x", began.UnixNano()%0xffffff)
@@ -124,10 +126,27 @@ func main() {
 	defer cl.close()
 	ctx := context.Background()
 	bigN := cfg.statsSizes[len(cfg.statsSizes)-1]
+	if *soakFor > 0 {
+		bigN = soakHouseholds(sc)
+	}
 	fx, err := setup(ctx, cl, bigN, cfg.payHouseholds)
 	if err != nil {
 		st.stop()
 		log.Fatalf("setup: %v", err)
+	}
+	if *soakFor > 0 {
+		ok := soak(sc, st, cl, fx)
+		peak := st.peaks()
+		fmt.Printf("\npeak RSS (VmHWM): tongdu all-in-one %.0f MB, redis-server %.0f MB, bench %.0f MB; run took %s\n", peak.tongdu, peak.redis, peak.bench, time.Since(began).Round(time.Second))
+		cl.close()
+		st.stop()
+		if !*keep {
+			removeWork(work)
+		}
+		if !ok {
+			os.Exit(1)
+		}
+		return
 	}
 
 	var rows []row

@@ -46,6 +46,9 @@ type Config struct {
 	Dial []grpc.DialOption
 	// Metrics, when set, is served at GET /metrics (Prometheus text format).
 	Metrics http.Handler
+	// CallTimeout bounds each call to a service (0: grpcclient.DefaultTimeout); past it
+	// the client gets 504.
+	CallTimeout time.Duration
 }
 
 // DefaultMaxBodyBytes fits a batch of 1,000 households or survey responses with room.
@@ -91,7 +94,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)
 		}
-		conn, err := grpcclient.New(b.target, cfg.Dial...)
+		conn, err := grpcclient.NewWithTimeout(b.target, cfg.CallTimeout, cfg.Dial...)
 		if err != nil {
 			g.Close()
 			return nil, fmt.Errorf("gateway: %s at %s: %w", b.name, b.target, err)

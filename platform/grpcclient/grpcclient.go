@@ -22,8 +22,12 @@ func New(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
 	return NewWithTimeout(target, DefaultTimeout, opts...)
 }
 
-// NewWithTimeout is New with another bound for calls whose context has no deadline.
+// NewWithTimeout is New with another bound for calls whose context has no deadline
+// (0: DefaultTimeout).
 func NewWithTimeout(target string, timeout time.Duration, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
 	base := []grpc.DialOption{
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),

@@ -12,6 +12,7 @@ import (
 
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
@@ -40,6 +41,8 @@ type Env struct {
 	Log   *slog.Logger
 	// Dial are the options of connections to peers (TLS, when configured).
 	Dial []grpc.DialOption
+	// CallTimeout bounds a call to a peer when the caller's own deadline does not.
+	CallTimeout time.Duration
 }
 
 // Service runs one gRPC service alone on its own Redis.
@@ -57,6 +60,10 @@ func Service(spec Spec) {
 		cfg.String(&serverTLS.CA, "tls-client-ca", "", "CA of client certificates this service requires (mutual TLS)")
 		cfg.String(&peerTLS.CA, "tls-peer-ca", "", "CA that signs the peers' certificates (TLS to peers)")
 		cfg.String(&metricsAddr, "metrics-addr", "", "listen address of GET /metrics (Prometheus text format), e.g. :9464; empty: not served")
+		var callTimeout time.Duration
+		if err := cfg.Duration(&callTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a peer's answer when the caller set no shorter deadline"); err != nil {
+			return err
+		}
 		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
 		if spec.Flags != nil {
 			if err := spec.Flags(cfg); err != nil {
@@ -97,7 +104,7 @@ func Service(spec Spec) {
 		if err != nil {
 			return err
 		}
-		svc, closeSvc, err := spec.Build(ctx, Env{Redis: rdb, Log: log, Dial: dial})
+		svc, closeSvc, err := spec.Build(ctx, Env{Redis: rdb, Log: log, Dial: dial, CallTimeout: callTimeout})
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package faults
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"tongdu/gateway"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/redisconn"
@@ -126,4 +129,51 @@ func TestSlowPeerBoundedByDeadline(t *testing.T) {
 		defer cancel()
 		check(t, grpcclient.DefaultTimeout, cctx, 300*time.Millisecond)
 	})
+}
+
+// TestGatewayBoundsAHangingService puts the standalone gateway, with a 300 ms
+// --call-timeout, in front of a governance service whose GetCompound hangs: the client gets
+// 504 in about that time, and the gateway's call to the service is given up too.
+func TestGatewayBoundsAHangingService(t *testing.T) {
+	log := testLog(t)
+	hang := &hangingGovernance{calls: make(chan struct{}, 4), released: make(chan time.Time, 4)}
+	peer := grpc.NewServer()
+	governancepb.RegisterGovernanceServiceServer(peer, hang)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = peer.Serve(lis) }()
+	t.Cleanup(peer.Stop)
+	addr := lis.Addr().String()
+	gctx, gcancel := context.WithCancel(context.Background())
+	t.Cleanup(gcancel)
+	const bound = 300 * time.Millisecond
+	gw, err := gateway.New(gctx, gateway.Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr, CallTimeout: bound}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	hs := httptest.NewServer(gw.Handler())
+	t.Cleanup(hs.Close)
+	c := &client{base: hs.URL, http: &http.Client{Timeout: 15 * time.Second}}
+
+	began := time.Now()
+	r, err := c.try("GET", "/v1/compounds/01hzzzzzzzzzzzzzzzzzzzzzzz", "", nil)
+	took := time.Since(began)
+	if err != nil || r.status != http.StatusGatewayTimeout {
+		t.Fatalf("GET a compound from a hanging service: %v, status %d, want 504; body %s", err, r.status, short(r.body))
+	}
+	if took > bound+time.Second {
+		t.Errorf("the gateway answered after %v, want about %v", took, bound)
+	}
+	select {
+	case at := <-hang.released:
+		if d := at.Sub(began); d > bound+time.Second {
+			t.Errorf("the gateway's call ended %v after the request, want about %v", d, bound)
+		}
+	case <-time.After(bound + 2*time.Second):
+		t.Error("the gateway's call to the hanging service did not end")
+	}
+	t.Logf("504 after %v (call timeout %v)", took, bound)
 }

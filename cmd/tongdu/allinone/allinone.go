@@ -53,6 +53,9 @@ type Config struct {
 	RateLimit float64
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set.
 	DebugAddr string
+	// CallTimeout bounds the gateway's calls to the services and theirs to each other
+	// when the caller set no shorter deadline.
+	CallTimeout time.Duration
 	// TLS between the gateway and the services (their one gRPC port), and of that port.
 	TLS        tlsconfig.Files
 	Governance governance.Config
@@ -74,6 +77,9 @@ func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.JWKS, "jwks", "", "JWKS file or URL of an identity provider whose tokens are accepted too (the data dir's key always is)")
 	s.String(&c.Audience, "audience", auth.Audience, "audience tokens must carry")
 	if err := s.Float(&c.RateLimit, "rate-limit", 50, "requests per second per caller at the gateway (0: no limit)"); err != nil {
+		return err
+	}
+	if err := s.Duration(&c.CallTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a service's answer, at the gateway (then 504) and between services"); err != nil {
 		return err
 	}
 	s.String(&c.DebugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
@@ -165,7 +171,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	self := loopback(a.grpcLis.Addr())
 	// Even in one process the services call each other over gRPC, as when apart.
-	if a.peers, err = grpcclient.New(self, dial...); err != nil {
+	if a.peers, err = grpcclient.NewWithTimeout(self, cfg.CallTimeout, dial...); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -176,7 +182,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
-		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler()}
+		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}

@@ -9,6 +9,7 @@ import (
 	"tongdu/gateway"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
+	"tongdu/platform/grpcclient"
 	"tongdu/platform/servicemain"
 	"tongdu/platform/telemetry"
 	"tongdu/platform/tlsconfig"
@@ -36,6 +37,9 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	cfg.String(&jwks, "jwks", "", "JWKS file or URL whose keys sign the callers' tokens (required)")
 	cfg.String(&audience, "audience", auth.Audience, "audience tokens must carry")
 	if err := cfg.Float(&gc.RateLimit, "rate-limit", 50, "requests per second per caller (0: no limit)"); err != nil {
+		return err
+	}
+	if err := cfg.Duration(&gc.CallTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a service's answer (then 504)"); err != nil {
 		return err
 	}
 	cfg.String(&peerTLS.CA, "tls-ca", "", "CA that signs the services' certificates (TLS to the services)")

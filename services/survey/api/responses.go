@@ -69,7 +69,7 @@ func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitRe
 // survey must be OPEN (the store checks again, atomically), except for a retry of a
 // request it took while open.
 func (s *Server) prepare(ctx context.Context, surveyID, requestID string, req proto.Message, in []*pb.Response, field func(int) string) (*opinion.Survey, []opinion.Response, string, error) {
-	sv, err := s.store.GetSurvey(ctx, surveyID)
+	sv, err := s.surveyForResponses(ctx, surveyID)
 	if err != nil {
 		return nil, nil, "", err
 	}

@@ -77,6 +77,37 @@ func TestSubmitResponseNeedsAnOpenSurvey(t *testing.T) {
 	wantStatus(t, err, codes.NotFound)
 }
 
+// TestASurveyClosedElsewhereTakesNoMoreResponses: this process remembers an OPEN survey's
+// definition for the responses that follow, but a close by another replica (here, written
+// to the store behind this server's back) still refuses the next response at once: the
+// response script checks the state in the same step as the write (rule 2).
+func TestASurveyClosedElsewhereTakesNoMoreResponses(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	hs := e.households(t, c.Id, 6000, 7000)
+	sv := e.open(t, c.Id, pb.Survey_NEEDS, 0)
+	e.submit(t, sv.Id, response(hs[0], answer("wants", "yes")))
+
+	stored, err := e.store.GetSurvey(bg, sv.Id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed, err := opinion.CloseSurvey(*stored, opinion.Electorate{Households: 2, Area: 13000}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.UpdateSurvey(bg, closed); err != nil {
+		t.Fatal(err)
+	}
+	before := e.stats(t, sv.Id)
+	_, err = e.SubmitResponse(bg, &pb.SubmitResponseRequest{SurveyId: sv.Id, Response: response(hs[1], answer("wants", "no"))})
+	wantReason(t, err, codes.FailedPrecondition, "SURVEY_CLOSED")
+	if after := e.stats(t, sv.Id); !proto.Equal(before, after) || after.RespondedHouseholds != 1 {
+		t.Fatalf("a survey closed elsewhere took a response:\n%v\n%v", before, after)
+	}
+}
+
 func TestBadResponsesAreRefusedWithTheFieldAndChangeNothing(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)

@@ -60,6 +60,7 @@ type Server struct {
 
 	rebuilding sync.Map // region → struct{}: one background rebuild per region at a time
 	ranks      rankQueue
+	open       openSurveys
 }
 
 var _ pb.SurveyServiceServer = (*Server)(nil)

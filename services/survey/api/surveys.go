@@ -177,6 +177,7 @@ func (s *Server) edit(ctx context.Context, id, etag string, change func(opinion.
 			return nil, s.fail(ctx, err)
 		}
 		err = s.store.UpdateSurvey(ctx, next)
+		s.open.forget(id)
 		if errors.Is(err, opinion.ErrConflict) && etag == "" {
 			select {
 			case <-ctx.Done():

@@ -23,16 +23,16 @@ func main() {
 			return nil
 		},
 		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
-			projects, err := grpcclient.New(projectsAddr, env.Dial...)
+			projects, err := grpcclient.NewWithTimeout(projectsAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			governance, err := grpcclient.New(governanceAddr, env.Dial...)
+			governance, err := grpcclient.NewWithTimeout(governanceAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				projects.Close()
 				return nil, nil, err
 			}
-			survey, err := grpcclient.New(surveyAddr, env.Dial...)
+			survey, err := grpcclient.NewWithTimeout(surveyAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				projects.Close()
 				governance.Close()

@@ -22,7 +22,7 @@ func main() {
 			return cfg.Flags(s)
 		},
 		Build: func(_ context.Context, env servicemain.Env) (servicemain.Registrar, func(), error) {
-			survey, err := grpcclient.New(surveyAddr, env.Dial...)
+			survey, err := grpcclient.NewWithTimeout(surveyAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}

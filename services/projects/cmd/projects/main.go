@@ -22,16 +22,16 @@ func main() {
 			if err != nil {
 				return nil, nil, err
 			}
-			survey, err := grpcclient.New(cfg.SurveyAddr, env.Dial...)
+			survey, err := grpcclient.NewWithTimeout(cfg.SurveyAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
-			finance, err := grpcclient.New(cfg.FinanceAddr, env.Dial...)
+			finance, err := grpcclient.NewWithTimeout(cfg.FinanceAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				survey.Close()
 				return nil, nil, err
 			}
-			governance, err := grpcclient.New(cfg.GovernanceAddr, env.Dial...)
+			governance, err := grpcclient.NewWithTimeout(cfg.GovernanceAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				survey.Close()
 				finance.Close()

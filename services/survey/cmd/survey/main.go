@@ -22,7 +22,7 @@ func main() {
 			if err != nil {
 				return nil, nil, err
 			}
-			conn, err := grpcclient.New(cfg.GovernanceAddr, env.Dial...)
+			conn, err := grpcclient.NewWithTimeout(cfg.GovernanceAddr, env.CallTimeout, env.Dial...)
 			if err != nil {
 				return nil, nil, err
 			}
