@@ -8,12 +8,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/gateway"
 	"tongdu/platform/auth"
 	"tongdu/platform/redisproc"
 	"tongdu/platform/testkit"
@@ -75,6 +77,22 @@ func adminOf(t *testing.T, app *allinone.App) *client {
 type response struct {
 	status int
 	body   []byte
+}
+
+// gatewayClient starts the standalone gateway with cfg behind an HTTP test server and
+// returns a client of it without a token (the services behind it decide).
+func gatewayClient(t *testing.T, cfg gateway.Config, log *slog.Logger) *client {
+	t.Helper()
+	gctx, gcancel := context.WithCancel(context.Background())
+	t.Cleanup(gcancel)
+	gw, err := gateway.New(gctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	hs := httptest.NewServer(gw.Handler())
+	t.Cleanup(hs.Close)
+	return &client{base: hs.URL, http: &http.Client{Timeout: 15 * time.Second}}
 }
 
 // try sends body as JSON (nil: no body); key, when set, is the Idempotency-Key.

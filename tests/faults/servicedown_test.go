@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -72,16 +71,7 @@ func TestServiceDownGateway503AndRecovers(t *testing.T) {
 	_ = probe.Close()
 	stop := governanceServer(t, addr, rdb, log)
 
-	gctx, gcancel := context.WithCancel(ctx)
-	t.Cleanup(gcancel)
-	gw, err := gateway.New(gctx, gateway.Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gw.Close)
-	hs := httptest.NewServer(gw.Handler())
-	t.Cleanup(hs.Close)
-	c := &client{base: hs.URL, http: &http.Client{Timeout: 15 * time.Second}}
+	c := gatewayClient(t, gateway.Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr}, log)
 
 	var d, s, cm idOnly
 	c.call(t, "POST", "/v1/regions", map[string]any{"name": "东川区", "level": "DISTRICT"}, &d)

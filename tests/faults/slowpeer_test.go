@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -31,6 +30,21 @@ type hangingGovernance struct {
 	released chan time.Time // when each call's context ended
 }
 
+// startHanging serves a hangingGovernance on a free port and returns it with its address.
+func startHanging(t *testing.T) (*hangingGovernance, string) {
+	t.Helper()
+	hang := &hangingGovernance{calls: make(chan struct{}, 16), released: make(chan time.Time, 16)}
+	peer := grpc.NewServer()
+	governancepb.RegisterGovernanceServiceServer(peer, hang)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = peer.Serve(lis) }()
+	t.Cleanup(peer.Stop)
+	return hang, lis.Addr().String()
+}
+
 func (h *hangingGovernance) GetCompound(ctx context.Context, _ *governancepb.GetCompoundRequest) (*governancepb.Compound, error) {
 	h.calls <- struct{}{}
 	<-ctx.Done()
@@ -47,16 +61,7 @@ func TestSlowPeerBoundedByDeadline(t *testing.T) {
 	log := testLog(t)
 	ctx := context.Background()
 
-	hang := &hangingGovernance{calls: make(chan struct{}, 16), released: make(chan time.Time, 16)}
-	peer := grpc.NewServer()
-	governancepb.RegisterGovernanceServiceServer(peer, hang)
-	peerLis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = peer.Serve(peerLis) }()
-	t.Cleanup(peer.Stop)
-
+	hang, peerAddr := startHanging(t)
 	rdb, err := redisconn.Open(ctx, testkit.RedisURL(t), log)
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +69,7 @@ func TestSlowPeerBoundedByDeadline(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	start := func(t *testing.T, peerTimeout time.Duration) projectspb.ProjectsServiceClient {
 		t.Helper()
-		gov, err := grpcclient.NewWithTimeout(peerLis.Addr().String(), peerTimeout)
+		gov, err := grpcclient.NewWithTimeout(peerAddr, peerTimeout)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,28 +140,9 @@ func TestSlowPeerBoundedByDeadline(t *testing.T) {
 // --call-timeout, in front of a governance service whose GetCompound hangs: the client gets
 // 504 in about that time, and the gateway's call to the service is given up too.
 func TestGatewayBoundsAHangingService(t *testing.T) {
-	log := testLog(t)
-	hang := &hangingGovernance{calls: make(chan struct{}, 4), released: make(chan time.Time, 4)}
-	peer := grpc.NewServer()
-	governancepb.RegisterGovernanceServiceServer(peer, hang)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = peer.Serve(lis) }()
-	t.Cleanup(peer.Stop)
-	addr := lis.Addr().String()
-	gctx, gcancel := context.WithCancel(context.Background())
-	t.Cleanup(gcancel)
+	hang, addr := startHanging(t)
 	const bound = 300 * time.Millisecond
-	gw, err := gateway.New(gctx, gateway.Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr, CallTimeout: bound}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(gw.Close)
-	hs := httptest.NewServer(gw.Handler())
-	t.Cleanup(hs.Close)
-	c := &client{base: hs.URL, http: &http.Client{Timeout: 15 * time.Second}}
+	c := gatewayClient(t, gateway.Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr, CallTimeout: bound}, testLog(t))
 
 	began := time.Now()
 	r, err := c.try("GET", "/v1/compounds/01hzzzzzzzzzzzzzzzzzzzzzzz", "", nil)

@@ -24,7 +24,7 @@ func (s *Server) GetRanking(ctx context.Context, req *pb.GetRankingRequest) (*pb
 		}
 		return nil, s.fail(ctx, err)
 	}
-	s.moveMarked(ctx)
+	s.refreshMarked(ctx)
 	if err := s.ensureRanking(ctx, region); err != nil {
 		return nil, s.fail(ctx, err)
 	}
@@ -150,8 +150,9 @@ func (s *Server) withSurveyTerms(ctx context.Context, rcs []storage.RankedCompou
 
 // rerank moves compounds in the rankings after their NEEDS surveys changed, with the
 // registry's current facts of each compound (its household count is participation's
-// denominator, as in the survey's statistics). The ranking is a view of records already
-// kept: a failure is logged and mended by the next rebuild.
+// denominator, as in the survey's statistics). It asks the registry as the caller of ctx.
+// The ranking is a view of records already kept: a failure is logged and mended by the
+// next rebuild.
 func (s *Server) rerank(ctx context.Context, compoundIDs ...string) {
 	cs := make([]*peers.Compound, 0, len(compoundIDs))
 	for _, id := range compoundIDs {
@@ -174,45 +175,92 @@ func (s *Server) rerank(ctx context.Context, compoundIDs ...string) {
 	}
 }
 
-// rankQueue holds the compounds whose NEEDS survey took responses since the rankings last
-// moved. Re-ranking a compound costs a registry call and a dozen Redis commands; done on
-// every response it was most of a response's cost, while a compound's place changes
-// little from one response to the next. So a response only marks its compound, and the
-// marked ones move together: every RankingDelay (RunRanking), and before any ranking is
-// read (GetRanking), so a caller always sees the responses it has had answered.
+// rankQueue holds the compounds whose NEEDS survey took responses and which have not yet
+// moved in the rankings. Re-ranking a compound on every response was most of a response's
+// cost (a registry call and a dozen Redis commands), while a compound's place changes
+// little from one response to the next. So a response only marks its compound, and:
+//
+//   - every RankingDelay the loop (RunRanking) moves the marked compounds, recomputing the
+//     survey terms over each one's stored entry. It acts for no caller, so it has no token
+//     to show the registry, and keeps the registry's facts as last read;
+//   - before a ranking is read (GetRanking), the compounds marked since their facts were
+//     last read are re-ranked with the registry's facts, as the reader, so a read agrees
+//     with the survey statistics (households registered while a survey is open count in
+//     both) and counts every response this process answered before it.
 type rankQueue struct {
 	mu      sync.Mutex
-	pending map[string]struct{}
+	pending map[string]struct{} // not yet moved
+	stale   map[string]struct{} // moved by the loop since the registry was last asked
 	// moving is held for a whole move, so a reader waits for a move in flight before
 	// reading (the compounds it took are no longer pending, but not yet moved either).
 	moving sync.Mutex
 }
 
+// maxRefreshPerRead bounds the registry calls one ranking read makes; compounds beyond it
+// wait for the next read or the next rebuild.
+const maxRefreshPerRead = 200
+
 func (q *rankQueue) mark(compoundID string) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.pending == nil {
-		q.pending = make(map[string]struct{})
+		q.pending, q.stale = make(map[string]struct{}), make(map[string]struct{})
 	}
 	q.pending[compoundID] = struct{}{}
+	q.stale[compoundID] = struct{}{}
 }
 
-func (q *rankQueue) take() []string {
+// take returns the pending compounds, and with stale also those moved without the
+// registry, up to limit (0: all); what it returns is no longer held.
+func (q *rankQueue) take(stale bool, limit int) []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	ids := make([]string, 0, len(q.pending))
-	for id := range q.pending {
+	var ids []string
+	from := q.pending
+	if stale {
+		from = q.stale
+	}
+	for id := range from {
+		if limit > 0 && len(ids) == limit {
+			break
+		}
 		ids = append(ids, id)
 	}
-	clear(q.pending)
+	for _, id := range ids {
+		delete(q.pending, id)
+		if stale {
+			delete(q.stale, id)
+		}
+	}
 	return ids
 }
 
-// moveMarked re-ranks the compounds marked so far.
+// moveMarked moves the pending compounds from their stored entries (the loop's move). A
+// compound not ranked yet is left to the first build of its region's ranking.
 func (s *Server) moveMarked(ctx context.Context) {
 	s.ranks.moving.Lock()
 	defer s.ranks.moving.Unlock()
-	if ids := s.ranks.take(); len(ids) > 0 {
+	ids := s.ranks.take(false, 0)
+	if len(ids) == 0 {
+		return
+	}
+	rcs, err := s.store.RankedCompounds(ctx, ids)
+	if err == nil && len(rcs) > 0 {
+		if err = s.withSurveyTerms(ctx, rcs); err == nil {
+			err = s.store.UpsertRanks(ctx, rcs)
+		}
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "ranking not moved", "compounds", len(ids), "cause", err.Error())
+	}
+}
+
+// refreshMarked re-ranks the marked compounds with the registry's facts, as the caller of
+// ctx (a reader of a ranking).
+func (s *Server) refreshMarked(ctx context.Context) {
+	s.ranks.moving.Lock()
+	defer s.ranks.moving.Unlock()
+	if ids := s.ranks.take(true, maxRefreshPerRead); len(ids) > 0 {
 		s.rerank(ctx, ids...)
 	}
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -123,7 +124,8 @@ func TestRankingOrdersCompoundsByRule4(t *testing.T) {
 
 // TestResponsesMoveTheRankingWithoutARead: responses only mark their compound; the
 // ranking loop moves it within RankingDelay even when nobody reads the ranking (here the
-// store is watched directly, as GetRanking would move it itself).
+// store is watched directly, as GetRanking would move it itself), from the compound's
+// stored entry and the survey's tally, without asking the registry.
 func TestResponsesMoveTheRankingWithoutARead(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)
@@ -141,6 +143,10 @@ func TestResponsesMoveTheRankingWithoutARead(t *testing.T) {
 			t.Fatal(err)
 		}
 		if len(entries) == 1 && entries[0].Participation == 0.5 && entries[0].Willingness == 1 {
+			// The loop acts for no caller: it must not have needed the registry.
+			if logs := e.logs.String(); strings.Contains(logs, "ranking not moved") {
+				t.Fatalf("the ranking loop failed on the way:\n%s", logs)
+			}
 			return
 		}
 		if time.Now().After(deadline) {
@@ -191,6 +197,18 @@ func TestRankingParticipationAgreesWithTheSurveyStats(t *testing.T) {
 	r := e.ranking(t, tr.district.Id, 0, "")
 	if st.Participation != 0.5 || len(r.Entries) != 1 || r.Entries[0].Participation != st.Participation {
 		t.Errorf("stats say participation %v (%d of %d households); the ranking says %v",
+			st.Participation, st.RespondedHouseholds, st.TotalHouseholds, r.Entries[0].Participation)
+	}
+
+	// The ranking is built now; more households are registered and one more answers. The
+	// read re-ranks the compound with the registry's count, not the stored entry's.
+	more := e.households(t, c.Id, 6000, 6000, 6000, 6000)
+	e.submit(t, sv.Id, response(more[0], answer("wants", "yes")))
+	time.Sleep(50 * time.Millisecond) // let the loop move it first, from the stored entry
+	st = e.stats(t, sv.Id)
+	r = e.ranking(t, tr.district.Id, 0, "")
+	if st.Participation != 3.0/8 || len(r.Entries) != 1 || r.Entries[0].Participation != st.Participation {
+		t.Errorf("after more households: stats say participation %v (%d of %d households); the ranking says %v",
 			st.Participation, st.RespondedHouseholds, st.TotalHouseholds, r.Entries[0].Participation)
 	}
 }

@@ -100,6 +100,32 @@ func (s *Store) RankPage(ctx context.Context, region string, offset, size int64)
 	return out, total.Val(), nil
 }
 
+// RankedCompounds reads the stored entries of compounds, in one round trip; a compound
+// not in any ranking yet is left out.
+func (s *Store) RankedCompounds(ctx context.Context, compoundIDs []string) ([]RankedCompound, error) {
+	cmds := make([]*redis.StringCmd, len(compoundIDs))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, cid := range compoundIDs {
+			cmds[i] = p.HGet(ctx, rankEntryKey(cid), "data")
+		}
+		return nil
+	}); err != nil && !isNil(err) {
+		return nil, err
+	}
+	out := make([]RankedCompound, 0, len(cmds))
+	for _, c := range cmds {
+		if c.Val() == "" {
+			continue
+		}
+		rc, err := decode[RankedCompound](c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *rc)
+	}
+	return out, nil
+}
+
 // RankBuilt returns when a region's ranking was last rebuilt (zero if never).
 func (s *Store) RankBuilt(ctx context.Context, region string) (time.Time, error) {
 	v, err := s.rdb.Get(ctx, rankBuiltKey(region)).Int64()
