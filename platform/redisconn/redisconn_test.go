@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/testkit"
 )
@@ -37,5 +40,38 @@ func TestDurabilityWarnings(t *testing.T) {
 func TestOpenRejectsBadURL(t *testing.T) {
 	if _, err := newClient("http://nowhere"); err == nil {
 		t.Fatal("want error for a non-redis URL")
+	}
+}
+
+// TestClientsFailFast: unless the URL says otherwise, a command is retried once and a
+// dial tried twice 50 ms apart, so a call fails in a fraction of a second while Redis is
+// down (go-redis's defaults took 2–4 s).
+func TestClientsFailFast(t *testing.T) {
+	for _, c := range []struct {
+		url                string
+		retries, dialTries int
+	}{
+		{"redis://127.0.0.1:6379/0", 1, 2},
+		{"redis://127.0.0.1:6379/0?max_retries=5", 5, 2},
+		{"redis+cluster://127.0.0.1:7101?addr=127.0.0.1:7102", 1, 2},
+	} {
+		client, err := newClient(c.url)
+		if err != nil {
+			t.Fatalf("%s: %v", c.url, err)
+		}
+		var retries, dialTries int
+		var backoff time.Duration
+		switch cl := client.(type) {
+		case *redis.Client:
+			o := cl.Options()
+			retries, dialTries, backoff = o.MaxRetries, o.DialerRetries, o.DialerRetryTimeout
+		case *redis.ClusterClient:
+			o := cl.Options()
+			retries, dialTries, backoff = o.MaxRetries, o.DialerRetries, o.DialerRetryTimeout
+		}
+		_ = client.Close()
+		if retries != c.retries || dialTries != c.dialTries || backoff != 50*time.Millisecond {
+			t.Errorf("%s: %d retries, %d dials %v apart; want %d, %d, 50ms", c.url, retries, dialTries, backoff, c.retries, c.dialTries)
+		}
 	}
 }
