@@ -40,7 +40,8 @@ func soakConfigFromEnv(d time.Duration) soakConfig {
 // response of the run is a household's first, so the survey's count of responding
 // households must equal the responses acknowledged.
 func soakHouseholds(c soakConfig) int {
-	n := int(c.rate*c.duration.Seconds()/7) + 10_000
+	// Two of the fourteen kinds of call (seven methods, two transports) are responses.
+	n := int(c.rate*c.duration.Seconds()*2/14) + 10_000
 	return min(max(n, 20_000), 2_000_000)
 }
 
@@ -93,12 +94,18 @@ func soak(cfg soakConfig, st *stack, cl *clients, fx *fixture) bool {
 	began := time.Now()
 	var samples []sample
 	var firstErr error
+	unread := 0 // samples whose /metrics could not be read
 	for time.Since(began) < cfg.duration {
 		o := drive(cfg.workers, min(cfg.every, cfg.duration-time.Since(began)), cfg.rate, mixed)
 		if firstErr == nil {
 			firstErr = o.firstErr
 		}
-		m := scrape(st.httpAddr)
+		m, err := scrape(st.httpAddr)
+		if err != nil {
+			// The calls still count; the figures of this sample are missing (zero).
+			unread++
+			log.Printf("soak: %v", err)
+		}
 		_, redisNow := memMB(st.redisPID)
 		s := sample{at: time.Since(began), ok: o.ok, failed: o.failed, p50: ms(o.quantile(.5)), p99: ms(o.quantile(.99)),
 			goroutines: m["go_goroutines"], heapMB: m["go_memstats_heap_inuse_bytes"] / (1 << 20), rssMB: m["process_resident_memory_bytes"] / (1 << 20), redisMB: redisNow}
@@ -134,6 +141,7 @@ func soak(cfg soakConfig, st *stack, cl *clients, fx *fixture) bool {
 	}
 	fmt.Println("\nsoak checks:")
 	fmt.Printf("  %s %d calls failed (target 0)\n", mark(failed == 0), failed)
+	fmt.Printf("  %s %d samples without the process's figures (target 0)\n", mark(unread == 0), unread)
 	stats, err := cl.svy[0].GetSurveyStats(cl.ctx(ctx), &surveypb.GetSurveyStatsRequest{SurveyId: fx.writeSurvey})
 	book1, err2 := cl.fin[0].GetBook(cl.ctx(ctx), &financepb.GetBookRequest{BookId: fx.book})
 	if err != nil || err2 != nil {
@@ -171,15 +179,20 @@ func mean(ss []sample) sample {
 	return m
 }
 
+// soakMetrics are the figures a soak judges; a scrape without all of them fails.
+var soakMetrics = []string{"go_goroutines", "go_memstats_heap_inuse_bytes", "process_resident_memory_bytes"}
+
 // scrape reads the unlabelled figures of the all-in-one's /metrics page.
-func scrape(addr string) map[string]float64 {
+func scrape(addr string) (map[string]float64, error) {
 	out := map[string]float64{}
 	resp, err := http.Get("http://" + addr + "/metrics")
 	if err != nil {
-		log.Printf("scrape: %v", err)
-		return out
+		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %s", resp.Status)
+	}
 	sc := bufio.NewScanner(io.LimitReader(resp.Body, 16<<20))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -191,5 +204,10 @@ func scrape(addr string) map[string]float64 {
 			out[name] = v
 		}
 	}
-	return out
+	for _, name := range soakMetrics {
+		if _, ok := out[name]; !ok {
+			return nil, fmt.Errorf("GET /metrics has no %s", name)
+		}
+	}
+	return out, sc.Err()
 }

@@ -48,8 +48,9 @@ type verifiedToken struct {
 }
 
 const (
-	// verifiedFor bounds how long a verified token is taken without checking again, so a
-	// key withdrawn from a JWKS URL stops working within the refresh plus this.
+	// verifiedFor bounds how long a verified token is taken without checking again. A key
+	// change (SetKeys, at each JWKS refresh) forgets every token at once anyway; this
+	// keeps the memory to the tokens in use.
 	verifiedFor = time.Minute
 	// maxVerified bounds the tokens kept; beyond it the cache starts afresh. Only valid
 	// tokens are kept, so only a key holder can fill it.

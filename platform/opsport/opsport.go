@@ -21,7 +21,7 @@ func Metrics(mux *http.ServeMux) { mux.Handle("GET /metrics", telemetry.Handler(
 
 // Profiles adds Go's profiles under /debug/pprof/ to mux. They show code paths and
 // timings, never request contents, but a CPU profile costs the process while it runs:
-// serve them on a port only operators reach (the default address is the loopback one).
+// serve them on a port only operators reach, e.g. a loopback address.
 func Profiles(mux *http.ServeMux) {
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)

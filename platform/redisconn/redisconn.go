@@ -66,7 +66,7 @@ func newClient(url string) (redis.UniversalClient, error) {
 
 // failFast sets the client's retries where go-redis would take its defaults (a URL may
 // still set max_retries).
-// Those (3 retries of a command, each dialling 5 times 100 ms apart) made every call wait
+// Those (3 retries of a command on one node, each dialling 5 times 100 ms apart) made every call wait
 // 2–4 s for its 503 while Redis was down, holding a goroutine and a client's patience
 // each; a caller retries with its request id anyway. One retry of a command, dialling
 // twice 50 ms apart, still rides over a dropped connection: a call fails within about

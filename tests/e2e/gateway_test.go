@@ -1,12 +1,18 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/platform/testkit"
 )
 
 // TestHealthReadinessAndOpenAPI checks what operators and client generators read.
@@ -146,4 +152,43 @@ func TestRedisDown(t *testing.T) {
 			t.Errorf("%s %s with Redis down: code %d, want 14 (UNAVAILABLE)", call.method, call.path, st.Code)
 		}
 	}
+}
+
+// TestStartFailsCleanlyOnABusyPort: a port the all-in-one cannot take (here the profiles
+// port, opened after the services started) is an error from Start, with what was started
+// stopped again, not a crash; and the app's ports are free again afterwards.
+func TestStartFailsCleanlyOnABusyPort(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	grpcAddr := freeAddr(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	app, err := allinone.Start(ctx, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: grpcAddr, RedisURL: testkit.RedisURL(t), DataDir: t.TempDir(),
+		DebugAddr: busy.Addr().String()}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err == nil {
+		app.Close()
+		t.Fatal("Start with a busy --debug-addr succeeded")
+	}
+	if app != nil {
+		t.Errorf("Start failed (%v) but returned an app", err)
+	}
+	again, err := net.Listen("tcp", grpcAddr)
+	if err != nil {
+		t.Fatalf("the gRPC port is still held after the failed start: %v", err)
+	}
+	again.Close()
+}
+
+// freeAddr is a loopback address nobody listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }

@@ -108,6 +108,7 @@ type App struct {
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	stopProf func()
+	serving  bool // the servers took the listeners
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	errOnce  sync.Once
@@ -117,9 +118,12 @@ type App struct {
 // Start brings everything up and returns once both ports listen.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
 	a = &App{cfg: cfg, log: log}
+	// The error returns set a to nil before this runs: close what was started through a
+	// reference of its own.
+	started := a
 	defer func() {
 		if err != nil {
-			a.Close()
+			started.Close()
 		}
 	}()
 	redisURL, err := a.store(ctx)
@@ -196,6 +200,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 			return nil, err
 		}
 	}
+	a.serving = true
 	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
@@ -280,11 +285,14 @@ func (a *App) Close() {
 	if a.stopProf != nil {
 		a.stopProf()
 	}
-	if a.grpcLis != nil && a.grpc == nil {
-		_ = a.grpcLis.Close()
-	}
-	if a.httpLis != nil && a.gw == nil {
-		_ = a.httpLis.Close()
+	// Listeners not yet served are not closed by a server stopping: a failed start.
+	if !a.serving {
+		if a.grpcLis != nil {
+			_ = a.grpcLis.Close()
+		}
+		if a.httpLis != nil {
+			_ = a.httpLis.Close()
+		}
 	}
 	if a.gw != nil {
 		a.gw.Close()

@@ -150,30 +150,50 @@ func (s *Server) withSurveyTerms(ctx context.Context, rcs []storage.RankedCompou
 
 // rerank moves compounds in the rankings after their NEEDS surveys changed, with the
 // registry's current facts of each compound (its household count is participation's
-// denominator, as in the survey's statistics). It asks the registry as the caller of ctx.
-// The ranking is a view of records already kept: a failure is logged and mended by the
-// next rebuild.
-func (s *Server) rerank(ctx context.Context, compoundIDs ...string) {
-	cs := make([]*peers.Compound, 0, len(compoundIDs))
-	for _, id := range compoundIDs {
-		c, err := s.registry.Compound(ctx, id)
+// denominator, as in the survey's statistics). It asks the registry as the caller of ctx,
+// a few compounds at a time. The ranking is a view of records already kept: a failure is
+// logged, and the compounds that did not move are returned.
+func (s *Server) rerank(ctx context.Context, compoundIDs ...string) (notMoved []string) {
+	cs := make([]*peers.Compound, len(compoundIDs))
+	errs := make([]error, len(compoundIDs))
+	slots := make(chan struct{}, registryCallsAtOnce)
+	var wg sync.WaitGroup
+	for i, id := range compoundIDs {
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			cs[i], errs[i] = s.registry.Compound(ctx, id)
+		}()
+	}
+	wg.Wait()
+	var got []*peers.Compound
+	var gotIDs []string
+	for i, err := range errs {
 		if err != nil {
-			s.log.WarnContext(ctx, "ranking not moved", "compound", id, "cause", err.Error())
+			s.log.WarnContext(ctx, "ranking not moved", "compound", compoundIDs[i], "cause", err.Error())
+			notMoved = append(notMoved, compoundIDs[i])
 			continue
 		}
-		cs = append(cs, c)
+		got, gotIDs = append(got, cs[i]), append(gotIDs, compoundIDs[i])
 	}
-	if len(cs) == 0 {
-		return
+	if len(got) == 0 {
+		return notMoved
 	}
-	rcs, err := s.rankEntries(ctx, cs)
+	rcs, err := s.rankEntries(ctx, got)
 	if err == nil {
 		err = s.store.UpsertRanks(ctx, rcs)
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "ranking not moved", "compounds", len(cs), "cause", err.Error())
+		s.log.WarnContext(ctx, "ranking not moved", "compounds", len(got), "cause", err.Error())
+		notMoved = append(notMoved, gotIDs...)
 	}
+	return notMoved
 }
+
+// registryCallsAtOnce bounds the registry calls one re-ranking has in flight.
+const registryCallsAtOnce = 8
 
 // rankQueue holds the compounds whose NEEDS survey took responses and which have not yet
 // moved in the rankings. Re-ranking a compound on every response was most of a response's
@@ -183,43 +203,74 @@ func (s *Server) rerank(ctx context.Context, compoundIDs ...string) {
 //   - every RankingDelay the loop (RunRanking) moves the marked compounds, recomputing the
 //     survey terms over each one's stored entry. It acts for no caller, so it has no token
 //     to show the registry, and keeps the registry's facts as last read;
-//   - before a ranking is read (GetRanking), the compounds marked since their facts were
-//     last read are re-ranked with the registry's facts, as the reader, so a read agrees
-//     with the survey statistics (households registered while a survey is open count in
-//     both) and counts every response this process answered before it.
+//   - before a ranking is read (GetRanking), the same move runs, and then the compounds
+//     marked since their facts were last read (up to maxRefreshPerRead) are re-ranked with
+//     the registry's facts, as the reader. A read thus counts every response this process
+//     answered before it, and agrees with the survey statistics (households registered
+//     while a survey is open count in both).
+//
+// Marks live in this process: with several survey replicas, a replica's responses reach
+// the rankings by its own loop, within RankingDelay. A compound whose move fails stays
+// marked for the next one.
 type rankQueue struct {
 	mu      sync.Mutex
 	pending map[string]struct{} // not yet moved
-	stale   map[string]struct{} // moved by the loop since the registry was last asked
-	// moving is held for a whole move, so a reader waits for a move in flight before
-	// reading (the compounds it took are no longer pending, but not yet moved either).
-	moving sync.Mutex
+	stale   map[string]struct{} // moved without the registry since it was last asked
+	// moving is held (a one-slot channel, so a reader can stop waiting when its call
+	// ends) for a whole move: a reader waits for a move in flight before reading, as the
+	// compounds it took are no longer pending but not yet moved either.
+	moving chan struct{}
 }
 
-// maxRefreshPerRead bounds the registry calls one ranking read makes; compounds beyond it
-// wait for the next read or the next rebuild.
+// maxRefreshPerRead bounds the registry calls one ranking read makes; the rest keep the
+// registry's facts as last read until the next read.
 const maxRefreshPerRead = 200
 
-func (q *rankQueue) mark(compoundID string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.pending == nil {
-		q.pending, q.stale = make(map[string]struct{}), make(map[string]struct{})
-	}
-	q.pending[compoundID] = struct{}{}
-	q.stale[compoundID] = struct{}{}
+func newRankQueue() rankQueue {
+	return rankQueue{pending: map[string]struct{}{}, stale: map[string]struct{}{}, moving: make(chan struct{}, 1)}
 }
 
-// take returns the pending compounds, and with stale also those moved without the
-// registry, up to limit (0: all); what it returns is no longer held.
+// lock takes the right to move, or gives up when ctx ends first.
+func (q *rankQueue) lock(ctx context.Context) bool {
+	select {
+	case q.moving <- struct{}{}:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (q *rankQueue) unlock() { <-q.moving }
+
+// mark notes that a compound's survey terms changed.
+func (q *rankQueue) mark(compoundIDs ...string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, id := range compoundIDs {
+		q.pending[id] = struct{}{}
+		q.stale[id] = struct{}{}
+	}
+}
+
+// stillStale puts back compounds whose registry refresh failed.
+func (q *rankQueue) stillStale(compoundIDs []string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, id := range compoundIDs {
+		q.stale[id] = struct{}{}
+	}
+}
+
+// take removes and returns up to limit (0: all) of the pending compounds, or of the stale
+// ones.
 func (q *rankQueue) take(stale bool, limit int) []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var ids []string
 	from := q.pending
 	if stale {
 		from = q.stale
 	}
+	var ids []string
 	for id := range from {
 		if limit > 0 && len(ids) == limit {
 			break
@@ -227,19 +278,15 @@ func (q *rankQueue) take(stale bool, limit int) []string {
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
-		delete(q.pending, id)
-		if stale {
-			delete(q.stale, id)
-		}
+		delete(from, id)
 	}
 	return ids
 }
 
-// moveMarked moves the pending compounds from their stored entries (the loop's move). A
-// compound not ranked yet is left to the first build of its region's ranking.
-func (s *Server) moveMarked(ctx context.Context) {
-	s.ranks.moving.Lock()
-	defer s.ranks.moving.Unlock()
+// movePending moves the pending compounds from their stored entries; the caller holds
+// the right to move. A compound not ranked yet is left to the first build of its region's
+// ranking; a compound whose move failed stays pending.
+func (s *Server) movePending(ctx context.Context) {
 	ids := s.ranks.take(false, 0)
 	if len(ids) == 0 {
 		return
@@ -252,16 +299,31 @@ func (s *Server) moveMarked(ctx context.Context) {
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "ranking not moved", "compounds", len(ids), "cause", err.Error())
+		s.ranks.mark(ids...)
 	}
 }
 
-// refreshMarked re-ranks the marked compounds with the registry's facts, as the caller of
-// ctx (a reader of a ranking).
+// moveMarked is the loop's move.
+func (s *Server) moveMarked(ctx context.Context) {
+	if !s.ranks.lock(ctx) {
+		return
+	}
+	defer s.ranks.unlock()
+	s.movePending(ctx)
+}
+
+// refreshMarked is a reader's move: the pending compounds from their stored entries, then
+// the stale ones with the registry's facts, as the caller of ctx.
 func (s *Server) refreshMarked(ctx context.Context) {
-	s.ranks.moving.Lock()
-	defer s.ranks.moving.Unlock()
+	if !s.ranks.lock(ctx) {
+		return
+	}
+	defer s.ranks.unlock()
+	s.movePending(ctx)
 	if ids := s.ranks.take(true, maxRefreshPerRead); len(ids) > 0 {
-		s.rerank(ctx, ids...)
+		if notMoved := s.rerank(ctx, ids...); len(notMoved) > 0 {
+			s.ranks.stillStale(notMoved)
+		}
 	}
 }
 

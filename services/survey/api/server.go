@@ -67,7 +67,7 @@ var _ pb.SurveyServiceServer = (*Server)(nil)
 
 // New returns the server.
 func New(store *storage.Store, registry Registry, log *slog.Logger, now func() time.Time, opt Options) *Server {
-	return &Server{store: store, registry: registry, log: log, now: now, opt: opt}
+	return &Server{store: store, registry: registry, log: log, now: now, opt: opt, ranks: newRankQueue()}
 }
 
 func (s *Server) fail(ctx context.Context, err error) error { return toStatus(ctx, s.log, err) }

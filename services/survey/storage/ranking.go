@@ -114,6 +114,11 @@ func (s *Store) RankedCompounds(ctx context.Context, compoundIDs []string) ([]Ra
 	}
 	out := make([]RankedCompound, 0, len(cmds))
 	for _, c := range cmds {
+		// The pipeline reports its first error only: a missing entry there could hide
+		// another command's failure.
+		if err := c.Err(); err != nil && !isNil(err) {
+			return nil, err
+		}
 		if c.Val() == "" {
 			continue
 		}
