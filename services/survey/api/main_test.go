@@ -43,6 +43,20 @@ type env struct {
 	rdb   redis.UniversalClient
 	logs  *testkit.LogBuffer
 	seq   *atomic.Int64
+	// registry is what the survey service asks governance through, counting reads of
+	// whole regions.
+	registry *countingRegistry
+}
+
+// countingRegistry counts the calls that read every compound under a region.
+type countingRegistry struct {
+	api.Registry
+	regionReads atomic.Int64
+}
+
+func (r *countingRegistry) CompoundsUnder(ctx context.Context, region string, each func([]*peers.Compound) error) error {
+	r.regionReads.Add(1)
+	return r.Registry.CompoundsUnder(ctx, region, each)
 }
 
 func start(tb testing.TB) *env {
@@ -70,7 +84,8 @@ func start(tb testing.TB) *env {
 	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
 	store := storage.New(rdb)
 	// A short delay, so the rankings also move on their own while tests read them.
-	svc := api.New(store, peers.NewGovernance(conn), log, time.Now, api.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
+	registry := &countingRegistry{Registry: peers.NewGovernance(conn)}
+	svc := api.New(store, registry, log, time.Now, api.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
 	pb.RegisterSurveyServiceServer(srv.GRPC, svc)
 	go svc.RunRanking(ctx)
 	done := make(chan struct{})
@@ -78,7 +93,7 @@ func start(tb testing.TB) *env {
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })
 	return &env{
 		SurveyServiceClient: pb.NewSurveyServiceClient(conn), gov: govpb.NewGovernanceServiceClient(conn),
-		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64),
+		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry,
 	}
 }
 

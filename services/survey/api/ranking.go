@@ -53,14 +53,31 @@ func (s *Server) GetRanking(ctx context.Context, req *pb.GetRankingRequest) (*pb
 }
 
 // ensureRanking builds a region's ranking on first use and refreshes a stale one in the
-// background, one rebuild per region at a time.
+// background, one rebuild per region at a time. Readers arriving while the first build
+// runs wait for it rather than each reading the whole registry again (if it fails, the
+// next of them tries).
 func (s *Server) ensureRanking(ctx context.Context, region string) error {
 	built, err := s.store.RankBuilt(ctx, region)
 	if err != nil {
 		return err
 	}
-	if built.IsZero() {
-		return s.rebuildRanking(ctx, region)
+	for built.IsZero() {
+		done := make(chan struct{})
+		if other, building := s.firstBuilds.LoadOrStore(region, done); building {
+			select {
+			case <-other.(chan struct{}):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if built, err = s.store.RankBuilt(ctx, region); err != nil {
+				return err
+			}
+			continue
+		}
+		err := s.rebuildRanking(ctx, region)
+		s.firstBuilds.Delete(region)
+		close(done)
+		return err
 	}
 	if s.now().Sub(built) < s.opt.RankingRefresh {
 		return nil

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,6 +154,39 @@ func TestResponsesMoveTheRankingWithoutARead(t *testing.T) {
 			t.Fatalf("5 s after a response the stored ranking still says %v", entries)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestConcurrentFirstReadsBuildTheRankingOnce: sixteen readers of a ranking nobody has
+// built yet read the registry's compounds once between them, and all see the same page.
+func TestConcurrentFirstReadsBuildTheRankingOnce(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	for i := range 5 {
+		e.compound(t, fmt.Sprintf("院%d", i), tr.comA.Id, int32(1980+i), poor)
+	}
+	pages := make([][]string, 16)
+	var wg sync.WaitGroup
+	for i := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := e.GetRanking(bg, &pb.GetRankingRequest{RegionId: tr.district.Id})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			pages[i] = names(r)
+		}()
+	}
+	wg.Wait()
+	if n := e.registry.regionReads.Load(); n != 1 {
+		t.Errorf("the registry's compounds were read %d times for one first build, want 1", n)
+	}
+	for i, p := range pages {
+		if len(p) != 5 || !reflect.DeepEqual(p, pages[0]) {
+			t.Errorf("reader %d saw %v, reader 0 %v", i, p, pages[0])
+		}
 	}
 }
 

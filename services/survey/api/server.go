@@ -58,9 +58,10 @@ type Server struct {
 	now      func() time.Time
 	opt      Options
 
-	rebuilding sync.Map // region → struct{}: one background rebuild per region at a time
-	ranks      rankQueue
-	open       openSurveys
+	rebuilding  sync.Map // region → struct{}: one background rebuild per region at a time
+	firstBuilds sync.Map // region → chan struct{} closed when its first build ends
+	ranks       rankQueue
+	open        openSurveys
 }
 
 var _ pb.SurveyServiceServer = (*Server)(nil)
