@@ -74,10 +74,12 @@ func (s *Server) ensureRanking(ctx context.Context, region string) error {
 			}
 			continue
 		}
-		err := s.rebuildRanking(ctx, region)
-		s.firstBuilds.Delete(region)
-		close(done)
-		return err
+		// Deferred, so waiting readers are let go even if the build panics.
+		defer func() {
+			s.firstBuilds.Delete(region)
+			close(done)
+		}()
+		return s.rebuildRanking(ctx, region)
 	}
 	if s.now().Sub(built) < s.opt.RankingRefresh {
 		return nil
