@@ -79,6 +79,10 @@ func (s *Server) ensureRanking(ctx context.Context, region string) error {
 			s.firstBuilds.Delete(region)
 			close(done)
 		}()
+		// A build may have ended between the read above and taking the turn.
+		if built, err = s.store.RankBuilt(ctx, region); err != nil || !built.IsZero() {
+			return err
+		}
 		return s.rebuildRanking(ctx, region)
 	}
 	if s.now().Sub(built) < s.opt.RankingRefresh {
