@@ -226,9 +226,9 @@ const registryCallsAtOnce = 8
 //   - every RankingDelay the loop (RunRanking) moves the marked compounds, recomputing the
 //     survey terms over each one's stored entry. It acts for no caller, so it has no token
 //     to show the registry, and keeps the registry's facts as last read;
-//   - before a ranking is read (GetRanking), the same move runs, and then the compounds
-//     marked since their facts were last read (up to maxRefreshPerRead) are re-ranked with
-//     the registry's facts, as the reader. A read thus counts every response this process
+//   - before a ranking is read (GetRanking), the compounds marked since their facts were
+//     last read (up to maxRefreshPerRead) are re-ranked with the registry's facts, as the
+//     reader, and any other pending ones move as the loop moves them. A read thus counts every response this process
 //     answered before it, and agrees with the survey statistics (households registered
 //     while a survey is open count in both).
 //
@@ -275,17 +275,8 @@ func (q *rankQueue) mark(compoundIDs ...string) {
 	}
 }
 
-// stillStale puts back compounds whose registry refresh failed.
-func (q *rankQueue) stillStale(compoundIDs []string) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, id := range compoundIDs {
-		q.stale[id] = struct{}{}
-	}
-}
-
 // take removes and returns up to limit (0: all) of the pending compounds, or of the stale
-// ones.
+// ones (which are then no longer pending either: the registry's move covers both).
 func (q *rankQueue) take(stale bool, limit int) []string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -301,7 +292,10 @@ func (q *rankQueue) take(stale bool, limit int) []string {
 		ids = append(ids, id)
 	}
 	for _, id := range ids {
-		delete(from, id)
+		delete(q.pending, id)
+		if stale {
+			delete(q.stale, id)
+		}
 	}
 	return ids
 }
@@ -335,17 +329,18 @@ func (s *Server) moveMarked(ctx context.Context) {
 	s.movePending(ctx)
 }
 
-// refreshMarked is a reader's move: the pending compounds from their stored entries, then
-// the stale ones with the registry's facts, as the caller of ctx.
+// refreshMarked is a reader's move: the stale compounds with the registry's facts, as the
+// caller of ctx, and the pending ones beyond them from their stored entries.
 func (s *Server) refreshMarked(ctx context.Context) {
 	if !s.ranks.lock(ctx) {
 		return
 	}
 	defer s.ranks.unlock()
+	ids := s.ranks.take(true, maxRefreshPerRead)
 	s.movePending(ctx)
-	if ids := s.ranks.take(true, maxRefreshPerRead); len(ids) > 0 {
+	if len(ids) > 0 {
 		if notMoved := s.rerank(ctx, ids...); len(notMoved) > 0 {
-			s.ranks.stillStale(notMoved)
+			s.ranks.mark(notMoved...)
 		}
 	}
 }

@@ -75,27 +75,18 @@ func (s *Store) RankPage(ctx context.Context, region string, offset, size int64)
 	}); err != nil {
 		return nil, 0, err
 	}
-	cmds := make([]*redis.StringCmd, len(members.Val()))
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, m := range members.Val() {
-			// The id follows the last NUL: a name may hold anything.
-			cid := m[strings.LastIndex(m, "\x00")+1:]
-			cmds[i] = p.HGet(ctx, rankEntryKey(cid), "data")
-		}
-		return nil
-	}); err != nil && !isNil(err) {
+	cids := make([]string, len(members.Val()))
+	for i, m := range members.Val() {
+		// The id follows the last NUL: a name may hold anything.
+		cids[i] = m[strings.LastIndex(m, "\x00")+1:]
+	}
+	rcs, err := s.RankedCompounds(ctx, cids)
+	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]opinion.RankEntry, 0, len(cmds))
-	for _, c := range cmds {
-		if c.Val() == "" {
-			continue
-		}
-		rc, err := decode[RankedCompound](c.Val())
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, rc.RankEntry)
+	out := make([]opinion.RankEntry, len(rcs))
+	for i := range rcs {
+		out[i] = rcs[i].RankEntry
 	}
 	return out, total.Val(), nil
 }
