@@ -1,7 +1,8 @@
-// Package apierror builds the gRPC statuses of Tongdu's error model (API.md): bad input is
-// INVALID_ARGUMENT with BadRequest field violations, a refused operation carries an
-// ErrorInfo reason. Each service maps its own domain errors with these builders in one
-// place; the gateway turns the statuses into HTTP.
+// Package apierror turns Tongdu's one error model (platform/fault) into the gRPC statuses
+// of API.md: bad input is INVALID_ARGUMENT with BadRequest field violations, a refused
+// operation carries an ErrorInfo reason (and a PreconditionFailure when guards failed).
+// grpcserver applies Status to every handler's error; the gateway turns the statuses into
+// HTTP.
 package apierror
 
 import (
@@ -14,53 +15,72 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
 
+	"tongdu/platform/fault"
 	"tongdu/platform/redisconn"
 )
 
 // Domain is the ErrorInfo domain of every Tongdu reason.
 const Domain = "tongdu"
 
-// FieldViolation names one offending field (lowerCamelCase JSON path) and what is wrong.
-type FieldViolation struct {
-	Field       string
-	Description string
+// Status is err as a gRPC status. A status passes unchanged (a peer's UNAVAILABLE, say);
+// a fault.Error becomes its code and details, with err's whole text as the message;
+// anything else is Unexpected.
+func Status(ctx context.Context, log *slog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := status.FromError(err); ok {
+		return err
+	}
+	if f, ok := fault.As(err); ok && f.Kind != fault.Internal {
+		return statusOf(f, err.Error())
+	}
+	return Unexpected(ctx, log, err)
 }
 
-// InvalidArgument returns INVALID_ARGUMENT listing every offending field.
-func InvalidArgument(msg string, violations ...FieldViolation) error {
-	st := status.New(codes.InvalidArgument, msg)
-	br := &errdetails.BadRequest{}
-	for _, v := range violations {
-		br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+var codeOf = map[fault.Kind]codes.Code{
+	fault.Invalid:     codes.InvalidArgument,
+	fault.NotFound:    codes.NotFound,
+	fault.Exists:      codes.AlreadyExists,
+	fault.Conflict:    codes.Aborted,
+	fault.Refused:     codes.FailedPrecondition,
+	fault.Unavailable: codes.Unavailable,
+	fault.Denied:      codes.PermissionDenied,
+}
+
+// FromFault is f as a gRPC status, for interceptors that refuse a call before any
+// handler runs.
+func FromFault(f *fault.Error) error { return statusOf(f, f.Message) }
+
+func statusOf(f *fault.Error, msg string) error {
+	st := status.New(codeOf[f.Kind], msg)
+	var details []protoadapt.MessageV1
+	if f.Reason != "" {
+		details = append(details, &errdetails.ErrorInfo{Reason: f.Reason, Domain: Domain, Metadata: f.Metadata})
 	}
-	if len(br.FieldViolations) == 0 {
+	if len(f.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range f.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		details = append(details, br)
+	}
+	if len(f.Preconditions) > 0 {
+		pf := &errdetails.PreconditionFailure{}
+		for _, v := range f.Preconditions {
+			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: v.Type, Subject: v.Subject, Description: v.Description})
+		}
+		details = append(details, pf)
+	}
+	if len(details) == 0 {
 		return st.Err()
 	}
-	return withDetails(st, br)
-}
-
-// Refused returns a status with code c and an ErrorInfo reason such as SURVEY_CLOSED;
-// metadata holds the figures behind the refusal.
-func Refused(c codes.Code, reason, msg string, metadata map[string]string) error {
-	return withDetails(status.New(c, msg), &errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: metadata})
-}
-
-// withDetails attaches details; it cannot fail for the well-known detail types used here,
-// but if it did the bare status is still the right answer.
-func withDetails(st *status.Status, details ...protoadapt.MessageV1) error {
+	// Attaching well-known detail types cannot fail; if it did, the bare status is still
+	// the right answer.
 	if d, err := st.WithDetails(details...); err == nil {
 		return d.Err()
 	}
 	return st.Err()
-}
-
-// AsStatus returns err unchanged when it already is a gRPC status (a peer's UNAVAILABLE,
-// say), so a service's mapping passes it through.
-func AsStatus(err error) (error, bool) {
-	if _, ok := status.FromError(err); ok {
-		return err, true
-	}
-	return nil, false
 }
 
 // Unexpected maps what no domain rule explains: Redis out of reach is UNAVAILABLE (retry
@@ -78,20 +98,4 @@ func Unexpected(ctx context.Context, log *slog.Logger, err error) error {
 	}
 	log.ErrorContext(ctx, "internal error", "cause", err.Error())
 	return status.Error(codes.Internal, "internal error")
-}
-
-// PreconditionViolation is one failed precondition: its type (a guard such as
-// RESOLUTION_PASSED), the resource it concerns, and the figures.
-type PreconditionViolation struct {
-	Type, Subject, Description string
-}
-
-// FailedPreconditions refuses an operation whose guards failed: FAILED_PRECONDITION with
-// an ErrorInfo reason and a PreconditionFailure listing each failed guard.
-func FailedPreconditions(reason, msg string, metadata map[string]string, vs []PreconditionViolation) error {
-	pf := &errdetails.PreconditionFailure{}
-	for _, v := range vs {
-		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: v.Type, Subject: v.Subject, Description: v.Description})
-	}
-	return withDetails(status.New(codes.FailedPrecondition, msg), &errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: metadata}, pf)
 }

@@ -36,11 +36,11 @@ func ServiceOf(method string) string {
 }
 
 // Interceptor appends every change to its service's trail after the handler ran, with
-// its outcome; it runs before authorization, so calls refused there are recorded too,
+// its outcome and the resource the policy says it concerns; it runs before authorization, so calls refused there are recorded too,
 // except calls with no valid token: they name nobody, and a flood of them must not push
 // real changes out of the trail. A trail that cannot be written is logged by the
 // caller's log, never fails the change (the change already happened).
-func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
+func Interceptor(rdb redis.UniversalClient, policy auth.Policy, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		ctx, slot := auth.WithSlot(ctx)
 		resp, err := handler(ctx, req)
@@ -65,7 +65,7 @@ func Interceptor(rdb redis.UniversalClient, onError func(ctx context.Context, er
 		outcome := CodeName(status.Code(err))
 		values := map[string]any{
 			"actor": p.Subject, "role": string(p.Role), "method": info.FullMethod,
-			"resource": auth.TargetOf(info.FullMethod, msg), "requestId": requestID,
+			"resource": policy.Target(info.FullMethod, msg), "requestId": requestID,
 			"outcome": outcome, "time": time.Now().UTC().Format(time.RFC3339Nano),
 		}
 		if werr := rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: StreamKey(ServiceOf(info.FullMethod)), MaxLen: MaxLen, Approx: true, Values: values}).Err(); werr != nil && onError != nil {

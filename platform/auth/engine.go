@@ -18,13 +18,17 @@ import (
 type Authorizer struct {
 	verifier *Verifier
 	resolver *Resolver
-	policy   map[string]Rule
+	policy   Policy
 }
 
-// NewAuthorizer decides by Policy with the given token verifier and resource resolver.
-func NewAuthorizer(v *Verifier, r *Resolver) *Authorizer {
-	return &Authorizer{verifier: v, resolver: r, policy: Policy}
+// NewAuthorizer decides by policy (the merged policies of the services served) with the
+// given token verifier and resource resolver.
+func NewAuthorizer(v *Verifier, r *Resolver, policy Policy) *Authorizer {
+	return &Authorizer{verifier: v, resolver: r, policy: policy}
 }
+
+// Policy is the policy the authorizer decides by.
+func (a *Authorizer) Policy() Policy { return a.policy }
 
 // Resolver is where services teach the kinds of resource they own.
 func (a *Authorizer) Resolver() *Resolver { return a.resolver }
@@ -218,11 +222,6 @@ func field(req proto.Message, path string) protoreflect.Value {
 		m = v.Message()
 	}
 	return protoreflect.ValueOfString("")
-}
-
-// TargetOf names the resource a call concerns by the policy table ("" when none).
-func TargetOf(method string, req proto.Message) string {
-	return expand(Policy[method].Target, req)
 }
 
 // IsChange reports whether a method of the contracts changes something; reads (Get,

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"tongdu/platform/apierror"
+	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 )
 
@@ -35,8 +36,9 @@ func requestIDInterceptor() grpc.UnaryServerInterceptor {
 		case have == "":
 			m.Set(f, protoreflect.ValueOfString(keys[0]))
 		case have != keys[0]:
-			return nil, apierror.InvalidArgument("two different request ids",
-				apierror.FieldViolation{Field: "requestId", Description: "the body and the Idempotency-Key header (or ?requestId=) name different request ids"})
+			f := fault.Field("requestId", "the body and the Idempotency-Key header (or ?requestId=) name different request ids")
+			f.Message = "two different request ids"
+			return nil, apierror.FromFault(f)
 		}
 		return handler(ctx, req)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/apierror"
 	"tongdu/platform/audit"
 	"tongdu/platform/auth"
 )
@@ -73,20 +74,26 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	// caller is known before anything else looks at the request. The span gets its
 	// resource id and refusal reason next to recovery, so refusals of authorization and
 	// validation are named on it too.
-	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log), spanInterceptor()}
+	var policy auth.Policy // what a call concerns, for spans and the trail
+	if o.auth != nil {
+		policy = o.auth.Policy()
+	}
+	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log), spanInterceptor(policy)}
 	if o.audit != nil {
-		chain = append(chain, audit.Interceptor(o.audit, func(ctx context.Context, err error) {
+		chain = append(chain, audit.Interceptor(o.audit, policy, func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "audit entry not written", "cause", err.Error())
 		}))
 	}
 	if o.auth != nil {
 		chain = append(chain, authInterceptor(o.auth))
 	}
-	chain = append(chain, requestIDInterceptor(), validationInterceptor(validator))
+	// Innermost: every handler's error becomes a status here, so the trail, the span and
+	// the client all see the same code and reason.
+	chain = append(chain, requestIDInterceptor(), validationInterceptor(validator), errorInterceptor(log))
 	serverOpts := []grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(chain...),
-		grpc.ChainStreamInterceptor(streamRecoveryInterceptor(log)),
+		grpc.ChainStreamInterceptor(streamRecoveryInterceptor(log), streamErrorInterceptor(log)),
 		// Calls run on goroutines kept for reuse, whose stacks have already grown: a new
 		// goroutine per call spent about 8% of a survey response's CPU growing its stack.
 		// Beyond these workers gRPC starts a goroutine as before, so no call waits.
@@ -132,6 +139,24 @@ func authInterceptor(a *auth.Authorizer) grpc.UnaryServerInterceptor {
 			return nil, err
 		}
 		return handler(ctx, req)
+	}
+}
+
+// errorInterceptor turns a handler's error into a gRPC status by the one error model
+// (apierror.Status): handlers return domain and app errors as they are.
+func errorInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		resp, err := handler(ctx, req)
+		if err != nil {
+			return nil, apierror.Status(ctx, log, err)
+		}
+		return resp, nil
+	}
+}
+
+func streamErrorInterceptor(log *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		return apierror.Status(ss.Context(), log, handler(srv, ss))
 	}
 }
 

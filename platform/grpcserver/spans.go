@@ -48,14 +48,14 @@ var spanKinds = map[string]attribute.Key{
 // the policy table names it, so every method is covered without each handler doing it)
 // and, when the call is refused by a rule, the rule's reason. Operators then find a
 // project's requests by its id and see why a request failed without reading logs.
-func spanInterceptor() grpc.UnaryServerInterceptor {
+func spanInterceptor(policy auth.Policy) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		span := trace.SpanFromContext(ctx)
 		if !span.IsRecording() {
 			return handler(ctx, req)
 		}
 		if msg, ok := req.(proto.Message); ok {
-			if kind, id, ok := strings.Cut(auth.TargetOf(info.FullMethod, msg), "/"); ok && id != "" {
+			if kind, id, ok := strings.Cut(policy.Target(info.FullMethod, msg), "/"); ok && id != "" {
 				if key, ok := spanKinds[kind]; ok {
 					span.SetAttributes(key.String(id))
 				}

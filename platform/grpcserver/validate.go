@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"tongdu/platform/apierror"
+	"tongdu/platform/fault"
 	"tongdu/platform/jsonname"
 )
 
@@ -33,7 +34,7 @@ func validationStatus(err error) error {
 		// A compilation error of a constraint is our bug, not the caller's.
 		return err
 	}
-	violations := make([]apierror.FieldViolation, 0, len(verr.Violations))
+	violations := make([]fault.Violation, 0, len(verr.Violations))
 	for _, v := range verr.Violations {
 		field := protovalidate.FieldPathString(v.Proto.GetField())
 		if field == "" {
@@ -41,7 +42,9 @@ func validationStatus(err error) error {
 			// "<field>_required" and the like, which is the best name we have.
 			field = strings.TrimSuffix(v.Proto.GetRuleId(), "_required")
 		}
-		violations = append(violations, apierror.FieldViolation{Field: jsonname.FromProto(field), Description: v.Proto.GetMessage()})
+		violations = append(violations, fault.Violation{Field: jsonname.FromProto(field), Description: v.Proto.GetMessage()})
 	}
-	return apierror.InvalidArgument("invalid request: "+verr.Error(), violations...)
+	f := fault.Fields(violations...)
+	f.Message = "invalid request: " + verr.Error()
+	return apierror.FromFault(f)
 }

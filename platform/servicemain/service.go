@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
 	"tongdu/platform/auth"
@@ -19,39 +18,18 @@ import (
 	"tongdu/platform/tlsconfig"
 )
 
-// Registrar is what a service package offers: registration on a server.
-type Registrar interface {
-	Register(ctx context.Context, srv *grpcserver.Server)
-}
-
-// Spec describes a service binary that runs alone.
-type Spec struct {
-	Name        string
-	DefaultAddr string
-	// Flags declares the service's own settings (peers, tuning); may be nil.
-	Flags func(*config.Set) error
-	// Build makes the service once the settings are parsed; close releases what it
-	// opened (peer connections) and may be nil.
-	Build func(ctx context.Context, env Env) (svc Registrar, close func(), err error)
-}
-
-// Env is what a service is built with.
-type Env struct {
-	Redis redis.UniversalClient
-	Log   *slog.Logger
-	// Dial are the options of connections to peers (TLS, when configured).
-	Dial []grpc.DialOption
-	// CallTimeout bounds a call to a peer when the caller's own deadline does not.
-	CallTimeout time.Duration
-}
-
-// Service runs one gRPC service alone on its own Redis.
-func Service(spec Spec) {
-	Main(spec.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
+// Run runs one service alone on its own Redis, dialling its peers over gRPC; the
+// service's binary is one call of it.
+func Run(m *Module) {
+	Main(m.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
 		var grpcAddr, redisURL, jwks, audience, metricsAddr, debugAddr string
 		var serverTLS, peerTLS tlsconfig.Files
-		cfg := config.New(spec.Name)
-		cfg.String(&grpcAddr, "grpc-addr", spec.DefaultAddr, "gRPC listen address")
+		cfg := config.New(m.Name)
+		cfg.String(&grpcAddr, "grpc-addr", m.DefaultAddr, "gRPC listen address")
+		peerAddrs := make([]string, len(m.Peers))
+		for i, p := range m.Peers {
+			cfg.String(&peerAddrs[i], p.Name+"-addr", p.DefaultAddr, p.Name+" service gRPC address")
+		}
 		cfg.String(&redisURL, "redis-url", "redis://127.0.0.1:6379/0", "Redis URL")
 		cfg.String(&jwks, "jwks", "", "JWKS file or URL whose keys sign the callers' tokens (required)")
 		cfg.String(&audience, "audience", auth.Audience, "audience tokens must carry")
@@ -65,8 +43,8 @@ func Service(spec Spec) {
 			return err
 		}
 		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
-		if spec.Flags != nil {
-			if err := spec.Flags(cfg); err != nil {
+		if m.Flags != nil {
+			if err := m.Flags(cfg); err != nil {
 				return err
 			}
 		}
@@ -84,7 +62,7 @@ func Service(spec Spec) {
 		if err != nil {
 			return err
 		}
-		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver())), grpcserver.WithAudit(rdb)}
+		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), Policies(m))), grpcserver.WithAudit(rdb)}
 		creds, err := tlsconfig.Server(serverTLS)
 		if err != nil {
 			return err
@@ -104,14 +82,21 @@ func Service(spec Spec) {
 		if err != nil {
 			return err
 		}
-		svc, closeSvc, err := spec.Build(ctx, Env{Redis: rdb, Log: log, Dial: dial, CallTimeout: callTimeout})
+		peers := map[string]grpc.ClientConnInterface{}
+		for i, p := range m.Peers {
+			conn, err := grpcclient.NewWithTimeout(peerAddrs[i], callTimeout, dial...)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			peers[p.Name] = conn
+		}
+		svc, err := m.Build(Env{Redis: rdb, Log: log, Peers: peers})
 		if err != nil {
 			return err
 		}
-		if closeSvc != nil {
-			defer closeSvc()
-		}
-		svc.Register(ctx, srv)
+		svc.Register(srv)
+		svc.Start(ctx)
 		lis, err := net.Listen("tcp", grpcAddr)
 		if err != nil {
 			return err

@@ -13,8 +13,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
-	"tongdu/platform/auth"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/placement"
+	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/finance/api"
@@ -30,20 +31,51 @@ type Service struct {
 	store                *storage.Store
 	api                  *api.Server
 	projects, governance grpc.ClientConnInterface
+	srv                  *grpcserver.Server
 }
 
-// New builds the service on rdb, asking its peers over the given connections.
-func New(rdb redis.UniversalClient, projects, governance, survey grpc.ClientConnInterface, log *slog.Logger) *Service {
+// Config is the finance service's configuration: it has no settings of its own yet.
+type Config struct{}
+
+// Peers are the services the finance service asks for the facts behind its rules.
+type Peers struct {
+	Projects   grpc.ClientConnInterface // projects, their items and acceptance
+	Governance grpc.ClientConnInterface // compounds and households
+	Survey     grpc.ClientConnInterface // business-use resolutions (rule 10)
+}
+
+// Module is how binaries build and run the finance service.
+func Module() *servicemain.Module { return ModuleWith(Config{}) }
+
+// ModuleWith is Module with cfg.
+func ModuleWith(cfg Config) *servicemain.Module {
+	return &servicemain.Module{
+		Name: "finance", DefaultAddr: ":9094", Policy: Policy,
+		Peers: []servicemain.Peer{
+			{Name: "projects", DefaultAddr: "127.0.0.1:9093"},
+			{Name: "governance", DefaultAddr: "127.0.0.1:9091"},
+			{Name: "survey", DefaultAddr: "127.0.0.1:9092"},
+		},
+		Build: func(env servicemain.Env) (servicemain.Service, error) {
+			return New(env.Redis, Peers{Projects: env.Peers["projects"], Governance: env.Peers["governance"], Survey: env.Peers["survey"]}, env.Log, cfg)
+		},
+	}
+}
+
+// New builds the service on rdb.
+func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, _ Config) (*Service, error) {
 	store := storage.New(rdb)
-	return &Service{store: store, projects: projects, governance: governance, api: api.New(store, peers.New(projects, governance, survey), log, time.Now)}
+	return &Service{store: store, projects: p.Projects, governance: p.Governance, api: api.New(store, peers.New(p.Projects, p.Governance, p.Survey), log, time.Now)}, nil
 }
 
-// Register adds the service to srv and keeps its health status in step with Redis.
-func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
+// Register adds the service to srv and teaches srv's resolver where books and
+// transactions lie.
+func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterFinanceServiceServer(srv.GRPC, s.api)
+	s.srv = srv
 	if srv.Auth != nil {
 		r := srv.Auth.Resolver()
-		auth.TeachRegistry(r, s.governance)
+		placement.TeachRegistry(r, s.governance)
 		pc := projectspb.NewProjectsServiceClient(s.projects)
 		r.TeachIfAbsent("projects", func(ctx context.Context, id string) ([]string, error) {
 			p, err := pc.GetProject(ctx, &projectspb.GetProjectRequest{Id: id})
@@ -70,5 +102,11 @@ func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 			return []string{"books/" + b}, nil
 		})
 	}
-	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+}
+
+// Start keeps the health status in step with Redis until ctx ends.
+func (s *Service) Start(ctx context.Context) {
+	if s.srv != nil {
+		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	}
 }

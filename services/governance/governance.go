@@ -14,6 +14,7 @@ import (
 	"tongdu/platform/config"
 	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/api"
 	"tongdu/services/governance/peers"
@@ -29,6 +30,7 @@ type Service struct {
 	store *storage.Store
 	api   *api.Server
 	log   *slog.Logger
+	srv   *grpcserver.Server
 }
 
 // Config is the governance service's configuration.
@@ -57,28 +59,58 @@ func (c *Config) Flags(s *config.Set) error {
 	return nil
 }
 
-// New builds the service on rdb; survey is its connection to the survey service (for
-// the resolutions that adopt conventions), or nil.
-func New(rdb redis.UniversalClient, survey grpc.ClientConnInterface, log *slog.Logger, cfg Config) *Service {
-	store := storage.New(rdb)
-	var resolutions api.Resolutions
-	if survey != nil {
-		resolutions = peers.NewSurvey(survey)
-	}
-	opt := api.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
-	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, opt, resolutions)}
+// Peers are the services governance calls.
+type Peers struct {
+	// Survey answers for the resolutions that adopt conventions; nil: conventions cannot
+	// be adopted by resolution.
+	Survey grpc.ClientConnInterface
 }
 
-// Register adds the service to srv, keeps its health status in step with Redis, and
-// follows the compound events the survey and projects services publish (a compound's
-// status follows its renovation) until ctx ends. The stream's consumer group remembers
-// what was handled, so a restart resumes where the last run stopped.
-func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
+// Module is how binaries build and run the governance service; its flags set its
+// configuration.
+func Module() *servicemain.Module { return ModuleWith(Config{}) }
+
+// ModuleWith is Module starting from cfg (for tests that run the all-in-one with
+// settings of their own).
+func ModuleWith(cfg Config) *servicemain.Module {
+	return &servicemain.Module{
+		Name: "governance", DefaultAddr: ":9091", Policy: Policy,
+		Peers: []servicemain.Peer{{Name: "survey", DefaultAddr: "127.0.0.1:9092"}},
+		Flags: cfg.Flags,
+		Build: func(env servicemain.Env) (servicemain.Service, error) {
+			return New(env.Redis, Peers{Survey: env.Peers["survey"]}, env.Log, cfg)
+		},
+	}
+}
+
+// New builds the service on rdb.
+func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Service, error) {
+	store := storage.New(rdb)
+	var resolutions api.Resolutions
+	if p.Survey != nil {
+		resolutions = peers.NewSurvey(p.Survey)
+	}
+	opt := api.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
+	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, opt, resolutions)}, nil
+}
+
+// Register adds the service to srv and teaches srv's resolver the registry's kinds.
+func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterGovernanceServiceServer(srv.GRPC, s.api)
 	if srv.Auth != nil {
 		teach(srv.Auth.Resolver(), s.store)
 	}
-	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	s.srv = srv
+}
+
+// Start keeps the health status in step with Redis and follows the compound events the
+// survey and projects services publish (a compound's status follows its renovation)
+// until ctx ends. The stream's consumer group remembers what was handled, so a restart
+// resumes where the last run stopped.
+func (s *Service) Start(ctx context.Context) {
+	if s.srv != nil {
+		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	}
 	s.watchOverdue(ctx)
 	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.api.FollowCompoundEvent)
 }

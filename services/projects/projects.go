@@ -12,9 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
-	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/placement"
+	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/api"
 	"tongdu/services/projects/peers"
@@ -27,21 +28,15 @@ const ServiceName = "tongdu.projects.v1.ProjectsService"
 
 // Config is the projects service's configuration.
 type Config struct {
-	SurveyAddr, FinanceAddr, GovernanceAddr string
 	// Residents' acceptance thresholds of rule 6, as fractions ("2/3").
 	SatisfiedShare, RespondedShare string
 }
 
-// Flags declares the configuration, with TONGDU_* fallbacks. withPeers adds the peer
-// addresses (the all-in-one wires its peers itself).
-func (c *Config) Flags(s *config.Set, withPeers bool) {
-	if withPeers {
-		s.String(&c.SurveyAddr, "survey-addr", "127.0.0.1:9092", "survey service gRPC address")
-		s.String(&c.FinanceAddr, "finance-addr", "127.0.0.1:9094", "finance service gRPC address")
-		s.String(&c.GovernanceAddr, "governance-addr", "127.0.0.1:9091", "governance service gRPC address")
-	}
-	s.String(&c.SatisfiedShare, "acceptance-satisfied", "2/3", "rule 6: share of respondents satisfied, at least")
-	s.String(&c.RespondedShare, "acceptance-responded", "1/2", "rule 6: share of households responding, at least")
+// Flags declares the configuration, with TONGDU_* fallbacks.
+func (c *Config) Flags(s *config.Set) error {
+	s.String(&c.SatisfiedShare, "acceptance-satisfied", "2/3", "rule 6 (the residents' part of the joint acceptance): share of respondents satisfied, at least")
+	s.String(&c.RespondedShare, "acceptance-responded", "1/2", "rule 6 (the residents' part of the joint acceptance): share of households responding, at least")
+	return nil
 }
 
 // Thresholds reads the acceptance thresholds; empty ones take rule 6's defaults.
@@ -66,20 +61,54 @@ type Service struct {
 	store      *storage.Store
 	api        *api.Server
 	governance grpc.ClientConnInterface
+	srv        *grpcserver.Server
 }
 
-// New builds the service on rdb, asking its owners over the given connections.
-func New(rdb redis.UniversalClient, survey, finance, governance grpc.ClientConnInterface, log *slog.Logger, th works.Thresholds) *Service {
+// Peers are the services the projects service asks for the facts behind its guards.
+type Peers struct {
+	Survey     grpc.ClientConnInterface // resolutions and the residents' acceptance
+	Finance    grpc.ClientConnInterface // the funding cover
+	Governance grpc.ClientConnInterface // compounds and households
+}
+
+// Module is how binaries build and run the projects service; its flags set its
+// configuration.
+func Module() *servicemain.Module { return ModuleWith(Config{}) }
+
+// ModuleWith is Module starting from cfg (for tests that run the all-in-one with
+// settings of their own).
+func ModuleWith(cfg Config) *servicemain.Module {
+	return &servicemain.Module{
+		Name: "projects", DefaultAddr: ":9093", Policy: Policy,
+		Peers: []servicemain.Peer{
+			{Name: "survey", DefaultAddr: "127.0.0.1:9092"},
+			{Name: "finance", DefaultAddr: "127.0.0.1:9094"},
+			{Name: "governance", DefaultAddr: "127.0.0.1:9091"},
+		},
+		Flags: cfg.Flags,
+		Build: func(env servicemain.Env) (servicemain.Service, error) {
+			return New(env.Redis, Peers{Survey: env.Peers["survey"], Finance: env.Peers["finance"], Governance: env.Peers["governance"]}, env.Log, cfg)
+		},
+	}
+}
+
+// New builds the service on rdb; thresholds that are no fractions are an error.
+func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Service, error) {
+	th, err := cfg.Thresholds()
+	if err != nil {
+		return nil, err
+	}
 	store := storage.New(rdb)
-	return &Service{store: store, governance: governance, api: api.New(store, peers.New(survey, finance, governance), log, time.Now, th)}
+	return &Service{store: store, governance: p.Governance, api: api.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, time.Now, th)}, nil
 }
 
-// Register adds the service to srv and keeps its health status in step with Redis.
-func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
+// Register adds the service to srv and teaches srv's resolver where projects lie.
+func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterProjectsServiceServer(srv.GRPC, s.api)
+	s.srv = srv
 	if srv.Auth != nil {
 		r := srv.Auth.Resolver()
-		auth.TeachRegistry(r, s.governance)
+		placement.TeachRegistry(r, s.governance)
 		r.Teach("projects", func(ctx context.Context, id string) ([]string, error) {
 			p, err := s.store.GetProject(ctx, id)
 			if err != nil {
@@ -88,5 +117,11 @@ func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 			return []string{"compounds/" + p.CompoundID}, nil
 		})
 	}
-	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+}
+
+// Start keeps the health status in step with Redis until ctx ends.
+func (s *Service) Start(ctx context.Context) {
+	if s.srv != nil {
+		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	}
 }

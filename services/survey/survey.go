@@ -14,9 +14,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
-	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/placement"
+	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/api"
 	"tongdu/services/survey/opinion"
@@ -29,16 +30,13 @@ const ServiceName = "tongdu.survey.v1.SurveyService"
 
 // Config is the survey service's configuration.
 type Config struct {
-	GovernanceAddr string
 	Weights        string // "deficit,willingness,participation"
 	RankingRefresh time.Duration
 	RankingDelay   time.Duration
 }
 
-// Flags declares the configuration, with TONGDU_* fallbacks. governanceAddr is the
-// default peer address ("" where the caller wires the peer itself).
-func (c *Config) Flags(s *config.Set, governanceAddr string) error {
-	s.String(&c.GovernanceAddr, "governance-addr", governanceAddr, "governance service gRPC address")
+// Flags declares the configuration, with TONGDU_* fallbacks.
+func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 weights: deficit,willingness,participation")
 	if err := s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry"); err != nil {
 		return err
@@ -46,9 +44,9 @@ func (c *Config) Flags(s *config.Set, governanceAddr string) error {
 	return s.Duration(&c.RankingDelay, "ranking-delay", api.DefaultRankingDelay, "longest wait of responses before their compound moves in the rankings (a ranking read moves it at once)")
 }
 
-// Options turns the configuration into the service's options; what is left empty takes
+// options turns the configuration into the service's options; what is left empty takes
 // the defaults (rule 4's weights, a five-minute refresh, a one-second delay).
-func (c *Config) Options() (api.Options, error) {
+func (c *Config) options() (api.Options, error) {
 	refresh := c.RankingRefresh
 	if refresh <= 0 {
 		refresh = 5 * time.Minute
@@ -80,22 +78,52 @@ type Service struct {
 	store      *storage.Store
 	api        *api.Server
 	governance grpc.ClientConnInterface
+	srv        *grpcserver.Server
 }
 
-// New builds the service on rdb; governance is its connection to the governance service.
-func New(rdb redis.UniversalClient, governance grpc.ClientConnInterface, log *slog.Logger, opt api.Options) *Service {
+// Peers are the services the survey service calls.
+type Peers struct {
+	// Governance owns the compounds and households responses are checked against.
+	Governance grpc.ClientConnInterface
+}
+
+// Module is how binaries build and run the survey service; its flags set its
+// configuration.
+func Module() *servicemain.Module { return ModuleWith(Config{}) }
+
+// ModuleWith is Module starting from cfg (for tests that run the all-in-one with
+// settings of their own).
+func ModuleWith(cfg Config) *servicemain.Module {
+	return &servicemain.Module{
+		Name: "survey", DefaultAddr: ":9092", Policy: Policy,
+		Peers: []servicemain.Peer{{Name: "governance", DefaultAddr: "127.0.0.1:9091"}},
+		Flags: cfg.Flags,
+		Build: func(env servicemain.Env) (servicemain.Service, error) {
+			return New(env.Redis, Peers{Governance: env.Peers["governance"]}, env.Log, cfg)
+		},
+	}
+}
+
+// New builds the service on rdb; a configuration that makes no sense (weights that do
+// not add up) is an error.
+func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Service, error) {
+	opt, err := cfg.options()
+	if err != nil {
+		return nil, err
+	}
 	store := storage.New(rdb)
-	return &Service{store: store, governance: governance, api: api.New(store, peers.NewGovernance(governance), log, time.Now, opt)}
+	return &Service{store: store, governance: p.Governance, api: api.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
 }
 
-// Register adds the service to srv and keeps its health status in step with Redis.
-func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
+// Register adds the service to srv and teaches srv's resolver where surveys, meetings and
+// ideas lie.
+func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterSurveyServiceServer(srv.GRPC, s.api)
-	go s.api.RunRanking(ctx)
+	s.srv = srv
 	if srv.Auth != nil {
 		// What lies above a survey, meeting or idea: its compound, placed by governance.
 		r := srv.Auth.Resolver()
-		auth.TeachRegistry(r, s.governance)
+		placement.TeachRegistry(r, s.governance)
 		r.Teach("surveys", func(ctx context.Context, id string) ([]string, error) {
 			sv, err := s.store.GetSurvey(ctx, id)
 			if err != nil {
@@ -118,5 +146,13 @@ func (s *Service) Register(ctx context.Context, srv *grpcserver.Server) {
 			return []string{"compounds/" + i.CompoundID}, nil
 		})
 	}
-	srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+}
+
+// Start keeps the health status in step with Redis and moves the rankings (every
+// --ranking-delay) until ctx ends.
+func (s *Service) Start(ctx context.Context) {
+	if s.srv != nil {
+		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
+	}
+	go s.api.RunRanking(ctx)
 }

@@ -37,7 +37,7 @@ func governanceServer(t *testing.T, addr string, rdb redis.UniversalClient, log 
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
+	testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -20,7 +20,6 @@ import (
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects"
-	"tongdu/services/projects/works"
 )
 
 // hangingGovernance answers no GetCompound: each call waits until its caller gives up.
@@ -79,7 +78,7 @@ func TestSlowPeerBoundedByDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		sctx, cancel := context.WithCancel(ctx)
-		projects.New(rdb, gov, gov, gov, log, works.DefaultThresholds).Register(sctx, srv)
+		testkit.Mount(t, sctx, srv)(projects.New(rdb, projects.Peers{Survey: gov, Finance: gov, Governance: gov}, log, projects.Config{}))
 		lis, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)

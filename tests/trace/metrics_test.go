@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/services/governance"
 )
 
 // TestMetricsPage scrapes /metrics on the all-in-one's HTTP port, without a token, around
@@ -20,8 +21,7 @@ import (
 func TestMetricsPage(t *testing.T) {
 	c := startApp(t, func(cfg *allinone.Config) {
 		// Rule 11's limits shortened so a whistle is overdue within the test.
-		cfg.Governance.UrgentAcknowledge = time.Millisecond
-		cfg.Governance.UrgentResolve = 2 * time.Millisecond
+		cfg.Modules = allinone.With(governance.ModuleWith(governance.Config{UrgentAcknowledge: time.Millisecond, UrgentResolve: 2 * time.Millisecond}))
 	})
 	before := c.scrape(t)
 	a := c.setupApprovable() // three households each answer the resolution once

@@ -28,6 +28,7 @@ import (
 	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
+	"tongdu/platform/servicemain"
 	"tongdu/platform/telemetry"
 	"tongdu/platform/tlsconfig"
 	"tongdu/services/finance"
@@ -57,13 +58,33 @@ type Config struct {
 	// when the caller set no shorter deadline.
 	CallTimeout time.Duration
 	// TLS between the gateway and the services (their one gRPC port), and of that port.
-	TLS        tlsconfig.Files
-	Governance governance.Config
-	Survey     survey.Config
-	Projects   projects.Config
+	TLS tlsconfig.Files
+	// Modules are the services to run (nil: Modules(), with their defaults). Flags
+	// declares their settings too.
+	Modules []*servicemain.Module
 }
 
-// Flags declares the configuration on a config set, with TONGDU_* fallbacks.
+// Modules are the services Tongdu runs, each built from its Module as its own binary
+// builds it. A new Modules list each call: a Module holds its parsed settings.
+func Modules() []*servicemain.Module {
+	return []*servicemain.Module{governance.Module(), survey.Module(), projects.Module(), finance.Module()}
+}
+
+// With is Modules() with the modules given in place of those of the same name.
+func With(replacements ...*servicemain.Module) []*servicemain.Module {
+	ms := Modules()
+	for i, m := range ms {
+		for _, r := range replacements {
+			if r.Name == m.Name {
+				ms[i] = r
+			}
+		}
+	}
+	return ms
+}
+
+// Flags declares the configuration and that of every module on a config set, with
+// TONGDU_* fallbacks.
 func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.HTTPAddr, "http-addr", ":8080", "REST gateway listen address")
 	s.String(&c.GRPCAddr, "grpc-addr", ":9090", "gRPC listen address of all four services (with reflection)")
@@ -86,12 +107,18 @@ func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.TLS.Cert, "tls-cert", "", "TLS certificate of the gRPC port (PEM)")
 	s.String(&c.TLS.Key, "tls-key", "", "TLS key of the gRPC port (PEM)")
 	s.String(&c.TLS.CA, "tls-ca", "", "CA that signs the gRPC port's certificate and, for mutual TLS, its clients'")
-	// The services reach each other on this process's own gRPC port.
-	c.Projects.Flags(s, false)
-	if err := c.Governance.Flags(s); err != nil {
-		return err
+	if c.Modules == nil {
+		c.Modules = Modules()
 	}
-	return c.Survey.Flags(s, "")
+	for _, m := range c.Modules {
+		if m.Flags == nil {
+			continue
+		}
+		if err := m.Flags(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // App is a running Tongdu.
@@ -117,6 +144,10 @@ type App struct {
 
 // Start brings everything up and returns once both ports listen.
 func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error) {
+	modules := cfg.Modules
+	if modules == nil {
+		modules = Modules()
+	}
 	a = &App{cfg: cfg, log: log}
 	// The error returns set a to nil before this runs: close what was started through a
 	// reference of its own.
@@ -158,19 +189,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if err != nil {
 		return nil, err
 	}
-	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver())), grpcserver.WithAudit(a.rdb)}
+	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), servicemain.Policies(modules...))), grpcserver.WithAudit(a.rdb)}
 	if creds != nil {
 		opts = append(opts, grpcserver.WithTLS(creds))
 	}
 	if a.grpc, err = grpcserver.New(log, opts...); err != nil {
-		return nil, err
-	}
-	surveyOpt, err := cfg.Survey.Options()
-	if err != nil {
-		return nil, err
-	}
-	thresholds, err := cfg.Projects.Thresholds()
-	if err != nil {
 		return nil, err
 	}
 	self := loopback(a.grpcLis.Addr())
@@ -180,10 +203,21 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	governance.New(a.rdb, a.peers, log, cfg.Governance).Register(runCtx, a.grpc)
-	survey.New(a.rdb, a.peers, log, surveyOpt).Register(runCtx, a.grpc)
-	projects.New(a.rdb, a.peers, a.peers, a.peers, log, thresholds).Register(runCtx, a.grpc)
-	finance.New(a.rdb, a.peers, a.peers, a.peers, log).Register(runCtx, a.grpc)
+	// Every peer of every module is this process's own gRPC port.
+	services := make([]servicemain.Service, len(modules))
+	for i, m := range modules {
+		peers := map[string]grpc.ClientConnInterface{}
+		for _, p := range m.Peers {
+			peers[p.Name] = a.peers
+		}
+		if services[i], err = m.Build(servicemain.Env{Redis: a.rdb, Log: log, Peers: peers}); err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Name, err)
+		}
+		services[i].Register(a.grpc)
+	}
+	for _, svc := range services {
+		svc.Start(runCtx)
+	}
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
 		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}

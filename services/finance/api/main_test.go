@@ -30,7 +30,6 @@ import (
 	"tongdu/services/finance/storage"
 	"tongdu/services/governance"
 	"tongdu/services/projects"
-	"tongdu/services/projects/works"
 	"tongdu/services/survey"
 )
 
@@ -120,14 +119,10 @@ func startWith(t testing.TB, o options) *env {
 	var p api.Peers = o.peers
 	if p == nil {
 		p = peers.New(conn, conn, conn)
-		governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
-		opt, err := (&survey.Config{}).Options()
-		if err != nil {
-			t.Fatal(err)
-		}
-		survey.New(rdb, conn, log, opt).Register(ctx, srv)
+		testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
+		testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
 		if o.realProjects {
-			projects.New(rdb, conn, conn, conn, log, works.DefaultThresholds).Register(ctx, srv)
+			testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
 		} else {
 			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}}
 			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)

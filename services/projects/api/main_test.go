@@ -108,19 +108,11 @@ func start(t *testing.T) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 
-	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
-	opt, err := (&survey.Config{}).Options()
-	if err != nil {
-		t.Fatal(err)
-	}
-	survey.New(rdb, conn, log, opt).Register(ctx, srv)
+	testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
+	testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
 	fin := &fakeFinance{committed: map[string]int64{}}
 	financepb.RegisterFinanceServiceServer(srv.GRPC, fin)
-	th, err := (&projects.Config{}).Thresholds()
-	if err != nil {
-		t.Fatal(err)
-	}
-	projects.New(rdb, conn, conn, conn, log, th).Register(ctx, srv)
+	testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
 
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()

@@ -81,7 +81,7 @@ func start(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	governance.New(rdb, nil, log, governance.Config{}).Register(ctx, srv)
+	testkit.Mount(tb, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
 	store := storage.New(rdb)
 	// A short delay, so the rankings also move on their own while tests read them.
 	registry := &countingRegistry{Registry: peers.NewGovernance(conn)}

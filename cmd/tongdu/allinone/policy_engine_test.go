@@ -1,4 +1,4 @@
-package auth_test
+package allinone_test
 
 import (
 	"context"
@@ -83,7 +83,7 @@ func newDistrict(t *testing.T) district {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return district{signer: signer, authz: auth.NewAuthorizer(auth.NewVerifier(keys, ""), fakeResolver())}
+	return district{signer: signer, authz: auth.NewAuthorizer(auth.NewVerifier(keys, ""), fakeResolver(), policy)}
 }
 
 func (d district) token(t *testing.T, p auth.Principal) string {
@@ -297,7 +297,7 @@ func newRequest(t *testing.T, method string) proto.Message {
 func TestDistrictAdminMayCallEveryMethod(t *testing.T) {
 	d := newDistrict(t)
 	tok := d.token(t, admin)
-	for method := range auth.Policy {
+	for method := range policy {
 		if !strings.HasPrefix(method, "/tongdu.") {
 			continue
 		}
@@ -402,7 +402,7 @@ func TestTargetOf(t *testing.T) {
 		{fin + "GetProjectDisclosure", &financepb.GetProjectDisclosureRequest{ProjectId: "P1"}, ""},
 		{gov + "NoSuchMethod", &governancepb.GetHouseholdRequest{Id: "H1"}, ""},
 	} {
-		if got := auth.TargetOf(c.method, c.req); got != c.want {
+		if got := policy.Target(c.method, c.req); got != c.want {
 			t.Errorf("TargetOf(%s, %v) = %q, want %q", c.method, c.req, got, c.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package auth_test
+package allinone_test
 
 import (
 	"regexp"
@@ -9,13 +9,18 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"tongdu/cmd/tongdu/allinone"
 	"tongdu/platform/auth"
+	"tongdu/platform/servicemain"
 
 	_ "tongdu/proto/gen/go/tongdu/finance/v1"
 	_ "tongdu/proto/gen/go/tongdu/governance/v1"
 	_ "tongdu/proto/gen/go/tongdu/projects/v1"
 	_ "tongdu/proto/gen/go/tongdu/survey/v1"
 )
+
+// policy is the merged policy of every service Tongdu runs, as the all-in-one decides by.
+var policy = servicemain.Policies(allinone.Modules()...)
 
 // contractMethods are the methods of every service of the tongdu.* contracts, by full
 // gRPC name.
@@ -54,7 +59,7 @@ func TestEveryRPCHasAPolicy(t *testing.T) {
 	methods := contractMethods(t)
 	var missing []string
 	for name := range methods {
-		if _, ok := auth.Policy[name]; !ok {
+		if _, ok := policy[name]; !ok {
 			missing = append(missing, name)
 		}
 	}
@@ -69,7 +74,7 @@ func TestEveryRPCHasAPolicy(t *testing.T) {
 
 func TestEveryPolicyNamesAnExistingRPC(t *testing.T) {
 	methods := contractMethods(t)
-	for name := range auth.Policy {
+	for name := range policy {
 		if !strings.HasPrefix(name, "/tongdu.") {
 			continue
 		}
@@ -82,7 +87,7 @@ func TestEveryPolicyNamesAnExistingRPC(t *testing.T) {
 // The methods served beside the contracts need no token, and nothing else that is not a
 // contract method may appear in the table.
 func TestNonContractPoliciesArePublicInfrastructure(t *testing.T) {
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if strings.HasPrefix(name, "/tongdu.") {
 			continue
 		}
@@ -94,7 +99,7 @@ func TestNonContractPoliciesArePublicInfrastructure(t *testing.T) {
 		}
 	}
 	for _, m := range []string{"/grpc.health.v1.Health/Check", "/grpc.health.v1.Health/Watch"} {
-		if !auth.Policy[m].Public {
+		if !policy[m].Public {
 			t.Errorf("%s is not public; probes carry no token", m)
 		}
 	}
@@ -124,7 +129,7 @@ func fieldAt(msg protoreflect.MessageDescriptor, path string) (protoreflect.Fiel
 
 func TestPolicyFieldsExistInTheRequest(t *testing.T) {
 	methods := contractMethods(t)
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		m, ok := methods[name]
 		if !ok {
 			continue
@@ -171,7 +176,7 @@ func TestPolicyRulesAreWellFormed(t *testing.T) {
 	for _, r := range auth.Roles {
 		known[r] = true
 	}
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if rule.Public {
 			if len(rule.Roles) != 0 || rule.Target != "" || rule.Own != "" || rule.Check != nil {
 				t.Errorf("%s: a public rule with conditions (they are never checked)", name)
@@ -203,7 +208,7 @@ func TestPolicyRulesAreWellFormed(t *testing.T) {
 // Only reads of public registry facts may be callable anywhere; a change that any scope
 // may make would break "staff act only inside their subtree".
 func TestOnlyReadsAreAnywhere(t *testing.T) {
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if !rule.Anywhere {
 			continue
 		}
@@ -220,7 +225,7 @@ func TestPublicMethods(t *testing.T) {
 		"/tongdu.finance.v1.FinanceService/GetProjectDisclosure":  true,
 		"/tongdu.finance.v1.FinanceService/GetCompoundDisclosure": true,
 	}
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if !strings.HasPrefix(name, "/tongdu.") {
 			continue
 		}
@@ -251,7 +256,7 @@ func names(rs []auth.Role, r auth.Role) bool {
 
 // AUDITOR is read-only.
 func TestAuditorOnlyReads(t *testing.T) {
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if names(rule.Roles, auth.Auditor) && !isRead(name) {
 			t.Errorf("%s changes something and an AUDITOR may call it", name)
 		}
@@ -262,7 +267,7 @@ func TestAuditorOnlyReads(t *testing.T) {
 // endorsements, votes, ideas, supervision reports): every change open to residents must
 // name the household field the engine checks.
 func TestResidentChangesOnlyForTheirHousehold(t *testing.T) {
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		if names(rule.Roles, auth.Resident) && !isRead(name) && rule.Own == "" {
 			t.Errorf("%s changes something, a RESIDENT may call it, and no field ties it to their household", name)
 		}
@@ -271,7 +276,7 @@ func TestResidentChangesOnlyForTheirHousehold(t *testing.T) {
 
 // Contractors and supervisors never touch money or the registry.
 func TestWorksPartiesStayOnTheirProjects(t *testing.T) {
-	for name, rule := range auth.Policy {
+	for name, rule := range policy {
 		for _, r := range []auth.Role{auth.Contractor, auth.Supervisor} {
 			if !names(rule.Roles, r) || isRead(name) {
 				continue

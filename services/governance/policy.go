@@ -1,0 +1,82 @@
+package governance
+
+import (
+	"fmt"
+
+	"google.golang.org/protobuf/proto"
+
+	"tongdu/platform/auth"
+)
+
+// method is the prefix of this service's full gRPC method names.
+const method = "/tongdu.governance.v1.GovernanceService/"
+
+// Policy says who may call each method of the governance service: the registry and the organisation, and on what:
+// the roles allowed, the request field naming the resource (which must lie in the
+// caller's scope), and any further check. A process merges the policies of the services
+// it serves (auth.Merge); a test in cmd/tongdu fails when a method has no entry.
+var Policy = auth.Policy{
+	// governance: the registry. Registry facts of regions and compounds are not personal
+	// data; every role reads them (that is also how other services place a resource).
+	method + "CreateRegion":          {Roles: auth.Staff, Target: "regions/{region.parent}"},
+	method + "GetRegion":             {Roles: auth.Everyone, Anywhere: true},
+	method + "ListRegions":           {Roles: auth.Everyone, Anywhere: true},
+	method + "CreateCompound":        {Roles: auth.Staff, Target: "regions/{compound.community_id}"},
+	method + "GetCompound":           {Roles: auth.Everyone, Anywhere: true},
+	method + "ListCompounds":         {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{region_id}"},
+	method + "UpdateCompound":        {Roles: auth.Staff, Target: "compounds/{compound.id}"},
+	method + "ClassifyCompound":      {Roles: auth.Staff, Target: "compounds/{id}"},
+	method + "CreateBuilding":        {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
+	method + "GetBuilding":           {Roles: auth.Readers, Target: "buildings/{id}", Shared: true},
+	method + "ListBuildings":         {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
+	method + "CreateHousehold":       {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
+	method + "BatchCreateHouseholds": {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
+	method + "GetHousehold":          {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "households/{id}"},
+	method + "ListHouseholds":        {Roles: auth.CompoundPeople, Target: "compounds/{compound_id}"},
+	// Other services place households by it; it always answers masked.
+	method + "BatchGetHouseholds": {Roles: auth.Everyone, Anywhere: true},
+
+	// governance: the organisation.
+	method + "CreatePartyBranch":        {Roles: auth.Staff, Target: "regions/{party_branch.community_id}"},
+	method + "ListPartyBranches":        {Roles: auth.Readers, Target: "regions/{community_id}"},
+	method + "CreateGridCell":           {Roles: auth.Staff, Target: "regions/{grid_cell.community_id}"},
+	method + "ListGridCells":            {Roles: auth.CompoundPeople, Target: "regions/{community_id}"},
+	method + "CreateLeaderElection":     {Roles: auth.CompoundPeople, Target: "buildings/{leader_election.building_id}"},
+	method + "GetLeaderElection":        {Roles: auth.Readers, Target: "elections/{id}", Shared: true},
+	method + "CastLeaderVote":           {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "elections/{id}", Shared: true, Own: "household_id"},
+	method + "CloseLeaderElection":      {Roles: auth.CompoundPeople, Target: "elections/{id}"},
+	method + "CreateLinkedUnit":         {Roles: auth.Staff, Target: "regions/{linked_unit.community_id}"},
+	method + "ListLinkedUnits":          {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{community_id}"},
+	method + "CreatePartyMember":        {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{party_member.residence_community_id}"},
+	method + "ListPartyMembers":         {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{residence_community_id}"},
+	method + "CreateServiceRecord":      {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "members/{party_member_id}"},
+	method + "GetReportBack":            {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary, auth.Auditor}), Target: "units/{linked_unit_id}"},
+	method + "CreateLeaderContact":      {Roles: []auth.Role{auth.DistrictAdmin}},
+	method + "ListLeaderContacts":       {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor})},
+	method + "CreateDepartment":         {Roles: []auth.Role{auth.DistrictAdmin}},
+	method + "ListDepartments":          {Roles: auth.Everyone, Anywhere: true},
+	method + "CreateWhistle":            {Roles: auth.CompoundPeople, Target: "compounds/{whistle.compound_id}"},
+	method + "GetWhistle":               {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "whistles/{id}"},
+	method + "ListWhistles":             {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}|compounds/{compound_id}"},
+	method + "AcknowledgeWhistle":       {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
+	method + "ResolveWhistle":           {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
+	method + "CloseWhistle":             {Roles: auth.Staff, Target: "whistles/{id}"},
+	method + "GetDepartmentPerformance": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}"},
+	method + "CreateLinkageMeeting":     {Roles: auth.CompoundPeople, Target: "compounds/{linkage_meeting.compound_id}"},
+	method + "ListLinkageMeetings":      {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
+	method + "CreateConvention":         {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "compounds/{compound_id}"},
+	method + "ListConventions":          {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
+	method + "AdoptConvention":          {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "conventions/{id}"},
+	method + "ListAuditEntries":         {Roles: []auth.Role{auth.DistrictAdmin, auth.Auditor}},
+}
+
+// calledDepartment: a department acts for itself only.
+func calledDepartment(p auth.Principal, req proto.Message) error {
+	if p.Role != auth.Department {
+		return nil
+	}
+	if "departments/"+auth.Field(req, "department_id").String() != p.Scope {
+		return fmt.Errorf("a department acknowledges and resolves for itself only")
+	}
+	return nil
+}
