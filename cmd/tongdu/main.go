@@ -1,14 +1,19 @@
-// Command tongdu runs the whole of Tongdu on one machine: the four services, the REST
-// gateway and, unless --redis-url is given, a private redis-server keeping its data under
-// --data-dir. Ctrl-C stops it cleanly; a restart finds the data again.
+// Command tongdu runs the whole of Tongdu on one machine and helps around it:
 //
-// `tongdu token --role R [--scope S]` prints a token signed with the data dir's key, for
-// local use.
+//	tongdu [serve] [flags]   the four services, the REST gateway and, unless --redis-url is
+//	                         given, a private redis-server keeping its data under --data-dir
+//	tongdu demo [flags]      loads the demo district into a running Tongdu
+//	tongdu token [flags]     prints a token signed with the data dir's key
+//
+// Each command takes --help. Ctrl-C stops serve cleanly; a restart finds the data again.
 package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -22,31 +27,102 @@ import (
 	"tongdu/platform/servicemain"
 )
 
-func main() {
-	if len(os.Args) > 1 && os.Args[1] == "token" {
-		if err := token(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "tongdu token:", err)
-			os.Exit(2)
-		}
-		return
+// command is one subcommand of tongdu.
+type command struct {
+	name, summary string
+	run           func(args []string) error
+}
+
+// commands are tongdu's subcommands, in the order the usage lists them.
+var commands = []command{
+	{"serve", "run Tongdu: the four services, the REST gateway and a private redis-server (the default)", serve},
+	{"demo", "load the demo district (Shiyang Road No. 21 and a synthetic sub-district) into a running Tongdu", loadDemo},
+	{"token", "print a bearer token signed with the data dir's key, for district systems and scripts", token},
+}
+
+func main() { os.Exit(dispatch(os.Args[1:], os.Stderr)) }
+
+// helpOut is where usage and flag errors go (os.Stderr; a buffer in tests).
+var helpOut io.Writer = os.Stderr
+
+// dispatch runs the subcommand args name and returns the exit code: 0, 1 when the
+// command failed, 2 when the command line was wrong.
+func dispatch(args []string, stderr io.Writer) int {
+	helpOut = stderr
+	name, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, rest = args[0], args[1:]
 	}
-	if len(os.Args) > 1 && os.Args[1] == "demo" {
-		if err := loadDemo(os.Args[2:]); err != nil {
-			fmt.Fprintln(os.Stderr, "tongdu demo:", err)
-			os.Exit(1)
-		}
-		return
+	if name == "help" && len(rest) > 0 {
+		return dispatch([]string{rest[0], "--help"}, stderr)
 	}
-	servicemain.Main("tongdu", run)
+	if name == "help" || len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		usage(stderr)
+		return 0
+	}
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		err := c.run(rest)
+		switch {
+		case err == nil, errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(stderr, "tongdu %s: %v\n", name, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "tongdu %s: %v\n", name, err)
+		return 1
+	}
+	fmt.Fprintf(stderr, "tongdu: unknown command %q\n\n", name)
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: tongdu <command> [flags]   (tongdu <command> --help for its flags)")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+}
+
+// usageError is a command line that makes no sense (exit code 2).
+type usageError struct{ error }
+
+// parse parses a subcommand's flags; words left over are a usage error.
+func parse(set *config.Set, args []string) error {
+	set.SetOutput(helpOut)
+	if err := set.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
+	}
+	if extra := set.Args(); len(extra) > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", extra[0])}
+	}
+	return nil
+}
+
+// serve runs Tongdu until SIGINT or SIGTERM.
+func serve(args []string) error {
+	var err error
+	servicemain.Main("tongdu", args, func(ctx context.Context, log *slog.Logger, args []string) error {
+		err = run(ctx, log, args)
+		return err
+	})
+	return err
 }
 
 func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var cfg allinone.Config
-	set := config.New("tongdu")
+	set := config.New("tongdu serve")
 	if err := cfg.Flags(set); err != nil {
 		return err
 	}
-	if err := set.Parse(args); err != nil {
+	if err := parse(set, args); err != nil {
 		return err
 	}
 	log.Info("configuration", "settings", set.Effective())
@@ -80,18 +156,18 @@ func token(args []string) error {
 	if err := set.Duration(&ttl, "ttl", 12*time.Hour, "how long the token is valid"); err != nil {
 		return err
 	}
-	if err := set.Parse(args); err != nil {
+	if err := parse(set, args); err != nil {
 		return err
 	}
 	r, err := auth.ParseRole(role)
 	if err != nil {
-		return fmt.Errorf("--role: %w; one of %s", err, roleList())
+		return usageError{fmt.Errorf("--role: %w; one of %s", err, roleList())}
 	}
 	if err := auth.CheckScope(scope); err != nil {
-		return fmt.Errorf("--scope: %w", err)
+		return usageError{fmt.Errorf("--scope: %w", err)}
 	}
 	if scope == "" && r != auth.DistrictAdmin && r != auth.Auditor {
-		return fmt.Errorf("--scope: a %s acts within a scope", r)
+		return usageError{fmt.Errorf("--scope: a %s acts within a scope", r)}
 	}
 	if subject == "" {
 		subject = strings.ToLower(role)
@@ -114,7 +190,7 @@ func loadDemo(args []string) error {
 	set := config.New("tongdu demo")
 	set.String(&dataDir, "data-dir", "./data", "data dir of the running Tongdu (its key signs the loader's token)")
 	set.String(&grpcAddr, "grpc-addr", "127.0.0.1:9090", "gRPC address of the running Tongdu")
-	if err := set.Parse(args); err != nil {
+	if err := parse(set, args); err != nil {
 		return err
 	}
 	_, signer, err := auth.Setup(context.Background(), auth.Keys{DataDir: dataDir})

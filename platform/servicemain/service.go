@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"google.golang.org/grpc"
@@ -21,7 +22,7 @@ import (
 // Run runs one service alone on its own Redis, dialling its peers over gRPC; the
 // service's binary is one call of it.
 func Run(m *Module) {
-	Main(m.Name, func(ctx context.Context, log *slog.Logger, args []string) error {
+	Main(m.Name, os.Args[1:], func(ctx context.Context, log *slog.Logger, args []string) error {
 		var grpcAddr, redisURL, jwks, audience, metricsAddr, debugAddr string
 		var serverTLS, peerTLS tlsconfig.Files
 		cfg := config.New(m.Name)

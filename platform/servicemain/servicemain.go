@@ -20,9 +20,10 @@ import (
 	"tongdu/platform/telemetry"
 )
 
-// Main runs run with a logger and a context that ends on SIGINT or SIGTERM, with
-// telemetry set up around it, and exits non-zero if run fails.
-func Main(name string, run func(ctx context.Context, log *slog.Logger, args []string) error) {
+// Main runs run on args (the command line after the program's name, or after its
+// subcommand) with a logger and a context that ends on SIGINT or SIGTERM, with telemetry
+// set up around it, and exits non-zero if run fails.
+func Main(name string, args []string, run func(ctx context.Context, log *slog.Logger, args []string) error) {
 	log := logging.New(os.Stdout, name, slog.LevelInfo)
 	// A Tongdu process keeps a small heap (about 20 MB under load) and allocates fast, so
 	// Go's default (collect whenever the heap has doubled) collected very often: about a
@@ -31,7 +32,7 @@ func Main(name string, run func(ctx context.Context, log *slog.Logger, args []st
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
 	}
-	err := mainErr(name, run, log)
+	err := mainErr(name, args, run, log)
 	if errors.Is(err, flag.ErrHelp) {
 		return // the flag package printed the usage
 	}
@@ -41,7 +42,7 @@ func Main(name string, run func(ctx context.Context, log *slog.Logger, args []st
 	}
 }
 
-func mainErr(name string, run func(context.Context, *slog.Logger, []string) error, log *slog.Logger) error {
+func mainErr(name string, args []string, run func(context.Context, *slog.Logger, []string) error, log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	shutdown, err := telemetry.Setup(ctx, name)
@@ -56,5 +57,5 @@ func mainErr(name string, run func(context.Context, *slog.Logger, []string) erro
 			log.Warn("telemetry flush failed", "cause", err.Error())
 		}
 	}()
-	return run(ctx, log, os.Args[1:])
+	return run(ctx, log, args)
 }

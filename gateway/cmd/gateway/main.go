@@ -4,6 +4,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 
 	"tongdu/gateway"
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	servicemain.Main("gateway", run)
+	servicemain.Main("gateway", os.Args[1:], run)
 }
 
 func run(ctx context.Context, log *slog.Logger, args []string) error {
