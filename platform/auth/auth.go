@@ -104,7 +104,7 @@ func FromContext(ctx context.Context) (Principal, bool) {
 }
 
 // SeesPersonalData reports whether a caller's role needs residents' names, phone numbers
-// and ID numbers (rule 13): the staff who register and visit households. Everyone else
+// and ID numbers (rule 13: personal data masked): the staff who register and visit households. Everyone else
 // sees them masked, except a resident reading their own household.
 func (p Principal) SeesPersonalData() bool {
 	switch p.Role {

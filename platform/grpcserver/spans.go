@@ -26,7 +26,7 @@ const (
 
 // spanKinds are the resource kinds whose ids may go on a span, by the policy table's
 // target prefix. Households and party members are left out on purpose: their ids point
-// at residents, and spans must carry no personal data (rule 13).
+// at residents, and spans must carry no personal data (rule 13: no personal data in traces).
 var spanKinds = map[string]attribute.Key{
 	"projects":     "tongdu.project.id",
 	"compounds":    "tongdu.compound.id",

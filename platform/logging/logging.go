@@ -1,6 +1,6 @@
 // Package logging builds the JSON slog logger every Tongdu binary uses. Each record made
 // with a context carries that context's trace and span ids, so a log line leads to its
-// trace. Callers must not log residents' personal data (DOMAIN rule 13): log ids, never
+// trace. Callers must not log residents' personal data (rule 13: personal data never in logs): log ids, never
 // names, phone numbers or ID numbers.
 package logging
 

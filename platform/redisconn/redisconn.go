@@ -28,7 +28,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (redis.UniversalCli
 	if err != nil {
 		return nil, err
 	}
-	// Commands carry records, and records carry residents' personal data (rule 13): spans
+	// Commands carry records, and records carry residents' personal data (rule 13: personal data never in logs or traces): spans
 	// name the command, never its arguments.
 	if err := redisotel.InstrumentTracing(client, redisotel.WithDBStatement(false)); err != nil {
 		return nil, fmt.Errorf("redis tracing: %w", err)

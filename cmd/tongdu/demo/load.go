@@ -51,7 +51,7 @@ func (l *loader) load(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	// 25 compounds renovated in 2021, at every stage of rule 6; the story's is done.
+	// 25 compounds renovated in 2021, at every stage of rule 6 (the project lifecycle); the story's is done.
 	stages := []projectspb.Project_Status{
 		projectspb.Project_MAINTENANCE, projectspb.Project_MAINTENANCE, projectspb.Project_MAINTENANCE,
 		projectspb.Project_ACCEPTED, projectspb.Project_ACCEPTED, projectspb.Project_ACCEPTED,

@@ -49,7 +49,7 @@ type plan struct {
 }
 
 // project draws up a compound's plan and takes it to the target status through every
-// guard of rule 6, as the district would: resolution, funding, works, acceptance.
+// guard of rule 6 (the project lifecycle), as the district would: resolution, funding, works, acceptance.
 func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand.Rand, p plan) (string, error) {
 	pr, err := l.prj.CreateProject(ctx, &projectspb.CreateProjectRequest{Project: &projectspb.Project{
 		CompoundId: c.id, Title: c.name + "老旧小区改造", Year: 2021, BudgetFen: p.budget, HeritageNotes: "保留原有红砖与瓷砖镶嵌外墙",

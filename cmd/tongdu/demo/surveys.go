@@ -92,7 +92,7 @@ func (l *loader) needs(ctx context.Context, key string, c *compound, rnd *rand.R
 }
 
 // resolution holds an owners' vote on a matter; agree of the households agree, all of
-// them vote (the quorum of rule 3 is met).
+// them vote (rule 3's quorum, 2/3 of households and area, is met).
 func (l *loader) resolution(ctx context.Context, key string, c *compound, rnd *rand.Rand, matter surveypb.Survey_Matter, title string, agree float64) (string, error) {
 	sv := &surveypb.Survey{Title: title, Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{
 		choice("vote", title+"：您的意见", [2]string{"agree", "同意"}, [2]string{"disagree", "不同意"}, [2]string{"abstain", "弃权"}),
