@@ -17,10 +17,11 @@ import (
 	"tongdu/platform/placement"
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
-	"tongdu/services/projects/api"
-	"tongdu/services/projects/peers"
-	"tongdu/services/projects/storage"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/api"
+	"tongdu/services/projects/internal/app"
+	"tongdu/services/projects/internal/peers"
+	"tongdu/services/projects/internal/storage"
+	"tongdu/services/projects/internal/works"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.
@@ -99,7 +100,8 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 		return nil, err
 	}
 	store := storage.New(rdb)
-	return &Service{store: store, governance: p.Governance, api: api.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, time.Now, th)}, nil
+	uc := app.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, time.Now, th)
+	return &Service{store: store, governance: p.Governance, api: api.New(uc)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where projects lie.

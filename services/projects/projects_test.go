@@ -3,7 +3,7 @@ package projects
 import (
 	"testing"
 
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/works"
 )
 
 func TestThresholdsFromConfiguration(t *testing.T) {

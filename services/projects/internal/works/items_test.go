@@ -1,7 +1,6 @@
 package works
 
 import (
-	"errors"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"tongdu/platform/fault"
 )
 
 var t0 = time.Date(2021, 5, 10, 9, 0, 0, 0, time.UTC)
@@ -184,12 +185,8 @@ func TestScheduleIsAPermutationSortedByRule5(t *testing.T) {
 }
 
 func violationFields(err error) []string {
-	var inv *InvalidError
-	if !errors.As(err, &inv) {
-		return nil
-	}
 	var out []string
-	for _, v := range inv.Violations {
+	for _, v := range fault.ViolationsOf(err) {
 		out = append(out, v.Field)
 	}
 	return out
@@ -224,8 +221,8 @@ func TestCheckItemNamesEveryBadField(t *testing.T) {
 			it := good
 			tc.edit(&it)
 			err := CheckItem(it, "item")
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("CheckItem = %v, want ErrInvalid", err)
+			if !fault.IsKind(err, fault.Invalid) {
+				t.Fatalf("CheckItem = %v, want bad input", err)
 			}
 			if fs := violationFields(err); !slices.Equal(fs, []string{tc.field}) {
 				t.Fatalf("violations %v, want [%s]", fs, tc.field)

@@ -1,8 +1,9 @@
-// Package peers is how the projects service asks its owners over gRPC: survey for the
-// renovation resolution and the residents' acceptance, finance for the funding cover,
-// governance for households. Answers become the plain facts the works rules check;
-// NOT_FOUND becomes "not found" in those facts, UNIMPLEMENTED becomes
-// works.ErrPeerNotBuilt, and other statuses (UNAVAILABLE) pass through.
+// Package peers is how the projects service asks its owners over gRPC, implementing the
+// peer interfaces of app: survey for the renovation resolution and the residents'
+// acceptance, finance for the funding cover, governance for compounds and households.
+// Answers become the plain facts the works rules check; NOT_FOUND becomes "not found" in
+// those facts, UNIMPLEMENTED becomes app.ErrPeerNotBuilt, and other statuses
+// (UNAVAILABLE) pass through.
 package peers
 
 import (
@@ -16,39 +17,50 @@ import (
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/app"
+	"tongdu/services/projects/internal/works"
 )
 
-// Owners answers from the survey, finance and governance services.
-type Owners struct {
-	survey     surveypb.SurveyServiceClient
-	finance    financepb.FinanceServiceClient
-	governance governancepb.GovernanceServiceClient
-}
+// Survey asks the survey service.
+type Survey struct{ c surveypb.SurveyServiceClient }
+
+// Finance asks the finance service.
+type Finance struct{ c financepb.FinanceServiceClient }
+
+// Governance asks the governance service.
+type Governance struct{ c governancepb.GovernanceServiceClient }
+
+var (
+	_ app.Survey     = Survey{}
+	_ app.Finance    = Finance{}
+	_ app.Governance = Governance{}
+)
 
 // New returns the peers over their connections (one connection may serve all three).
-func New(survey, finance, governance grpc.ClientConnInterface) *Owners {
-	return &Owners{
-		survey:     surveypb.NewSurveyServiceClient(survey),
-		finance:    financepb.NewFinanceServiceClient(finance),
-		governance: governancepb.NewGovernanceServiceClient(governance),
+func New(survey, finance, governance grpc.ClientConnInterface) app.Peers {
+	return app.Peers{
+		Survey:     Survey{surveypb.NewSurveyServiceClient(survey)},
+		Finance:    Finance{financepb.NewFinanceServiceClient(finance)},
+		Governance: Governance{governancepb.NewGovernanceServiceClient(governance)},
 	}
 }
 
+// notBuilt says which call a peer does not offer yet; the client reads "a guard cannot be
+// checked yet: peer service not built: <call> is not built in this version".
 func notBuilt(err error, what string) error {
 	if status.Code(err) == codes.Unimplemented {
-		return fmt.Errorf("%w: %s", works.ErrPeerNotBuilt, what)
+		return fmt.Errorf("a guard cannot be checked yet: %w: %s is not built in this version", app.ErrPeerNotBuilt, what)
 	}
 	return err
 }
 
 // Resolution finds the renovation resolution of a compound: the survey named, or the
 // compound's latest closed RESOLUTION survey on RENOVATION.
-func (o *Owners) Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
+func (o Survey) Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
 	if surveyID == "" {
 		token := ""
 		for {
-			resp, err := o.survey.ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: compoundID, Kind: surveypb.Survey_RESOLUTION, State: surveypb.Survey_CLOSED, PageSize: 1000, PageToken: token})
+			resp, err := o.c.ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: compoundID, Kind: surveypb.Survey_RESOLUTION, State: surveypb.Survey_CLOSED, PageSize: 1000, PageToken: token})
 			if err != nil {
 				return works.ResolutionFacts{}, notBuilt(err, "survey ListSurveys")
 			}
@@ -66,7 +78,7 @@ func (o *Owners) Resolution(ctx context.Context, compoundID, surveyID string) (w
 		}
 	}
 	f := works.ResolutionFacts{SurveyID: surveyID}
-	s, err := o.survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
+	s, err := o.c.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
 	if status.Code(err) == codes.NotFound {
 		return f, nil
 	}
@@ -79,7 +91,7 @@ func (o *Owners) Resolution(ctx context.Context, compoundID, surveyID string) (w
 	if !f.Found || !f.CompoundOK {
 		return f, nil
 	}
-	r, err := o.survey.GetResolutionResult(ctx, &surveypb.GetResolutionResultRequest{SurveyId: surveyID})
+	r, err := o.c.GetResolutionResult(ctx, &surveypb.GetResolutionResultRequest{SurveyId: surveyID})
 	if err != nil {
 		return f, notBuilt(err, "survey GetResolutionResult")
 	}
@@ -90,12 +102,12 @@ func (o *Owners) Resolution(ctx context.Context, compoundID, surveyID string) (w
 
 // AcceptanceSurvey reads the residents' acceptance from an ACCEPTANCE survey of the
 // compound: responses, households and satisfied respondents (the first option).
-func (o *Owners) AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error) {
+func (o Survey) AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error) {
 	f := works.AcceptanceSurveyFacts{SurveyID: surveyID}
 	if surveyID == "" {
 		return f, nil
 	}
-	s, err := o.survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
+	s, err := o.c.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
 	if status.Code(err) == codes.NotFound {
 		return f, nil
 	}
@@ -105,7 +117,7 @@ func (o *Owners) AcceptanceSurvey(ctx context.Context, compoundID, surveyID stri
 	if s.GetKind() != surveypb.Survey_ACCEPTANCE || s.GetCompoundId() != compoundID {
 		return f, nil
 	}
-	st, err := o.survey.GetSurveyStats(ctx, &surveypb.GetSurveyStatsRequest{SurveyId: surveyID})
+	st, err := o.c.GetSurveyStats(ctx, &surveypb.GetSurveyStatsRequest{SurveyId: surveyID})
 	if err != nil {
 		return f, notBuilt(err, "survey GetSurveyStats")
 	}
@@ -118,8 +130,8 @@ func (o *Owners) AcceptanceSurvey(ctx context.Context, compoundID, surveyID stri
 }
 
 // Funding reads the committed total of the project's funding plan.
-func (o *Owners) Funding(ctx context.Context, projectID string) (works.FundingFacts, error) {
-	p, err := o.finance.GetFundingPlan(ctx, &financepb.GetFundingPlanRequest{ProjectId: projectID})
+func (o Finance) Funding(ctx context.Context, projectID string) (works.FundingFacts, error) {
+	p, err := o.c.GetFundingPlan(ctx, &financepb.GetFundingPlanRequest{ProjectId: projectID})
 	if status.Code(err) == codes.NotFound {
 		return works.FundingFacts{}, nil
 	}
@@ -130,8 +142,8 @@ func (o *Owners) Funding(ctx context.Context, projectID string) (works.FundingFa
 }
 
 // HouseholdCompound returns the compound a household belongs to ("" for none).
-func (o *Owners) HouseholdCompound(ctx context.Context, householdID string) (string, error) {
-	h, err := o.governance.GetHousehold(ctx, &governancepb.GetHouseholdRequest{Id: householdID})
+func (o Governance) HouseholdCompound(ctx context.Context, householdID string) (string, error) {
+	h, err := o.c.GetHousehold(ctx, &governancepb.GetHouseholdRequest{Id: householdID})
 	if status.Code(err) == codes.NotFound {
 		return "", nil
 	}
@@ -142,8 +154,8 @@ func (o *Owners) HouseholdCompound(ctx context.Context, householdID string) (str
 }
 
 // CompoundExists reports whether governance knows the compound.
-func (o *Owners) CompoundExists(ctx context.Context, compoundID string) (bool, error) {
-	_, err := o.governance.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: compoundID})
+func (o Governance) CompoundExists(ctx context.Context, compoundID string) (bool, error) {
+	_, err := o.c.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: compoundID})
 	if status.Code(err) == codes.NotFound {
 		return false, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 )
 
@@ -56,7 +57,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 				}
 				if !ok {
 					_, err := e.act(a, p.Id)
-					wantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
+					testkit.WantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
 					if msg := status.Convert(err).Message(); !strings.Contains(msg, from.String()) {
 						t.Fatalf("refusal %q does not name the status %s", msg, from)
 					}
@@ -68,14 +69,14 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 				switch a {
 				case "approve":
 					_, err := e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: p.Id, Actor: "x", ResolutionSurveyId: s.failedResolution})
-					meta := wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+					meta := testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 					if !strings.Contains(meta["RESOLUTION_PASSED"], "did not pass") {
 						t.Fatalf("metadata %v", meta)
 					}
 					e.unchanged(t, p)
 				case "startConstruction":
 					_, err := e.act(a, p.Id)
-					meta := wantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
+					meta := testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 					if !strings.Contains(meta["FUNDING_COVERED"], "no funding plan") {
 						t.Fatalf("metadata %v", meta)
 					}
@@ -83,7 +84,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 					e.fin.set(p.Id, budget)
 				case "requestAcceptance":
 					_, err := e.act(a, p.Id)
-					meta := wantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
+					meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
 					if !strings.Contains(meta["ITEMS_COMPLETE"], "0 of 1 items complete") {
 						t.Fatalf("metadata %v", meta)
 					}
@@ -93,7 +94,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 					}
 				case "accept":
 					_, err := e.act(a, p.Id)
-					meta := wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+					meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 					for _, c := range []string{"SUPERVISOR_PASS", "CONTRACTOR_PASS", "BUILDER_PASS", "COMMUNITY_PASS", "ACCEPTANCE_SURVEY_CLOSED", "RESIDENTS_SATISFIED", "RESIDENTS_RESPONDED"} {
 						if meta[c] == "" {
 							t.Fatalf("metadata %v does not name %s", meta, c)
@@ -111,7 +112,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 						t.Fatalf("accepted without the residents' survey: %s", got.Status)
 					}
 					_, err = e.act(a, p.Id)
-					meta = wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+					meta = testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 					if meta["SUPERVISOR_PASS"] != "" || meta["ACCEPTANCE_SURVEY_CLOSED"] == "" {
 						t.Fatalf("metadata %v", meta)
 					}
@@ -174,7 +175,7 @@ func TestConcurrentTransitionsCannotBothSucceed(t *testing.T) {
 			if st := status.Convert(err); st.Code() != codes.FailedPrecondition {
 				t.Fatalf("%s: %v", as[i], err)
 			}
-			wantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
+			testkit.WantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
 		}
 		// The history is a chain with exactly one entry per success.
 		got := e.get(t, p.Id)
@@ -266,23 +267,23 @@ func TestSuspendAndResumeReturnToTheStatusLeft(t *testing.T) {
 		t.Run(left.String(), func(t *testing.T) {
 			p := e.reach(t, s, left)
 			_, err := e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: ""})
-			wantViolation(t, err, "reason")
+			testkit.WantViolation(t, err, "reason")
 			e.unchanged(t, p)
 			_, err = e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "   "})
-			wantViolation(t, err, "reason")
+			testkit.WantViolation(t, err, "reason")
 			e.unchanged(t, p)
 
-			sp := must[*pb.Project](t)(e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "雨季停工"}))
+			sp := testkit.Must[*pb.Project](t)(e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "雨季停工"}))
 			if sp.Status != pb.Project_SUSPENDED || sp.SuspendedFrom != left {
 				t.Fatalf("suspended: %s from %s", sp.Status, sp.SuspendedFrom)
 			}
 			// Nothing but resume and cancel moves a suspended project.
 			for _, a := range []string{"approve", "startConstruction", "requestAcceptance", "accept", "startMaintenance", "suspend"} {
 				_, err := e.act(a, p.Id)
-				wantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
+				testkit.WantReason(t, err, codes.FailedPrecondition, "INVALID_TRANSITION")
 			}
 			e.unchanged(t, e.get(t, p.Id))
-			rp := must[*pb.Project](t)(e.ResumeProject(bg, &pb.ResumeProjectRequest{Id: p.Id, Actor: "街道办"}))
+			rp := testkit.Must[*pb.Project](t)(e.ResumeProject(bg, &pb.ResumeProjectRequest{Id: p.Id, Actor: "街道办"}))
 			if rp.Status != left || rp.SuspendedFrom != pb.Project_STATUS_UNSPECIFIED {
 				t.Fatalf("resumed to %s (suspended from %s), want %s", rp.Status, rp.SuspendedFrom, left)
 			}
@@ -302,19 +303,19 @@ func TestCancelNeedsAReasonAndFreesTheRound(t *testing.T) {
 	other, _ := e.compound(t, 3)
 	a := e.project(t, cid, 2024)
 	_, err := e.CreateProject(bg, &pb.CreateProjectRequest{Project: &pb.Project{CompoundId: cid, Title: "second plan", Year: 2024}})
-	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+	testkit.WantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
 	e.project(t, cid, 2025)
 	e.project(t, other, 2024)
 
 	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: "街道办"})
-	wantViolation(t, err, "reason")
+	testkit.WantViolation(t, err, "reason")
 	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: "街道办", Reason: " \t"})
-	wantViolation(t, err, "reason")
+	testkit.WantViolation(t, err, "reason")
 	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Reason: "no actor"})
-	wantViolation(t, err, "actor")
+	testkit.WantViolation(t, err, "actor")
 	e.unchanged(t, a)
 
-	c := must[*pb.Project](t)(e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: "街道办", Reason: "规划调整，整体拆迁"}))
+	c := testkit.Must[*pb.Project](t)(e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: "街道办", Reason: "规划调整，整体拆迁"}))
 	last := c.History[len(c.History)-1]
 	if c.Status != pb.Project_CANCELLED || last.From != pb.Project_PROPOSED || last.To != pb.Project_CANCELLED || last.Actor != "街道办" || last.Reason != "规划调整，整体拆迁" {
 		t.Fatalf("cancelled %s, history %v", c.Status, last)
@@ -324,17 +325,17 @@ func TestCancelNeedsAReasonAndFreesTheRound(t *testing.T) {
 		t.Fatalf("new plan %v", b)
 	}
 	// Both are listed; the cancelled one keeps its history.
-	list := must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{CompoundId: cid, Year: 2024}))
+	list := testkit.Must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{CompoundId: cid, Year: 2024}))
 	if len(list.Projects) != 2 {
 		t.Fatalf("projects of 2024: %v", list.Projects)
 	}
-	cancelled := must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{CompoundId: cid, Status: pb.Project_CANCELLED}))
+	cancelled := testkit.Must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{CompoundId: cid, Status: pb.Project_CANCELLED}))
 	if len(cancelled.Projects) != 1 || cancelled.Projects[0].Id != a.Id {
 		t.Fatalf("cancelled projects: %v", cancelled.Projects)
 	}
 	// A cancelled project takes no more changes to its plan.
 	_, err = e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: a.Id, Item: road()})
-	wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 }
 
 // TestHistoryKeepsWhoWhenFromToWhy follows one project from plan to upkeep.
@@ -384,16 +385,16 @@ func TestRequestIDsMakeTransitionsIdempotent(t *testing.T) {
 	s := e.site(t)
 	p := e.reach(t, s, pb.Project_APPROVED)
 	req := &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "雨季停工", RequestId: "req-suspend-1"}
-	first := must[*pb.Project](t)(e.SuspendProject(bg, req))
-	again := must[*pb.Project](t)(e.SuspendProject(bg, req))
+	first := testkit.Must[*pb.Project](t)(e.SuspendProject(bg, req))
+	again := testkit.Must[*pb.Project](t)(e.SuspendProject(bg, req))
 	if again.Status != pb.Project_SUSPENDED || len(again.History) != len(first.History) || len(e.get(t, p.Id).History) != len(first.History) {
 		t.Fatalf("a retried suspension moved the project again: %v", again.History)
 	}
 	_, err := e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "another reason", RequestId: "req-suspend-1"})
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 
 	// A retry that arrives late, after the project moved on, must not act again.
-	resumed := must[*pb.Project](t)(e.ResumeProject(bg, &pb.ResumeProjectRequest{Id: p.Id, Actor: "街道办"}))
+	resumed := testkit.Must[*pb.Project](t)(e.ResumeProject(bg, &pb.ResumeProjectRequest{Id: p.Id, Actor: "街道办"}))
 	late, err := e.SuspendProject(bg, req)
 	if err != nil {
 		t.Fatalf("late retry: %v", err)
@@ -405,14 +406,14 @@ func TestRequestIDsMakeTransitionsIdempotent(t *testing.T) {
 
 	// Creating with a request id answers the first project.
 	creq := &pb.CreateProjectRequest{Project: &pb.Project{CompoundId: s.compound, Title: "retried", Year: 2099, BudgetFen: 1}, RequestId: "req-create-1"}
-	c1 := must[*pb.Project](t)(e.CreateProject(bg, creq))
-	c2 := must[*pb.Project](t)(e.CreateProject(bg, creq))
+	c1 := testkit.Must[*pb.Project](t)(e.CreateProject(bg, creq))
+	c2 := testkit.Must[*pb.Project](t)(e.CreateProject(bg, creq))
 	if c1.Id != c2.Id || c2.Etag != c1.Etag {
 		t.Fatalf("retried create made %s and %s", c1.Id, c2.Id)
 	}
 	creq.Project.Title = "other body"
 	_, err = e.CreateProject(bg, creq)
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 }
 
 // A finance service that is not built (UNIMPLEMENTED) makes the funding guard
@@ -424,13 +425,13 @@ func TestStartConstructionWhileFinanceIsNotBuiltIsUnavailable(t *testing.T) {
 	e.fin.set(p.Id, budget)
 	e.fin.setUnimplemented(true)
 	_, err := e.act("startConstruction", p.Id)
-	st := wantStatus(t, err, codes.Unavailable)
+	st := testkit.WantStatus(t, err, codes.Unavailable)
 	if !strings.Contains(st.Message(), "finance") {
 		t.Fatalf("message %q does not say what is missing", st.Message())
 	}
 	e.unchanged(t, p)
 	e.fin.setUnimplemented(false)
-	if got := must[*pb.Project](t)(e.act("startConstruction", p.Id)); got.Status != pb.Project_IN_CONSTRUCTION {
+	if got := testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id)); got.Status != pb.Project_IN_CONSTRUCTION {
 		t.Fatalf("status %s", got.Status)
 	}
 }
@@ -439,7 +440,7 @@ func TestTransitionsOfAMissingProject(t *testing.T) {
 	e := start(t)
 	for _, a := range actions {
 		_, err := e.act(a, "no-such-project")
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	}
 }
 
@@ -473,7 +474,7 @@ func TestTransitionsAnswerTheCurrentEtag(t *testing.T) {
 	e := start(t)
 	s := e.site(t)
 	p := e.reach(t, s, pb.Project_APPROVED)
-	sp := must[*pb.Project](t)(e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "雨季停工"}))
+	sp := testkit.Must[*pb.Project](t)(e.SuspendProject(bg, &pb.SuspendProjectRequest{Id: p.Id, Actor: "街道办", Reason: "雨季停工"}))
 	if stored := e.get(t, p.Id); sp.Etag != stored.Etag {
 		t.Errorf("BUG: :suspend answered etag %s, the stored project is at %s", sp.Etag, stored.Etag)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
@@ -26,7 +27,7 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 
 	// No resolution at all.
 	_, err := approve("")
-	meta := wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	if !strings.Contains(meta["RESOLUTION_PASSED"], "no renovation resolution") {
 		t.Fatalf("metadata %v", meta)
 	}
@@ -34,7 +35,7 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 	// A resolution still open.
 	open := e.vote(t, cid, surveypb.Survey_RESOLUTION, surveypb.Survey_RENOVATION, hs, []string{"agree", "agree", "agree", "agree", "agree", "agree"}, false)
 	_, err = approve(open)
-	meta = wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	if !strings.Contains(meta["RESOLUTION_PASSED"], open+" is still open") {
 		t.Fatalf("metadata %v", meta)
 	}
@@ -42,7 +43,7 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 	// Another compound's passed resolution does not approve this one.
 	foreign := e.resolution(t, otherCID, otherHS, "agree", "agree", "agree", "agree")
 	_, err = approve(foreign)
-	meta = wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	if !strings.Contains(meta["RESOLUTION_PASSED"], "not a renovation resolution of this compound") {
 		t.Fatalf("metadata %v", meta)
 	}
@@ -50,13 +51,13 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 	// A passed resolution on another matter is no renovation resolution.
 	fund := e.vote(t, cid, surveypb.Survey_RESOLUTION, surveypb.Survey_MAINTENANCE_FUND, hs, []string{"agree", "agree", "agree", "agree", "agree", "agree"}, true)
 	_, err = approve(fund)
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 
 	// The failed vote: refused with every figure behind it.
 	failed := e.resolution(t, cid, hs, "agree", "agree", "agree", "disagree", "disagree", "abstain")
 	for _, id := range []string{failed, ""} { // named, or found as the latest closed one
 		_, err = approve(id)
-		meta = wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+		meta = testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 		d := meta["RESOLUTION_PASSED"]
 		for _, figure := range []string{
 			"resolution " + failed + " did not pass",
@@ -69,7 +70,7 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 				t.Fatalf("refusal %q lacks %q", d, figure)
 			}
 		}
-		if pre := preconditions(err); pre["RESOLUTION_PASSED"] != d {
+		if pre := testkit.Preconditions(err); pre["RESOLUTION_PASSED"] != d {
 			t.Fatalf("PreconditionFailure %v", pre)
 		}
 	}
@@ -80,7 +81,7 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 
 	// The owners vote again and pass it (5 of 6 agree).
 	passed := e.resolution(t, cid, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
-	got := must[*pb.Project](t)(approve(""))
+	got := testkit.Must[*pb.Project](t)(approve(""))
 	if got.Status != pb.Project_APPROVED || got.ResolutionSurveyId != passed {
 		t.Fatalf("approved %s on %q, want %s", got.Status, got.ResolutionSurveyId, passed)
 	}
@@ -94,13 +95,13 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 
 	// Naming the passed resolution works as well; the latest closed one decides otherwise.
 	q := e.project(t, cid, 2022)
-	if got := must[*pb.Project](t)(e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: q.Id, Actor: "x", ResolutionSurveyId: passed})); got.ResolutionSurveyId != passed {
+	if got := testkit.Must[*pb.Project](t)(e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: q.Id, Actor: "x", ResolutionSurveyId: passed})); got.ResolutionSurveyId != passed {
 		t.Fatalf("approved on %q", got.ResolutionSurveyId)
 	}
 	e.resolution(t, cid, hs, "disagree", "disagree", "disagree", "disagree", "disagree", "disagree")
 	r := e.project(t, cid, 2023)
 	_, err = e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: r.Id, Actor: "x"})
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 }
 
 // TestStartConstructionNeedsTheBudgetCovered: the finance service's committed sources
@@ -111,7 +112,7 @@ func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 	p := e.reach(t, s, pb.Project_APPROVED)
 
 	_, err := e.act("startConstruction", p.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 	if meta["FUNDING_COVERED"] != "no funding plan for the project" {
 		t.Fatalf("metadata %v", meta)
 	}
@@ -119,30 +120,30 @@ func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 
 	e.fin.set(p.Id, 45_000_050)
 	_, err = e.act("startConstruction", p.Id)
-	meta = wantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 	if want := "committed 450000.50 < budget 600000.00 yuan, short by 149999.50"; meta["FUNDING_COVERED"] != want {
 		t.Fatalf("metadata %v, want %q", meta, want)
 	}
-	if pre := preconditions(err); pre["FUNDING_COVERED"] != meta["FUNDING_COVERED"] {
+	if pre := testkit.Preconditions(err); pre["FUNDING_COVERED"] != meta["FUNDING_COVERED"] {
 		t.Fatalf("PreconditionFailure %v", pre)
 	}
 	e.unchanged(t, p)
 
 	e.fin.set(p.Id, budget-1)
 	_, err = e.act("startConstruction", p.Id)
-	meta = wantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 	if !strings.Contains(meta["FUNDING_COVERED"], "short by 0.01") {
 		t.Fatalf("metadata %v", meta)
 	}
 
 	e.fin.set(p.Id, budget)
-	got := must[*pb.Project](t)(e.act("startConstruction", p.Id))
+	got := testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 	if got.Status != pb.Project_IN_CONSTRUCTION {
 		t.Fatalf("status %s", got.Status)
 	}
 	// Once building, the budget the funding covered is fixed.
 	_, err = e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, BudgetFen: budget * 2}, UpdateMask: mask("budget_fen")})
-	wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 	if e.get(t, p.Id).BudgetFen != budget {
 		t.Fatal("budget changed")
 	}
@@ -159,9 +160,9 @@ func TestRequestAcceptanceNeedsEveryItemComplete(t *testing.T) {
 
 	// Progress is reported while building, not before.
 	err := e.progress(p.Id, roadItem.Id, 50)
-	wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 	e.fin.set(p.Id, budget)
-	p = must[*pb.Project](t)(e.act("startConstruction", p.Id))
+	p = testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 
 	if err := e.progress(p.Id, roadItem.Id, 60); err != nil {
 		t.Fatal(err)
@@ -169,10 +170,10 @@ func TestRequestAcceptanceNeedsEveryItemComplete(t *testing.T) {
 	if err := e.progress(p.Id, covers.Id, 100); err != nil {
 		t.Fatal(err)
 	}
-	if it := must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: roadItem.Id})); it.ProgressPercent != 60 || it.Complete {
+	if it := testkit.Must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: roadItem.Id})); it.ProgressPercent != 60 || it.Complete {
 		t.Fatalf("road after a 60%% report: %v", it)
 	}
-	if it := must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: covers.Id})); it.ProgressPercent != 100 || !it.Complete {
+	if it := testkit.Must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: covers.Id})); it.ProgressPercent != 100 || !it.Complete {
 		t.Fatalf("covers after a 100%% report: %v", it)
 	}
 	if got := e.get(t, p.Id); got.ItemCount != 2 || got.CompleteItemCount != 1 || got.EstimatedCostFen != 19_360_000+350_000 {
@@ -181,7 +182,7 @@ func TestRequestAcceptanceNeedsEveryItemComplete(t *testing.T) {
 
 	before := e.get(t, p.Id)
 	_, err = e.act("requestAcceptance", p.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
 	if want := fmt.Sprintf("1 of 2 items complete; open: %s at 60%%", roadItem.Id); meta["ITEMS_COMPLETE"] != want {
 		t.Fatalf("metadata %v, want %q", meta, want)
 	}
@@ -189,37 +190,37 @@ func TestRequestAcceptanceNeedsEveryItemComplete(t *testing.T) {
 
 	// A report on an item the project does not have is bad input and changes nothing.
 	err = e.progress(p.Id, "no-such-item", 100)
-	wantViolation(t, err, "progressReport.itemId")
+	testkit.WantViolation(t, err, "progressReport.itemId")
 
 	if err := e.progress(p.Id, roadItem.Id, 100); err != nil {
 		t.Fatal(err)
 	}
-	reports := must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id, ItemId: roadItem.Id}))
+	reports := testkit.Must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id, ItemId: roadItem.Id}))
 	if len(reports.ProgressReports) != 2 || reports.ProgressReports[0].ProgressPercent != 60 || reports.ProgressReports[1].ProgressPercent != 100 ||
 		reports.ProgressReports[1].Contractor != "川建三公司" || reports.ProgressReports[1].ReportTime == nil {
 		t.Fatalf("reports on the road: %v", reports.ProgressReports)
 	}
-	all := must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
+	all := testkit.Must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
 	if len(all.ProgressReports) != 3 {
 		t.Fatalf("all reports: %v", all.ProgressReports)
 	}
-	got := must[*pb.Project](t)(e.act("requestAcceptance", p.Id))
+	got := testkit.Must[*pb.Project](t)(e.act("requestAcceptance", p.Id))
 	if got.Status != pb.Project_PENDING_ACCEPTANCE || got.CompleteItemCount != 2 {
 		t.Fatalf("status %s, %d complete", got.Status, got.CompleteItemCount)
 	}
 	// Progress is no longer reported once the works are done.
-	wantReason(t, e.progress(p.Id, roadItem.Id, 100), codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, e.progress(p.Id, roadItem.Id, 100), codes.FailedPrecondition, "PROJECT_CLOSED")
 }
 
 func TestRequestAcceptanceOfAProjectWithoutItems(t *testing.T) {
 	e := start(t)
 	s := e.site(t)
 	p := e.project(t, s.compound, 2050)
-	must[*pb.Project](t)(e.act("approve", p.Id))
+	testkit.Must[*pb.Project](t)(e.act("approve", p.Id))
 	e.fin.set(p.Id, budget)
-	must[*pb.Project](t)(e.act("startConstruction", p.Id))
+	testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 	_, err := e.act("requestAcceptance", p.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
 	if !strings.Contains(meta["ITEMS_COMPLETE"], "no work items") {
 		t.Fatalf("metadata %v", meta)
 	}
@@ -236,30 +237,30 @@ func TestSupervisionByResidentsOfTheCompoundOnly(t *testing.T) {
 			HouseholdId: household, ItemId: item, Text: "路面沥青太薄，请监理复核"}})
 	}
 	_, err := report(proposed.Id, s.households[0], "")
-	wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 
 	p := e.reach(t, s, pb.Project_IN_CONSTRUCTION)
 	roadItem := e.items(t, p.Id)[0]
 	_, err = report(p.Id, otherHS[0], roadItem.Id)
-	wantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
 	_, err = report(p.Id, "no-such-household", "")
-	wantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
 	_, err = report(p.Id, s.households[0], "no-such-item")
-	wantViolation(t, err, "supervisionReport.itemId")
-	if got := must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id})); len(got.SupervisionReports) != 0 {
+	testkit.WantViolation(t, err, "supervisionReport.itemId")
+	if got := testkit.Must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id})); len(got.SupervisionReports) != 0 {
 		t.Fatalf("refused reports were kept: %v", got.SupervisionReports)
 	}
 
-	r1 := must[*pb.SupervisionReport](t)(report(p.Id, s.households[0], roadItem.Id))
-	r2 := must[*pb.SupervisionReport](t)(report(p.Id, s.households[1], ""))
+	r1 := testkit.Must[*pb.SupervisionReport](t)(report(p.Id, s.households[0], roadItem.Id))
+	r2 := testkit.Must[*pb.SupervisionReport](t)(report(p.Id, s.households[1], ""))
 	if r1.ProjectId != p.Id || r1.HouseholdId != s.households[0] || r1.ItemId != roadItem.Id || r1.ReportTime == nil || r1.Id == "" {
 		t.Fatalf("report %v", r1)
 	}
-	got := must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id}))
+	got := testkit.Must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id}))
 	if len(got.SupervisionReports) != 2 || got.SupervisionReports[0].Id != r1.Id || got.SupervisionReports[1].Id != r2.Id {
 		t.Fatalf("reports %v", got.SupervisionReports)
 	}
-	byHousehold := must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id, HouseholdId: s.households[1]}))
+	byHousehold := testkit.Must[*pb.ListSupervisionReportsResponse](t)(e.ListSupervisionReports(bg, &pb.ListSupervisionReportsRequest{ProjectId: p.Id, HouseholdId: s.households[1]}))
 	if len(byHousehold.SupervisionReports) != 1 || byHousehold.SupervisionReports[0].Id != r2.Id {
 		t.Fatalf("reports of household 2: %v", byHousehold.SupervisionReports)
 	}
@@ -284,7 +285,7 @@ func TestJointAcceptance(t *testing.T) {
 	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
 	acceptance := func() *pb.Acceptance {
 		t.Helper()
-		return must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
+		return testkit.Must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
 	}
 
 	a := acceptance()
@@ -339,12 +340,12 @@ func TestJointAcceptance(t *testing.T) {
 	if err := e.signoff(p.Id, pb.Signoff_SUPERVISOR, pb.Signoff_PASS, signers[pb.Signoff_SUPERVISOR], "已整改"); err != nil {
 		t.Fatal(err)
 	}
-	must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: sid}))
+	testkit.Must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: sid}))
 	if got := e.get(t, p.Id); got.Status != pb.Project_PENDING_ACCEPTANCE {
 		t.Fatalf("accepted without the community's sign-off: %s", got.Status)
 	}
 	_, err := e.act("accept", p.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 	if len(meta) != 1 || meta["COMMUNITY_PASS"] != "no sign-off yet" {
 		t.Fatalf("metadata %v, want only COMMUNITY_PASS", meta)
 	}
@@ -379,7 +380,7 @@ func TestJointAcceptance(t *testing.T) {
 
 	// :accept of an accepted project answers it unchanged.
 	for range 3 {
-		got := must[*pb.Project](t)(e.act("accept", p.Id))
+		got := testkit.Must[*pb.Project](t)(e.act("accept", p.Id))
 		if got.Status != pb.Project_ACCEPTED || got.Etag != accepted.Etag || len(got.History) != len(accepted.History) {
 			t.Fatalf(":accept again: %s %s, %d entries", got.Status, got.Etag, len(got.History))
 		}
@@ -387,9 +388,9 @@ func TestJointAcceptance(t *testing.T) {
 	e.unchanged(t, accepted)
 
 	// Nothing more is signed, reported or added.
-	wantReason(t, e.signoff(p.Id, pb.Signoff_SUPERVISOR, pb.Signoff_FAIL, "x", "too late"), codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, e.signoff(p.Id, pb.Signoff_SUPERVISOR, pb.Signoff_FAIL, "x", "too late"), codes.FailedPrecondition, "PROJECT_CLOSED")
 	_, err = e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: p.Id, Item: road()})
-	wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 	if got := acceptance(); !got.AllHold || got.Signoffs[0].Verdict != pb.Signoff_PASS {
 		t.Fatalf("a refused sign-off was kept: %v", got.Signoffs)
 	}
@@ -414,11 +415,11 @@ func TestAcceptanceRefusedWhenResidentsAreNotSatisfied(t *testing.T) {
 		t.Fatalf("accepted with 1 of 3 satisfied: %s", got.Status)
 	}
 	_, err := e.act("accept", p.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 	if len(meta) != 1 || meta["RESIDENTS_SATISFIED"] != "satisfied 1 of 3 respondents, 0.3333 < 2/3 required" {
 		t.Fatalf("metadata %v", meta)
 	}
-	cs := conditionsOf(must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id})))
+	cs := conditionsOf(testkit.Must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id})))
 	if c := cs["RESIDENTS_RESPONDED"]; !c.Holds || c.Detail != "responded 3 of 6 households, 0.5000 ≥ 1/2 required" {
 		t.Fatalf("responded: %v", c)
 	}
@@ -428,17 +429,17 @@ func TestAcceptanceRefusedWhenResidentsAreNotSatisfied(t *testing.T) {
 	foreign := e.acceptanceSurvey(t, otherCID, otherHS, true, "satisfied", "satisfied")
 	e.setAcceptanceSurvey(t, p.Id, foreign)
 	_, err = e.act("accept", p.Id)
-	meta = wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 	if meta["ACCEPTANCE_SURVEY_CLOSED"] == "" {
 		t.Fatalf("metadata %v", meta)
 	}
 	e.setAcceptanceSurvey(t, p.Id, s.passedResolution)
 	_, err = e.act("accept", p.Id)
-	wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 
 	// With the site's good survey the project is accepted on request.
 	e.setAcceptanceSurvey(t, p.Id, s.acceptance)
-	if got := must[*pb.Project](t)(e.act("accept", p.Id)); got.Status != pb.Project_ACCEPTED {
+	if got := testkit.Must[*pb.Project](t)(e.act("accept", p.Id)); got.Status != pb.Project_ACCEPTED {
 		t.Fatalf("status %s", got.Status)
 	}
 }
@@ -500,7 +501,7 @@ func TestConcurrentSignoffsAcceptOnce(t *testing.T) {
 		for err := range errs {
 			// A sign-off that arrives after the acceptance is PROJECT_CLOSED.
 			if err != nil {
-				wantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
+				testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
 			}
 		}
 		got := e.get(t, p.Id)
@@ -541,11 +542,11 @@ func TestConcurrentProgressReports(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	reports := must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
+	reports := testkit.Must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
 	if len(reports.ProgressReports) != 20 {
 		t.Fatalf("%d reports kept of 20", len(reports.ProgressReports))
 	}
-	got := must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: it.Id}))
+	got := testkit.Must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: it.Id}))
 	if got.ProgressPercent%5 != 0 || got.ProgressPercent < 5 {
 		t.Fatalf("progress %d is none of the reports'", got.ProgressPercent)
 	}
@@ -557,13 +558,13 @@ func TestARetriedSignoffDoesNotReplaceALaterOne(t *testing.T) {
 	s := e.site(t)
 	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
 	fail := &pb.CreateSignoffRequest{ProjectId: p.Id, RequestId: "signoff-1", Signoff: &pb.Signoff{Role: pb.Signoff_SUPERVISOR, Verdict: pb.Signoff_FAIL, Signer: signers[pb.Signoff_SUPERVISOR], Remarks: "坡道过陡"}}
-	first := must[*pb.Signoff](t)(e.CreateSignoff(bg, fail))
-	pass := must[*pb.Signoff](t)(e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: p.Id, RequestId: "signoff-2", Signoff: &pb.Signoff{Role: pb.Signoff_SUPERVISOR, Verdict: pb.Signoff_PASS, Signer: signers[pb.Signoff_SUPERVISOR], Remarks: "已整改"}}))
-	again := must[*pb.Signoff](t)(e.CreateSignoff(bg, fail)) // the first request, retried late
+	first := testkit.Must[*pb.Signoff](t)(e.CreateSignoff(bg, fail))
+	pass := testkit.Must[*pb.Signoff](t)(e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: p.Id, RequestId: "signoff-2", Signoff: &pb.Signoff{Role: pb.Signoff_SUPERVISOR, Verdict: pb.Signoff_PASS, Signer: signers[pb.Signoff_SUPERVISOR], Remarks: "已整改"}}))
+	again := testkit.Must[*pb.Signoff](t)(e.CreateSignoff(bg, fail)) // the first request, retried late
 	if again.Id != first.Id {
 		t.Fatalf("the retry made sign-off %s, the first was %s", again.Id, first.Id)
 	}
-	a := must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
+	a := testkit.Must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
 	if len(a.Signoffs) != 1 || a.Signoffs[0].Id != pass.Id || a.Signoffs[0].Verdict != pb.Signoff_PASS {
 		t.Errorf("BUG: a late retry of request %s replaced the supervisor's later PASS %s with %v", fail.RequestId, pass.Id, a.Signoffs)
 	}
@@ -573,9 +574,9 @@ func TestAcceptanceOfAMissingProjectOrSurvey(t *testing.T) {
 	e := start(t)
 	s := e.site(t)
 	_, err := e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: "no-such-project"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.CreateSignoff(bg, &pb.CreateSignoffRequest{ProjectId: "no-such-project", Signoff: &pb.Signoff{Role: pb.Signoff_BUILDER, Verdict: pb.Signoff_PASS, Signer: "x"}})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 
 	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
 	e.setAcceptanceSurvey(t, p.Id, "no-such-survey")
@@ -591,11 +592,11 @@ func TestAcceptanceOfAMissingProjectOrSurvey(t *testing.T) {
 		}
 	}
 	_, err = e.act("accept", q.Id)
-	meta := wantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 	if meta["ACCEPTANCE_SURVEY_CLOSED"] == "" || meta["RESIDENTS_SATISFIED"] == "" {
 		t.Fatalf("metadata %v", meta)
 	}
 	// Sign-offs are taken only while acceptance is pending.
 	r := e.reach(t, s, pb.Project_IN_CONSTRUCTION)
-	wantReason(t, e.signoff(r.Id, pb.Signoff_BUILDER, pb.Signoff_PASS, "x", ""), codes.FailedPrecondition, "PROJECT_CLOSED")
+	testkit.WantReason(t, e.signoff(r.Id, pb.Signoff_BUILDER, pb.Signoff_PASS, "x", ""), codes.FailedPrecondition, "PROJECT_CLOSED")
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // Action is a lifecycle transition a caller asks for (rule 6).
@@ -72,19 +74,21 @@ type GuardFailure struct {
 	Detail string // e.g. "consent by area 0.7100 < 3/4"
 }
 
-// GuardError refuses a transition whose guard failed; it lists every failure.
-type GuardError struct {
-	Action   Action
-	Reason   string
-	Failures []GuardFailure
-}
-
-func (e *GuardError) Error() string {
-	parts := make([]string, len(e.Failures))
-	for i, f := range e.Failures {
+// Refusal refuses action because its guard failed: a fault of kind Refused with the
+// action's GuardReason, every failure as a precondition of the project and, in the
+// metadata, each guard's figures; its message lists them all ("cannot approve: G: d; …").
+func Refusal(a Action, failures []GuardFailure) *fault.Error {
+	parts := make([]string, len(failures))
+	meta := make(map[string]string, len(failures))
+	pre := make([]fault.Precondition, len(failures))
+	for i, f := range failures {
 		parts[i] = f.Guard + ": " + f.Detail
+		meta[f.Guard] = f.Detail
+		pre[i] = fault.Precondition{Type: f.Guard, Subject: "project", Description: f.Detail}
 	}
-	return fmt.Sprintf("cannot %s: %s", e.Action, strings.Join(parts, "; "))
+	e := fault.Refuse(GuardReason[a], fmt.Sprintf("cannot %s: %s", a, strings.Join(parts, "; ")), meta)
+	e.Preconditions = pre
+	return e
 }
 
 // Apply moves the project by action once its guard has passed (failures empty), and
@@ -95,10 +99,10 @@ func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestI
 		return Project{}, err
 	}
 	if (a == Suspend || a == Cancel) && strings.TrimSpace(reason) == "" {
-		return Project{}, invalid("reason", fmt.Sprintf("say why you %s the project", a))
+		return Project{}, fault.Field("reason", fmt.Sprintf("say why you %s the project", a))
 	}
 	if len(failures) > 0 {
-		return Project{}, &GuardError{Action: a, Reason: GuardReason[a], Failures: failures}
+		return Project{}, Refusal(a, failures)
 	}
 	from := p.Status
 	switch a {

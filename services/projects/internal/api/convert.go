@@ -6,7 +6,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/works"
 )
 
 // The works package's enums use the contract's numbers, so conversion is a cast;

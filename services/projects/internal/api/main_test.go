@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -134,35 +133,25 @@ func start(t *testing.T) *env {
 	return e
 }
 
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
 // ---------------------------------------------------------------------------------------
 // The registry and the residents' votes, through the governance and survey APIs.
 
 func (e *env) region(t *testing.T, name string, level govpb.Region_Level, parent string) *govpb.Region {
 	t.Helper()
-	return must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
+	return testkit.Must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
 }
 
 // compound registers a compound with n households of 60 m² each in one building.
 func (e *env) compound(t *testing.T, n int) (string, []string) {
 	t.Helper()
-	c := must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+	c := testkit.Must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
 		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}}))
-	b := must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
+	b := testkit.Must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
 	var hs []*govpb.Household
 	for i := range n {
 		hs = append(hs, &govpb.Household{BuildingId: b.Id, Unit: fmt.Sprint(1 + i%2), Room: fmt.Sprintf("%d0%d", 1+i/2, 1+i%2), ExclusiveAreaM2: 60, ResidentName: "张三", Phone: "13800001234"})
 	}
-	resp := must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+	resp := testkit.Must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
 	var ids []string
 	for _, h := range resp.Households {
 		ids = append(ids, h.Id)
@@ -188,19 +177,19 @@ func (e *env) vote(t *testing.T, cid string, kind surveypb.Survey_Kind, matter s
 		q = &surveypb.Question{Id: "vote", Text: "您对改造是否满意？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("satisfied", "满意", "unsatisfied", "不满意")}
 		title = "改造民意验收"
 	}
-	s := must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
+	s := testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
 		CompoundId: cid, Title: title, Kind: kind, Matter: matter, Questions: []*surveypb.Question{q}}}))
-	must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
+	testkit.Must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
 	for i, a := range answers {
 		if a == "" {
 			continue
 		}
-		must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
+		testkit.Must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
 			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
 			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
 	}
 	if close {
-		must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+		testkit.Must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
 	}
 	return s.Id
 }
@@ -245,13 +234,13 @@ const budget = 60_000_000 // 600,000 yuan, as pooled for Shiyang Road No. 21
 
 func (e *env) project(t *testing.T, cid string, year int32) *pb.Project {
 	t.Helper()
-	return must[*pb.Project](t)(e.CreateProject(bg, &pb.CreateProjectRequest{Project: &pb.Project{
+	return testkit.Must[*pb.Project](t)(e.CreateProject(bg, &pb.CreateProjectRequest{Project: &pb.Project{
 		CompoundId: cid, Title: fmt.Sprintf("石羊路21号院老旧小区改造（%d）", year), Year: year, BudgetFen: budget}}))
 }
 
 func (e *env) item(t *testing.T, pid string, it *pb.WorkItem) *pb.WorkItem {
 	t.Helper()
-	return must[*pb.WorkItem](t)(e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: pid, Item: it}))
+	return testkit.Must[*pb.WorkItem](t)(e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: pid, Item: it}))
 }
 
 func road() *pb.WorkItem {
@@ -261,12 +250,12 @@ func road() *pb.WorkItem {
 
 func (e *env) get(t *testing.T, id string) *pb.Project {
 	t.Helper()
-	return must[*pb.Project](t)(e.GetProject(bg, &pb.GetProjectRequest{Id: id}))
+	return testkit.Must[*pb.Project](t)(e.GetProject(bg, &pb.GetProjectRequest{Id: id}))
 }
 
 func (e *env) items(t *testing.T, pid string) []*pb.WorkItem {
 	t.Helper()
-	return must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: pid})).Items
+	return testkit.Must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: pid})).Items
 }
 
 func (e *env) progress(pid, itemID string, percent int32) error {
@@ -282,7 +271,7 @@ func (e *env) signoff(pid string, role pb.Signoff_Role, verdict pb.Signoff_Verdi
 
 func (e *env) setAcceptanceSurvey(t *testing.T, pid, sid string) *pb.Project {
 	t.Helper()
-	return must[*pb.Project](t)(e.UpdateProject(bg, &pb.UpdateProjectRequest{
+	return testkit.Must[*pb.Project](t)(e.UpdateProject(bg, &pb.UpdateProjectRequest{
 		Project: &pb.Project{Id: pid, AcceptanceSurveyId: sid}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"acceptance_survey_id"}}}))
 }
 
@@ -382,68 +371,7 @@ func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Projec
 }
 
 // ---------------------------------------------------------------------------------------
-// Statuses
-
-func wantStatus(t testing.TB, err error, code codes.Code) *status.Status {
-	t.Helper()
-	st := status.Convert(err)
-	if st.Code() != code {
-		t.Fatalf("got %v (%s), want %s", st.Code(), st.Message(), code)
-	}
-	return st
-}
-
-func violations(st *status.Status) []string {
-	var out []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
-}
-
-func wantViolation(t testing.TB, err error, field string) {
-	t.Helper()
-	st := wantStatus(t, err, codes.InvalidArgument)
-	for _, f := range violations(st) {
-		if f == field {
-			return
-		}
-	}
-	t.Fatalf("violations %q do not name %s (%s)", violations(st), field, st.Message())
-}
-
-// wantReason checks the code and the ErrorInfo reason and returns the ErrorInfo metadata.
-func wantReason(t testing.TB, err error, code codes.Code, reason string) map[string]string {
-	t.Helper()
-	st := wantStatus(t, err, code)
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if info.GetReason() != reason || info.GetDomain() != "tongdu" {
-				t.Fatalf("ErrorInfo %s/%s (%s), want tongdu/%s", info.GetDomain(), info.GetReason(), st.Message(), reason)
-			}
-			return info.GetMetadata()
-		}
-	}
-	t.Fatalf("no ErrorInfo in %v", st.Proto())
-	return nil
-}
-
-// preconditions lists the PreconditionFailure violations of a refusal by type.
-func preconditions(err error) map[string]string {
-	out := map[string]string{}
-	for _, d := range status.Convert(err).Details() {
-		if pf, ok := d.(*errdetails.PreconditionFailure); ok {
-			for _, v := range pf.GetViolations() {
-				out[v.GetType()] = v.GetDescription()
-			}
-		}
-	}
-	return out
-}
+// Statuses (the assertions are testkit's)
 
 // unchanged checks a refused request left the project as it was.
 func (e *env) unchanged(t *testing.T, before *pb.Project) {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // Category is the national content class of a renovation item.
@@ -74,29 +76,26 @@ var units = map[string]bool{"m2": true, "m": true, "pcs": true, "buildings": tru
 
 // CheckItem refuses an item the schedule cannot place or the works cannot measure.
 func CheckItem(it Item, field string) error {
-	var vs []Violation
+	var c fault.Collect
 	if it.Category < Basic || it.Category > Upgrade {
-		vs = append(vs, Violation{field + ".category", "is BASIC, IMPROVEMENT or UPGRADE"})
+		c.Violation(field+".category", "is BASIC, IMPROVEMENT or UPGRADE")
 	}
 	if it.Difficulty < Easy || it.Difficulty > Hard {
-		vs = append(vs, Violation{field + ".difficulty", "is EASY, MEDIUM or HARD"})
+		c.Violation(field+".difficulty", "is EASY, MEDIUM or HARD")
 	}
 	if !(it.Quantity > 0) {
-		vs = append(vs, Violation{field + ".quantity", "must be greater than 0"})
+		c.Violation(field+".quantity", "must be greater than 0")
 	}
 	if !units[it.Unit] {
-		vs = append(vs, Violation{field + ".unit", "is one of m2, m, pcs, buildings, units, households"})
+		c.Violation(field+".unit", "is one of m2, m, pcs, buildings, units, households")
 	}
 	if it.EstimatedCostFen < 0 {
-		vs = append(vs, Violation{field + ".estimatedCostFen", "must not be negative"})
+		c.Violation(field+".estimatedCostFen", "must not be negative")
 	}
 	if it.ProgressPercent < 0 || it.ProgressPercent > 100 {
-		vs = append(vs, Violation{field + ".progressPercent", "runs from 0 to 100"})
+		c.Violation(field+".progressPercent", "runs from 0 to 100")
 	}
-	if len(vs) > 0 {
-		return &InvalidError{Violations: vs}
-	}
-	return nil
+	return c.Err()
 }
 
 // ItemUpdatableFields are the item fields PATCH may replace, by their API names.
@@ -129,7 +128,7 @@ func ApplyItemUpdate(current, patch Item, mask []string, now time.Time) (Item, e
 		case "progressPercent":
 			next.ProgressPercent = patch.ProgressPercent
 		default:
-			return Item{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
+			return Item{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
 	}
 	if err := CheckItem(next, "item"); err != nil {

@@ -5,45 +5,23 @@
 package works
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
-// Errors the service maps to API statuses.
+// Errors of the works rules, each with the kind and ErrorInfo reason a client reads; they
+// are wrapped with fmt.Errorf("%w: …") so the message names the case.
 var (
-	ErrNotFound      = errors.New("not found")
-	ErrInvalid       = errors.New("invalid")
-	ErrConflict      = errors.New("changed since read")
-	ErrRequestReused = errors.New("request id reused with another request")
-	ErrAlreadyExists = errors.New("already exists")
-	ErrTransition    = errors.New("transition not allowed")
-	ErrProjectClosed = errors.New("project closed to this change")
-	ErrNotInCompound = errors.New("household not in compound")
-	ErrPeerNotBuilt  = errors.New("peer service not built")
+	ErrNotFound      = fault.New(fault.NotFound, "", "not found")
+	ErrConflict      = fault.New(fault.Conflict, "ETAG_MISMATCH", "changed since read")
+	ErrRequestReused = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
+	ErrAlreadyExists = fault.New(fault.Exists, "PLAN_EXISTS", "already exists")
+	ErrTransition    = fault.New(fault.Refused, "INVALID_TRANSITION", "transition not allowed")
+	ErrProjectClosed = fault.New(fault.Refused, "PROJECT_CLOSED", "project closed to this change")
+	ErrNotInCompound = fault.New(fault.Refused, "HOUSEHOLD_NOT_IN_COMPOUND", "household not in compound")
 )
-
-// Violation is one offending field of a request, named as the API names it.
-type Violation struct {
-	Field  string
-	Reason string
-}
-
-// InvalidError lists every violation found in a request; it matches ErrInvalid.
-type InvalidError struct{ Violations []Violation }
-
-func (e *InvalidError) Error() string {
-	if len(e.Violations) == 0 {
-		return "invalid request"
-	}
-	return fmt.Sprintf("invalid %s: %s", e.Violations[0].Field, e.Violations[0].Reason)
-}
-
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(field, reason string) error {
-	return &InvalidError{Violations: []Violation{{Field: field, Reason: reason}}}
-}
 
 // Status is where a project stands in rule 6's lifecycle.
 type Status int
@@ -125,7 +103,7 @@ func (p *Project) Open() bool {
 // NewProject checks a project to be created and records its creation in the history.
 func NewProject(p Project, actor string, now time.Time) (Project, error) {
 	if p.BudgetFen < 0 {
-		return Project{}, invalid("project.budgetFen", "must not be negative")
+		return Project{}, fault.Field("project.budgetFen", "must not be negative")
 	}
 	p.Status, p.SuspendedFrom = Proposed, StatusUnspecified
 	p.ResolutionSurveyID = ""
@@ -148,13 +126,13 @@ func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project,
 		switch f {
 		case "title":
 			if patch.Title == "" {
-				return Project{}, invalid("project.title", "cannot be emptied")
+				return Project{}, fault.Field("project.title", "cannot be emptied")
 			}
 			next.Title = patch.Title
 		case "year":
 			// One plan per compound per round: moving a plan to another round would
 			// leave one round without and another with two.
-			return Project{}, invalid("updateMask", "the year is the plan's round and is fixed; plan another round as a new project")
+			return Project{}, fault.Field("updateMask", "the year is the plan's round and is fixed; plan another round as a new project")
 		case "budgetFen":
 			// The budget is what funding must cover: once building has started it is fixed.
 			if current.Status != Proposed && current.Status != Approved {
@@ -168,11 +146,11 @@ func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project,
 		case "acceptanceSurveyId":
 			next.AcceptanceSurveyID = patch.AcceptanceSurveyID
 		default:
-			return Project{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
+			return Project{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
 	}
 	if next.BudgetFen < 0 {
-		return Project{}, invalid("project.budgetFen", "must not be negative")
+		return Project{}, fault.Field("project.budgetFen", "must not be negative")
 	}
 	next.UpdateTime = now
 	return next, nil

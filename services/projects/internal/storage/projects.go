@@ -9,7 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/services/projects/works"
+	"tongdu/platform/paging"
+	"tongdu/services/projects/internal/works"
 )
 
 var createProject = redis.NewScript(`
@@ -92,7 +93,7 @@ func (s *Store) GetProject(ctx context.Context, id string) (*works.Project, erro
 }
 
 func projectFrom(h map[string]string) (*works.Project, error) {
-	p, err := decode[works.Project](h["data"])
+	p, err := paging.Decode[works.Project](h["data"])
 	if err != nil {
 		return nil, err
 	}
@@ -122,42 +123,30 @@ func (s *Store) UpdateProject(ctx context.Context, p works.Project) (int64, erro
 
 // ListProjects pages through the projects of a compound ("" for all) that match.
 func (s *Store) ListProjects(ctx context.Context, cid string, match func(*works.Project) bool, token string, size int) ([]works.Project, string, error) {
-	var out []works.Project
-	for {
-		ids, next, err := s.pageOf(ctx, projectsKey(cid), token, size)
-		if err != nil || len(ids) == 0 {
-			return out, "", err
+	return paging.Filtered(ctx, s.rdb, projectsKey(cid), token, size, s.loadProjects, match)
+}
+
+// loadProjects reads projects by id in one round trip; a project that is gone is nil.
+func (s *Store) loadProjects(ctx context.Context, ids []string) ([]*works.Project, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, projectKey(id))
 		}
-		cmds := make([]*redis.MapStringStringCmd, len(ids))
-		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for i, id := range ids {
-				cmds[i] = p.HGetAll(ctx, projectKey(id))
-			}
-			return nil
-		}); err != nil {
-			return nil, "", err
-		}
-		for i, c := range cmds {
-			if len(c.Val()) == 0 {
-				continue
-			}
-			p, err := projectFrom(c.Val())
-			if err != nil {
-				return nil, "", err
-			}
-			if match(p) {
-				out = append(out, *p)
-				if len(out) == size {
-					if i == len(ids)-1 && next == "" {
-						return out, "", nil
-					}
-					return out, EncodeToken(ids[i]), nil
-				}
-			}
-		}
-		if next == "" {
-			return out, "", nil
-		}
-		token = next
+		return nil
+	}); err != nil {
+		return nil, err
 	}
+	out := make([]*works.Project, len(ids))
+	for i, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		p, err := projectFrom(c.Val())
+		if err != nil {
+			return nil, err
+		}
+		out[i] = p
+	}
+	return out, nil
 }

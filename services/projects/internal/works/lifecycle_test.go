@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"pgregory.net/rapid"
+
+	"tongdu/platform/fault"
 )
 
 var allStatuses = []Status{Proposed, Approved, InConstruction, PendingAcceptance, Accepted, Maintenance, Suspended, Cancelled}
@@ -62,16 +64,20 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 					if !strings.Contains(err.Error(), from.String()) || !strings.Contains(err.Error(), a.String()) {
 						t.Fatalf("refusal %q does not name %s and %q", err, from, a)
 					}
-					var ge *GuardError
-					if errors.As(err, &ge) {
+					if f, _ := fault.As(err); len(f.Preconditions) > 0 {
 						t.Fatalf("forbidden transition reported as a guard failure: %v", err)
 					}
 				} else {
-					var ge *GuardError
-					if !errors.As(err, &ge) {
-						t.Fatalf("failed guard: %v, want a GuardError", err)
+					ge, ok := fault.As(err)
+					if !ok || ge.Kind != fault.Refused {
+						t.Fatalf("failed guard: %v, want a guard refusal", err)
 					}
-					if want := GuardReason[a]; ge.Reason != want || ge.Action != a || !slices.Equal(ge.Failures, fail) {
+					want := GuardReason[a]
+					got := make([]GuardFailure, len(ge.Preconditions))
+					for i, p := range ge.Preconditions {
+						got[i] = GuardFailure{Guard: p.Type, Detail: p.Description}
+					}
+					if ge.Reason != want || !strings.HasPrefix(ge.Error(), "cannot "+a.String()+":") || !slices.Equal(got, fail) {
 						t.Fatalf("guard error %+v, want reason %q", ge, want)
 					}
 					if !strings.Contains(ge.Error(), "SOME_GUARD: short by 1") {

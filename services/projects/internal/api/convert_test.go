@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/works"
 )
 
 // The works enums are cast to and from the contract's (convert.go), so their numbers must

@@ -6,7 +6,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/services/projects/works"
+	"tongdu/platform/paging"
+	"tongdu/services/projects/internal/works"
 )
 
 // AddSupervisionReport stores a resident's report on the works.
@@ -26,40 +27,33 @@ func (s *Store) AddSupervisionReport(ctx context.Context, r works.SupervisionRep
 // ListReports pages through a project's reports of a kind ("progress", "supervision"),
 // oldest first, keeping those that match.
 func ListReports[T any](ctx context.Context, s *Store, projectID, kind string, match func(*T) bool, token string, size int) ([]T, string, error) {
-	var out []T
-	for {
-		ids, next, err := s.pageOf(ctx, reportsKey(projectID, kind), token, size)
-		if err != nil || len(ids) == 0 {
-			return out, "", err
-		}
+	load := func(ctx context.Context, ids []string) ([]*T, error) {
 		vals, err := s.rdb.HMGet(ctx, reportDataKey(projectID, kind), ids...).Result()
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
+		out := make([]*T, len(vals))
 		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			r, err := decode[T](str)
-			if err != nil {
-				return nil, "", err
-			}
-			if match(r) {
-				out = append(out, *r)
-				if len(out) == size {
-					if i == len(ids)-1 && next == "" {
-						return out, "", nil
-					}
-					return out, EncodeToken(ids[i]), nil
+			if str, ok := v.(string); ok {
+				if out[i], err = paging.Decode[T](str); err != nil {
+					return nil, err
 				}
 			}
 		}
-		if next == "" {
-			return out, "", nil
-		}
-		token = next
+		return out, nil
 	}
+	return paging.Filtered(ctx, s.rdb, reportsKey(projectID, kind), token, size, load, match)
+}
+
+// ProgressReports pages through a project's progress reports that match, oldest first.
+func (s *Store) ProgressReports(ctx context.Context, projectID string, match func(*works.ProgressReport) bool, token string, size int) ([]works.ProgressReport, string, error) {
+	return ListReports(ctx, s, projectID, "progress", match, token, size)
+}
+
+// SupervisionReports pages through a project's supervision reports that match, oldest
+// first.
+func (s *Store) SupervisionReports(ctx context.Context, projectID string, match func(*works.SupervisionReport) bool, token string, size int) ([]works.SupervisionReport, string, error) {
+	return ListReports(ctx, s, projectID, "supervision", match, token, size)
 }
 
 // addSignoff records a sign-off once: a sign-off id seen before (a retried request)
@@ -86,7 +80,7 @@ func (s *Store) AddSignoff(ctx context.Context, so works.Signoff) (works.Signoff
 	if prev == "" {
 		return so, true, nil
 	}
-	stored, err := decode[works.Signoff](prev)
+	stored, err := paging.Decode[works.Signoff](prev)
 	if err != nil {
 		return works.Signoff{}, false, err
 	}
@@ -101,11 +95,23 @@ func (s *Store) LatestSignoffs(ctx context.Context, projectID string) (map[works
 	}
 	out := make(map[works.Role]works.Signoff, len(h))
 	for _, d := range h {
-		so, err := decode[works.Signoff](d)
+		so, err := paging.Decode[works.Signoff](d)
 		if err != nil {
 			return nil, err
 		}
 		out[so.Role] = *so
 	}
 	return out, nil
+}
+
+// ProgressReport returns one progress report of a project, or works.ErrNotFound.
+func (s *Store) ProgressReport(ctx context.Context, projectID, id string) (*works.ProgressReport, error) {
+	data, err := s.rdb.HGet(ctx, reportDataKey(projectID, "progress"), id).Result()
+	if isNil(err) {
+		return nil, notFound("progress report", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return paging.Decode[works.ProgressReport](data)
 }

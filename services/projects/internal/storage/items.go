@@ -9,7 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/services/projects/works"
+	"tongdu/platform/paging"
+	"tongdu/services/projects/internal/works"
 )
 
 // createItem adds an item to an existing project. KEYS: project, items, revs, ids.
@@ -63,7 +64,7 @@ func (s *Store) GetItem(ctx context.Context, projectID, id string) (*works.Item,
 	if data.Val() == "" {
 		return nil, notFound(fmt.Sprintf("work item of project %s:", projectID), id)
 	}
-	it, err := decode[works.Item](data.Val())
+	it, err := paging.Decode[works.Item](data.Val())
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +84,7 @@ func (s *Store) Items(ctx context.Context, projectID string) ([]works.Item, erro
 	}
 	out := make([]works.Item, 0, len(data.Val()))
 	for id, d := range data.Val() {
-		it, err := decode[works.Item](d)
+		it, err := paging.Decode[works.Item](d)
 		if err != nil {
 			return nil, err
 		}
@@ -92,6 +93,31 @@ func (s *Store) Items(ctx context.Context, projectID string) ([]works.Item, erro
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// ListItems pages through a project's items that match, in registration order. A
+// project has tens of items, so they are read at once and paged here; the next token is
+// given only when another matching item follows.
+func (s *Store) ListItems(ctx context.Context, projectID string, match func(*works.Item) bool, token string, size int) ([]works.Item, string, error) {
+	items, err := s.Items(ctx, projectID)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := paging.DecodeToken(token)
+	if err != nil {
+		return nil, "", err
+	}
+	var out []works.Item
+	for _, it := range items {
+		if it.ID <= after || !match(&it) {
+			continue
+		}
+		if len(out) == size {
+			return out, paging.EncodeToken(out[size-1].ID), nil
+		}
+		out = append(out, it)
+	}
+	return out, "", nil
 }
 
 // UpdateItem writes it if its stored revision is still it.Revision, together with the

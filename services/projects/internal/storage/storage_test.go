@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
+	"tongdu/platform/paging"
 	"tongdu/platform/testkit"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/works"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -247,7 +249,7 @@ func TestListProjectsPagesAndFilters(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("filtered %v, want %v", got, want)
 	}
-	if _, _, err := s.ListProjects(bg, "", every, "!!not-a-token", 2); !errors.Is(err, works.ErrInvalid) {
+	if _, _, err := s.ListProjects(bg, "", every, "!!not-a-token", 2); !fault.IsKind(err, fault.Invalid) {
 		t.Fatalf("bad token: %v", err)
 	}
 	if ps, next, err := s.ListProjects(bg, "none", every, "", 5); err != nil || len(ps) != 0 || next != "" {
@@ -433,20 +435,20 @@ func TestClaimRequest(t *testing.T) {
 	}
 }
 
+// The store's page tokens are platform/paging's.
 func TestPageTokens(t *testing.T) {
-	if EncodeToken("") != "" {
+	if paging.EncodeToken("") != "" {
 		t.Fatal("empty token")
 	}
 	for _, id := range []string{"01hx", "a|b", "项目"} {
-		got, err := DecodeToken(EncodeToken(id))
+		got, err := paging.DecodeToken(paging.EncodeToken(id))
 		if err != nil || got != id {
 			t.Fatalf("round trip %q: %q %v", id, got, err)
 		}
 	}
 	for _, bad := range []string{"!!", "a b", "="} {
-		_, err := DecodeToken(bad)
-		var inv *works.InvalidError
-		if !errors.As(err, &inv) || inv.Violations[0].Field != "pageToken" {
+		_, err := paging.DecodeToken(bad)
+		if vs := fault.ViolationsOf(err); len(vs) == 0 || vs[0].Field != "pageToken" {
 			t.Fatalf("token %q: %v", bad, err)
 		}
 	}

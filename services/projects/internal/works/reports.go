@@ -3,6 +3,8 @@ package works
 import (
 	"fmt"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // ProgressReport is a contractor's report on one item; it sets the item's progress.
@@ -68,7 +70,7 @@ func CanChangeItems(p *Project) error {
 // Progress applies a progress report to its item.
 func Progress(it Item, percent int, now time.Time) (Item, error) {
 	if percent < 0 || percent > 100 {
-		return Item{}, invalid("progressReport.progressPercent", "runs from 0 to 100")
+		return Item{}, fault.Field("progressReport.progressPercent", "runs from 0 to 100")
 	}
 	it.ProgressPercent, it.UpdateTime = percent, now
 	return it, nil

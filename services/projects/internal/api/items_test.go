@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 )
 
@@ -76,7 +77,7 @@ func TestScheduleOfShiyangRoad21(t *testing.T) {
 			{"meeting-room", "safety-critical first"},
 			{"pavilion", ""},
 		}
-		sched := must[*pb.Schedule](t)(e.GetSchedule(bg, &pb.GetScheduleRequest{ProjectId: p.Id}))
+		sched := testkit.Must[*pb.Schedule](t)(e.GetSchedule(bg, &pb.GetScheduleRequest{ProjectId: p.Id}))
 		if sched.ProjectId != p.Id || len(sched.Entries) != len(want) {
 			t.Fatalf("schedule of %d entries for %d items", len(sched.Entries), len(want))
 		}
@@ -96,7 +97,7 @@ func TestScheduleOfShiyangRoad21(t *testing.T) {
 				t.Fatalf("list position %d is %s, want %s", i, byID[it.Id], shuffled[i])
 			}
 		}
-		upgrades := must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: p.Id, Category: pb.WorkItem_UPGRADE}))
+		upgrades := testkit.Must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: p.Id, Category: pb.WorkItem_UPGRADE}))
 		if len(upgrades.Items) != 2 {
 			t.Fatalf("upgrades %v", upgrades.Items)
 		}
@@ -105,7 +106,7 @@ func TestScheduleOfShiyangRoad21(t *testing.T) {
 		}
 	}
 	_, err := e.GetSchedule(bg, &pb.GetScheduleRequest{ProjectId: "no-such-project"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 }
 
 func stripOutput(it *pb.WorkItem) *pb.WorkItem {
@@ -125,7 +126,7 @@ func TestListWorkItemsPages(t *testing.T) {
 	var got []string
 	token := ""
 	for range 10 {
-		resp := must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: p.Id, PageSize: 2, PageToken: token}))
+		resp := testkit.Must[*pb.ListWorkItemsResponse](t)(e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: p.Id, PageSize: 2, PageToken: token}))
 		for _, it := range resp.Items {
 			got = append(got, it.Id)
 		}
@@ -137,7 +138,7 @@ func TestListWorkItemsPages(t *testing.T) {
 		t.Fatalf("paged %v, want %v", got, want)
 	}
 	_, err := e.ListWorkItems(bg, &pb.ListWorkItemsRequest{ProjectId: p.Id, PageToken: "!!"})
-	wantViolation(t, err, "pageToken")
+	testkit.WantViolation(t, err, "pageToken")
 }
 
 // TestBadInputIsRefusedWithTheFieldAndChangesNothing.
@@ -147,8 +148,8 @@ func TestBadInputIsRefusedWithTheFieldAndChangesNothing(t *testing.T) {
 	p := e.reach(t, s, pb.Project_IN_CONSTRUCTION)
 	roadItem := e.items(t, p.Id)[0]
 	snapshot := func() (*pb.Project, []*pb.WorkItem, int, *pb.Acceptance) {
-		reports := must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
-		acc := must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
+		reports := testkit.Must[*pb.ListProgressReportsResponse](t)(e.ListProgressReports(bg, &pb.ListProgressReportsRequest{ProjectId: p.Id}))
+		acc := testkit.Must[*pb.Acceptance](t)(e.GetAcceptance(bg, &pb.GetAcceptanceRequest{ProjectId: p.Id}))
 		return e.get(t, p.Id), e.items(t, p.Id), len(reports.ProgressReports), acc
 	}
 	p0, items0, reports0, acc0 := snapshot()
@@ -255,7 +256,7 @@ func TestBadInputIsRefusedWithTheFieldAndChangesNothing(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantViolation(t, tc.call(), tc.field)
+			testkit.WantViolation(t, tc.call(), tc.field)
 			same(tc.name)
 		})
 	}
@@ -276,9 +277,9 @@ func TestBadProjectsAreNotCreated(t *testing.T) {
 		{&pb.Project{CompoundId: "no-such-compound", Title: "x", Year: 2021}, "project.compoundId"},
 	} {
 		_, err := e.CreateProject(bg, &pb.CreateProjectRequest{Project: tc.p})
-		wantViolation(t, err, tc.field)
+		testkit.WantViolation(t, err, tc.field)
 	}
-	if list := must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{})); len(list.Projects) != 0 {
+	if list := testkit.Must[*pb.ListProjectsResponse](t)(e.ListProjects(bg, &pb.ListProjectsRequest{})); len(list.Projects) != 0 {
 		t.Fatalf("refused projects were stored: %v", list.Projects)
 	}
 	// The round is still free.
@@ -291,15 +292,15 @@ func TestUpdateWorkItemChecksTheEtag(t *testing.T) {
 	cid, _ := e.compound(t, 1)
 	p := e.project(t, cid, 2021)
 	it := e.item(t, p.Id, road())
-	up := must[*pb.WorkItem](t)(e.UpdateWorkItem(bg, &pb.UpdateWorkItemRequest{ProjectId: p.Id, Item: &pb.WorkItem{Id: it.Id, Quantity: 1000, Etag: it.Etag}, UpdateMask: mask("quantity")}))
+	up := testkit.Must[*pb.WorkItem](t)(e.UpdateWorkItem(bg, &pb.UpdateWorkItemRequest{ProjectId: p.Id, Item: &pb.WorkItem{Id: it.Id, Quantity: 1000, Etag: it.Etag}, UpdateMask: mask("quantity")}))
 	if up.Quantity != 1000 || up.Etag == it.Etag || up.Description != it.Description {
 		t.Fatalf("updated %v", up)
 	}
 	_, err := e.UpdateWorkItem(bg, &pb.UpdateWorkItemRequest{ProjectId: p.Id, Item: &pb.WorkItem{Id: it.Id, Quantity: 5, Etag: it.Etag}, UpdateMask: mask("quantity")})
-	wantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
-	if got := must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: it.Id})); got.Quantity != 1000 {
+	testkit.WantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
+	if got := testkit.Must[*pb.WorkItem](t)(e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: it.Id})); got.Quantity != 1000 {
 		t.Fatalf("a stale edit landed: %v", got)
 	}
 	_, err = e.GetWorkItem(bg, &pb.GetWorkItemRequest{ProjectId: p.Id, Id: "nope"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 }

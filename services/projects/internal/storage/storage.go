@@ -18,8 +18,6 @@ package storage
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -28,7 +26,7 @@ import (
 
 	"tongdu/platform/events"
 	"tongdu/platform/idempotency"
-	"tongdu/services/projects/works"
+	"tongdu/services/projects/internal/works"
 )
 
 // Store is the projects service's Redis.
@@ -67,53 +65,6 @@ func orAll(s string) string {
 // ClaimRequest records that requestID of method makes ids; see idempotency.Take.
 func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error) {
 	return idempotency.Take(ctx, s.rdb, claimKey(method, requestID), c)
-}
-
-// EncodeToken keeps page tokens opaque.
-func EncodeToken(last string) string {
-	if last == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(last))
-}
-
-// DecodeToken returns what EncodeToken wrapped; it fails with works.ErrInvalid.
-func DecodeToken(token string) (string, error) {
-	if token == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) == 0 {
-		return "", &works.InvalidError{Violations: []works.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
-	}
-	return string(b), nil
-}
-
-func (s *Store) pageOf(ctx context.Context, key, token string, size int) ([]string, string, error) {
-	after, err := DecodeToken(token)
-	if err != nil {
-		return nil, "", err
-	}
-	min := "-"
-	if after != "" {
-		min = "(" + after
-	}
-	ids, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
-	if err != nil {
-		return nil, "", err
-	}
-	if len(ids) > size {
-		return ids[:size], EncodeToken(ids[size-1]), nil
-	}
-	return ids, "", nil
-}
-
-func decode[T any](data string) (*T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(data), &v); err != nil {
-		return nil, fmt.Errorf("corrupt record: %w", err)
-	}
-	return &v, nil
 }
 
 func atoi(s string) int64 {

@@ -1,0 +1,47 @@
+// Package api is the projects service's gRPC layer: each handler decodes its request,
+// calls the use case of the same name in app, and encodes the answer. Errors pass
+// through as they are; grpcserver's interceptor turns them into statuses.
+package api
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
+	"tongdu/platform/auth"
+	"tongdu/platform/idempotency"
+	pb "tongdu/proto/gen/go/tongdu/projects/v1"
+	"tongdu/services/projects/internal/app"
+)
+
+// Server implements tongdu.projects.v1.ProjectsService.
+type Server struct {
+	pb.UnimplementedProjectsServiceServer
+	app *app.App
+}
+
+var _ pb.ProjectsServiceServer = (*Server)(nil)
+
+// New returns the server over the use cases.
+func New(a *app.App) *Server { return &Server{app: a} }
+
+// request names a request for the use cases' idempotency: its request id and, when it
+// has one, the fingerprint of its body.
+func request(requestID string, req proto.Message) (app.Request, error) {
+	if requestID == "" {
+		return app.Request{}, nil
+	}
+	hash, err := idempotency.BodyHash(req)
+	return app.Request{ID: requestID, Hash: hash}, err
+}
+
+// actorOf is who a history entry names: the body's actor when given (the office acting,
+// such as "区住建局"), otherwise the authenticated caller's subject, so that no entry is
+// anonymous. The audit trail keeps the caller in every case.
+func actorOf(ctx context.Context, given string) string {
+	if given != "" {
+		return given
+	}
+	p, _ := auth.FromContext(ctx)
+	return p.Subject
+}

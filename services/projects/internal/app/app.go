@@ -1,0 +1,139 @@
+// Package app holds the projects service's use cases, one method per API call and named
+// like it: it checks requests against the works rules, asks the owners of each guard
+// (survey, finance, governance) through the peer interfaces below, keeps records through
+// Store, and owns idempotency (request-id claims), the retries of revision-checked writes
+// and the events a transition publishes. Errors are platform/fault errors (the works
+// sentinels, bad input, guard refusals) or causes the gRPC layer reports as unexpected.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"tongdu/platform/fault"
+	"tongdu/platform/idempotency"
+	"tongdu/platform/ids"
+	"tongdu/services/projects/internal/works"
+)
+
+// Store is what the use cases need of storage. Lookups of what does not exist return
+// works.ErrNotFound; revision-checked writes that lost a race return works.ErrConflict.
+type Store interface {
+	ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error)
+
+	CreateProject(ctx context.Context, p works.Project) error
+	GetProject(ctx context.Context, id string) (*works.Project, error)
+	UpdateProject(ctx context.Context, p works.Project) (int64, error)
+	ListProjects(ctx context.Context, compoundID string, match func(*works.Project) bool, token string, size int) ([]works.Project, string, error)
+	ReleasePlan(ctx context.Context, p works.Project) error
+	PublishProjectStatus(ctx context.Context, p works.Project) error
+
+	CreateItem(ctx context.Context, it works.Item) error
+	GetItem(ctx context.Context, projectID, id string) (*works.Item, error)
+	Items(ctx context.Context, projectID string) ([]works.Item, error)
+	ListItems(ctx context.Context, projectID string, match func(*works.Item) bool, token string, size int) ([]works.Item, string, error)
+	UpdateItem(ctx context.Context, it works.Item, report *works.ProgressReport) error
+
+	ProgressReport(ctx context.Context, projectID, id string) (*works.ProgressReport, error)
+	ProgressReports(ctx context.Context, projectID string, match func(*works.ProgressReport) bool, token string, size int) ([]works.ProgressReport, string, error)
+	AddSupervisionReport(ctx context.Context, r works.SupervisionReport) error
+	SupervisionReports(ctx context.Context, projectID string, match func(*works.SupervisionReport) bool, token string, size int) ([]works.SupervisionReport, string, error)
+
+	AddSignoff(ctx context.Context, so works.Signoff) (works.Signoff, bool, error)
+	LatestSignoffs(ctx context.Context, projectID string) (map[works.Role]works.Signoff, error)
+}
+
+// Survey answers for the residents' votes: the renovation resolution (rule 3) and the
+// residents' part of the joint acceptance (rule 6).
+type Survey interface {
+	Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error)
+	AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error)
+}
+
+// Finance answers for the funding cover of a project.
+type Finance interface {
+	Funding(ctx context.Context, projectID string) (works.FundingFacts, error)
+}
+
+// Governance answers for the registry: compounds and households.
+type Governance interface {
+	HouseholdCompound(ctx context.Context, householdID string) (string, error)
+	CompoundExists(ctx context.Context, compoundID string) (bool, error)
+}
+
+// Peers are the services the use cases ask.
+type Peers struct {
+	Survey     Survey
+	Finance    Finance
+	Governance Governance
+}
+
+// ErrPeerNotBuilt is what a peer answers when the service that owns a guard does not
+// offer the call yet; a client is told to come back (UNAVAILABLE). Peers wrap it as
+// fmt.Errorf("a guard cannot be checked yet: %w: <call> is not built in this version").
+var ErrPeerNotBuilt = fault.New(fault.Unavailable, "", "peer service not built")
+
+// App runs the projects service's use cases.
+type App struct {
+	store      Store
+	peers      Peers
+	log        *slog.Logger
+	now        func() time.Time
+	thresholds works.Thresholds
+}
+
+// New returns the use cases over store and peers; thresholds are rule 6's (the
+// residents' part of the joint acceptance) shares of satisfied and responding households.
+func New(store Store, peers Peers, log *slog.Logger, now func() time.Time, thresholds works.Thresholds) *App {
+	return &App{store: store, peers: peers, log: log, now: now, thresholds: thresholds}
+}
+
+// Request names a request that may be retried: its request id ("" for none) and a
+// fingerprint of its body (idempotency.BodyHash), which tells a retry from another
+// request reusing the id.
+type Request struct{ ID, Hash string }
+
+// claim returns n new ids, or those an earlier request with the same request id made
+// (replayed reports true). The same request id with another body is
+// works.ErrRequestReused.
+func (a *App) claim(ctx context.Context, method string, rq Request, n int) ([]string, bool, error) {
+	fresh := make([]string, n)
+	for i := range fresh {
+		fresh[i] = ids.New()
+	}
+	if rq.ID == "" {
+		return fresh, false, nil
+	}
+	c, isNew, err := a.store.ClaimRequest(ctx, method, rq.ID, idempotency.Claim{Hash: rq.Hash, IDs: fresh})
+	if err != nil {
+		return nil, false, err
+	}
+	if !isNew && (c.Hash != rq.Hash || len(c.IDs) != n) {
+		return nil, false, fmt.Errorf("%w: request id %q was used for a different %s", works.ErrRequestReused, rq.ID, method)
+	}
+	return c.IDs, !isNew, nil
+}
+
+// retryPause spreads out writers that lost a revision race.
+func retryPause(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(1+rand.IntN(8)) * time.Millisecond):
+		return nil
+	}
+}
+
+func isConflict(err error) bool { return errors.Is(err, works.ErrConflict) }
+
+// fieldNotFound turns an unknown record named in a request into bad input on that field.
+func fieldNotFound(err error, field string) error {
+	if errors.Is(err, works.ErrNotFound) {
+		return fault.Field(field, err.Error())
+	}
+	return err
+}

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+
+	"tongdu/services/projects/internal/works"
+)
+
+// Move is what every transition request carries: the project, who acts (the office
+// acting, or the caller), why, and the request.
+type Move struct {
+	ID, Actor, Reason string
+	Request           Request
+}
+
+// guard checks a transition's guard against its owner; it returns the failures (none:
+// the guard holds).
+type guard func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error)
+
+// transition moves a project by action once its guard holds, in one revision-checked
+// write: of two concurrent transitions of one project only one can succeed, and the other
+// is re-judged against the status the first left. A retried request (same request id,
+// same body) whose work is done answers with the project as it stands. A moved project
+// is published on the compound events stream.
+func (a *App) transition(ctx context.Context, method string, m Move, act works.Action, check guard, then func(*works.Project)) (ProjectView, error) {
+	_, replayed, err := a.claim(ctx, method, m.Request, 0)
+	if err != nil {
+		return ProjectView{}, err
+	}
+	for {
+		p, err := a.store.GetProject(ctx, m.ID)
+		if err != nil {
+			return ProjectView{}, err
+		}
+		if (replayed && p.MadeBy(m.Request.ID)) || (act == works.Accept && p.Status == works.Accepted) {
+			// A retry finds its work done; :accept is idempotent by contract.
+			return a.view(ctx, p)
+		}
+		if _, err := works.Target(p, act); err != nil {
+			return ProjectView{}, err
+		}
+		var failures []works.GuardFailure
+		if check != nil {
+			if failures, err = check(ctx, p); err != nil {
+				return ProjectView{}, err
+			}
+		}
+		next, err := works.Apply(*p, act, failures, m.Actor, m.Reason, m.Request.ID, a.now())
+		if err != nil {
+			return ProjectView{}, err
+		}
+		if then != nil {
+			then(&next)
+		}
+		rev, err := a.store.UpdateProject(ctx, next)
+		if isConflict(err) {
+			if err := retryPause(ctx); err != nil {
+				return ProjectView{}, err
+			}
+			continue
+		}
+		if err != nil {
+			return ProjectView{}, err
+		}
+		next.Revision = rev
+		if err := a.store.PublishProjectStatus(ctx, next); err != nil {
+			a.log.WarnContext(ctx, "project status not published", "project", next.ID, "cause", err.Error())
+		}
+		if act == works.Cancel {
+			// The round is free again for a new plan. Failing here leaves the claim held
+			// by a cancelled project, which CreateProject looks through.
+			if err := a.store.ReleasePlan(ctx, next); err != nil {
+				a.log.WarnContext(ctx, "plan not released", "project", next.ID, "cause", err.Error())
+			}
+		}
+		return a.view(ctx, &next)
+	}
+}
+
+// ApproveProject: PROPOSED → APPROVED once the compound's renovation resolution passed
+// (rule 3: a renovation needs the owners' resolution), as the survey service reports it:
+// the survey named, or the compound's latest closed one.
+func (a *App) ApproveProject(ctx context.Context, m Move, resolutionSurveyID string) (ProjectView, error) {
+	var surveyID string
+	check := func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error) {
+		f, err := a.peers.Survey.Resolution(ctx, p.CompoundID, resolutionSurveyID)
+		surveyID = f.SurveyID
+		return works.CheckResolution(f), err
+	}
+	return a.transition(ctx, "ApproveProject", m, works.Approve, check,
+		func(p *works.Project) { p.ResolutionSurveyID = surveyID })
+}
+
+// StartConstruction: APPROVED → IN_CONSTRUCTION once the funding plan's committed sources
+// cover the budget, as the finance service reports it.
+func (a *App) StartConstruction(ctx context.Context, m Move) (ProjectView, error) {
+	check := func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error) {
+		f, err := a.peers.Finance.Funding(ctx, p.ID)
+		return works.CheckFunding(p.BudgetFen, f), err
+	}
+	return a.transition(ctx, "StartConstruction", m, works.StartConstruction, check, nil)
+}
+
+// RequestAcceptance: IN_CONSTRUCTION → PENDING_ACCEPTANCE once every item is complete.
+func (a *App) RequestAcceptance(ctx context.Context, m Move) (ProjectView, error) {
+	check := func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error) {
+		items, err := a.store.Items(ctx, p.ID)
+		return works.CheckItemsComplete(items), err
+	}
+	return a.transition(ctx, "RequestAcceptance", m, works.RequestAcceptance, check, nil)
+}
+
+// AcceptProject: PENDING_ACCEPTANCE → ACCEPTED once every acceptance condition holds.
+// Idempotent: accepting an ACCEPTED project answers with it unchanged. The service also
+// accepts by itself after a sign-off that completes the conditions.
+func (a *App) AcceptProject(ctx context.Context, m Move) (ProjectView, error) {
+	return a.transition(ctx, "AcceptProject", m, works.Accept, a.acceptanceGuard, nil)
+}
+
+// StartMaintenance: ACCEPTED → MAINTENANCE, upkeep taking over.
+func (a *App) StartMaintenance(ctx context.Context, m Move) (ProjectView, error) {
+	return a.transition(ctx, "StartMaintenance", m, works.StartMaintenance, nil, nil)
+}
+
+// SuspendProject halts an approved, building or pending project, with a reason.
+func (a *App) SuspendProject(ctx context.Context, m Move) (ProjectView, error) {
+	return a.transition(ctx, "SuspendProject", m, works.Suspend, nil, nil)
+}
+
+// ResumeProject returns a suspended project to where it was.
+func (a *App) ResumeProject(ctx context.Context, m Move) (ProjectView, error) {
+	return a.transition(ctx, "ResumeProject", m, works.Resume, nil, nil)
+}
+
+// CancelProject ends a project before acceptance, with a reason; the compound may then
+// plan the round again.
+func (a *App) CancelProject(ctx context.Context, m Move) (ProjectView, error) {
+	return a.transition(ctx, "CancelProject", m, works.Cancel, nil, nil)
+}
