@@ -16,9 +16,9 @@ import (
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
-	"tongdu/services/governance/api"
-	"tongdu/services/governance/peers"
-	"tongdu/services/governance/storage"
+	"tongdu/services/governance/internal/api"
+	"tongdu/services/governance/internal/peers"
+	"tongdu/services/governance/internal/storage"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.

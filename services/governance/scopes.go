@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"tongdu/platform/auth"
-	"tongdu/services/governance/storage"
+	"tongdu/services/governance/internal/storage"
 )
 
 // teach tells the authorizer what lies above each kind of resource governance owns, so a

@@ -1,0 +1,174 @@
+// Package storage keeps the governance registry in Redis. It is the only code that knows
+// the keys. Records are JSON of the registry types. Keys that one atomic step touches
+// share a hash tag, so the Lua scripts stay valid on Redis Cluster:
+//
+//	gov:{regions}:region:<id>            a region (all regions share one slot: they are few)
+//	gov:{regions}:children:<parent|_>    sorted set of child region ids
+//	gov:{regions}:names:<parent|_>       hash: child region name → id (names unique among siblings)
+//	gov:{regions}:compounds:<region|_>   sorted set of compound ids under a region (every level)
+//	gov:{c:<id>}:compound                hash: data, rev, households, area, buildings
+//	gov:{c:<id>}:buildings               sorted set of building ids
+//	gov:{c:<id>}:building:<bid>          hash: data, households
+//	gov:{c:<id>}:building-names          hash: building name → id
+//	gov:{c:<id>}:households              sorted set of household ids
+//	gov:{c:<id>}:building:<bid>:households sorted set of the building's household ids
+//	gov:{c:<id>}:household:<hid>         a household
+//	gov:{c:<id>}:dwellings               hash: building|unit|room → household id
+//	gov:{c:<id>}:convention:<vid>        hash: data, version, rev (gov:loc:<vid> locates it)
+//	gov:{c:<id>}:conventions             sorted set of convention ids
+//	gov:{c:<id>}:conventions:<KIND>      sorted set of the ids of one kind (version order)
+//	gov:{c:<id>}:convention-versions     hash: kind → texts of that kind so far
+//	gov:{whistles}:department:<id>       hash: data, claim (the create request that made it)
+//	gov:{whistles}:departments           sorted set of department ids
+//	gov:{whistles}:department:<id>:tally    hash: the department's report counters (rule 11)
+//	gov:{whistles}:department:<id>:pending  sorted set: whistle id → µs of the deadline the
+//	                                     department breaks next if it does nothing
+//	gov:{whistles}:department:<id>:whistles sorted set of the ids of whistles calling it
+//	gov:{whistles}:whistle:<id>          hash: data, rev
+//	gov:{whistles}:all                   sorted set of whistle ids
+//	gov:{whistles}:compound:<cid>        sorted set of the compound's whistle ids
+//	gov:{whistles}:status:<STATUS>       sorted set of the ids of whistles in that status
+//	gov:{whistles}:overdue-at            sorted set: whistle id → µs after which it is overdue
+//	                                     (only whistles that are or may become overdue)
+//	gov:{linkage}:meeting:<id>           a linkage meeting
+//	gov:{linkage}:meetings               sorted set of meeting ids
+//	gov:{linkage}:compound:<cid>:meetings sorted set of the compound's meeting ids
+//	gov:{leaders}:contact:<id>           a leader contact
+//	gov:{leaders}:contacts               sorted set of leader contact ids
+//	gov:{leaders}:compound:<cid>         sorted set of the contacts tied to a compound
+//	gov:{leaders}:community:<rid>        sorted set of the contacts tied to a community
+//	gov:loc:<id>                         compound id of a building or household
+//	gov:req:<method>:<request id>        idempotency claim: body hash and the ids it made
+//
+// Sorted sets hold members with score 0 and are read by lexical range: ids are ULIDs, so
+// that is creation order and a page token is the last id returned.
+package storage
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/platform/idempotency"
+
+	"tongdu/services/governance/internal/registry"
+)
+
+// Store is the governance registry on Redis.
+type Store struct {
+	rdb redis.UniversalClient
+}
+
+// New returns a store on rdb.
+func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+
+// Ping reports whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+func regionKey(id string) string          { return "gov:{regions}:region:" + id }
+func regionNamesKey(parent string) string { return "gov:{regions}:names:" + orAll(parent) }
+func childrenKey(parent string) string    { return "gov:{regions}:children:" + orAll(parent) }
+func compoundsInKey(region string) string { return "gov:{regions}:compounds:" + orAll(region) }
+func compoundKey(id string) string        { return "gov:{c:" + id + "}:compound" }
+func buildingsKey(cid string) string      { return "gov:{c:" + cid + "}:buildings" }
+func buildingKey(cid, bid string) string  { return "gov:{c:" + cid + "}:building:" + bid }
+func buildingNamesKey(cid string) string  { return "gov:{c:" + cid + "}:building-names" }
+func householdsKey(cid string) string     { return "gov:{c:" + cid + "}:households" }
+func buildingHouseholdsKey(cid, bid string) string {
+	return "gov:{c:" + cid + "}:building:" + bid + ":households"
+}
+func householdKey(cid, hid string) string { return "gov:{c:" + cid + "}:household:" + hid }
+func dwellingsKey(cid string) string      { return "gov:{c:" + cid + "}:dwellings" }
+func locKey(id string) string             { return "gov:loc:" + id }
+func claimKey(method, requestID string) string {
+	return "gov:req:" + method + ":" + requestID
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return s
+}
+
+// Page is one page of a listing: the ids in order and the token of the next page.
+type Page struct {
+	IDs  []string
+	Next string
+}
+
+// EncodeToken and DecodeToken keep page tokens opaque to clients.
+func EncodeToken(lastID string) string {
+	if lastID == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+// DecodeToken returns the last id of the previous page; it fails with registry.ErrInvalid.
+func DecodeToken(token string) (string, error) {
+	if token == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil || len(b) == 0 {
+		return "", &registry.InvalidError{Violations: []registry.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
+	}
+	return string(b), nil
+}
+
+// pageOf reads up to size ids after the token's id from a lexically ordered set.
+func (s *Store) pageOf(ctx context.Context, key, token string, size int) (Page, error) {
+	after, err := DecodeToken(token)
+	if err != nil {
+		return Page{}, err
+	}
+	min := "-"
+	if after != "" {
+		min = "(" + after
+	}
+	// One more than asked tells whether a next page exists.
+	ids, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
+	if err != nil {
+		return Page{}, err
+	}
+	p := Page{IDs: ids}
+	if len(ids) > size {
+		p.IDs = ids[:size]
+		p.Next = EncodeToken(ids[size-1])
+	}
+	return p, nil
+}
+
+// Claim is what an idempotent request left behind: the hash of its body and the ids it made.
+type Claim = idempotency.Claim
+
+// ClaimRequest records that requestID of method makes ids. When the id was already used
+// it returns the earlier claim and false; the caller compares hashes and replays it.
+func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c Claim) (Claim, bool, error) {
+	return idempotency.Take(ctx, s.rdb, claimKey(method, requestID), c)
+}
+
+func decode[T any](data string) (*T, error) {
+	var v T
+	if err := json.Unmarshal([]byte(data), &v); err != nil {
+		return nil, fmt.Errorf("corrupt record: %w", err)
+	}
+	return &v, nil
+}
+
+func atoi(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
+}
+
+func notFound(what, id string) error {
+	return fmt.Errorf("%w: %s %s", registry.ErrNotFound, what, id)
+}
+
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }
