@@ -19,10 +19,11 @@ import (
 	"tongdu/platform/placement"
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
-	"tongdu/services/survey/api"
-	"tongdu/services/survey/opinion"
-	"tongdu/services/survey/peers"
-	"tongdu/services/survey/storage"
+	"tongdu/services/survey/internal/api"
+	"tongdu/services/survey/internal/app"
+	"tongdu/services/survey/internal/opinion"
+	"tongdu/services/survey/internal/peers"
+	"tongdu/services/survey/internal/storage"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.
@@ -37,46 +38,46 @@ type Config struct {
 
 // Flags declares the configuration, with TONGDU_* fallbacks.
 func (c *Config) Flags(s *config.Set) error {
-	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 weights: deficit,willingness,participation")
+	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 (priority = deficit, willingness and participation, weighed) weights: deficit,willingness,participation")
 	if err := s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry"); err != nil {
 		return err
 	}
-	return s.Duration(&c.RankingDelay, "ranking-delay", api.DefaultRankingDelay, "longest wait of responses before their compound moves in the rankings (a ranking read moves it at once)")
+	return s.Duration(&c.RankingDelay, "ranking-delay", app.DefaultRankingDelay, "longest wait of responses before their compound moves in the rankings (a ranking read moves it at once)")
 }
 
 // options turns the configuration into the service's options; what is left empty takes
 // the defaults (rule 4's weights, a five-minute refresh, a one-second delay).
-func (c *Config) options() (api.Options, error) {
+func (c *Config) options() (app.Options, error) {
 	refresh := c.RankingRefresh
 	if refresh <= 0 {
 		refresh = 5 * time.Minute
 	}
 	if c.Weights == "" {
-		return api.Options{Weights: opinion.DefaultWeights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
+		return app.Options{Weights: opinion.DefaultWeights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
 	}
 	parts := strings.Split(c.Weights, ",")
 	if len(parts) != 3 {
-		return api.Options{}, fmt.Errorf("ranking-weights: want three numbers, got %q", c.Weights)
+		return app.Options{}, fmt.Errorf("ranking-weights: want three numbers, got %q", c.Weights)
 	}
 	var w [3]float64
 	for i, p := range parts {
 		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
 		if err != nil {
-			return api.Options{}, fmt.Errorf("ranking-weights: %w", err)
+			return app.Options{}, fmt.Errorf("ranking-weights: %w", err)
 		}
 		w[i] = v
 	}
 	weights := opinion.Weights{Deficit: w[0], Willingness: w[1], Participation: w[2]}
 	if err := weights.Check(); err != nil {
-		return api.Options{}, err
+		return app.Options{}, err
 	}
-	return api.Options{Weights: weights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
+	return app.Options{Weights: weights, RankingRefresh: refresh, RankingDelay: c.RankingDelay}, nil
 }
 
 // Service is the survey service over one Redis.
 type Service struct {
 	store      *storage.Store
-	api        *api.Server
+	app        *app.App
 	governance grpc.ClientConnInterface
 	srv        *grpcserver.Server
 }
@@ -112,13 +113,13 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 		return nil, err
 	}
 	store := storage.New(rdb)
-	return &Service{store: store, governance: p.Governance, api: api.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
+	return &Service{store: store, governance: p.Governance, app: app.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where surveys, meetings and
 // ideas lie.
 func (s *Service) Register(srv *grpcserver.Server) {
-	pb.RegisterSurveyServiceServer(srv.GRPC, s.api)
+	pb.RegisterSurveyServiceServer(srv.GRPC, api.New(s.app))
 	s.srv = srv
 	if srv.Auth != nil {
 		// What lies above a survey, meeting or idea: its compound, placed by governance.
@@ -154,5 +155,5 @@ func (s *Service) Start(ctx context.Context) {
 	if s.srv != nil {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
-	go s.api.RunRanking(ctx)
+	go s.app.RunRanking(ctx)
 }

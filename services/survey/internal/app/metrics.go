@@ -1,0 +1,30 @@
+package app
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+
+	"tongdu/services/survey/internal/opinion"
+)
+
+// responsesRecorded counts responses the store took (new or replacing a household's
+// earlier one), not retries it replayed nor older collections it ignored: it follows the
+// statistics. It is made from the global meter, which platform/telemetry sets up; the
+// global meter forwards to the provider installed later, so a package variable is fine.
+var responsesRecorded, _ = otel.Meter("tongdu/services/survey").Int64Counter("tongdu.responses.recorded",
+	metric.WithDescription("survey responses recorded (new or replacing a household's earlier one)"))
+
+// countRecorded adds the responses of one submission that changed the statistics.
+func countRecorded(ctx context.Context, outcomes []opinion.Outcome) {
+	var n int64
+	for _, o := range outcomes {
+		if o == opinion.Recorded || o == opinion.Replaced {
+			n++
+		}
+	}
+	if n > 0 {
+		responsesRecorded.Add(ctx, n)
+	}
+}
