@@ -4,12 +4,13 @@ go 1.26.0
 
 require (
 	github.com/redis/go-redis/v9 v9.23.0
-	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 	pgregory.net/rapid v1.3.0
 	tongdu/platform v0.0.0
 	tongdu/proto v0.0.0
+	tongdu/services/governance v0.0.0
+	tongdu/services/survey v0.0.0
 )
 
 require (
@@ -67,9 +68,12 @@ require (
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20261110000943-09e21b237f2c // indirect
+	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 )
 
 replace (
 	tongdu/platform => ../../platform
 	tongdu/proto => ../../proto
+	tongdu/services/governance => ../governance
+	tongdu/services/survey => ../survey
 )

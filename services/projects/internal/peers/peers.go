@@ -25,10 +25,14 @@ import (
 type Survey struct{ c surveypb.SurveyServiceClient }
 
 // Finance asks the finance service.
-type Finance struct{ c financepb.FinanceServiceClient }
+type Finance struct {
+	c financepb.FinanceServiceClient
+}
 
 // Governance asks the governance service.
-type Governance struct{ c governancepb.GovernanceServiceClient }
+type Governance struct {
+	c governancepb.GovernanceServiceClient
+}
 
 var (
 	_ app.Survey     = Survey{}
