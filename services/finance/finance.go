@@ -18,9 +18,10 @@ import (
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
-	"tongdu/services/finance/api"
-	"tongdu/services/finance/peers"
-	"tongdu/services/finance/storage"
+	"tongdu/services/finance/internal/api"
+	"tongdu/services/finance/internal/app"
+	"tongdu/services/finance/internal/peers"
+	"tongdu/services/finance/internal/storage"
 )
 
 // ServiceName is the gRPC service's full name, used for health statuses.
@@ -41,7 +42,7 @@ type Config struct{}
 type Peers struct {
 	Projects   grpc.ClientConnInterface // projects, their items and acceptance
 	Governance grpc.ClientConnInterface // compounds and households
-	Survey     grpc.ClientConnInterface // business-use resolutions (rule 10)
+	Survey     grpc.ClientConnInterface // business-use resolutions (rule 10: income from common parts needs one)
 }
 
 // Module is how binaries build and run the finance service.
@@ -62,10 +63,13 @@ func ModuleWith(cfg Config) *servicemain.Module {
 	}
 }
 
-// New builds the service on rdb.
-func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, _ Config) (*Service, error) {
+// New builds the service on rdb: the store, the peers' clients, the use cases over them
+// and the gRPC handlers over those. Its errors reach clients through the server's one
+// interceptor (grpcserver), so log is not needed here.
+func New(rdb redis.UniversalClient, p Peers, _ *slog.Logger, _ Config) (*Service, error) {
 	store := storage.New(rdb)
-	return &Service{store: store, projects: p.Projects, governance: p.Governance, api: api.New(store, peers.New(p.Projects, p.Governance, p.Survey), log, time.Now)}, nil
+	uses := app.New(store, peers.New(p.Projects, p.Governance, p.Survey), time.Now)
+	return &Service{store: store, projects: p.Projects, governance: p.Governance, api: api.New(uses)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where books and

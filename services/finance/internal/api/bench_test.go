@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"tongdu/platform/ids"
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
-	"tongdu/services/finance/ledger"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // benchEnv is finance alone on gRPC over a real Redis, its peers answering in process, with
@@ -26,7 +27,7 @@ func benchEnv(b *testing.B, n int) (*env, string, []string) {
 	}
 	e := startWith(b, options{peers: fp})
 	pid := fmt.Sprintf("bench-%d", n)
-	must[*pb.FundingPlan](b)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
+	testkit.Must[*pb.FundingPlan](b)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
 		ProjectId: pid, Sources: []*pb.FundingSource{gov(100_000_000_000), residents()}, Quota: flat(100_000_000)}}))
 	return e, pid, hids
 }
@@ -85,7 +86,7 @@ func BenchmarkGetBook(b *testing.B) {
 		b.Run(fmt.Sprintf("transactions=%d", n), func(b *testing.B) {
 			var got *pb.Book
 			for b.Loop() {
-				got = must[*pb.Book](b)(e.GetBook(bg, &pb.GetBookRequest{BookId: book}))
+				got = testkit.Must[*pb.Book](b)(e.GetBook(bg, &pb.GetBookRequest{BookId: book}))
 			}
 			if got.TransactionCount != int32(n) {
 				b.Fatalf("the book holds %d transactions, want %d", got.TransactionCount, n)

@@ -9,7 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/services/finance/ledger"
+	"tongdu/platform/paging"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // createBook writes a book with its plan, quotas and bounds unless it exists; then it
@@ -93,17 +94,9 @@ func (s *Store) CreateBook(ctx context.Context, b ledger.Book, plan *ledger.Plan
 	return err
 }
 
-// BookState is a book with its plan, quotas, balances and transaction count.
-type BookState struct {
-	Book     ledger.Book
-	Plan     *ledger.Plan
-	Seq      int64
-	Balances map[string]int64
-}
-
 // GetBook returns a book with its balances (and plan and quotas for a renovation book),
 // or ledger.ErrNotFound.
-func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
+func (s *Store) GetBook(ctx context.Context, id string) (*ledger.BookState, error) {
 	var book, balances, quotas *redis.MapStringStringCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		book = p.HGetAll(ctx, bookKey(id))
@@ -117,16 +110,16 @@ func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
 	if len(h) == 0 {
 		return nil, notFound("book", id)
 	}
-	b, err := decode[ledger.Book](h["data"])
+	b, err := paging.Decode[ledger.Book](h["data"])
 	if err != nil {
 		return nil, err
 	}
-	st := &BookState{Book: *b, Seq: atoi(h["seq"]), Balances: make(map[string]int64, len(balances.Val()))}
+	st := &ledger.BookState{Book: *b, Seq: atoi(h["seq"]), Balances: make(map[string]int64, len(balances.Val()))}
 	for a, v := range balances.Val() {
 		st.Balances[a] = atoi(v)
 	}
 	if h["plan"] != "" {
-		if st.Plan, err = decode[ledger.Plan](h["plan"]); err != nil {
+		if st.Plan, err = paging.Decode[ledger.Plan](h["plan"]); err != nil {
 			return nil, err
 		}
 		st.Plan.Quotas = make(map[string]int64, len(quotas.Val()))
@@ -140,7 +133,7 @@ func (s *Store) GetBook(ctx context.Context, id string) (*BookState, error) {
 // BookHead reads what a book's own page shows: the book, its sequence and its fund
 // balance, without the balances of every household account and the quotas, whose number
 // grows with the compound. Balances holds the fund account only; Plan is nil.
-func (s *Store) BookHead(ctx context.Context, id string) (*BookState, error) {
+func (s *Store) BookHead(ctx context.Context, id string) (*ledger.BookState, error) {
 	var head *redis.SliceCmd
 	var fund *redis.StringCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -154,18 +147,18 @@ func (s *Store) BookHead(ctx context.Context, id string) (*BookState, error) {
 	if data == "" {
 		return nil, notFound("book", id)
 	}
-	b, err := decode[ledger.Book](data)
+	b, err := paging.Decode[ledger.Book](data)
 	if err != nil {
 		return nil, err
 	}
 	seq, _ := head.Val()[1].(string)
-	return &BookState{Book: *b, Seq: atoi(seq), Balances: map[string]int64{ledger.FundAccount: atoi(fund.Val())}}, nil
+	return &ledger.BookState{Book: *b, Seq: atoi(seq), Balances: map[string]int64{ledger.FundAccount: atoi(fund.Val())}}, nil
 }
 
 // PlanFor reads a renovation book's plan with the quotas of the households named only,
 // not every balance and quota: what a write needs, at a cost that does not grow with the
 // compound.
-func (s *Store) PlanFor(ctx context.Context, id string, households ...string) (*BookState, error) {
+func (s *Store) PlanFor(ctx context.Context, id string, households ...string) (*ledger.BookState, error) {
 	var book *redis.SliceCmd
 	var quotas *redis.SliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -184,13 +177,13 @@ func (s *Store) PlanFor(ctx context.Context, id string, households ...string) (*
 	if data == "" {
 		return nil, notFound("book", id)
 	}
-	b, err := decode[ledger.Book](data)
+	b, err := paging.Decode[ledger.Book](data)
 	if err != nil {
 		return nil, err
 	}
-	st := &BookState{Book: *b, Seq: atoi(seq)}
+	st := &ledger.BookState{Book: *b, Seq: atoi(seq)}
 	if planData != "" {
-		if st.Plan, err = decode[ledger.Plan](planData); err != nil {
+		if st.Plan, err = paging.Decode[ledger.Plan](planData); err != nil {
 			return nil, err
 		}
 		st.Plan.Quotas = map[string]int64{}
@@ -251,22 +244,7 @@ func (s *Store) Contracts(ctx context.Context, id string) (map[string]int64, err
 
 // ListBooks pages through books, of one kind or all.
 func (s *Store) ListBooks(ctx context.Context, kind ledger.BookKind, token string, size int) ([]string, string, error) {
-	after, err := DecodeToken(token)
-	if err != nil {
-		return nil, "", err
-	}
-	min := "-"
-	if after != "" {
-		min = "(" + after
-	}
-	ids, err := s.rdb.ZRangeByLex(ctx, booksKey(kind), &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
-	if err != nil {
-		return nil, "", err
-	}
-	if len(ids) > size {
-		return ids[:size], EncodeToken(ids[size-1]), nil
-	}
-	return ids, "", nil
+	return paging.Lex(ctx, s.rdb, booksKey(kind), token, size)
 }
 
 // CompoundBooks lists a compound's renovation books.

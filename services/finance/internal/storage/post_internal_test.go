@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"tongdu/platform/testkit"
-	"tongdu/services/finance/ledger"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // Post checks the sum in Go before it calls the script; the script checks it again, so

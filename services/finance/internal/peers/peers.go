@@ -1,7 +1,9 @@
 // Package peers is how the finance service asks its peers over gRPC: projects for a
 // project's compound, budget and status; governance for households and their areas;
-// survey for business-use resolutions. NOT_FOUND becomes ledger.ErrNotFound,
-// UNIMPLEMENTED becomes ledger.ErrPeerNotBuilt, other statuses pass through.
+// survey for business-use resolutions; it implements app.Peers. NOT_FOUND becomes
+// ledger.ErrNotFound, UNIMPLEMENTED becomes ledger.ErrPeerNotBuilt, UNAUTHENTICATED and
+// PERMISSION_DENIED are marked app.ErrCallerRefused (keeping their status), other
+// statuses pass through.
 package peers
 
 import (
@@ -15,7 +17,8 @@ import (
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
-	"tongdu/services/finance/ledger"
+	"tongdu/services/finance/internal/app"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // Peers answers from projects, governance and survey.
@@ -34,6 +37,8 @@ func New(projects, governance, survey grpc.ClientConnInterface) *Peers {
 	}
 }
 
+var _ app.Peers = (*Peers)(nil)
+
 func translate(err error, what string) error {
 	switch status.Code(err) {
 	case codes.OK:
@@ -41,27 +46,29 @@ func translate(err error, what string) error {
 	case codes.NotFound:
 		return fmt.Errorf("%w: %s", ledger.ErrNotFound, status.Convert(err).Message())
 	case codes.Unimplemented:
-		return fmt.Errorf("%w: %s", ledger.ErrPeerNotBuilt, what)
+		return fmt.Errorf("%w: %s is not built in this version", ledger.ErrPeerNotBuilt, what)
+	case codes.Unauthenticated, codes.PermissionDenied:
+		return callerRefused{err}
 	}
 	return err
 }
 
-// Project is what finance needs of a project.
-type Project struct {
-	ID, CompoundID string
-	BudgetFen      int64
-	Accepted       bool // ACCEPTED or in MAINTENANCE: the retention may be paid (rule 9)
-	Status         string
-}
+// callerRefused is a peer's refusal of the caller: app.ErrCallerRefused for the use
+// cases, the peer's own status (unchanged) for the client.
+type callerRefused struct{ error }
+
+func (e callerRefused) Is(target error) bool { return target == app.ErrCallerRefused }
+
+func (e callerRefused) GRPCStatus() *status.Status { return status.Convert(e.error) }
 
 // Project returns a project's compound, budget and status.
-func (p *Peers) Project(ctx context.Context, id string) (*Project, error) {
+func (p *Peers) Project(ctx context.Context, id string) (*app.Project, error) {
 	pr, err := p.projects.GetProject(ctx, &projectspb.GetProjectRequest{Id: id})
 	if err != nil {
 		return nil, translate(err, "projects GetProject")
 	}
 	st := pr.GetStatus()
-	return &Project{ID: pr.GetId(), CompoundID: pr.GetCompoundId(), BudgetFen: pr.GetBudgetFen(), Status: st.String(),
+	return &app.Project{ID: pr.GetId(), CompoundID: pr.GetCompoundId(), BudgetFen: pr.GetBudgetFen(), Status: st.String(),
 		Accepted: st == projectspb.Project_ACCEPTED || st == projectspb.Project_MAINTENANCE}, nil
 }
 
@@ -103,7 +110,8 @@ func (p *Peers) CompoundExists(ctx context.Context, id string) (bool, error) {
 	return err == nil, translate(err, "governance GetCompound")
 }
 
-// BusinessResolution reads a resolution for rule 10.
+// BusinessResolution reads a resolution for rule 10 (income from common parts needs a
+// passed business-use resolution).
 func (p *Peers) BusinessResolution(ctx context.Context, compoundID, surveyID string) (ledger.ResolutionFacts, error) {
 	var f ledger.ResolutionFacts
 	s, err := p.survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})

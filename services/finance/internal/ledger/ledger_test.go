@@ -10,18 +10,15 @@ import (
 
 	"pgregory.net/rapid"
 
-	"tongdu/services/finance/ledger"
+	"tongdu/platform/fault"
+	"tongdu/services/finance/internal/ledger"
 )
 
 var now = time.Date(2024, 7, 1, 9, 0, 0, 0, time.UTC)
 
 func fields(err error) []string {
-	var inv *ledger.InvalidError
-	if !errors.As(err, &inv) {
-		return nil
-	}
 	var out []string
-	for _, v := range inv.Violations {
+	for _, v := range fault.ViolationsOf(err) {
 		out = append(out, v.Field)
 	}
 	return out
@@ -29,7 +26,7 @@ func fields(err error) []string {
 
 func wantInvalid(t *testing.T, err error, field string) {
 	t.Helper()
-	if !errors.Is(err, ledger.ErrInvalid) {
+	if !fault.IsKind(err, fault.Invalid) {
 		t.Fatalf("got %v, want an invalid request naming %s", err, field)
 	}
 	for _, f := range fields(err) {
@@ -520,12 +517,13 @@ func TestEveryRuleBalancesAndReversalUndoes(t *testing.T) {
 	})
 }
 
+// Bad input is a fault naming every offending field; its message names the first.
 func TestInvalidErrorListsViolations(t *testing.T) {
-	err := &ledger.InvalidError{Violations: []ledger.Violation{{Field: "a", Reason: "b"}, {Field: "c", Reason: "d"}}}
-	if !errors.Is(err, ledger.ErrInvalid) || err.Error() != "invalid a: b" {
+	err := fault.Fields(fault.Violation{Field: "a", Description: "b"}, fault.Violation{Field: "c", Description: "d"})
+	if !fault.IsKind(err, fault.Invalid) || err.Error() != "invalid a: b" {
 		t.Fatal(err)
 	}
-	if (&ledger.InvalidError{}).Error() != "invalid request" {
+	if fault.Fields().Error() != "invalid request" {
 		t.Fatal("empty")
 	}
 	got := fields(err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -25,9 +24,10 @@ import (
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	prjpb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
-	"tongdu/services/finance/api"
-	"tongdu/services/finance/peers"
-	"tongdu/services/finance/storage"
+	"tongdu/services/finance/internal/api"
+	"tongdu/services/finance/internal/app"
+	"tongdu/services/finance/internal/peers"
+	"tongdu/services/finance/internal/storage"
 	"tongdu/services/governance"
 	"tongdu/services/projects"
 	"tongdu/services/survey"
@@ -83,7 +83,7 @@ type env struct {
 	projects  *fakeProjects // nil with the real projects service
 	rdb       redis.UniversalClient
 	store     *storage.Store
-	srv       *api.Server // the finance server itself, for reads that skip the network
+	srv       *api.Server // the finance handlers themselves, for reads that skip the network
 	logs      *testkit.LogBuffer
 	seq       atomic.Int64
 	community string
@@ -91,7 +91,7 @@ type env struct {
 
 type options struct {
 	realProjects bool
-	peers        api.Peers // instead of governance, survey and projects over gRPC
+	peers        app.Peers // instead of governance, survey and projects over gRPC
 }
 
 func start(t testing.TB) *env { return startWith(t, options{}) }
@@ -116,7 +116,7 @@ func startWith(t testing.TB, o options) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &env{rdb: rdb, store: storage.New(rdb), logs: logs}
 
-	var p api.Peers = o.peers
+	var p app.Peers = o.peers
 	if p == nil {
 		p = peers.New(conn, conn, conn)
 		testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
@@ -128,7 +128,7 @@ func startWith(t testing.TB, o options) *env {
 			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
 		}
 	}
-	e.srv = api.New(e.store, p, log, time.Now)
+	e.srv = api.New(app.New(e.store, p, time.Now))
 	pb.RegisterFinanceServiceServer(srv.GRPC, e.srv)
 
 	done := make(chan struct{})
@@ -151,29 +151,12 @@ func startWith(t testing.TB, o options) *env {
 	return e
 }
 
-// tb is what the helpers need of a *testing.T, *testing.B or *rapid.T.
-type tb interface {
-	Helper()
-	Fatal(args ...any)
-	Fatalf(format string, args ...any)
-}
-
-func must[T any](t tb) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
 // ---------------------------------------------------------------------------------------
 // The registry, projects and votes
 
 func (e *env) region(t testing.TB, name string, level govpb.Region_Level, parent string) *govpb.Region {
 	t.Helper()
-	return must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
+	return testkit.Must[*govpb.Region](t)(e.gov.CreateRegion(bg, &govpb.CreateRegionRequest{Region: &govpb.Region{Name: name, Level: level, Parent: parent}}))
 }
 
 const (
@@ -185,15 +168,15 @@ const (
 // compound registers a compound whose households have the given exclusive areas (m²).
 func (e *env) compound(t testing.TB, areas ...float64) (string, []string) {
 	t.Helper()
-	c := must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+	c := testkit.Must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
 		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}}))
-	b := must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
+	b := testkit.Must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
 	var hs []*govpb.Household
 	for i, a := range areas {
 		hs = append(hs, &govpb.Household{BuildingId: b.Id, Unit: fmt.Sprint(1 + i%2), Room: fmt.Sprintf("%d0%d", 1+i/2, 1+i%2), ExclusiveAreaM2: a,
 			ResidentName: residentName, Phone: phone, IdNumber: idNumber})
 	}
-	resp := must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+	resp := testkit.Must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
 	var ids []string
 	for _, h := range resp.Households {
 		ids = append(ids, h.Id)
@@ -241,7 +224,7 @@ func residents() *pb.FundingSource { return source(pb.FundingSource_RESIDENTS, "
 
 func (e *env) plan(t testing.TB, pid string, q *pb.Quota, sources ...*pb.FundingSource) *pb.FundingPlan {
 	t.Helper()
-	return must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: sources, Quota: q}}))
+	return testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: sources, Quota: q}}))
 }
 
 // site is a compound of n households of 60 m² with a project (IN_CONSTRUCTION, the
@@ -282,19 +265,19 @@ func (e *env) resolution(t testing.TB, cid string, matter surveypb.Survey_Matter
 func (e *env) vote(t testing.TB, cid string, matter surveypb.Survey_Matter, closeIt bool, hs []string, answers ...string) string {
 	t.Helper()
 	q := &surveypb.Question{Id: "vote", Text: "是否同意将公共车位对外出租？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
-	s := must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
+	s := testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
 		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{q}}}))
-	must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
+	testkit.Must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
 	for i, a := range answers {
 		if a == "" {
 			continue
 		}
-		must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
+		testkit.Must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
 			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
 			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
 	}
 	if closeIt {
-		must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
+		testkit.Must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))
 	}
 	return s.Id
 }
@@ -337,22 +320,22 @@ func (e *env) expense(cid string, kind pb.Expense_Kind, fen int64, req string) (
 // ---------------------------------------------------------------------------------------
 // Reading the books
 
-func (e *env) book(t tb, id string) *pb.Book {
+func (e *env) book(t testing.TB, id string) *pb.Book {
 	t.Helper()
-	return must[*pb.Book](t)(e.GetBook(bg, &pb.GetBookRequest{BookId: id}))
+	return testkit.Must[*pb.Book](t)(e.GetBook(bg, &pb.GetBookRequest{BookId: id}))
 }
 
-func (e *env) collection(t tb, pid string) *pb.Collection {
+func (e *env) collection(t testing.TB, pid string) *pb.Collection {
 	t.Helper()
-	return must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: pid, PageSize: 1000}))
+	return testkit.Must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: pid, PageSize: 1000}))
 }
 
-func (e *env) transactions(t tb, book string) []*pb.Transaction {
+func (e *env) transactions(t testing.TB, book string) []*pb.Transaction {
 	t.Helper()
 	var out []*pb.Transaction
 	token := ""
 	for {
-		resp := must[*pb.ListTransactionsResponse](t)(e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: book, PageSize: 1000, PageToken: token}))
+		resp := testkit.Must[*pb.ListTransactionsResponse](t)(e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: book, PageSize: 1000, PageToken: token}))
 		out = append(out, resp.Transactions...)
 		if token = resp.NextPageToken; token == "" {
 			return out
@@ -360,10 +343,10 @@ func (e *env) transactions(t tb, book string) []*pb.Transaction {
 	}
 }
 
-func (e *env) accounts(t tb, book string) map[string]int64 {
+func (e *env) accounts(t testing.TB, book string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	resp := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: book, PageSize: 1000}))
+	resp := testkit.Must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: book, PageSize: 1000}))
 	for _, a := range resp.Accounts {
 		out[a.Id] = a.BalanceFen
 	}
@@ -371,9 +354,9 @@ func (e *env) accounts(t tb, book string) map[string]int64 {
 }
 
 // verified checks :verify finds nothing wrong with a book.
-func (e *env) verified(t tb, book string) {
+func (e *env) verified(t testing.TB, book string) {
 	t.Helper()
-	v := must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: book}))
+	v := testkit.Must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: book}))
 	if !v.Ok || len(v.Differences) > 0 || len(v.UnbalancedTransactionIds) > 0 {
 		t.Fatalf("verify %s: %v", book, v)
 	}
@@ -386,69 +369,18 @@ type state struct {
 	log      int
 }
 
-func (e *env) state(t tb, book string) state {
+func (e *env) state(t testing.TB, book string) state {
 	t.Helper()
 	b := e.book(t, book)
 	b.CreateTime, b.UpdateTime = nil, nil
 	return state{b, e.accounts(t, book), len(e.transactions(t, book))}
 }
 
-func (e *env) unchanged(t tb, book string, before state) {
+func (e *env) unchanged(t testing.TB, book string, before state) {
 	t.Helper()
 	after := e.state(t, book)
 	if !proto.Equal(after.book, before.book) || after.log != before.log || fmt.Sprint(after.accounts) != fmt.Sprint(before.accounts) {
 		t.Fatalf("a refused write changed book %s:\nbefore %v %v (%d transactions)\n after %v %v (%d transactions)",
 			book, before.book, before.accounts, before.log, after.book, after.accounts, after.log)
 	}
-}
-
-// ---------------------------------------------------------------------------------------
-// Statuses
-
-func wantStatus(t tb, err error, code codes.Code) *status.Status {
-	t.Helper()
-	st := status.Convert(err)
-	if st.Code() != code {
-		t.Fatalf("got %v (%s), want %s", st.Code(), st.Message(), code)
-	}
-	return st
-}
-
-func violations(st *status.Status) []string {
-	var out []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
-}
-
-func wantViolation(t tb, err error, field string) {
-	t.Helper()
-	st := wantStatus(t, err, codes.InvalidArgument)
-	for _, f := range violations(st) {
-		if f == field {
-			return
-		}
-	}
-	t.Fatalf("violations %q do not name %s (%s)", violations(st), field, st.Message())
-}
-
-// wantReason checks the code and the ErrorInfo reason and returns the ErrorInfo metadata.
-func wantReason(t tb, err error, code codes.Code, reason string) map[string]string {
-	t.Helper()
-	st := wantStatus(t, err, code)
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if info.GetReason() != reason || info.GetDomain() != "tongdu" {
-				t.Fatalf("ErrorInfo %s/%s (%s), want tongdu/%s", info.GetDomain(), info.GetReason(), st.Message(), reason)
-			}
-			return info.GetMetadata()
-		}
-	}
-	t.Fatalf("no ErrorInfo in %v", st.Proto())
-	return nil
 }

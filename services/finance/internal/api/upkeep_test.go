@@ -8,6 +8,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	prjpb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -24,54 +25,54 @@ func TestUpkeepIncomeFromCommonPartsNeedsAResolution(t *testing.T) {
 
 	// No resolution named.
 	_, err := e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, "", "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	// No such survey.
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, "01j00000000000000000000000", "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	// A vote that failed: 4 of 6 consent, short of 3/4.
 	failed := e.resolution(t, cid, surveypb.Survey_COMMON_PART_BUSINESS, hs, "agree", "agree", "agree", "agree", "disagree", "disagree")
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, failed, "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	// A passed vote on another matter.
 	renovation := e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, renovation, "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 	// Another compound's passed business-use vote.
 	elsewhere := e.resolution(t, otherCID, surveypb.Survey_COMMON_PART_BUSINESS, otherHS, "agree", "agree", "agree", "agree", "agree", "agree")
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, elsewhere, "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 
 	// A vote still open: its figures are provisional, it has not passed.
 	open := e.vote(t, cid, surveypb.Survey_COMMON_PART_BUSINESS, false, hs, "agree", "agree", "agree", "agree", "agree", "agree")
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, open, "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 
 	// Owners' parking rent is not a business use of common parts.
-	in := must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_OWNERS, 12_000, "", "in-0"))
+	in := testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_OWNERS, 12_000, "", "in-0"))
 	if in.BookId != book || in.FundBalanceFen != 12_000 {
 		t.Fatalf("%v", in)
 	}
 
 	// 5 of 6 consent: passed.
 	passed := e.resolution(t, cid, surveypb.Survey_COMMON_PART_BUSINESS, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
-	in = must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, passed, "in-1"))
+	in = testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, passed, "in-1"))
 	if in.Stream != pb.Income_PARKING_PUBLIC || in.ResolutionSurveyId != passed || in.FundBalanceFen != 42_000 || in.AmountFen != 30_000 || in.Period != "2024-07" {
 		t.Fatalf("%v", in)
 	}
-	again := must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, passed, "in-1"))
+	again := testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, passed, "in-1"))
 	if again.Id != in.Id || again.FundBalanceFen != 42_000 {
 		t.Fatalf("a retry: %v", again)
 	}
 	_, err = e.income(cid, pb.Income_PARKING_PUBLIC, 30_001, passed, "in-1")
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 
 	// Later incomes of the stream need none.
-	must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, "", "in-2"))
+	testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_PUBLIC, 30_000, "", "in-2"))
 	// Another stream from common parts needs its own.
 	_, err = e.income(cid, pb.Income_SHOP_RENT, 80_000, "", "in-3")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
-	must[*pb.Income](t)(e.income(cid, pb.Income_SHOP_RENT, 80_000, passed, "in-3"))
-	must[*pb.Income](t)(e.income(cid, pb.Income_SHOP_RENT, 80_000, "", "in-4"))
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_SHOP_RENT, 80_000, passed, "in-3"))
+	testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_SHOP_RENT, 80_000, "", "in-4"))
 	if b := e.book(t, book); b.FundBalanceFen != 12_000+30_000+30_000+160_000 || b.Kind != pb.Book_MAINTENANCE || b.CompoundId != cid {
 		t.Fatalf("%v", b)
 	}
@@ -83,38 +84,38 @@ func TestUpkeepExpenses(t *testing.T) {
 	e := start(t)
 	cid, _ := e.households(t, 2)
 	book := "maintenance-" + cid
-	must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_OWNERS, 50_000, "", "in-1"))
+	testkit.Must[*pb.Income](t)(e.income(cid, pb.Income_PARKING_OWNERS, 50_000, "", "in-1"))
 	before := e.state(t, book)
 
 	_, err := e.expense(cid, pb.Expense_CLEANING, 50_001, "ex-1")
-	meta := wantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	if meta["shortFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
 	for _, fen := range []int64{0, -1} {
 		_, err = e.expense(cid, pb.Expense_CLEANING, fen, "ex-2")
-		wantViolation(t, err, "expense.amountFen")
+		testkit.WantViolation(t, err, "expense.amountFen")
 	}
 	_, err = e.expense("no-such-compound", pb.Expense_CLEANING, 1, "ex-3")
-	wantViolation(t, err, "compoundId")
+	testkit.WantViolation(t, err, "compoundId")
 	e.unchanged(t, book, before)
 
-	ex := must[*pb.Expense](t)(e.expense(cid, pb.Expense_CLEANING, 20_000, "ex-1"))
+	ex := testkit.Must[*pb.Expense](t)(e.expense(cid, pb.Expense_CLEANING, 20_000, "ex-1"))
 	if ex.FundBalanceFen != 30_000 || ex.Kind != pb.Expense_CLEANING || ex.Payee != "石羊物业保洁队" || ex.BookId != book {
 		t.Fatalf("%v", ex)
 	}
-	again := must[*pb.Expense](t)(e.expense(cid, pb.Expense_CLEANING, 20_000, "ex-1"))
+	again := testkit.Must[*pb.Expense](t)(e.expense(cid, pb.Expense_CLEANING, 20_000, "ex-1"))
 	if again.Id != ex.Id || again.FundBalanceFen != 30_000 {
 		t.Fatalf("%v", again)
 	}
-	must[*pb.Expense](t)(e.expense(cid, pb.Expense_REPAIRS, 30_000, "ex-4"))
+	testkit.Must[*pb.Expense](t)(e.expense(cid, pb.Expense_REPAIRS, 30_000, "ex-4"))
 	_, err = e.expense(cid, pb.Expense_GREENING, 1, "ex-5")
-	wantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	if b := e.book(t, book); b.FundBalanceFen != 0 {
 		t.Fatalf("%v", b)
 	}
 	// Undoing an expense gives the money back to the fund.
-	must[*pb.Transaction](t)(e.reverse(ex.TransactionId, "重复报销", "rev-1"))
+	testkit.Must[*pb.Transaction](t)(e.reverse(ex.TransactionId, "重复报销", "rev-1"))
 	if b := e.book(t, book); b.FundBalanceFen != 20_000 {
 		t.Fatalf("%v", b)
 	}
@@ -128,12 +129,12 @@ func TestRefusedUpkeepWriteOpensNoBook(t *testing.T) {
 	e := start(t)
 	cid, _ := e.households(t, 2)
 	_, err := e.expense(cid, pb.Expense_CLEANING, 100, "ex-1")
-	wantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	_, err = e.income(cid, pb.Income_SHOP_RENT, 100, "", "in-1")
-	wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 
-	books := must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{}))
-	d := must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: cid}))
+	books := testkit.Must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{}))
+	d := testkit.Must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: cid}))
 	if len(books.Books) != 0 || d.BookId != "" {
 		t.Fatalf("refused writes opened the maintenance book: books %v, disclosure names book %q", books.Books, d.BookId)
 	}
@@ -147,20 +148,20 @@ func TestDisclosures(t *testing.T) {
 	s := e.site(t, 4)
 	h := s.households
 
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 20_000_000, rid("r")))
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_SOCIAL, "国网供电公司", 1_000_000, rid("r")))
-	must[*pb.Contribution](t)(e.pay(s.project, h[0], 108400, rid("c")))
-	must[*pb.Contribution](t)(e.pay(s.project, h[1], 108400, rid("c")))
-	must[*pb.Contribution](t)(e.pay(s.project, h[2], 40_000, rid("c")))
-	refund := must[*pb.Contribution](t)(e.pay(s.project, h[3], 108400, rid("c")))
-	must[*pb.Transaction](t)(e.reverse(refund.TransactionId, "重复缴费", rid("rev")))
-	must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 6_000_000, "item-road", rid("d")))
-	must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 2_000_000, "item-drain", rid("d")))
-	must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 500_000, "", rid("d")))
-	wrong := must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 100_000, "item-road", rid("d")))
-	must[*pb.Transaction](t)(e.reverse(wrong.TransactionId, "付错了", rid("rev")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 20_000_000, rid("r")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_SOCIAL, "国网供电公司", 1_000_000, rid("r")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[0], 108400, rid("c")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[1], 108400, rid("c")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[2], 40_000, rid("c")))
+	refund := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[3], 108400, rid("c")))
+	testkit.Must[*pb.Transaction](t)(e.reverse(refund.TransactionId, "重复缴费", rid("rev")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 6_000_000, "item-road", rid("d")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 2_000_000, "item-drain", rid("d")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 500_000, "", rid("d")))
+	wrong := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 100_000, "item-road", rid("d")))
+	testkit.Must[*pb.Transaction](t)(e.reverse(wrong.TransactionId, "付错了", rid("rev")))
 
-	d := must[*pb.ProjectDisclosure](t)(e.GetProjectDisclosure(bg, &pb.GetProjectDisclosureRequest{ProjectId: s.project}))
+	d := testkit.Must[*pb.ProjectDisclosure](t)(e.GetProjectDisclosure(bg, &pb.GetProjectDisclosureRequest{ProjectId: s.project}))
 	collected := int64(108400 + 108400 + 40_000)
 	disbursed := int64(6_000_000 + 2_000_000 + 500_000)
 	want := &pb.ProjectDisclosure{
@@ -188,13 +189,13 @@ func TestDisclosures(t *testing.T) {
 
 	// The maintenance book and the compound's report.
 	passed := e.resolution(t, s.compound, surveypb.Survey_COMMON_PART_BUSINESS, h, "agree", "agree", "agree", "agree")
-	must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_PUBLIC, 90_000, passed, rid("in")))
-	must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_OWNERS, 10_000, "", rid("in")))
-	mistake := must[*pb.Income](t)(e.income(s.compound, pb.Income_OTHER, 5_000, "", rid("in")))
-	must[*pb.Transaction](t)(e.reverse(mistake.TransactionId, "记错了", rid("rev")))
-	must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_CLEANING, 25_000, rid("ex")))
-	must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_REPAIRS, 15_000, rid("ex")))
-	cd := must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: s.compound}))
+	testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_PUBLIC, 90_000, passed, rid("in")))
+	testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_OWNERS, 10_000, "", rid("in")))
+	mistake := testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_OTHER, 5_000, "", rid("in")))
+	testkit.Must[*pb.Transaction](t)(e.reverse(mistake.TransactionId, "记错了", rid("rev")))
+	testkit.Must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_CLEANING, 25_000, rid("ex")))
+	testkit.Must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_REPAIRS, 15_000, rid("ex")))
+	cd := testkit.Must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: s.compound}))
 	cd.GenerateTime = nil
 	wantCD := &pb.CompoundDisclosure{
 		CompoundId: s.compound, BookId: "maintenance-" + s.compound,
@@ -226,24 +227,24 @@ func TestDisclosures(t *testing.T) {
 
 	// A compound with no maintenance book yet has a report too; an unknown one has not.
 	quiet, _ := e.households(t, 1)
-	qd := must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: quiet}))
+	qd := testkit.Must[*pb.CompoundDisclosure](t)(e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: quiet}))
 	if qd.BookId != "" || qd.FundBalanceFen != 0 || len(qd.ProjectBalances) != 0 {
 		t.Fatalf("%v", qd)
 	}
 	_, err := e.GetCompoundDisclosure(bg, &pb.GetCompoundDisclosureRequest{CompoundId: "no-such-compound"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 }
 
 func TestLedgerViews(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	s := e.site(t, 2)
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 1_000_000, rid("r")))
-	must[*pb.Contribution](t)(e.pay(s.project, s.households[0], 108400, rid("c")))
-	must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 2_000_000, 300_000, "", rid("d")))
-	must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_OWNERS, 10_000, "", rid("in")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 1_000_000, rid("r")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, s.households[0], 108400, rid("c")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 2_000_000, 300_000, "", rid("d")))
+	testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_OWNERS, 10_000, "", rid("in")))
 
-	accounts := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book}))
+	accounts := testkit.Must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book}))
 	var total int64
 	kinds := map[pb.Account_Kind]int{}
 	for _, a := range accounts.Accounts {
@@ -256,34 +257,34 @@ func TestLedgerViews(t *testing.T) {
 	if total != 0 || kinds[pb.Account_FUND] != 1 || kinds[pb.Account_SOURCE] != 1 || kinds[pb.Account_HOUSEHOLD_QUOTA] != 1 || kinds[pb.Account_PAYEE] != 1 {
 		t.Fatalf("balances sum to %d; kinds %v", total, kinds)
 	}
-	payees := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, Kind: pb.Account_PAYEE}))
+	payees := testkit.Must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, Kind: pb.Account_PAYEE}))
 	if len(payees.Accounts) != 1 || payees.Accounts[0].Name != "川建三公司" || payees.Accounts[0].BalanceFen != 300_000 {
 		t.Fatalf("%v", payees)
 	}
-	page := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, PageSize: 2}))
-	rest := must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, PageSize: 2, PageToken: page.NextPageToken}))
+	page := testkit.Must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, PageSize: 2}))
+	rest := testkit.Must[*pb.ListAccountsResponse](t)(e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: s.book, PageSize: 2, PageToken: page.NextPageToken}))
 	if len(page.Accounts) != 2 || len(rest.Accounts) != 2 || rest.Accounts[0].Id <= page.Accounts[1].Id {
 		t.Fatalf("%v / %v", page, rest)
 	}
 
-	txs := must[*pb.ListTransactionsResponse](t)(e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: s.book, Kind: pb.Transaction_CONTRIBUTION}))
+	txs := testkit.Must[*pb.ListTransactionsResponse](t)(e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: s.book, Kind: pb.Transaction_CONTRIBUTION}))
 	if len(txs.Transactions) != 1 || txs.Transactions[0].Sequence != 2 {
 		t.Fatalf("%v", txs)
 	}
 
-	ren := must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{Kind: pb.Book_RENOVATION}))
+	ren := testkit.Must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{Kind: pb.Book_RENOVATION}))
 	if len(ren.Books) != 1 || ren.Books[0].Id != s.book || ren.Books[0].FundBalanceFen != 1_000_000+108400-300_000 || ren.Books[0].TransactionCount != 3 {
 		t.Fatalf("%v", ren)
 	}
-	byCompound := must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{CompoundId: s.compound}))
+	byCompound := testkit.Must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{CompoundId: s.compound}))
 	if len(byCompound.Books) != 2 {
 		t.Fatalf("%v", byCompound)
 	}
-	byProject := must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{ProjectId: s.project}))
+	byProject := testkit.Must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{ProjectId: s.project}))
 	if len(byProject.Books) != 1 || byProject.Books[0].ProjectId != s.project {
 		t.Fatalf("%v", byProject)
 	}
-	v := must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: s.book}))
+	v := testkit.Must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: s.book}))
 	if !v.Ok || v.TransactionsChecked != 3 {
 		t.Fatalf("%v", v)
 	}
@@ -292,7 +293,7 @@ func TestLedgerViews(t *testing.T) {
 	if err := e.rdb.HIncrBy(bg, "fin:{b:"+s.book+"}:balances", "fund", 1).Err(); err != nil {
 		t.Fatal(err)
 	}
-	v = must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: s.book}))
+	v = testkit.Must[*pb.VerifyBookResponse](t)(e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: s.book}))
 	if v.Ok || len(v.Differences) != 1 || v.Differences[0].AccountId != "fund" || v.Differences[0].StoredFen != v.Differences[0].RecomputedFen+1 {
 		t.Fatalf("%v", v)
 	}
@@ -307,9 +308,9 @@ func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 	e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
 
 	newProject := func(year int32) string {
-		p := must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
+		p := testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
 			CompoundId: cid, Title: "石羊路21号院改造", Year: year, BudgetFen: budget}}))
-		must[*prjpb.Project](t)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: p.Id, Actor: "区住建局", Reason: "owners resolved"}))
+		testkit.Must[*prjpb.Project](t)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: p.Id, Actor: "区住建局", Reason: "owners resolved"}))
 		return p.Id
 	}
 	short, covered := newProject(2024), newProject(2025)
@@ -319,22 +320,22 @@ func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 		t.Fatalf("%v", p)
 	}
 	_, err := e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: short, Actor: "区住建局", Reason: "go"})
-	wantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 
 	p = e.plan(t, covered, flat(108400), gov(budget-6*108400), residents())
 	if !p.CoversBudget || p.ShortfallFen != 0 {
 		t.Fatalf("%v", p)
 	}
-	started := must[*prjpb.Project](t)(e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: covered, Actor: "区住建局", Reason: "go"}))
+	started := testkit.Must[*prjpb.Project](t)(e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: covered, Actor: "区住建局", Reason: "go"}))
 	if started.Status != prjpb.Project_IN_CONSTRUCTION {
 		t.Fatalf("%v", started.Status)
 	}
 	// Before acceptance the 3% retention is held.
-	must[*pb.Receipt](t)(e.receipt(covered, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_000, rid("r")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(covered, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_000, rid("r")))
 	_, err = e.disburse(covered, "川建三公司", 1_000_000, 980_000, "", rid("d"))
-	meta := wantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
 	if meta["overFen"] != "10000" {
 		t.Fatalf("%v", meta)
 	}
-	must[*pb.Disbursement](t)(e.disburse(covered, "川建三公司", 1_000_000, 970_000, "", rid("d")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(covered, "川建三公司", 1_000_000, 970_000, "", rid("d")))
 }

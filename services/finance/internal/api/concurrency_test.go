@@ -8,8 +8,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
-	"tongdu/services/finance/ledger"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // TestConcurrentPaymentsPayEachHouseholdOnce: 100 goroutines pay the quotas of the same
@@ -89,7 +90,7 @@ func TestConcurrentPaymentsPayEachHouseholdOnce(t *testing.T) {
 				ok++
 			case status.Code(r.err) == codes.FailedPrecondition:
 				over++
-				wantReason(t, r.err, codes.FailedPrecondition, "OVERPAYMENT")
+				testkit.WantReason(t, r.err, codes.FailedPrecondition, "OVERPAYMENT")
 			default:
 				t.Errorf("household %d: %v", i, r.err)
 			}

@@ -1,58 +1,40 @@
-// Package ledger holds the rules of Tongdu's money (DOMAIN rules 7 to 10): a double-entry
-// ledger of books, accounts and transactions in integer fen, funding plans and household
-// quotas, the retention held back from contractors, and upkeep income from common parts.
-// Plain Go: no protobuf, no Redis. The store applies a transaction atomically, checking
+// Package ledger holds the rules of Tongdu's money: rule 7 (integer fen, double entry:
+// postings sum to zero, a fund never negative, mistakes undone by reversal), rule 8
+// (household quotas, flat or per m²), rule 9 (a contract paid beyond 97% only once the
+// project is accepted) and rule 10 (income from common parts needs a passed business-use
+// resolution). Plain Go: no protobuf, no Redis; errors are platform/fault values. The store applies a transaction atomically, checking
 // the bounds this package states.
 package ledger
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
-// Errors the service maps to API statuses.
+// Errors of the money rules, as the API answers them: each a fault with its kind and
+// reason, wrapped with fmt.Errorf("%w: …") where it occurs so that the message says what
+// happened.
 var (
-	ErrNotFound         = errors.New("not found")
-	ErrInvalid          = errors.New("invalid")
-	ErrRequestReused    = errors.New("request id reused with another request")
-	ErrAlreadyExists    = errors.New("already exists")
-	ErrInsufficient     = errors.New("insufficient funds")
-	ErrOverpaid         = errors.New("over-payment")
-	ErrOverCommitment   = errors.New("beyond the commitment")
-	ErrRetention        = errors.New("retention held")
-	ErrContractMismatch = errors.New("contract amount differs")
-	ErrAlreadyReversed  = errors.New("already reversed")
-	ErrNotReversible    = errors.New("not reversible")
-	ErrNotInPlan        = errors.New("not in the funding plan")
-	ErrResolution       = errors.New("business-use resolution needed")
-	ErrPeerNotBuilt     = errors.New("peer service not built")
-	ErrNotInCompound    = errors.New("household not in compound")
+	ErrNotFound         = fault.New(fault.NotFound, "", "not found")
+	ErrRequestReused    = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
+	ErrAlreadyExists    = fault.New(fault.Exists, "PLAN_EXISTS", "already exists")
+	ErrContractMismatch = fault.New(fault.Refused, "CONTRACT_MISMATCH", "contract amount differs")
+	ErrAlreadyReversed  = fault.New(fault.Refused, "ALREADY_REVERSED", "already reversed")
+	ErrNotReversible    = fault.New(fault.Refused, "NOT_REVERSIBLE", "not reversible")
+	ErrNotInPlan        = fault.New(fault.Refused, "NOT_IN_PLAN", "not in the funding plan")
+	ErrResolution       = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "business-use resolution needed")
+	ErrNotInCompound    = fault.New(fault.Refused, "HOUSEHOLD_NOT_IN_COMPOUND", "household not in compound")
+	// ErrLimitExceeded is a bound the store refused that no money rule explains (see
+	// BoundError): still a refusal, with the figures in its message.
+	ErrLimitExceeded = fault.New(fault.Refused, "LIMIT_EXCEEDED", "limit exceeded")
+	// ErrPeerNotBuilt is a peer service this version does not build: UNAVAILABLE, the
+	// message naming the call "… is not built in this version".
+	ErrPeerNotBuilt = fault.New(fault.Unavailable, "", "peer service not built")
 )
-
-// Violation is one offending field of a request, named as the API names it.
-type Violation struct {
-	Field  string
-	Reason string
-}
-
-// InvalidError lists every violation found in a request; it matches ErrInvalid.
-type InvalidError struct{ Violations []Violation }
-
-func (e *InvalidError) Error() string {
-	if len(e.Violations) == 0 {
-		return "invalid request"
-	}
-	return fmt.Sprintf("invalid %s: %s", e.Violations[0].Field, e.Violations[0].Reason)
-}
-
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(field, reason string) error {
-	return &InvalidError{Violations: []Violation{{Field: field, Reason: reason}}}
-}
 
 // BookKind says what a book keeps.
 type BookKind int
@@ -167,7 +149,7 @@ type Transaction struct {
 	ReversedBy string `json:"-"`
 }
 
-// Balanced reports whether the postings sum to zero (rule 7).
+// Balanced reports whether the postings sum to zero (rule 7: double entry).
 func (t *Transaction) Balanced() bool {
 	var sum int64
 	for _, p := range t.Postings {

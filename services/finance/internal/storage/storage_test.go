@@ -13,11 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"pgregory.net/rapid"
 
+	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
 	"tongdu/platform/testkit"
-	"tongdu/services/finance/ledger"
-	"tongdu/services/finance/storage"
+	"tongdu/services/finance/internal/ledger"
+	"tongdu/services/finance/internal/storage"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -75,7 +76,7 @@ func contribution(p *ledger.Plan, book, req, hid string, amount int64) ledger.Tr
 	return mk(book, req, tx, err)
 }
 
-func post(t testing.TB, s *storage.Store, tx ledger.Transaction, hash string, extra []ledger.Bound, c *storage.Contract) *storage.Posted {
+func post(t testing.TB, s *storage.Store, tx ledger.Transaction, hash string, extra []ledger.Bound, c *ledger.Contract) *ledger.Posted {
 	t.Helper()
 	p, err := s.Post(bg, tx, hash, extra, c)
 	if err != nil {
@@ -175,7 +176,7 @@ func TestPostReplaysTheSameRequestAndRefusesAnotherBody(t *testing.T) {
 	// A replay wins over every later check: the commitment is now reached, so the same
 	// receipt afresh would be refused, but its retry answers as the first time.
 	post(t, s, receipt(p, book, "r2", committed-300_000), "h-r2", nil, nil)
-	if _, err := s.Post(bg, receipt(p, book, "r3", 300_000), "h-a", nil, nil); !errors.As(err, new(*storage.BoundError)) {
+	if _, err := s.Post(bg, receipt(p, book, "r3", 300_000), "h-a", nil, nil); !errors.As(err, new(*ledger.BoundError)) {
 		t.Fatalf("%v", err)
 	}
 	again = post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, nil)
@@ -190,7 +191,7 @@ func TestRefusedRequestMayBeRetried(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
 	spend, _, _ := disburse(book, "d1", "x", 1000, 500, false)
-	if _, err := s.Post(bg, spend, "h-d", nil, nil); !errors.As(err, new(*storage.BoundError)) {
+	if _, err := s.Post(bg, spend, "h-d", nil, nil); !errors.As(err, new(*ledger.BoundError)) {
 		t.Fatalf("%v", err)
 	}
 	post(t, s, receipt(p, book, "r1", 1000), "h-r", nil, nil)
@@ -241,9 +242,9 @@ func TestReverseOnce(t *testing.T) {
 	unchanged(t, s, book, before)
 }
 
-func disburse(book, req, payee string, contract, amount int64, accepted bool) (ledger.Transaction, []ledger.Bound, *storage.Contract) {
+func disburse(book, req, payee string, contract, amount int64, accepted bool) (ledger.Transaction, []ledger.Bound, *ledger.Contract) {
 	tx, b, err := ledger.Disbursement(payee, contract, amount, "road", accepted)
-	return mk(book, req, tx, err), []ledger.Bound{b}, &storage.Contract{Payee: payee, AmountFen: contract}
+	return mk(book, req, tx, err), []ledger.Bound{b}, &ledger.Contract{Payee: payee, AmountFen: contract}
 }
 
 func TestContractAmountMustAgreeWithTheFirst(t *testing.T) {
@@ -253,7 +254,7 @@ func TestContractAmountMustAgreeWithTheFirst(t *testing.T) {
 
 	// A refused disbursement records no contract.
 	tx, b, c := disburse(book, "d0", "川建三公司", 1_000_000, 999_999, false)
-	if _, err := s.Post(bg, tx, "h-d0", b, c); !errors.As(err, new(*storage.BoundError)) {
+	if _, err := s.Post(bg, tx, "h-d0", b, c); !errors.As(err, new(*ledger.BoundError)) {
 		t.Fatalf("%v", err)
 	}
 	tx, b, c = disburse(book, "d1", "川建三公司", 500_000, 100_000, false)
@@ -303,7 +304,7 @@ func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 		name    string
 		tx      ledger.Transaction
 		extra   []ledger.Bound
-		contr   *storage.Contract
+		contr   *ledger.Contract
 		account string
 		balance int64
 		limit   int64
@@ -322,7 +323,7 @@ func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := s.Post(bg, tc.tx, "h-"+tc.tx.RequestID, tc.extra, tc.contr)
-			var be *storage.BoundError
+			var be *ledger.BoundError
 			if !errors.As(err, &be) {
 				t.Fatalf("%v, want a BoundError", err)
 			}
@@ -406,7 +407,7 @@ func TestBooks(t *testing.T) {
 	if cb, _ := s.CompoundBooks(bg, "c1"); !reflect.DeepEqual(cb, []string{"renovation-p1", "renovation-p2"}) {
 		t.Fatalf("%v", cb)
 	}
-	if _, _, err := s.ListBooks(bg, ledger.BookUnspecified, "%%%", 2); !errors.Is(err, ledger.ErrInvalid) {
+	if _, _, err := s.ListBooks(bg, ledger.BookUnspecified, "%%%", 2); !fault.IsKind(err, fault.Invalid) {
 		t.Fatalf("a bad token: %v", err)
 	}
 
@@ -481,7 +482,7 @@ func TestRecomputeEqualsStoredBalances(t *testing.T) {
 				req := fmt.Sprintf("g%d-%d", g, i)
 				var tx ledger.Transaction
 				var extra []ledger.Bound
-				var c *storage.Contract
+				var c *ledger.Contract
 				switch i % 4 {
 				case 0:
 					tx = contribution(p, book, req, fmt.Sprintf("h%d", 1+i%3), 1000)
@@ -493,7 +494,7 @@ func TestRecomputeEqualsStoredBalances(t *testing.T) {
 					tx = receipt(p, book, fmt.Sprintf("g%d-%d", g, i-1), 10) // a retry
 					req = tx.RequestID
 				}
-				if _, err := s.Post(bg, tx, "h-"+req, extra, c); err != nil && !errors.As(err, new(*storage.BoundError)) {
+				if _, err := s.Post(bg, tx, "h-"+req, extra, c); err != nil && !errors.As(err, new(*ledger.BoundError)) {
 					t.Error(err)
 				}
 			}
@@ -556,7 +557,7 @@ func TestPostKeepsBoundsAndLog(t *testing.T) {
 			}
 			p, err := s.Post(bg, tx, fmt.Sprintf("h%d", i), nil, nil)
 			if err != nil {
-				if !errors.As(err, new(*storage.BoundError)) && !errors.Is(err, ledger.ErrAlreadyReversed) {
+				if !errors.As(err, new(*ledger.BoundError)) && !errors.Is(err, ledger.ErrAlreadyReversed) {
 					rt.Fatal(err)
 				}
 				unchanged(rt, s, book, before)
@@ -620,7 +621,7 @@ func TestLargeAmountsStayExact(t *testing.T) {
 	want := int64(30*big - 29*30/2)
 	tx, err := ledger.Spend(ledger.Repairs, "x", want+7)
 	_, err = s.Post(bg, mk("big", "out", tx, err), "h-out", nil, nil)
-	var be *storage.BoundError
+	var be *ledger.BoundError
 	if !errors.As(err, &be) || be.Balance != -7 || be.By() != 7 {
 		t.Fatalf("%v", err)
 	}

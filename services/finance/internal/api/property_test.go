@@ -11,9 +11,10 @@ import (
 	"google.golang.org/grpc/status"
 	"pgregory.net/rapid"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
-	"tongdu/services/finance/ledger"
-	"tongdu/services/finance/peers"
+	"tongdu/services/finance/internal/app"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // fakePeers answers for projects, governance and survey in process: one compound "c1"
@@ -25,7 +26,7 @@ type fakePeers struct {
 	budget     int64
 }
 
-func (f *fakePeers) Project(_ context.Context, id string) (*peers.Project, error) {
+func (f *fakePeers) Project(_ context.Context, id string) (*app.Project, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if id == "none" {
@@ -35,7 +36,7 @@ func (f *fakePeers) Project(_ context.Context, id string) (*peers.Project, error
 	if f.accepted[id] {
 		st = "ACCEPTED"
 	}
-	return &peers.Project{ID: id, CompoundID: "c1", BudgetFen: f.budget, Accepted: f.accepted[id], Status: st}, nil
+	return &app.Project{ID: id, CompoundID: "c1", BudgetFen: f.budget, Accepted: f.accepted[id], Status: st}, nil
 }
 
 func (f *fakePeers) setAccepted(id string, v bool) {
@@ -293,13 +294,28 @@ func (m *model) exec(t *rapid.T, e *env, r request) {
 	}
 }
 
-// check is what must hold after every step. It reads through the finance server in
+// rapidTB lets the testkit assertions fail a rapid run: they use only Helper, Fatal and
+// Fatalf of a testing.TB, which *rapid.T has too (the embedded TB is nil: any other
+// method would panic).
+type rapidTB struct {
+	testing.TB
+	t *rapid.T
+}
+
+func tbOf(t *rapid.T) testing.TB { return rapidTB{t: t} }
+
+func (r rapidTB) Helper()                        { r.t.Helper() }
+func (r rapidTB) Fatal(args ...any)              { r.t.Fatal(args...) }
+func (r rapidTB) Fatalf(format string, a ...any) { r.t.Fatalf(format, a...) }
+
+// check is what must hold after every step. It reads through the finance handlers in
 // process (the writes went through gRPC): the same code, without the network, so the
-// property runs many more steps in its time.
+// property runs many more steps in its time. Only reads that must succeed go this way:
+// errors are turned into statuses by the server's interceptor, which this skips.
 func (m *model) check(t *rapid.T, e *env) {
 	// The log: every transaction balances; as many as the model holds.
 	srv := e.srv
-	list := must[*pb.ListTransactionsResponse](t)(srv.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: m.book, PageSize: 1000}))
+	list := testkit.Must[*pb.ListTransactionsResponse](tbOf(t))(srv.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: m.book, PageSize: 1000}))
 	txs := list.Transactions
 	if len(txs) != len(m.txs) {
 		t.Fatalf("%d transactions in the log, the model has %d", len(txs), len(m.txs))
@@ -326,12 +342,12 @@ func (m *model) check(t *rapid.T, e *env) {
 		}
 	}
 	// No fund negative; the balances are the model's and the log's.
-	b := must[*pb.Book](t)(srv.GetBook(bg, &pb.GetBookRequest{BookId: m.book}))
+	b := testkit.Must[*pb.Book](tbOf(t))(srv.GetBook(bg, &pb.GetBookRequest{BookId: m.book}))
 	if b.FundBalanceFen < 0 || b.FundBalanceFen != m.bal["fund"] || b.TransactionCount != int32(len(m.txs)) {
 		t.Fatalf("book %v, model fund %d", b, m.bal["fund"])
 	}
 	got := map[string]int64{}
-	for _, a := range must[*pb.ListAccountsResponse](t)(srv.ListAccounts(bg, &pb.ListAccountsRequest{BookId: m.book, PageSize: 1000})).Accounts {
+	for _, a := range testkit.Must[*pb.ListAccountsResponse](tbOf(t))(srv.ListAccounts(bg, &pb.ListAccountsRequest{BookId: m.book, PageSize: 1000})).Accounts {
 		got[a.Id] = a.BalanceFen
 	}
 	for a, v := range m.bal {
@@ -345,12 +361,12 @@ func (m *model) check(t *rapid.T, e *env) {
 		}
 	}
 	// :verify finds no difference.
-	v := must[*pb.VerifyBookResponse](t)(srv.VerifyBook(bg, &pb.VerifyBookRequest{BookId: m.book}))
+	v := testkit.Must[*pb.VerifyBookResponse](tbOf(t))(srv.VerifyBook(bg, &pb.VerifyBookRequest{BookId: m.book}))
 	if !v.Ok || v.TransactionsChecked != int32(len(m.txs)) {
 		t.Fatalf("verify: %v", v)
 	}
 	// The collection report agrees with the log.
-	c := must[*pb.Collection](t)(srv.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: m.pid, PageSize: 1000}))
+	c := testkit.Must[*pb.Collection](tbOf(t))(srv.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: m.pid, PageSize: 1000}))
 	var collected, target int64
 	var nPaid, nPartial, nRefunded int32
 	for _, h := range c.Households {
@@ -425,7 +441,7 @@ func TestMoneyInvariantsUnderRandomWrites(t *testing.T) {
 		m.contracts["监理公司"] = rapid.Int64Range(100, 30000).Draw(rt, "contract2")
 		m.accepted = rapid.Bool().Draw(rt, "accepted")
 		fp.setAccepted(m.pid, m.accepted)
-		must[*pb.FundingPlan](rt)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
+		testkit.Must[*pb.FundingPlan](tbOf(rt))(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
 			ProjectId: m.pid, Sources: []*pb.FundingSource{gov(g), social(s), residents()}, Quota: q}}))
 
 		households := make([]string, 0, n)

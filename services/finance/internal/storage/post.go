@@ -9,10 +9,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/services/finance/ledger"
+	"tongdu/platform/paging"
+	"tongdu/services/finance/internal/ledger"
 )
 
-// post writes one transaction, all in one step, or nothing (rule 7). In order it:
+// post writes one transaction, all in one step, or nothing (rule 7: postings
+// sum to zero, the fund never negative, a request id answered once). In order it:
 // replays a known request id (same body hash) or refuses it (another body); refuses to
 // reverse a transaction twice; refuses a payee's contract amount that differs from the
 // first; refuses postings that do not sum to zero; refuses any balance that would leave
@@ -87,36 +89,6 @@ if rev ~= '' then redis.call('HSET', KEYS[7], rev, ARGV[3]) end
 if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[9], ARGV[6], ARGV[7]) end
 return {'OK', ARGV[3], seq}`)
 
-// Contract names a payee's contract that a disbursement must agree with.
-type Contract struct {
-	Payee     string
-	AmountFen int64
-}
-
-// BoundError says which account would have left its bounds, and by how much.
-type BoundError struct {
-	Account string
-	Balance int64 // what the balance would have been
-	Limit   int64
-	TooLow  bool // below its minimum (else above its maximum)
-}
-
-func (e *BoundError) Error() string {
-	side := "above its maximum"
-	if e.TooLow {
-		side = "below its minimum"
-	}
-	return fmt.Sprintf("account %s would stand at %s, %s of %s", e.Account, ledger.Yuan(e.Balance), side, ledger.Yuan(e.Limit))
-}
-
-// By is how far beyond the bound the transaction would have gone, in fen.
-func (e *BoundError) By() int64 {
-	if e.TooLow {
-		return e.Limit - e.Balance
-	}
-	return e.Balance - e.Limit
-}
-
 // ReusedError says a request id was used before with another body.
 type ReusedError struct{ TransactionID string }
 
@@ -124,21 +96,14 @@ func (e *ReusedError) Error() string {
 	return "the request id was used before, with another request, for transaction " + e.TransactionID
 }
 
-func (e *ReusedError) Is(target error) bool { return target == ledger.ErrRequestReused }
-
-// Posted is the outcome of a write: the transaction as stored and whether this call
-// replayed an earlier one with the same request id and body.
-type Posted struct {
-	Tx       ledger.Transaction
-	After    map[string]int64 // balances of its accounts just after it
-	Replayed bool
-}
+// Unwrap makes it ledger.ErrRequestReused (REQUEST_ID_REUSED), with this message.
+func (e *ReusedError) Unwrap() error { return ledger.ErrRequestReused }
 
 // Post writes t to its book atomically, checking every bound. bodyHash fingerprints the
 // request; the same request id with the same hash replays the first outcome. It returns
-// a *BoundError, *ReusedError, ledger.ErrAlreadyReversed, ledger.ErrContractMismatch,
+// a *ledger.BoundError, *ReusedError, ledger.ErrAlreadyReversed, ledger.ErrContractMismatch,
 // ledger.ErrNotFound (no book, or no transaction to reverse).
-func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contract *Contract) (*Posted, error) {
+func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contract *ledger.Contract) (*ledger.Posted, error) {
 	if !t.Balanced() {
 		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	}
@@ -195,12 +160,12 @@ func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string,
 	case "UNBALANCED":
 		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	case "BOUND":
-		return nil, &BoundError{Account: str(1), Balance: atoi(str(2)), Limit: atoi(str(3)), TooLow: str(4) == "min"}
+		return nil, &ledger.BoundError{Account: str(1), Balance: atoi(str(2)), Limit: atoi(str(3)), TooLow: str(4) == "min"}
 	}
 	return nil, fmt.Errorf("post: unexpected reply %v", res)
 }
 
-func (s *Store) posted(ctx context.Context, book, txID string, replayed bool) (*Posted, error) {
+func (s *Store) posted(ctx context.Context, book, txID string, replayed bool) (*ledger.Posted, error) {
 	tx, err := s.Transaction(ctx, book, txID)
 	if err != nil {
 		return nil, err
@@ -215,7 +180,7 @@ func (s *Store) posted(ctx context.Context, book, txID string, replayed bool) (*
 			after[acct] = atoi(v)
 		}
 	}
-	return &Posted{Tx: *tx, After: after, Replayed: replayed}, nil
+	return &ledger.Posted{Tx: *tx, After: after, Replayed: replayed}, nil
 }
 
 // Transaction returns a transaction of a book with its sequence and reversal, or
@@ -234,7 +199,7 @@ func (s *Store) Transaction(ctx context.Context, book, txID string) (*ledger.Tra
 	if data.Val() == "" {
 		return nil, notFound("transaction", txID)
 	}
-	tx, err := decode[ledger.Transaction](data.Val())
+	tx, err := paging.Decode[ledger.Transaction](data.Val())
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +219,7 @@ func (s *Store) TransactionBook(ctx context.Context, txID string) (string, error
 // Transactions pages through a book's log in sequence order, keeping those that match;
 // the token is the last sequence read.
 func (s *Store) Transactions(ctx context.Context, book string, match func(*ledger.Transaction) bool, token string, size int) ([]ledger.Transaction, string, error) {
-	last, err := DecodeToken(token)
+	last, err := paging.DecodeToken(token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -283,7 +248,7 @@ func (s *Store) Transactions(ctx context.Context, book string, match func(*ledge
 		vals, bys := vc.Val(), bc.Val()
 		for i, v := range vals {
 			str, _ := v.(string)
-			tx, err := decode[ledger.Transaction](str)
+			tx, err := paging.Decode[ledger.Transaction](str)
 			if err != nil {
 				return nil, "", err
 			}
@@ -293,7 +258,7 @@ func (s *Store) Transactions(ctx context.Context, book string, match func(*ledge
 			if match(tx) {
 				out = append(out, *tx)
 				if len(out) == size {
-					return out, EncodeToken(strconv.FormatInt(tx.Sequence, 10)), nil
+					return out, paging.EncodeToken(strconv.FormatInt(tx.Sequence, 10)), nil
 				}
 			}
 		}

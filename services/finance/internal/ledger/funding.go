@@ -3,6 +3,8 @@ package ledger
 import (
 	"fmt"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // Party is who funds a project: the government, society (enterprises) or the residents.
@@ -64,35 +66,36 @@ type Household struct {
 	AreaCenti int64
 }
 
-// NewPlan checks a plan and fixes each household's quota (rule 8). The residents' source
+// NewPlan checks a plan and fixes each household's quota (rule 8: flat or per m²
+// of exclusive area). The residents' source
 // commits what the quotas add up to when it states no amount of its own.
 func NewPlan(p Plan, households []Household, now time.Time) (Plan, error) {
-	var vs []Violation
+	var bad fault.Collect
 	seen := map[string]bool{}
 	hasResidents := false
 	for i, s := range p.Sources {
 		key := s.Party.String() + ":" + s.Funder
 		if seen[key] {
-			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d]", i), "each party and funder appears once"})
+			bad.Violation(fmt.Sprintf("fundingPlan.sources[%d]", i), "each party and funder appears once")
 		}
 		seen[key] = true
 		if s.Party < Government || s.Party > Residents {
-			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d].party", i), "is GOVERNMENT, SOCIAL or RESIDENTS"})
+			bad.Violation(fmt.Sprintf("fundingPlan.sources[%d].party", i), "is GOVERNMENT, SOCIAL or RESIDENTS")
 		}
 		if s.CommittedFen < 0 || (s.CommittedFen == 0 && s.Party != Residents) {
-			vs = append(vs, Violation{fmt.Sprintf("fundingPlan.sources[%d].committedFen", i), "must be greater than 0 (only a RESIDENTS source may leave it to the quotas)"})
+			bad.Violation(fmt.Sprintf("fundingPlan.sources[%d].committedFen", i), "must be greater than 0 (only a RESIDENTS source may leave it to the quotas)")
 		}
 		hasResidents = hasResidents || s.Party == Residents
 	}
 	quotaSet := p.Quota.FlatFen > 0 || p.Quota.PerM2Fen > 0
 	if hasResidents && !quotaSet {
-		vs = append(vs, Violation{"fundingPlan.quota", "a RESIDENTS source needs a quota"})
+		bad.Violation("fundingPlan.quota", "a RESIDENTS source needs a quota")
 	}
 	if quotaSet && len(households) == 0 {
-		vs = append(vs, Violation{"fundingPlan.quota", "the compound has no households registered to pay a quota"})
+		bad.Violation("fundingPlan.quota", "the compound has no households registered to pay a quota")
 	}
-	if len(vs) > 0 {
-		return Plan{}, &InvalidError{Violations: vs}
+	if err := bad.Err(); err != nil {
+		return Plan{}, err
 	}
 	p.Quotas = map[string]int64{}
 	if quotaSet {
@@ -158,7 +161,7 @@ func Receipt(p *Plan, party Party, funder string, amount int64) (Transaction, er
 		return Transaction{}, err
 	}
 	if party == Residents {
-		return Transaction{}, invalid("receipt.party", "residents pay through contributions, one household at a time")
+		return Transaction{}, fault.Field("receipt.party", "residents pay through contributions, one household at a time")
 	}
 	if _, ok := p.Source(party, funder); !ok {
 		return Transaction{}, fmt.Errorf("%w: %s %q is not a source of the plan", ErrNotInPlan, party, funder)
@@ -186,14 +189,15 @@ func RetentionFen(contractFen int64) int64 {
 }
 
 // Disbursement pays a payee from the fund. Before the project is accepted a payee may be
-// paid at most 97% of its contract (rule 9); after, the whole contract. The cap is a
+// paid at most 97% of its contract (rule 9: 3% retention
+// until acceptance); after, the whole contract. The cap is a
 // bound the store checks in the same step as the payment.
 func Disbursement(payee string, contractFen, amount int64, itemID string, accepted bool) (Transaction, Bound, error) {
 	if err := positive(amount, "disbursement.amountFen"); err != nil {
 		return Transaction{}, Bound{}, err
 	}
 	if amount > contractFen {
-		return Transaction{}, Bound{}, invalid("disbursement.amountFen", "may not exceed contractAmountFen")
+		return Transaction{}, Bound{}, fault.Field("disbursement.amountFen", "may not exceed contractAmountFen")
 	}
 	limit := contractFen
 	if !accepted {
@@ -230,12 +234,13 @@ func Reverse(t *Transaction, reason string) (Transaction, error) {
 
 func positive(amount int64, field string) error {
 	if amount <= 0 {
-		return invalid(field, "must be greater than 0 fen")
+		return fault.Field(field, "must be greater than 0 fen")
 	}
 	return nil
 }
 
-// QuotaStatus is where a household stands against its quota (rule 8).
+// QuotaStatus is where a household stands against its quota (rule 8: DUE,
+// PARTIALLY_PAID, PAID or REFUNDED).
 type QuotaStatus int
 
 const (

@@ -22,8 +22,6 @@ package storage
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -31,7 +29,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/idempotency"
-	"tongdu/services/finance/ledger"
+	"tongdu/services/finance/internal/ledger"
 )
 
 // Store is the finance service's Redis.
@@ -65,34 +63,6 @@ func booksKey(kind ledger.BookKind) string {
 	return "fin:{idx}:books:" + strconv.Itoa(int(kind))
 }
 func compoundBooksKey(cid string) string { return "fin:{idx}:compound-books:" + cid }
-
-// EncodeToken keeps page tokens opaque.
-func EncodeToken(last string) string {
-	if last == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(last))
-}
-
-// DecodeToken returns what EncodeToken wrapped; it fails with ledger.ErrInvalid.
-func DecodeToken(token string) (string, error) {
-	if token == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) == 0 {
-		return "", &ledger.InvalidError{Violations: []ledger.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
-	}
-	return string(b), nil
-}
-
-func decode[T any](data string) (*T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(data), &v); err != nil {
-		return nil, fmt.Errorf("corrupt record: %w", err)
-	}
-	return &v, nil
-}
 
 func atoi(s string) int64 {
 	n, _ := strconv.ParseInt(s, 10, 64)

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	prjpb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -38,12 +39,12 @@ func TestFundingPlanWithFlatQuota(t *testing.T) {
 
 	// The projects service owns the budget: GetFundingPlan follows it.
 	e.projects.update(pid, func(pr *prjpb.Project) { pr.BudgetFen = committed })
-	got := must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
+	got := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
 	if !got.CoversBudget || got.ShortfallFen != 0 || got.BudgetFen != committed {
 		t.Fatalf("exactly covered: %v", got)
 	}
 	e.projects.update(pid, func(pr *prjpb.Project) { pr.BudgetFen = committed + 1 })
-	got = must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
+	got = testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
 	if got.CoversBudget || got.ShortfallFen != 1 {
 		t.Fatalf("one fen short: %v", got)
 	}
@@ -96,7 +97,7 @@ func TestFundingPlanWithQuotaPerSquareMetre(t *testing.T) {
 		}
 	}
 	// Paying the quota to the fen makes the household PAID.
-	c := must[*pb.Contribution](t)(e.pay(pid, hs[1], 136429, rid("c")))
+	c := testkit.Must[*pb.Contribution](t)(e.pay(pid, hs[1], 136429, rid("c")))
 	if c.HouseholdQuota.Status != pb.HouseholdQuota_PAID || c.HouseholdQuota.PaidFen != 136429 || c.HouseholdQuota.QuotaFen != 136429 {
 		t.Fatalf("%v", c.HouseholdQuota)
 	}
@@ -109,40 +110,40 @@ func TestFundingPlanRefusals(t *testing.T) {
 	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
 
 	_, err := e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: "prj-none", Sources: []*pb.FundingSource{gov(1)}}})
-	wantViolation(t, err, "fundingPlan.projectId")
+	testkit.WantViolation(t, err, "fundingPlan.projectId")
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(0)}}})
-	wantStatus(t, err, codes.InvalidArgument)
+	testkit.WantStatus(t, err, codes.InvalidArgument)
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(1), residents()}}})
-	wantStatus(t, err, codes.InvalidArgument) // residents without a quota
+	testkit.WantStatus(t, err, codes.InvalidArgument) // residents without a quota
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(1), gov(2)}}})
-	wantStatus(t, err, codes.InvalidArgument) // one funder twice
+	testkit.WantStatus(t, err, codes.InvalidArgument) // one funder twice
 	_, err = e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 
 	// A compound with no households cannot owe quotas.
 	empty := e.project(t, e.compoundWithoutHouseholds(t), budget, prjpb.Project_APPROVED)
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: empty, Sources: []*pb.FundingSource{residents()}, Quota: flat(100)}})
-	wantViolation(t, err, "fundingPlan.quota")
+	testkit.WantViolation(t, err, "fundingPlan.quota")
 
 	// One plan per project; a retry with the same request id answers with it.
 	req := &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget)}}, RequestId: "plan-1"}
-	first := must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, req))
-	again := must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, req))
+	first := testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, req))
+	again := testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, req))
 	if again.BookId != first.BookId || again.CommittedTotalFen != budget || !again.CoversBudget {
 		t.Fatalf("%v", again)
 	}
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget + 1)}}, RequestId: "plan-1"})
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget + 1)}}})
-	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
-	if p := must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid})); p.CommittedTotalFen != budget {
+	testkit.WantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+	if p := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid})); p.CommittedTotalFen != budget {
 		t.Fatalf("the plan changed: %v", p)
 	}
 }
 
 func (e *env) compoundWithoutHouseholds(t *testing.T) string {
 	t.Helper()
-	c := must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+	c := testkit.Must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
 		Name: "空院", CommunityId: e.community, BuildYear: 1985}}))
 	return c.Id
 }
@@ -152,39 +153,39 @@ func TestReceipts(t *testing.T) {
 	e := start(t)
 	s := e.site(t, 3)
 
-	r := must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 30_000_000, "gov-1"))
+	r := testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 30_000_000, "gov-1"))
 	if r.AmountFen != 30_000_000 || r.BookId != s.book || r.TransactionId == "" || !strings.HasPrefix(r.ReceiptNumber, "TD") || r.RequestId != "gov-1" {
 		t.Fatalf("%v", r)
 	}
-	again := must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 30_000_000, "gov-1"))
+	again := testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 30_000_000, "gov-1"))
 	if again.Id != r.Id || again.ReceiptNumber != r.ReceiptNumber {
 		t.Fatalf("a retry made another receipt: %v", again)
 	}
 	before := e.state(t, s.book)
 
 	_, err := e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 5, "gov-1")
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	// Beyond the commitment: refused with the excess.
 	_, err = e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_001, "gov-2")
-	meta := wantReason(t, err, codes.FailedPrecondition, "OVER_COMMITMENT")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "OVER_COMMITMENT")
 	if meta["overFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
 	_, err = e.receipt(s.project, pb.FundingSource_GOVERNMENT, "市财政局", 100, "gov-3")
-	wantReason(t, err, codes.FailedPrecondition, "NOT_IN_PLAN")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_IN_PLAN")
 	_, err = e.receipt(s.project, pb.FundingSource_RESIDENTS, "居民自筹", 100, "res-1")
-	wantViolation(t, err, "receipt.party")
+	testkit.WantViolation(t, err, "receipt.party")
 	for _, fen := range []int64{0, -100} {
 		_, err = e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", fen, "gov-4")
-		wantViolation(t, err, "receipt.amountFen")
+		testkit.WantViolation(t, err, "receipt.amountFen")
 	}
 	_, err = e.receipt("prj-none", pb.FundingSource_GOVERNMENT, "区住建局", 100, "gov-5")
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	e.unchanged(t, s.book, before)
 
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_000, "gov-2"))
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_SOCIAL, "国网供电公司", 2_000_000, "soc-1"))
-	p := must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: s.project}))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_000, "gov-2"))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_SOCIAL, "国网供电公司", 2_000_000, "soc-1"))
+	p := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: s.project}))
 	if p.Sources[0].ReceivedFen != 40_000_000 || p.Sources[1].ReceivedFen != 2_000_000 || p.ReceivedTotalFen != 42_000_000 {
 		t.Fatalf("%v", p)
 	}
@@ -201,7 +202,7 @@ func TestContributions(t *testing.T) {
 	_, others := e.households(t, 1)
 	h := s.households[0]
 
-	c := must[*pb.Contribution](t)(e.pay(s.project, h, 50_000, "c-1"))
+	c := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h, 50_000, "c-1"))
 	if c.HouseholdQuota.Status != pb.HouseholdQuota_PARTIALLY_PAID || c.HouseholdQuota.PaidFen != 50_000 || c.HouseholdId != h || c.Method != pb.Contribution_WECHAT {
 		t.Fatalf("%v", c)
 	}
@@ -209,38 +210,38 @@ func TestContributions(t *testing.T) {
 
 	// Over the quota: refused with the excess.
 	_, err := e.pay(s.project, h, 58_401, "c-2")
-	meta := wantReason(t, err, codes.FailedPrecondition, "OVERPAYMENT")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "OVERPAYMENT")
 	if meta["overFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
 	// A household of another compound.
 	_, err = e.pay(s.project, others[0], 100, "c-3")
-	wantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND")
 	// A household nobody knows.
 	_, err = e.pay(s.project, "01j0000000000000000000none", 100, "c-4")
-	wantViolation(t, err, "contribution.householdId")
+	testkit.WantViolation(t, err, "contribution.householdId")
 	// Zero and negative amounts.
 	for _, fen := range []int64{0, -1, -108400} {
 		_, err = e.pay(s.project, h, fen, "c-5")
-		wantViolation(t, err, "contribution.amountFen")
+		testkit.WantViolation(t, err, "contribution.amountFen")
 	}
 	// No such project (no book).
 	_, err = e.pay("prj-none", h, 100, "c-6")
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	// The same request id for another payment.
 	_, err = e.pay(s.project, h, 1, "c-1")
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	// No request id.
 	_, err = e.pay(s.project, h, 1, "")
-	wantViolation(t, err, "contribution.requestId")
+	testkit.WantViolation(t, err, "contribution.requestId")
 	e.unchanged(t, s.book, before)
 
 	// A retry answers with the first standing, even after later payments.
-	c2 := must[*pb.Contribution](t)(e.pay(s.project, h, 58_400, "c-2"))
+	c2 := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h, 58_400, "c-2"))
 	if c2.HouseholdQuota.Status != pb.HouseholdQuota_PAID {
 		t.Fatalf("%v", c2.HouseholdQuota)
 	}
-	again := must[*pb.Contribution](t)(e.pay(s.project, h, 50_000, "c-1"))
+	again := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h, 50_000, "c-1"))
 	if again.Id != c.Id || again.HouseholdQuota.PaidFen != 50_000 || again.HouseholdQuota.Status != pb.HouseholdQuota_PARTIALLY_PAID {
 		t.Fatalf("%v", again)
 	}
@@ -248,7 +249,7 @@ func TestContributions(t *testing.T) {
 	if col.PaidHouseholds != 1 || col.DueHouseholds != 2 || col.CollectedFen != 108400 || col.TargetFen != 3*108400 {
 		t.Fatalf("%v", col)
 	}
-	if p := must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: s.project})); p.Sources[2].ReceivedFen != 108400 {
+	if p := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: s.project})); p.Sources[2].ReceivedFen != 108400 {
 		t.Fatalf("%v", p.Sources[2])
 	}
 	e.verified(t, s.book)
@@ -258,17 +259,17 @@ func TestCollectionPagesAndFilters(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	s := e.site(t, 5)
-	must[*pb.Contribution](t)(e.pay(s.project, s.households[1], 108400, rid("c")))
-	must[*pb.Contribution](t)(e.pay(s.project, s.households[3], 100, rid("c")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, s.households[1], 108400, rid("c")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, s.households[3], 100, rid("c")))
 
-	paid := must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: s.project, Status: pb.HouseholdQuota_PAID}))
+	paid := testkit.Must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: s.project, Status: pb.HouseholdQuota_PAID}))
 	if len(paid.Households) != 1 || paid.Households[0].HouseholdId != s.households[1] || paid.PaidHouseholds != 1 || paid.DueHouseholds != 4 || paid.PartiallyPaidHouseholds != 1 {
 		t.Fatalf("%v", paid)
 	}
 	var seen []string
 	token := ""
 	for {
-		page := must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: s.project, PageSize: 2, PageToken: token}))
+		page := testkit.Must[*pb.Collection](t)(e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: s.project, PageSize: 2, PageToken: token}))
 		if len(page.Households) > 2 {
 			t.Fatalf("page of %d", len(page.Households))
 		}
@@ -294,69 +295,69 @@ func TestDisbursements(t *testing.T) {
 	e := start(t)
 	s := e.site(t, 3)
 	const contract = 10_000_000 // 100,000 yuan; 97% is 9,700,000
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 5_000_000, rid("r")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 5_000_000, rid("r")))
 
 	// Beyond the fund: refused with the shortfall.
 	before := e.state(t, s.book)
 	_, err := e.disburse(s.project, "川建三公司", contract, 5_000_001, "road", "d-1")
-	meta := wantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	if meta["shortFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
 	e.unchanged(t, s.book, before)
 
-	d := must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
+	d := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
 	if d.PaidToPayeeFen != 5_000_000 || d.RetentionFen != 300_000 || d.FundBalanceFen != 0 || d.ContractAmountFen != contract || d.ItemId != "road" {
 		t.Fatalf("%v", d)
 	}
-	must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 35_000_000, rid("r")))
+	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 35_000_000, rid("r")))
 
 	// Beyond 97% while the project is not accepted: the retention is held.
 	before = e.state(t, s.book)
 	_, err = e.disburse(s.project, "川建三公司", contract, 4_700_001, "road", "d-2")
-	meta = wantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
 	if meta["overFen"] != "1" || meta["limitFen"] != "9700000" {
 		t.Fatalf("metadata %v", meta)
 	}
 	// Another contract amount for the same payee.
 	_, err = e.disburse(s.project, "川建三公司", contract+1, 100, "road", "d-3")
-	wantReason(t, err, codes.FailedPrecondition, "CONTRACT_MISMATCH")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "CONTRACT_MISMATCH")
 	// Bad input.
 	for _, fen := range []int64{0, -1} {
 		_, err = e.disburse(s.project, "川建三公司", contract, fen, "road", "d-4")
-		wantViolation(t, err, "disbursement.amountFen")
+		testkit.WantViolation(t, err, "disbursement.amountFen")
 	}
 	_, err = e.disburse(s.project, "川建三公司", contract, contract+1, "road", "d-5")
-	wantStatus(t, err, codes.InvalidArgument)
+	testkit.WantStatus(t, err, codes.InvalidArgument)
 	_, err = e.disburse("prj-none", "川建三公司", contract, 1, "road", "d-6")
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	e.unchanged(t, s.book, before)
 
-	d = must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 4_700_000, "road", "d-2"))
+	d = testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 4_700_000, "road", "d-2"))
 	if d.PaidToPayeeFen != 9_700_000 {
 		t.Fatalf("%v", d)
 	}
 	for _, st := range []prjpb.Project_Status{prjpb.Project_PENDING_ACCEPTANCE, prjpb.Project_SUSPENDED} {
 		e.setStatus(s.project, st)
 		_, err = e.disburse(s.project, "川建三公司", contract, 1, "", rid("d"))
-		wantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
 	}
 	// Once ACCEPTED the retention may be paid, up to the contract and no further.
 	e.setStatus(s.project, prjpb.Project_ACCEPTED)
-	d = must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 299_999, "", "d-7"))
+	d = testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 299_999, "", "d-7"))
 	if d.PaidToPayeeFen != contract-1 {
 		t.Fatalf("%v", d)
 	}
 	e.setStatus(s.project, prjpb.Project_MAINTENANCE)
 	_, err = e.disburse(s.project, "川建三公司", contract, 2, "", "d-8")
-	meta = wantReason(t, err, codes.FailedPrecondition, "OVER_CONTRACT")
+	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "OVER_CONTRACT")
 	if meta["overFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
-	must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 1, "", "d-8"))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 1, "", "d-8"))
 
 	// A retry answers as the first time.
-	again := must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
+	again := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
 	if again.Id == "" || again.PaidToPayeeFen != 5_000_000 || again.FundBalanceFen != 0 {
 		t.Fatalf("%v", again)
 	}
@@ -371,9 +372,9 @@ func TestReversals(t *testing.T) {
 	e := start(t)
 	s := e.site(t, 3)
 	h := s.households[0]
-	c := must[*pb.Contribution](t)(e.pay(s.project, h, 108400, rid("c")))
+	c := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h, 108400, rid("c")))
 
-	rev := must[*pb.Transaction](t)(e.reverse(c.TransactionId, "收错了户", "rev-1"))
+	rev := testkit.Must[*pb.Transaction](t)(e.reverse(c.TransactionId, "收错了户", "rev-1"))
 	if rev.Kind != pb.Transaction_REVERSAL || rev.ReversesTransactionId != c.TransactionId || rev.Memo != "收错了户" || rev.Sequence != 2 {
 		t.Fatalf("%v", rev)
 	}
@@ -390,21 +391,21 @@ func TestReversals(t *testing.T) {
 	before := e.state(t, s.book)
 
 	// The same reverse request again: the same reversal.
-	again := must[*pb.Transaction](t)(e.reverse(c.TransactionId, "收错了户", "rev-1"))
+	again := testkit.Must[*pb.Transaction](t)(e.reverse(c.TransactionId, "收错了户", "rev-1"))
 	if again.Id != rev.Id || again.Sequence != 2 {
 		t.Fatalf("%v", again)
 	}
 	// Another request to reverse it.
 	_, err := e.reverse(c.TransactionId, "again", "rev-2")
-	wantReason(t, err, codes.FailedPrecondition, "ALREADY_REVERSED")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "ALREADY_REVERSED")
 	// The same request id with another reason.
 	_, err = e.reverse(c.TransactionId, "another reason", "rev-1")
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	// A reversal is not reversed.
 	_, err = e.reverse(rev.Id, "undo the undo", "rev-3")
-	wantReason(t, err, codes.FailedPrecondition, "NOT_REVERSIBLE")
+	testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_REVERSIBLE")
 	_, err = e.reverse("01j00000000000000000000000", "no such", "rev-4")
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	e.unchanged(t, s.book, before)
 
 	txs := e.transactions(t, s.book)
@@ -413,18 +414,18 @@ func TestReversals(t *testing.T) {
 	}
 
 	// Money already spent cannot be given back: the fund would go negative.
-	r := must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 1_000_000, rid("r")))
-	must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 2_000_000, 600_000, "", rid("d")))
+	r := testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 1_000_000, rid("r")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 2_000_000, 600_000, "", rid("d")))
 	before = e.state(t, s.book)
 	_, err = e.reverse(r.TransactionId, "wrong account", "rev-5")
-	meta := wantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
+	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	if meta["shortFen"] != "600000" {
 		t.Fatalf("metadata %v", meta)
 	}
 	e.unchanged(t, s.book, before)
 
 	// The household pays again after its refund: PAID.
-	must[*pb.Contribution](t)(e.pay(s.project, h, 108400, rid("c")))
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, h, 108400, rid("c")))
 	col = e.collection(t, s.project)
 	if col.PaidHouseholds != 1 || col.RefundedHouseholds != 0 || col.CollectedFen != 108400 {
 		t.Fatalf("%v", col)
@@ -437,22 +438,22 @@ func TestUnknownBooks(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	_, err := e.GetBook(bg, &pb.GetBookRequest{BookId: "renovation-none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.ListTransactions(bg, &pb.ListTransactionsRequest{BookId: "renovation-none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.ListAccounts(bg, &pb.ListAccountsRequest{BookId: "renovation-none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.VerifyBook(bg, &pb.VerifyBookRequest{BookId: "renovation-none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.GetCollection(bg, &pb.GetCollectionRequest{ProjectId: "none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.GetProjectDisclosure(bg, &pb.GetProjectDisclosureRequest{ProjectId: "none"})
-	wantStatus(t, err, codes.NotFound)
+	testkit.WantStatus(t, err, codes.NotFound)
 	_, err = e.GetBook(bg, &pb.GetBookRequest{})
-	wantViolation(t, err, "bookId")
+	testkit.WantViolation(t, err, "bookId")
 	_, err = e.income("no-such-compound", pb.Income_PARKING_OWNERS, 100, "", rid("i"))
-	wantViolation(t, err, "compoundId")
-	books := must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{}))
+	testkit.WantViolation(t, err, "compoundId")
+	books := testkit.Must[*pb.ListBooksResponse](t)(e.ListBooks(bg, &pb.ListBooksRequest{}))
 	if len(books.Books) != 0 {
 		t.Fatalf("refused writes opened books: %v", books.Books)
 	}
@@ -484,16 +485,16 @@ func TestPlanRetryOfARefusedRequestIsRefusedAgain(t *testing.T) {
 	e := start(t)
 	cid, _ := e.households(t, 2)
 	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
-	must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{RequestId: "plan-a",
+	testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{RequestId: "plan-a",
 		FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget)}}}))
 
 	other := &pb.CreateFundingPlanRequest{RequestId: "plan-b",
 		FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(1_000), social(2_000)}}}
 	_, err := e.CreateFundingPlan(bg, other)
-	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+	testkit.WantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
 	got, err := e.CreateFundingPlan(bg, other)
 	if err == nil {
 		t.Fatalf("the retry of a refused plan request succeeded with another request's plan (committed %d, asked for 3000)", got.CommittedTotalFen)
 	}
-	wantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
+	testkit.WantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
 }
