@@ -1,7 +1,10 @@
 // Package projects assembles the projects service: one renovation plan per compound and
-// round, its work items in rule 5's order, its guarded lifecycle (rule 6), reports during
-// the works and the joint acceptance, on Redis, served over gRPC. It asks survey,
-// finance and governance for the facts behind its guards.
+// round, its work items in rule 5's order of works (basic works first, safety-critical
+// first), its guarded lifecycle (rule 6: PROPOSED to MAINTENANCE, each step behind a
+// guard), reports during the works and the joint acceptance, on Redis, served over gRPC.
+// It asks survey, finance and governance for the facts behind its guards. Its packages
+// are internal: works (the rules), app (the use cases), api (the gRPC handlers), storage
+// (Redis) and peers (the other services).
 package projects
 
 import (
@@ -29,7 +32,8 @@ const ServiceName = "tongdu.projects.v1.ProjectsService"
 
 // Config is the projects service's configuration.
 type Config struct {
-	// Residents' acceptance thresholds of rule 6, as fractions ("2/3").
+	// Residents' acceptance thresholds of rule 6 (the joint acceptance needs enough
+	// respondents satisfied and enough households responding), as fractions ("2/3").
 	SatisfiedShare, RespondedShare string
 }
 
@@ -40,7 +44,8 @@ func (c *Config) Flags(s *config.Set) error {
 	return nil
 }
 
-// Thresholds reads the acceptance thresholds; empty ones take rule 6's defaults.
+// Thresholds reads the acceptance thresholds; empty ones take rule 6's defaults (2/3 of
+// respondents satisfied, half the households responding).
 func (c *Config) Thresholds() (works.Thresholds, error) {
 	th := works.DefaultThresholds
 	var err error

@@ -281,7 +281,7 @@ var signers = map[pb.Signoff_Role]string{
 	pb.Signoff_SUPERVISOR: "监理 张工", pb.Signoff_CONTRACTOR: "施工 川建三公司", pb.Signoff_BUILDER: "建设 区住建局", pb.Signoff_COMMUNITY: "石羊社区 王书记",
 }
 
-// act asks for one of rule 6's transitions of a project.
+// act asks for one of rule 6's transitions (the project lifecycle) of a project.
 func (e *env) act(a string, id string) (*pb.Project, error) {
 	const actor = "区住建局 李科长"
 	switch a {
@@ -307,7 +307,7 @@ func (e *env) act(a string, id string) (*pb.Project, error) {
 
 var actions = []string{"approve", "startConstruction", "requestAcceptance", "accept", "startMaintenance", "suspend", "resume", "cancel"}
 
-// reach builds a project of the site in the given status, walking rule 6 with every guard
+// reach builds a project of the site in the given status, walking rule 6 (the lifecycle) with every guard
 // satisfied. A SUSPENDED project was suspended while IN_CONSTRUCTION. Each project has one
 // item, the road, at 0% until acceptance is requested.
 func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Project) {

@@ -14,7 +14,9 @@ import (
 	"tongdu/services/projects/internal/app"
 )
 
-// Server implements tongdu.projects.v1.ProjectsService.
+// Server implements tongdu.projects.v1.ProjectsService over the use cases. Every
+// service's gRPC layer has this shape (a Server over its app, and request below); the
+// parallel is intended.
 type Server struct {
 	pb.UnimplementedProjectsServiceServer
 	app *app.App
@@ -26,7 +28,8 @@ var _ pb.ProjectsServiceServer = (*Server)(nil)
 func New(a *app.App) *Server { return &Server{app: a} }
 
 // request names a request for the use cases' idempotency: its request id and, when it
-// has one, the fingerprint of its body.
+// has one, the fingerprint of its body. (A candidate for platform/idempotency, which
+// this service may not change.)
 func request(requestID string, req proto.Message) (app.Request, error) {
 	if requestID == "" {
 		return app.Request{}, nil

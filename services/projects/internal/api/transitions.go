@@ -9,7 +9,8 @@ import (
 	"tongdu/services/projects/internal/app"
 )
 
-// transitionRequest is what every request for one of rule 6's transitions carries.
+// transitionRequest is what every request for one of rule 6's transitions (the project
+// lifecycle, each step behind its guard) carries.
 type transitionRequest interface {
 	proto.Message
 	GetId() string

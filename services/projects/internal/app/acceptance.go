@@ -12,11 +12,8 @@ import (
 // the sign-off it recorded. When it completes the acceptance conditions, the project is
 // accepted at once.
 func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Signoff, rq Request) (works.Signoff, error) {
-	p, err := a.store.GetProject(ctx, projectID)
+	p, err := a.projectFor(ctx, projectID, works.CanSignOff)
 	if err != nil {
-		return works.Signoff{}, err
-	}
-	if err := works.CanSignOff(p); err != nil {
 		return works.Signoff{}, err
 	}
 	id, _, err := a.claim(ctx, "CreateSignoff", rq, 1)

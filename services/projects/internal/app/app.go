@@ -20,7 +20,8 @@ import (
 	"tongdu/services/projects/internal/works"
 )
 
-// Store is what the use cases need of storage. Lookups of what does not exist return
+// Store is what the use cases need of storage (internal/storage implements it on
+// Redis). Lookups of what does not exist return
 // works.ErrNotFound; revision-checked writes that lost a race return works.ErrConflict.
 type Store interface {
 	ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error)
@@ -126,6 +127,19 @@ func retryPause(ctx context.Context) error {
 	case <-time.After(time.Duration(1+rand.IntN(8)) * time.Millisecond):
 		return nil
 	}
+}
+
+// projectFor reads a project and checks with allows (a works rule such as
+// works.CanSignOff) that it takes the change asked for.
+func (a *App) projectFor(ctx context.Context, projectID string, allows func(*works.Project) error) (*works.Project, error) {
+	p, err := a.store.GetProject(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	if err := allows(p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func isConflict(err error) bool { return errors.Is(err, works.ErrConflict) }

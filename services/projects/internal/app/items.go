@@ -11,11 +11,8 @@ import (
 // CreateWorkItem adds a work item to a project's plan: not once acceptance is requested
 // (works.ErrProjectClosed), and only an item the schedule can place (bad input on item.*).
 func (a *App) CreateWorkItem(ctx context.Context, projectID string, it works.Item, rq Request) (*works.Item, error) {
-	p, err := a.store.GetProject(ctx, projectID)
+	p, err := a.projectFor(ctx, projectID, works.CanChangeItems)
 	if err != nil {
-		return nil, err
-	}
-	if err := works.CanChangeItems(p); err != nil {
 		return nil, err
 	}
 	if err := works.CheckItem(it, "item"); err != nil {
@@ -55,11 +52,8 @@ func (a *App) UpdateWorkItem(ctx context.Context, projectID string, patch works.
 	if patch.ID == "" || len(mask) == 0 {
 		return nil, fault.Field("updateMask", "name the item (item.id) and the fields to update")
 	}
-	p, err := a.store.GetProject(ctx, projectID)
+	p, err := a.projectFor(ctx, projectID, works.CanChangeItems)
 	if err != nil {
-		return nil, err
-	}
-	if err := works.CanChangeItems(p); err != nil {
 		return nil, err
 	}
 	for {

@@ -12,11 +12,8 @@ import (
 // step. An unknown item is bad input on progressReport.itemId; a retried request answers
 // the report it recorded.
 func (a *App) CreateProgressReport(ctx context.Context, projectID string, r works.ProgressReport, rq Request) (works.ProgressReport, error) {
-	p, err := a.store.GetProject(ctx, projectID)
+	p, err := a.projectFor(ctx, projectID, works.CanReportProgress)
 	if err != nil {
-		return works.ProgressReport{}, err
-	}
-	if err := works.CanReportProgress(p); err != nil {
 		return works.ProgressReport{}, err
 	}
 	id, replayed, err := a.claim(ctx, "CreateProgressReport", rq, 1)
@@ -68,11 +65,8 @@ func (a *App) ListProgressReports(ctx context.Context, projectID, itemID, token 
 // The household must live in the project's compound (works.ErrNotInCompound); an
 // unknown item is bad input on supervisionReport.itemId.
 func (a *App) CreateSupervisionReport(ctx context.Context, projectID string, r works.SupervisionReport, rq Request) (works.SupervisionReport, error) {
-	p, err := a.store.GetProject(ctx, projectID)
+	p, err := a.projectFor(ctx, projectID, works.CanSupervise)
 	if err != nil {
-		return works.SupervisionReport{}, err
-	}
-	if err := works.CanSupervise(p); err != nil {
 		return works.SupervisionReport{}, err
 	}
 	if r.ItemID != "" {

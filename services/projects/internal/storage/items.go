@@ -136,13 +136,6 @@ func (s *Store) UpdateItem(ctx context.Context, it works.Item, report *works.Pro
 	}
 	keys := []string{itemsKey(it.ProjectID), itemRevsKey(it.ProjectID), reportsKey(it.ProjectID, "progress"), reportDataKey(it.ProjectID, "progress")}
 	rev, err := updateItem.Run(ctx, s.rdb, keys, it.ID, strconv.FormatInt(it.Revision, 10), data, reportID, reportData).Int64()
-	switch {
-	case err != nil:
-		return err
-	case rev == -1:
-		return notFound("work item", it.ID)
-	case rev == -2:
-		return fmt.Errorf("%w: work item %s", works.ErrConflict, it.ID)
-	}
-	return nil
+	_, err = written(rev, err, "work item", it.ID)
+	return err
 }

@@ -110,15 +110,7 @@ func (s *Store) UpdateProject(ctx context.Context, p works.Project) (int64, erro
 		return 0, err
 	}
 	rev, err := updateProject.Run(ctx, s.rdb, []string{projectKey(p.ID)}, strconv.FormatInt(p.Revision, 10), data).Int64()
-	switch {
-	case err != nil:
-		return 0, err
-	case rev == -1:
-		return 0, notFound("project", p.ID)
-	case rev == -2:
-		return 0, fmt.Errorf("%w: project %s", works.ErrConflict, p.ID)
-	}
-	return rev, nil
+	return written(rev, err, "project", p.ID)
 }
 
 // ListProjects pages through the projects of a compound ("" for all) that match.

@@ -29,7 +29,9 @@ import (
 	"tongdu/services/projects/internal/works"
 )
 
-// Store is the projects service's Redis.
+// Store is the projects service's Redis. Every service's store opens the same way (a
+// client, New, Ping) on keys of its own; that parallel is intended, and what the stores
+// share beyond it (tokens, pages, decoding) is platform/paging.
 type Store struct {
 	rdb redis.UniversalClient
 }
@@ -73,6 +75,21 @@ func atoi(s string) int64 {
 }
 
 func notFound(what, id string) error { return fmt.Errorf("%w: %s %s", works.ErrNotFound, what, id) }
+
+// written reads what a revision-checked script answered: the new revision, -1 when the
+// record is gone (works.ErrNotFound), -2 when it changed since it was read
+// (works.ErrConflict).
+func written(rev int64, err error, what, id string) (int64, error) {
+	switch {
+	case err != nil:
+		return 0, err
+	case rev == -1:
+		return 0, notFound(what, id)
+	case rev == -2:
+		return 0, fmt.Errorf("%w: %s %s", works.ErrConflict, what, id)
+	}
+	return rev, nil
+}
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 

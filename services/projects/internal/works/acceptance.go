@@ -18,17 +18,13 @@ const (
 	Community            // 社区
 )
 
-// Roles are the four parties whose PASS rule 6 needs, in the order they are shown.
+// Roles are the four parties whose PASS rule 6 (the joint acceptance) needs, in the
+// order they are shown.
 var Roles = []Role{Supervisor, Contractor, Builder, Community}
 
 var roleNames = [...]string{"UNSPECIFIED", "SUPERVISOR", "CONTRACTOR", "BUILDER", "COMMUNITY"}
 
-func (r Role) String() string {
-	if r < 0 || int(r) >= len(roleNames) {
-		return fmt.Sprintf("Role(%d)", int(r))
-	}
-	return roleNames[r]
-}
+func (r Role) String() string { return nameOf(r, roleNames[:], "Role(%d)") }
 
 // Verdict is a party's PASS or FAIL.
 type Verdict int

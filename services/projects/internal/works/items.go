@@ -20,12 +20,7 @@ const (
 
 var categoryNames = [...]string{"unspecified", "basic", "improvement", "upgrade"}
 
-func (c Category) String() string {
-	if c < 0 || int(c) >= len(categoryNames) {
-		return fmt.Sprintf("category %d", int(c))
-	}
-	return categoryNames[c]
-}
+func (c Category) String() string { return nameOf(c, categoryNames[:], "category %d") }
 
 // Difficulty is how hard an item is; easy goes before hard (先易后难).
 type Difficulty int
@@ -39,12 +34,7 @@ const (
 
 var difficultyNames = [...]string{"unspecified", "easy", "medium", "hard"}
 
-func (d Difficulty) String() string {
-	if d < 0 || int(d) >= len(difficultyNames) {
-		return fmt.Sprintf("difficulty %d", int(d))
-	}
-	return difficultyNames[d]
-}
+func (d Difficulty) String() string { return nameOf(d, difficultyNames[:], "difficulty %d") }
 
 // Item is one work item of a project. Kind numbers follow the contract.
 type Item struct {
@@ -171,7 +161,7 @@ func before(a, b *Item) (bool, string) {
 	return a.ID < b.ID, "registered earlier"
 }
 
-// Schedule orders a project's items by rule 5, each with the reason it stands before
+// Schedule orders a project's items by rule 5 (the order of works), each with the reason it stands before
 // the one after it (the last has none).
 func Schedule(items []Item) []ScheduleEntry {
 	sorted := append([]Item(nil), items...)

@@ -140,7 +140,8 @@ func genItems(t *rapid.T) []Item {
 }
 
 // Schedule returns a permutation of its items in which each item stands before the next
-// by rule 5, with the reason that decides it; the input order does not matter.
+// by rule 5 (the order of works), with the reason that decides it; the input order does
+// not matter.
 func TestScheduleIsAPermutationSortedByRule5(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		items := genItems(t)

@@ -9,7 +9,9 @@ import (
 	"tongdu/platform/fault"
 )
 
-// Action is a lifecycle transition a caller asks for (rule 6).
+// Action is a lifecycle transition a caller asks for (rule 6: PROPOSED → APPROVED →
+// IN_CONSTRUCTION → PENDING_ACCEPTANCE → ACCEPTED → MAINTENANCE, with SUSPENDED and
+// CANCELLED).
 type Action int
 
 const (
@@ -39,7 +41,7 @@ var GuardReason = map[Action]string{
 }
 
 // Target is the status an action leads to from the project's current one, or
-// ErrTransition when rule 6 does not allow the action from there.
+// ErrTransition when rule 6 (the lifecycle) does not allow the action from there.
 func Target(p *Project, a Action) (Status, error) {
 	from := p.Status
 	var to Status
@@ -123,7 +125,7 @@ type ResolutionFacts struct {
 	Found      bool     // a RESOLUTION survey of this compound with matter RENOVATION
 	CompoundOK bool     // it is a survey of the project's compound
 	Closed     bool     // the vote has closed
-	Passed     bool     // rule 3 holds
+	Passed     bool     // rule 3 holds (3/4 of the voting area and households consent)
 	Figures    []string // the result's figures, one line each
 }
 

@@ -1,7 +1,8 @@
 // Package works holds the rules of a compound's renovation project (一小区一策): its work
-// items and their order (DOMAIN rule 5), its guarded lifecycle (rule 6), reports during
-// the works, and the joint acceptance by the professional parties and the residents.
-// Plain Go: no protobuf, no Redis.
+// items and their order (rule 5: basic works first, safety-critical first, easy before
+// hard), its guarded lifecycle (rule 6: PROPOSED to MAINTENANCE, each step behind a
+// guard), reports during the works, and the joint acceptance by the professional parties
+// and the residents. Plain Go: no protobuf, no Redis; errors are platform/fault values.
 package works
 
 import (
@@ -40,11 +41,15 @@ const (
 
 var statusNames = [...]string{"UNSPECIFIED", "PROPOSED", "APPROVED", "IN_CONSTRUCTION", "PENDING_ACCEPTANCE", "ACCEPTED", "MAINTENANCE", "SUSPENDED", "CANCELLED"}
 
-func (s Status) String() string {
-	if s < 0 || int(s) >= len(statusNames) {
-		return fmt.Sprintf("Status(%d)", int(s))
+func (s Status) String() string { return nameOf(s, statusNames[:], "Status(%d)") }
+
+// nameOf is v's name in names, or unknown (a format, such as "Role(%d)") with v's number
+// when it has none.
+func nameOf[T ~int](v T, names []string, unknown string) string {
+	if v < 0 || int(v) >= len(names) {
+		return fmt.Sprintf(unknown, int(v))
 	}
-	return statusNames[s]
+	return names[v]
 }
 
 // Transition is one change of a project's status, kept as history. RequestID is the
