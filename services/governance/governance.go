@@ -17,6 +17,7 @@ import (
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/internal/api"
+	"tongdu/services/governance/internal/app"
 	"tongdu/services/governance/internal/peers"
 	"tongdu/services/governance/internal/storage"
 )
@@ -28,6 +29,7 @@ const ServiceName = "tongdu.governance.v1.GovernanceService"
 type Service struct {
 	rdb   redis.UniversalClient
 	store *storage.Store
+	app   *app.App
 	api   *api.Server
 	log   *slog.Logger
 	srv   *grpcserver.Server
@@ -35,7 +37,7 @@ type Service struct {
 
 // Config is the governance service's configuration.
 type Config struct {
-	// Whistle limits of rule 11 (zero: the rule's 2 h / 24 h and 24 h / 72 h).
+	// Whistle limits of rule 11 (called departments acknowledge and resolve in time; zero: the rule's 2 h / 24 h and 24 h / 72 h).
 	UrgentAcknowledge, UrgentResolve, NormalAcknowledge, NormalResolve time.Duration
 }
 
@@ -86,12 +88,13 @@ func ModuleWith(cfg Config) *servicemain.Module {
 // New builds the service on rdb.
 func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Service, error) {
 	store := storage.New(rdb)
-	var resolutions api.Resolutions
+	var resolutions app.Resolutions
 	if p.Survey != nil {
 		resolutions = peers.NewSurvey(p.Survey)
 	}
-	opt := api.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
-	return &Service{rdb: rdb, store: store, log: log, api: api.New(store, log, time.Now, opt, resolutions)}, nil
+	opt := app.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
+	a := app.New(store, log, time.Now, opt, resolutions)
+	return &Service{rdb: rdb, store: store, log: log, app: a, api: api.New(a)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver the registry's kinds.
@@ -112,5 +115,5 @@ func (s *Service) Start(ctx context.Context) {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	s.watchOverdue(ctx)
-	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.api.FollowCompoundEvent)
+	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.app.FollowCompoundEvent)
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -22,6 +21,7 @@ import (
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/internal/api"
+	"tongdu/services/governance/internal/app"
 	"tongdu/services/governance/internal/storage"
 )
 
@@ -33,8 +33,11 @@ type env struct {
 }
 
 // start runs the governance API on its own Redis database behind the platform's gRPC
-// server (validation interceptor included) on a loopback port.
-func start(t *testing.T) env {
+// server (validation interceptor and error statuses included) on a loopback port.
+func start(t *testing.T) env { return serve(t, time.Now, nil) }
+
+// serve is start on the clock now, with res as the survey peer (nil for none).
+func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
 	t.Helper()
 	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -42,7 +45,7 @@ func start(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(storage.New(testkit.Redis(t)), log, time.Now, api.Options{}, nil))
+	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(app.New(storage.New(testkit.Redis(t)), log, now, app.Options{}, res)))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,64 +63,6 @@ func start(t *testing.T) env {
 
 var bg = context.Background()
 
-func must[T any](t *testing.T) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-}
-
-// wantStatus checks err's code and returns its status for the details.
-func wantStatus(t *testing.T, err error, code codes.Code) *status.Status {
-	t.Helper()
-	st := status.Convert(err)
-	if st.Code() != code {
-		t.Fatalf("got %v (%s), want %s", st.Code(), st.Message(), code)
-	}
-	return st
-}
-
-// violations lists the BadRequest field names of st.
-func violations(st *status.Status) []string {
-	var out []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				out = append(out, v.GetField())
-			}
-		}
-	}
-	return out
-}
-
-func wantViolation(t *testing.T, err error, field string) {
-	t.Helper()
-	st := wantStatus(t, err, codes.InvalidArgument)
-	for _, f := range violations(st) {
-		if f == field {
-			return
-		}
-	}
-	t.Fatalf("violations %q do not name %s (%s)", violations(st), field, st.Message())
-}
-
-func wantReason(t *testing.T, err error, code codes.Code, reason string) {
-	t.Helper()
-	st := wantStatus(t, err, code)
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if info.GetReason() != reason || info.GetDomain() != "tongdu" {
-				t.Fatalf("ErrorInfo %s/%s, want tongdu/%s", info.GetDomain(), info.GetReason(), reason)
-			}
-			return
-		}
-	}
-	t.Fatalf("no ErrorInfo in %v", st.Proto())
-}
-
 // tree is a district with two sub-districts; the first has communities A and B, the
 // second community C.
 type tree struct {
@@ -127,7 +72,7 @@ type tree struct {
 
 func (e env) region(t *testing.T, name string, level pb.Region_Level, parent string) *pb.Region {
 	t.Helper()
-	return must[*pb.Region](t)(e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: name, Level: level, Parent: parent}}))
+	return testkit.Must[*pb.Region](t)(e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: name, Level: level, Parent: parent}}))
 }
 
 func (e env) tree(t *testing.T) tree {
@@ -144,12 +89,12 @@ func (e env) tree(t *testing.T) tree {
 
 func (e env) compound(t *testing.T, name, community string) *pb.Compound {
 	t.Helper()
-	return must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: name, CommunityId: community, BuildYear: 1988}}))
+	return testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: name, CommunityId: community, BuildYear: 1988}}))
 }
 
 func (e env) building(t *testing.T, cid, name string, units int32) *pb.Building {
 	t.Helper()
-	return must[*pb.Building](t)(e.CreateBuilding(bg, &pb.CreateBuildingRequest{CompoundId: cid, Building: &pb.Building{Name: name, UnitCount: units}}))
+	return testkit.Must[*pb.Building](t)(e.CreateBuilding(bg, &pb.CreateBuildingRequest{CompoundId: cid, Building: &pb.Building{Name: name, UnitCount: units}}))
 }
 
 // dwellings makes n households of building bid spread over six units, with areas of
@@ -175,7 +120,7 @@ func (e env) listAll(t *testing.T, req *pb.ListHouseholdsRequest) (ids []string,
 		if pages > 1000 {
 			t.Fatal("paging does not end")
 		}
-		resp := must[*pb.ListHouseholdsResponse](t)(e.ListHouseholds(bg, req))
+		resp := testkit.Must[*pb.ListHouseholdsResponse](t)(e.ListHouseholds(bg, req))
 		sizes = append(sizes, len(resp.Households))
 		for _, h := range resp.Households {
 			ids = append(ids, h.Id)
@@ -195,7 +140,7 @@ func (e env) listCompounds(t *testing.T, req *pb.ListCompoundsRequest) []string 
 		if pages > 1000 {
 			t.Fatal("paging does not end")
 		}
-		resp := must[*pb.ListCompoundsResponse](t)(e.ListCompounds(bg, req))
+		resp := testkit.Must[*pb.ListCompoundsResponse](t)(e.ListCompounds(bg, req))
 		for _, c := range resp.Compounds {
 			out = append(out, c.Id)
 		}
@@ -212,71 +157,71 @@ func TestRegionHierarchy(t *testing.T) {
 	tr := e.tree(t)
 
 	t.Run("a region reads back as created", func(t *testing.T) {
-		got := must[*pb.Region](t)(e.GetRegion(bg, &pb.GetRegionRequest{Id: tr.communityA.Id}))
+		got := testkit.Must[*pb.Region](t)(e.GetRegion(bg, &pb.GetRegionRequest{Id: tr.communityA.Id}))
 		if got.Name != "幸福社区" || got.Level != pb.Region_COMMUNITY || got.Parent != tr.subA.Id || got.CreateTime == nil {
 			t.Fatalf("got %v", got)
 		}
 	})
 	t.Run("a region lists its children", func(t *testing.T) {
-		resp := must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.subA.Id}))
+		resp := testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.subA.Id}))
 		if len(resp.Regions) != 2 || resp.Regions[0].Id != tr.communityA.Id || resp.Regions[1].Id != tr.communityB.Id {
 			t.Fatalf("children of %s: %v", tr.subA.Name, resp.Regions)
 		}
 	})
 	t.Run("no parent lists the districts", func(t *testing.T) {
-		resp := must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{}))
+		resp := testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{}))
 		if len(resp.Regions) != 1 || resp.Regions[0].Id != tr.district.Id {
 			t.Fatalf("districts: %v", resp.Regions)
 		}
 	})
 	t.Run("children page", func(t *testing.T) {
-		resp := must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id, PageSize: 1}))
+		resp := testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id, PageSize: 1}))
 		if len(resp.Regions) != 1 || resp.NextPageToken == "" {
 			t.Fatalf("first page: %v", resp)
 		}
-		resp = must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id, PageSize: 1, PageToken: resp.NextPageToken}))
+		resp = testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id, PageSize: 1, PageToken: resp.NextPageToken}))
 		if len(resp.Regions) != 1 || resp.Regions[0].Id != tr.subB.Id || resp.NextPageToken != "" {
 			t.Fatalf("second page: %v", resp)
 		}
 	})
 	t.Run("a community directly under a district is refused", func(t *testing.T) {
 		_, err := e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: "x", Level: pb.Region_COMMUNITY, Parent: tr.district.Id}})
-		wantViolation(t, err, "region.parent")
+		testkit.WantViolation(t, err, "region.parent")
 	})
 	t.Run("a sub-district needs a parent", func(t *testing.T) {
 		_, err := e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: "x", Level: pb.Region_SUBDISTRICT}})
-		wantViolation(t, err, "region.parent")
+		testkit.WantViolation(t, err, "region.parent")
 	})
 	t.Run("a district has no parent", func(t *testing.T) {
 		_, err := e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: "x", Level: pb.Region_DISTRICT, Parent: tr.district.Id}})
-		wantViolation(t, err, "region.parent")
+		testkit.WantViolation(t, err, "region.parent")
 	})
 	t.Run("an unknown parent is refused", func(t *testing.T) {
 		_, err := e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: "x", Level: pb.Region_COMMUNITY, Parent: "nope"}})
-		wantViolation(t, err, "region.parent")
+		testkit.WantViolation(t, err, "region.parent")
 	})
 	t.Run("a level is required", func(t *testing.T) {
 		_, err := e.CreateRegion(bg, &pb.CreateRegionRequest{Region: &pb.Region{Name: "x"}})
-		wantViolation(t, err, "region.level")
+		testkit.WantViolation(t, err, "region.level")
 	})
 	t.Run("refused regions are not stored", func(t *testing.T) {
-		resp := must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id}))
+		resp := testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{Parent: tr.district.Id}))
 		if len(resp.Regions) != 2 {
 			t.Fatalf("the district has %d children, want 2", len(resp.Regions))
 		}
 	})
 	t.Run("an unknown region is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetRegion(bg, &pb.GetRegionRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("the same request id creates one region", func(t *testing.T) {
 		req := &pb.CreateRegionRequest{Region: &pb.Region{Name: "北湖区", Level: pb.Region_DISTRICT}, RequestId: "region-1"}
-		a := must[*pb.Region](t)(e.CreateRegion(bg, req))
-		b := must[*pb.Region](t)(e.CreateRegion(bg, req))
+		a := testkit.Must[*pb.Region](t)(e.CreateRegion(bg, req))
+		b := testkit.Must[*pb.Region](t)(e.CreateRegion(bg, req))
 		if a.Id != b.Id || !proto.Equal(a, b) {
 			t.Fatalf("a replay answered %v, first %v", b, a)
 		}
-		resp := must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{}))
+		resp := testkit.Must[*pb.ListRegionsResponse](t)(e.ListRegions(bg, &pb.ListRegionsRequest{}))
 		if len(resp.Regions) != 2 {
 			t.Fatalf("%d districts, want 2", len(resp.Regions))
 		}
@@ -288,7 +233,7 @@ func TestCreateCompound(t *testing.T) {
 	tr := e.tree(t)
 
 	t.Run("a compound shows its region path, INVENTORIED and etag", func(t *testing.T) {
-		c := must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{
+		c := testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{
 			Name: "幸福里", Address: "东川路 1 号", CommunityId: tr.communityA.Id, BuildYear: 1988, HeritageNotes: "保留瓷砖墙",
 			Facilities: []*pb.Facility{{Kind: pb.Facility_DRAINS, Condition: pb.Facility_POOR, Notes: "雨污混流"}},
 		}}))
@@ -298,7 +243,7 @@ func TestCreateCompound(t *testing.T) {
 		if want := []string{tr.district.Id, tr.subA.Id, tr.communityA.Id}; fmt.Sprint(c.RegionPath) != fmt.Sprint(want) {
 			t.Fatalf("region path %v, want %v", c.RegionPath, want)
 		}
-		got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
+		got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
 		if !proto.Equal(got, c) {
 			t.Fatalf("GetCompound = %v\nCreateCompound = %v", got, c)
 		}
@@ -322,16 +267,16 @@ func TestCreateCompound(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: tt.c})
-				wantViolation(t, err, tt.field)
+				testkit.WantViolation(t, err, tt.field)
 			})
 		}
 		t.Run("a name is required", func(t *testing.T) {
 			_, err := e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{CommunityId: tr.communityA.Id}})
-			wantStatus(t, err, codes.InvalidArgument)
+			testkit.WantStatus(t, err, codes.InvalidArgument)
 		})
 		t.Run("rule 1: a management type that contradicts the facts", func(t *testing.T) {
 			_, err := e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: "x", CommunityId: tr.communityA.Id, ManagementType: pb.Compound_PROFESSIONAL_PM}})
-			wantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
+			testkit.WantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
 		})
 		if got := e.listCompounds(t, &pb.ListCompoundsRequest{}); len(got) != 0 {
 			t.Fatalf("refused compounds were stored: %v", got)
@@ -339,14 +284,14 @@ func TestCreateCompound(t *testing.T) {
 	})
 	t.Run("an unknown compound is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetCompound(bg, &pb.GetCompoundRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("idempotency: the same request id and body create one compound", func(t *testing.T) {
 		e := start(t)
 		tr := e.tree(t)
 		req := &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: "锦苑", CommunityId: tr.communityA.Id}, RequestId: "compound-1"}
-		a := must[*pb.Compound](t)(e.CreateCompound(bg, req))
-		b := must[*pb.Compound](t)(e.CreateCompound(bg, req))
+		a := testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, req))
+		b := testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, req))
 		if a.Id != b.Id || !proto.Equal(a, b) {
 			t.Fatalf("replay %v, first %v", b, a)
 		}
@@ -356,7 +301,7 @@ func TestCreateCompound(t *testing.T) {
 		other := proto.Clone(req).(*pb.CreateCompoundRequest)
 		other.Compound.Name = "别的小区"
 		_, err := e.CreateCompound(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
 }
 
@@ -367,7 +312,7 @@ func TestBatchCreateHouseholds(t *testing.T) {
 	b := e.building(t, c.Id, "1栋", 6)
 	hs, total := dwellings(b.Id, 1000)
 
-	resp := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+	resp := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
 	if len(resp.Households) != 1000 {
 		t.Fatalf("created %d households, want 1000", len(resp.Households))
 	}
@@ -396,7 +341,7 @@ func TestBatchCreateHouseholds(t *testing.T) {
 		}
 	})
 	t.Run("the compound counts 1,000 households and their exact total area", func(t *testing.T) {
-		got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
+		got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
 		if got.HouseholdCount != 1000 {
 			t.Fatalf("household count %d", got.HouseholdCount)
 		}
@@ -406,7 +351,7 @@ func TestBatchCreateHouseholds(t *testing.T) {
 		if got.BuildingCount != 1 {
 			t.Fatalf("building count %d", got.BuildingCount)
 		}
-		bld := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: b.Id}))
+		bld := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: b.Id}))
 		if bld.HouseholdCount != 1000 {
 			t.Fatalf("the building counts %d households", bld.HouseholdCount)
 		}
@@ -417,11 +362,11 @@ func TestBatchCreateHouseholds(t *testing.T) {
 			h.Room = "x" + h.Room // fresh dwellings, so only the size is wrong
 		}
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: big})
-		wantViolation(t, err, "households")
+		testkit.WantViolation(t, err, "households")
 	})
 	t.Run("an empty batch is refused by validation", func(t *testing.T) {
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id})
-		wantViolation(t, err, "households")
+		testkit.WantViolation(t, err, "households")
 	})
 	t.Run("a registered dwelling refuses the whole batch", func(t *testing.T) {
 		batch, _ := dwellings(b.Id, 5)
@@ -430,8 +375,8 @@ func TestBatchCreateHouseholds(t *testing.T) {
 		}
 		batch[3].Unit, batch[3].Room = hs[10].Unit, hs[10].Room
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: batch})
-		wantStatus(t, err, codes.AlreadyExists)
-		if got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HouseholdCount != 1000 {
+		testkit.WantStatus(t, err, codes.AlreadyExists)
+		if got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HouseholdCount != 1000 {
 			t.Fatalf("household count %d after a refused batch", got.HouseholdCount)
 		}
 	})
@@ -469,10 +414,10 @@ func TestBatchCreateHouseholdsRefusalsStoreNothing(t *testing.T) {
 			hs, _ := dwellings(b.Id, 10)
 			tt.edit(hs)
 			_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs})
-			wantViolation(t, err, tt.field)
+			testkit.WantViolation(t, err, tt.field)
 		})
 	}
-	got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
+	got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
 	if got.HouseholdCount != 0 || got.TotalExclusiveAreaM2 != 0 {
 		t.Fatalf("after refused batches: %d households, %v m²", got.HouseholdCount, got.TotalExclusiveAreaM2)
 	}
@@ -483,12 +428,12 @@ func TestBatchCreateHouseholdsRefusalsStoreNothing(t *testing.T) {
 	t.Run("households of an unknown compound are NOT_FOUND", func(t *testing.T) {
 		hs, _ := dwellings(b.Id, 1)
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: "nope", Households: hs})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("a single household's violation has no index", func(t *testing.T) {
 		hs, _ := dwellings("nope", 1)
 		_, err := e.CreateHousehold(bg, &pb.CreateHouseholdRequest{CompoundId: c.Id, Household: hs[0]})
-		wantViolation(t, err, "household.buildingId")
+		testkit.WantViolation(t, err, "household.buildingId")
 	})
 }
 
@@ -500,13 +445,13 @@ func TestBatchCreateHouseholdsIsIdempotent(t *testing.T) {
 	hs, total := dwellings(b.Id, 20)
 	req := &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs, RequestId: "batch-1"}
 
-	first := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
+	first := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
 	t.Run("the same request id and body answer with the same households", func(t *testing.T) {
-		again := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
+		again := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
 		if !proto.Equal(first, again) {
 			t.Fatalf("a replay answered differently")
 		}
-		got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
+		got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
 		if got.HouseholdCount != 20 || got.TotalExclusiveAreaM2 != float64(total)/100 {
 			t.Fatalf("after a replay: %d households, %v m²", got.HouseholdCount, got.TotalExclusiveAreaM2)
 		}
@@ -517,8 +462,8 @@ func TestBatchCreateHouseholdsIsIdempotent(t *testing.T) {
 			h.Room = "other-" + h.Room
 		}
 		_, err := e.BatchCreateHouseholds(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
-		if got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HouseholdCount != 20 {
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		if got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HouseholdCount != 20 {
 			t.Fatalf("%d households after a reused request id", got.HouseholdCount)
 		}
 	})
@@ -526,14 +471,14 @@ func TestBatchCreateHouseholdsIsIdempotent(t *testing.T) {
 		fresh := proto.Clone(req).(*pb.BatchCreateHouseholdsRequest)
 		fresh.RequestId = "batch-2"
 		_, err := e.BatchCreateHouseholds(bg, fresh)
-		wantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
+		testkit.WantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
 	})
 	t.Run("a single household replays too", func(t *testing.T) {
 		one, _ := dwellings(b.Id, 1)
 		one[0].Room = "single"
 		r := &pb.CreateHouseholdRequest{CompoundId: c.Id, Household: one[0], RequestId: "one-1"}
-		a := must[*pb.Household](t)(e.CreateHousehold(bg, r))
-		a2 := must[*pb.Household](t)(e.CreateHousehold(bg, r))
+		a := testkit.Must[*pb.Household](t)(e.CreateHousehold(bg, r))
+		a2 := testkit.Must[*pb.Household](t)(e.CreateHousehold(bg, r))
 		if a.Id != a2.Id {
 			t.Fatalf("replay made %s, first %s", a2.Id, a.Id)
 		}
@@ -545,7 +490,7 @@ func TestUpdateCompound(t *testing.T) {
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 
-	updated := must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
+	updated := testkit.Must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
 		Compound:   &pb.Compound{Id: c.Id, Etag: c.Etag, Name: "幸福里小区", HeritageNotes: "保留青砖", Address: "ignored"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name", "heritage_notes"}},
 	}))
@@ -558,13 +503,13 @@ func TestUpdateCompound(t *testing.T) {
 			Compound:   &pb.Compound{Id: c.Id, Etag: c.Etag, Name: "过时的修改"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}},
 		})
-		wantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
-		if got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.Name != "幸福里小区" || got.Etag != updated.Etag {
+		testkit.WantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
+		if got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.Name != "幸福里小区" || got.Etag != updated.Etag {
 			t.Fatalf("after a stale update: %v", got)
 		}
 	})
 	t.Run("without an etag the update applies to the latest version", func(t *testing.T) {
-		got := must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
+		got := testkit.Must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
 			Compound:   &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status", "id", "etag"}},
 		}))
@@ -574,29 +519,29 @@ func TestUpdateCompound(t *testing.T) {
 	})
 	t.Run("the name cannot be emptied", func(t *testing.T) {
 		_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
-		wantViolation(t, err, "compound.name")
+		testkit.WantViolation(t, err, "compound.name")
 	})
 	t.Run("rule 1: managementType goes through :classify", func(t *testing.T) {
 		_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
 			Compound:   &pb.Compound{Id: c.Id, ManagementType: pb.Compound_THREE_NONE},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"management_type"}},
 		})
-		wantViolation(t, err, "updateMask")
+		testkit.WantViolation(t, err, "updateMask")
 	})
 	t.Run("an empty mask is refused", func(t *testing.T) {
 		_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Name: "x"}})
-		wantViolation(t, err, "updateMask")
+		testkit.WantViolation(t, err, "updateMask")
 	})
 	t.Run("build year 3000 is refused", func(t *testing.T) {
 		_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
 			Compound:   &pb.Compound{Id: c.Id, BuildYear: 3000},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"build_year"}},
 		})
-		wantViolation(t, err, "compound.buildYear")
+		testkit.WantViolation(t, err, "compound.buildYear")
 	})
 	t.Run("an unknown compound is NOT_FOUND", func(t *testing.T) {
 		_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: "nope", Name: "x"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"name"}}})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -606,7 +551,7 @@ func TestClassifyCompound(t *testing.T) {
 
 	t.Run("rule 1: no PM, owning unit or committee derives THREE_NONE and records who decided", func(t *testing.T) {
 		c := e.compound(t, "幸福里", tr.communityA.Id)
-		got := must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "幸福社区党委"}))
+		got := testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "幸福社区党委"}))
 		if got.ManagementType != pb.Compound_THREE_NONE || got.GovernanceMode != pb.Compound_SELF_GOVERNANCE {
 			t.Fatalf("classified %s / %s", got.ManagementType, got.GovernanceMode)
 		}
@@ -620,21 +565,21 @@ func TestClassifyCompound(t *testing.T) {
 				Compound:   &pb.Compound{Id: c.Id, PropertyManager: "锦江物业"},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"property_manager"}},
 			})
-			wantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
+			testkit.WantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
 		})
 	})
 	t.Run("rule 1: PROFESSIONAL_PM for a three-none compound is CLASSIFICATION_INCONSISTENT", func(t *testing.T) {
 		c := e.compound(t, "红星院坝", tr.communityA.Id)
 		_, err := e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, ManagementType: pb.Compound_PROFESSIONAL_PM, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "社区党委"})
-		wantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
-		got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
+		testkit.WantReason(t, err, codes.FailedPrecondition, "CLASSIFICATION_INCONSISTENT")
+		got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id}))
 		if got.ManagementType != pb.Compound_MANAGEMENT_TYPE_UNSPECIFIED || got.Classification != nil || got.Etag != c.Etag {
 			t.Fatalf("a refused classification changed the compound: %v", got)
 		}
 	})
 	t.Run("a compound with a property manager derives PROFESSIONAL_PM", func(t *testing.T) {
-		c := must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: "锦苑", CommunityId: tr.communityA.Id, PropertyManager: "锦江物业"}}))
-		got := must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议"}))
+		c := testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{Name: "锦苑", CommunityId: tr.communityA.Id, PropertyManager: "锦江物业"}}))
+		got := testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议"}))
 		if got.ManagementType != pb.Compound_PROFESSIONAL_PM {
 			t.Fatalf("classified %s", got.ManagementType)
 		}
@@ -642,13 +587,13 @@ func TestClassifyCompound(t *testing.T) {
 	t.Run("rule 1: the governance mode and who decided are required", func(t *testing.T) {
 		c := e.compound(t, "x", tr.communityA.Id)
 		_, err := e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, DecidedBy: "社区党委"})
-		wantViolation(t, err, "governanceMode")
+		testkit.WantViolation(t, err, "governanceMode")
 		_, err = e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE})
-		wantViolation(t, err, "decidedBy")
+		testkit.WantViolation(t, err, "decidedBy")
 	})
 	t.Run("an unknown compound is NOT_FOUND", func(t *testing.T) {
 		_, err := e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: "nope", GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "x"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -661,7 +606,7 @@ func TestHouseholdPersonalDataIsMasked(t *testing.T) {
 		{BuildingId: b.Id, Unit: "1", Room: "101", ExclusiveAreaM2: 76.53, ResidentName: "张三", Phone: "13812345678", IdNumber: "110101199003071234", PartyMember: true},
 		{BuildingId: b.Id, Unit: "1", Room: "102", ExclusiveAreaM2: 80, ResidentName: "欧阳娜娜", Phone: "13987654321"},
 	}
-	created := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in}))
+	created := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in}))
 
 	check := func(t *testing.T, where string, hs ...*pb.Household) {
 		t.Helper()
@@ -678,18 +623,18 @@ func TestHouseholdPersonalDataIsMasked(t *testing.T) {
 	}
 	t.Run("rule 13: the batch response is masked", func(t *testing.T) { check(t, "BatchCreateHouseholds", created.Households...) })
 	t.Run("rule 13: GetHousehold is masked", func(t *testing.T) {
-		h := must[*pb.Household](t)(e.GetHousehold(bg, &pb.GetHouseholdRequest{Id: created.Households[0].Id}))
+		h := testkit.Must[*pb.Household](t)(e.GetHousehold(bg, &pb.GetHouseholdRequest{Id: created.Households[0].Id}))
 		check(t, "GetHousehold", h)
 		if h.ExclusiveAreaM2 != 76.53 || !h.PartyMember || h.BuildingId != b.Id || h.CompoundId != c.Id {
 			t.Fatalf("GetHousehold = %v", h)
 		}
 	})
 	t.Run("rule 13: ListHouseholds is masked", func(t *testing.T) {
-		resp := must[*pb.ListHouseholdsResponse](t)(e.ListHouseholds(bg, &pb.ListHouseholdsRequest{CompoundId: c.Id}))
+		resp := testkit.Must[*pb.ListHouseholdsResponse](t)(e.ListHouseholds(bg, &pb.ListHouseholdsRequest{CompoundId: c.Id}))
 		check(t, "ListHouseholds", resp.Households...)
 	})
 	t.Run("rule 13: BatchGetHouseholds is masked and keeps the order asked", func(t *testing.T) {
-		resp := must[*pb.BatchGetHouseholdsResponse](t)(e.BatchGetHouseholds(bg, &pb.BatchGetHouseholdsRequest{Ids: []string{created.Households[1].Id, created.Households[0].Id}}))
+		resp := testkit.Must[*pb.BatchGetHouseholdsResponse](t)(e.BatchGetHouseholds(bg, &pb.BatchGetHouseholdsRequest{Ids: []string{created.Households[1].Id, created.Households[0].Id}}))
 		if len(resp.Households) != 2 || resp.Households[0].Room != "102" || resp.Households[1].Room != "101" {
 			t.Fatalf("BatchGetHouseholds = %v", resp.Households)
 		}
@@ -697,19 +642,19 @@ func TestHouseholdPersonalDataIsMasked(t *testing.T) {
 	})
 	t.Run("BatchGetHouseholds of an unknown id is NOT_FOUND", func(t *testing.T) {
 		_, err := e.BatchGetHouseholds(bg, &pb.BatchGetHouseholdsRequest{Ids: []string{created.Households[0].Id, "nope"}})
-		st := wantStatus(t, err, codes.NotFound)
+		st := testkit.WantStatus(t, err, codes.NotFound)
 		if !bytes.Contains([]byte(st.Message()), []byte("nope")) {
 			t.Fatalf("NOT_FOUND does not name the household: %s", st.Message())
 		}
 	})
 	t.Run("an unknown household is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetHousehold(bg, &pb.GetHouseholdRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("rule 13: a refused request does not echo personal data", func(t *testing.T) {
 		dup := []*pb.Household{{BuildingId: b.Id, Unit: "1", Room: "101", ExclusiveAreaM2: 50, ResidentName: "李四光", Phone: "13700001234", IdNumber: "110101199003075678"}}
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: dup})
-		wantStatus(t, err, codes.AlreadyExists)
+		testkit.WantStatus(t, err, codes.AlreadyExists)
 		text := fmt.Sprint(status.Convert(err).Proto())
 		for _, secret := range []string{"李四光", "13700001234", "110101199003075678"} {
 			if bytes.Contains([]byte(text), []byte(secret)) {
@@ -718,7 +663,7 @@ func TestHouseholdPersonalDataIsMasked(t *testing.T) {
 		}
 		bad := []*pb.Household{{BuildingId: b.Id, Unit: "1", Room: "909", ExclusiveAreaM2: 50, ResidentName: "李四光", Phone: "137ABC01234"}}
 		_, err = e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: bad})
-		wantViolation(t, err, "households[0].phone")
+		testkit.WantViolation(t, err, "households[0].phone")
 		if text := fmt.Sprint(status.Convert(err).Proto()); bytes.Contains([]byte(text), []byte("137ABC01234")) || bytes.Contains([]byte(text), []byte("李四光")) {
 			t.Fatalf("the validation error echoes personal data: %s", text)
 		}
@@ -771,15 +716,15 @@ func TestListCompoundsByRegionAndFilters(t *testing.T) {
 	})
 	t.Run("an unknown region is NOT_FOUND", func(t *testing.T) {
 		_, err := e.ListCompounds(bg, &pb.ListCompoundsRequest{RegionId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 
 	// A1 and B2 become THREE_NONE; A3 and B2 become SURVEYED.
 	for _, c := range []*pb.Compound{inA[0], inB[1]} {
-		must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "社区党委"}))
+		testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "社区党委"}))
 	}
 	for _, c := range []*pb.Compound{inA[2], inB[1]} {
-		must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}))
+		testkit.Must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}))
 	}
 
 	t.Run("managementType filter", func(t *testing.T) {
@@ -796,11 +741,11 @@ func TestListCompoundsByRegionAndFilters(t *testing.T) {
 	})
 	t.Run("a page size over 1,000 is refused", func(t *testing.T) {
 		_, err := e.ListCompounds(bg, &pb.ListCompoundsRequest{PageSize: 1001})
-		wantViolation(t, err, "pageSize")
+		testkit.WantViolation(t, err, "pageSize")
 	})
 	t.Run("a forged page token is INVALID_ARGUMENT", func(t *testing.T) {
 		_, err := e.ListCompounds(bg, &pb.ListCompoundsRequest{PageToken: "!!"})
-		wantViolation(t, err, "pageToken")
+		testkit.WantViolation(t, err, "pageToken")
 	})
 }
 
@@ -811,20 +756,20 @@ func TestBuildings(t *testing.T) {
 	b1 := e.building(t, c.Id, "1栋", 6)
 	b2 := e.building(t, c.Id, "2栋", 2)
 
-	resp := must[*pb.ListBuildingsResponse](t)(e.ListBuildings(bg, &pb.ListBuildingsRequest{CompoundId: c.Id}))
+	resp := testkit.Must[*pb.ListBuildingsResponse](t)(e.ListBuildings(bg, &pb.ListBuildingsRequest{CompoundId: c.Id}))
 	if len(resp.Buildings) != 2 || resp.Buildings[0].Id != b1.Id || resp.Buildings[1].Id != b2.Id {
 		t.Fatalf("buildings %v", resp.Buildings)
 	}
-	if got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.BuildingCount != 2 {
+	if got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.BuildingCount != 2 {
 		t.Fatalf("building count %d", got.BuildingCount)
 	}
 	t.Run("a building name is unique in its compound", func(t *testing.T) {
 		_, err := e.CreateBuilding(bg, &pb.CreateBuildingRequest{CompoundId: c.Id, Building: &pb.Building{Name: "1栋", UnitCount: 3}})
-		wantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
+		testkit.WantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
 	})
 	t.Run("a building of an unknown compound is NOT_FOUND", func(t *testing.T) {
 		_, err := e.CreateBuilding(bg, &pb.CreateBuildingRequest{CompoundId: "nope", Building: &pb.Building{Name: "x", UnitCount: 1}})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("households list by building", func(t *testing.T) {
 		h1, _ := dwellings(b1.Id, 5)
@@ -832,12 +777,12 @@ func TestBuildings(t *testing.T) {
 		for _, h := range h2 {
 			h.Unit = "2"
 		}
-		must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: append(h1, h2...)}))
+		testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: append(h1, h2...)}))
 		ids, _ := e.listAll(t, &pb.ListHouseholdsRequest{CompoundId: c.Id, BuildingId: b2.Id, PageSize: 2})
 		if len(ids) != 3 {
 			t.Fatalf("building 2 lists %d households, want 3", len(ids))
 		}
-		if got := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: b1.Id})); got.HouseholdCount != 5 {
+		if got := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: b1.Id})); got.HouseholdCount != 5 {
 			t.Fatalf("building 1 counts %d", got.HouseholdCount)
 		}
 	})
@@ -872,12 +817,12 @@ func TestConcurrentUpdatesOnOneEtagLetExactlyOneWin(t *testing.T) {
 			won = i
 			continue
 		}
-		wantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
+		testkit.WantReason(t, err, codes.Aborted, "ETAG_MISMATCH")
 	}
 	if won < 0 {
 		t.Fatal("no edit won")
 	}
-	if got := must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HeritageNotes != fmt.Sprintf("edit %d", won) {
+	if got := testkit.Must[*pb.Compound](t)(e.GetCompound(bg, &pb.GetCompoundRequest{Id: c.Id})); got.HeritageNotes != fmt.Sprintf("edit %d", won) {
 		t.Fatalf("stored %q, the winner was edit %d", got.HeritageNotes, won)
 	}
 }
@@ -891,7 +836,7 @@ func TestAThreeNoneCompoundCanRecordThePropertyManagerItIntroduces(t *testing.T)
 	e := start(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
-	must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议"}))
+	testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议"}))
 
 	// Rule 1 still holds for an edit alone: a manager contradicts THREE_NONE.
 	_, err := e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
@@ -903,7 +848,7 @@ func TestAThreeNoneCompoundCanRecordThePropertyManagerItIntroduces(t *testing.T)
 	}
 	// The decision that brings the manager in states it, and the type follows.
 	pm := "锦江物业"
-	got := must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议", PropertyManager: &pm}))
+	got := testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_INTRODUCE_PM, DecidedBy: "五方联动会议", PropertyManager: &pm}))
 	if got.PropertyManager != "锦江物业" || got.ManagementType != pb.Compound_PROFESSIONAL_PM || got.Classification.GetDecidedBy() != "五方联动会议" {
 		t.Fatalf("after introducing a PM: %q, %s", got.PropertyManager, got.ManagementType)
 	}

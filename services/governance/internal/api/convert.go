@@ -101,3 +101,8 @@ func householdToPB(ctx context.Context, h registry.Household) *pb.Household {
 		PartyMember: h.PartyMember, NeedsAccessibility: h.NeedsAccessibility, CreateTime: ts(h.CreateTime),
 	}
 }
+
+func auditEntryToPB(e *registry.AuditEntry) *pb.AuditEntry {
+	return &pb.AuditEntry{Id: e.ID, Service: e.Service, Actor: e.Actor, Role: e.Role, Method: e.Method,
+		Resource: e.Resource, RequestId: e.RequestID, Outcome: e.Outcome, Time: ts(e.Time)}
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"testing"
 
+	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/internal/registry"
 )
@@ -64,8 +65,8 @@ func TestRegistryEnumsHaveTheContractsNumbers(t *testing.T) {
 
 func TestPageSizeDefaultsAndCaps(t *testing.T) {
 	for in, want := range map[int32]int{0: 50, -1: 50, 1: 1, 400: 400, 1000: 1000, 5000: 1000} {
-		if got := pageSize(in); got != want {
-			t.Errorf("pageSize(%d) = %d, want %d", in, got, want)
+		if got := paging.Size(in); got != want {
+			t.Errorf("paging.Size(%d) = %d, want %d", in, got, want)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 )
 
@@ -32,7 +33,7 @@ func (e env) electionWorld(t *testing.T) electionWorld {
 		in = append(in, &pb.Household{BuildingId: w.b.Id, Unit: fmt.Sprint(1 + i/4), Room: fmt.Sprintf("%d0%d", 1+i/4, i), ExclusiveAreaM2: 70, ResidentName: "王五"})
 	}
 	in = append(in, &pb.Household{BuildingId: w.other.Id, Unit: "1", Room: "101", ExclusiveAreaM2: 70})
-	hs := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in})).Households
+	hs := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in})).Households
 	for _, h := range hs[:6] {
 		w.h = append(w.h, h.Id)
 	}
@@ -42,12 +43,12 @@ func (e env) electionWorld(t *testing.T) electionWorld {
 
 func (e env) openElection(t *testing.T, building, unit string, candidates ...string) *pb.LeaderElection {
 	t.Helper()
-	return must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: building, Unit: unit, CandidateHouseholdIds: candidates}}))
+	return testkit.Must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: building, Unit: unit, CandidateHouseholdIds: candidates}}))
 }
 
 func (e env) vote(t *testing.T, id, voter, candidate string) *pb.LeaderElection {
 	t.Helper()
-	return must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: id, HouseholdId: voter, CandidateHouseholdId: candidate}))
+	return testkit.Must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: id, HouseholdId: voter, CandidateHouseholdId: candidate}))
 }
 
 // tally is an election's counts as "candidate:votes" in the order stated.
@@ -85,12 +86,12 @@ func TestLeaderElectionTurnoutReplacedVotesAndWinner(t *testing.T) {
 	}
 	e.vote(t, el.Id, h[4], h[1])
 	e.vote(t, el.Id, h[1], h[1]) // a candidate votes too
-	open := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
+	open := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
 	if open.State != pb.LeaderElection_OPEN || open.VotedHouseholds != 4 || open.EligibleHouseholds != 6 || open.Turnout != 4.0/6 || open.WinnerHouseholdId != "" {
 		t.Fatalf("the running count: %v", open)
 	}
 
-	closed := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
+	closed := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
 	if closed.State != pb.LeaderElection_CLOSED || closed.CloseTime == nil {
 		t.Fatalf("closed: %v", closed)
 	}
@@ -100,20 +101,20 @@ func TestLeaderElectionTurnoutReplacedVotesAndWinner(t *testing.T) {
 	if closed.WinnerHouseholdId != h[1] || closed.Tie || tally(closed) != fmt.Sprint([]string{h[1] + ":3", h[0] + ":1"}) {
 		t.Fatalf("winner %q tie %v votes %s", closed.WinnerHouseholdId, closed.Tie, tally(closed))
 	}
-	if again := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(again, closed) {
+	if again := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(again, closed) {
 		t.Fatalf("GetLeaderElection after close\n%v\nCloseLeaderElection answered\n%v", again, closed)
 	}
-	b := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
+	b := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
 	if b.LeaderHouseholdId != h[1] || len(b.UnitLeaders) != 0 {
 		t.Fatalf("building leader %q, unit leaders %v; want %s", b.LeaderHouseholdId, b.UnitLeaders, h[1])
 	}
 
 	t.Run("a vote after close is WRONG_STATE and changes nothing", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[5], CandidateHouseholdId: h[0]})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 		_, err = e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[2], CandidateHouseholdId: h[0]})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
-		if after := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(after, closed) {
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		if after := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(after, closed) {
 			t.Fatalf("after refused votes %v", after)
 		}
 	})
@@ -129,19 +130,19 @@ func TestLeaderElectionTie(t *testing.T) {
 	e.vote(t, el.Id, h[5], h[2])
 	e.vote(t, el.Id, h[0], h[0])
 	e.vote(t, el.Id, h[1], h[1])
-	closed := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
+	closed := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
 	if !closed.Tie || closed.WinnerHouseholdId != "" || closed.VotedHouseholds != 5 {
 		t.Fatalf("tie %v winner %q voted %d", closed.Tie, closed.WinnerHouseholdId, closed.VotedHouseholds)
 	}
 	if tally(closed) != fmt.Sprint([]string{h[0] + ":2", h[1] + ":2", h[2] + ":1"}) {
 		t.Fatalf("votes %s", tally(closed))
 	}
-	if b := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); b.LeaderHouseholdId != "" {
+	if b := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); b.LeaderHouseholdId != "" {
 		t.Fatalf("a tie elected %q", b.LeaderHouseholdId)
 	}
 	t.Run("an election nobody voted in has no winner and no tie", func(t *testing.T) {
 		el := e.openElection(t, w.b.Id, "", h[0])
-		closed := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
+		closed := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
 		if closed.Tie || closed.WinnerHouseholdId != "" || closed.VotedHouseholds != 0 || closed.Turnout != 0 || closed.EligibleHouseholds != 6 {
 			t.Fatalf("closed %v", closed)
 		}
@@ -154,39 +155,39 @@ func TestLeaderVoteRefusalsChangeNothing(t *testing.T) {
 	h := w.h
 	el := e.openElection(t, w.b.Id, "", h[0], h[1])
 	e.vote(t, el.Id, h[2], h[0])
-	before := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
+	before := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
 
 	t.Run("a household of another building is NOT_ELIGIBLE", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: w.x, CandidateHouseholdId: h[0]})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 	})
 	t.Run("an unknown household is NOT_ELIGIBLE", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: "nope", CandidateHouseholdId: h[0]})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 	})
 	t.Run("a vote for a household that is not a candidate is INVALID_ARGUMENT", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[3], CandidateHouseholdId: h[4]})
-		wantViolation(t, err, "candidateHouseholdId")
+		testkit.WantViolation(t, err, "candidateHouseholdId")
 		// Nor does a refused vote undo the household's earlier one.
 		_, err = e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[2], CandidateHouseholdId: w.x})
-		wantViolation(t, err, "candidateHouseholdId")
+		testkit.WantViolation(t, err, "candidateHouseholdId")
 	})
 	t.Run("a vote without a candidate is INVALID_ARGUMENT", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[3]})
-		wantViolation(t, err, "candidateHouseholdId")
+		testkit.WantViolation(t, err, "candidateHouseholdId")
 	})
 	t.Run("a vote in an unknown election is NOT_FOUND", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: "nope", HouseholdId: h[3], CandidateHouseholdId: h[0]})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
-	if after := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(after, before) {
+	if after := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(after, before) {
 		t.Fatalf("refused votes changed the election:\n%v\nwas\n%v", after, before)
 	}
 	t.Run("an unknown election is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 		_, err = e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -210,29 +211,29 @@ func TestCreateLeaderElectionRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: tt.el})
-			wantViolation(t, err, tt.field)
+			testkit.WantViolation(t, err, tt.field)
 		})
 	}
 	t.Run("a unit with no households is refused", func(t *testing.T) {
 		_, err := e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: w.b.Id, Unit: "9", CandidateHouseholdIds: []string{h[0]}}})
-		wantStatus(t, err, codes.InvalidArgument)
+		testkit.WantStatus(t, err, codes.InvalidArgument)
 	})
 	t.Run("a building with no households is refused", func(t *testing.T) {
 		empty := e.building(t, w.b.CompoundId, "空楼", 1)
 		_, err := e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: empty.Id, CandidateHouseholdIds: []string{h[0]}}})
-		wantStatus(t, err, codes.InvalidArgument)
+		testkit.WantStatus(t, err, codes.InvalidArgument)
 	})
 	t.Run("the same request id opens one election", func(t *testing.T) {
 		req := &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: w.b.Id, CandidateHouseholdIds: []string{h[0], h[1]}}, RequestId: "election-1"}
-		a := must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, req))
-		b := must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, req))
+		a := testkit.Must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, req))
+		b := testkit.Must[*pb.LeaderElection](t)(e.CreateLeaderElection(bg, req))
 		if !proto.Equal(a, b) {
 			t.Fatalf("a replay answered %v, first %v", b, a)
 		}
 		other := proto.Clone(req).(*pb.CreateLeaderElectionRequest)
 		other.LeaderElection.CandidateHouseholdIds = []string{h[2]}
 		_, err := e.CreateLeaderElection(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
 }
 
@@ -246,17 +247,17 @@ func TestUnitElectionsElectUnitLeaders(t *testing.T) {
 	}
 	t.Run("only the unit's households vote", func(t *testing.T) {
 		_, err := e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: unit2.Id, HouseholdId: h[0], CandidateHouseholdId: h[4]})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 		_, err = e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: unit2.Id, HouseholdId: w.x, CandidateHouseholdId: h[4]})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 	})
 	e.vote(t, unit2.Id, h[4], h[5])
 	e.vote(t, unit2.Id, h[5], h[5])
-	closed := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: unit2.Id}))
+	closed := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: unit2.Id}))
 	if closed.WinnerHouseholdId != h[5] || closed.EligibleHouseholds != 2 || closed.VotedHouseholds != 2 || closed.Turnout != 1 {
 		t.Fatalf("unit 2 result %v", closed)
 	}
-	b := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
+	b := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
 	if unitLeader(b, "2") != h[5] || b.LeaderHouseholdId != "" || len(b.UnitLeaders) != 1 {
 		t.Fatalf("after unit 2's election: leader %q, unit leaders %v", b.LeaderHouseholdId, b.UnitLeaders)
 	}
@@ -268,19 +269,19 @@ func TestUnitElectionsElectUnitLeaders(t *testing.T) {
 	e.vote(t, whole.Id, h[0], h[4])
 	e.vote(t, whole.Id, h[5], h[4])
 	e.vote(t, whole.Id, h[1], h[2])
-	must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: whole.Id}))
-	must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: unit1.Id}))
-	b = must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
+	testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: whole.Id}))
+	testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: unit1.Id}))
+	b = testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id}))
 	if b.LeaderHouseholdId != h[4] || unitLeader(b, "1") != h[0] || unitLeader(b, "2") != h[5] || len(b.UnitLeaders) != 2 {
 		t.Fatalf("leader %q, unit leaders %v; want %s, 1:%s, 2:%s", b.LeaderHouseholdId, b.UnitLeaders, h[4], h[0], h[5])
 	}
-	listed := must[*pb.ListBuildingsResponse](t)(e.ListBuildings(bg, &pb.ListBuildingsRequest{CompoundId: w.b.CompoundId}))
+	listed := testkit.Must[*pb.ListBuildingsResponse](t)(e.ListBuildings(bg, &pb.ListBuildingsRequest{CompoundId: w.b.CompoundId}))
 	for _, lb := range listed.Buildings {
 		if lb.Id == w.b.Id && (lb.LeaderHouseholdId != h[4] || unitLeader(lb, "1") != h[0] || unitLeader(lb, "2") != h[5]) {
 			t.Fatalf("ListBuildings shows leader %q, unit leaders %v", lb.LeaderHouseholdId, lb.UnitLeaders)
 		}
 	}
-	if other := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.other.Id})); other.LeaderHouseholdId != "" || len(other.UnitLeaders) != 0 {
+	if other := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.other.Id})); other.LeaderHouseholdId != "" || len(other.UnitLeaders) != 0 {
 		t.Fatalf("the other building got leaders: %v", other)
 	}
 }
@@ -299,8 +300,8 @@ func TestAUnitElectionNamesItsUnitAsHouseholdsDo(t *testing.T) {
 		t.Fatalf("unit 01 has %d eligible households, unit 1 has 4", el.EligibleHouseholds)
 	}
 	e.vote(t, el.Id, h[1], h[0])
-	must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
-	if b := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); unitLeader(b, "1") != h[0] {
+	testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id}))
+	if b := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); unitLeader(b, "1") != h[0] {
 		t.Fatalf("unit leaders %v, want unit 1 led by %s", b.UnitLeaders, h[0])
 	}
 }
@@ -311,37 +312,37 @@ func TestClosingTwice(t *testing.T) {
 	h := w.h
 	el := e.openElection(t, w.b.Id, "", h[0], h[1])
 	e.vote(t, el.Id, h[2], h[0])
-	closed := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id, RequestId: "close-1"}))
+	closed := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id, RequestId: "close-1"}))
 	if closed.WinnerHouseholdId != h[0] {
 		t.Fatalf("closed %v", closed)
 	}
 
 	t.Run("a replay of the close answers the same result", func(t *testing.T) {
-		again := must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id, RequestId: "close-1"}))
+		again := testkit.Must[*pb.LeaderElection](t)(e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id, RequestId: "close-1"}))
 		if !proto.Equal(again, closed) {
 			t.Fatalf("a replay answered\n%v\nfirst\n%v", again, closed)
 		}
 	})
 	t.Run("a second close without a request id is WRONG_STATE", func(t *testing.T) {
 		_, err := e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 	})
 	t.Run("a second close with a new request id is WRONG_STATE", func(t *testing.T) {
 		_, err := e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: el.Id, RequestId: "close-2"})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 	})
 	t.Run("the close's request id on another election is REQUEST_ID_REUSED", func(t *testing.T) {
 		other := e.openElection(t, w.b.Id, "", h[3])
 		_, err := e.CloseLeaderElection(bg, &pb.CloseLeaderElectionRequest{Id: other.Id, RequestId: "close-1"})
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
-		if got := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: other.Id})); got.State != pb.LeaderElection_OPEN {
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		if got := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: other.Id})); got.State != pb.LeaderElection_OPEN {
 			t.Fatalf("a refused close closed it: %v", got)
 		}
 	})
-	if got := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(got, closed) {
+	if got := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(got, closed) {
 		t.Fatalf("after second closes\n%v\nfirst\n%v", got, closed)
 	}
-	if b := must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); b.LeaderHouseholdId != h[0] {
+	if b := testkit.Must[*pb.Building](t)(e.GetBuilding(bg, &pb.GetBuildingRequest{Id: w.b.Id})); b.LeaderHouseholdId != h[0] {
 		t.Fatalf("leader %q", b.LeaderHouseholdId)
 	}
 }
@@ -354,16 +355,16 @@ func TestALateRetryOfAVoteDoesNotUndoANewerVote(t *testing.T) {
 	h := w.h
 	el := e.openElection(t, w.b.Id, "", h[0], h[1])
 	first := &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[2], CandidateHouseholdId: h[0], RequestId: "vote-1"}
-	must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, first))
-	must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[2], CandidateHouseholdId: h[1], RequestId: "vote-2"}))
+	testkit.Must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, first))
+	testkit.Must[*pb.LeaderElection](t)(e.CastLeaderVote(bg, &pb.CastLeaderVoteRequest{Id: el.Id, HouseholdId: h[2], CandidateHouseholdId: h[1], RequestId: "vote-2"}))
 
 	other := proto.Clone(first).(*pb.CastLeaderVoteRequest)
 	other.CandidateHouseholdId = h[1]
 	_, err := e.CastLeaderVote(bg, other)
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 
 	_, _ = e.CastLeaderVote(bg, first) // the network retries the first vote late
-	got := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
+	got := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id}))
 	if want := fmt.Sprint([]string{h[0] + ":0", h[1] + ":1"}); tally(got) != want {
 		t.Fatalf("after a late retry of the first vote: %s, want the newer vote kept: %s", tally(got), want)
 	}
@@ -377,7 +378,7 @@ func TestConcurrentVotesAndCloseCountTheAcceptedVotes(t *testing.T) {
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	b := e.building(t, c.Id, "1栋", 6)
 	in, _ := dwellings(b.Id, 40)
-	resp := must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in}))
+	resp := testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in}))
 	var hs []string
 	for _, h := range resp.Households {
 		hs = append(hs, h.Id)
@@ -446,7 +447,7 @@ func TestConcurrentVotesAndCloseCountTheAcceptedVotes(t *testing.T) {
 				t.Fatalf("round %d: %s has %d votes, %d accepted", round, v.CandidateHouseholdId, v.Votes, want[v.CandidateHouseholdId])
 			}
 		}
-		if got := must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(got, closed) {
+		if got := testkit.Must[*pb.LeaderElection](t)(e.GetLeaderElection(bg, &pb.GetLeaderElectionRequest{Id: el.Id})); !proto.Equal(got, closed) {
 			t.Fatalf("round %d: stored\n%v\nclose answered\n%v", round, got, closed)
 		}
 	}

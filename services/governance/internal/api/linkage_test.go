@@ -12,25 +12,26 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
-	"tongdu/services/governance/internal/api"
+	"tongdu/services/governance/internal/app"
 )
 
 // fakeResolutions answers for the survey service from a table; unknown surveys are not
 // found. It counts the questions it was asked.
 type fakeResolutions struct {
 	mu    sync.Mutex
-	facts map[string]api.ResolutionFacts
+	facts map[string]app.ResolutionFacts
 	err   error
 	asked int
 }
 
-func (f *fakeResolutions) Resolution(_ context.Context, surveyID string) (api.ResolutionFacts, error) {
+func (f *fakeResolutions) Resolution(_ context.Context, surveyID string) (app.ResolutionFacts, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.asked++
 	if f.err != nil {
-		return api.ResolutionFacts{}, f.err
+		return app.ResolutionFacts{}, f.err
 	}
 	return f.facts[surveyID], nil
 }
@@ -43,7 +44,7 @@ func (f *fakeResolutions) questions() int {
 
 func (e env) convention(t *testing.T, cid string, kind pb.Convention_Kind, title string) *pb.Convention {
 	t.Helper()
-	return must[*pb.Convention](t)(e.CreateConvention(bg, &pb.CreateConventionRequest{CompoundId: cid, Convention: &pb.Convention{Kind: kind, Title: title, Text: title + "全文"}}))
+	return testkit.Must[*pb.Convention](t)(e.CreateConvention(bg, &pb.CreateConventionRequest{CompoundId: cid, Convention: &pb.Convention{Kind: kind, Title: title, Text: title + "全文"}}))
 }
 
 func TestConventionsAreVersionedPerCompoundAndKind(t *testing.T) {
@@ -71,23 +72,23 @@ func TestConventionsAreVersionedPerCompoundAndKind(t *testing.T) {
 		}
 	}
 	t.Run("a kind lists in version order", func(t *testing.T) {
-		resp := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id, Kind: pb.Convention_RESIDENTS_CONVENTION, PageSize: 2}))
-		rest := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id, Kind: pb.Convention_RESIDENTS_CONVENTION, PageToken: resp.NextPageToken}))
+		resp := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id, Kind: pb.Convention_RESIDENTS_CONVENTION, PageSize: 2}))
+		rest := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id, Kind: pb.Convention_RESIDENTS_CONVENTION, PageToken: resp.NextPageToken}))
 		all := append(resp.Conventions, rest.Conventions...)
 		if len(all) != 3 || all[0].Version != 1 || all[2].Version != 3 || rest.NextPageToken != "" {
 			t.Fatalf("residents' conventions %v", all)
 		}
 	})
 	t.Run("all kinds of a compound", func(t *testing.T) {
-		resp := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id}))
+		resp := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c1.Id}))
 		if len(resp.Conventions) != 5 {
 			t.Fatalf("%d conventions", len(resp.Conventions))
 		}
 	})
 	t.Run("the same request id writes one text and one version", func(t *testing.T) {
 		req := &pb.CreateConventionRequest{CompoundId: c2.Id, RequestId: "conv-1", Convention: &pb.Convention{Kind: pb.Convention_CLEANING_RULES, Title: "保洁制度", Text: "每周两次"}}
-		a := must[*pb.Convention](t)(e.CreateConvention(bg, req))
-		b := must[*pb.Convention](t)(e.CreateConvention(bg, req))
+		a := testkit.Must[*pb.Convention](t)(e.CreateConvention(bg, req))
+		b := testkit.Must[*pb.Convention](t)(e.CreateConvention(bg, req))
 		if !proto.Equal(a, b) || a.Version != 1 {
 			t.Fatalf("replay %v, first %v", b, a)
 		}
@@ -97,9 +98,9 @@ func TestConventionsAreVersionedPerCompoundAndKind(t *testing.T) {
 	})
 	t.Run("conventions of an unknown compound are NOT_FOUND", func(t *testing.T) {
 		_, err := e.CreateConvention(bg, &pb.CreateConventionRequest{CompoundId: "nope", Convention: &pb.Convention{Kind: pb.Convention_CLEANING_RULES, Title: "x", Text: "y"}})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 		_, err = e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -110,7 +111,7 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	other := e.compound(t, "锦苑", tr.communityA.Id)
 	figures := []string{"voted households 80.0% (≥ 66.7%)", "agree households 45.0% (> 50% needed)"}
-	peer.facts = map[string]api.ResolutionFacts{
+	peer.facts = map[string]app.ResolutionFacts{
 		"passed":     {Found: true, Passed: true, CompoundID: c.Id, Matter: "OTHER", Figures: []string{"agree households 90.0%"}},
 		"passed-2":   {Found: true, Passed: true, CompoundID: c.Id, Matter: "OTHER"},
 		"failed":     {Found: true, Passed: false, CompoundID: c.Id, Matter: "OTHER", Figures: figures},
@@ -131,19 +132,19 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: tt.survey})
-				wantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+				testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
 				if msg := status.Convert(err).Message(); !strings.Contains(msg, tt.mention) {
 					t.Fatalf("%q does not mention %q", msg, tt.mention)
 				}
 			})
 		}
-		if got := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c.Id})); got.Conventions[0].Adopted {
+		if got := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c.Id})); got.Conventions[0].Adopted {
 			t.Fatal("a refused adoption adopted the text")
 		}
 	})
 
 	clock.Set(48 * time.Hour)
-	adopted := must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
+	adopted := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
 	t.Run("a passed resolution of the compound adopts the text", func(t *testing.T) {
 		if !adopted.Adopted || adopted.ResolutionSurveyId != "passed" || !adopted.AdoptTime.AsTime().Equal(whistleT0.Add(48*time.Hour)) || adopted.Version != 1 {
 			t.Fatalf("adopted %v", adopted)
@@ -152,18 +153,18 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 	t.Run("adopting again by the same resolution answers the same and asks no one", func(t *testing.T) {
 		before := peer.questions()
 		clock.Set(50 * time.Hour)
-		again := must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
+		again := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
 		if !proto.Equal(adopted, again) || peer.questions() != before {
 			t.Fatalf("again %v (asked %d more)", again, peer.questions()-before)
 		}
 	})
 	t.Run("adopting an adopted text by another resolution is WRONG_STATE", func(t *testing.T) {
 		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed-2"})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 	})
 	t.Run("a new version is adopted on its own", func(t *testing.T) {
 		v2 := e.convention(t, c.Id, pb.Convention_RESIDENTS_CONVENTION, "居民公约修订")
-		got := must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v2.Id, ResolutionSurveyId: "passed-2"}))
+		got := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v2.Id, ResolutionSurveyId: "passed-2"}))
 		if got.Version != 2 || !got.Adopted {
 			t.Fatalf("v2 %v", got)
 		}
@@ -175,11 +176,11 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 		peer.mu.Unlock()
 		defer func() { peer.mu.Lock(); peer.err = nil; peer.mu.Unlock() }()
 		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v3.Id, ResolutionSurveyId: "fee-passed"})
-		wantStatus(t, err, codes.Unavailable)
+		testkit.WantStatus(t, err, codes.Unavailable)
 	})
 	t.Run("an unknown convention is NOT_FOUND", func(t *testing.T) {
 		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: "nope", ResolutionSurveyId: "passed"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -189,8 +190,8 @@ func TestAdoptConventionWithoutASurveyServiceIsUnavailable(t *testing.T) {
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	v := e.convention(t, c.Id, pb.Convention_CLEANING_RULES, "保洁制度")
 	_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "s1"})
-	wantStatus(t, err, codes.Unavailable)
-	got := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c.Id}))
+	testkit.WantStatus(t, err, codes.Unavailable)
+	got := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: c.Id}))
 	if got.Conventions[0].Adopted {
 		t.Fatal("adopted without a survey service")
 	}
@@ -211,7 +212,7 @@ func TestLinkageMeetings(t *testing.T) {
 		{Party: pb.LinkageAttendee_BUILDING_LEADERS, Attendee: "楼栋长代表"},
 	}
 	clock.Set(time.Hour)
-	m := must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{
+	m := testkit.Must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{
 		CompoundId: c.Id, Attendees: attendees, Agenda: []string{"化粪池改造"}, Decisions: []string{"请水务局疏通"}, FollowUpWhistleIds: []string{w.Id},
 	}}))
 	if m.Id == "" || len(m.Attendees) != 5 || !m.HeldTime.AsTime().Equal(whistleT0.Add(time.Hour)) || m.FollowUpWhistleIds[0] != w.Id {
@@ -219,7 +220,7 @@ func TestLinkageMeetings(t *testing.T) {
 	}
 
 	t.Run("a whistle may follow up a meeting of its compound", func(t *testing.T) {
-		got := must[*pb.Whistle](t)(e.CreateWhistle(bg, &pb.CreateWhistleRequest{Whistle: &pb.Whistle{
+		got := testkit.Must[*pb.Whistle](t)(e.CreateWhistle(bg, &pb.CreateWhistleRequest{Whistle: &pb.Whistle{
 			CompoundId: c.Id, Category: "DRAINAGE", Description: "疏通", DepartmentIds: []string{"water"}, Priority: pb.Whistle_NORMAL, LinkageMeetingId: m.Id,
 		}}))
 		if got.LinkageMeetingId != m.Id {
@@ -228,26 +229,26 @@ func TestLinkageMeetings(t *testing.T) {
 		_, err := e.CreateWhistle(bg, &pb.CreateWhistleRequest{Whistle: &pb.Whistle{
 			CompoundId: other.Id, Category: "DRAINAGE", Description: "疏通", DepartmentIds: []string{"water"}, Priority: pb.Whistle_NORMAL, LinkageMeetingId: m.Id,
 		}})
-		wantViolation(t, err, "whistle.linkageMeetingId")
+		testkit.WantViolation(t, err, "whistle.linkageMeetingId")
 	})
 	t.Run("meetings list by compound", func(t *testing.T) {
-		must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{CompoundId: other.Id, Attendees: attendees[:1]}}))
-		m2 := must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{CompoundId: c.Id, HeldTime: m.HeldTime}}))
-		resp := must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{CompoundId: c.Id, PageSize: 1}))
-		rest := must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{CompoundId: c.Id, PageSize: 1, PageToken: resp.NextPageToken}))
+		testkit.Must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{CompoundId: other.Id, Attendees: attendees[:1]}}))
+		m2 := testkit.Must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, &pb.CreateLinkageMeetingRequest{LinkageMeeting: &pb.LinkageMeeting{CompoundId: c.Id, HeldTime: m.HeldTime}}))
+		resp := testkit.Must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{CompoundId: c.Id, PageSize: 1}))
+		rest := testkit.Must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{CompoundId: c.Id, PageSize: 1, PageToken: resp.NextPageToken}))
 		if len(resp.LinkageMeetings) != 1 || !proto.Equal(resp.LinkageMeetings[0], m) || len(rest.LinkageMeetings) != 1 || rest.LinkageMeetings[0].Id != m2.Id || rest.NextPageToken != "" {
 			t.Fatalf("pages %v / %v", resp, rest)
 		}
-		if all := must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{})); len(all.LinkageMeetings) != 3 {
+		if all := testkit.Must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{})); len(all.LinkageMeetings) != 3 {
 			t.Fatalf("%d meetings in all", len(all.LinkageMeetings))
 		}
 		_, err := e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{CompoundId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("the same request id records one meeting", func(t *testing.T) {
 		req := &pb.CreateLinkageMeetingRequest{RequestId: "meeting-1", LinkageMeeting: &pb.LinkageMeeting{CompoundId: other.Id, Agenda: []string{"停车"}}}
-		a := must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, req))
-		b := must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, req))
+		a := testkit.Must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, req))
+		b := testkit.Must[*pb.LinkageMeeting](t)(e.CreateLinkageMeeting(bg, req))
 		if !proto.Equal(a, b) {
 			t.Fatalf("replay %v, first %v", b, a)
 		}
@@ -259,20 +260,20 @@ func TestLeaderContacts(t *testing.T) {
 	tr := e.tree(t)
 	c1 := e.compound(t, "幸福里", tr.communityA.Id)
 	c2 := e.compound(t, "锦苑", tr.communityB.Id)
-	li := must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{
+	li := testkit.Must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{
 		LeaderName: "李明", LeaderTitle: "副区长", CompoundIds: []string{c1.Id}, CommunityIds: []string{tr.communityA.Id}, Tasks: []string{"示范点建设", "楼栋长选举"},
 	}}))
 	if li.Id == "" || li.CreateTime == nil || len(li.Tasks) != 2 || li.LeaderTitle != "副区长" {
 		t.Fatalf("created %v", li)
 	}
-	wang := must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{LeaderName: "王芳", CompoundIds: []string{c1.Id, c2.Id}}}))
-	zhao := must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{LeaderName: "赵强", CommunityIds: []string{tr.communityB.Id, tr.communityA.Id}}}))
+	wang := testkit.Must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{LeaderName: "王芳", CompoundIds: []string{c1.Id, c2.Id}}}))
+	zhao := testkit.Must[*pb.LeaderContact](t)(e.CreateLeaderContact(bg, &pb.CreateLeaderContactRequest{LeaderContact: &pb.LeaderContact{LeaderName: "赵强", CommunityIds: []string{tr.communityB.Id, tr.communityA.Id}}}))
 
 	list := func(req *pb.ListLeaderContactsRequest) []string {
 		t.Helper()
 		var out []string
 		for {
-			resp := must[*pb.ListLeaderContactsResponse](t)(e.ListLeaderContacts(bg, req))
+			resp := testkit.Must[*pb.ListLeaderContactsResponse](t)(e.ListLeaderContacts(bg, req))
 			for _, l := range resp.LeaderContacts {
 				out = append(out, l.Id)
 			}
@@ -307,16 +308,16 @@ func TestLeaderContacts(t *testing.T) {
 	}
 	t.Run("an unknown compound or community is NOT_FOUND", func(t *testing.T) {
 		_, err := e.ListLeaderContacts(bg, &pb.ListLeaderContactsRequest{CompoundId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 		_, err = e.ListLeaderContacts(bg, &pb.ListLeaderContactsRequest{CommunityId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
 // Every new method refuses bad input with INVALID_ARGUMENT naming the field, and a
 // refused request changes nothing.
 func TestBadInputOnEveryNewMethodIsRefusedAndChangesNothing(t *testing.T) {
-	peer := &fakeResolutions{facts: map[string]api.ResolutionFacts{}}
+	peer := &fakeResolutions{facts: map[string]app.ResolutionFacts{}}
 	e, _ := startWith(t, peer)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
@@ -500,7 +501,7 @@ func TestBadInputOnEveryNewMethodIsRefusedAndChangesNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wantViolation(t, tt.call(), tt.field)
+			testkit.WantViolation(t, tt.call(), tt.field)
 		})
 	}
 	if after := snapshot(t, e, c.Id); after != before {
@@ -515,22 +516,22 @@ func TestBadInputOnEveryNewMethodIsRefusedAndChangesNothing(t *testing.T) {
 func snapshot(t *testing.T, e env, cid string) string {
 	t.Helper()
 	var b strings.Builder
-	ds := must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 1000}))
+	ds := testkit.Must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 1000}))
 	fmt.Fprintln(&b, len(ds.Departments), "departments")
 	for _, d := range ds.Departments {
 		fmt.Fprintln(&b, e.performance(t, d.Id))
 	}
-	ws := must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, &pb.ListWhistlesRequest{PageSize: 1000}))
+	ws := testkit.Must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, &pb.ListWhistlesRequest{PageSize: 1000}))
 	for _, w := range ws.Whistles {
 		fmt.Fprintln(&b, w)
 	}
-	ms := must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{PageSize: 1000}))
+	ms := testkit.Must[*pb.ListLinkageMeetingsResponse](t)(e.ListLinkageMeetings(bg, &pb.ListLinkageMeetingsRequest{PageSize: 1000}))
 	fmt.Fprintln(&b, len(ms.LinkageMeetings), "meetings")
-	cs := must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: cid, PageSize: 1000}))
+	cs := testkit.Must[*pb.ListConventionsResponse](t)(e.ListConventions(bg, &pb.ListConventionsRequest{CompoundId: cid, PageSize: 1000}))
 	for _, c := range cs.Conventions {
 		fmt.Fprintln(&b, c)
 	}
-	ls := must[*pb.ListLeaderContactsResponse](t)(e.ListLeaderContacts(bg, &pb.ListLeaderContactsRequest{PageSize: 1000}))
+	ls := testkit.Must[*pb.ListLeaderContactsResponse](t)(e.ListLeaderContacts(bg, &pb.ListLeaderContactsRequest{PageSize: 1000}))
 	fmt.Fprintln(&b, len(ls.LeaderContacts), "leader contacts")
 	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 )
 
@@ -42,7 +43,7 @@ func (e env) orgHouseholds(t *testing.T, cid, bid, prefix string, flags ...[2]bo
 		in[i] = &pb.Household{BuildingId: bid, Unit: "1", Room: fmt.Sprintf("%s%02d", prefix, i), ExclusiveAreaM2: 60.5,
 			ResidentName: "王五", PartyMember: f[0], NeedsAccessibility: f[1]}
 	}
-	return must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: cid, Households: in})).Households
+	return testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: cid, Households: in})).Households
 }
 
 func (e env) allBranches(t *testing.T, req *pb.ListPartyBranchesRequest) []string {
@@ -52,7 +53,7 @@ func (e env) allBranches(t *testing.T, req *pb.ListPartyBranchesRequest) []strin
 		if pages > 100 {
 			t.Fatal("paging does not end")
 		}
-		resp := must[*pb.ListPartyBranchesResponse](t)(e.ListPartyBranches(bg, req))
+		resp := testkit.Must[*pb.ListPartyBranchesResponse](t)(e.ListPartyBranches(bg, req))
 		for _, b := range resp.PartyBranches {
 			out = append(out, b.Id)
 		}
@@ -67,13 +68,13 @@ func (e env) allBranches(t *testing.T, req *pb.ListPartyBranchesRequest) []strin
 func TestCreatePartyBranch(t *testing.T) {
 	e := start(t)
 	w := e.orgWorld(t)
-	branch := must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{
+	branch := testkit.Must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{
 		Name: "幸福里党支部", Kind: pb.PartyBranch_COMPOUND, CompoundId: w.c1.Id, Secretary: "刘书记", MemberCount: 12,
 	}}))
 	if branch.Id == "" || branch.CommunityId != w.communityA.Id || branch.CompoundId != w.c1.Id || branch.MemberCount != 12 || branch.CreateTime == nil {
 		t.Fatalf("a compound branch: %v", branch)
 	}
-	general := must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{
+	general := testkit.Must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{
 		Name: "幸福社区党总支", Kind: pb.PartyBranch_COMMUNITY_GENERAL, CommunityId: w.communityA.Id,
 	}}))
 	if general.CompoundId != "" || general.CommunityId != w.communityA.Id {
@@ -99,7 +100,7 @@ func TestCreatePartyBranch(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: tt.b})
-				wantViolation(t, err, tt.field)
+				testkit.WantViolation(t, err, tt.field)
 			})
 		}
 		if got := e.allBranches(t, &pb.ListPartyBranchesRequest{}); fmt.Sprint(got) != fmt.Sprint([]string{branch.Id, general.Id}) {
@@ -108,13 +109,13 @@ func TestCreatePartyBranch(t *testing.T) {
 	})
 	t.Run("a second branch of one compound is ALREADY_EXISTS", func(t *testing.T) {
 		_, err := e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{Name: "第二支部", Kind: pb.PartyBranch_COMPOUND, CompoundId: w.c1.Id}})
-		wantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
+		testkit.WantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
 		if got := e.allBranches(t, &pb.ListPartyBranchesRequest{CompoundId: w.c1.Id}); fmt.Sprint(got) != fmt.Sprint([]string{branch.Id}) {
 			t.Fatalf("compound c1's branches: %v", got)
 		}
 	})
 	t.Run("branches list by community and by compound", func(t *testing.T) {
-		other := must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{Name: "和平里党支部", Kind: pb.PartyBranch_COMPOUND, CompoundId: w.d1.Id}}))
+		other := testkit.Must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{Name: "和平里党支部", Kind: pb.PartyBranch_COMPOUND, CompoundId: w.d1.Id}}))
 		if got := e.allBranches(t, &pb.ListPartyBranchesRequest{CommunityId: w.communityA.Id, PageSize: 1}); fmt.Sprint(got) != fmt.Sprint([]string{branch.Id, general.Id}) {
 			t.Fatalf("community A: %v", got)
 		}
@@ -124,7 +125,7 @@ func TestCreatePartyBranch(t *testing.T) {
 		if got := e.allBranches(t, &pb.ListPartyBranchesRequest{CompoundId: w.d1.Id}); fmt.Sprint(got) != fmt.Sprint([]string{other.Id}) {
 			t.Fatalf("compound d1: %v", got)
 		}
-		resp := must[*pb.ListPartyBranchesResponse](t)(e.ListPartyBranches(bg, &pb.ListPartyBranchesRequest{CommunityId: w.communityA.Id}))
+		resp := testkit.Must[*pb.ListPartyBranchesResponse](t)(e.ListPartyBranches(bg, &pb.ListPartyBranchesRequest{CommunityId: w.communityA.Id}))
 		if !proto.Equal(resp.PartyBranches[0], branch) {
 			t.Fatalf("listed %v, created %v", resp.PartyBranches[0], branch)
 		}
@@ -138,9 +139,9 @@ func TestCreatePartyBranchAndGridCellReplaysAnswerTheFirstResult(t *testing.T) {
 	w := e.orgWorld(t)
 	t.Run("party branch", func(t *testing.T) {
 		req := &pb.CreatePartyBranchRequest{PartyBranch: &pb.PartyBranch{Name: "红星院坝党支部", Kind: pb.PartyBranch_COMPOUND, CompoundId: w.c2.Id}, RequestId: "branch-1"}
-		first := must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, req))
+		first := testkit.Must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, req))
 		time.Sleep(2 * time.Millisecond)
-		again := must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, req))
+		again := testkit.Must[*pb.PartyBranch](t)(e.CreatePartyBranch(bg, req))
 		if again.Id != first.Id {
 			t.Fatalf("a replay made branch %s, first %s", again.Id, first.Id)
 		}
@@ -150,26 +151,26 @@ func TestCreatePartyBranchAndGridCellReplaysAnswerTheFirstResult(t *testing.T) {
 		other := proto.Clone(req).(*pb.CreatePartyBranchRequest)
 		other.PartyBranch.Name = "别的支部"
 		_, err := e.CreatePartyBranch(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 		if !proto.Equal(first, again) {
 			t.Fatalf("a replay answered\n%v\nthe first request\n%v", again, first)
 		}
 	})
 	t.Run("grid cell", func(t *testing.T) {
 		req := &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "一网格", CommunityId: w.communityA.Id, BuildingIds: []string{w.b1.Id}}, RequestId: "grid-1"}
-		first := must[*pb.GridCell](t)(e.CreateGridCell(bg, req))
+		first := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, req))
 		time.Sleep(2 * time.Millisecond)
-		again := must[*pb.GridCell](t)(e.CreateGridCell(bg, req))
+		again := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, req))
 		if again.Id != first.Id {
 			t.Fatalf("a replay made cell %s, first %s", again.Id, first.Id)
 		}
-		if resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{})); len(resp.GridCells) != 1 {
+		if resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{})); len(resp.GridCells) != 1 {
 			t.Fatalf("%d cells after a replay", len(resp.GridCells))
 		}
 		other := proto.Clone(req).(*pb.CreateGridCellRequest)
 		other.GridCell.Name = "二网格"
 		_, err := e.CreateGridCell(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 		if !proto.Equal(first, again) {
 			t.Fatalf("a replay answered\n%v\nthe first request\n%v", again, first)
 		}
@@ -184,7 +185,7 @@ func TestGridCellFiguresAreItsBuildingsHouseholds(t *testing.T) {
 	e.orgHouseholds(t, w.c1.Id, w.b2.Id, "b", P, P, P, A)           // 4, 3, 1
 	e.orgHouseholds(t, w.c2.Id, w.b3.Id, "c", PA, PA, PA)           // not in the cell
 
-	cell := must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{
+	cell := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{
 		Name: "一网格", CommunityId: w.communityA.Id, GridWorker: "陈网格员", BuildingIds: []string{w.b1.Id, w.b2.Id},
 	}}))
 	if cell.Id == "" || cell.CreateTime == nil || fmt.Sprint(cell.BuildingIds) != fmt.Sprint([]string{w.b1.Id, w.b2.Id}) {
@@ -198,14 +199,14 @@ func TestGridCellFiguresAreItsBuildingsHouseholds(t *testing.T) {
 		}
 	}
 	check(t, "CreateGridCell", cell, 9, 5, 3)
-	resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
+	resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
 	if len(resp.GridCells) != 1 || !proto.Equal(resp.GridCells[0], cell) {
 		t.Fatalf("ListGridCells %v, created %v", resp.GridCells, cell)
 	}
 
 	t.Run("the figures follow households registered later", func(t *testing.T) {
 		e.orgHouseholds(t, w.c1.Id, w.b2.Id, "later", PA, none)
-		resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
+		resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
 		check(t, "ListGridCells", resp.GridCells[0], 11, 6, 4)
 	})
 	t.Run("a refused household batch moves no figure", func(t *testing.T) {
@@ -214,21 +215,21 @@ func TestGridCellFiguresAreItsBuildingsHouseholds(t *testing.T) {
 			{BuildingId: w.b1.Id, Unit: "1", Room: "a00", ExclusiveAreaM2: 50, PartyMember: true}, // registered already
 		}
 		_, err := e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: w.c1.Id, Households: bad})
-		wantStatus(t, err, codes.AlreadyExists)
-		resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
+		testkit.WantStatus(t, err, codes.AlreadyExists)
+		resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
 		check(t, "ListGridCells", resp.GridCells[0], 11, 6, 4)
 	})
 	t.Run("a replayed household batch counts once", func(t *testing.T) {
 		req := &pb.BatchCreateHouseholdsRequest{CompoundId: w.c1.Id, RequestId: "hh-1", Households: []*pb.Household{
 			{BuildingId: w.b1.Id, Unit: "2", Room: "201", ExclusiveAreaM2: 50, PartyMember: true, NeedsAccessibility: true},
 		}}
-		must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
-		must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
-		resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
+		testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
+		testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, req))
+		resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id}))
 		check(t, "ListGridCells", resp.GridCells[0], 12, 7, 5)
 	})
 	t.Run("a cell without buildings counts nothing", func(t *testing.T) {
-		empty := must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "空网格", CommunityId: w.communityA.Id}}))
+		empty := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "空网格", CommunityId: w.communityA.Id}}))
 		check(t, "CreateGridCell", empty, 0, 0, 0)
 	})
 }
@@ -236,7 +237,7 @@ func TestGridCellFiguresAreItsBuildingsHouseholds(t *testing.T) {
 func TestCreateGridCellRefusalsStoreNothing(t *testing.T) {
 	e := start(t)
 	w := e.orgWorld(t)
-	taken := must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "一网格", CommunityId: w.communityA.Id, BuildingIds: []string{w.b1.Id}}}))
+	taken := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "一网格", CommunityId: w.communityA.Id, BuildingIds: []string{w.b1.Id}}}))
 
 	tests := []struct {
 		name  string
@@ -252,39 +253,39 @@ func TestCreateGridCellRefusalsStoreNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: tt.g})
-			wantViolation(t, err, tt.field)
+			testkit.WantViolation(t, err, tt.field)
 		})
 	}
 	t.Run("a building named twice", func(t *testing.T) {
 		_, err := e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "x", CommunityId: w.communityA.Id, BuildingIds: []string{w.b2.Id, w.b3.Id, w.b2.Id}}})
-		st := wantStatus(t, err, codes.InvalidArgument)
+		st := testkit.WantStatus(t, err, codes.InvalidArgument)
 		named := false
-		for _, f := range violations(st) {
+		for _, f := range testkit.Violations(st) {
 			named = named || strings.HasPrefix(f, "gridCell.buildingIds")
 		}
 		if !named {
-			t.Fatalf("violations %q do not name gridCell.buildingIds", violations(st))
+			t.Fatalf("violations %q do not name gridCell.buildingIds", testkit.Violations(st))
 		}
 	})
 
-	resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{}))
+	resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{}))
 	if len(resp.GridCells) != 1 || resp.GridCells[0].Id != taken.Id {
 		t.Fatalf("cells after refusals: %v", resp.GridCells)
 	}
 	// The refused cells took none of b2 and b3: a new cell gets both.
-	free := must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "二网格", CommunityId: w.communityA.Id, BuildingIds: []string{w.b2.Id, w.b3.Id}}}))
+	free := testkit.Must[*pb.GridCell](t)(e.CreateGridCell(bg, &pb.CreateGridCellRequest{GridCell: &pb.GridCell{Name: "二网格", CommunityId: w.communityA.Id, BuildingIds: []string{w.b2.Id, w.b3.Id}}}))
 	if len(free.BuildingIds) != 2 {
 		t.Fatalf("cell %v", free)
 	}
 	t.Run("cells list by community", func(t *testing.T) {
-		if resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityB.Id})); len(resp.GridCells) != 0 {
+		if resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityB.Id})); len(resp.GridCells) != 0 {
 			t.Fatalf("community B lists %v", resp.GridCells)
 		}
-		resp := must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id, PageSize: 1}))
+		resp := testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id, PageSize: 1}))
 		if len(resp.GridCells) != 1 || resp.GridCells[0].Id != taken.Id || resp.NextPageToken == "" {
 			t.Fatalf("first page %v", resp)
 		}
-		resp = must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id, PageSize: 1, PageToken: resp.NextPageToken}))
+		resp = testkit.Must[*pb.ListGridCellsResponse](t)(e.ListGridCells(bg, &pb.ListGridCellsRequest{CommunityId: w.communityA.Id, PageSize: 1, PageToken: resp.NextPageToken}))
 		if len(resp.GridCells) != 1 || resp.GridCells[0].Id != free.Id || resp.NextPageToken != "" {
 			t.Fatalf("second page %v", resp)
 		}
@@ -294,7 +295,7 @@ func TestCreateGridCellRefusalsStoreNothing(t *testing.T) {
 func TestLinkedUnitsAndPartyMembers(t *testing.T) {
 	e := start(t)
 	w := e.orgWorld(t)
-	unit := must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区住建局", CommunityId: w.communityA.Id, Contact: "办公室"}}))
+	unit := testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区住建局", CommunityId: w.communityA.Id, Contact: "办公室"}}))
 	if unit.Id == "" || unit.CommunityId != w.communityA.Id || unit.CreateTime == nil {
 		t.Fatalf("unit %v", unit)
 	}
@@ -303,28 +304,28 @@ func TestLinkedUnitsAndPartyMembers(t *testing.T) {
 	t.Run("a linked unit outside a community is refused and not stored", func(t *testing.T) {
 		for _, community := range []string{w.subA.Id, w.district.Id, "nope"} {
 			_, err := e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "x", CommunityId: community}})
-			wantViolation(t, err, "linkedUnit.communityId")
+			testkit.WantViolation(t, err, "linkedUnit.communityId")
 		}
-		resp := must[*pb.ListLinkedUnitsResponse](t)(e.ListLinkedUnits(bg, &pb.ListLinkedUnitsRequest{}))
+		resp := testkit.Must[*pb.ListLinkedUnitsResponse](t)(e.ListLinkedUnits(bg, &pb.ListLinkedUnitsRequest{}))
 		if len(resp.LinkedUnits) != 1 || !proto.Equal(resp.LinkedUnits[0], unit) {
 			t.Fatalf("units %v", resp.LinkedUnits)
 		}
 	})
 	t.Run("a replayed linked unit answers the first", func(t *testing.T) {
 		req := &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区税务局", CommunityId: w.communityB.Id}, RequestId: "unit-1"}
-		a := must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, req))
+		a := testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, req))
 		time.Sleep(2 * time.Millisecond)
-		b := must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, req))
+		b := testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, req))
 		if !proto.Equal(a, b) {
 			t.Fatalf("replay %v, first %v", b, a)
 		}
-		resp := must[*pb.ListLinkedUnitsResponse](t)(e.ListLinkedUnits(bg, &pb.ListLinkedUnitsRequest{CommunityId: w.communityB.Id}))
+		resp := testkit.Must[*pb.ListLinkedUnitsResponse](t)(e.ListLinkedUnits(bg, &pb.ListLinkedUnitsRequest{CommunityId: w.communityB.Id}))
 		if len(resp.LinkedUnits) != 1 || resp.LinkedUnits[0].Id != a.Id {
 			t.Fatalf("community B's units %v", resp.LinkedUnits)
 		}
 	})
 
-	member := must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{
+	member := testkit.Must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{
 		Name: "张三", ResidenceCommunityId: w.communityA.Id, LinkedUnitId: unit.Id, HouseholdId: hs[0].Id,
 	}}))
 	t.Run("rule 13: a member's name is masked", func(t *testing.T) {
@@ -332,7 +333,7 @@ func TestLinkedUnitsAndPartyMembers(t *testing.T) {
 			t.Fatalf("member %v", member)
 		}
 		for _, req := range []*pb.ListPartyMembersRequest{{LinkedUnitId: unit.Id}, {ResidenceCommunityId: w.communityA.Id}, {}} {
-			resp := must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, req))
+			resp := testkit.Must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, req))
 			if len(resp.PartyMembers) != 1 || !proto.Equal(resp.PartyMembers[0], member) {
 				t.Fatalf("ListPartyMembers(%v) = %v", req, resp.PartyMembers)
 			}
@@ -353,24 +354,24 @@ func TestLinkedUnitsAndPartyMembers(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				_, err := e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: tt.m})
-				wantViolation(t, err, tt.field)
+				testkit.WantViolation(t, err, tt.field)
 				if text := fmt.Sprint(status.Convert(err).Proto()); strings.Contains(text, "李四光") {
 					t.Fatalf("the refusal echoes the member's name: %s", text)
 				}
 			})
 		}
-		resp := must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, &pb.ListPartyMembersRequest{}))
+		resp := testkit.Must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, &pb.ListPartyMembersRequest{}))
 		if len(resp.PartyMembers) != 1 {
 			t.Fatalf("%d members after refusals", len(resp.PartyMembers))
 		}
 	})
 	t.Run("members list by linked unit and by residence", func(t *testing.T) {
-		other := must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区水务局", CommunityId: w.communityA.Id}}))
-		m2 := must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: "欧阳娜娜", ResidenceCommunityId: w.communityB.Id, LinkedUnitId: other.Id}}))
-		m3 := must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: "李四", ResidenceCommunityId: w.communityA.Id, LinkedUnitId: other.Id}}))
+		other := testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区水务局", CommunityId: w.communityA.Id}}))
+		m2 := testkit.Must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: "欧阳娜娜", ResidenceCommunityId: w.communityB.Id, LinkedUnitId: other.Id}}))
+		m3 := testkit.Must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: "李四", ResidenceCommunityId: w.communityA.Id, LinkedUnitId: other.Id}}))
 		ids := func(req *pb.ListPartyMembersRequest) string {
 			var out []string
-			for _, m := range must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, req)).PartyMembers {
+			for _, m := range testkit.Must[*pb.ListPartyMembersResponse](t)(e.ListPartyMembers(bg, req)).PartyMembers {
 				out = append(out, m.Id)
 			}
 			return fmt.Sprint(out)
@@ -413,10 +414,10 @@ func (e env) reportWorld(t *testing.T) reportWorld {
 	t.Helper()
 	tr := e.tree(t)
 	var w reportWorld
-	w.unit = must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区住建局", CommunityId: tr.communityA.Id}}))
-	w.otherUnit = must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区税务局", CommunityId: tr.communityA.Id}}))
+	w.unit = testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区住建局", CommunityId: tr.communityA.Id}}))
+	w.otherUnit = testkit.Must[*pb.LinkedUnit](t)(e.CreateLinkedUnit(bg, &pb.CreateLinkedUnitRequest{LinkedUnit: &pb.LinkedUnit{Name: "区税务局", CommunityId: tr.communityA.Id}}))
 	member := func(name, community, unit string) *pb.PartyMember {
-		return must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: name, ResidenceCommunityId: community, LinkedUnitId: unit}}))
+		return testkit.Must[*pb.PartyMember](t)(e.CreatePartyMember(bg, &pb.CreatePartyMemberRequest{PartyMember: &pb.PartyMember{Name: name, ResidenceCommunityId: community, LinkedUnitId: unit}}))
 	}
 	w.zhang = member("张三", tr.communityA.Id, w.unit.Id)
 	w.ouyang = member("欧阳娜娜", tr.communityB.Id, w.unit.Id)
@@ -427,7 +428,7 @@ func (e env) reportWorld(t *testing.T) reportWorld {
 
 func (e env) serve(t *testing.T, m *pb.PartyMember, date string, hours float64, requestID string) *pb.ServiceRecord {
 	t.Helper()
-	return must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, &pb.CreateServiceRecordRequest{
+	return testkit.Must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, &pb.CreateServiceRecordRequest{
 		PartyMemberId: m.Id, RequestId: requestID, ServiceRecord: &pb.ServiceRecord{Date: date, Hours: hours, Activity: "清理楼道"},
 	}))
 }
@@ -463,7 +464,7 @@ func TestReportBackSumsEachMembersService(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.period, func(t *testing.T) {
-			r := must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: tt.period}))
+			r := testkit.Must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: tt.period}))
 			if r.LinkedUnitId != w.unit.Id || r.Period != tt.period || r.Members != 3 {
 				t.Fatalf("report %v", r)
 			}
@@ -490,19 +491,19 @@ func TestReportBackSumsEachMembersService(t *testing.T) {
 		})
 	}
 	t.Run("the other unit reports its own member only", func(t *testing.T) {
-		r := must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.otherUnit.Id, Period: "2021-11"}))
+		r := testkit.Must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.otherUnit.Id, Period: "2021-11"}))
 		if r.Members != 1 || r.Records != 1 || r.Hours != 3 || len(r.MemberSummaries) != 1 || r.MemberSummaries[0].Name != "王*" {
 			t.Fatalf("report %v", r)
 		}
 	})
 	t.Run("an unknown linked unit is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: "nope", Period: "2021"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("a period that is not a year, quarter or month is refused", func(t *testing.T) {
 		for _, p := range []string{"", "21", "2021-Q5", "2021-13", "2021-00", "2021-q4", "2021-11-06", "Q4"} {
 			_, err := e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: p})
-			wantViolation(t, err, "period")
+			testkit.WantViolation(t, err, "period")
 		}
 	})
 	t.Run("rule 13: members' names never reach the log", func(t *testing.T) {
@@ -518,22 +519,22 @@ func TestReplayedServiceRecordCountsOnce(t *testing.T) {
 	e := start(t)
 	w := e.reportWorld(t)
 	req := &pb.CreateServiceRecordRequest{PartyMemberId: w.zhang.Id, RequestId: "svc-1", ServiceRecord: &pb.ServiceRecord{Date: "2021-11-06", Hours: 2.5, Activity: "垃圾分类宣传"}}
-	first := must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, req))
+	first := testkit.Must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, req))
 	if first.Id == "" || first.PartyMemberId != w.zhang.Id || first.Hours != 2.5 || first.Date != "2021-11-06" {
 		t.Fatalf("record %v", first)
 	}
-	again := must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, req))
+	again := testkit.Must[*pb.ServiceRecord](t)(e.CreateServiceRecord(bg, req))
 	if !proto.Equal(first, again) {
 		t.Fatalf("a replay answered %v, first %v", again, first)
 	}
 	other := proto.Clone(req).(*pb.CreateServiceRecordRequest)
 	other.ServiceRecord.Hours = 3
 	_, err := e.CreateServiceRecord(bg, other)
-	wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+	testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	// Another request with the same body is another day's record of the same work.
 	e.serve(t, w.zhang, "2021-11-06", 2.5, "svc-2")
 
-	r := must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: "2021-11"}))
+	r := testkit.Must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: "2021-11"}))
 	if r.Records != 2 || r.Hours != 5 {
 		t.Fatalf("after a replay, a reused id and a second request: %d records, %v hours; want 2, 5", r.Records, r.Hours)
 	}
@@ -563,15 +564,15 @@ func TestCreateServiceRecordRefusalsCountNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.CreateServiceRecord(bg, &pb.CreateServiceRecordRequest{PartyMemberId: w.zhang.Id, ServiceRecord: tt.r})
-			wantViolation(t, err, tt.field)
+			testkit.WantViolation(t, err, tt.field)
 		})
 	}
 	t.Run("an unknown member is NOT_FOUND", func(t *testing.T) {
 		_, err := e.CreateServiceRecord(bg, &pb.CreateServiceRecordRequest{PartyMemberId: "nope", ServiceRecord: &pb.ServiceRecord{Date: "2021-11-06", Hours: 2, Activity: "x"}})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	for _, period := range []string{"2021", "2021-Q1", "2021-11", future[:4]} {
-		r := must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: period}))
+		r := testkit.Must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: period}))
 		if r.Records != 0 || r.Hours != 0 {
 			t.Fatalf("%s after refusals: %d records, %v hours", period, r.Records, r.Hours)
 		}
@@ -580,7 +581,7 @@ func TestCreateServiceRecordRefusalsCountNothing(t *testing.T) {
 		e.serve(t, w.zhang, "2021-11-06", 24, "")
 		today := time.Now().Format(time.DateOnly)
 		e.serve(t, w.zhang, today, 1, "")
-		r := must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: today[:7]}))
+		r := testkit.Must[*pb.ReportBack](t)(e.GetReportBack(bg, &pb.GetReportBackRequest{LinkedUnitId: w.unit.Id, Period: today[:7]}))
 		if r.Records != 1 || r.Hours != 1 {
 			t.Fatalf("this month: %d records, %v hours", r.Records, r.Hours)
 		}

@@ -1,24 +1,17 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
-	"net"
 	"sync"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
-	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
-	"tongdu/services/governance/internal/api"
-	"tongdu/services/governance/internal/storage"
+	"tongdu/services/governance/internal/app"
 )
 
 // whistleT0 is when the whistle tests' clock starts.
@@ -45,61 +38,42 @@ func (c *testClock) Set(d time.Duration) {
 
 // startWith runs the governance API like start does, on a clock the test controls
 // (starting at whistleT0) and with the given survey peer (nil for none).
-func startWith(t *testing.T, res api.Resolutions) (env, *testClock) {
+func startWith(t *testing.T, res app.Resolutions) (env, *testClock) {
 	t.Helper()
 	clock := &testClock{now: whistleT0}
-	logs := &testkit.LogBuffer{}
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := grpcserver.New(log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(storage.New(testkit.Redis(t)), log, clock.Now, api.Options{}, res))
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(); cancel(); <-done })
-	return env{GovernanceServiceClient: pb.NewGovernanceServiceClient(conn), logs: logs}, clock
+	return serve(t, clock.Now, res), clock
 }
 
 func (e env) department(t *testing.T, id, name string) *pb.Department {
 	t.Helper()
-	return must[*pb.Department](t)(e.CreateDepartment(bg, &pb.CreateDepartmentRequest{Department: &pb.Department{Id: id, Name: name}}))
+	return testkit.Must[*pb.Department](t)(e.CreateDepartment(bg, &pb.CreateDepartmentRequest{Department: &pb.Department{Id: id, Name: name}}))
 }
 
 func (e env) whistle(t *testing.T, cid string, p pb.Whistle_Priority, departments ...string) *pb.Whistle {
 	t.Helper()
-	return must[*pb.Whistle](t)(e.CreateWhistle(bg, &pb.CreateWhistleRequest{Whistle: &pb.Whistle{
+	return testkit.Must[*pb.Whistle](t)(e.CreateWhistle(bg, &pb.CreateWhistleRequest{Whistle: &pb.Whistle{
 		CompoundId: cid, Category: "DRAINAGE", Description: "化粪池满溢", DepartmentIds: departments, Priority: p,
 	}}))
 }
 
 func (e env) ack(t *testing.T, id, department string) *pb.Whistle {
 	t.Helper()
-	return must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: id, DepartmentId: department}))
+	return testkit.Must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: id, DepartmentId: department}))
 }
 
 func (e env) resolve(t *testing.T, id, department string) *pb.Whistle {
 	t.Helper()
-	return must[*pb.Whistle](t)(e.ResolveWhistle(bg, &pb.ResolveWhistleRequest{Id: id, DepartmentId: department}))
+	return testkit.Must[*pb.Whistle](t)(e.ResolveWhistle(bg, &pb.ResolveWhistleRequest{Id: id, DepartmentId: department}))
 }
 
 func (e env) getWhistle(t *testing.T, id string) *pb.Whistle {
 	t.Helper()
-	return must[*pb.Whistle](t)(e.GetWhistle(bg, &pb.GetWhistleRequest{Id: id}))
+	return testkit.Must[*pb.Whistle](t)(e.GetWhistle(bg, &pb.GetWhistleRequest{Id: id}))
 }
 
 func (e env) performance(t *testing.T, department string) *pb.DepartmentPerformance {
 	t.Helper()
-	return must[*pb.DepartmentPerformance](t)(e.GetDepartmentPerformance(bg, &pb.GetDepartmentPerformanceRequest{DepartmentId: department}))
+	return testkit.Must[*pb.DepartmentPerformance](t)(e.GetDepartmentPerformance(bg, &pb.GetDepartmentPerformanceRequest{DepartmentId: department}))
 }
 
 // listWhistles pages through a listing and returns the ids in order.
@@ -110,7 +84,7 @@ func (e env) listWhistles(t *testing.T, req *pb.ListWhistlesRequest) []string {
 		if pages > 1000 {
 			t.Fatal("paging does not end")
 		}
-		resp := must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, req))
+		resp := testkit.Must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, req))
 		for _, w := range resp.Whistles {
 			out = append(out, w.Id)
 		}
@@ -152,27 +126,27 @@ func TestDepartments(t *testing.T) {
 	})
 	t.Run("a taken id is ALREADY_EXISTS", func(t *testing.T) {
 		_, err := e.CreateDepartment(bg, &pb.CreateDepartmentRequest{Department: &pb.Department{Id: "water", Name: "自来水公司"}})
-		wantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
+		testkit.WantReason(t, err, codes.AlreadyExists, "ALREADY_EXISTS")
 	})
 	t.Run("the same request id creates one department, with or without a chosen id", func(t *testing.T) {
 		for _, id := range []string{"power", ""} {
 			req := &pb.CreateDepartmentRequest{Department: &pb.Department{Id: id, Name: "供电局"}, RequestId: "dept-" + id}
-			a := must[*pb.Department](t)(e.CreateDepartment(bg, req))
-			b := must[*pb.Department](t)(e.CreateDepartment(bg, req))
+			a := testkit.Must[*pb.Department](t)(e.CreateDepartment(bg, req))
+			b := testkit.Must[*pb.Department](t)(e.CreateDepartment(bg, req))
 			if !proto.Equal(a, b) {
 				t.Fatalf("a replay answered %v, first %v", b, a)
 			}
 		}
 		other := &pb.CreateDepartmentRequest{Department: &pb.Department{Id: "power", Name: "别的"}, RequestId: "dept-power"}
 		_, err := e.CreateDepartment(bg, other)
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
 	t.Run("departments list in order of id", func(t *testing.T) {
-		resp := must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 3}))
+		resp := testkit.Must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 3}))
 		if len(resp.Departments) != 3 || resp.NextPageToken == "" {
 			t.Fatalf("first page %v", resp)
 		}
-		rest := must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 3, PageToken: resp.NextPageToken}))
+		rest := testkit.Must[*pb.ListDepartmentsResponse](t)(e.ListDepartments(bg, &pb.ListDepartmentsRequest{PageSize: 3, PageToken: resp.NextPageToken}))
 		all := append(resp.Departments, rest.Departments...)
 		if len(all) != 4 || rest.NextPageToken != "" || all[3].Id != "water" || all[2].Id != "power" {
 			t.Fatalf("departments %v", all)
@@ -197,7 +171,7 @@ func TestWhistleAcknowledgedAndResolvedInTime(t *testing.T) {
 	w = e.ack(t, w.Id, "water")
 	wantWhistle(t, w, pb.Whistle_OPEN, false, pb.Whistle_COMMUNITY)
 	clock.Set(2 * time.Hour) // the acknowledge limit itself is still in time
-	w = must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "housing", Remarks: "已派人"}))
+	w = testkit.Must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "housing", Remarks: "已派人"}))
 	wantWhistle(t, w, pb.Whistle_ACKNOWLEDGED, false, pb.Whistle_COMMUNITY)
 	if r := w.Responses[1]; r.AcknowledgeRemarks != "已派人" || !r.AcknowledgeTime.AsTime().Equal(whistleT0.Add(2*time.Hour)) {
 		t.Fatalf("housing's response %v", r)
@@ -211,7 +185,7 @@ func TestWhistleAcknowledgedAndResolvedInTime(t *testing.T) {
 	wantWhistle(t, w, pb.Whistle_RESOLVED, false, pb.Whistle_COMMUNITY)
 
 	clock.Set(30 * time.Hour)
-	w = must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 4}}}))
+	w = testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 4}}}))
 	wantWhistle(t, w, pb.Whistle_CLOSED, false, pb.Whistle_COMMUNITY)
 	if !w.CloseTime.AsTime().Equal(whistleT0.Add(30*time.Hour)) || w.Responses[0].Rating != 5 || w.Responses[1].Rating != 4 {
 		t.Fatalf("closed %v", w)
@@ -302,7 +276,7 @@ func TestWhistleEscalatesThroughEveryLevel(t *testing.T) {
 		{24*time.Hour + time.Second, nil, pb.Whistle_ACKNOWLEDGED, true, pb.Whistle_DISTRICT},
 		{30 * time.Hour, func() { e.resolve(t, w.Id, "water") }, pb.Whistle_RESOLVED, true, pb.Whistle_DISTRICT},
 		{31 * time.Hour, func() {
-			must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 1}}}))
+			testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 1}}}))
 		}, pb.Whistle_CLOSED, true, pb.Whistle_DISTRICT},
 	}
 	for _, st := range steps {
@@ -328,19 +302,19 @@ func TestWhistleRefusalsAndRetries(t *testing.T) {
 
 	t.Run("a department not called is NOT_ELIGIBLE", func(t *testing.T) {
 		_, err := e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "power"})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 		_, err = e.ResolveWhistle(bg, &pb.ResolveWhistleRequest{Id: w.Id, DepartmentId: "power"})
-		wantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "NOT_ELIGIBLE")
 	})
 	t.Run("closing before every department resolved is WRONG_STATE", func(t *testing.T) {
 		_, err := e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 5}}})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 	})
 	t.Run("acknowledging twice is a no-op that keeps the first acknowledgement", func(t *testing.T) {
 		clock.Set(time.Hour)
-		first := must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "water", Remarks: "收到"}))
+		first := testkit.Must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "water", Remarks: "收到"}))
 		clock.Set(2 * time.Hour)
-		again := must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "water", Remarks: "又收到"}))
+		again := testkit.Must[*pb.Whistle](t)(e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: w.Id, DepartmentId: "water", Remarks: "又收到"}))
 		if !proto.Equal(first, again) {
 			t.Fatalf("a second acknowledgement changed the whistle:\n%v\n%v", first, again)
 		}
@@ -364,37 +338,37 @@ func TestWhistleRefusalsAndRetries(t *testing.T) {
 	})
 	t.Run("a request id reused with another body is REQUEST_ID_REUSED", func(t *testing.T) {
 		req := &pb.ResolveWhistleRequest{Id: w.Id, DepartmentId: "water", RequestId: "resolve-1"}
-		must[*pb.Whistle](t)(e.ResolveWhistle(bg, req))
-		must[*pb.Whistle](t)(e.ResolveWhistle(bg, req))
+		testkit.Must[*pb.Whistle](t)(e.ResolveWhistle(bg, req))
+		testkit.Must[*pb.Whistle](t)(e.ResolveWhistle(bg, req))
 		_, err := e.ResolveWhistle(bg, &pb.ResolveWhistleRequest{Id: w.Id, DepartmentId: "housing", RequestId: "resolve-1"})
-		wantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
+		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
 	t.Run("closing again with the same ratings answers the closed whistle; other ratings are WRONG_STATE", func(t *testing.T) {
 		// A refused request does not use up its request id: the corrected one may reuse it.
 		_, err := e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}}, RequestId: "close-1"})
-		wantViolation(t, err, "ratings")
+		testkit.WantViolation(t, err, "ratings")
 		req := &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 5}, {DepartmentId: "housing", Score: 2}}, RequestId: "close-1"}
-		first := must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
-		again := must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
+		first := testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
+		again := testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, req))
 		if !proto.Equal(first, again) || first.Status != pb.Whistle_CLOSED {
 			t.Fatalf("close replay %v\n%v", first, again)
 		}
 		_, err = e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: w.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 1}, {DepartmentId: "housing", Score: 2}}})
-		wantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 		if p := e.performance(t, "water"); p.MeanRating != 5 {
 			t.Fatalf("ratings rewritten: %v", p)
 		}
 	})
 	t.Run("an unknown whistle is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetWhistle(bg, &pb.GetWhistleRequest{Id: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 		_, err = e.AcknowledgeWhistle(bg, &pb.AcknowledgeWhistleRequest{Id: "nope", DepartmentId: "water"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 	t.Run("the same request id raises one whistle", func(t *testing.T) {
 		req := &pb.CreateWhistleRequest{RequestId: "whistle-1", Whistle: &pb.Whistle{CompoundId: c.Id, Category: "ROADS", Description: "路面塌陷", DepartmentIds: []string{"power"}, Priority: pb.Whistle_URGENT}}
-		a := must[*pb.Whistle](t)(e.CreateWhistle(bg, req))
-		b := must[*pb.Whistle](t)(e.CreateWhistle(bg, req))
+		a := testkit.Must[*pb.Whistle](t)(e.CreateWhistle(bg, req))
+		b := testkit.Must[*pb.Whistle](t)(e.CreateWhistle(bg, req))
 		if !proto.Equal(a, b) {
 			t.Fatalf("replay %v\nfirst %v", b, a)
 		}
@@ -456,7 +430,7 @@ func TestListWhistlesFilters(t *testing.T) {
 	e.ack(t, d.Id, "water")
 	e.resolve(t, cc.Id, "water")
 	e.resolve(t, cc.Id, "housing")
-	must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: cc.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 4}, {DepartmentId: "housing", Score: 3}}}))
+	testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: cc.Id, Ratings: []*pb.DepartmentRating{{DepartmentId: "water", Score: 4}, {DepartmentId: "housing", Score: 3}}}))
 	clock.Set(3 * time.Hour)
 	e.ack(t, a.Id, "water")
 
@@ -490,7 +464,7 @@ func TestListWhistlesFilters(t *testing.T) {
 	}
 	t.Run("the listing shows each whistle as it stands", func(t *testing.T) {
 		clock.Set(25 * time.Hour)
-		resp := must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, &pb.ListWhistlesRequest{Overdue: true}))
+		resp := testkit.Must[*pb.ListWhistlesResponse](t)(e.ListWhistles(bg, &pb.ListWhistlesRequest{Overdue: true}))
 		for _, w := range resp.Whistles {
 			if !w.Overdue || w.EscalationLevel == pb.Whistle_COMMUNITY {
 				t.Fatalf("listed %v", w)
@@ -499,9 +473,9 @@ func TestListWhistlesFilters(t *testing.T) {
 	})
 	t.Run("an unknown compound or department is NOT_FOUND", func(t *testing.T) {
 		_, err := e.ListWhistles(bg, &pb.ListWhistlesRequest{CompoundId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 		_, err = e.ListWhistles(bg, &pb.ListWhistlesRequest{DepartmentId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
 
@@ -515,7 +489,7 @@ func TestDepartmentPerformanceOnAKnownHistory(t *testing.T) {
 	e.department(t, "power", "供电局")
 	closeWith := func(id string, ratings ...*pb.DepartmentRating) {
 		t.Helper()
-		must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: id, Ratings: ratings}))
+		testkit.Must[*pb.Whistle](t)(e.CloseWhistle(bg, &pb.CloseWhistleRequest{Id: id, Ratings: ratings}))
 	}
 	h := time.Hour
 
@@ -595,6 +569,6 @@ func TestDepartmentPerformanceOnAKnownHistory(t *testing.T) {
 	})
 	t.Run("an unknown department is NOT_FOUND", func(t *testing.T) {
 		_, err := e.GetDepartmentPerformance(bg, &pb.GetDepartmentPerformanceRequest{DepartmentId: "nope"})
-		wantStatus(t, err, codes.NotFound)
+		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }

@@ -11,7 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
-	"tongdu/services/governance/internal/api"
+	"tongdu/services/governance/internal/app"
 )
 
 // Survey answers from the survey service.
@@ -19,7 +19,7 @@ type Survey struct {
 	client surveypb.SurveyServiceClient
 }
 
-var _ api.Resolutions = (*Survey)(nil)
+var _ app.Resolutions = (*Survey)(nil)
 
 // NewSurvey returns a client over conn.
 func NewSurvey(conn grpc.ClientConnInterface) *Survey {
@@ -27,8 +27,8 @@ func NewSurvey(conn grpc.ClientConnInterface) *Survey {
 }
 
 // Resolution reads a resolution survey and its result.
-func (s *Survey) Resolution(ctx context.Context, surveyID string) (api.ResolutionFacts, error) {
-	var f api.ResolutionFacts
+func (s *Survey) Resolution(ctx context.Context, surveyID string) (app.ResolutionFacts, error) {
+	var f app.ResolutionFacts
 	sv, err := s.client.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
 	if status.Code(err) == codes.NotFound {
 		return f, nil

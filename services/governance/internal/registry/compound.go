@@ -3,6 +3,8 @@ package registry
 import (
 	"fmt"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // ManagementType says how a compound is managed (物业 / 三无管).
@@ -109,7 +111,7 @@ func (c *Compound) Etag() string { return fmt.Sprintf("r%d", c.Revision) }
 // owns. Unset status becomes INVENTORIED.
 func NewCompound(c Compound, community *Region, now time.Time) (Compound, error) {
 	if community.Level != Community {
-		return Compound{}, fmt.Errorf("%w: %s is a %s, compounds sit in a COMMUNITY", ErrNotCommunity, community.ID, community.Level)
+		return Compound{}, refuseOn("compound.communityId", ErrNotCommunity, "%s is a %s, compounds sit in a COMMUNITY", community.ID, community.Level)
 	}
 	if c.Status == StatusUnspecified {
 		c.Status = Inventoried
@@ -133,7 +135,7 @@ func checkFacilities(fs []Facility) error {
 	seen := map[int]bool{}
 	for i, f := range fs {
 		if seen[f.Kind] {
-			return invalid(fmt.Sprintf("compound.facilities[%d].kind", i), "each facility kind is assessed once")
+			return fault.Field(fmt.Sprintf("compound.facilities[%d].kind", i), "each facility kind is assessed once")
 		}
 		seen[f.Kind] = true
 	}
@@ -185,7 +187,7 @@ func CheckManagementType(t ManagementType, f Facts) error {
 	case CommercialNoPM:
 		ok, why = !f.PropertyManager && !f.OwningUnit && f.SelfManagementCommittee, "COMMERCIAL_NO_PM needs no property manager and no owning unit; with no self-management committee either it is THREE_NONE"
 	default:
-		return invalid("managementType", "unknown management type")
+		return fault.Field("managementType", "unknown management type")
 	}
 	if !ok {
 		return fmt.Errorf("%w: %s", ErrInconsistent, why)
@@ -205,10 +207,10 @@ type FactsChange struct {
 // unspecified management type is derived from the facts, and a given one must agree.
 func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, change FactsChange, now time.Time) (Compound, error) {
 	if mode == GovernanceUnspecified {
-		return Compound{}, invalid("governanceMode", "is required")
+		return Compound{}, fault.Field("governanceMode", "is required")
 	}
 	if decidedBy == "" {
-		return Compound{}, invalid("decidedBy", "is required")
+		return Compound{}, fault.Field("decidedBy", "is required")
 	}
 	if change.PropertyManager != nil {
 		c.PropertyManager = *change.PropertyManager
@@ -245,7 +247,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 		switch f {
 		case "name":
 			if patch.Name == "" {
-				return Compound{}, invalid("compound.name", "cannot be emptied")
+				return Compound{}, fault.Field("compound.name", "cannot be emptied")
 			}
 			next.Name = patch.Name
 		case "address":
@@ -253,7 +255,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 		case "buildYear":
 			next.BuildYear = patch.BuildYear
 		case "managementType", "governanceMode":
-			return Compound{}, invalid("updateMask", fmt.Sprintf("%q is decided by :classify, which records who decided", f))
+			return Compound{}, fault.Field("updateMask", fmt.Sprintf("%q is decided by :classify, which records who decided", f))
 		case "facilities":
 			if err := checkFacilities(patch.Facilities); err != nil {
 				return Compound{}, err
@@ -265,7 +267,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 			next.DemonstrationSite = patch.DemonstrationSite
 		case "status":
 			if patch.Status == StatusUnspecified {
-				return Compound{}, invalid("compound.status", "cannot be unset")
+				return Compound{}, fault.Field("compound.status", "cannot be unset")
 			}
 			next.Status = patch.Status
 		case "propertyManager":
@@ -275,7 +277,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 		case "selfManagementCommittee":
 			next.SelfManagementCommittee = patch.SelfManagementCommittee
 		default:
-			return Compound{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
+			return Compound{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
 	}
 	// Rule 1 must still hold after the edit: facts and type move together.

@@ -95,7 +95,7 @@ func TestCheckManagementTypeAcceptsOnlyTypesTheFactsAllow(t *testing.T) {
 
 func TestCheckManagementTypeRefusesAnUnknownTypeAsInvalid(t *testing.T) {
 	for _, typ := range []registry.ManagementType{registry.ManagementUnspecified, registry.ManagementType(99)} {
-		wantErr(t, registry.CheckManagementType(typ, registry.Facts{}), registry.ErrInvalid, "managementType")
+		wantErr(t, registry.CheckManagementType(typ, registry.Facts{}), errInvalid, "managementType")
 	}
 }
 
@@ -130,8 +130,8 @@ func TestClassify(t *testing.T) {
 		{"a given type that agrees with the facts is kept", withCommittee, registry.CommercialNoPM, registry.SelfGovernance, "五方联动会议", registry.CommercialNoPM, nil, ""},
 		{"rule 1: PROFESSIONAL_PM for a three-none compound is refused", threeNone, registry.ProfessionalPM, registry.IntroducePM, "社区党委", 0, registry.ErrInconsistent, ""},
 		{"THREE_NONE for a compound with a property manager is refused", withPM, registry.ThreeNone, registry.SelfGovernance, "社区党委", 0, registry.ErrInconsistent, ""},
-		{"rule 1: the governance mode is required", threeNone, registry.ManagementUnspecified, registry.GovernanceUnspecified, "社区党委", 0, registry.ErrInvalid, "governanceMode"},
-		{"rule 1: who decided is required", threeNone, registry.ManagementUnspecified, registry.SelfGovernance, "", 0, registry.ErrInvalid, "decidedBy"},
+		{"rule 1: the governance mode is required", threeNone, registry.ManagementUnspecified, registry.GovernanceUnspecified, "社区党委", 0, errInvalid, "governanceMode"},
+		{"rule 1: who decided is required", threeNone, registry.ManagementUnspecified, registry.SelfGovernance, "", 0, errInvalid, "decidedBy"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestNewCompound(t *testing.T) {
 		_, err := registry.NewCompound(registry.Compound{Name: "x", Facilities: []registry.Facility{
 			{Kind: 1, Condition: registry.Poor}, {Kind: 2, Condition: registry.Good}, {Kind: 1, Condition: registry.Fair},
 		}}, community, t0)
-		wantErr(t, err, registry.ErrInvalid, "compound.facilities[2].kind")
+		wantErr(t, err, errInvalid, "compound.facilities[2].kind")
 	})
 }
 
@@ -259,14 +259,14 @@ func TestApplyUpdate(t *testing.T) {
 				}
 			},
 		},
-		{name: "the name cannot be emptied", current: current, patch: registry.Compound{}, mask: []string{"name"}, err: registry.ErrInvalid, field: "compound.name"},
-		{name: "rule 1: managementType is decided by :classify, not by a patch", current: current, patch: patch, mask: []string{"managementType"}, err: registry.ErrInvalid, field: "updateMask"},
-		{name: "rule 1: governanceMode is decided by :classify, not by a patch", current: current, patch: patch, mask: []string{"governanceMode"}, err: registry.ErrInvalid, field: "updateMask"},
-		{name: "the community cannot be patched", current: current, patch: patch, mask: []string{"communityId"}, err: registry.ErrInvalid, field: "updateMask"},
-		{name: "derived counts cannot be patched", current: current, patch: patch, mask: []string{"householdCount"}, err: registry.ErrInvalid, field: "updateMask"},
-		{name: "the status cannot be unset", current: current, patch: registry.Compound{}, mask: []string{"status"}, err: registry.ErrInvalid, field: "compound.status"},
+		{name: "the name cannot be emptied", current: current, patch: registry.Compound{}, mask: []string{"name"}, err: errInvalid, field: "compound.name"},
+		{name: "rule 1: managementType is decided by :classify, not by a patch", current: current, patch: patch, mask: []string{"managementType"}, err: errInvalid, field: "updateMask"},
+		{name: "rule 1: governanceMode is decided by :classify, not by a patch", current: current, patch: patch, mask: []string{"governanceMode"}, err: errInvalid, field: "updateMask"},
+		{name: "the community cannot be patched", current: current, patch: patch, mask: []string{"communityId"}, err: errInvalid, field: "updateMask"},
+		{name: "derived counts cannot be patched", current: current, patch: patch, mask: []string{"householdCount"}, err: errInvalid, field: "updateMask"},
+		{name: "the status cannot be unset", current: current, patch: registry.Compound{}, mask: []string{"status"}, err: errInvalid, field: "compound.status"},
 		{
-			name: "a facility kind is assessed once", current: current, mask: []string{"facilities"}, err: registry.ErrInvalid, field: "compound.facilities[1].kind",
+			name: "a facility kind is assessed once", current: current, mask: []string{"facilities"}, err: errInvalid, field: "compound.facilities[1].kind",
 			patch: registry.Compound{Facilities: []registry.Facility{{Kind: 4, Condition: registry.Good}, {Kind: 4, Condition: registry.Poor}}},
 		},
 		{

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // ElectionState is OPEN while households vote, CLOSED once the result is stated.
@@ -74,16 +76,16 @@ func NewElection(e Election, eligible map[string]bool, now time.Time) (Election,
 		if e.Unit != "" {
 			field = "leaderElection.unit"
 		}
-		return Election{}, invalid(field, "the building (or unit) has no households to vote")
+		return Election{}, fault.Field(field, "the building (or unit) has no households to vote")
 	}
-	var vs []Violation
+	var vs []fault.Violation
 	for i, c := range e.Candidates {
 		if !eligible[c] {
-			vs = append(vs, Violation{fmt.Sprintf("leaderElection.candidateHouseholdIds[%d]", i), fmt.Sprintf("household %s does not live in the building (or unit)", c)})
+			vs = append(vs, violation(fmt.Sprintf("leaderElection.candidateHouseholdIds[%d]", i), fmt.Sprintf("household %s does not live in the building (or unit)", c)))
 		}
 	}
 	if len(vs) > 0 {
-		return Election{}, &InvalidError{Violations: vs}
+		return Election{}, fault.Fields(vs...)
 	}
 	e.State, e.Result, e.CreateTime = ElectionOpen, nil, now
 	return e, nil
@@ -104,7 +106,7 @@ func CheckVote(e *Election, eligible map[string]bool, voter, candidate string) e
 			return nil
 		}
 	}
-	return invalid("candidateHouseholdId", fmt.Sprintf("household %s is not a candidate", candidate))
+	return fault.Field("candidateHouseholdId", fmt.Sprintf("household %s is not a candidate", candidate))
 }
 
 // Close counts the votes (household → candidate) and states the result: the candidate

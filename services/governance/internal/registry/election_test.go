@@ -78,7 +78,7 @@ func TestNewElection(t *testing.T) {
 			e := registry.Election{ID: "e1", BuildingID: "b1", Unit: tt.unit, Candidates: tt.candidates, State: registry.ElectionClosed, Result: &registry.ElectionResult{Winner: "h1"}}
 			got, err := registry.NewElection(e, registry.Electorate(&e, hs), electionNow)
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)
@@ -107,8 +107,8 @@ func TestCheckVote(t *testing.T) {
 		{"a candidate votes for itself", open, el, "h1", "h1", nil},
 		{"a household of another building", open, el, "x1", "h1", registry.ErrNotEligible},
 		{"an unknown household", open, el, "nope", "h1", registry.ErrNotEligible},
-		{"a vote for a household that is not a candidate", open, el, "h3", "h4", registry.ErrInvalid},
-		{"a vote for nobody", open, el, "h3", "", registry.ErrInvalid},
+		{"a vote for a household that is not a candidate", open, el, "h3", "h4", errInvalid},
+		{"a vote for nobody", open, el, "h3", "", errInvalid},
 		{"a vote once closed", closed, el, "h3", "h1", registry.ErrWrongState},
 		{"a unit election takes its unit's households", unit, unitEl, "h6", "h5", nil},
 		{"a unit election refuses the building's other units", unit, unitEl, "h1", "h5", registry.ErrNotEligible},
@@ -116,8 +116,8 @@ func TestCheckVote(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := registry.CheckVote(&tt.e, tt.el, tt.voter, tt.candidate)
-			if errors.Is(tt.want, registry.ErrInvalid) {
-				wantErr(t, err, registry.ErrInvalid, "candidateHouseholdId")
+			if errors.Is(tt.want, errInvalid) {
+				wantErr(t, err, errInvalid, "candidateHouseholdId")
 				return
 			}
 			wantErr(t, err, tt.want)

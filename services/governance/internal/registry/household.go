@@ -7,6 +7,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"tongdu/platform/fault"
 )
 
 // Building is a building of a compound, with its elected leaders (rule 12).
@@ -63,7 +65,7 @@ func normalUnit(unit string) string {
 // list ("households") or of the single household ("household"), so violations point at
 // the offending entry. It refuses the whole set if any entry is wrong.
 func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Building, field string, single bool, now time.Time) ([]Household, error) {
-	var vs []Violation
+	var vs []fault.Violation
 	seen := make(map[string]int, len(hs))
 	out := make([]Household, len(hs))
 	for i, h := range hs {
@@ -75,24 +77,24 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 		b, ok := buildings[h.BuildingID]
 		switch {
 		case !ok:
-			vs = append(vs, Violation{name + ".buildingId", fmt.Sprintf("building %q is not in compound %s", h.BuildingID, compoundID)})
+			vs = append(vs, violation(name+".buildingId", fmt.Sprintf("building %q is not in compound %s", h.BuildingID, compoundID)))
 		case h.Unit != "" && b.UnitCount > 0 && !unitWithin(h.Unit, b.UnitCount):
-			vs = append(vs, Violation{name + ".unit", fmt.Sprintf("building %s has units 1 to %d", b.Name, b.UnitCount)})
+			vs = append(vs, violation(name+".unit", fmt.Sprintf("building %s has units 1 to %d", b.Name, b.UnitCount)))
 		}
 		if h.ExclusiveArea <= 0 {
-			vs = append(vs, Violation{name + ".exclusiveAreaM2", "must be greater than 0"})
+			vs = append(vs, violation(name+".exclusiveAreaM2", "must be greater than 0"))
 		}
 		// The dwelling key joins unit and room with a control character; one inside them
 		// would make two dwellings one.
 		if strings.IndexFunc(h.Unit, unicode.IsControl) >= 0 {
-			vs = append(vs, Violation{name + ".unit", "may not contain control characters"})
+			vs = append(vs, violation(name+".unit", "may not contain control characters"))
 		}
 		if strings.IndexFunc(h.Room, unicode.IsControl) >= 0 {
-			vs = append(vs, Violation{name + ".room", "may not contain control characters"})
+			vs = append(vs, violation(name+".room", "may not contain control characters"))
 		}
 		key := h.DwellingKey()
 		if j, dup := seen[key]; dup {
-			vs = append(vs, Violation{name + ".room", fmt.Sprintf("same building, unit and room as entry %d", j)})
+			vs = append(vs, violation(name+".room", fmt.Sprintf("same building, unit and room as entry %d", j)))
 		}
 		seen[key] = i
 		h.CompoundID = compoundID
@@ -100,7 +102,7 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 		out[i] = h
 	}
 	if len(vs) > 0 {
-		return nil, &InvalidError{Violations: vs}
+		return nil, fault.Fields(vs...)
 	}
 	return out, nil
 }

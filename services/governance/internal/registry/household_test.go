@@ -70,7 +70,7 @@ func TestNewHouseholds(t *testing.T) {
 				}
 				return
 			}
-			wantErr(t, err, registry.ErrInvalid, tt.fields...)
+			wantErr(t, err, errInvalid, tt.fields...)
 			if out != nil {
 				t.Fatalf("a refused batch returned %d households", len(out))
 			}
@@ -100,7 +100,7 @@ func TestNumericUnitsNameOneDwellingHoweverWritten(t *testing.T) {
 	if err == nil {
 		t.Fatal(`unit "1" room 101 and unit "01" room 101 were accepted as two dwellings`)
 	}
-	wantErr(t, err, registry.ErrInvalid, "households[1].room")
+	wantErr(t, err, errInvalid, "households[1].room")
 }
 
 func TestMaskName(t *testing.T) {

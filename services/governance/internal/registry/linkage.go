@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // The five-party linkage (五方联动) and what it decides: meetings of the five parties,
@@ -54,20 +56,20 @@ type LinkageMeeting struct {
 // the same compound: whistleCompound gives the compound of each whistle named ("" for an
 // unknown one). An unset held time is now.
 func NewLinkageMeeting(m LinkageMeeting, whistleCompound map[string]string, now time.Time) (LinkageMeeting, error) {
-	var vs []Violation
+	var vs []fault.Violation
 	parties := map[LinkageParty]int{}
 	for i, a := range m.Attendees {
 		f := fmt.Sprintf("linkageMeeting.attendees[%d]", i)
 		switch j, twice := parties[a.Party]; {
 		case a.Party <= LinkagePartyUnspecified || a.Party > LinkageBuildingLeaders:
-			vs = append(vs, Violation{f + ".party", "is one of the five parties of the linkage"})
+			vs = append(vs, violation(f+".party", "is one of the five parties of the linkage"))
 		case twice:
-			vs = append(vs, Violation{f + ".party", fmt.Sprintf("%s attends already as entry %d; each party attends once", a.Party, j)})
+			vs = append(vs, violation(f+".party", fmt.Sprintf("%s attends already as entry %d; each party attends once", a.Party, j)))
 		default:
 			parties[a.Party] = i
 		}
 		if strings.TrimSpace(a.Attendee) == "" {
-			vs = append(vs, Violation{f + ".attendee", "is required"})
+			vs = append(vs, violation(f+".attendee", "is required"))
 		}
 	}
 	vs = append(vs, blankEntries("linkageMeeting.agenda", m.Agenda)...)
@@ -77,16 +79,16 @@ func NewLinkageMeeting(m LinkageMeeting, whistleCompound map[string]string, now 
 		f := fmt.Sprintf("linkageMeeting.followUpWhistleIds[%d]", i)
 		switch c := whistleCompound[id]; {
 		case seen[id]:
-			vs = append(vs, Violation{f, "whistle " + id + " is named twice"})
+			vs = append(vs, violation(f, "whistle "+id+" is named twice"))
 		case c == "":
-			vs = append(vs, Violation{f, "no whistle " + id})
+			vs = append(vs, violation(f, "no whistle "+id))
 		case c != m.CompoundID:
-			vs = append(vs, Violation{f, fmt.Sprintf("whistle %s was raised in compound %s, not %s", id, c, m.CompoundID)})
+			vs = append(vs, violation(f, fmt.Sprintf("whistle %s was raised in compound %s, not %s", id, c, m.CompoundID)))
 		}
 		seen[id] = true
 	}
 	if len(vs) > 0 {
-		return LinkageMeeting{}, &InvalidError{Violations: vs}
+		return LinkageMeeting{}, fault.Fields(vs...)
 	}
 	if m.HeldTime.IsZero() {
 		m.HeldTime = now
@@ -95,11 +97,11 @@ func NewLinkageMeeting(m LinkageMeeting, whistleCompound map[string]string, now 
 }
 
 // blankEntries names the entries of a list of texts that hold nothing.
-func blankEntries(field string, texts []string) []Violation {
-	var vs []Violation
+func blankEntries(field string, texts []string) []fault.Violation {
+	var vs []fault.Violation
 	for i, t := range texts {
 		if strings.TrimSpace(t) == "" {
-			vs = append(vs, Violation{fmt.Sprintf("%s[%d]", field, i), "is empty"})
+			vs = append(vs, violation(fmt.Sprintf("%s[%d]", field, i), "is empty"))
 		}
 	}
 	return vs
@@ -147,18 +149,18 @@ type Convention struct {
 // NewConvention checks a new text of a compound's convention (the caller found the
 // compound to exist).
 func NewConvention(c Convention, compoundID string, now time.Time) (Convention, error) {
-	var vs []Violation
+	var vs []fault.Violation
 	if c.Kind <= ConventionKindUnspecified || c.Kind > ParkingFeeRules {
-		vs = append(vs, Violation{"convention.kind", "is RESIDENTS_CONVENTION, CLEANING_RULES or PARKING_FEE_RULES"})
+		vs = append(vs, violation("convention.kind", "is RESIDENTS_CONVENTION, CLEANING_RULES or PARKING_FEE_RULES"))
 	}
 	if strings.TrimSpace(c.Title) == "" {
-		vs = append(vs, Violation{"convention.title", "is required"})
+		vs = append(vs, violation("convention.title", "is required"))
 	}
 	if strings.TrimSpace(c.Text) == "" {
-		vs = append(vs, Violation{"convention.text", "is required"})
+		vs = append(vs, violation("convention.text", "is required"))
 	}
 	if len(vs) > 0 {
-		return Convention{}, &InvalidError{Violations: vs}
+		return Convention{}, fault.Fields(vs...)
 	}
 	c.CompoundID = compoundID
 	c.Adopted, c.ResolutionSurveyID, c.AdoptTime = false, "", time.Time{}
@@ -227,21 +229,21 @@ type LeaderContact struct {
 // compounds exist; regions holds the named regions that exist, each of which must be a
 // COMMUNITY. A leader is tied to at least one compound or community.
 func NewLeaderContact(l LeaderContact, compoundExists map[string]bool, regions map[string]*Region, now time.Time) (LeaderContact, error) {
-	var vs []Violation
+	var vs []fault.Violation
 	if strings.TrimSpace(l.LeaderName) == "" {
-		vs = append(vs, Violation{"leaderContact.leaderName", "is required"})
+		vs = append(vs, violation("leaderContact.leaderName", "is required"))
 	}
 	if len(l.CompoundIDs) == 0 && len(l.CommunityIDs) == 0 {
-		vs = append(vs, Violation{"leaderContact.compoundIds", "tie the leader to at least one compound or community"})
+		vs = append(vs, violation("leaderContact.compoundIds", "tie the leader to at least one compound or community"))
 	}
 	seen := map[string]bool{}
 	for i, id := range l.CompoundIDs {
 		f := fmt.Sprintf("leaderContact.compoundIds[%d]", i)
 		switch {
 		case seen[id]:
-			vs = append(vs, Violation{f, "compound " + id + " is named twice"})
+			vs = append(vs, violation(f, "compound "+id+" is named twice"))
 		case !compoundExists[id]:
-			vs = append(vs, Violation{f, "no compound " + id})
+			vs = append(vs, violation(f, "no compound "+id))
 		}
 		seen[id] = true
 	}
@@ -250,17 +252,17 @@ func NewLeaderContact(l LeaderContact, compoundExists map[string]bool, regions m
 		f := fmt.Sprintf("leaderContact.communityIds[%d]", i)
 		switch r := regions[id]; {
 		case seen[id]:
-			vs = append(vs, Violation{f, "community " + id + " is named twice"})
+			vs = append(vs, violation(f, "community "+id+" is named twice"))
 		case r == nil:
-			vs = append(vs, Violation{f, "no community " + id})
+			vs = append(vs, violation(f, "no community "+id))
 		case r.Level != Community:
-			vs = append(vs, Violation{f, fmt.Sprintf("%s is a %s, not a COMMUNITY", id, r.Level)})
+			vs = append(vs, violation(f, fmt.Sprintf("%s is a %s, not a COMMUNITY", id, r.Level)))
 		}
 		seen[id] = true
 	}
 	vs = append(vs, blankEntries("leaderContact.tasks", l.Tasks)...)
 	if len(vs) > 0 {
-		return LeaderContact{}, &InvalidError{Violations: vs}
+		return LeaderContact{}, fault.Fields(vs...)
 	}
 	l.CreateTime = now
 	return l, nil

@@ -37,7 +37,7 @@ func TestNewLinkageMeeting(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m, err := registry.NewLinkageMeeting(tt.m, whistles, raised)
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)
@@ -74,7 +74,7 @@ func TestNewConvention(t *testing.T) {
 			in.Adopted, in.ResolutionSurveyID, in.Version = true, "forged", 9 // the server's to set
 			c, err := registry.NewConvention(in, "c1", raised)
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)
@@ -146,7 +146,7 @@ func TestNewLeaderContact(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := registry.NewLeaderContact(tt.l, compounds, regions, raised)
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // BranchKind is a party branch's kind: a compound's branch or a community's general
@@ -34,24 +36,24 @@ func NewPartyBranch(b PartyBranch, compound *Compound, community *Region, now ti
 	switch b.Kind {
 	case CompoundBranch:
 		if compound == nil {
-			return PartyBranch{}, invalid("partyBranch.compoundId", "a COMPOUND branch names its compound")
+			return PartyBranch{}, fault.Field("partyBranch.compoundId", "a COMPOUND branch names its compound")
 		}
 		if b.CommunityID != "" && b.CommunityID != compound.CommunityID {
-			return PartyBranch{}, invalid("partyBranch.communityId", "is not the compound's community")
+			return PartyBranch{}, fault.Field("partyBranch.communityId", "is not the compound's community")
 		}
 		b.CommunityID = compound.CommunityID
 	case CommunityGeneralBranch:
 		if b.CompoundID != "" {
-			return PartyBranch{}, invalid("partyBranch.compoundId", "a COMMUNITY_GENERAL branch belongs to a community, not a compound")
+			return PartyBranch{}, fault.Field("partyBranch.compoundId", "a COMMUNITY_GENERAL branch belongs to a community, not a compound")
 		}
 		if community == nil || community.Level != Community {
-			return PartyBranch{}, invalid("partyBranch.communityId", "a COMMUNITY_GENERAL branch names a community")
+			return PartyBranch{}, fault.Field("partyBranch.communityId", "a COMMUNITY_GENERAL branch names a community")
 		}
 	default:
-		return PartyBranch{}, invalid("partyBranch.kind", "is COMPOUND or COMMUNITY_GENERAL")
+		return PartyBranch{}, fault.Field("partyBranch.kind", "is COMPOUND or COMMUNITY_GENERAL")
 	}
 	if b.MemberCount < 0 {
-		return PartyBranch{}, invalid("partyBranch.memberCount", "must not be negative")
+		return PartyBranch{}, fault.Field("partyBranch.memberCount", "must not be negative")
 	}
 	b.CreateTime = now
 	return b, nil
@@ -75,24 +77,24 @@ type GridCell struct {
 // communityOf gives each named building's community ("" for an unknown building).
 func NewGridCell(g GridCell, community *Region, communityOf map[string]string, now time.Time) (GridCell, error) {
 	if community == nil || community.Level != Community {
-		return GridCell{}, invalid("gridCell.communityId", "a grid cell belongs to a community")
+		return GridCell{}, fault.Field("gridCell.communityId", "a grid cell belongs to a community")
 	}
-	var vs []Violation
+	var vs []fault.Violation
 	seen := map[string]bool{}
 	for i, b := range g.BuildingIDs {
 		f := fmt.Sprintf("gridCell.buildingIds[%d]", i)
 		switch c := communityOf[b]; {
 		case seen[b]:
-			vs = append(vs, Violation{f, "building named twice"})
+			vs = append(vs, violation(f, "building named twice"))
 		case c == "":
-			vs = append(vs, Violation{f, "no building " + b})
+			vs = append(vs, violation(f, "no building "+b))
 		case c != community.ID:
-			vs = append(vs, Violation{f, fmt.Sprintf("building %s is in community %s, not %s", b, c, community.ID)})
+			vs = append(vs, violation(f, fmt.Sprintf("building %s is in community %s, not %s", b, c, community.ID)))
 		}
 		seen[b] = true
 	}
 	if len(vs) > 0 {
-		return GridCell{}, &InvalidError{Violations: vs}
+		return GridCell{}, fault.Fields(vs...)
 	}
 	g.CreateTime = now
 	return g, nil
@@ -143,18 +145,18 @@ var datePattern = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 // NewServiceRecord checks a record of service: a real date, and some hours of a day.
 func NewServiceRecord(r ServiceRecord, now time.Time) (ServiceRecord, error) {
 	if !datePattern.MatchString(r.Date) {
-		return ServiceRecord{}, invalid("serviceRecord.date", "is a day, e.g. 2021-11-06")
+		return ServiceRecord{}, fault.Field("serviceRecord.date", "is a day, e.g. 2021-11-06")
 	}
 	// The day is the one of the clock's zone: the district records local days.
 	d, err := time.ParseInLocation(time.DateOnly, r.Date, now.Location())
 	if err != nil {
-		return ServiceRecord{}, invalid("serviceRecord.date", "is not a day of the calendar")
+		return ServiceRecord{}, fault.Field("serviceRecord.date", "is not a day of the calendar")
 	}
 	if d.After(now) {
-		return ServiceRecord{}, invalid("serviceRecord.date", "lies in the future")
+		return ServiceRecord{}, fault.Field("serviceRecord.date", "lies in the future")
 	}
 	if r.Hours <= 0 || r.Hours > 2400 {
-		return ServiceRecord{}, invalid("serviceRecord.hours", "runs from more than 0 to 24")
+		return ServiceRecord{}, fault.Field("serviceRecord.hours", "runs from more than 0 to 24")
 	}
 	r.CreateTime = now
 	return r, nil
@@ -187,5 +189,5 @@ func Months(period string) ([]string, error) {
 	case monthPattern.MatchString(period):
 		return []string{period}, nil
 	}
-	return nil, invalid("period", "is a year (2021), a quarter (2021-Q4) or a month (2021-11)")
+	return nil, fault.Field("period", "is a year (2021), a quarter (2021-Q4) or a month (2021-11)")
 }

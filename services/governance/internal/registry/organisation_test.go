@@ -38,7 +38,7 @@ func TestNewPartyBranch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := registry.NewPartyBranch(tt.in, tt.compound, tt.community, orgNow)
 			if tt.field != "" {
-				wantErr(t, err, registry.ErrInvalid, tt.field)
+				wantErr(t, err, errInvalid, tt.field)
 				if !reflect.DeepEqual(got, registry.PartyBranch{}) {
 					t.Fatalf("a refused branch came back as %+v", got)
 				}
@@ -75,7 +75,7 @@ func TestNewGridCell(t *testing.T) {
 			in := registry.GridCell{Name: "一网格", CommunityID: "comA", BuildingIDs: tt.buildings}
 			got, err := registry.NewGridCell(in, tt.community, communityOf, orgNow)
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)
@@ -117,7 +117,7 @@ func TestNewServiceRecord(t *testing.T) {
 			in := registry.ServiceRecord{PartyMemberID: "m1", Date: tt.date, Hours: tt.hours, Activity: "清理楼道"}
 			got, err := registry.NewServiceRecord(in, orgNow)
 			if tt.field != "" {
-				wantErr(t, err, registry.ErrInvalid, tt.field)
+				wantErr(t, err, errInvalid, tt.field)
 				return
 			}
 			wantErr(t, err, nil)
@@ -152,7 +152,7 @@ func TestNewServiceRecordReadsTheDateInTheClocksZone(t *testing.T) {
 				wantErr(t, err, nil)
 				return
 			}
-			wantErr(t, err, registry.ErrInvalid, tt.field)
+			wantErr(t, err, errInvalid, tt.field)
 		})
 	}
 }
@@ -225,7 +225,7 @@ func TestMonths(t *testing.T) {
 				if err == nil {
 					t.Fatalf("Months(%q) = %q, want refused", tt.period, got)
 				}
-				wantErr(t, err, registry.ErrInvalid, "period")
+				wantErr(t, err, errInvalid, "period")
 				return
 			}
 			wantErr(t, err, nil)

@@ -4,49 +4,47 @@
 package registry
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
-// Errors the registry's callers map to API statuses.
+// Errors of the registry's rules, as the API answers them (platform/fault). Each is wrapped
+// with fmt.Errorf("%w: …") where it occurs: the wrapping text is the client's message.
 var (
-	ErrNotFound        = errors.New("not found")
-	ErrAlreadyExists   = errors.New("already exists")
-	ErrConflict        = errors.New("changed since read") // etag mismatch
-	ErrRequestReused   = errors.New("request id reused with another request")
-	ErrInvalid         = errors.New("invalid")
-	ErrInconsistent    = errors.New("inconsistent classification")
-	ErrParentLevel     = errors.New("parent level")
-	ErrNotCommunity    = errors.New("not a community")
-	ErrBuildingUnknown = errors.New("building unknown")
-	ErrWrongState      = errors.New("wrong state")           // e.g. voting in a closed election
-	ErrNotEligible     = errors.New("not eligible")          // e.g. a household of another building voting
-	ErrResolution      = errors.New("resolution not passed") // e.g. adopting a convention
-	ErrPeerDown        = errors.New("peer not available")    // a service this one asks is not wired or built
+	ErrNotFound      = fault.New(fault.NotFound, "", "not found")
+	ErrAlreadyExists = fault.New(fault.Exists, "ALREADY_EXISTS", "already exists")
+	ErrConflict      = fault.New(fault.Conflict, "ETAG_MISMATCH", "changed since read") // etag mismatch
+	ErrRequestReused = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
+	ErrInconsistent  = fault.New(fault.Refused, "CLASSIFICATION_INCONSISTENT", "inconsistent classification")
+	ErrWrongState    = fault.New(fault.Refused, "WRONG_STATE", "wrong state")                     // e.g. voting in a closed election
+	ErrNotEligible   = fault.New(fault.Refused, "NOT_ELIGIBLE", "not eligible")                   // e.g. a household of another building voting
+	ErrResolution    = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "resolution not passed") // e.g. adopting a convention
+	ErrPeerDown      = fault.New(fault.Unavailable, "", "peer not available")                     // a service this one asks is not wired or built
+
+	// Bad input on one field of the request (refuseOn names it): a region's parent at the
+	// wrong level (region.parent), a compound outside a community (compound.communityId).
+	ErrParentLevel  = fault.New(fault.Invalid, "", "parent level")
+	ErrNotCommunity = fault.New(fault.Invalid, "", "not a community")
 )
 
-// Violation is one offending field of a request, named as the API names it.
-type Violation struct {
-	Field  string
-	Reason string
+// fieldRefusal is a rule's refusal that the API answers as bad input on one field, the
+// whole message being the field's description; errors.Is still finds the rule's sentinel.
+type fieldRefusal struct {
+	invalid  *fault.Error
+	sentinel error
 }
 
-// InvalidError lists every violation found in a request; it matches ErrInvalid.
-type InvalidError struct{ Violations []Violation }
+func (e *fieldRefusal) Error() string   { return e.invalid.Message }
+func (e *fieldRefusal) Unwrap() []error { return []error{e.invalid, e.sentinel} }
 
-func (e *InvalidError) Error() string {
-	if len(e.Violations) == 0 {
-		return "invalid request"
-	}
-	return fmt.Sprintf("invalid %s: %s", e.Violations[0].Field, e.Violations[0].Reason)
-}
-
-func (e *InvalidError) Is(target error) bool { return target == ErrInvalid }
-
-func invalid(field, reason string) error {
-	return &InvalidError{Violations: []Violation{{Field: field, Reason: reason}}}
+// refuseOn is sentinel's refusal, "<sentinel>: <format…>", as bad input on field.
+func refuseOn(field string, sentinel *fault.Error, format string, args ...any) error {
+	msg := sentinel.Message + ": " + fmt.Sprintf(format, args...)
+	invalid := &fault.Error{Kind: fault.Invalid, Message: msg, Violations: []fault.Violation{violation(field, msg)}}
+	return &fieldRefusal{invalid: invalid, sentinel: sentinel}
 }
 
 // Level is a region's place in the three-level linkage.
@@ -86,11 +84,11 @@ type Region struct {
 func CheckParent(level Level, parent *Region) error {
 	switch {
 	case level == District && parent != nil:
-		return fmt.Errorf("%w: a district has no parent region", ErrParentLevel)
+		return refuseOn("region.parent", ErrParentLevel, "a district has no parent region")
 	case level != District && parent == nil:
-		return invalid("region.parent", fmt.Sprintf("a %s needs a parent region", level))
+		return fault.Field("region.parent", fmt.Sprintf("a %s needs a parent region", level))
 	case level != District && parent.Level != level-1:
-		return fmt.Errorf("%w: a %s's parent must be a %s, %s is a %s", ErrParentLevel, level, level-1, parent.ID, parent.Level)
+		return refuseOn("region.parent", ErrParentLevel, "a %s's parent must be a %s, %s is a %s", level, level-1, parent.ID, parent.Level)
 	}
 	return nil
 }
@@ -104,3 +102,8 @@ func AreaFromM2(m2 float64) Area { return Area(math.Round(m2 * 100)) }
 
 // M2 converts back to square metres.
 func (a Area) M2() float64 { return float64(a) / 100 }
+
+// violation is one offending field, for the rules that name every one they find.
+func violation(field, description string) fault.Violation {
+	return fault.Violation{Field: field, Description: description}
+}

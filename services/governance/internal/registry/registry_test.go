@@ -4,18 +4,21 @@ import (
 	"errors"
 	"testing"
 
+	"tongdu/platform/fault"
 	"tongdu/services/governance/internal/registry"
 )
 
-// fields lists the fields an error's violations name, or nil when it is not an
-// *InvalidError.
+// errInvalid stands for any bad input (a fault.Invalid error) in the tables below.
+var errInvalid = errors.New("invalid")
+
+// fields lists the fields an error's violations name, or nil when it is not bad input.
 func fields(err error) []string {
-	var inv *registry.InvalidError
-	if !errors.As(err, &inv) {
+	vs := fault.ViolationsOf(err)
+	if vs == nil {
 		return nil
 	}
-	out := make([]string, len(inv.Violations))
-	for i, v := range inv.Violations {
+	out := make([]string, len(vs))
+	for i, v := range vs {
 		out[i] = v.Field
 	}
 	return out
@@ -28,7 +31,9 @@ func wantErr(t *testing.T, err, want error, field ...string) {
 	switch {
 	case want == nil && err != nil:
 		t.Fatalf("unexpected error: %v", err)
-	case want != nil && !errors.Is(err, want):
+	case want == errInvalid && !fault.IsKind(err, fault.Invalid):
+		t.Fatalf("error = %v, want bad input", err)
+	case want != nil && want != errInvalid && !errors.Is(err, want):
 		t.Fatalf("error = %v, want %v", err, want)
 	}
 	if len(field) > 0 {
@@ -58,11 +63,11 @@ func TestCheckParentEnforcesTheThreeLevelLinkage(t *testing.T) {
 		{"a district has no parent", registry.District, nil, nil, ""},
 		{"a district under a district is refused", registry.District, district, registry.ErrParentLevel, ""},
 		{"a sub-district sits under a district", registry.Subdistrict, district, nil, ""},
-		{"a sub-district needs a parent", registry.Subdistrict, nil, registry.ErrInvalid, "region.parent"},
+		{"a sub-district needs a parent", registry.Subdistrict, nil, errInvalid, "region.parent"},
 		{"a sub-district under a sub-district is refused", registry.Subdistrict, sub, registry.ErrParentLevel, ""},
 		{"a sub-district under a community is refused", registry.Subdistrict, community, registry.ErrParentLevel, ""},
 		{"a community sits under a sub-district", registry.Community, sub, nil, ""},
-		{"a community needs a parent", registry.Community, nil, registry.ErrInvalid, "region.parent"},
+		{"a community needs a parent", registry.Community, nil, errInvalid, "region.parent"},
 		{"a community directly under a district is refused (one level up only)", registry.Community, district, registry.ErrParentLevel, ""},
 		{"a community under a community is refused", registry.Community, community, registry.ErrParentLevel, ""},
 	}
@@ -123,18 +128,29 @@ func TestAreaM2IsTheDecimalOfItsHundredths(t *testing.T) {
 	}
 }
 
-func TestInvalidErrorMatchesErrInvalidAndNamesItsFirstField(t *testing.T) {
-	err := error(&registry.InvalidError{Violations: []registry.Violation{{Field: "a.b", Reason: "is wrong"}, {Field: "c", Reason: "too"}}})
-	if !errors.Is(err, registry.ErrInvalid) {
-		t.Fatal("an InvalidError must match ErrInvalid")
+func TestBadInputIsInvalidAndNamesItsFirstField(t *testing.T) {
+	err := error(fault.Fields(fault.Violation{Field: "a.b", Description: "is wrong"}, fault.Violation{Field: "c", Description: "too"}))
+	if !fault.IsKind(err, fault.Invalid) {
+		t.Fatal("bad input must be of kind Invalid")
 	}
 	if errors.Is(err, registry.ErrNotFound) {
-		t.Fatal("an InvalidError must not match other sentinels")
+		t.Fatal("bad input must not match other sentinels")
 	}
 	if got, want := err.Error(), "invalid a.b: is wrong"; got != want {
 		t.Fatalf("Error() = %q, want %q", got, want)
 	}
-	if got := (&registry.InvalidError{}).Error(); got != "invalid request" {
-		t.Fatalf("empty InvalidError says %q", got)
+	if got := fault.Fields().Error(); got != "invalid request" {
+		t.Fatalf("empty bad input says %q", got)
+	}
+}
+
+func TestAFieldRefusalNamesItsFieldAndKeepsItsSentinel(t *testing.T) {
+	err := registry.CheckParent(registry.District, &registry.Region{ID: "d", Level: registry.District})
+	if !errors.Is(err, registry.ErrParentLevel) {
+		t.Fatalf("error = %v, want ErrParentLevel", err)
+	}
+	vs := fault.ViolationsOf(err)
+	if len(vs) != 1 || vs[0].Field != "region.parent" || vs[0].Description != err.Error() || err.Error() != "parent level: a district has no parent region" {
+		t.Fatalf("violations %+v of %q", vs, err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"slices"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // Whistles (吹哨报到, rule 11): the community raises a ticket naming the departments it
@@ -26,10 +28,10 @@ var departmentIDPattern = regexp.MustCompile(`^[a-z0-9-]*$`)
 // NewDepartment checks a department to be registered.
 func NewDepartment(d Department, now time.Time) (Department, error) {
 	if d.Name == "" {
-		return Department{}, invalid("department.name", "is required")
+		return Department{}, fault.Field("department.name", "is required")
 	}
 	if !departmentIDPattern.MatchString(d.ID) {
-		return Department{}, invalid("department.id", "is lower-case letters, digits and '-'")
+		return Department{}, fault.Field("department.id", "is lower-case letters, digits and '-'")
 	}
 	d.CreateTime = now
 	return d, nil
@@ -157,40 +159,40 @@ type Whistle struct {
 // request names; meeting is the linkage meeting it names (nil when it names none or an
 // unknown one).
 func NewWhistle(w Whistle, registered map[string]bool, meeting *LinkageMeeting, limits WhistleLimits, now time.Time) (Whistle, error) {
-	var vs []Violation
+	var vs []fault.Violation
 	if w.Category == "" {
-		vs = append(vs, Violation{"whistle.category", "is required"})
+		vs = append(vs, violation("whistle.category", "is required"))
 	}
 	if w.Description == "" {
-		vs = append(vs, Violation{"whistle.description", "is required"})
+		vs = append(vs, violation("whistle.description", "is required"))
 	}
 	if len(w.DepartmentIDs) == 0 {
-		vs = append(vs, Violation{"whistle.departmentIds", "call at least one department"})
+		vs = append(vs, violation("whistle.departmentIds", "call at least one department"))
 	}
 	seen := map[string]bool{}
 	for i, d := range w.DepartmentIDs {
 		f := fmt.Sprintf("whistle.departmentIds[%d]", i)
 		switch {
 		case seen[d]:
-			vs = append(vs, Violation{f, "department " + d + " is called twice"})
+			vs = append(vs, violation(f, "department "+d+" is called twice"))
 		case !registered[d]:
-			vs = append(vs, Violation{f, "no registered department " + d})
+			vs = append(vs, violation(f, "no registered department "+d))
 		}
 		seen[d] = true
 	}
 	if w.Priority != Urgent && w.Priority != Normal {
-		vs = append(vs, Violation{"whistle.priority", "is URGENT or NORMAL"})
+		vs = append(vs, violation("whistle.priority", "is URGENT or NORMAL"))
 	}
 	if id := w.LinkageMeetingID; id != "" {
 		switch {
 		case meeting == nil:
-			vs = append(vs, Violation{"whistle.linkageMeetingId", "no linkage meeting " + id})
+			vs = append(vs, violation("whistle.linkageMeetingId", "no linkage meeting "+id))
 		case meeting.CompoundID != w.CompoundID:
-			vs = append(vs, Violation{"whistle.linkageMeetingId", fmt.Sprintf("linkage meeting %s met for compound %s, not %s", id, meeting.CompoundID, w.CompoundID)})
+			vs = append(vs, violation("whistle.linkageMeetingId", fmt.Sprintf("linkage meeting %s met for compound %s, not %s", id, meeting.CompoundID, w.CompoundID)))
 		}
 	}
 	if len(vs) > 0 {
-		return Whistle{}, &InvalidError{Violations: vs}
+		return Whistle{}, fault.Fields(vs...)
 	}
 	now = now.Truncate(WhistleTime)
 	ack, resolve := limits.Of(w.Priority)
@@ -294,7 +296,7 @@ type DepartmentRating struct {
 // ratings it is ErrWrongState: ratings are not rewritten.
 func CloseWhistle(w Whistle, ratings []DepartmentRating, now time.Time) (Whistle, bool, error) {
 	w = cloneWhistle(w)
-	var vs []Violation
+	var vs []fault.Violation
 	given := map[string]int{}
 	for i, rt := range ratings {
 		f := fmt.Sprintf("ratings[%d]", i)
@@ -302,22 +304,22 @@ func CloseWhistle(w Whistle, ratings []DepartmentRating, now time.Time) (Whistle
 		_, twice := given[rt.DepartmentID]
 		switch {
 		case err != nil:
-			vs = append(vs, Violation{f + ".departmentId", "department " + rt.DepartmentID + " is not called by this whistle"})
+			vs = append(vs, violation(f+".departmentId", "department "+rt.DepartmentID+" is not called by this whistle"))
 		case twice:
-			vs = append(vs, Violation{f + ".departmentId", "department " + rt.DepartmentID + " is rated twice"})
+			vs = append(vs, violation(f+".departmentId", "department "+rt.DepartmentID+" is rated twice"))
 		}
 		if rt.Score < 1 || rt.Score > 5 {
-			vs = append(vs, Violation{f + ".score", "runs from 1 to 5"})
+			vs = append(vs, violation(f+".score", "runs from 1 to 5"))
 		}
 		given[rt.DepartmentID] = rt.Score
 	}
 	for _, d := range w.DepartmentIDs {
 		if _, ok := given[d]; !ok {
-			vs = append(vs, Violation{"ratings", "department " + d + " is not rated; the community rates every department it called"})
+			vs = append(vs, violation("ratings", "department "+d+" is not rated; the community rates every department it called"))
 		}
 	}
 	if len(vs) > 0 {
-		return Whistle{}, false, &InvalidError{Violations: vs}
+		return Whistle{}, false, fault.Fields(vs...)
 	}
 	switch w.Status {
 	case WhistleClosed:

@@ -79,9 +79,9 @@ func TestNewDepartment(t *testing.T) {
 		{"a caller's id of lower-case letters", registry.Department{ID: "water", Name: "水务局"}, nil, ""},
 		{"no id: the server assigns one", registry.Department{Name: "住建局"}, nil, ""},
 		{"an id with digits and dashes", registry.Department{ID: "district-2-police", Name: "派出所"}, nil, ""},
-		{"capitals are refused", registry.Department{ID: "Water", Name: "水务局"}, registry.ErrInvalid, "department.id"},
-		{"a colon would break the store's keys", registry.Department{ID: "a:b", Name: "x"}, registry.ErrInvalid, "department.id"},
-		{"a name is required", registry.Department{ID: "water"}, registry.ErrInvalid, "department.name"},
+		{"capitals are refused", registry.Department{ID: "Water", Name: "水务局"}, errInvalid, "department.id"},
+		{"a colon would break the store's keys", registry.Department{ID: "a:b", Name: "x"}, errInvalid, "department.id"},
+		{"a name is required", registry.Department{ID: "water"}, errInvalid, "department.name"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +130,7 @@ func TestNewWhistleChecksEveryField(t *testing.T) {
 			tt.edit(&in)
 			w, err := registry.NewWhistle(in, knownDepartments, tt.meeting, ruleLimits, raised.Add(123*time.Nanosecond))
 			if tt.fields != nil {
-				wantErr(t, err, registry.ErrInvalid, tt.fields...)
+				wantErr(t, err, errInvalid, tt.fields...)
 				return
 			}
 			wantErr(t, err, nil)
@@ -251,12 +251,12 @@ func TestCloseWhistle(t *testing.T) {
 		{"an ACKNOWLEDGED whistle is WRONG_STATE", acked, both, registry.ErrWrongState, nil, false},
 		{"closing again with the same ratings changes nothing", closed, []registry.DepartmentRating{{"housing", 3}, {"water", 5}}, nil, nil, false},
 		{"closing again with other ratings is WRONG_STATE", closed, []registry.DepartmentRating{{"water", 1}, {"housing", 3}}, registry.ErrWrongState, nil, false},
-		{"a rating of a department not called", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 3}, {"power", 4}}, registry.ErrInvalid, []string{"ratings[2].departmentId"}, false},
-		{"a department rated twice", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 3}, {"water", 4}}, registry.ErrInvalid, []string{"ratings[2].departmentId"}, false},
-		{"a department not rated", resolved, []registry.DepartmentRating{{"water", 5}}, registry.ErrInvalid, []string{"ratings"}, false},
-		{"a score of 0", resolved, []registry.DepartmentRating{{"water", 0}, {"housing", 3}}, registry.ErrInvalid, []string{"ratings[0].score"}, false},
-		{"a score of 6", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 6}}, registry.ErrInvalid, []string{"ratings[1].score"}, false},
-		{"bad ratings are refused before the state is looked at", open, nil, registry.ErrInvalid, []string{"ratings", "ratings"}, false},
+		{"a rating of a department not called", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 3}, {"power", 4}}, errInvalid, []string{"ratings[2].departmentId"}, false},
+		{"a department rated twice", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 3}, {"water", 4}}, errInvalid, []string{"ratings[2].departmentId"}, false},
+		{"a department not rated", resolved, []registry.DepartmentRating{{"water", 5}}, errInvalid, []string{"ratings"}, false},
+		{"a score of 0", resolved, []registry.DepartmentRating{{"water", 0}, {"housing", 3}}, errInvalid, []string{"ratings[0].score"}, false},
+		{"a score of 6", resolved, []registry.DepartmentRating{{"water", 5}, {"housing", 6}}, errInvalid, []string{"ratings[1].score"}, false},
+		{"bad ratings are refused before the state is looked at", open, nil, errInvalid, []string{"ratings", "ratings"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,13 +9,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/audit"
+	"tongdu/services/governance/internal/registry"
 )
 
-// AuditEntry is one change of the audit trail.
-type AuditEntry struct {
-	ID, Service, Actor, Role, Method, Resource, RequestID, Outcome string
-	Time                                                           time.Time
-}
+// AuditEntry is registry.AuditEntry.
+type AuditEntry = registry.AuditEntry
 
 // AuditScanLimit is how many recent changes per service a query reads at most: the trail
 // is for looking back over recent work; older entries stay in the stream for export.

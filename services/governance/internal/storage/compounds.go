@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -61,7 +62,7 @@ func (s *Store) GetCompound(ctx context.Context, id string) (*registry.Compound,
 }
 
 func compoundFrom(h map[string]string) (*registry.Compound, error) {
-	c, err := decode[registry.Compound](h["data"])
+	c, err := paging.Decode[registry.Compound](h["data"])
 	if err != nil {
 		return nil, err
 	}
@@ -74,61 +75,18 @@ func compoundFrom(h map[string]string) (*registry.Compound, error) {
 
 // GetCompounds reads several compounds in one round trip; missing ones are skipped.
 func (s *Store) GetCompounds(ctx context.Context, ids []string) ([]registry.Compound, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, compoundKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]registry.Compound, 0, len(ids))
-	for _, cmd := range cmds {
-		if len(cmd.Val()) == 0 {
-			continue
-		}
-		c, err := compoundFrom(cmd.Val())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *c)
-	}
-	return out, nil
+	return present(s.compounds()(ctx, ids))
+}
+
+func (s *Store) compounds() paging.Loader[registry.Compound] {
+	return loadHashes(s.rdb, compoundKey, compoundFrom)
 }
 
 // ListCompounds pages through the compounds under region ("" for all), keeping those
 // that match. Filtering happens on the records read, so a selective filter may read
 // several batches to fill a page.
 func (s *Store) ListCompounds(ctx context.Context, region string, match func(*registry.Compound) bool, token string, size int) ([]registry.Compound, string, error) {
-	var out []registry.Compound
-	for {
-		p, err := s.pageOf(ctx, compoundsInKey(region), token, size)
-		if err != nil {
-			return nil, "", err
-		}
-		cs, err := s.GetCompounds(ctx, p.IDs)
-		if err != nil {
-			return nil, "", err
-		}
-		for i := range cs {
-			if match(&cs[i]) {
-				out = append(out, cs[i])
-				if len(out) == size {
-					// The next page starts after this compound.
-					if cs[i].ID == p.IDs[len(p.IDs)-1] && p.Next == "" {
-						return out, "", nil
-					}
-					return out, EncodeToken(cs[i].ID), nil
-				}
-			}
-		}
-		if p.Next == "" {
-			return out, "", nil
-		}
-		token = p.Next
-	}
+	return paging.Filtered(ctx, s.rdb, compoundsInKey(region), token, size, s.compounds(), match)
 }
 
 // UpdateCompound writes c if its stored revision is still c.Revision; it returns the new

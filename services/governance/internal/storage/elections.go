@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -87,7 +88,7 @@ func (s *Store) GetElection(ctx context.Context, id string) (*registry.Election,
 	if h.Val()["data"] == "" {
 		return nil, nil, notFound("election", id)
 	}
-	e, err := decode[registry.Election](h.Val()["data"])
+	e, err := paging.Decode[registry.Election](h.Val()["data"])
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -106,52 +107,37 @@ func (s *Store) GetBuilding(ctx context.Context, id string) (*registry.Building,
 }
 
 func (s *Store) getBuildings(ctx context.Context, cid string, ids []string) ([]registry.Building, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, buildingKey(cid, id))
-		}
-		return nil
-	})
+	return present(s.buildings(cid)(ctx, ids))
+}
+
+func (s *Store) buildings(cid string) paging.Loader[registry.Building] {
+	return loadHashes(s.rdb, func(id string) string { return buildingKey(cid, id) }, buildingFrom)
+}
+
+func buildingFrom(h map[string]string) (*registry.Building, error) {
+	b, err := paging.Decode[registry.Building](h["data"])
 	if err != nil {
 		return nil, err
 	}
-	out := make([]registry.Building, 0, len(ids))
-	for _, cmd := range cmds {
-		h := cmd.Val()
-		if len(h) == 0 {
-			continue
-		}
-		b, err := decode[registry.Building](h["data"])
-		if err != nil {
-			return nil, err
-		}
-		b.HouseholdCount = int(atoi(h["households"]))
-		b.PartyMembers, b.NeedsAccessibility = int(atoi(h["party"])), int(atoi(h["access"]))
-		// Elected leaders are kept beside the record, so elections of different units of
-		// one building never overwrite each other.
-		b.LeaderHouseholdID = h["leader"]
-		for k, v := range h {
-			if unit, ok := strings.CutPrefix(k, "unit-leader:"); ok {
-				if b.UnitLeaders == nil {
-					b.UnitLeaders = map[string]string{}
-				}
-				b.UnitLeaders[unit] = v
+	b.HouseholdCount = int(atoi(h["households"]))
+	b.PartyMembers, b.NeedsAccessibility = int(atoi(h["party"])), int(atoi(h["access"]))
+	// Elected leaders are kept beside the record, so elections of different units of
+	// one building never overwrite each other.
+	b.LeaderHouseholdID = h["leader"]
+	for k, v := range h {
+		if unit, ok := strings.CutPrefix(k, "unit-leader:"); ok {
+			if b.UnitLeaders == nil {
+				b.UnitLeaders = map[string]string{}
 			}
+			b.UnitLeaders[unit] = v
 		}
-		out = append(out, *b)
 	}
-	return out, nil
+	return b, nil
 }
 
 // ListBuildings pages through a compound's buildings.
 func (s *Store) ListBuildings(ctx context.Context, cid, token string, size int) ([]registry.Building, string, error) {
-	p, err := s.pageOf(ctx, buildingsKey(cid), token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	bs, err := s.getBuildings(ctx, cid, p.IDs)
-	return bs, p.Next, err
+	return list(ctx, s, buildingsKey(cid), token, size, s.buildings(cid))
 }
 
 // BuildingsOf returns every building of a compound by id (a compound has tens of them).
@@ -171,14 +157,8 @@ func (s *Store) BuildingsOf(ctx context.Context, cid string) (map[string]*regist
 	return out, nil
 }
 
-// DwellingTakenError says which household of a set names a dwelling that is registered.
-type DwellingTakenError struct{ Index int }
-
-func (e *DwellingTakenError) Error() string {
-	return fmt.Sprintf("household %d: that building, unit and room is registered already", e.Index)
-}
-
-func (e *DwellingTakenError) Is(target error) bool { return target == registry.ErrAlreadyExists }
+// DwellingTakenError is registry.DwellingTakenError.
+type DwellingTakenError = registry.DwellingTakenError
 
 // CreateHouseholds stores households of one compound in one atomic step: all or none.
 // Replaying the same set (same ids) changes nothing. It returns ErrNotFound for a
@@ -257,7 +237,7 @@ func (s *Store) GetHouseholds(ctx context.Context, ids []string) ([]registry.Hou
 		if cmd == nil || cmd.Val() == "" {
 			continue
 		}
-		h, err := decode[registry.Household](cmd.Val())
+		h, err := paging.Decode[registry.Household](cmd.Val())
 		if err != nil {
 			return nil, err
 		}
@@ -284,31 +264,7 @@ func (s *Store) ListHouseholds(ctx context.Context, cid, buildingID, token strin
 	if buildingID != "" {
 		key = buildingHouseholdsKey(cid, buildingID)
 	}
-	p, err := s.pageOf(ctx, key, token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	keys := make([]string, len(p.IDs))
-	for i, id := range p.IDs {
-		keys[i] = householdKey(cid, id)
-	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]registry.Household, 0, len(vals))
-	for _, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
-		}
-		h, err := decode[registry.Household](str)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *h)
-	}
-	return out, p.Next, nil
+	return list(ctx, s, key, token, size, paging.JSON[registry.Household](s.rdb, func(id string) string { return householdKey(cid, id) }))
 }
 
 func flag(b bool) int {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -53,7 +54,7 @@ func (s *Store) CreateLinkageMeeting(ctx context.Context, m registry.LinkageMeet
 
 // GetLinkageMeeting returns a meeting or ErrNotFound.
 func (s *Store) GetLinkageMeeting(ctx context.Context, id string) (*registry.LinkageMeeting, error) {
-	ms, err := mgetRecords[registry.LinkageMeeting](ctx, s, linkageMeetingKey, []string{id})
+	ms, err := present(paging.JSON[registry.LinkageMeeting](s.rdb, linkageMeetingKey)(ctx, []string{id}))
 	if err != nil {
 		return nil, err
 	}
@@ -70,12 +71,7 @@ func (s *Store) ListLinkageMeetings(ctx context.Context, cid, token string, size
 	if cid != "" {
 		key = compoundLinkageMeetingsKey(cid)
 	}
-	p, err := s.pageOf(ctx, key, token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	ms, err := mgetRecords[registry.LinkageMeeting](ctx, s, linkageMeetingKey, p.IDs)
-	return ms, p.Next, err
+	return list(ctx, s, key, token, size, paging.JSON[registry.LinkageMeeting](s.rdb, linkageMeetingKey))
 }
 
 // CreateLeaderContact stores a leader contact and lists it for all and under each of its
@@ -97,7 +93,7 @@ func (s *Store) CreateLeaderContact(ctx context.Context, l registry.LeaderContac
 
 // GetLeaderContact returns a leader contact or ErrNotFound.
 func (s *Store) GetLeaderContact(ctx context.Context, id string) (*registry.LeaderContact, error) {
-	ls, err := mgetRecords[registry.LeaderContact](ctx, s, leaderContactKey, []string{id})
+	ls, err := present(paging.JSON[registry.LeaderContact](s.rdb, leaderContactKey)(ctx, []string{id}))
 	if err != nil {
 		return nil, err
 	}
@@ -118,63 +114,9 @@ func (s *Store) ListLeaderContacts(ctx context.Context, compoundID, communityID,
 	case communityID != "":
 		key = communityLeadersKey(communityID)
 	}
-	var out []registry.LeaderContact
-	for {
-		p, err := s.pageOf(ctx, key, token, size)
-		if err != nil {
-			return nil, "", err
-		}
-		ls, err := mgetRecords[registry.LeaderContact](ctx, s, leaderContactKey, p.IDs)
-		if err != nil {
-			return nil, "", err
-		}
-		for i := range ls {
-			if communityID != "" && !slices.Contains(ls[i].CommunityIDs, communityID) {
-				continue
-			}
-			out = append(out, ls[i])
-			if len(out) == size {
-				if ls[i].ID == p.IDs[len(p.IDs)-1] && p.Next == "" {
-					return out, "", nil
-				}
-				return out, EncodeToken(ls[i].ID), nil
-			}
-		}
-		if p.Next == "" {
-			return out, "", nil
-		}
-		token = p.Next
-	}
-}
-
-// mgetRecords reads JSON records kept as strings, in the order asked; missing ones are
-// skipped.
-func mgetRecords[T any](ctx context.Context, s *Store, key func(string) string, ids []string) ([]T, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, len(ids))
-	for i, id := range ids {
-		keys[i] = key(id)
-	}
-	// MGET spans slots on a cluster only when the keys do; these share their kind's slot.
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]T, 0, len(vals))
-	for _, v := range vals {
-		str, ok := v.(string)
-		if !ok {
-			continue
-		}
-		rec, err := decode[T](str)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *rec)
-	}
-	return out, nil
+	return paging.Filtered(ctx, s.rdb, key, token, size, paging.JSON[registry.LeaderContact](s.rdb, leaderContactKey), func(l *registry.LeaderContact) bool {
+		return communityID == "" || slices.Contains(l.CommunityIDs, communityID)
+	})
 }
 
 // createConvention stores a new text of a convention with the next version of its kind
@@ -245,30 +187,18 @@ func (s *Store) GetConvention(ctx context.Context, id string) (*registry.Convent
 }
 
 func (s *Store) getConventions(ctx context.Context, cid string, ids []string) ([]registry.Convention, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, conventionKey(cid, id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]registry.Convention, 0, len(ids))
-	for _, cmd := range cmds {
-		h := cmd.Val()
-		if len(h) == 0 {
-			continue
-		}
-		c, err := decode[registry.Convention](h["data"])
+	return present(s.conventions(cid)(ctx, ids))
+}
+
+func (s *Store) conventions(cid string) paging.Loader[registry.Convention] {
+	return loadHashes(s.rdb, func(id string) string { return conventionKey(cid, id) }, func(h map[string]string) (*registry.Convention, error) {
+		c, err := paging.Decode[registry.Convention](h["data"])
 		if err != nil {
 			return nil, err
 		}
 		c.Version, c.Revision = int(atoi(h["version"])), atoi(h["rev"])
-		out = append(out, *c)
-	}
-	return out, nil
+		return c, nil
+	})
 }
 
 // ListConventions pages through a compound's conventions, of one kind or all, in the
@@ -278,12 +208,7 @@ func (s *Store) ListConventions(ctx context.Context, cid string, kind registry.C
 	if kind != registry.ConventionKindUnspecified {
 		key = conventionKindKey(cid, kind)
 	}
-	p, err := s.pageOf(ctx, key, token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	cs, err := s.getConventions(ctx, cid, p.IDs)
-	return cs, p.Next, err
+	return list(ctx, s, key, token, size, s.conventions(cid))
 }
 
 // UpdateConvention writes c if its stored revision is still c.Revision; it returns the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -87,14 +88,8 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 return {1}`)
 
-// BuildingTakenError says which building of a grid cell belongs to another cell.
-type BuildingTakenError struct{ Index int }
-
-func (e *BuildingTakenError) Error() string {
-	return fmt.Sprintf("building %d belongs to another grid cell", e.Index)
-}
-
-func (e *BuildingTakenError) Is(target error) bool { return target == registry.ErrAlreadyExists }
+// BuildingTakenError is registry.BuildingTakenError.
+type BuildingTakenError = registry.BuildingTakenError
 
 // CreateGridCell stores a grid cell; a building of another cell is a *BuildingTakenError.
 func (s *Store) CreateGridCell(ctx context.Context, g registry.GridCell) error {
@@ -118,7 +113,7 @@ func (s *Store) CreateGridCell(ctx context.Context, g registry.GridCell) error {
 
 // ListGridCells pages through a community's grid cells ("" for all).
 func (s *Store) ListGridCells(ctx context.Context, community, token string, size int) ([]registry.GridCell, string, error) {
-	return listJSON(ctx, s, gridsKey(community), gridKey, func(*registry.GridCell) bool { return true }, token, size)
+	return listJSON(ctx, s, gridsKey(community), gridKey, paging.All[registry.GridCell], token, size)
 }
 
 // CreateLinkedUnit stores a linked unit of a community.
@@ -133,7 +128,7 @@ func (s *Store) GetLinkedUnit(ctx context.Context, id string) (*registry.LinkedU
 
 // ListLinkedUnits pages through a community's linked units ("" for all).
 func (s *Store) ListLinkedUnits(ctx context.Context, community, token string, size int) ([]registry.LinkedUnit, string, error) {
-	return listJSON(ctx, s, unitsKey(community), unitKey, func(*registry.LinkedUnit) bool { return true }, token, size)
+	return listJSON(ctx, s, unitsKey(community), unitKey, paging.All[registry.LinkedUnit], token, size)
 }
 
 // CreatePartyMember stores a registered member, listed by residence community and by
@@ -252,48 +247,11 @@ func getJSON[T any](ctx context.Context, s *Store, key, what, id string) (*T, er
 	if err != nil {
 		return nil, err
 	}
-	return decode[T](data)
+	return paging.Decode[T](data)
 }
 
 // listJSON pages through records named by a lexically ordered set, keeping those that
 // match.
 func listJSON[T any](ctx context.Context, s *Store, index string, key func(string) string, match func(*T) bool, token string, size int) ([]T, string, error) {
-	var out []T
-	for {
-		p, err := s.pageOf(ctx, index, token, size)
-		if err != nil || len(p.IDs) == 0 {
-			return out, "", err
-		}
-		keys := make([]string, len(p.IDs))
-		for i, id := range p.IDs {
-			keys[i] = key(id)
-		}
-		vals, err := s.rdb.MGet(ctx, keys...).Result()
-		if err != nil {
-			return nil, "", err
-		}
-		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue
-			}
-			rec, err := decode[T](str)
-			if err != nil {
-				return nil, "", err
-			}
-			if match(rec) {
-				out = append(out, *rec)
-				if len(out) == size {
-					if i == len(vals)-1 && p.Next == "" {
-						return out, "", nil
-					}
-					return out, EncodeToken(p.IDs[i]), nil
-				}
-			}
-		}
-		if p.Next == "" {
-			return out, "", nil
-		}
-		token = p.Next
-	}
+	return paging.Filtered(ctx, s.rdb, index, token, size, paging.JSON[T](s.rdb, key), match)
 }

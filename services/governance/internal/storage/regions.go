@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -52,32 +53,10 @@ func (s *Store) GetRegion(ctx context.Context, id string) (*registry.Region, err
 	if err != nil {
 		return nil, err
 	}
-	return decode[registry.Region](data)
+	return paging.Decode[registry.Region](data)
 }
 
 // ListRegions pages through the children of parent ("" for the districts).
 func (s *Store) ListRegions(ctx context.Context, parent, token string, size int) ([]registry.Region, string, error) {
-	p, err := s.pageOf(ctx, childrenKey(parent), token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	keys := make([]string, len(p.IDs))
-	for i, id := range p.IDs {
-		keys[i] = regionKey(id)
-	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, "", err
-	}
-	out := make([]registry.Region, 0, len(vals))
-	for _, v := range vals {
-		if str, ok := v.(string); ok {
-			r, err := decode[registry.Region](str)
-			if err != nil {
-				return nil, "", err
-			}
-			out = append(out, *r)
-		}
-	}
-	return out, p.Next, nil
+	return list(ctx, s, childrenKey(parent), token, size, paging.JSON[registry.Region](s.rdb, regionKey))
 }

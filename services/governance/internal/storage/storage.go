@@ -46,8 +46,6 @@ package storage
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -55,7 +53,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"tongdu/platform/idempotency"
-
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -96,55 +94,6 @@ func orAll(s string) string {
 	return s
 }
 
-// Page is one page of a listing: the ids in order and the token of the next page.
-type Page struct {
-	IDs  []string
-	Next string
-}
-
-// EncodeToken and DecodeToken keep page tokens opaque to clients.
-func EncodeToken(lastID string) string {
-	if lastID == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
-}
-
-// DecodeToken returns the last id of the previous page; it fails with registry.ErrInvalid.
-func DecodeToken(token string) (string, error) {
-	if token == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil || len(b) == 0 {
-		return "", &registry.InvalidError{Violations: []registry.Violation{{Field: "pageToken", Reason: "is not a token this service issued"}}}
-	}
-	return string(b), nil
-}
-
-// pageOf reads up to size ids after the token's id from a lexically ordered set.
-func (s *Store) pageOf(ctx context.Context, key, token string, size int) (Page, error) {
-	after, err := DecodeToken(token)
-	if err != nil {
-		return Page{}, err
-	}
-	min := "-"
-	if after != "" {
-		min = "(" + after
-	}
-	// One more than asked tells whether a next page exists.
-	ids, err := s.rdb.ZRangeByLex(ctx, key, &redis.ZRangeBy{Min: min, Max: "+", Count: int64(size + 1)}).Result()
-	if err != nil {
-		return Page{}, err
-	}
-	p := Page{IDs: ids}
-	if len(ids) > size {
-		p.IDs = ids[:size]
-		p.Next = EncodeToken(ids[size-1])
-	}
-	return p, nil
-}
-
 // Claim is what an idempotent request left behind: the hash of its body and the ids it made.
 type Claim = idempotency.Claim
 
@@ -154,12 +103,51 @@ func (s *Store) ClaimRequest(ctx context.Context, method, requestID string, c Cl
 	return idempotency.Take(ctx, s.rdb, claimKey(method, requestID), c)
 }
 
-func decode[T any](data string) (*T, error) {
-	var v T
-	if err := json.Unmarshal([]byte(data), &v); err != nil {
-		return nil, fmt.Errorf("corrupt record: %w", err)
+// loadHashes reads records kept as hashes (key(id) each) in one round trip, in the order
+// of ids, nil where none is stored: a paging.Loader once key and from are given. On a
+// cluster the keys of one call share a slot.
+func loadHashes[T any](rdb redis.Cmdable, key func(id string) string, from func(map[string]string) (*T, error)) paging.Loader[T] {
+	return func(ctx context.Context, ids []string) ([]*T, error) {
+		cmds := make([]*redis.MapStringStringCmd, len(ids))
+		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				cmds[i] = p.HGetAll(ctx, key(id))
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]*T, len(ids))
+		for i, cmd := range cmds {
+			if len(cmd.Val()) == 0 {
+				continue
+			}
+			if out[i], err = from(cmd.Val()); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
-	return &v, nil
+}
+
+// present keeps the records that exist, in order.
+func present[T any](recs []*T, err error) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, r := range recs {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	return out, nil
+}
+
+// list pages through the records of a lexically ordered index, keeping every one.
+func list[T any](ctx context.Context, s *Store, index, token string, size int, load paging.Loader[T]) ([]T, string, error) {
+	return paging.Filtered(ctx, s.rdb, index, token, size, load, paging.All[T])
 }
 
 func atoi(s string) int64 {

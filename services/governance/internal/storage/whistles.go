@@ -10,6 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/fault"
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -70,37 +72,14 @@ func (s *Store) GetDepartment(ctx context.Context, id string) (*registry.Departm
 	if err != nil {
 		return nil, err
 	}
-	return decode[registry.Department](data)
+	return paging.Decode[registry.Department](data)
 }
 
 // ListDepartments pages through the departments in order of id.
 func (s *Store) ListDepartments(ctx context.Context, token string, size int) ([]registry.Department, string, error) {
-	p, err := s.pageOf(ctx, departmentsKey(), token, size)
-	if err != nil || len(p.IDs) == 0 {
-		return nil, "", err
-	}
-	cmds := make([]*redis.StringCmd, len(p.IDs))
-	_, err = s.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
-		for i, id := range p.IDs {
-			cmds[i] = pl.HGet(ctx, departmentKey(id), "data")
-		}
-		return nil
-	})
-	if err != nil && !isNil(err) {
-		return nil, "", err
-	}
-	out := make([]registry.Department, 0, len(cmds))
-	for _, cmd := range cmds {
-		if cmd.Val() == "" {
-			continue
-		}
-		d, err := decode[registry.Department](cmd.Val())
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *d)
-	}
-	return out, p.Next, nil
+	return list(ctx, s, departmentsKey(), token, size, loadHashes(s.rdb, departmentKey, func(h map[string]string) (*registry.Department, error) {
+		return paging.Decode[registry.Department](h["data"])
+	}))
 }
 
 // DepartmentsExist says which of ids are registered departments.
@@ -258,40 +237,18 @@ func (s *Store) GetWhistle(ctx context.Context, id string) (*registry.Whistle, e
 
 // GetWhistles reads whistles by id, in the order asked; unknown ids are skipped.
 func (s *Store) GetWhistles(ctx context.Context, ids []string) ([]registry.Whistle, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, whistleKey(id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]registry.Whistle, 0, len(ids))
-	for _, cmd := range cmds {
-		h := cmd.Val()
-		if len(h) == 0 {
-			continue
-		}
-		w, err := decode[registry.Whistle](h["data"])
+	return present(loadHashes(s.rdb, whistleKey, func(h map[string]string) (*registry.Whistle, error) {
+		w, err := paging.Decode[registry.Whistle](h["data"])
 		if err != nil {
 			return nil, err
 		}
 		w.Revision = atoi(h["rev"])
-		out = append(out, *w)
-	}
-	return out, nil
+		return w, nil
+	})(ctx, ids))
 }
 
-// WhistleFilter says which index a listing reads; the caller's match function decides
-// exactly which whistles it keeps.
-type WhistleFilter struct {
-	Status       registry.WhistleStatus
-	Overdue      bool
-	CompoundID   string
-	DepartmentID string
-}
+// WhistleFilter is registry.WhistleFilter.
+type WhistleFilter = registry.WhistleFilter
 
 // listed is an id read from an index and the page token that resumes after it.
 type listed struct{ id, token string }
@@ -314,15 +271,15 @@ func (s *Store) ListWhistles(ctx context.Context, f WhistleFilter, now time.Time
 		case f.Status != registry.WhistleStatusUnspecified:
 			key = whistleStatusKey(f.Status)
 		}
-		p, err := s.pageOf(ctx, key, token, size)
+		ids, next, err := paging.Lex(ctx, s.rdb, key, token, size)
 		if err != nil {
 			return nil, "", err
 		}
-		out := make([]listed, len(p.IDs))
-		for i, id := range p.IDs {
-			out[i] = listed{id: id, token: EncodeToken(id)}
+		out := make([]listed, len(ids))
+		for i, id := range ids {
+			out[i] = listed{id: id, token: paging.EncodeToken(id)}
 		}
-		return out, p.Next, nil
+		return out, next, nil
 	}
 	var out []registry.Whistle
 	for {
@@ -365,7 +322,7 @@ func (s *Store) ListWhistles(ctx context.Context, f WhistleFilter, now time.Time
 // pageByScore reads up to size members of a scored set with scores up to max, in order
 // of score then id, after the position a token names ("score/id").
 func (s *Store) pageByScore(ctx context.Context, key, token string, max int64, size int) ([]listed, string, error) {
-	after, err := DecodeToken(token)
+	after, err := paging.DecodeToken(token)
 	if err != nil {
 		return nil, "", err
 	}
@@ -374,7 +331,7 @@ func (s *Store) pageByScore(ctx context.Context, key, token string, max int64, s
 		score, id, ok := strings.Cut(after, "/")
 		n, perr := strconv.ParseInt(score, 10, 64)
 		if !ok || perr != nil {
-			return nil, "", &registry.InvalidError{Violations: []registry.Violation{{Field: "pageToken", Reason: "is not a token of this listing"}}}
+			return nil, "", fault.Field("pageToken", "is not a token of this listing")
 		}
 		min, afterScore, afterID = score, n, id
 	}
@@ -391,7 +348,7 @@ func (s *Store) pageByScore(ctx context.Context, key, token string, max int64, s
 			if after != "" && score == afterScore && id <= afterID {
 				continue
 			}
-			out = append(out, listed{id: id, token: EncodeToken(fmt.Sprintf("%d/%s", score, id))})
+			out = append(out, listed{id: id, token: paging.EncodeToken(fmt.Sprintf("%d/%s", score, id))})
 		}
 		if len(out) > size || len(zs) <= size {
 			break

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"tongdu/platform/fault"
 	"tongdu/platform/ids"
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -284,8 +286,8 @@ func TestListWhistlesByIndexAndFilter(t *testing.T) {
 		}
 	})
 	t.Run("a forged token of the overdue list is refused", func(t *testing.T) {
-		_, _, err := s.ListWhistles(ctx, WhistleFilter{Overdue: true}, t0, func(*registry.Whistle) bool { return true }, EncodeToken("no-score"), 1)
-		if !errors.Is(err, registry.ErrInvalid) {
+		_, _, err := s.ListWhistles(ctx, WhistleFilter{Overdue: true}, t0, func(*registry.Whistle) bool { return true }, paging.EncodeToken("no-score"), 1)
+		if !fault.IsKind(err, fault.Invalid) {
 			t.Fatalf("forged token: %v", err)
 		}
 	})

@@ -1,0 +1,156 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"tongdu/platform/fault"
+	"tongdu/services/governance/internal/registry"
+)
+
+// CreateCompound registers a compound in a community (in.CommunityID): bad input on
+// compound.communityId when there is none or it is not a COMMUNITY.
+func (a *App) CreateCompound(ctx context.Context, req Request, in registry.Compound) (*registry.Compound, error) {
+	community, err := a.store.GetRegion(ctx, in.CommunityID)
+	if errors.Is(err, registry.ErrNotFound) {
+		return nil, fault.Field("compound.communityId", "no community "+in.CommunityID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := registry.NewCompound(in, community, a.now())
+	if err != nil {
+		return nil, err
+	}
+	if c.RegionPath, err = a.regionPath(ctx, community); err != nil {
+		return nil, err
+	}
+	id, err := a.idsFor(ctx, "CreateCompound", req, 1)
+	if err != nil {
+		return nil, err
+	}
+	c.ID = id[0]
+	if err := a.store.CreateCompound(ctx, c); err != nil {
+		return nil, err
+	}
+	return a.store.GetCompound(ctx, c.ID)
+}
+
+// GetCompound returns a compound with its derived household count and area, or
+// registry.ErrNotFound.
+func (a *App) GetCompound(ctx context.Context, id string) (*registry.Compound, error) {
+	return a.store.GetCompound(ctx, id)
+}
+
+// CompoundFilter narrows ListCompounds: a region anywhere above ("" for all), a
+// management type and a status (unspecified: any).
+type CompoundFilter struct {
+	RegionID       string
+	ManagementType registry.ManagementType
+	Status         registry.CompoundStatus
+}
+
+// ListCompounds lists compounds anywhere under a region (which must exist), optionally
+// of one management type and status.
+func (a *App) ListCompounds(ctx context.Context, f CompoundFilter, token string, size int) ([]registry.Compound, string, error) {
+	if f.RegionID != "" {
+		if _, err := a.store.GetRegion(ctx, f.RegionID); err != nil {
+			return nil, "", err
+		}
+	}
+	return a.store.ListCompounds(ctx, f.RegionID, func(c *registry.Compound) bool {
+		return (f.ManagementType == registry.ManagementUnspecified || c.ManagementType == f.ManagementType) &&
+			(f.Status == registry.StatusUnspecified || c.Status == f.Status)
+	}, token, size)
+}
+
+// UpdateCompound replaces the fields named in mask (JSON names) with patch's. A given
+// etag must match the stored one (registry.ErrConflict otherwise), so an edit made on a
+// stale copy is refused.
+func (a *App) UpdateCompound(ctx context.Context, patch registry.Compound, etag string, mask []string) (*registry.Compound, error) {
+	if patch.ID == "" {
+		return nil, fault.Field("compound.id", "is required")
+	}
+	if len(mask) == 0 {
+		return nil, fault.Field("updateMask", "name the fields to update")
+	}
+	return a.updateCompound(ctx, patch.ID, etag, func(c registry.Compound) (registry.Compound, error) {
+		return registry.ApplyUpdate(c, patch, mask, a.now())
+	})
+}
+
+// Classification is rule 1's decision on a compound (its management type, from who
+// manages it, and the governance mode chosen), with who decided and the facts that
+// changed.
+type Classification struct {
+	ManagementType registry.ManagementType
+	GovernanceMode registry.GovernanceMode
+	DecidedBy      string
+	Facts          registry.FactsChange
+}
+
+// ClassifyCompound records rule 1's classification and the governance mode chosen.
+func (a *App) ClassifyCompound(ctx context.Context, id string, c Classification) (*registry.Compound, error) {
+	return a.updateCompound(ctx, id, "", func(cur registry.Compound) (registry.Compound, error) {
+		return registry.Classify(cur, c.ManagementType, c.GovernanceMode, c.DecidedBy, c.Facts, a.now())
+	})
+}
+
+// updateCompound reads, edits and writes a compound with a revision check, retrying when
+// another writer got in between, unless the caller pinned an etag.
+func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(registry.Compound) (registry.Compound, error)) (*registry.Compound, error) {
+	for attempt := 0; ; attempt++ {
+		cur, err := a.store.GetCompound(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && etag != cur.Etag() {
+			return nil, fmt.Errorf("%w: compound %s is at %s, the update was made on %s", registry.ErrConflict, id, cur.Etag(), etag)
+		}
+		next, err := edit(*cur)
+		if err != nil {
+			return nil, err
+		}
+		_, err = a.store.UpdateCompound(ctx, next)
+		if errors.Is(err, registry.ErrConflict) && etag == "" {
+			// Another writer got in between. The caller pinned no version, so read again
+			// and re-apply.
+			if err := pause(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a.store.GetCompound(ctx, id)
+	}
+}
+
+// FollowCompoundEvent applies a fact another service reported about a compound's
+// renovation (fields compound, fact, status of the event) to its status. It is
+// idempotent (a fact handled twice moves nothing the second time); an unknown compound
+// is dropped, as nothing can follow it.
+func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[string]string) error {
+	cid, fact := fields["compound"], fields["fact"]
+	for {
+		c, err := a.store.GetCompound(ctx, cid)
+		if errors.Is(err, registry.ErrNotFound) {
+			a.log.WarnContext(ctx, "event for an unknown compound dropped", "compound", cid, "fact", fact)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		next, moved := registry.FollowStatus(*c, fact, fields["status"], a.now())
+		if !moved {
+			return nil
+		}
+		_, err = a.store.UpdateCompound(ctx, next)
+		if errors.Is(err, registry.ErrConflict) {
+			continue
+		}
+		return err
+	}
+}

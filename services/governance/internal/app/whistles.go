@@ -1,0 +1,205 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"tongdu/platform/fault"
+	"tongdu/services/governance/internal/registry"
+)
+
+// Departments and whistles (rule 11: called departments acknowledge and resolve within
+// limits by priority, or the whistle is overdue and escalates). Overdue, escalation and
+// the departments' overdue marks are worked out from the recorded times and the server
+// clock at every read, so they are right at any instant without a background job
+// (registry.Whistle.Assess).
+
+// Whistle is a whistle as it stands at Now, the instant it was read.
+type Whistle struct {
+	registry.Whistle
+	Now time.Time
+}
+
+// CreateDepartment registers a department that whistles may call. The caller may choose
+// its id ("water"); a taken id is registry.ErrAlreadyExists.
+func (a *App) CreateDepartment(ctx context.Context, req Request, in registry.Department) (*registry.Department, error) {
+	d, err := registry.NewDepartment(in, a.now())
+	if err != nil {
+		return nil, err
+	}
+	id, err := a.idsFor(ctx, "CreateDepartment", req, 1)
+	if err != nil {
+		return nil, err
+	}
+	if d.ID == "" {
+		d.ID = id[0]
+	}
+	// The claimed id names this request, so a replay of it finds its own department and
+	// another request finds the id taken.
+	if err := a.store.CreateDepartment(ctx, d, id[0]); err != nil {
+		return nil, err
+	}
+	return a.store.GetDepartment(ctx, d.ID)
+}
+
+// ListDepartments lists the departments in order of id.
+func (a *App) ListDepartments(ctx context.Context, token string, size int) ([]registry.Department, string, error) {
+	return a.store.ListDepartments(ctx, token, size)
+}
+
+// CreateWhistle raises a whistle in a compound, calling registered departments. Its
+// deadlines are fixed now, from the limits of its priority.
+func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistle) (*Whistle, error) {
+	if _, err := a.store.GetCompound(ctx, in.CompoundID); errors.Is(err, registry.ErrNotFound) {
+		return nil, fault.Field("whistle.compoundId", "no compound "+in.CompoundID)
+	} else if err != nil {
+		return nil, err
+	}
+	registered, err := a.store.DepartmentsExist(ctx, in.DepartmentIDs)
+	if err != nil {
+		return nil, err
+	}
+	var meeting *registry.LinkageMeeting
+	if id := in.LinkageMeetingID; id != "" {
+		meeting, err = a.store.GetLinkageMeeting(ctx, id)
+		if err != nil && !errors.Is(err, registry.ErrNotFound) {
+			return nil, err
+		}
+	}
+	w, err := registry.NewWhistle(in, registered, meeting, a.limits, a.now())
+	if err != nil {
+		return nil, err
+	}
+	id, err := a.idsFor(ctx, "CreateWhistle", req, 1)
+	if err != nil {
+		return nil, err
+	}
+	w.ID = id[0]
+	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
+		return nil, err
+	}
+	// A replayed request answers with what the first one raised.
+	return a.GetWhistle(ctx, w.ID)
+}
+
+// GetWhistle returns a whistle as it stands now: overdue and escalation by the clock.
+func (a *App) GetWhistle(ctx context.Context, id string) (*Whistle, error) {
+	w, err := a.store.GetWhistle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Whistle{Whistle: *w, Now: a.now()}, nil
+}
+
+// ListWhistles lists whistles by status, overdue now, compound and department called.
+// A named compound or department must exist.
+func (a *App) ListWhistles(ctx context.Context, f registry.WhistleFilter, token string, size int) ([]Whistle, string, error) {
+	if f.CompoundID != "" {
+		if _, err := a.store.GetCompound(ctx, f.CompoundID); err != nil {
+			return nil, "", err
+		}
+	}
+	if f.DepartmentID != "" {
+		if _, err := a.store.GetDepartment(ctx, f.DepartmentID); err != nil {
+			return nil, "", err
+		}
+	}
+	now := a.now()
+	match := func(w *registry.Whistle) bool {
+		return (f.Status == registry.WhistleStatusUnspecified || w.Status == f.Status) &&
+			(f.CompoundID == "" || w.CompoundID == f.CompoundID) &&
+			(f.DepartmentID == "" || slices.Contains(w.DepartmentIDs, f.DepartmentID)) &&
+			(!f.Overdue || w.Assess(now).Overdue)
+	}
+	ws, next, err := a.store.ListWhistles(ctx, f, now, match, token, size)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]Whistle, len(ws))
+	for i := range ws {
+		out[i] = Whistle{Whistle: ws[i], Now: now}
+	}
+	return out, next, nil
+}
+
+// AcknowledgeWhistle records a called department's acknowledgement (报到). Acknowledging
+// again changes nothing; a department the whistle does not call is
+// registry.ErrNotEligible.
+func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
+	return a.changeWhistle(ctx, "AcknowledgeWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+		return registry.AcknowledgeWhistle(w, department, remarks, now)
+	})
+}
+
+// ResolveWhistle records that a called department resolved its part; one that had not
+// acknowledged is taken to acknowledge at the same moment (registry.ResolveWhistle).
+// Resolving again changes nothing.
+func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
+	return a.changeWhistle(ctx, "ResolveWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+		return registry.ResolveWhistle(w, department, remarks, now)
+	})
+}
+
+// CloseWhistle closes a RESOLVED whistle with the community's 1–5 rating of every
+// department it called; before that it is registry.ErrWrongState.
+func (a *App) CloseWhistle(ctx context.Context, req Request, id string, ratings []registry.DepartmentRating) (*Whistle, error) {
+	return a.changeWhistle(ctx, "CloseWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+		return registry.CloseWhistle(w, ratings, now)
+	})
+}
+
+// changeWhistle reads, edits and writes a whistle with a revision check, in one atomic
+// step with its indexes and its departments' counters; it retries when another writer
+// got in between (two departments acknowledging at once, say). An edit that changes
+// nothing writes nothing. The request id is claimed once the edit is found valid, as the
+// creates do, so a refused request does not use up its id.
+func (a *App) changeWhistle(ctx context.Context, method string, req Request, id string, edit func(registry.Whistle, time.Time) (registry.Whistle, bool, error)) (*Whistle, error) {
+	claimed := false
+	for attempt := 0; ; attempt++ {
+		cur, err := a.store.GetWhistle(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		now := a.now()
+		next, changed, err := edit(*cur, now)
+		if err != nil {
+			return nil, err
+		}
+		if !claimed {
+			if _, err := a.idsFor(ctx, method, req, 0); err != nil {
+				return nil, err
+			}
+			claimed = true
+		}
+		if !changed {
+			return &Whistle{Whistle: *cur, Now: now}, nil
+		}
+		_, err = a.store.UpdateWhistle(ctx, cur.Status, next, registry.WhistleChangeOf(cur, &next))
+		if errors.Is(err, registry.ErrConflict) {
+			if err := pause(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a.GetWhistle(ctx, id)
+	}
+}
+
+// GetDepartmentPerformance reports a department's whistles: counts, mean times from the
+// raise time, overdue count and rate, and mean rating. It reads the department's running
+// counters and counts its passed pending deadlines; it never reads its whistles.
+func (a *App) GetDepartmentPerformance(ctx context.Context, departmentID string) (registry.DepartmentPerformance, error) {
+	if _, err := a.store.GetDepartment(ctx, departmentID); err != nil {
+		return registry.DepartmentPerformance{}, err
+	}
+	t, pastDue, err := a.store.DepartmentTally(ctx, departmentID, a.now())
+	if err != nil {
+		return registry.DepartmentPerformance{}, err
+	}
+	return registry.Performance(t, pastDue), nil
+}
