@@ -38,7 +38,7 @@ type Config struct {
 
 // Flags declares the configuration, with TONGDU_* fallbacks.
 func (c *Config) Flags(s *config.Set) error {
-	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 (priority = deficit, willingness and participation, weighed) weights: deficit,willingness,participation")
+	s.String(&c.Weights, "ranking-weights", "0.40,0.35,0.25", "rule 4 (the priority ranking) weights: deficit,willingness,participation")
 	if err := s.Duration(&c.RankingRefresh, "ranking-refresh", 5*time.Minute, "age at which a region's ranking is rebuilt from the registry"); err != nil {
 		return err
 	}
@@ -46,7 +46,8 @@ func (c *Config) Flags(s *config.Set) error {
 }
 
 // options turns the configuration into the service's options; what is left empty takes
-// the defaults (rule 4's weights, a five-minute refresh, a one-second delay).
+// the defaults (rule 4's weights of the priority score, 0.40·deficit + 0.35·willingness +
+// 0.25·participation; a five-minute refresh; a one-second delay).
 func (c *Config) options() (app.Options, error) {
 	refresh := c.RankingRefresh
 	if refresh <= 0 {

@@ -17,7 +17,7 @@ import (
 
 // TestResolutionResultStatesEveryFigureAndIsFrozenAtClose: while OPEN the result follows
 // the registry and is provisional; closing freezes the households and areas it counts
-// against (rule 3), so households registered later do not change a decided vote.
+// against (rule 3 judges a vote on them), so households registered later do not change a decided vote.
 func TestResolutionResultStatesEveryFigureAndIsFrozenAtClose(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)
@@ -73,7 +73,8 @@ func TestResolutionResultStatesEveryFigureAndIsFrozenAtClose(t *testing.T) {
 	}
 }
 
-// TestRule3EdgesThroughTheAPI decides closed resolutions at the edges of rule 3.
+// TestRule3EdgesThroughTheAPI decides closed resolutions at the edges of
+// rule 3 (2/3 turnout, then 3/4 or more than 1/2 consent, by households and area).
 func TestRule3EdgesThroughTheAPI(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)

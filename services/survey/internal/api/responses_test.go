@@ -81,7 +81,8 @@ func TestSubmitResponseNeedsAnOpenSurvey(t *testing.T) {
 // TestASurveyClosedElsewhereTakesNoMoreResponses: this process remembers an OPEN survey's
 // definition for the responses that follow, but a close by another replica (here, written
 // to the store behind this server's back) still refuses the next response at once: the
-// response script checks the state in the same step as the write (rule 2).
+// response script checks the state in the same step as the write (rule 2: a CLOSED survey
+// takes no responses).
 func TestASurveyClosedElsewhereTakesNoMoreResponses(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)

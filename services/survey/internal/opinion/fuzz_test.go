@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzResolve fuzzes rule 3 over tallies and electorates, up to areas far beyond any
+// FuzzResolve fuzzes rule 3 (2/3 turnout; 3/4 or more than 1/2 consent) over tallies and electorates, up to areas far beyond any
 // compound's. Tallies are built the way the store keeps them: voters are those who
 // answered the vote (agree, disagree or abstain), and the voted area is their areas' sum.
 // Invariants:
@@ -101,7 +101,7 @@ func resolve(t *testing.T, s *Survey, v votes, e Electorate) ResolutionResult {
 	return r
 }
 
-// wantPassed is rule 3 in big integers, apart from the survey's state.
+// wantPassed is rule 3 (turnout and consent thresholds) in big integers, apart from the survey's state.
 func wantPassed(m Matter, v votes, e Electorate) bool {
 	b := func(x int64) *big.Int { return big.NewInt(x) }
 	mul := func(x, y int64) *big.Int { return new(big.Int).Mul(b(x), b(y)) }

@@ -1,7 +1,9 @@
 // Package opinion holds the rules of what residents say: surveys and their lifecycle,
-// one response per household (DOMAIN rule 2), the statistics a response moves, owners'
-// resolutions (rule 3), the priority ranking (rule 4), courtyard meetings and golden
-// ideas. Plain Go: no protobuf, no Redis.
+// one response per household (rule 2: the later collection wins), the statistics a
+// response moves, owners' resolutions (rule 3: 2/3 turnout, then 3/4 or more than 1/2
+// consent, by households and by area), the priority ranking (rule 4: 0.40·deficit +
+// 0.35·willingness + 0.25·participation), courtyard meetings and golden ideas.
+// Plain Go and platform/fault errors: no protobuf, no Redis.
 package opinion
 
 import (
@@ -39,7 +41,7 @@ type Kind int
 const (
 	KindUnspecified Kind = iota
 	Needs                // needs and willingness; feeds the ranking
-	Resolution           // an owners' vote on a matter (rule 3)
+	Resolution           // an owners' vote on a matter (rule 3: turnout and consent by households and area)
 	Acceptance           // residents' satisfaction after the works
 )
 
@@ -136,7 +138,8 @@ func (q *Question) option(id string) (int, bool) {
 
 // Electorate is what a survey counts against: the compound's households and their total
 // exclusive area (hundredths of m²). It is frozen when the survey closes, so later
-// registry edits do not change a decided vote (rule 3).
+// registry edits do not change a decided vote (rule 3 counts against the compound's
+// households and area).
 type Electorate struct {
 	Households int   `json:"households"`
 	Area       int64 `json:"area"`

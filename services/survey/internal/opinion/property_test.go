@@ -9,7 +9,8 @@ import (
 )
 
 // near draws a value around target (a threshold's edge) most of the time and anywhere in
-// [lo, hi] otherwise, so the exact edges of rule 3 are hit often.
+// [lo, hi] otherwise, so the exact edges of rule 3 (the 2/3,
+// 3/4 and 1/2 thresholds) are hit often.
 func near(t *rapid.T, label string, target, lo, hi int64) int64 {
 	if rapid.Bool().Draw(t, label+"-near") {
 		v := target + rapid.Int64Range(-2, 2).Draw(t, label+"-delta")
@@ -129,7 +130,7 @@ func add(t Tally, ds []Delta, sign int64) {
 }
 
 // TestPropertyReplacingAResponseKeepsTheTallyEqualToItsResponses plays the store's rule 2
-// step (an older collection is ignored; otherwise the old contribution is subtracted and
+// (one response per household, the later collection wins) step (an older collection is ignored; otherwise the old contribution is subtracted and
 // the new one added) over random submissions, and checks the tally always equals the sum
 // of the contributions of the responses that stand.
 func TestPropertyReplacingAResponseKeepsTheTallyEqualToItsResponses(t *testing.T) {

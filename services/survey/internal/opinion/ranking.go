@@ -5,7 +5,8 @@ import (
 	"math"
 )
 
-// Weights weigh the three terms of rule 4's priority score; they are configuration.
+// Weights weigh the three terms of rule 4's priority score (deficit, willingness,
+// participation); they are configuration.
 type Weights struct {
 	Deficit, Willingness, Participation float64
 }
@@ -36,7 +37,7 @@ const (
 )
 
 // Deficit is the share of assessed facilities in poor condition: POOR counts 1, FAIR 0.5,
-// GOOD 0 (rule 4). A compound with no assessment has no known deficit: 0.
+// GOOD 0 (rule 4, the priority ranking's deficit term). A compound with no assessment has no known deficit: 0.
 func Deficit(conditions []Condition) float64 {
 	var sum float64
 	n := 0
@@ -80,7 +81,7 @@ type RankedCompound struct {
 	Households int      `json:"households"`
 }
 
-// Score computes rule 4's score, rounded to 1e-9 so that equal terms always give equal
+// Score computes rule 4's priority score (the weighed sum of the three terms), rounded to 1e-9 so that equal terms always give equal
 // scores and the tie rules decide.
 func (w Weights) Score(deficit, willingness, participation float64) float64 {
 	s := w.Deficit*deficit + w.Willingness*willingness + w.Participation*participation

@@ -5,7 +5,8 @@ import (
 	"math/big"
 )
 
-// Thresholds of rule 3 (Civil Code Art. 278), as fractions compared exactly on integers.
+// Thresholds of rule 3 (Civil Code Art. 278: 2/3 turnout; 3/4 or more than 1/2 consent), as
+// fractions compared exactly on integers.
 type fraction struct{ num, den int64 }
 
 var (
@@ -36,7 +37,8 @@ func NeedsQualifiedMajority(m Matter) bool {
 	return m == Renovation || m == MaintenanceFund || m == CommonPartBusiness
 }
 
-// ResolutionResult states every figure behind a resolution (rule 3). Areas are in
+// ResolutionResult states every figure behind a resolution (rule 3: a result shows every
+// figure). Areas are in
 // hundredths of m².
 type ResolutionResult struct {
 	Matter                                         Matter

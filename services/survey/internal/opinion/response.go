@@ -153,7 +153,7 @@ type Delta struct {
 
 // Contribution lists what a response adds to its survey's tally. Areas are only counted
 // for the first question (the vote) of resolutions and acceptance surveys, where rule 3
-// weighs them.
+// (turnout and consent by households and by area) weighs them.
 func Contribution(s *Survey, r *Response) []Delta {
 	ds := []Delta{{CounterResponded, 1}}
 	for _, a := range r.Answers {

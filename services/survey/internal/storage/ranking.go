@@ -14,7 +14,8 @@ import (
 	"tongdu/services/survey/internal/opinion"
 )
 
-// The ranking (rule 4) is kept ready to read, so reading a page costs the same for 300 or
+// The ranking (rule 4: compounds by priority score, older build year first on ties) is
+// kept ready to read, so reading a page costs the same for 300 or
 // 100,000 compounds. All its keys share the {rank} slot:
 //
 //	svy:{rank}:z:<region|_>    sorted set: score −priority, member the tie key (older,

@@ -12,7 +12,8 @@ import (
 	"tongdu/services/survey/internal/opinion"
 )
 
-// submitResponses records responses of one survey in one atomic step (rule 2): each
+// submitResponses records responses of one survey in one atomic step (rule 2, one
+// response per household, the later collection winning): each
 // household keeps at most one response; a newer collection replaces the older one and the
 // tally moves with it (the old contribution subtracted, the new added); an older
 // collection never overwrites a newer one. A request id seen before answers with the

@@ -372,7 +372,8 @@ func randomResponse(rng *rand.Rand, h string) opinion.Response {
 // TestConcurrentSubmissionsKeepTheTallyEqualToARecount: 16 writers submit and replace
 // responses of 200 households at once, singly and in batches, with random answers and
 // collection times. Afterwards the counters equal a recount of the stored responses, and
-// each household's stored response is its latest collection (rule 2).
+// each household's stored response is its latest collection (rule 2: the later
+// collection wins).
 func TestConcurrentSubmissionsKeepTheTallyEqualToARecount(t *testing.T) {
 	f := newFixture(t)
 	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)

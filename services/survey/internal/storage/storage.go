@@ -33,7 +33,8 @@ import (
 	"tongdu/services/survey/internal/opinion"
 )
 
-// Store is the survey service's Redis.
+// Store is the survey service's Redis. (Every service's store starts with these few
+// lines, a client with New and Ping; what follows, the keys and scripts, is its own.)
 type Store struct {
 	rdb redis.UniversalClient
 }
