@@ -416,7 +416,7 @@ func TestBatchCreateAndPaging(t *testing.T) {
 }
 
 // TestCompoundFilters lists compounds by region at every level and by management type
-// after a classification (rule 1).
+// after a classification (rule 1: the management type follows from the compound's facts).
 func TestCompoundFilters(t *testing.T) {
 	t.Parallel()
 	c := startApp(t)

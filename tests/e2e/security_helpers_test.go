@@ -56,7 +56,8 @@ type whistle struct {
 	Status string `json:"status"`
 }
 
-// personal is a household with the personal data the API may show (rule 13).
+// personal is a household with the personal data the API may show (rule 13: names,
+// phone and ID numbers masked to a role that does not need them).
 type personal struct {
 	ID           string `json:"id"`
 	CompoundID   string `json:"compoundId"`

@@ -31,8 +31,9 @@ var (
 
 // TestNeedsSurveyWalkThrough runs a needs survey of a ten-household compound from draft to
 // close: door-to-door and courtyard-meeting responses, a household changing its answer,
-// an offline batch with an older collection arriving late (rule 2), the statistics and
-// the exported table, and the refusals once the survey is open and once it is closed.
+// an offline batch with an older collection arriving late (rule 2: one response per
+// household, the later-collected one wins), the statistics and the exported table, and the
+// refusals once the survey is open and once it is closed.
 func TestNeedsSurveyWalkThrough(t *testing.T) {
 	t.Parallel()
 	c := startApp(t)
@@ -446,10 +447,12 @@ func TestSurveyRefusesBadResponses(t *testing.T) {
 	})
 }
 
-// TestResolutionThresholds runs owners' votes against rule 3 on a compound whose
-// households differ in area: consent by households exactly 3/4 but by area below it, a
-// vote that meets every threshold, the figures frozen at closing, and a simple-majority
-// matter where exactly half agree.
+// TestResolutionThresholds runs owners' votes against rule 3 (at least 2/3 of households
+// and of area taking part; renovation passes with 3/4 of them consenting, other matters
+// with more than half, each by households and by area) on a compound whose households
+// differ in area: consent by households exactly 3/4 but by area below it, a vote that
+// meets every threshold, the figures frozen at closing, and a simple-majority matter
+// where exactly half agree.
 func TestResolutionThresholds(t *testing.T) {
 	t.Parallel()
 	c := startApp(t)
@@ -770,9 +773,9 @@ func TestIdeas(t *testing.T) {
 	}
 }
 
-// TestRanking ranks three compounds of two communities by rule 4, each term shown, by
-// sub-district and by community; the ranking moves with responses; ties go to the older
-// compound.
+// TestRanking ranks three compounds of two communities by rule 4 (priority from the
+// facilities deficit, willingness and participation), each term shown, by sub-district
+// and by community; the ranking moves with responses; ties go to the older compound.
 func TestRanking(t *testing.T) {
 	t.Parallel()
 	c := startApp(t)

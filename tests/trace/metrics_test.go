@@ -20,7 +20,8 @@ import (
 // it too), so they are checked as differences between two scrapes.
 func TestMetricsPage(t *testing.T) {
 	c := startApp(t, func(cfg *allinone.Config) {
-		// Rule 11's limits shortened so a whistle is overdue within the test.
+		// Rule 11's limits on an URGENT whistle (acknowledge within 2 h, resolve within
+		// 24 h) shortened so a whistle is overdue within the test.
 		cfg.Modules = allinone.With(governance.ModuleWith(governance.Config{UrgentAcknowledge: time.Millisecond, UrgentResolve: 2 * time.Millisecond}))
 	})
 	before := c.scrape(t)

@@ -26,8 +26,8 @@ const (
 // Redis commands under each service and the project's id on the spans. The first attempt
 // names the resolution while the vote is still open: the survey service then counts the
 // electorate live from the governance service, so that trace crosses all three services,
-// and the refusal's rule-6 reason is on the span. Finally no span of the whole run carries
-// personal data.
+// and the refusal's rule-6 reason (approval needs the renovation resolution passed and
+// closed) is on the span. Finally no span of the whole run carries personal data.
 func TestApprovalIsOneTrace(t *testing.T) {
 	c := startApp(t, nil)
 	a := c.setupApprovable()
