@@ -141,7 +141,7 @@ func TestRefusedUpkeepWriteOpensNoBook(t *testing.T) {
 }
 
 // Disclosures are public: the right totals, and no household id, name, phone or ID
-// number anywhere in them (rule 13).
+// number anywhere in them (rule 13: personal data never in disclosure reports).
 func TestDisclosures(t *testing.T) {
 	t.Parallel()
 	e := start(t)
@@ -300,7 +300,8 @@ func TestLedgerViews(t *testing.T) {
 }
 
 // The real projects service asks finance whether the plan covers the budget before
-// construction starts (rule 6): finance's answer is the guard.
+// construction starts (rule 6: IN_CONSTRUCTION needs a funding plan that covers the
+// budget): finance's answer is the guard.
 func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 	t.Parallel()
 	e := startWith(t, options{realProjects: true})

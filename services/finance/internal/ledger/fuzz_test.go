@@ -25,14 +25,15 @@ func within(v, hi int64) int64 {
 	return 1 + v%hi
 }
 
-// FuzzTransactions fuzzes the ledger's constructors (rules 7 to 9). Invariants, for any
+// FuzzTransactions fuzzes the ledger's constructors (rules 7 to 9: double
+// entry in integer fen, household quotas, 3% retention until acceptance). Invariants, for any
 // int64 input: no panic; a constructor refuses a non-positive amount; every transaction
 // it makes is balanced (postings sum to zero), moves the fund account in the direction of
 // its kind, and its reversal is balanced and mirrors it; Yuan writes fen back exactly.
 // For inputs within the contract's bounds: a plan's quotas are flat or the per-m² amount
 // rounded half up, exactly, never negative, and add up to the target; a disbursement's
 // cap before acceptance keeps back at least 3% of the contract and not one fen more than
-// needed (rule 9), and the cap is the whole contract after acceptance.
+// needed (rule 9: 97% of a contract until acceptance), and the cap is the whole contract after acceptance.
 func FuzzTransactions(f *testing.F) {
 	f.Add(int64(108400), int64(0), []byte{0x10, 0x27, 0x00, 0x00}, int64(5000000), int64(108400), int64(20000000), int64(19400000), false, int64(108400))
 	f.Add(int64(0), int64(1200), []byte{0x35, 0x18, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00}, int64(1), int64(1), int64(1), int64(1), true, int64(-1))

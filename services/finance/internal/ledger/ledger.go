@@ -17,7 +17,8 @@ import (
 
 // Errors of the money rules, as the API answers them: each a fault with its kind and
 // reason, wrapped with fmt.Errorf("%w: …") where it occurs so that the message says what
-// happened.
+// happened. Every domain package declares its own list in this shape (platform/fault's
+// way); the reasons are the rules'.
 var (
 	ErrNotFound         = fault.New(fault.NotFound, "", "not found")
 	ErrRequestReused    = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")

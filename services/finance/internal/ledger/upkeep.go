@@ -74,8 +74,8 @@ type ResolutionFacts struct {
 	Figures                                []string
 }
 
-// CheckBusinessResolution is rule 10 (upkeep income): a new stream from common parts needs a passed
-// COMMON_PART_BUSINESS resolution of the compound.
+// CheckBusinessResolution is rule 10 (upkeep income): a new stream from common parts
+// needs a passed COMMON_PART_BUSINESS resolution of the compound.
 func CheckBusinessResolution(surveyID string, f ResolutionFacts) error {
 	switch {
 	case surveyID == "":

@@ -32,7 +32,9 @@ import (
 	"tongdu/services/finance/internal/ledger"
 )
 
-// Store is the finance service's Redis.
+// Store is the finance service's Redis. It opens as every Tongdu store does (Store, New,
+// Ping: the same shape in each service, on purpose, as each store owns its keys); what the
+// stores share in code is platform/paging.
 type Store struct {
 	rdb redis.UniversalClient
 }
