@@ -8,7 +8,8 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// watchOverdue reports the number of overdue whistles (rule 11) as a gauge read at each
+// watchOverdue reports the number of overdue whistles (rule 11: a department that
+// misses its limit to acknowledge or resolve makes the whistle overdue) as a gauge read at each
 // scrape or export, until ctx ends. It is a count on the overdue index, not a scan, so
 // frequent scrapes cost one ZCOUNT. Unregistering on ctx's end matters where several
 // services live in one process one after another (tests): a stopped service must not be

@@ -15,20 +15,12 @@ func (s *Server) CreateBuilding(ctx context.Context, req *pb.CreateBuildingReque
 		return nil, err
 	}
 	in := req.GetBuilding()
-	b, err := s.app.CreateBuilding(ctx, r, registry.Building{CompoundID: req.GetCompoundId(), Name: in.GetName(), UnitCount: int(in.GetUnitCount()), FloorCount: int(in.GetFloorCount())})
-	if err != nil {
-		return nil, err
-	}
-	return buildingToPB(b), nil
+	return encoded(buildingToPB)(s.app.CreateBuilding(ctx, r, registry.Building{CompoundID: req.GetCompoundId(), Name: in.GetName(), UnitCount: int(in.GetUnitCount()), FloorCount: int(in.GetFloorCount())}))
 }
 
 // GetBuilding returns a building or NOT_FOUND.
 func (s *Server) GetBuilding(ctx context.Context, req *pb.GetBuildingRequest) (*pb.Building, error) {
-	b, err := s.app.GetBuilding(ctx, req.GetId())
-	if err != nil {
-		return nil, err
-	}
-	return buildingToPB(b), nil
+	return encoded(buildingToPB)(s.app.GetBuilding(ctx, req.GetId()))
 }
 
 // ListBuildings lists a compound's buildings in the order they were registered.

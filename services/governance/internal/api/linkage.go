@@ -18,11 +18,7 @@ func (s *Server) CreateLinkageMeeting(ctx context.Context, req *pb.CreateLinkage
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.app.CreateLinkageMeeting(ctx, r, linkageMeetingFromPB(req.GetLinkageMeeting()))
-	if err != nil {
-		return nil, err
-	}
-	return linkageMeetingToPB(m), nil
+	return encoded(linkageMeetingToPB)(s.app.CreateLinkageMeeting(ctx, r, linkageMeetingFromPB(req.GetLinkageMeeting())))
 }
 
 // ListLinkageMeetings lists meetings in the order they were recorded, of one compound
@@ -42,11 +38,7 @@ func (s *Server) CreateConvention(ctx context.Context, req *pb.CreateConventionR
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.app.CreateConvention(ctx, r, req.GetCompoundId(), conventionFromPB(req.GetConvention()))
-	if err != nil {
-		return nil, err
-	}
-	return conventionToPB(c), nil
+	return encoded(conventionToPB)(s.app.CreateConvention(ctx, r, req.GetCompoundId(), conventionFromPB(req.GetConvention())))
 }
 
 // ListConventions lists a compound's convention texts, of one kind or all, in the order
@@ -66,11 +58,7 @@ func (s *Server) AdoptConvention(ctx context.Context, req *pb.AdoptConventionReq
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.app.AdoptConvention(ctx, r, req.GetId(), req.GetResolutionSurveyId())
-	if err != nil {
-		return nil, err
-	}
-	return conventionToPB(c), nil
+	return encoded(conventionToPB)(s.app.AdoptConvention(ctx, r, req.GetId(), req.GetResolutionSurveyId()))
 }
 
 // CreateLeaderContact ties a district leader to compounds and communities
@@ -80,11 +68,7 @@ func (s *Server) CreateLeaderContact(ctx context.Context, req *pb.CreateLeaderCo
 	if err != nil {
 		return nil, err
 	}
-	l, err := s.app.CreateLeaderContact(ctx, r, leaderContactFromPB(req.GetLeaderContact()))
-	if err != nil {
-		return nil, err
-	}
-	return leaderContactToPB(l), nil
+	return encoded(leaderContactToPB)(s.app.CreateLeaderContact(ctx, r, leaderContactFromPB(req.GetLeaderContact())))
 }
 
 // ListLeaderContacts lists leader contacts in the order they were recorded, tied to a

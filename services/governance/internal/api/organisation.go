@@ -20,11 +20,7 @@ func (s *Server) CreatePartyBranch(ctx context.Context, req *pb.CreatePartyBranc
 		return nil, err
 	}
 	in := req.GetPartyBranch()
-	b, err := s.app.CreatePartyBranch(ctx, r, registry.PartyBranch{Name: in.GetName(), Kind: registry.BranchKind(in.GetKind()), CompoundID: in.GetCompoundId(), CommunityID: in.GetCommunityId(), Secretary: in.GetSecretary(), MemberCount: int(in.GetMemberCount())})
-	if err != nil {
-		return nil, err
-	}
-	return branchToPB(b), nil
+	return encoded(branchToPB)(s.app.CreatePartyBranch(ctx, r, registry.PartyBranch{Name: in.GetName(), Kind: registry.BranchKind(in.GetKind()), CompoundID: in.GetCompoundId(), CommunityID: in.GetCommunityId(), Secretary: in.GetSecretary(), MemberCount: int(in.GetMemberCount())}))
 }
 
 // ListPartyBranches lists branches of a community (and of one compound).
@@ -44,11 +40,7 @@ func (s *Server) CreateGridCell(ctx context.Context, req *pb.CreateGridCellReque
 		return nil, err
 	}
 	in := req.GetGridCell()
-	g, err := s.app.CreateGridCell(ctx, r, registry.GridCell{Name: in.GetName(), CommunityID: in.GetCommunityId(), GridWorker: in.GetGridWorker(), BuildingIDs: in.GetBuildingIds()})
-	if err != nil {
-		return nil, err
-	}
-	return gridToPB(g), nil
+	return encoded(gridToPB)(s.app.CreateGridCell(ctx, r, registry.GridCell{Name: in.GetName(), CommunityID: in.GetCommunityId(), GridWorker: in.GetGridWorker(), BuildingIDs: in.GetBuildingIds()}))
 }
 
 // ListGridCells lists a community's grid cells with their figures.
@@ -67,11 +59,7 @@ func (s *Server) CreateLinkedUnit(ctx context.Context, req *pb.CreateLinkedUnitR
 		return nil, err
 	}
 	in := req.GetLinkedUnit()
-	u, err := s.app.CreateLinkedUnit(ctx, r, registry.LinkedUnit{Name: in.GetName(), CommunityID: in.GetCommunityId(), Contact: in.GetContact()})
-	if err != nil {
-		return nil, err
-	}
-	return unitToPB(u), nil
+	return encoded(unitToPB)(s.app.CreateLinkedUnit(ctx, r, registry.LinkedUnit{Name: in.GetName(), CommunityID: in.GetCommunityId(), Contact: in.GetContact()}))
 }
 
 // ListLinkedUnits lists a community's linked units.
@@ -91,11 +79,7 @@ func (s *Server) CreatePartyMember(ctx context.Context, req *pb.CreatePartyMembe
 		return nil, err
 	}
 	in := req.GetPartyMember()
-	m, err := s.app.CreatePartyMember(ctx, r, registry.PartyMember{Name: in.GetName(), ResidenceCommunityID: in.GetResidenceCommunityId(), LinkedUnitID: in.GetLinkedUnitId(), HouseholdID: in.GetHouseholdId()})
-	if err != nil {
-		return nil, err
-	}
-	return memberToPB(m), nil
+	return encoded(memberToPB)(s.app.CreatePartyMember(ctx, r, registry.PartyMember{Name: in.GetName(), ResidenceCommunityID: in.GetResidenceCommunityId(), LinkedUnitID: in.GetLinkedUnitId(), HouseholdID: in.GetHouseholdId()}))
 }
 
 // ListPartyMembers lists members by residence community or linked unit; names masked.

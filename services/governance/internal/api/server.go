@@ -41,6 +41,19 @@ func request(req command) (app.Request, error) {
 	return r, err
 }
 
+// encoded passes a use case's answer through encode, or its error on as it is:
+//
+//	return encoded(regionToPB)(s.app.GetRegion(ctx, req.GetId()))
+func encoded[T, P any](encode func(T) P) func(T, error) (P, error) {
+	return func(v T, err error) (P, error) {
+		if err != nil {
+			var none P
+			return none, err
+		}
+		return encode(v), nil
+	}
+}
+
 // encodeAll encodes a page of records.
 func encodeAll[T, P any](recs []T, encode func(*T) P) []P {
 	out := make([]P, 0, len(recs))

@@ -21,11 +21,7 @@ func (s *Server) CreateDepartment(ctx context.Context, req *pb.CreateDepartmentR
 		return nil, err
 	}
 	in := req.GetDepartment()
-	d, err := s.app.CreateDepartment(ctx, r, registry.Department{ID: in.GetId(), Name: in.GetName()})
-	if err != nil {
-		return nil, err
-	}
-	return departmentToPB(d), nil
+	return encoded(departmentToPB)(s.app.CreateDepartment(ctx, r, registry.Department{ID: in.GetId(), Name: in.GetName()}))
 }
 
 // ListDepartments lists the departments in order of id.
@@ -44,12 +40,12 @@ func (s *Server) CreateWhistle(ctx context.Context, req *pb.CreateWhistleRequest
 	if err != nil {
 		return nil, err
 	}
-	return whistleOrErr(s.app.CreateWhistle(ctx, r, whistleFromPB(req.GetWhistle())))
+	return encoded(whistleToPB)(s.app.CreateWhistle(ctx, r, whistleFromPB(req.GetWhistle())))
 }
 
 // GetWhistle returns a whistle as it stands now: overdue and escalation by the clock.
 func (s *Server) GetWhistle(ctx context.Context, req *pb.GetWhistleRequest) (*pb.Whistle, error) {
-	return whistleOrErr(s.app.GetWhistle(ctx, req.GetId()))
+	return encoded(whistleToPB)(s.app.GetWhistle(ctx, req.GetId()))
 }
 
 // ListWhistles lists whistles by status, overdue now, compound and department called.
@@ -71,7 +67,7 @@ func (s *Server) AcknowledgeWhistle(ctx context.Context, req *pb.AcknowledgeWhis
 	if err != nil {
 		return nil, err
 	}
-	return whistleOrErr(s.app.AcknowledgeWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
+	return encoded(whistleToPB)(s.app.AcknowledgeWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
 }
 
 // ResolveWhistle records that a called department resolved its part.
@@ -80,7 +76,7 @@ func (s *Server) ResolveWhistle(ctx context.Context, req *pb.ResolveWhistleReque
 	if err != nil {
 		return nil, err
 	}
-	return whistleOrErr(s.app.ResolveWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
+	return encoded(whistleToPB)(s.app.ResolveWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
 }
 
 // CloseWhistle closes a RESOLVED whistle with the community's rating of every department
@@ -94,14 +90,7 @@ func (s *Server) CloseWhistle(ctx context.Context, req *pb.CloseWhistleRequest) 
 	for i, rt := range req.GetRatings() {
 		ratings[i] = registry.DepartmentRating{DepartmentID: rt.GetDepartmentId(), Score: int(rt.GetScore())}
 	}
-	return whistleOrErr(s.app.CloseWhistle(ctx, r, req.GetId(), ratings))
-}
-
-func whistleOrErr(w *app.Whistle, err error) (*pb.Whistle, error) {
-	if err != nil {
-		return nil, err
-	}
-	return whistleToPB(w), nil
+	return encoded(whistleToPB)(s.app.CloseWhistle(ctx, r, req.GetId(), ratings))
 }
 
 // GetDepartmentPerformance reports a department's whistles from its running counters.

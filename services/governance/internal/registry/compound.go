@@ -19,14 +19,9 @@ const (
 	SelfGoverned
 )
 
-var managementTypeNames = [...]string{"UNSPECIFIED", "COMMERCIAL_NO_PM", "WORK_UNIT_NO_PM", "THREE_NONE", "PROFESSIONAL_PM", "SELF_GOVERNED"}
+var managementTypeNames = []string{"UNSPECIFIED", "COMMERCIAL_NO_PM", "WORK_UNIT_NO_PM", "THREE_NONE", "PROFESSIONAL_PM", "SELF_GOVERNED"}
 
-func (m ManagementType) String() string {
-	if m < 0 || int(m) >= len(managementTypeNames) {
-		return fmt.Sprintf("ManagementType(%d)", int(m))
-	}
-	return managementTypeNames[m]
-}
+func (m ManagementType) String() string { return nameOf(managementTypeNames, m, "ManagementType") }
 
 // GovernanceMode is what was decided for the compound after classification.
 type GovernanceMode int
@@ -67,7 +62,7 @@ type Facility struct {
 	Notes     string    `json:"notes,omitempty"`
 }
 
-// Classification records the decision of rule 1 and who took it.
+// Classification records the decision of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) and who took it.
 type Classification struct {
 	ManagementType ManagementType `json:"managementType"`
 	GovernanceMode GovernanceMode `json:"governanceMode"`
@@ -142,7 +137,7 @@ func checkFacilities(fs []Facility) error {
 	return nil
 }
 
-// Facts are what rule 1 classifies a compound by.
+// Facts are what rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) classifies a compound by.
 type Facts struct {
 	PropertyManager         bool
 	OwningUnit              bool
@@ -202,7 +197,7 @@ type FactsChange struct {
 	SelfManagementCommittee *bool
 }
 
-// Classify records the decision of rule 1 on c. The facts the decision states replace the
+// Classify records the decision of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) on c. The facts the decision states replace the
 // compound's first (bringing in a property manager changes what the compound is); then an
 // unspecified management type is derived from the facts, and a given one must agree.
 func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, change FactsChange, now time.Time) (Compound, error) {
@@ -280,7 +275,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 			return Compound{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
 	}
-	// Rule 1 must still hold after the edit: facts and type move together.
+	// Rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) must still hold after the edit: facts and type move together.
 	if next.ManagementType != ManagementUnspecified {
 		if err := CheckManagementType(next.ManagementType, next.facts()); err != nil {
 			return Compound{}, err

@@ -24,14 +24,9 @@ const (
 	LinkageBuildingLeaders
 )
 
-var linkagePartyNames = [...]string{"UNSPECIFIED", "COMMUNITY_PARTY_COMMITTEE", "RESIDENTS_COMMITTEE", "COMPOUND_BRANCH", "OWNERS_COMMITTEE", "BUILDING_LEADERS"}
+var linkagePartyNames = []string{"UNSPECIFIED", "COMMUNITY_PARTY_COMMITTEE", "RESIDENTS_COMMITTEE", "COMPOUND_BRANCH", "OWNERS_COMMITTEE", "BUILDING_LEADERS"}
 
-func (p LinkageParty) String() string {
-	if p < 0 || int(p) >= len(linkagePartyNames) {
-		return fmt.Sprintf("LinkageParty(%d)", int(p))
-	}
-	return linkagePartyNames[p]
-}
+func (p LinkageParty) String() string { return nameOf(linkagePartyNames, p, "LinkageParty") }
 
 // LinkageAttendee is who came for one party.
 type LinkageAttendee struct {
@@ -117,14 +112,9 @@ const (
 	ParkingFeeRules                          // 停车收费办法
 )
 
-var conventionKindNames = [...]string{"UNSPECIFIED", "RESIDENTS_CONVENTION", "CLEANING_RULES", "PARKING_FEE_RULES"}
+var conventionKindNames = []string{"UNSPECIFIED", "RESIDENTS_CONVENTION", "CLEANING_RULES", "PARKING_FEE_RULES"}
 
-func (k ConventionKind) String() string {
-	if k < 0 || int(k) >= len(conventionKindNames) {
-		return fmt.Sprintf("ConventionKind(%d)", int(k))
-	}
-	return conventionKindNames[k]
-}
+func (k ConventionKind) String() string { return nameOf(conventionKindNames, k, "ConventionKind") }
 
 // Convention is one version of a compound's rules of one kind. Versions count up per
 // compound and kind (storage assigns them, atomically); a text is in force once the
@@ -186,7 +176,7 @@ func (c *Convention) AdoptedBy(surveyID string) bool {
 }
 
 // AdoptConvention records that the owners adopted c by resolution r. The resolution must
-// be one the survey service knows, voted in c's compound, and passed (rule 3); otherwise
+// be one the survey service knows, voted in c's compound, and passed (rule 3: resolutions pass by the Civil Code's majorities of area and households); otherwise
 // ErrResolution with the figures behind the result. A text adopted by another
 // resolution already is ErrWrongState: its adoption is history, and a new decision makes
 // a new version.

@@ -1,6 +1,7 @@
 // Package registry holds the rules of the district's registry: the three-level regions,
-// compounds and their classification (DOMAIN rule 1), buildings and households, and how
-// residents' personal data is shown (rule 13). Plain Go: no protobuf, no Redis.
+// compounds and their classification (DOMAIN rule 1: a compound with no manager, owning unit or committee is
+// THREE_NONE), buildings and households, and how
+// residents' personal data is shown (rule 13: residents' names, phones and ID numbers masked to whoever need not see them). Plain Go: no protobuf, no Redis.
 package registry
 
 import (
@@ -106,4 +107,12 @@ func (a Area) M2() float64 { return float64(a) / 100 }
 // violation is one offending field, for the rules that name every one they find.
 func violation(field, description string) fault.Violation {
 	return fault.Violation{Field: field, Description: description}
+}
+
+// nameOf is the contract's name of an enum value, or typ(n) for a number it does not know.
+func nameOf[E ~int](names []string, v E, typ string) string {
+	if v < 0 || int(v) >= len(names) {
+		return fmt.Sprintf("%s(%d)", typ, int(v))
+	}
+	return names[v]
 }

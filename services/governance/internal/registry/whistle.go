@@ -67,14 +67,9 @@ const (
 	WhistleClosed                          // the community closed it with its ratings
 )
 
-var whistleStatusNames = [...]string{"UNSPECIFIED", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED"}
+var whistleStatusNames = []string{"UNSPECIFIED", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED"}
 
-func (s WhistleStatus) String() string {
-	if s < 0 || int(s) >= len(whistleStatusNames) {
-		return fmt.Sprintf("WhistleStatus(%d)", int(s))
-	}
-	return whistleStatusNames[s]
-}
+func (s WhistleStatus) String() string { return nameOf(whistleStatusNames, s, "WhistleStatus") }
 
 // Escalation is the level of the three-level linkage a whistle has reached. Its numbers
 // run upwards from the community (unlike Level, which runs down from the district).
@@ -99,7 +94,8 @@ func (e Escalation) String() string {
 	return "UNSPECIFIED"
 }
 
-// WhistleLimits are rule 11's limits by priority: how long after the raise time each
+// WhistleLimits are the limits of rule 11 (called departments acknowledge and resolve
+// within limits by priority): how long after the raise time each
 // called department has to acknowledge and to resolve.
 type WhistleLimits struct {
 	UrgentAcknowledge, UrgentResolve time.Duration
@@ -291,7 +287,7 @@ type DepartmentRating struct {
 }
 
 // CloseWhistle closes a RESOLVED whistle with a rating of every department it called,
-// each rated once (rule 11). A whistle not yet RESOLVED is ErrWrongState. Closing a
+// each rated once (rule 11: called departments acknowledge and resolve within limits by priority). A whistle not yet RESOLVED is ErrWrongState. Closing a
 // CLOSED whistle again with the same ratings is a no-op (a retried request); with other
 // ratings it is ErrWrongState: ratings are not rewritten.
 func CloseWhistle(w Whistle, ratings []DepartmentRating, now time.Time) (Whistle, bool, error) {
@@ -367,7 +363,7 @@ type WhistleAssessment struct {
 	DepartmentOverdue map[string]bool
 }
 
-// Assess applies rule 11 at now. A breached limit marks the whistle overdue and
+// Assess applies rule 11 (called departments acknowledge and resolve within limits by priority) at now. A breached limit marks the whistle overdue and
 // escalates it one rung of the linkage per kind of limit: any department past its
 // acknowledge limit lifts the whistle to the SUB-DISTRICT; any past its resolve limit
 // lifts it to the DISTRICT. The resolve limit is the upper rung whether or not the lower
@@ -424,7 +420,7 @@ func (w *Whistle) breachAt(r *DepartmentResponse) time.Time {
 	return at
 }
 
-// DepartmentTally is what whistles contribute to one department's report (rule 11). Each
+// DepartmentTally is what whistles contribute to one department's report (rule 11: called departments acknowledge and resolve within limits by priority). Each
 // whistle's contribution is a function of its record alone, so storage keeps running
 // sums and adds the difference each change makes (WhistleChangeOf).
 type DepartmentTally struct {

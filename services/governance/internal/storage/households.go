@@ -89,21 +89,7 @@ func (s *Store) CreateBuilding(ctx context.Context, b registry.Building) error {
 
 // GetBuilding returns a building by id, or ErrNotFound.
 func (s *Store) GetBuilding(ctx context.Context, id string) (*registry.Building, error) {
-	cid, err := s.rdb.Get(ctx, locKey(id)).Result()
-	if isNil(err) {
-		return nil, notFound("building", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	bs, err := s.getBuildings(ctx, cid, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	if len(bs) == 0 {
-		return nil, notFound("building", id)
-	}
-	return &bs[0], nil
+	return located(ctx, s, "building", id, s.buildings)
 }
 
 func (s *Store) getBuildings(ctx context.Context, cid string, ids []string) ([]registry.Building, error) {

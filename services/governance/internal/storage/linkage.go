@@ -169,25 +169,7 @@ func (s *Store) CreateConvention(ctx context.Context, c registry.Convention) (in
 
 // GetConvention returns a convention with its version and revision, or ErrNotFound.
 func (s *Store) GetConvention(ctx context.Context, id string) (*registry.Convention, error) {
-	cid, err := s.rdb.Get(ctx, locKey(id)).Result()
-	if isNil(err) {
-		return nil, notFound("convention", id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	cs, err := s.getConventions(ctx, cid, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, notFound("convention", id)
-	}
-	return &cs[0], nil
-}
-
-func (s *Store) getConventions(ctx context.Context, cid string, ids []string) ([]registry.Convention, error) {
-	return present(s.conventions(cid)(ctx, ids))
+	return located(ctx, s, "convention", id, s.conventions)
 }
 
 func (s *Store) conventions(cid string) paging.Loader[registry.Convention] {

@@ -20,7 +20,7 @@
 //	gov:{c:<id>}:convention-versions     hash: kind → texts of that kind so far
 //	gov:{whistles}:department:<id>       hash: data, claim (the create request that made it)
 //	gov:{whistles}:departments           sorted set of department ids
-//	gov:{whistles}:department:<id>:tally    hash: the department's report counters (rule 11)
+//	gov:{whistles}:department:<id>:tally    hash: the department's report counters (rule 11: called departments acknowledge and resolve within limits by priority)
 //	gov:{whistles}:department:<id>:pending  sorted set: whistle id → µs of the deadline the
 //	                                     department breaks next if it does nothing
 //	gov:{whistles}:department:<id>:whistles sorted set of the ids of whistles calling it
@@ -57,7 +57,8 @@ import (
 	"tongdu/services/governance/internal/registry"
 )
 
-// Store is the governance registry on Redis.
+// Store is the governance registry on Redis. (Every service has a store of this shape,
+// each over its own keys and records; what they share is in platform/paging.)
 type Store struct {
 	rdb redis.UniversalClient
 }
@@ -129,6 +130,26 @@ func loadHashes[T any](rdb redis.Cmdable, key func(id string) string, from func(
 		}
 		return out, nil
 	}
+}
+
+// located reads the record id of a compound, which gov:loc:<id> names, with the loader of
+// that compound's records; registry.ErrNotFound (naming what) when there is none.
+func located[T any](ctx context.Context, s *Store, what, id string, load func(cid string) paging.Loader[T]) (*T, error) {
+	cid, err := s.rdb.Get(ctx, locKey(id)).Result()
+	if isNil(err) {
+		return nil, notFound(what, id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	recs, err := load(cid)(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if recs[0] == nil {
+		return nil, notFound(what, id)
+	}
+	return recs[0], nil
 }
 
 // present keeps the records that exist, in order.
