@@ -37,7 +37,8 @@ type Service struct {
 
 // Config is the governance service's configuration.
 type Config struct {
-	// Whistle limits of rule 11 (called departments acknowledge and resolve in time; zero: the rule's 2 h / 24 h and 24 h / 72 h).
+	// Whistle limits of rule 11 (called departments acknowledge and resolve in time; zero:
+	// the rule's 2 h / 24 h and 24 h / 72 h).
 	UrgentAcknowledge, UrgentResolve, NormalAcknowledge, NormalResolve time.Duration
 }
 

@@ -11,7 +11,8 @@ import (
 // method is the prefix of this service's full gRPC method names.
 const method = "/tongdu.governance.v1.GovernanceService/"
 
-// Policy says who may call each method of the governance service: the registry and the organisation, and on what:
+// Policy says who may call each method of the governance service: the registry and the
+// organisation, and on what:
 // the roles allowed, the request field naming the resource (which must lie in the
 // caller's scope), and any further check. A process merges the policies of the services
 // it serves (auth.Merge); a test in cmd/tongdu fails when a method has no entry.

@@ -41,7 +41,8 @@ func (s *Server) UpdateCompound(ctx context.Context, req *pb.UpdateCompoundReque
 	return encoded(compoundToPB)(s.app.UpdateCompound(ctx, compoundFromPB(req.GetCompound()), req.GetCompound().GetEtag(), jsonname.MaskPaths(req.GetUpdateMask().GetPaths())))
 }
 
-// ClassifyCompound records the classification of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE)
+// ClassifyCompound records the classification of rule 1 (a compound with no manager,
+// owning unit or committee is THREE_NONE)
 // (management type from who manages
 // the compound) and the governance mode chosen.
 func (s *Server) ClassifyCompound(ctx context.Context, req *pb.ClassifyCompoundRequest) (*pb.Compound, error) {

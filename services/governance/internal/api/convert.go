@@ -87,7 +87,8 @@ func householdFromPB(h *pb.Household) registry.Household {
 	}
 }
 
-// householdToPB shows a household as the API does (rule 13, personal data masked): residents' names, phone
+// householdToPB shows a household as the API does (rule 13, personal data masked):
+// residents' names, phone
 // numbers and ID numbers only to the staff who register and visit households, and to a
 // resident reading their own household; masked to everyone else.
 func householdToPB(ctx context.Context, h registry.Household) *pb.Household {

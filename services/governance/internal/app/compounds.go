@@ -80,7 +80,8 @@ func (a *App) UpdateCompound(ctx context.Context, patch registry.Compound, etag 
 	})
 }
 
-// Classification is the decision of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) on a compound (its management type, from who
+// Classification is the decision of rule 1 (a compound with no manager, owning unit or
+// committee is THREE_NONE) on a compound (its management type, from who
 // manages it, and the governance mode chosen), with who decided and the facts that
 // changed.
 type Classification struct {
@@ -90,7 +91,8 @@ type Classification struct {
 	Facts          registry.FactsChange
 }
 
-// ClassifyCompound records the classification of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) and the governance mode chosen.
+// ClassifyCompound records the classification of rule 1 (a compound with no manager,
+// owning unit or committee is THREE_NONE) and the governance mode chosen.
 func (a *App) ClassifyCompound(ctx context.Context, id string, c Classification) (*registry.Compound, error) {
 	return a.updateCompound(ctx, id, "", func(cur registry.Compound) (registry.Compound, error) {
 		return registry.Classify(cur, c.ManagementType, c.GovernanceMode, c.DecidedBy, c.Facts, a.now())

@@ -62,7 +62,8 @@ type Facility struct {
 	Notes     string    `json:"notes,omitempty"`
 }
 
-// Classification records the decision of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) and who took it.
+// Classification records the decision of rule 1 (a compound with no manager, owning unit
+// or committee is THREE_NONE) and who took it.
 type Classification struct {
 	ManagementType ManagementType `json:"managementType"`
 	GovernanceMode GovernanceMode `json:"governanceMode"`
@@ -137,7 +138,8 @@ func checkFacilities(fs []Facility) error {
 	return nil
 }
 
-// Facts are what rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) classifies a compound by.
+// Facts are what rule 1 (a compound with no manager, owning unit or committee is
+// THREE_NONE) classifies a compound by.
 type Facts struct {
 	PropertyManager         bool
 	OwningUnit              bool
@@ -197,7 +199,8 @@ type FactsChange struct {
 	SelfManagementCommittee *bool
 }
 
-// Classify records the decision of rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) on c. The facts the decision states replace the
+// Classify records the decision of rule 1 (a compound with no manager, owning unit or
+// committee is THREE_NONE) on c. The facts the decision states replace the
 // compound's first (bringing in a property manager changes what the compound is); then an
 // unspecified management type is derived from the facts, and a given one must agree.
 func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy string, change FactsChange, now time.Time) (Compound, error) {
@@ -275,7 +278,8 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 			return Compound{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
 	}
-	// Rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) must still hold after the edit: facts and type move together.
+	// Rule 1 (a compound with no manager, owning unit or committee is THREE_NONE) must still
+	// hold after the edit: facts and type move together.
 	if next.ManagementType != ManagementUnspecified {
 		if err := CheckManagementType(next.ManagementType, next.facts()); err != nil {
 			return Compound{}, err

@@ -18,7 +18,8 @@ const (
 )
 
 // Election elects a building's leader (楼栋长), or a unit's (单元长) when Unit is set, by
-// the households of that building or unit, one vote each (rule 12: a building's households elect its leader, one vote each).
+// the households of that building or unit, one vote each (rule 12: a building's households
+// elect its leader, one vote each).
 type Election struct {
 	ID         string          `json:"id"`
 	CompoundID string          `json:"compoundId"`

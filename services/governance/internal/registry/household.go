@@ -11,7 +11,8 @@ import (
 	"tongdu/platform/fault"
 )
 
-// Building is a building of a compound, with its elected leaders (rule 12: a building's households elect its leader, one vote each).
+// Building is a building of a compound, with its elected leaders (rule 12: a building's
+// households elect its leader, one vote each).
 type Building struct {
 	ID                string            `json:"id"`
 	CompoundID        string            `json:"compoundId"`
@@ -27,7 +28,8 @@ type Building struct {
 }
 
 // Household is a dwelling of a compound. ResidentName, Phone and IDNumber are personal
-// data (rule 13: residents' names, phones and ID numbers masked to whoever need not see them): shown only masked, never logged.
+// data (rule 13: residents' names, phones and ID numbers masked to whoever need not see
+// them): shown only masked, never logged.
 type Household struct {
 	ID                 string    `json:"id"`
 	CompoundID         string    `json:"compoundId"`
@@ -152,7 +154,8 @@ func MaskIDNumber(s string) string {
 	return s[:1] + strings.Repeat("*", len(s)-2) + s[len(s)-1:]
 }
 
-// Masked returns h with its personal data masked (rule 13: residents' names, phones and ID numbers masked to whoever need not see them). Until roles exist (issue 6)
+// Masked returns h with its personal data masked (rule 13: residents' names, phones and ID
+// numbers masked to whoever need not see them). Until roles exist (issue 6)
 // no caller is entitled to the full data, so every read path uses this.
 func (h Household) Masked() Household {
 	h.ResidentName = MaskName(h.ResidentName)

@@ -176,7 +176,8 @@ func (c *Convention) AdoptedBy(surveyID string) bool {
 }
 
 // AdoptConvention records that the owners adopted c by resolution r. The resolution must
-// be one the survey service knows, voted in c's compound, and passed (rule 3: resolutions pass by the Civil Code's majorities of area and households); otherwise
+// be one the survey service knows, voted in c's compound, and passed (rule 3: resolutions
+// pass by the Civil Code's majorities of area and households); otherwise
 // ErrResolution with the figures behind the result. A text adopted by another
 // resolution already is ErrWrongState: its adoption is history, and a new decision makes
 // a new version.

@@ -110,7 +110,8 @@ type LinkedUnit struct {
 }
 
 // PartyMember is an in-service party member registered where they live (双报到). The
-// name is personal data (rule 13: residents' names, phones and ID numbers masked to whoever need not see them): shown masked.
+// name is personal data (rule 13: residents' names, phones and ID numbers masked to
+// whoever need not see them): shown masked.
 type PartyMember struct {
 	ID                   string    `json:"id"`
 	Name                 string    `json:"name"`

@@ -1,7 +1,9 @@
 // Package registry holds the rules of the district's registry: the three-level regions,
-// compounds and their classification (DOMAIN rule 1: a compound with no manager, owning unit or committee is
+// compounds and their classification (DOMAIN rule 1: a compound with no manager, owning
+// unit or committee is
 // THREE_NONE), buildings and households, and how
-// residents' personal data is shown (rule 13: residents' names, phones and ID numbers masked to whoever need not see them). Plain Go: no protobuf, no Redis.
+// residents' personal data is shown (rule 13: residents' names, phones and ID numbers
+// masked to whoever need not see them). Plain Go: no protobuf, no Redis.
 package registry
 
 import (

@@ -287,7 +287,8 @@ type DepartmentRating struct {
 }
 
 // CloseWhistle closes a RESOLVED whistle with a rating of every department it called,
-// each rated once (rule 11: called departments acknowledge and resolve within limits by priority). A whistle not yet RESOLVED is ErrWrongState. Closing a
+// each rated once (rule 11: called departments acknowledge and resolve within limits by
+// priority). A whistle not yet RESOLVED is ErrWrongState. Closing a
 // CLOSED whistle again with the same ratings is a no-op (a retried request); with other
 // ratings it is ErrWrongState: ratings are not rewritten.
 func CloseWhistle(w Whistle, ratings []DepartmentRating, now time.Time) (Whistle, bool, error) {
@@ -363,7 +364,8 @@ type WhistleAssessment struct {
 	DepartmentOverdue map[string]bool
 }
 
-// Assess applies rule 11 (called departments acknowledge and resolve within limits by priority) at now. A breached limit marks the whistle overdue and
+// Assess applies rule 11 (called departments acknowledge and resolve within limits by
+// priority) at now. A breached limit marks the whistle overdue and
 // escalates it one rung of the linkage per kind of limit: any department past its
 // acknowledge limit lifts the whistle to the SUB-DISTRICT; any past its resolve limit
 // lifts it to the DISTRICT. The resolve limit is the upper rung whether or not the lower
@@ -420,7 +422,8 @@ func (w *Whistle) breachAt(r *DepartmentResponse) time.Time {
 	return at
 }
 
-// DepartmentTally is what whistles contribute to one department's report (rule 11: called departments acknowledge and resolve within limits by priority). Each
+// DepartmentTally is what whistles contribute to one department's report (rule 11: called
+// departments acknowledge and resolve within limits by priority). Each
 // whistle's contribution is a function of its record alone, so storage keeps running
 // sums and adds the difference each change makes (WhistleChangeOf).
 type DepartmentTally struct {
