@@ -498,3 +498,15 @@ func TestPlanRetryOfARefusedRequestIsRefusedAgain(t *testing.T) {
 	}
 	testkit.WantReason(t, err, codes.AlreadyExists, "PLAN_EXISTS")
 }
+
+// A peer this version does not build is UNAVAILABLE, naming the call, with no reason:
+// the answer the service gave before its errors became faults.
+func TestPeerNotBuiltIsUnavailable(t *testing.T) {
+	t.Parallel()
+	e := startWith(t, options{noProjects: true})
+	_, err := e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: "p1", Sources: []*pb.FundingSource{gov(1)}}})
+	st := testkit.WantStatus(t, err, codes.Unavailable)
+	if want := "peer service not built: projects GetProject is not built in this version"; st.Message() != want || len(st.Details()) != 0 {
+		t.Fatalf("%q %v, want %q and no details", st.Message(), st.Details(), want)
+	}
+}

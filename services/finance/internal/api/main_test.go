@@ -91,6 +91,7 @@ type env struct {
 
 type options struct {
 	realProjects bool
+	noProjects   bool      // no projects service on the server: its calls are UNIMPLEMENTED
 	peers        app.Peers // instead of governance, survey and projects over gRPC
 }
 
@@ -123,7 +124,7 @@ func startWith(t testing.TB, o options) *env {
 		testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
 		if o.realProjects {
 			testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
-		} else {
+		} else if !o.noProjects {
 			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}}
 			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
 		}

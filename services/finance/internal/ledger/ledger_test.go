@@ -532,3 +532,16 @@ func TestInvalidErrorListsViolations(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// A bound no money rule explains is LIMIT_EXCEEDED, its message the figures; a client
+// reads err.Error() as the status message.
+func TestUnexplainedBoundIsLimitExceeded(t *testing.T) {
+	var err error = &ledger.BoundError{Account: "fund", Balance: -100, Limit: 0, TooLow: true}
+	f, ok := fault.As(err)
+	if !ok || f.Kind != fault.Refused || f.Reason != "LIMIT_EXCEEDED" {
+		t.Fatalf("%#v", f)
+	}
+	if want := "account fund would stand at -1.00, below its minimum of 0.00"; err.Error() != want {
+		t.Fatalf("%q, want %q", err.Error(), want)
+	}
+}
