@@ -8,12 +8,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"tongdu/platform/ids"
 )
 
 // MetadataKey is the gRPC metadata key that carries a request id when the request's own
@@ -97,4 +100,47 @@ func RequestID(req proto.Message) string {
 		return ""
 	}
 	return m.Get(f).String()
+}
+
+// Request names a write that may be retried: its request id ("" for none) and the
+// fingerprint of its body (BodyHash; "" without a request id), which tells a retry from
+// another request reusing the id.
+type Request struct{ ID, Hash string }
+
+// Of is the Request of a write with requestID; its body is fingerprinted only when it
+// has a request id.
+func Of(requestID string, req proto.Message) (Request, error) {
+	if requestID == "" {
+		return Request{}, nil
+	}
+	hash, err := BodyHash(req)
+	return Request{ID: requestID, Hash: hash}, err
+}
+
+// Claims is a store that keeps claims per method and request id (each service's storage
+// names the key and calls Take).
+type Claims interface {
+	ClaimRequest(ctx context.Context, method, requestID string, c Claim) (Claim, bool, error)
+}
+
+// NewIDs returns n new ids for a create, or the ids that an earlier request with the same
+// request id made (replayed reports true), so a retried create answers with what the
+// first one created. The same request id with another body (or another count) is
+// refused with reused, the service's REQUEST_ID_REUSED error.
+func NewIDs(ctx context.Context, store Claims, method string, r Request, n int, reused error) (idList []string, replayed bool, err error) {
+	fresh := make([]string, n)
+	for i := range fresh {
+		fresh[i] = ids.New()
+	}
+	if r.ID == "" {
+		return fresh, false, nil
+	}
+	c, isNew, err := store.ClaimRequest(ctx, method, r.ID, Claim{Hash: r.Hash, IDs: fresh})
+	if err != nil {
+		return nil, false, err
+	}
+	if !isNew && (c.Hash != r.Hash || len(c.IDs) != n) {
+		return nil, false, fmt.Errorf("%w: request id %q was used for a different %s", reused, r.ID, method)
+	}
+	return c.IDs, !isNew, nil
 }

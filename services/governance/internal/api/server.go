@@ -32,13 +32,7 @@ type command interface {
 
 // request is a command's request id and, when it has one, the fingerprint of its body.
 func request(req command) (app.Request, error) {
-	r := app.Request{ID: req.GetRequestId()}
-	if r.ID == "" {
-		return r, nil
-	}
-	var err error
-	r.Hash, err = idempotency.BodyHash(req)
-	return r, err
+	return idempotency.Of(req.GetRequestId(), req)
 }
 
 // encoded passes a use case's answer through encode, or its error on as it is:

@@ -9,13 +9,11 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
 	"tongdu/platform/idempotency"
-	"tongdu/platform/ids"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -28,7 +26,7 @@ type Store interface {
 	BuildingHouseholds(ctx context.Context, cid, bid string) ([]registry.Household, error)
 	BuildingsOf(ctx context.Context, cid string) (map[string]*registry.Building, error)
 	CastVote(ctx context.Context, e *registry.Election, voter, candidate, requestID, bodyHash string) error
-	ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error)
+	idempotency.Claims // request-id claims (idempotency.NewIDs)
 	CloseElection(ctx context.Context, e registry.Election) error
 	CreateBuilding(ctx context.Context, b registry.Building) error
 	CreateCompound(ctx context.Context, c registry.Compound) error
@@ -104,9 +102,8 @@ type Options struct {
 	NormalAcknowledge, NormalResolve time.Duration
 }
 
-// Request names a command for idempotency: the client's request id ("" for none) and a
-// fingerprint of its body, so that the same id with another body is refused.
-type Request struct{ ID, Hash string }
+// Request names a write that may be retried (idempotency.Request).
+type Request = idempotency.Request
 
 // App is the governance service's use cases.
 type App struct {
@@ -134,25 +131,11 @@ func New(store Store, log *slog.Logger, now func() time.Time, opt Options, resol
 	return &App{store: store, log: log, now: now, limits: limits, resolutions: resolutions}
 }
 
-// idsFor returns n new ids for a create, or the ids an earlier request with the same
-// request id made, so a retried create answers with what the first one created. The same
-// request id with another body is refused with REQUEST_ID_REUSED.
+// idsFor returns n new ids for a create, or those an earlier request with the same
+// request id made (idempotency.NewIDs).
 func (a *App) idsFor(ctx context.Context, method string, req Request, n int) ([]string, error) {
-	fresh := make([]string, n)
-	for i := range fresh {
-		fresh[i] = ids.New()
-	}
-	if req.ID == "" {
-		return fresh, nil
-	}
-	claim, isNew, err := a.store.ClaimRequest(ctx, method, req.ID, idempotency.Claim{Hash: req.Hash, IDs: fresh})
-	if err != nil {
-		return nil, err
-	}
-	if !isNew && (claim.Hash != req.Hash || len(claim.IDs) != n) {
-		return nil, fmt.Errorf("%w: request id %q was used for a different %s", registry.ErrRequestReused, req.ID, method)
-	}
-	return claim.IDs, nil
+	fresh, _, err := idempotency.NewIDs(ctx, a.store, method, req, n, registry.ErrRequestReused)
+	return fresh, err
 }
 
 // pause waits a short random time before an optimistic write is tried again, longer with

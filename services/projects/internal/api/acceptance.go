@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/internal/works"
@@ -9,7 +10,7 @@ import (
 
 // CreateSignoff records a professional party's verdict (app.CreateSignoff).
 func (s *Server) CreateSignoff(ctx context.Context, req *pb.CreateSignoffRequest) (*pb.Signoff, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"tongdu/platform/jsonname"
 	"tongdu/platform/paging"
@@ -19,7 +20,7 @@ func workItem(it *works.Item, err error) (*pb.WorkItem, error) {
 
 // CreateWorkItem adds a work item to a project's plan (app.CreateWorkItem).
 func (s *Server) CreateWorkItem(ctx context.Context, req *pb.CreateWorkItemRequest) (*pb.WorkItem, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +67,7 @@ func (s *Server) GetSchedule(ctx context.Context, req *pb.GetScheduleRequest) (*
 
 // CreateProgressReport records a contractor's report and sets its item's progress.
 func (s *Server) CreateProgressReport(ctx context.Context, req *pb.CreateProgressReportRequest) (*pb.ProgressReport, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +95,7 @@ func (s *Server) ListProgressReports(ctx context.Context, req *pb.ListProgressRe
 
 // CreateSupervisionReport records a resident's observation during the works.
 func (s *Server) CreateSupervisionReport(ctx context.Context, req *pb.CreateSupervisionReportRequest) (*pb.SupervisionReport, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

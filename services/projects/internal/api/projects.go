@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"tongdu/platform/jsonname"
 	"tongdu/platform/paging"
@@ -20,7 +21,7 @@ func project(v app.ProjectView, err error) (*pb.Project, error) {
 
 // CreateProject draws up a compound's plan for a round (app.CreateProject).
 func (s *Server) CreateProject(ctx context.Context, req *pb.CreateProjectRequest) (*pb.Project, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -6,10 +6,7 @@ package api
 import (
 	"context"
 
-	"google.golang.org/protobuf/proto"
-
 	"tongdu/platform/auth"
-	"tongdu/platform/idempotency"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/internal/app"
 )
@@ -26,17 +23,6 @@ var _ pb.ProjectsServiceServer = (*Server)(nil)
 
 // New returns the server over the use cases.
 func New(a *app.App) *Server { return &Server{app: a} }
-
-// request names a request for the use cases' idempotency: its request id and, when it
-// has one, the fingerprint of its body. (A candidate for platform/idempotency, which
-// this service may not change.)
-func request(requestID string, req proto.Message) (app.Request, error) {
-	if requestID == "" {
-		return app.Request{}, nil
-	}
-	hash, err := idempotency.BodyHash(req)
-	return app.Request{ID: requestID, Hash: hash}, err
-}
 
 // actorOf is who a history entry names: the body's actor when given (the office acting,
 // such as "区住建局"), otherwise the authenticated caller's subject, so that no entry is

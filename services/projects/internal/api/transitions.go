@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"google.golang.org/protobuf/proto"
 
@@ -21,7 +22,7 @@ type transitionRequest interface {
 
 // move decodes a transition request.
 func move(ctx context.Context, req transitionRequest) (app.Move, error) {
-	rq, err := request(req.GetRequestId(), req)
+	rq, err := idempotency.Of(req.GetRequestId(), req)
 	return app.Move{ID: req.GetId(), Actor: actorOf(ctx, req.GetActor()), Reason: req.GetReason(), Request: rq}, err
 }
 

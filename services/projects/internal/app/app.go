@@ -9,14 +9,12 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"time"
 
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
-	"tongdu/platform/ids"
 	"tongdu/services/projects/internal/works"
 )
 
@@ -24,7 +22,7 @@ import (
 // Redis). Lookups of what does not exist return
 // works.ErrNotFound; revision-checked writes that lost a race return works.ErrConflict.
 type Store interface {
-	ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error)
+	idempotency.Claims // request-id claims (idempotency.NewIDs)
 
 	CreateProject(ctx context.Context, p works.Project) error
 	GetProject(ctx context.Context, id string) (*works.Project, error)
@@ -93,30 +91,13 @@ func New(store Store, peers Peers, log *slog.Logger, now func() time.Time, thres
 	return &App{store: store, peers: peers, log: log, now: now, thresholds: thresholds}
 }
 
-// Request names a request that may be retried: its request id ("" for none) and a
-// fingerprint of its body (idempotency.BodyHash), which tells a retry from another
-// request reusing the id.
-type Request struct{ ID, Hash string }
+// Request names a write that may be retried (idempotency.Request).
+type Request = idempotency.Request
 
 // claim returns n new ids, or those an earlier request with the same request id made
-// (replayed reports true). The same request id with another body is
-// works.ErrRequestReused.
+// (idempotency.NewIDs).
 func (a *App) claim(ctx context.Context, method string, rq Request, n int) ([]string, bool, error) {
-	fresh := make([]string, n)
-	for i := range fresh {
-		fresh[i] = ids.New()
-	}
-	if rq.ID == "" {
-		return fresh, false, nil
-	}
-	c, isNew, err := a.store.ClaimRequest(ctx, method, rq.ID, idempotency.Claim{Hash: rq.Hash, IDs: fresh})
-	if err != nil {
-		return nil, false, err
-	}
-	if !isNew && (c.Hash != rq.Hash || len(c.IDs) != n) {
-		return nil, false, fmt.Errorf("%w: request id %q was used for a different %s", works.ErrRequestReused, rq.ID, method)
-	}
-	return c.IDs, !isNew, nil
+	return idempotency.NewIDs(ctx, a.store, method, rq, n, works.ErrRequestReused)
 }
 
 // retryPause spreads out writers that lost a revision race.

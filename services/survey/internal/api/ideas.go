@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -10,7 +11,7 @@ import (
 
 // CreateMeeting records a courtyard meeting of a compound.
 func (s *Server) CreateMeeting(ctx context.Context, req *pb.CreateMeetingRequest) (*pb.Meeting, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +38,7 @@ func (s *Server) ListMeetings(ctx context.Context, req *pb.ListMeetingsRequest) 
 
 // CloseMeeting closes a meeting with its attendance, minutes and decisions.
 func (s *Server) CloseMeeting(ctx context.Context, req *pb.CloseMeetingRequest) (*pb.Meeting, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +54,7 @@ func meetingOut(m *opinion.Meeting, err error) (*pb.Meeting, error) {
 
 // CreateIdea records a resident's golden idea.
 func (s *Server) CreateIdea(ctx context.Context, req *pb.CreateIdeaRequest) (*pb.Idea, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +81,7 @@ func (s *Server) ListIdeas(ctx context.Context, req *pb.ListIdeasRequest) (*pb.L
 
 // EndorseIdea counts a household's endorsement once.
 func (s *Server) EndorseIdea(ctx context.Context, req *pb.EndorseIdeaRequest) (*pb.Idea, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func (s *Server) EndorseIdea(ctx context.Context, req *pb.EndorseIdeaRequest) (*
 
 // AdoptIdea adopts a submitted idea into the compound's plan.
 func (s *Server) AdoptIdea(ctx context.Context, req *pb.AdoptIdeaRequest) (*pb.Idea, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (s *Server) AdoptIdea(ctx context.Context, req *pb.AdoptIdeaRequest) (*pb.I
 
 // DeclineIdea declines a submitted idea, with the reason the resident will read.
 func (s *Server) DeclineIdea(ctx context.Context, req *pb.DeclineIdeaRequest) (*pb.Idea, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

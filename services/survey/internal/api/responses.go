@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -11,7 +12,7 @@ import (
 // SubmitResponse records a household's response; the answer is the response the survey
 // keeps for the household.
 func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseRequest) (*pb.Response, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +25,7 @@ func (s *Server) SubmitResponse(ctx context.Context, req *pb.SubmitResponseReque
 
 // BatchSubmitResponses records up to 1,000 responses collected offline, all or none.
 func (s *Server) BatchSubmitResponses(ctx context.Context, req *pb.BatchSubmitResponsesRequest) (*pb.BatchSubmitResponsesResponse, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,6 @@
 package api
 
 import (
-	"google.golang.org/protobuf/proto"
-
-	"tongdu/platform/idempotency"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/internal/app"
 )
@@ -21,15 +18,3 @@ var _ pb.SurveyServiceServer = (*Server)(nil)
 
 // New returns the server.
 func New(a *app.App) *Server { return &Server{app: a} }
-
-// request is a call's request id with the fingerprint of its body, for the use case's
-// idempotency (no fingerprint without a request id). Every service's handlers do the
-// same; it belongs beside idempotency.BodyHash in platform, which no service may edit
-// during this refactor.
-func request(requestID string, req proto.Message) (app.Request, error) {
-	if requestID == "" {
-		return app.Request{}, nil
-	}
-	hash, err := idempotency.BodyHash(req)
-	return app.Request{ID: requestID, Hash: hash}, err
-}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"tongdu/platform/idempotency"
 
 	"tongdu/platform/jsonname"
 	"tongdu/platform/paging"
@@ -12,7 +13,7 @@ import (
 
 // CreateSurvey drafts a survey of a compound's households.
 func (s *Server) CreateSurvey(ctx context.Context, req *pb.CreateSurveyRequest) (*pb.Survey, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +48,7 @@ func (s *Server) UpdateSurvey(ctx context.Context, req *pb.UpdateSurveyRequest) 
 
 // OpenSurvey opens a drafted survey to responses.
 func (s *Server) OpenSurvey(ctx context.Context, req *pb.OpenSurveyRequest) (*pb.Survey, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +57,7 @@ func (s *Server) OpenSurvey(ctx context.Context, req *pb.OpenSurveyRequest) (*pb
 
 // CloseSurvey closes a survey and freezes its electorate.
 func (s *Server) CloseSurvey(ctx context.Context, req *pb.CloseSurveyRequest) (*pb.Survey, error) {
-	r, err := request(req.GetRequestId(), req)
+	r, err := idempotency.Of(req.GetRequestId(), req)
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,6 @@ import (
 
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
-	"tongdu/platform/ids"
 	"tongdu/services/survey/internal/opinion"
 )
 
@@ -25,7 +24,7 @@ import (
 // Reads of a missing record return opinion.ErrNotFound; a write on a stale revision
 // returns opinion.ErrConflict.
 type Store interface {
-	ClaimRequest(ctx context.Context, method, requestID string, c idempotency.Claim) (idempotency.Claim, bool, error)
+	idempotency.Claims // request-id claims (idempotency.NewIDs)
 
 	CreateSurvey(ctx context.Context, sv opinion.Survey) error
 	GetSurvey(ctx context.Context, id string) (*opinion.Survey, error)
@@ -107,13 +106,8 @@ type Options struct {
 // DefaultRankingDelay is the RankingDelay when none is set.
 const DefaultRankingDelay = time.Second
 
-// Request is what a call carries for idempotency: its request id ("" for none) and a
-// fingerprint of its body (idempotency.BodyHash; "" without a request id). A retry with
-// the same id and body is answered as the first attempt was; another body under the same
-// id is opinion.ErrRequestReused.
-type Request struct {
-	ID, Hash string
-}
+// Request names a write that may be retried (idempotency.Request).
+type Request = idempotency.Request
 
 // App is the survey service's use cases.
 type App struct {
@@ -135,23 +129,9 @@ func New(store Store, registry Registry, log *slog.Logger, now func() time.Time,
 }
 
 // claim returns n new ids, or those an earlier request with the same request id made
-// (replayed reports true). The same request id with another body is refused.
-func (a *App) claim(ctx context.Context, method string, req Request, n int) (idList []string, replayed bool, err error) {
-	fresh := make([]string, n)
-	for i := range fresh {
-		fresh[i] = ids.New()
-	}
-	if req.ID == "" {
-		return fresh, false, nil
-	}
-	c, isNew, err := a.store.ClaimRequest(ctx, method, req.ID, idempotency.Claim{Hash: req.Hash, IDs: fresh})
-	if err != nil {
-		return nil, false, err
-	}
-	if !isNew && (c.Hash != req.Hash || len(c.IDs) != n) {
-		return nil, false, fmt.Errorf("%w: request id %q was used for a different %s", opinion.ErrRequestReused, req.ID, method)
-	}
-	return c.IDs, !isNew, nil
+// (idempotency.NewIDs).
+func (a *App) claim(ctx context.Context, method string, req Request, n int) ([]string, bool, error) {
+	return idempotency.NewIDs(ctx, a.store, method, req, n, opinion.ErrRequestReused)
 }
 
 // compound asks governance for a compound named by a request field; an unknown one is
