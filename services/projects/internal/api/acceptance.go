@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"tongdu/platform/idempotency"
 
+	"tongdu/platform/idempotency"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/internal/works"
 )

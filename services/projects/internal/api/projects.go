@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"tongdu/platform/idempotency"
 
+	"tongdu/platform/idempotency"
 	"tongdu/platform/jsonname"
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"

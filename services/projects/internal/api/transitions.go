@@ -2,10 +2,10 @@ package api
 
 import (
 	"context"
-	"tongdu/platform/idempotency"
 
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/idempotency"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/services/projects/internal/app"
 )

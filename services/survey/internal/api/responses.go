@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"tongdu/platform/idempotency"
 
+	"tongdu/platform/idempotency"
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/internal/opinion"
