@@ -28,7 +28,7 @@ test:
 # The storage tests and the Shiyang Road No. 21 story on a local three-master Redis
 # Cluster: every atomic step must keep its keys in one hash slot. One package and one
 # test at a time, because a cluster has one database that the test kit empties per test.
-CLUSTER_PACKAGES := ./services/governance/storage/ ./services/survey/storage/ ./services/projects/storage/ ./services/finance/storage/
+CLUSTER_PACKAGES := ./services/governance/internal/storage/ ./services/survey/internal/storage/ ./services/projects/internal/storage/ ./services/finance/internal/storage/
 test-cluster:
 	addrs=$$(scripts/redis-cluster.sh start) && trap 'scripts/redis-cluster.sh stop' EXIT && \
 	TONGDU_TEST_REDIS_CLUSTER=$$addrs go test -count=1 -p 1 -parallel 1 $(CLUSTER_PACKAGES) && \
@@ -40,11 +40,11 @@ test-cluster:
 FUZZTIME ?= 5s
 fuzz:
 	go test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./gateway/
-	go test -run '^$$' -fuzz '^FuzzResolve$$' -fuzztime $(FUZZTIME) ./services/survey/opinion/
-	go test -run '^$$' -fuzz '^FuzzSchedule$$' -fuzztime $(FUZZTIME) ./services/projects/works/
-	go test -run '^$$' -fuzz '^FuzzTransactions$$' -fuzztime $(FUZZTIME) ./services/finance/ledger/
-	go test -run '^$$' -fuzz '^FuzzNewHouseholds$$' -fuzztime $(FUZZTIME) ./services/governance/registry/
-	go test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./services/governance/registry/
+	go test -run '^$$' -fuzz '^FuzzResolve$$' -fuzztime $(FUZZTIME) ./services/survey/internal/opinion/
+	go test -run '^$$' -fuzz '^FuzzSchedule$$' -fuzztime $(FUZZTIME) ./services/projects/internal/works/
+	go test -run '^$$' -fuzz '^FuzzTransactions$$' -fuzztime $(FUZZTIME) ./services/finance/internal/ledger/
+	go test -run '^$$' -fuzz '^FuzzNewHouseholds$$' -fuzztime $(FUZZTIME) ./services/governance/internal/registry/
+	go test -run '^$$' -fuzz '^FuzzClassify$$' -fuzztime $(FUZZTIME) ./services/governance/internal/registry/
 
 run:
 	go run ./cmd/tongdu
