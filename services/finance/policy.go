@@ -18,6 +18,8 @@ var Policy = auth.Policy{
 	method + "CreateReceipt":         {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},
 	method + "CreateContribution":    {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.GridWorker}), Target: "projects/{project_id}"},
 	method + "GetCollection":         {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.GridWorker, auth.OwnersCommittee}), Target: "projects/{project_id}"},
+	method + "CreateContract":        {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},
+	method + "ListContracts":         {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.OwnersCommittee, auth.Contractor, auth.Supervisor}), Target: "projects/{project_id}"},
 	method + "CreateDisbursement":    {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},
 	method + "RecordIncome":          {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "compounds/{compound_id}"},
 	method + "RecordExpense":         {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "compounds/{compound_id}"},

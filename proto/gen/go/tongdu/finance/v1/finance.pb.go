@@ -259,7 +259,7 @@ func (x Income_Stream) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Income_Stream.Descriptor instead.
 func (Income_Stream) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18, 0}
 }
 
 type Expense_Kind int32
@@ -320,7 +320,7 @@ func (x Expense_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Expense_Kind.Descriptor instead.
 func (Expense_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20, 0}
 }
 
 type Book_Kind int32
@@ -369,7 +369,7 @@ func (x Book_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Book_Kind.Descriptor instead.
 func (Book_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22, 0}
 }
 
 type Account_Kind int32
@@ -436,7 +436,7 @@ func (x Account_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Account_Kind.Descriptor instead.
 func (Account_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26, 0}
 }
 
 type Transaction_Kind int32
@@ -498,7 +498,7 @@ func (x Transaction_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Transaction_Kind.Descriptor instead.
 func (Transaction_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30, 0}
 }
 
 // One party's commitment to a project's funding.
@@ -1543,28 +1543,29 @@ type Disbursement struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	ProjectId string                 `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	// The contractor or supplier paid, e.g. a construction company.
+	// The contract's payee, from the contract.
 	Payee string `protobuf:"bytes,3,opt,name=payee,proto3" json:"payee,omitempty"`
-	// The payee's whole contract on this project; every disbursement to the same payee
-	// states the same amount.
+	// The contract's amount, from the contract.
 	ContractAmountFen int64  `protobuf:"varint,4,opt,name=contract_amount_fen,json=contractAmountFen,proto3" json:"contract_amount_fen,omitempty"`
 	AmountFen         int64  `protobuf:"varint,5,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
 	Purpose           string `protobuf:"bytes,6,opt,name=purpose,proto3" json:"purpose,omitempty"`
-	// The project's work item paid for, if any.
+	// The project's work item paid for, if any; it must be an item of the project.
 	ItemId string `protobuf:"bytes,7,opt,name=item_id,json=itemId,proto3" json:"item_id,omitempty"`
 	// Idempotency key (rule 7).
 	RequestId     string `protobuf:"bytes,8,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	BookId        string `protobuf:"bytes,9,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
 	TransactionId string `protobuf:"bytes,10,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
-	// Paid to this payee on this project so far, this disbursement included.
+	// Paid under this contract so far, this disbursement included.
 	PaidToPayeeFen int64 `protobuf:"varint,11,opt,name=paid_to_payee_fen,json=paidToPayeeFen,proto3" json:"paid_to_payee_fen,omitempty"`
 	// 3% of contract_amount_fen, held back until the project is ACCEPTED (rule 9).
 	RetentionFen int64 `protobuf:"varint,12,opt,name=retention_fen,json=retentionFen,proto3" json:"retention_fen,omitempty"`
 	// The fund account's balance after this disbursement.
 	FundBalanceFen int64                  `protobuf:"varint,13,opt,name=fund_balance_fen,json=fundBalanceFen,proto3" json:"fund_balance_fen,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// The contract paid under (rule 9); required.
+	ContractId    string `protobuf:"bytes,15,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Disbursement) Reset() {
@@ -1695,6 +1696,13 @@ func (x *Disbursement) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Disbursement) GetContractId() string {
+	if x != nil {
+		return x.ContractId
+	}
+	return ""
+}
+
 type CreateDisbursementRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -1747,6 +1755,285 @@ func (x *CreateDisbursementRequest) GetDisbursement() *Disbursement {
 	return nil
 }
 
+// A contract of a project with a contractor or supplier (rule 9). The payee is an
+// organisation; its name is kept normalised (trimmed, NFKC, inner spaces collapsed) and is
+// unique within the project.
+type Contract struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	ProjectId string                 `protobuf:"bytes,2,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Payee     string                 `protobuf:"bytes,3,opt,name=payee,proto3" json:"payee,omitempty"`
+	AmountFen int64                  `protobuf:"varint,4,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
+	// The project's work items the contract covers (each an item of the project).
+	ItemIds []string `protobuf:"bytes,5,rep,name=item_ids,json=itemIds,proto3" json:"item_ids,omitempty"`
+	// Idempotency key (rule 7).
+	RequestId string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Paid under the contract so far, net of reversals.
+	PaidFen int64 `protobuf:"varint,7,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
+	// Still held back: the part of the 3% retention not yet paid (0 once paid).
+	HeldFen       int64                  `protobuf:"varint,8,opt,name=held_fen,json=heldFen,proto3" json:"held_fen,omitempty"`
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Contract) Reset() {
+	*x = Contract{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Contract) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Contract) ProtoMessage() {}
+
+func (x *Contract) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Contract.ProtoReflect.Descriptor instead.
+func (*Contract) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *Contract) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Contract) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *Contract) GetPayee() string {
+	if x != nil {
+		return x.Payee
+	}
+	return ""
+}
+
+func (x *Contract) GetAmountFen() int64 {
+	if x != nil {
+		return x.AmountFen
+	}
+	return 0
+}
+
+func (x *Contract) GetItemIds() []string {
+	if x != nil {
+		return x.ItemIds
+	}
+	return nil
+}
+
+func (x *Contract) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *Contract) GetPaidFen() int64 {
+	if x != nil {
+		return x.PaidFen
+	}
+	return 0
+}
+
+func (x *Contract) GetHeldFen() int64 {
+	if x != nil {
+		return x.HeldFen
+	}
+	return 0
+}
+
+func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+type CreateContractRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Contract      *Contract              `protobuf:"bytes,2,opt,name=contract,proto3" json:"contract,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateContractRequest) Reset() {
+	*x = CreateContractRequest{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateContractRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateContractRequest) ProtoMessage() {}
+
+func (x *CreateContractRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateContractRequest.ProtoReflect.Descriptor instead.
+func (*CreateContractRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateContractRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *CreateContractRequest) GetContract() *Contract {
+	if x != nil {
+		return x.Contract
+	}
+	return nil
+}
+
+type ListContractsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListContractsRequest) Reset() {
+	*x = ListContractsRequest{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContractsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContractsRequest) ProtoMessage() {}
+
+func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContractsRequest.ProtoReflect.Descriptor instead.
+func (*ListContractsRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListContractsRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ListContractsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListContractsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListContractsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Contracts     []*Contract            `protobuf:"bytes,1,rep,name=contracts,proto3" json:"contracts,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListContractsResponse) Reset() {
+	*x = ListContractsResponse{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListContractsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListContractsResponse) ProtoMessage() {}
+
+func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListContractsResponse.ProtoReflect.Descriptor instead.
+func (*ListContractsResponse) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListContractsResponse) GetContracts() []*Contract {
+	if x != nil {
+		return x.Contracts
+	}
+	return nil
+}
+
+func (x *ListContractsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 type Income struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -1755,8 +2042,9 @@ type Income struct {
 	AmountFen  int64                  `protobuf:"varint,4,opt,name=amount_fen,json=amountFen,proto3" json:"amount_fen,omitempty"`
 	// Idempotency key (rule 7).
 	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	// A passed COMMON_PART_BUSINESS resolution (a survey of kind RESOLUTION); needed the
-	// first time the compound records a stream from common parts.
+	// A passed COMMON_PART_BUSINESS resolution (a survey of kind RESOLUTION) that names this
+	// stream's use among its business uses; needed for income from common parts
+	// (PARKING_PUBLIC, SHOP_RENT, OTHER), not for owners' own parking rent (rule 10).
 	ResolutionSurveyId string `protobuf:"bytes,6,opt,name=resolution_survey_id,json=resolutionSurveyId,proto3" json:"resolution_survey_id,omitempty"`
 	// The period paid for: "2024" (a year), "2024-Q3" (a quarter) or "2024-07" (a month).
 	Period        string `protobuf:"bytes,7,opt,name=period,proto3" json:"period,omitempty"`
@@ -1772,7 +2060,7 @@ type Income struct {
 
 func (x *Income) Reset() {
 	*x = Income{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +2072,7 @@ func (x *Income) String() string {
 func (*Income) ProtoMessage() {}
 
 func (x *Income) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +2085,7 @@ func (x *Income) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Income.ProtoReflect.Descriptor instead.
 func (*Income) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Income) GetId() string {
@@ -1894,7 +2182,7 @@ type RecordIncomeRequest struct {
 
 func (x *RecordIncomeRequest) Reset() {
 	*x = RecordIncomeRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1906,7 +2194,7 @@ func (x *RecordIncomeRequest) String() string {
 func (*RecordIncomeRequest) ProtoMessage() {}
 
 func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1919,7 +2207,7 @@ func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIncomeRequest.ProtoReflect.Descriptor instead.
 func (*RecordIncomeRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RecordIncomeRequest) GetCompoundId() string {
@@ -1959,7 +2247,7 @@ type Expense struct {
 
 func (x *Expense) Reset() {
 	*x = Expense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1971,7 +2259,7 @@ func (x *Expense) String() string {
 func (*Expense) ProtoMessage() {}
 
 func (x *Expense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1984,7 +2272,7 @@ func (x *Expense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Expense.ProtoReflect.Descriptor instead.
 func (*Expense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Expense) GetId() string {
@@ -2081,7 +2369,7 @@ type RecordExpenseRequest struct {
 
 func (x *RecordExpenseRequest) Reset() {
 	*x = RecordExpenseRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2381,7 @@ func (x *RecordExpenseRequest) String() string {
 func (*RecordExpenseRequest) ProtoMessage() {}
 
 func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2394,7 @@ func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordExpenseRequest.ProtoReflect.Descriptor instead.
 func (*RecordExpenseRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordExpenseRequest) GetCompoundId() string {
@@ -2143,7 +2431,7 @@ type Book struct {
 
 func (x *Book) Reset() {
 	*x = Book{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2155,7 +2443,7 @@ func (x *Book) String() string {
 func (*Book) ProtoMessage() {}
 
 func (x *Book) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2168,7 +2456,7 @@ func (x *Book) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Book.ProtoReflect.Descriptor instead.
 func (*Book) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Book) GetId() string {
@@ -2236,7 +2524,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2248,7 +2536,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2261,7 +2549,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetBookRequest) GetBookId() string {
@@ -2284,7 +2572,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2296,7 +2584,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2309,7 +2597,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListBooksRequest) GetKind() Book_Kind {
@@ -2357,7 +2645,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2369,7 +2657,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2382,7 +2670,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -2415,7 +2703,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2427,7 +2715,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2440,7 +2728,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Account) GetId() string {
@@ -2490,7 +2778,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2502,7 +2790,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2515,7 +2803,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListAccountsRequest) GetBookId() string {
@@ -2556,7 +2844,7 @@ type ListAccountsResponse struct {
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2568,7 +2856,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2581,7 +2869,7 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListAccountsResponse) GetAccounts() []*Account {
@@ -2610,7 +2898,7 @@ type Posting struct {
 
 func (x *Posting) Reset() {
 	*x = Posting{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2622,7 +2910,7 @@ func (x *Posting) String() string {
 func (*Posting) ProtoMessage() {}
 
 func (x *Posting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2635,7 +2923,7 @@ func (x *Posting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Posting.ProtoReflect.Descriptor instead.
 func (*Posting) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Posting) GetAccountId() string {
@@ -2677,7 +2965,7 @@ type Transaction struct {
 
 func (x *Transaction) Reset() {
 	*x = Transaction{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2689,7 +2977,7 @@ func (x *Transaction) String() string {
 func (*Transaction) ProtoMessage() {}
 
 func (x *Transaction) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2702,7 +2990,7 @@ func (x *Transaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transaction.ProtoReflect.Descriptor instead.
 func (*Transaction) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Transaction) GetId() string {
@@ -2787,7 +3075,7 @@ type ListTransactionsRequest struct {
 
 func (x *ListTransactionsRequest) Reset() {
 	*x = ListTransactionsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2799,7 +3087,7 @@ func (x *ListTransactionsRequest) String() string {
 func (*ListTransactionsRequest) ProtoMessage() {}
 
 func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2812,7 +3100,7 @@ func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsRequest.ProtoReflect.Descriptor instead.
 func (*ListTransactionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListTransactionsRequest) GetBookId() string {
@@ -2854,7 +3142,7 @@ type ListTransactionsResponse struct {
 
 func (x *ListTransactionsResponse) Reset() {
 	*x = ListTransactionsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2866,7 +3154,7 @@ func (x *ListTransactionsResponse) String() string {
 func (*ListTransactionsResponse) ProtoMessage() {}
 
 func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2879,7 +3167,7 @@ func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsResponse.ProtoReflect.Descriptor instead.
 func (*ListTransactionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListTransactionsResponse) GetTransactions() []*Transaction {
@@ -2908,7 +3196,7 @@ type ReverseTransactionRequest struct {
 
 func (x *ReverseTransactionRequest) Reset() {
 	*x = ReverseTransactionRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2920,7 +3208,7 @@ func (x *ReverseTransactionRequest) String() string {
 func (*ReverseTransactionRequest) ProtoMessage() {}
 
 func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2933,7 +3221,7 @@ func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseTransactionRequest.ProtoReflect.Descriptor instead.
 func (*ReverseTransactionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ReverseTransactionRequest) GetId() string {
@@ -2966,7 +3254,7 @@ type VerifyBookRequest struct {
 
 func (x *VerifyBookRequest) Reset() {
 	*x = VerifyBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2978,7 +3266,7 @@ func (x *VerifyBookRequest) String() string {
 func (*VerifyBookRequest) ProtoMessage() {}
 
 func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2991,7 +3279,7 @@ func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookRequest.ProtoReflect.Descriptor instead.
 func (*VerifyBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *VerifyBookRequest) GetBookId() string {
@@ -3013,7 +3301,7 @@ type BalanceDifference struct {
 
 func (x *BalanceDifference) Reset() {
 	*x = BalanceDifference{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3025,7 +3313,7 @@ func (x *BalanceDifference) String() string {
 func (*BalanceDifference) ProtoMessage() {}
 
 func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3038,7 +3326,7 @@ func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceDifference.ProtoReflect.Descriptor instead.
 func (*BalanceDifference) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *BalanceDifference) GetAccountId() string {
@@ -3077,7 +3365,7 @@ type VerifyBookResponse struct {
 
 func (x *VerifyBookResponse) Reset() {
 	*x = VerifyBookResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3089,7 +3377,7 @@ func (x *VerifyBookResponse) String() string {
 func (*VerifyBookResponse) ProtoMessage() {}
 
 func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3102,7 +3390,7 @@ func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookResponse.ProtoReflect.Descriptor instead.
 func (*VerifyBookResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *VerifyBookResponse) GetBookId() string {
@@ -3152,7 +3440,7 @@ type PartyFunds struct {
 
 func (x *PartyFunds) Reset() {
 	*x = PartyFunds{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3164,7 +3452,7 @@ func (x *PartyFunds) String() string {
 func (*PartyFunds) ProtoMessage() {}
 
 func (x *PartyFunds) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3177,7 +3465,7 @@ func (x *PartyFunds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartyFunds.ProtoReflect.Descriptor instead.
 func (*PartyFunds) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *PartyFunds) GetParty() FundingSource_Party {
@@ -3212,7 +3500,7 @@ type ItemSpending struct {
 
 func (x *ItemSpending) Reset() {
 	*x = ItemSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3224,7 +3512,7 @@ func (x *ItemSpending) String() string {
 func (*ItemSpending) ProtoMessage() {}
 
 func (x *ItemSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3237,7 +3525,7 @@ func (x *ItemSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemSpending.ProtoReflect.Descriptor instead.
 func (*ItemSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ItemSpending) GetItemId() string {
@@ -3254,20 +3542,26 @@ func (x *ItemSpending) GetAmountFen() int64 {
 	return 0
 }
 
-// Money disbursed to one contractor or supplier (an organisation, not a person).
+// Money disbursed under one contract with a contractor or supplier (an organisation, not
+// a person).
 type PayeeSpending struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	Payee             string                 `protobuf:"bytes,1,opt,name=payee,proto3" json:"payee,omitempty"`
 	ContractAmountFen int64                  `protobuf:"varint,2,opt,name=contract_amount_fen,json=contractAmountFen,proto3" json:"contract_amount_fen,omitempty"`
 	PaidFen           int64                  `protobuf:"varint,3,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
-	RetentionFen      int64                  `protobuf:"varint,4,opt,name=retention_fen,json=retentionFen,proto3" json:"retention_fen,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// 3% of the contract amount (rule 9).
+	RetentionFen int64  `protobuf:"varint,4,opt,name=retention_fen,json=retentionFen,proto3" json:"retention_fen,omitempty"`
+	ContractId   string `protobuf:"bytes,5,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	// Still held back: the part of the retention not yet paid (never more than what is
+	// unpaid of the contract).
+	HeldFen       int64 `protobuf:"varint,6,opt,name=held_fen,json=heldFen,proto3" json:"held_fen,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PayeeSpending) Reset() {
 	*x = PayeeSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3279,7 +3573,7 @@ func (x *PayeeSpending) String() string {
 func (*PayeeSpending) ProtoMessage() {}
 
 func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3292,7 +3586,7 @@ func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayeeSpending.ProtoReflect.Descriptor instead.
 func (*PayeeSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *PayeeSpending) GetPayee() string {
@@ -3323,6 +3617,20 @@ func (x *PayeeSpending) GetRetentionFen() int64 {
 	return 0
 }
 
+func (x *PayeeSpending) GetContractId() string {
+	if x != nil {
+		return x.ContractId
+	}
+	return ""
+}
+
+func (x *PayeeSpending) GetHeldFen() int64 {
+	if x != nil {
+		return x.HeldFen
+	}
+	return 0
+}
+
 type GetProjectDisclosureRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -3332,7 +3640,7 @@ type GetProjectDisclosureRequest struct {
 
 func (x *GetProjectDisclosureRequest) Reset() {
 	*x = GetProjectDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3344,7 +3652,7 @@ func (x *GetProjectDisclosureRequest) String() string {
 func (*GetProjectDisclosureRequest) ProtoMessage() {}
 
 func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3357,7 +3665,7 @@ func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetProjectDisclosureRequest) GetProjectId() string {
@@ -3396,7 +3704,7 @@ type ProjectDisclosure struct {
 
 func (x *ProjectDisclosure) Reset() {
 	*x = ProjectDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3408,7 +3716,7 @@ func (x *ProjectDisclosure) String() string {
 func (*ProjectDisclosure) ProtoMessage() {}
 
 func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3421,7 +3729,7 @@ func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectDisclosure.ProtoReflect.Descriptor instead.
 func (*ProjectDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ProjectDisclosure) GetProjectId() string {
@@ -3559,7 +3867,7 @@ type GetCompoundDisclosureRequest struct {
 
 func (x *GetCompoundDisclosureRequest) Reset() {
 	*x = GetCompoundDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3571,7 +3879,7 @@ func (x *GetCompoundDisclosureRequest) String() string {
 func (*GetCompoundDisclosureRequest) ProtoMessage() {}
 
 func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3584,7 +3892,7 @@ func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompoundDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetCompoundDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetCompoundDisclosureRequest) GetCompoundId() string {
@@ -3604,7 +3912,7 @@ type StreamIncome struct {
 
 func (x *StreamIncome) Reset() {
 	*x = StreamIncome{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3616,7 +3924,7 @@ func (x *StreamIncome) String() string {
 func (*StreamIncome) ProtoMessage() {}
 
 func (x *StreamIncome) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3629,7 +3937,7 @@ func (x *StreamIncome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamIncome.ProtoReflect.Descriptor instead.
 func (*StreamIncome) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *StreamIncome) GetStream() Income_Stream {
@@ -3656,7 +3964,7 @@ type KindExpense struct {
 
 func (x *KindExpense) Reset() {
 	*x = KindExpense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3668,7 +3976,7 @@ func (x *KindExpense) String() string {
 func (*KindExpense) ProtoMessage() {}
 
 func (x *KindExpense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3681,7 +3989,7 @@ func (x *KindExpense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KindExpense.ProtoReflect.Descriptor instead.
 func (*KindExpense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *KindExpense) GetKind() Expense_Kind {
@@ -3710,7 +4018,7 @@ type ProjectBalance struct {
 
 func (x *ProjectBalance) Reset() {
 	*x = ProjectBalance{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3722,7 +4030,7 @@ func (x *ProjectBalance) String() string {
 func (*ProjectBalance) ProtoMessage() {}
 
 func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3735,7 +4043,7 @@ func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectBalance.ProtoReflect.Descriptor instead.
 func (*ProjectBalance) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *ProjectBalance) GetProjectId() string {
@@ -3779,7 +4087,7 @@ type CompoundDisclosure struct {
 
 func (x *CompoundDisclosure) Reset() {
 	*x = CompoundDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3791,7 +4099,7 @@ func (x *CompoundDisclosure) String() string {
 func (*CompoundDisclosure) ProtoMessage() {}
 
 func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3804,7 +4112,7 @@ func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompoundDisclosure.ProtoReflect.Descriptor instead.
 func (*CompoundDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CompoundDisclosure) GetCompoundId() string {
@@ -4013,13 +4321,13 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"households\x18\t \x03(\v2!.tongdu.finance.v1.HouseholdQuotaR\n" +
 	"households\x12&\n" +
 	"\x0fnext_page_token\x18\n" +
-	" \x01(\tR\rnextPageToken\"\xeb\x05\n" +
+	" \x01(\tR\rnextPageToken\"\x81\x05\n" +
 	"\fDisbursement\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
-	"project_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\tprojectId\x12\x1f\n" +
-	"\x05payee\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05payee\x12>\n" +
-	"\x13contract_amount_fen\x18\x04 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02 \x00R\x11contractAmountFen\x12-\n" +
+	"project_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\tprojectId\x12\x1a\n" +
+	"\x05payee\x18\x03 \x01(\tB\x04\xe2A\x01\x03R\x05payee\x124\n" +
+	"\x13contract_amount_fen\x18\x04 \x01(\x03B\x04\xe2A\x01\x03R\x11contractAmountFen\x12-\n" +
 	"\n" +
 	"amount_fen\x18\x05 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02 \x00R\tamountFen\x12\"\n" +
 	"\apurpose\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\apurpose\x12 \n" +
@@ -4033,12 +4341,41 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\rretention_fen\x18\f \x01(\x03B\x04\xe2A\x01\x03R\fretentionFen\x12.\n" +
 	"\x10fund_balance_fen\x18\r \x01(\x03B\x04\xe2A\x01\x03R\x0efundBalanceFen\x12A\n" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime:\x84\x01\xbaH\x80\x01\x1a~\n" +
-	"#disbursement.amount_within_contract\x12*amountFen may not exceed contractAmountFen\x1a+this.amount_fen <= this.contract_amount_fen\"\x92\x01\n" +
+	"createTime\x12*\n" +
+	"\vcontract_id\x18\x0f \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"contractId\"\x92\x01\n" +
 	"\x19CreateDisbursementRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12K\n" +
-	"\fdisbursement\x18\x02 \x01(\v2\x1f.tongdu.finance.v1.DisbursementB\x06\xbaH\x03\xc8\x01\x01R\fdisbursement\"\xab\x05\n" +
+	"\fdisbursement\x18\x02 \x01(\v2\x1f.tongdu.finance.v1.DisbursementB\x06\xbaH\x03\xc8\x01\x01R\fdisbursement\"\xf0\x02\n" +
+	"\bContract\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
+	"\n" +
+	"project_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\tprojectId\x12\x1f\n" +
+	"\x05payee\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05payee\x12-\n" +
+	"\n" +
+	"amount_fen\x18\x04 \x01(\x03B\x0e\xbaH\v\"\t\x18\x80\xd0\xdb\xc3\xf4\x02 \x00R\tamountFen\x12,\n" +
+	"\bitem_ids\x18\x05 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10\xc8\x01\"\x06r\x04\x10\x01\x18@R\aitemIds\x12&\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12\x1f\n" +
+	"\bpaid_fen\x18\a \x01(\x03B\x04\xe2A\x01\x03R\apaidFen\x12\x1f\n" +
+	"\bheld_fen\x18\b \x01(\x03B\x04\xe2A\x01\x03R\aheldFen\x12A\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"createTime\"\x82\x01\n" +
+	"\x15CreateContractRequest\x12(\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12?\n" +
+	"\bcontract\x18\x02 \x01(\v2\x1b.tongdu.finance.v1.ContractB\x06\xbaH\x03\xc8\x01\x01R\bcontract\"\x92\x01\n" +
+	"\x14ListContractsRequest\x12(\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12'\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"z\n" +
+	"\x15ListContractsResponse\x129\n" +
+	"\tcontracts\x18\x01 \x03(\v2\x1b.tongdu.finance.v1.ContractR\tcontracts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x05\n" +
 	"\x06Income\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12%\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\n" +
@@ -4225,12 +4562,15 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\fItemSpending\x12\x17\n" +
 	"\aitem_id\x18\x01 \x01(\tR\x06itemId\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\x95\x01\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xd1\x01\n" +
 	"\rPayeeSpending\x12\x14\n" +
 	"\x05payee\x18\x01 \x01(\tR\x05payee\x12.\n" +
 	"\x13contract_amount_fen\x18\x02 \x01(\x03R\x11contractAmountFen\x12\x19\n" +
 	"\bpaid_fen\x18\x03 \x01(\x03R\apaidFen\x12#\n" +
-	"\rretention_fen\x18\x04 \x01(\x03R\fretentionFen\"G\n" +
+	"\rretention_fen\x18\x04 \x01(\x03R\fretentionFen\x12\x1f\n" +
+	"\vcontract_id\x18\x05 \x01(\tR\n" +
+	"contractId\x12\x19\n" +
+	"\bheld_fen\x18\x06 \x01(\x03R\aheldFen\"G\n" +
 	"\x1bGetProjectDisclosureRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\"\xdf\x06\n" +
@@ -4284,13 +4624,15 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x11expense_total_fen\x18\x06 \x01(\x03R\x0fexpenseTotalFen\x12(\n" +
 	"\x10fund_balance_fen\x18\a \x01(\x03R\x0efundBalanceFen\x12L\n" +
 	"\x10project_balances\x18\b \x03(\v2!.tongdu.finance.v1.ProjectBalanceR\x0fprojectBalances\x12?\n" +
-	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\xd1\x11\n" +
+	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\xf4\x13\n" +
 	"\x0eFinanceService\x12\x89\x01\n" +
 	"\x11CreateFundingPlan\x12+.tongdu.finance.v1.CreateFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"'\x82\xd3\xe4\x93\x02!:\ffunding_plan\"\x11/v1/funding-plans\x12\x82\x01\n" +
 	"\x0eGetFundingPlan\x12(.tongdu.finance.v1.GetFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/funding-plans/{project_id}\x12\x89\x01\n" +
 	"\rCreateReceipt\x12'.tongdu.finance.v1.CreateReceiptRequest\x1a\x1a.tongdu.finance.v1.Receipt\"3\x82\xd3\xe4\x93\x02-:\areceipt\"\"/v1/projects/{project_id}/receipts\x12\xa2\x01\n" +
 	"\x12CreateContribution\x12,.tongdu.finance.v1.CreateContributionRequest\x1a\x1f.tongdu.finance.v1.Contribution\"=\x82\xd3\xe4\x93\x027:\fcontribution\"'/v1/projects/{project_id}/contributions\x12\x85\x01\n" +
-	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\xa2\x01\n" +
+	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\x8e\x01\n" +
+	"\x0eCreateContract\x12(.tongdu.finance.v1.CreateContractRequest\x1a\x1b.tongdu.finance.v1.Contract\"5\x82\xd3\xe4\x93\x02/:\bcontract\"#/v1/projects/{project_id}/contracts\x12\x8f\x01\n" +
+	"\rListContracts\x12'.tongdu.finance.v1.ListContractsRequest\x1a(.tongdu.finance.v1.ListContractsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/projects/{project_id}/contracts\x12\xa2\x01\n" +
 	"\x12CreateDisbursement\x12,.tongdu.finance.v1.CreateDisbursementRequest\x1a\x1f.tongdu.finance.v1.Disbursement\"=\x82\xd3\xe4\x93\x027:\fdisbursement\"'/v1/projects/{project_id}/disbursements\x12\x85\x01\n" +
 	"\fRecordIncome\x12&.tongdu.finance.v1.RecordIncomeRequest\x1a\x19.tongdu.finance.v1.Income\"2\x82\xd3\xe4\x93\x02,:\x06income\"\"/v1/compounds/{compound_id}/income\x12\x8b\x01\n" +
 	"\rRecordExpense\x12'.tongdu.finance.v1.RecordExpenseRequest\x1a\x1a.tongdu.finance.v1.Expense\"5\x82\xd3\xe4\x93\x02/:\aexpense\"$/v1/compounds/{compound_id}/expenses\x12b\n" +
@@ -4317,7 +4659,7 @@ func file_tongdu_finance_v1_finance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_finance_v1_finance_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
 var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(FundingSource_Party)(0),             // 0: tongdu.finance.v1.FundingSource.Party
 	(HouseholdQuota_Status)(0),           // 1: tongdu.finance.v1.HouseholdQuota.Status
@@ -4341,124 +4683,135 @@ var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(*Collection)(nil),                   // 19: tongdu.finance.v1.Collection
 	(*Disbursement)(nil),                 // 20: tongdu.finance.v1.Disbursement
 	(*CreateDisbursementRequest)(nil),    // 21: tongdu.finance.v1.CreateDisbursementRequest
-	(*Income)(nil),                       // 22: tongdu.finance.v1.Income
-	(*RecordIncomeRequest)(nil),          // 23: tongdu.finance.v1.RecordIncomeRequest
-	(*Expense)(nil),                      // 24: tongdu.finance.v1.Expense
-	(*RecordExpenseRequest)(nil),         // 25: tongdu.finance.v1.RecordExpenseRequest
-	(*Book)(nil),                         // 26: tongdu.finance.v1.Book
-	(*GetBookRequest)(nil),               // 27: tongdu.finance.v1.GetBookRequest
-	(*ListBooksRequest)(nil),             // 28: tongdu.finance.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),            // 29: tongdu.finance.v1.ListBooksResponse
-	(*Account)(nil),                      // 30: tongdu.finance.v1.Account
-	(*ListAccountsRequest)(nil),          // 31: tongdu.finance.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),         // 32: tongdu.finance.v1.ListAccountsResponse
-	(*Posting)(nil),                      // 33: tongdu.finance.v1.Posting
-	(*Transaction)(nil),                  // 34: tongdu.finance.v1.Transaction
-	(*ListTransactionsRequest)(nil),      // 35: tongdu.finance.v1.ListTransactionsRequest
-	(*ListTransactionsResponse)(nil),     // 36: tongdu.finance.v1.ListTransactionsResponse
-	(*ReverseTransactionRequest)(nil),    // 37: tongdu.finance.v1.ReverseTransactionRequest
-	(*VerifyBookRequest)(nil),            // 38: tongdu.finance.v1.VerifyBookRequest
-	(*BalanceDifference)(nil),            // 39: tongdu.finance.v1.BalanceDifference
-	(*VerifyBookResponse)(nil),           // 40: tongdu.finance.v1.VerifyBookResponse
-	(*PartyFunds)(nil),                   // 41: tongdu.finance.v1.PartyFunds
-	(*ItemSpending)(nil),                 // 42: tongdu.finance.v1.ItemSpending
-	(*PayeeSpending)(nil),                // 43: tongdu.finance.v1.PayeeSpending
-	(*GetProjectDisclosureRequest)(nil),  // 44: tongdu.finance.v1.GetProjectDisclosureRequest
-	(*ProjectDisclosure)(nil),            // 45: tongdu.finance.v1.ProjectDisclosure
-	(*GetCompoundDisclosureRequest)(nil), // 46: tongdu.finance.v1.GetCompoundDisclosureRequest
-	(*StreamIncome)(nil),                 // 47: tongdu.finance.v1.StreamIncome
-	(*KindExpense)(nil),                  // 48: tongdu.finance.v1.KindExpense
-	(*ProjectBalance)(nil),               // 49: tongdu.finance.v1.ProjectBalance
-	(*CompoundDisclosure)(nil),           // 50: tongdu.finance.v1.CompoundDisclosure
-	(*timestamppb.Timestamp)(nil),        // 51: google.protobuf.Timestamp
+	(*Contract)(nil),                     // 22: tongdu.finance.v1.Contract
+	(*CreateContractRequest)(nil),        // 23: tongdu.finance.v1.CreateContractRequest
+	(*ListContractsRequest)(nil),         // 24: tongdu.finance.v1.ListContractsRequest
+	(*ListContractsResponse)(nil),        // 25: tongdu.finance.v1.ListContractsResponse
+	(*Income)(nil),                       // 26: tongdu.finance.v1.Income
+	(*RecordIncomeRequest)(nil),          // 27: tongdu.finance.v1.RecordIncomeRequest
+	(*Expense)(nil),                      // 28: tongdu.finance.v1.Expense
+	(*RecordExpenseRequest)(nil),         // 29: tongdu.finance.v1.RecordExpenseRequest
+	(*Book)(nil),                         // 30: tongdu.finance.v1.Book
+	(*GetBookRequest)(nil),               // 31: tongdu.finance.v1.GetBookRequest
+	(*ListBooksRequest)(nil),             // 32: tongdu.finance.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),            // 33: tongdu.finance.v1.ListBooksResponse
+	(*Account)(nil),                      // 34: tongdu.finance.v1.Account
+	(*ListAccountsRequest)(nil),          // 35: tongdu.finance.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),         // 36: tongdu.finance.v1.ListAccountsResponse
+	(*Posting)(nil),                      // 37: tongdu.finance.v1.Posting
+	(*Transaction)(nil),                  // 38: tongdu.finance.v1.Transaction
+	(*ListTransactionsRequest)(nil),      // 39: tongdu.finance.v1.ListTransactionsRequest
+	(*ListTransactionsResponse)(nil),     // 40: tongdu.finance.v1.ListTransactionsResponse
+	(*ReverseTransactionRequest)(nil),    // 41: tongdu.finance.v1.ReverseTransactionRequest
+	(*VerifyBookRequest)(nil),            // 42: tongdu.finance.v1.VerifyBookRequest
+	(*BalanceDifference)(nil),            // 43: tongdu.finance.v1.BalanceDifference
+	(*VerifyBookResponse)(nil),           // 44: tongdu.finance.v1.VerifyBookResponse
+	(*PartyFunds)(nil),                   // 45: tongdu.finance.v1.PartyFunds
+	(*ItemSpending)(nil),                 // 46: tongdu.finance.v1.ItemSpending
+	(*PayeeSpending)(nil),                // 47: tongdu.finance.v1.PayeeSpending
+	(*GetProjectDisclosureRequest)(nil),  // 48: tongdu.finance.v1.GetProjectDisclosureRequest
+	(*ProjectDisclosure)(nil),            // 49: tongdu.finance.v1.ProjectDisclosure
+	(*GetCompoundDisclosureRequest)(nil), // 50: tongdu.finance.v1.GetCompoundDisclosureRequest
+	(*StreamIncome)(nil),                 // 51: tongdu.finance.v1.StreamIncome
+	(*KindExpense)(nil),                  // 52: tongdu.finance.v1.KindExpense
+	(*ProjectBalance)(nil),               // 53: tongdu.finance.v1.ProjectBalance
+	(*CompoundDisclosure)(nil),           // 54: tongdu.finance.v1.CompoundDisclosure
+	(*timestamppb.Timestamp)(nil),        // 55: google.protobuf.Timestamp
 }
 var file_tongdu_finance_v1_finance_proto_depIdxs = []int32{
 	0,  // 0: tongdu.finance.v1.FundingSource.party:type_name -> tongdu.finance.v1.FundingSource.Party
 	8,  // 1: tongdu.finance.v1.FundingPlan.sources:type_name -> tongdu.finance.v1.FundingSource
 	9,  // 2: tongdu.finance.v1.FundingPlan.quota:type_name -> tongdu.finance.v1.Quota
-	51, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
-	51, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
+	55, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
+	55, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
 	10, // 5: tongdu.finance.v1.CreateFundingPlanRequest.funding_plan:type_name -> tongdu.finance.v1.FundingPlan
 	0,  // 6: tongdu.finance.v1.Receipt.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	51, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
+	55, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
 	13, // 8: tongdu.finance.v1.CreateReceiptRequest.receipt:type_name -> tongdu.finance.v1.Receipt
 	1,  // 9: tongdu.finance.v1.HouseholdQuota.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
 	2,  // 10: tongdu.finance.v1.Contribution.method:type_name -> tongdu.finance.v1.Contribution.Method
 	15, // 11: tongdu.finance.v1.Contribution.household_quota:type_name -> tongdu.finance.v1.HouseholdQuota
-	51, // 12: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
+	55, // 12: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
 	16, // 13: tongdu.finance.v1.CreateContributionRequest.contribution:type_name -> tongdu.finance.v1.Contribution
 	1,  // 14: tongdu.finance.v1.GetCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
 	15, // 15: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
-	51, // 16: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
+	55, // 16: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
 	20, // 17: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
-	3,  // 18: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
-	51, // 19: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
-	22, // 20: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
-	4,  // 21: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	51, // 22: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
-	24, // 23: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
-	5,  // 24: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
-	51, // 25: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	51, // 26: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 27: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
-	26, // 28: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
-	6,  // 29: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
-	6,  // 30: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
-	30, // 31: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
-	7,  // 32: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	33, // 33: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
-	51, // 34: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 35: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	34, // 36: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
-	39, // 37: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
-	0,  // 38: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	41, // 39: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
-	42, // 40: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
-	43, // 41: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
-	51, // 42: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	3,  // 43: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
-	4,  // 44: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	47, // 45: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
-	48, // 46: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
-	49, // 47: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
-	51, // 48: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	11, // 49: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
-	12, // 50: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
-	14, // 51: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
-	17, // 52: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
-	18, // 53: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
-	21, // 54: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
-	23, // 55: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
-	25, // 56: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
-	27, // 57: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
-	28, // 58: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
-	31, // 59: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
-	35, // 60: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
-	37, // 61: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
-	38, // 62: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
-	44, // 63: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
-	46, // 64: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
-	10, // 65: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	10, // 66: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	13, // 67: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
-	16, // 68: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
-	19, // 69: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
-	20, // 70: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
-	22, // 71: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
-	24, // 72: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
-	26, // 73: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
-	29, // 74: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
-	32, // 75: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
-	36, // 76: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
-	34, // 77: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
-	40, // 78: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
-	45, // 79: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
-	50, // 80: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
-	65, // [65:81] is the sub-list for method output_type
-	49, // [49:65] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	55, // 18: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	22, // 19: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
+	22, // 20: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
+	3,  // 21: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
+	55, // 22: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
+	26, // 23: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
+	4,  // 24: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	55, // 25: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
+	28, // 26: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
+	5,  // 27: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
+	55, // 28: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	55, // 29: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 30: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
+	30, // 31: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
+	6,  // 32: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
+	6,  // 33: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
+	34, // 34: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
+	7,  // 35: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	37, // 36: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
+	55, // 37: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
+	7,  // 38: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	38, // 39: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
+	43, // 40: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
+	0,  // 41: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
+	45, // 42: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
+	46, // 43: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
+	47, // 44: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
+	55, // 45: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	3,  // 46: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
+	4,  // 47: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	51, // 48: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
+	52, // 49: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
+	53, // 50: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
+	55, // 51: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	11, // 52: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
+	12, // 53: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
+	14, // 54: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
+	17, // 55: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
+	18, // 56: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
+	23, // 57: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
+	24, // 58: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
+	21, // 59: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
+	27, // 60: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
+	29, // 61: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
+	31, // 62: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
+	32, // 63: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
+	35, // 64: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
+	39, // 65: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
+	41, // 66: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
+	42, // 67: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
+	48, // 68: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
+	50, // 69: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
+	10, // 70: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	10, // 71: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	13, // 72: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
+	16, // 73: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
+	19, // 74: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
+	22, // 75: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
+	25, // 76: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
+	20, // 77: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
+	26, // 78: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
+	28, // 79: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
+	30, // 80: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
+	33, // 81: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
+	36, // 82: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
+	40, // 83: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
+	38, // 84: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
+	44, // 85: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
+	49, // 86: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
+	54, // 87: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
+	70, // [70:88] is the sub-list for method output_type
+	52, // [52:70] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_finance_v1_finance_proto_init() }
@@ -4476,7 +4829,7 @@ func file_tongdu_finance_v1_finance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_finance_v1_finance_proto_rawDesc), len(file_tongdu_finance_v1_finance_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   43,
+			NumMessages:   47,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

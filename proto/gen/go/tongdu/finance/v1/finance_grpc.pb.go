@@ -38,6 +38,8 @@ const (
 	FinanceService_CreateReceipt_FullMethodName         = "/tongdu.finance.v1.FinanceService/CreateReceipt"
 	FinanceService_CreateContribution_FullMethodName    = "/tongdu.finance.v1.FinanceService/CreateContribution"
 	FinanceService_GetCollection_FullMethodName         = "/tongdu.finance.v1.FinanceService/GetCollection"
+	FinanceService_CreateContract_FullMethodName        = "/tongdu.finance.v1.FinanceService/CreateContract"
+	FinanceService_ListContracts_FullMethodName         = "/tongdu.finance.v1.FinanceService/ListContracts"
 	FinanceService_CreateDisbursement_FullMethodName    = "/tongdu.finance.v1.FinanceService/CreateDisbursement"
 	FinanceService_RecordIncome_FullMethodName          = "/tongdu.finance.v1.FinanceService/RecordIncome"
 	FinanceService_RecordExpense_FullMethodName         = "/tongdu.finance.v1.FinanceService/RecordExpense"
@@ -63,6 +65,10 @@ type FinanceServiceClient interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(ctx context.Context, in *CreateContributionRequest, opts ...grpc.CallOption) (*Contribution, error)
 	GetCollection(ctx context.Context, in *GetCollectionRequest, opts ...grpc.CallOption) (*Collection, error)
+	// A project's contracts (rule 9: each disbursement names one; at most 97% of its
+	// amount is paid before the project is ACCEPTED).
+	CreateContract(ctx context.Context, in *CreateContractRequest, opts ...grpc.CallOption) (*Contract, error)
+	ListContracts(ctx context.Context, in *ListContractsRequest, opts ...grpc.CallOption) (*ListContractsResponse, error)
 	// Disbursements from a project's renovation fund (rules 7 and 9).
 	CreateDisbursement(ctx context.Context, in *CreateDisbursementRequest, opts ...grpc.CallOption) (*Disbursement, error)
 	// Upkeep: a compound's maintenance book after renovation (rule 10).
@@ -134,6 +140,26 @@ func (c *financeServiceClient) GetCollection(ctx context.Context, in *GetCollect
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Collection)
 	err := c.cc.Invoke(ctx, FinanceService_GetCollection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) CreateContract(ctx context.Context, in *CreateContractRequest, opts ...grpc.CallOption) (*Contract, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Contract)
+	err := c.cc.Invoke(ctx, FinanceService_CreateContract_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) ListContracts(ctx context.Context, in *ListContractsRequest, opts ...grpc.CallOption) (*ListContractsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListContractsResponse)
+	err := c.cc.Invoke(ctx, FinanceService_ListContracts_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -262,6 +288,10 @@ type FinanceServiceServer interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(context.Context, *CreateContributionRequest) (*Contribution, error)
 	GetCollection(context.Context, *GetCollectionRequest) (*Collection, error)
+	// A project's contracts (rule 9: each disbursement names one; at most 97% of its
+	// amount is paid before the project is ACCEPTED).
+	CreateContract(context.Context, *CreateContractRequest) (*Contract, error)
+	ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error)
 	// Disbursements from a project's renovation fund (rules 7 and 9).
 	CreateDisbursement(context.Context, *CreateDisbursementRequest) (*Disbursement, error)
 	// Upkeep: a compound's maintenance book after renovation (rule 10).
@@ -303,6 +333,12 @@ func (UnimplementedFinanceServiceServer) CreateContribution(context.Context, *Cr
 }
 func (UnimplementedFinanceServiceServer) GetCollection(context.Context, *GetCollectionRequest) (*Collection, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCollection not implemented")
+}
+func (UnimplementedFinanceServiceServer) CreateContract(context.Context, *CreateContractRequest) (*Contract, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateContract not implemented")
+}
+func (UnimplementedFinanceServiceServer) ListContracts(context.Context, *ListContractsRequest) (*ListContractsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListContracts not implemented")
 }
 func (UnimplementedFinanceServiceServer) CreateDisbursement(context.Context, *CreateDisbursementRequest) (*Disbursement, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateDisbursement not implemented")
@@ -444,6 +480,42 @@ func _FinanceService_GetCollection_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(FinanceServiceServer).GetCollection(ctx, req.(*GetCollectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_CreateContract_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateContractRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).CreateContract(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_CreateContract_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).CreateContract(ctx, req.(*CreateContractRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_ListContracts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListContractsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).ListContracts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_ListContracts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).ListContracts(ctx, req.(*ListContractsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -672,6 +744,14 @@ var FinanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCollection",
 			Handler:    _FinanceService_GetCollection_Handler,
+		},
+		{
+			MethodName: "CreateContract",
+			Handler:    _FinanceService_CreateContract_Handler,
+		},
+		{
+			MethodName: "ListContracts",
+			Handler:    _FinanceService_ListContracts_Handler,
 		},
 		{
 			MethodName: "CreateDisbursement",

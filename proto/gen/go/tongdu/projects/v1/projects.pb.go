@@ -175,6 +175,13 @@ const (
 	WorkItem_PARCEL_LOCKER      WorkItem_Kind = 15
 	// Say what in the description.
 	WorkItem_OTHER WorkItem_Kind = 16
+	// Underground works (先地下后地上: before the surfaces laid over them).
+	WorkItem_WATER_PIPE WorkItem_Kind = 17
+	WorkItem_GAS_PIPE   WorkItem_Kind = 18
+	// Overhead lines put underground (强弱电入地).
+	WorkItem_CABLE_BURIAL WorkItem_Kind = 19
+	// Surfaces over them besides roads and greening.
+	WorkItem_PAVING WorkItem_Kind = 20
 )
 
 // Enum value maps for WorkItem_Kind.
@@ -197,6 +204,10 @@ var (
 		14: "SMART_PARKING",
 		15: "PARCEL_LOCKER",
 		16: "OTHER",
+		17: "WATER_PIPE",
+		18: "GAS_PIPE",
+		19: "CABLE_BURIAL",
+		20: "PAVING",
 	}
 	WorkItem_Kind_value = map[string]int32{
 		"KIND_UNSPECIFIED":           0,
@@ -216,6 +227,10 @@ var (
 		"SMART_PARKING":              14,
 		"PARCEL_LOCKER":              15,
 		"OTHER":                      16,
+		"WATER_PIPE":                 17,
+		"GAS_PIPE":                   18,
+		"CABLE_BURIAL":               19,
+		"PAVING":                     20,
 	}
 )
 
@@ -984,7 +999,10 @@ type WorkItem struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Changes with every update; send it back on update to refuse a lost update.
-	Etag          string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Items of the same project this one must follow (rule 5), besides underground works
+	// before the surfaces over them; a cycle is refused.
+	After         []string `protobuf:"bytes,16,rep,name=after,proto3" json:"after,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1122,6 +1140,13 @@ func (x *WorkItem) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *WorkItem) GetAfter() []string {
+	if x != nil {
+		return x.After
+	}
+	return nil
 }
 
 type CreateWorkItemRequest struct {
@@ -3113,7 +3138,7 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x98\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xfc\n" +
 	"\n" +
 	"\bWorkItem\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12#\n" +
@@ -3137,12 +3162,14 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\x0f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"M\n" +
+	"\x04etag\x18\x0f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12&\n" +
+	"\x05after\x18\x10 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x10d\"\x06r\x04\x10\x01\x18@R\x05after\"M\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05BASIC\x10\x01\x12\x0f\n" +
 	"\vIMPROVEMENT\x10\x02\x12\v\n" +
-	"\aUPGRADE\x10\x03\"\xc8\x02\n" +
+	"\aUPGRADE\x10\x03\"\x84\x03\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aDEMOLISH_ILLEGAL_STRUCTURE\x10\x01\x12\x16\n" +
@@ -3163,7 +3190,13 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\fMEETING_ROOM\x10\r\x12\x11\n" +
 	"\rSMART_PARKING\x10\x0e\x12\x11\n" +
 	"\rPARCEL_LOCKER\x10\x0f\x12\t\n" +
-	"\x05OTHER\x10\x10\"H\n" +
+	"\x05OTHER\x10\x10\x12\x0e\n" +
+	"\n" +
+	"WATER_PIPE\x10\x11\x12\f\n" +
+	"\bGAS_PIPE\x10\x12\x12\x10\n" +
+	"\fCABLE_BURIAL\x10\x13\x12\n" +
+	"\n" +
+	"\x06PAVING\x10\x14\"H\n" +
 	"\n" +
 	"Difficulty\x12\x1a\n" +
 	"\x16DIFFICULTY_UNSPECIFIED\x10\x00\x12\b\n" +

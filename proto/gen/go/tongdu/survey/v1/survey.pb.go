@@ -21,6 +21,7 @@ import (
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
+	v1 "tongdu/proto/gen/go/tongdu/governance/v1"
 	unsafe "unsafe"
 )
 
@@ -203,6 +204,62 @@ func (Survey_Matter) EnumDescriptor() ([]byte, []int) {
 	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{2, 1}
 }
 
+// Uses of common parts for business that a resolution may authorise (rule 10).
+type Survey_BusinessUse int32
+
+const (
+	Survey_BUSINESS_USE_UNSPECIFIED Survey_BusinessUse = 0
+	// Parking let to outsiders.
+	Survey_PARKING_PUBLIC Survey_BusinessUse = 1
+	// Rooms of the common parts let as shops.
+	Survey_SHOP_RENT Survey_BusinessUse = 2
+	// Any other use (income stream OTHER); say which in the description.
+	Survey_OTHER_USE Survey_BusinessUse = 3
+)
+
+// Enum value maps for Survey_BusinessUse.
+var (
+	Survey_BusinessUse_name = map[int32]string{
+		0: "BUSINESS_USE_UNSPECIFIED",
+		1: "PARKING_PUBLIC",
+		2: "SHOP_RENT",
+		3: "OTHER_USE",
+	}
+	Survey_BusinessUse_value = map[string]int32{
+		"BUSINESS_USE_UNSPECIFIED": 0,
+		"PARKING_PUBLIC":           1,
+		"SHOP_RENT":                2,
+		"OTHER_USE":                3,
+	}
+)
+
+func (x Survey_BusinessUse) Enum() *Survey_BusinessUse {
+	p := new(Survey_BusinessUse)
+	*p = x
+	return p
+}
+
+func (x Survey_BusinessUse) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Survey_BusinessUse) Descriptor() protoreflect.EnumDescriptor {
+	return file_tongdu_survey_v1_survey_proto_enumTypes[3].Descriptor()
+}
+
+func (Survey_BusinessUse) Type() protoreflect.EnumType {
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[3]
+}
+
+func (x Survey_BusinessUse) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Survey_BusinessUse.Descriptor instead.
+func (Survey_BusinessUse) EnumDescriptor() ([]byte, []int) {
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{2, 2}
+}
+
 type Survey_State int32
 
 const (
@@ -242,11 +299,11 @@ func (x Survey_State) String() string {
 }
 
 func (Survey_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_tongdu_survey_v1_survey_proto_enumTypes[3].Descriptor()
+	return file_tongdu_survey_v1_survey_proto_enumTypes[4].Descriptor()
 }
 
 func (Survey_State) Type() protoreflect.EnumType {
-	return &file_tongdu_survey_v1_survey_proto_enumTypes[3]
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[4]
 }
 
 func (x Survey_State) Number() protoreflect.EnumNumber {
@@ -255,7 +312,7 @@ func (x Survey_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Survey_State.Descriptor instead.
 func (Survey_State) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{2, 2}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{2, 3}
 }
 
 type Response_Channel int32
@@ -299,11 +356,11 @@ func (x Response_Channel) String() string {
 }
 
 func (Response_Channel) Descriptor() protoreflect.EnumDescriptor {
-	return file_tongdu_survey_v1_survey_proto_enumTypes[4].Descriptor()
+	return file_tongdu_survey_v1_survey_proto_enumTypes[5].Descriptor()
 }
 
 func (Response_Channel) Type() protoreflect.EnumType {
-	return &file_tongdu_survey_v1_survey_proto_enumTypes[4]
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[5]
 }
 
 func (x Response_Channel) Number() protoreflect.EnumNumber {
@@ -355,11 +412,11 @@ func (x BatchSubmitResponsesResponse_Result_Outcome) String() string {
 }
 
 func (BatchSubmitResponsesResponse_Result_Outcome) Descriptor() protoreflect.EnumDescriptor {
-	return file_tongdu_survey_v1_survey_proto_enumTypes[5].Descriptor()
+	return file_tongdu_survey_v1_survey_proto_enumTypes[6].Descriptor()
 }
 
 func (BatchSubmitResponsesResponse_Result_Outcome) Type() protoreflect.EnumType {
-	return &file_tongdu_survey_v1_survey_proto_enumTypes[5]
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[6]
 }
 
 func (x BatchSubmitResponsesResponse_Result_Outcome) Number() protoreflect.EnumNumber {
@@ -406,11 +463,11 @@ func (x Meeting_State) String() string {
 }
 
 func (Meeting_State) Descriptor() protoreflect.EnumDescriptor {
-	return file_tongdu_survey_v1_survey_proto_enumTypes[6].Descriptor()
+	return file_tongdu_survey_v1_survey_proto_enumTypes[7].Descriptor()
 }
 
 func (Meeting_State) Type() protoreflect.EnumType {
-	return &file_tongdu_survey_v1_survey_proto_enumTypes[6]
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[7]
 }
 
 func (x Meeting_State) Number() protoreflect.EnumNumber {
@@ -458,11 +515,11 @@ func (x Idea_Status) String() string {
 }
 
 func (Idea_Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_tongdu_survey_v1_survey_proto_enumTypes[7].Descriptor()
+	return file_tongdu_survey_v1_survey_proto_enumTypes[8].Descriptor()
 }
 
 func (Idea_Status) Type() protoreflect.EnumType {
-	return &file_tongdu_survey_v1_survey_proto_enumTypes[7]
+	return &file_tongdu_survey_v1_survey_proto_enumTypes[8]
 }
 
 func (x Idea_Status) Number() protoreflect.EnumNumber {
@@ -641,7 +698,10 @@ type Survey struct {
 	CreateTime          *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime          *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Changes with every update; send it back on update to refuse a lost update.
-	Etag          string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
+	// What a COMMON_PART_BUSINESS resolution authorises (rule 10); at least one for such a
+	// resolution, none for any other survey.
+	BusinessUses  []Survey_BusinessUse `protobuf:"varint,16,rep,packed,name=business_uses,json=businessUses,proto3,enum=tongdu.survey.v1.Survey_BusinessUse" json:"business_uses,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -779,6 +839,13 @@ func (x *Survey) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Survey) GetBusinessUses() []Survey_BusinessUse {
+	if x != nil {
+		return x.BusinessUses
+	}
+	return nil
 }
 
 type CreateSurveyRequest struct {
@@ -3265,9 +3332,12 @@ func (x *DeclineIdeaRequest) GetRequestId() string {
 type GetRankingRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Compounds anywhere under this region (district, sub-district or community).
-	RegionId      string `protobuf:"bytes,1,opt,name=region_id,json=regionId,proto3" json:"region_id,omitempty"`
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	RegionId  string `protobuf:"bytes,1,opt,name=region_id,json=regionId,proto3" json:"region_id,omitempty"`
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Compounds of these statuses only; empty: those still waiting for a plan (INVENTORIED
+	// and SURVEYING), as rule 4 ranks them.
+	Status        []v1.Compound_Status `protobuf:"varint,4,rep,packed,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3321,6 +3391,13 @@ func (x *GetRankingRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *GetRankingRequest) GetStatus() []v1.Compound_Status {
+	if x != nil {
+		return x.Status
+	}
+	return nil
 }
 
 // The weights of the score, from configuration; by default 0.40, 0.35 and 0.25.
@@ -3404,7 +3481,9 @@ type RankingEntry struct {
 	Participation float64 `protobuf:"fixed64,8,opt,name=participation,proto3" json:"participation,omitempty"`
 	// The NEEDS survey that willingness and participation come from; empty when the
 	// compound has none, and both are 0.
-	SurveyId      string `protobuf:"bytes,9,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
+	SurveyId string `protobuf:"bytes,9,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
+	// Where the compound stands in its renovation.
+	Status        v1.Compound_Status `protobuf:"varint,10,opt,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3500,6 +3579,13 @@ func (x *RankingEntry) GetSurveyId() string {
 		return x.SurveyId
 	}
 	return ""
+}
+
+func (x *RankingEntry) GetStatus() v1.Compound_Status {
+	if x != nil {
+		return x.Status
+	}
+	return v1.Compound_Status(0)
 }
 
 type Ranking struct {
@@ -3627,7 +3713,7 @@ var File_tongdu_survey_v1_survey_proto protoreflect.FileDescriptor
 
 const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtongdu/survey/v1/survey.proto\x12\x10tongdu.survey.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"]\n" +
+	"\x1dtongdu/survey/v1/survey.proto\x12\x10tongdu.survey.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%tongdu/governance/v1/governance.proto\"]\n" +
 	"\x0eQuestionOption\x12+\n" +
 	"\x02id\x18\x01 \x01(\tB\x1b\xbaH\x18r\x16\x10\x01\x18@2\x10^[A-Za-z0-9_-]+$R\x02id\x12\x1e\n" +
 	"\x04text\x18\x02 \x01(\tB\n" +
@@ -3651,7 +3737,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\x04TEXT\x10\x04:\xd5\x04\xbaH\xd1\x04\x1a\xb3\x01\n" +
 	"\x10question.options\x12Ga choice question needs at least two options; other questions take none\x1aV(this.type == 1 || this.type == 2) ? size(this.options) >= 2 : size(this.options) == 0\x1am\n" +
 	"\x1aquestion.option_ids_unique\x12+option ids must be unique within a question\x1a\"this.options.map(o, o.id).unique()\x1a\xa9\x02\n" +
-	"\x0equestion.scale\x12na SCALE question runs from scaleMin >= 1 to a greater scaleMax (both 0: 1 to 5); other questions have no scale\x1a\xa6\x01this.type == 3 ? (this.scale_min == 0 && this.scale_max == 0) || (this.scale_min >= 1 && this.scale_max > this.scale_min) : this.scale_min == 0 && this.scale_max == 0\"\xa6\x11\n" +
+	"\x0equestion.scale\x12na SCALE question runs from scaleMin >= 1 to a greater scaleMax (both 0: 1 to 5); other questions have no scale\x1a\xa6\x01this.type == 3 ? (this.scale_min == 0 && this.scale_max == 0) || (this.scale_min >= 1 && this.scale_max > this.scale_min) : this.scale_min == 0 && this.scale_max == 0\"\xe5\x12\n" +
 	"\x06Survey\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12(\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
@@ -3673,7 +3759,8 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\x0f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"G\n" +
+	"\x04etag\x18\x0f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12^\n" +
+	"\rbusiness_uses\x18\x10 \x03(\x0e2$.tongdu.survey.v1.Survey.BusinessUseB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fbusinessUses\"G\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05NEEDS\x10\x01\x12\x0e\n" +
@@ -3687,7 +3774,12 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"RENOVATION\x10\x01\x12\x14\n" +
 	"\x10MAINTENANCE_FUND\x10\x02\x12\x18\n" +
 	"\x14COMMON_PART_BUSINESS\x10\x03\x12\t\n" +
-	"\x05OTHER\x10\x04\"?\n" +
+	"\x05OTHER\x10\x04\"]\n" +
+	"\vBusinessUse\x12\x1c\n" +
+	"\x18BUSINESS_USE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0ePARKING_PUBLIC\x10\x01\x12\r\n" +
+	"\tSHOP_RENT\x10\x02\x12\r\n" +
+	"\tOTHER_USE\x10\x03\"?\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05DRAFT\x10\x01\x12\b\n" +
@@ -3956,17 +4048,18 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\x06reason\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x8d\x01\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xdf\x01\n" +
 	"\x11GetRankingRequest\x12&\n" +
 	"\tregion_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bregionId\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"r\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\x12P\n" +
+	"\x06status\x18\x04 \x03(\x0e2%.tongdu.governance.v1.Compound.StatusB\x11\xbaH\x0e\x92\x01\v\x10\x06\"\a\x82\x01\x04\x10\x01 \x00R\x06status\"r\n" +
 	"\x0eRankingWeights\x12\x18\n" +
 	"\adeficit\x18\x01 \x01(\x01R\adeficit\x12 \n" +
 	"\vwillingness\x18\x02 \x01(\x01R\vwillingness\x12$\n" +
-	"\rparticipation\x18\x03 \x01(\x01R\rparticipation\"\x9c\x02\n" +
+	"\rparticipation\x18\x03 \x01(\x01R\rparticipation\"\xdb\x02\n" +
 	"\fRankingEntry\x12\x12\n" +
 	"\x04rank\x18\x01 \x01(\x05R\x04rank\x12\x1f\n" +
 	"\vcompound_id\x18\x02 \x01(\tR\n" +
@@ -3978,7 +4071,9 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\adeficit\x18\x06 \x01(\x01R\adeficit\x12 \n" +
 	"\vwillingness\x18\a \x01(\x01R\vwillingness\x12$\n" +
 	"\rparticipation\x18\b \x01(\x01R\rparticipation\x12\x1b\n" +
-	"\tsurvey_id\x18\t \x01(\tR\bsurveyId\"\xc4\x01\n" +
+	"\tsurvey_id\x18\t \x01(\tR\bsurveyId\x12=\n" +
+	"\x06status\x18\n" +
+	" \x01(\x0e2%.tongdu.governance.v1.Compound.StatusR\x06status\"\xc4\x01\n" +
 	"\aRanking\x12\x1b\n" +
 	"\tregion_id\x18\x01 \x01(\tR\bregionId\x12:\n" +
 	"\aweights\x18\x02 \x01(\v2 .tongdu.survey.v1.RankingWeightsR\aweights\x128\n" +
@@ -4025,164 +4120,169 @@ func file_tongdu_survey_v1_survey_proto_rawDescGZIP() []byte {
 	return file_tongdu_survey_v1_survey_proto_rawDescData
 }
 
-var file_tongdu_survey_v1_survey_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_tongdu_survey_v1_survey_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
 var file_tongdu_survey_v1_survey_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_tongdu_survey_v1_survey_proto_goTypes = []any{
-	(Question_Type)(0),    // 0: tongdu.survey.v1.Question.Type
-	(Survey_Kind)(0),      // 1: tongdu.survey.v1.Survey.Kind
-	(Survey_Matter)(0),    // 2: tongdu.survey.v1.Survey.Matter
-	(Survey_State)(0),     // 3: tongdu.survey.v1.Survey.State
-	(Response_Channel)(0), // 4: tongdu.survey.v1.Response.Channel
-	(BatchSubmitResponsesResponse_Result_Outcome)(0), // 5: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
-	(Meeting_State)(0),                          // 6: tongdu.survey.v1.Meeting.State
-	(Idea_Status)(0),                            // 7: tongdu.survey.v1.Idea.Status
-	(*QuestionOption)(nil),                      // 8: tongdu.survey.v1.QuestionOption
-	(*Question)(nil),                            // 9: tongdu.survey.v1.Question
-	(*Survey)(nil),                              // 10: tongdu.survey.v1.Survey
-	(*CreateSurveyRequest)(nil),                 // 11: tongdu.survey.v1.CreateSurveyRequest
-	(*GetSurveyRequest)(nil),                    // 12: tongdu.survey.v1.GetSurveyRequest
-	(*ListSurveysRequest)(nil),                  // 13: tongdu.survey.v1.ListSurveysRequest
-	(*ListSurveysResponse)(nil),                 // 14: tongdu.survey.v1.ListSurveysResponse
-	(*UpdateSurveyRequest)(nil),                 // 15: tongdu.survey.v1.UpdateSurveyRequest
-	(*OpenSurveyRequest)(nil),                   // 16: tongdu.survey.v1.OpenSurveyRequest
-	(*CloseSurveyRequest)(nil),                  // 17: tongdu.survey.v1.CloseSurveyRequest
-	(*Answer)(nil),                              // 18: tongdu.survey.v1.Answer
-	(*Response)(nil),                            // 19: tongdu.survey.v1.Response
-	(*SubmitResponseRequest)(nil),               // 20: tongdu.survey.v1.SubmitResponseRequest
-	(*BatchSubmitResponsesRequest)(nil),         // 21: tongdu.survey.v1.BatchSubmitResponsesRequest
-	(*BatchSubmitResponsesResponse)(nil),        // 22: tongdu.survey.v1.BatchSubmitResponsesResponse
-	(*ListResponsesRequest)(nil),                // 23: tongdu.survey.v1.ListResponsesRequest
-	(*ListResponsesResponse)(nil),               // 24: tongdu.survey.v1.ListResponsesResponse
-	(*GetSurveyStatsRequest)(nil),               // 25: tongdu.survey.v1.GetSurveyStatsRequest
-	(*ExportSurveyStatsRequest)(nil),            // 26: tongdu.survey.v1.ExportSurveyStatsRequest
-	(*OptionStats)(nil),                         // 27: tongdu.survey.v1.OptionStats
-	(*QuestionStats)(nil),                       // 28: tongdu.survey.v1.QuestionStats
-	(*SurveyStats)(nil),                         // 29: tongdu.survey.v1.SurveyStats
-	(*GetResolutionResultRequest)(nil),          // 30: tongdu.survey.v1.GetResolutionResultRequest
-	(*ResolutionResult)(nil),                    // 31: tongdu.survey.v1.ResolutionResult
-	(*Meeting)(nil),                             // 32: tongdu.survey.v1.Meeting
-	(*CreateMeetingRequest)(nil),                // 33: tongdu.survey.v1.CreateMeetingRequest
-	(*GetMeetingRequest)(nil),                   // 34: tongdu.survey.v1.GetMeetingRequest
-	(*ListMeetingsRequest)(nil),                 // 35: tongdu.survey.v1.ListMeetingsRequest
-	(*ListMeetingsResponse)(nil),                // 36: tongdu.survey.v1.ListMeetingsResponse
-	(*CloseMeetingRequest)(nil),                 // 37: tongdu.survey.v1.CloseMeetingRequest
-	(*Idea)(nil),                                // 38: tongdu.survey.v1.Idea
-	(*CreateIdeaRequest)(nil),                   // 39: tongdu.survey.v1.CreateIdeaRequest
-	(*GetIdeaRequest)(nil),                      // 40: tongdu.survey.v1.GetIdeaRequest
-	(*ListIdeasRequest)(nil),                    // 41: tongdu.survey.v1.ListIdeasRequest
-	(*ListIdeasResponse)(nil),                   // 42: tongdu.survey.v1.ListIdeasResponse
-	(*EndorseIdeaRequest)(nil),                  // 43: tongdu.survey.v1.EndorseIdeaRequest
-	(*AdoptIdeaRequest)(nil),                    // 44: tongdu.survey.v1.AdoptIdeaRequest
-	(*DeclineIdeaRequest)(nil),                  // 45: tongdu.survey.v1.DeclineIdeaRequest
-	(*GetRankingRequest)(nil),                   // 46: tongdu.survey.v1.GetRankingRequest
-	(*RankingWeights)(nil),                      // 47: tongdu.survey.v1.RankingWeights
-	(*RankingEntry)(nil),                        // 48: tongdu.survey.v1.RankingEntry
-	(*Ranking)(nil),                             // 49: tongdu.survey.v1.Ranking
-	(*BatchSubmitResponsesResponse_Result)(nil), // 50: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
-	(*timestamppb.Timestamp)(nil),               // 51: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),               // 52: google.protobuf.FieldMask
-	(*httpbody.HttpBody)(nil),                   // 53: google.api.HttpBody
+	(Question_Type)(0),      // 0: tongdu.survey.v1.Question.Type
+	(Survey_Kind)(0),        // 1: tongdu.survey.v1.Survey.Kind
+	(Survey_Matter)(0),      // 2: tongdu.survey.v1.Survey.Matter
+	(Survey_BusinessUse)(0), // 3: tongdu.survey.v1.Survey.BusinessUse
+	(Survey_State)(0),       // 4: tongdu.survey.v1.Survey.State
+	(Response_Channel)(0),   // 5: tongdu.survey.v1.Response.Channel
+	(BatchSubmitResponsesResponse_Result_Outcome)(0), // 6: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
+	(Meeting_State)(0),                          // 7: tongdu.survey.v1.Meeting.State
+	(Idea_Status)(0),                            // 8: tongdu.survey.v1.Idea.Status
+	(*QuestionOption)(nil),                      // 9: tongdu.survey.v1.QuestionOption
+	(*Question)(nil),                            // 10: tongdu.survey.v1.Question
+	(*Survey)(nil),                              // 11: tongdu.survey.v1.Survey
+	(*CreateSurveyRequest)(nil),                 // 12: tongdu.survey.v1.CreateSurveyRequest
+	(*GetSurveyRequest)(nil),                    // 13: tongdu.survey.v1.GetSurveyRequest
+	(*ListSurveysRequest)(nil),                  // 14: tongdu.survey.v1.ListSurveysRequest
+	(*ListSurveysResponse)(nil),                 // 15: tongdu.survey.v1.ListSurveysResponse
+	(*UpdateSurveyRequest)(nil),                 // 16: tongdu.survey.v1.UpdateSurveyRequest
+	(*OpenSurveyRequest)(nil),                   // 17: tongdu.survey.v1.OpenSurveyRequest
+	(*CloseSurveyRequest)(nil),                  // 18: tongdu.survey.v1.CloseSurveyRequest
+	(*Answer)(nil),                              // 19: tongdu.survey.v1.Answer
+	(*Response)(nil),                            // 20: tongdu.survey.v1.Response
+	(*SubmitResponseRequest)(nil),               // 21: tongdu.survey.v1.SubmitResponseRequest
+	(*BatchSubmitResponsesRequest)(nil),         // 22: tongdu.survey.v1.BatchSubmitResponsesRequest
+	(*BatchSubmitResponsesResponse)(nil),        // 23: tongdu.survey.v1.BatchSubmitResponsesResponse
+	(*ListResponsesRequest)(nil),                // 24: tongdu.survey.v1.ListResponsesRequest
+	(*ListResponsesResponse)(nil),               // 25: tongdu.survey.v1.ListResponsesResponse
+	(*GetSurveyStatsRequest)(nil),               // 26: tongdu.survey.v1.GetSurveyStatsRequest
+	(*ExportSurveyStatsRequest)(nil),            // 27: tongdu.survey.v1.ExportSurveyStatsRequest
+	(*OptionStats)(nil),                         // 28: tongdu.survey.v1.OptionStats
+	(*QuestionStats)(nil),                       // 29: tongdu.survey.v1.QuestionStats
+	(*SurveyStats)(nil),                         // 30: tongdu.survey.v1.SurveyStats
+	(*GetResolutionResultRequest)(nil),          // 31: tongdu.survey.v1.GetResolutionResultRequest
+	(*ResolutionResult)(nil),                    // 32: tongdu.survey.v1.ResolutionResult
+	(*Meeting)(nil),                             // 33: tongdu.survey.v1.Meeting
+	(*CreateMeetingRequest)(nil),                // 34: tongdu.survey.v1.CreateMeetingRequest
+	(*GetMeetingRequest)(nil),                   // 35: tongdu.survey.v1.GetMeetingRequest
+	(*ListMeetingsRequest)(nil),                 // 36: tongdu.survey.v1.ListMeetingsRequest
+	(*ListMeetingsResponse)(nil),                // 37: tongdu.survey.v1.ListMeetingsResponse
+	(*CloseMeetingRequest)(nil),                 // 38: tongdu.survey.v1.CloseMeetingRequest
+	(*Idea)(nil),                                // 39: tongdu.survey.v1.Idea
+	(*CreateIdeaRequest)(nil),                   // 40: tongdu.survey.v1.CreateIdeaRequest
+	(*GetIdeaRequest)(nil),                      // 41: tongdu.survey.v1.GetIdeaRequest
+	(*ListIdeasRequest)(nil),                    // 42: tongdu.survey.v1.ListIdeasRequest
+	(*ListIdeasResponse)(nil),                   // 43: tongdu.survey.v1.ListIdeasResponse
+	(*EndorseIdeaRequest)(nil),                  // 44: tongdu.survey.v1.EndorseIdeaRequest
+	(*AdoptIdeaRequest)(nil),                    // 45: tongdu.survey.v1.AdoptIdeaRequest
+	(*DeclineIdeaRequest)(nil),                  // 46: tongdu.survey.v1.DeclineIdeaRequest
+	(*GetRankingRequest)(nil),                   // 47: tongdu.survey.v1.GetRankingRequest
+	(*RankingWeights)(nil),                      // 48: tongdu.survey.v1.RankingWeights
+	(*RankingEntry)(nil),                        // 49: tongdu.survey.v1.RankingEntry
+	(*Ranking)(nil),                             // 50: tongdu.survey.v1.Ranking
+	(*BatchSubmitResponsesResponse_Result)(nil), // 51: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	(*timestamppb.Timestamp)(nil),               // 52: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 53: google.protobuf.FieldMask
+	(v1.Compound_Status)(0),                     // 54: tongdu.governance.v1.Compound.Status
+	(*httpbody.HttpBody)(nil),                   // 55: google.api.HttpBody
 }
 var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	0,  // 0: tongdu.survey.v1.Question.type:type_name -> tongdu.survey.v1.Question.Type
-	8,  // 1: tongdu.survey.v1.Question.options:type_name -> tongdu.survey.v1.QuestionOption
+	9,  // 1: tongdu.survey.v1.Question.options:type_name -> tongdu.survey.v1.QuestionOption
 	1,  // 2: tongdu.survey.v1.Survey.kind:type_name -> tongdu.survey.v1.Survey.Kind
 	2,  // 3: tongdu.survey.v1.Survey.matter:type_name -> tongdu.survey.v1.Survey.Matter
-	9,  // 4: tongdu.survey.v1.Survey.questions:type_name -> tongdu.survey.v1.Question
-	3,  // 5: tongdu.survey.v1.Survey.state:type_name -> tongdu.survey.v1.Survey.State
-	51, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
-	51, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
-	51, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
-	51, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
-	10, // 10: tongdu.survey.v1.CreateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
-	1,  // 11: tongdu.survey.v1.ListSurveysRequest.kind:type_name -> tongdu.survey.v1.Survey.Kind
-	3,  // 12: tongdu.survey.v1.ListSurveysRequest.state:type_name -> tongdu.survey.v1.Survey.State
-	10, // 13: tongdu.survey.v1.ListSurveysResponse.surveys:type_name -> tongdu.survey.v1.Survey
-	10, // 14: tongdu.survey.v1.UpdateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
-	52, // 15: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	4,  // 16: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
-	51, // 17: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
-	18, // 18: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
-	51, // 19: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
-	19, // 20: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
-	19, // 21: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
-	50, // 22: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
-	4,  // 23: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
-	19, // 24: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
-	0,  // 25: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
-	27, // 26: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
-	1,  // 27: tongdu.survey.v1.SurveyStats.kind:type_name -> tongdu.survey.v1.Survey.Kind
-	3,  // 28: tongdu.survey.v1.SurveyStats.state:type_name -> tongdu.survey.v1.Survey.State
-	28, // 29: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
-	2,  // 30: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
-	3,  // 31: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
-	51, // 32: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
-	6,  // 33: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
-	51, // 34: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
-	51, // 35: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
-	32, // 36: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
-	6,  // 37: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
-	32, // 38: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
-	7,  // 39: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
-	51, // 40: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
-	51, // 41: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
-	38, // 42: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
-	7,  // 43: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
-	38, // 44: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
-	47, // 45: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
-	48, // 46: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
-	5,  // 47: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
-	11, // 48: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
-	12, // 49: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
-	13, // 50: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
-	15, // 51: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
-	16, // 52: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
-	17, // 53: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
-	20, // 54: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
-	21, // 55: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
-	23, // 56: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
-	25, // 57: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
-	26, // 58: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
-	30, // 59: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
-	33, // 60: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
-	34, // 61: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
-	35, // 62: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
-	37, // 63: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
-	39, // 64: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
-	40, // 65: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
-	41, // 66: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
-	43, // 67: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
-	44, // 68: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
-	45, // 69: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
-	46, // 70: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
-	10, // 71: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
-	10, // 72: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
-	14, // 73: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
-	10, // 74: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
-	10, // 75: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
-	10, // 76: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
-	19, // 77: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
-	22, // 78: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
-	24, // 79: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
-	29, // 80: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
-	53, // 81: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
-	31, // 82: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
-	32, // 83: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
-	32, // 84: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
-	36, // 85: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
-	32, // 86: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
-	38, // 87: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
-	38, // 88: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
-	42, // 89: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
-	38, // 90: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
-	38, // 91: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
-	38, // 92: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
-	49, // 93: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
-	71, // [71:94] is the sub-list for method output_type
-	48, // [48:71] is the sub-list for method input_type
-	48, // [48:48] is the sub-list for extension type_name
-	48, // [48:48] is the sub-list for extension extendee
-	0,  // [0:48] is the sub-list for field type_name
+	10, // 4: tongdu.survey.v1.Survey.questions:type_name -> tongdu.survey.v1.Question
+	4,  // 5: tongdu.survey.v1.Survey.state:type_name -> tongdu.survey.v1.Survey.State
+	52, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
+	52, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
+	52, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
+	52, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 10: tongdu.survey.v1.Survey.business_uses:type_name -> tongdu.survey.v1.Survey.BusinessUse
+	11, // 11: tongdu.survey.v1.CreateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
+	1,  // 12: tongdu.survey.v1.ListSurveysRequest.kind:type_name -> tongdu.survey.v1.Survey.Kind
+	4,  // 13: tongdu.survey.v1.ListSurveysRequest.state:type_name -> tongdu.survey.v1.Survey.State
+	11, // 14: tongdu.survey.v1.ListSurveysResponse.surveys:type_name -> tongdu.survey.v1.Survey
+	11, // 15: tongdu.survey.v1.UpdateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
+	53, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,  // 17: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
+	52, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
+	19, // 19: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
+	52, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
+	20, // 21: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
+	20, // 22: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
+	51, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	5,  // 24: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
+	20, // 25: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
+	0,  // 26: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
+	28, // 27: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
+	1,  // 28: tongdu.survey.v1.SurveyStats.kind:type_name -> tongdu.survey.v1.Survey.Kind
+	4,  // 29: tongdu.survey.v1.SurveyStats.state:type_name -> tongdu.survey.v1.Survey.State
+	29, // 30: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
+	2,  // 31: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
+	4,  // 32: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
+	52, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
+	7,  // 34: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
+	52, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
+	52, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
+	33, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
+	7,  // 38: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
+	33, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
+	8,  // 40: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
+	52, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
+	52, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
+	39, // 43: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
+	8,  // 44: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
+	39, // 45: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
+	54, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	54, // 47: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
+	48, // 48: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
+	49, // 49: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
+	6,  // 50: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
+	12, // 51: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
+	13, // 52: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
+	14, // 53: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
+	16, // 54: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
+	17, // 55: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
+	18, // 56: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
+	21, // 57: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
+	22, // 58: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
+	24, // 59: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
+	26, // 60: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
+	27, // 61: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
+	31, // 62: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
+	34, // 63: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
+	35, // 64: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
+	36, // 65: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
+	38, // 66: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
+	40, // 67: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
+	41, // 68: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
+	42, // 69: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
+	44, // 70: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
+	45, // 71: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
+	46, // 72: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
+	47, // 73: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
+	11, // 74: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 75: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
+	15, // 76: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
+	11, // 77: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 78: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 79: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
+	20, // 80: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
+	23, // 81: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
+	25, // 82: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
+	30, // 83: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
+	55, // 84: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
+	32, // 85: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
+	33, // 86: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
+	33, // 87: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
+	37, // 88: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
+	33, // 89: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
+	39, // 90: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
+	39, // 91: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
+	43, // 92: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
+	39, // 93: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
+	39, // 94: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
+	39, // 95: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
+	50, // 96: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
+	74, // [74:97] is the sub-list for method output_type
+	51, // [51:74] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_survey_v1_survey_proto_init() }
@@ -4195,7 +4295,7 @@ func file_tongdu_survey_v1_survey_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_survey_v1_survey_proto_rawDesc), len(file_tongdu_survey_v1_survey_proto_rawDesc)),
-			NumEnums:      8,
+			NumEnums:      9,
 			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
