@@ -13,6 +13,8 @@ require (
 	tongdu/proto v0.0.0
 )
 
+require github.com/oklog/ulid/v2 v2.1.2 // indirect
+
 require (
 	buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go v1.36.12-20260825204119-511051f7f437.2 // indirect
 	buf.build/go/protovalidate v1.4.0

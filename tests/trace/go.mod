@@ -18,6 +18,7 @@ require (
 	google.golang.org/grpc v1.85.0
 	tongdu/cmd/tongdu v0.0.0-00010101000000-000000000000
 	tongdu/platform v0.0.0
+	tongdu/services/governance v0.0.0
 )
 
 require (
@@ -83,7 +84,6 @@ require (
 	tongdu/gateway v0.0.0 // indirect
 	tongdu/proto v0.0.0 // indirect
 	tongdu/services/finance v0.0.0 // indirect
-	tongdu/services/governance v0.0.0 // indirect
 	tongdu/services/projects v0.0.0 // indirect
 	tongdu/services/survey v0.0.0 // indirect
 )
