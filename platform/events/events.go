@@ -19,6 +19,12 @@ import (
 // projects services publish and governance follows (a compound's status).
 const CompoundTopic = "tongdu:events:compound"
 
+// RegistryTopic is the stream of changes to the registry's facts behind the priority
+// ranking (rule 4: facilities assessed, households added, a compound classified or its
+// status moved), published by governance and followed by the survey service, so the
+// ranking moves within its usual delay whichever service the change happened in.
+const RegistryTopic = "tongdu:events:registry"
+
 // MaxLen bounds a stream; events are handled within seconds, so the oldest thousands are
 // history nobody reads.
 const MaxLen = 100_000
