@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/ids"
 )
 
@@ -117,6 +118,19 @@ func Of(requestID string, req proto.Message) (Request, error) {
 	return Request{ID: requestID, Hash: hash}, err
 }
 
+// Scoped is the name a request id is claimed under: the id within the signed-in caller's
+// scope (a community's region, a household, a project...), so that one community can
+// neither see nor block another's ids. Callers without a scope (the district's own
+// staff, auditors, calls with no caller) share one namespace. Ids kept under a parent
+// resource (a survey's responses, a book's transactions) need no more than that parent.
+func Scoped(ctx context.Context, requestID string) string {
+	p, ok := auth.FromContext(ctx)
+	if !ok || p.Scope == "" {
+		return requestID
+	}
+	return p.Scope + "|" + requestID
+}
+
 // Claims is a store that keeps claims per method and request id (each service's storage
 // names the key and calls Take).
 type Claims interface {
@@ -135,7 +149,7 @@ func NewIDs(ctx context.Context, store Claims, method string, r Request, n int, 
 	if r.ID == "" {
 		return fresh, false, nil
 	}
-	c, isNew, err := store.ClaimRequest(ctx, method, r.ID, Claim{Hash: r.Hash, IDs: fresh})
+	c, isNew, err := store.ClaimRequest(ctx, method, Scoped(ctx, r.ID), Claim{Hash: r.Hash, IDs: fresh})
 	if err != nil {
 		return nil, false, err
 	}
