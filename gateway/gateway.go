@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -142,10 +143,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 }
 
 // bodyMarshaler is how the gateway reads request bodies and writes replies: protojson
-// with the contract's JSON (camelCase) names, refusing unknown fields.
+// with the contract's JSON (camelCase) names, refusing unknown fields. Replies show zero
+// values ("passed": false, "score": 0, "[]"): a web client must not have to guess that a
+// missing field means false or zero. Unset messages stay absent.
 func bodyMarshaler() runtime.Marshaler {
 	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
-		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false},
+		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false, EmitDefaultValues: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
 	}}
 }
@@ -278,5 +281,29 @@ func openapiDocument() ([]byte, error) {
 			"governance (regions, compounds, households, organisation), survey (surveys, resolutions, " +
 			"meetings, ideas, ranking), projects (plans, works, acceptance) and finance (funding, ledger, disclosure).",
 	}
+	// Every route takes a bearer token (Swagger 2 has no bearer type: an API key in the
+	// Authorization header, "Bearer <token>", is how Swagger-style tools send one); the
+	// public routes say they need none.
+	doc["securityDefinitions"] = map[string]any{
+		"bearer": map[string]any{"type": "apiKey", "in": "header", "name": "Authorization",
+			"description": "A bearer token: \"Bearer <JWT>\" (POST /v1/sessions or the identity provider)."},
+	}
+	doc["security"] = []any{map[string]any{"bearer": []any{}}}
+	if paths, ok := doc["paths"].(map[string]any); ok {
+		for path, item := range paths {
+			if !publicRoutes.MatchString(placeholders.ReplaceAllString(path, "x")) {
+				continue
+			}
+			ops, _ := item.(map[string]any)
+			for _, op := range ops {
+				if o, ok := op.(map[string]any); ok {
+					o["security"] = []any{}
+				}
+			}
+		}
+	}
 	return json.Marshal(doc)
 }
+
+// placeholders are the path parameters of an OpenAPI path ("{projectId}").
+var placeholders = regexp.MustCompile(`\{[^}]+\}`)

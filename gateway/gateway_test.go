@@ -27,6 +27,8 @@ type (
 	bareSurvey struct {
 		surveypb.UnimplementedSurveyServiceServer
 	}
+	// noVotes answers a resolution nobody voted on: every figure zero, not passed.
+	noVotes      struct{ bareSurvey }
 	bareProjects struct {
 		projectspb.UnimplementedProjectsServiceServer
 	}
@@ -43,7 +45,7 @@ func startGateway(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	governancepb.RegisterGovernanceServiceServer(srv.GRPC, bareGovernance{})
-	surveypb.RegisterSurveyServiceServer(srv.GRPC, bareSurvey{})
+	surveypb.RegisterSurveyServiceServer(srv.GRPC, noVotes{})
 	projectspb.RegisterProjectsServiceServer(srv.GRPC, bareProjects{})
 	financepb.RegisterFinanceServiceServer(srv.GRPC, bareFinance{})
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -60,6 +62,28 @@ func startGateway(t *testing.T) *httptest.Server {
 	h := httptest.NewServer(gw.Handler())
 	t.Cleanup(func() { h.Close(); gw.Close(); cancel() })
 	return h
+}
+
+func (noVotes) GetResolutionResult(_ context.Context, req *surveypb.GetResolutionResultRequest) (*surveypb.ResolutionResult, error) {
+	return &surveypb.ResolutionResult{SurveyId: req.GetSurveyId()}, nil
+}
+
+// Replies show false and 0: a web client must not guess that a missing "passed" means
+// false.
+func TestRepliesShowZeroValues(t *testing.T) {
+	h := startGateway(t)
+	resp, err := http.Get(h.URL + "/v1/surveys/s1/resolution")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var got map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || got["passed"] != false || got["votedHouseholds"] != float64(0) {
+		t.Fatalf("status %d, reply %v: want passed false and votedHouseholds 0 shown", resp.StatusCode, got)
+	}
 }
 
 // A method of the contract that its service does not implement answers 501 naming the
@@ -113,8 +137,12 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	var doc struct {
-		Info  struct{ Title string } `json:"info"`
-		Paths map[string]any         `json:"paths"`
+		Info                struct{ Title string } `json:"info"`
+		Paths               map[string]any         `json:"paths"`
+		SecurityDefinitions map[string]struct {
+			Type, In, Name string
+		} `json:"securityDefinitions"`
+		Security []map[string][]string `json:"security"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
@@ -126,5 +154,17 @@ func TestOpenAPIDocument(t *testing.T) {
 		if _, ok := doc.Paths[p]; !ok {
 			t.Errorf("no path %s", p)
 		}
+	}
+	if doc.SecurityDefinitions["bearer"].In != "header" || doc.SecurityDefinitions["bearer"].Name != "Authorization" || len(doc.Security) != 1 {
+		t.Errorf("security %v %v: want the bearer scheme declared and required by default", doc.SecurityDefinitions, doc.Security)
+	}
+	disclosure, _ := doc.Paths["/v1/projects/{projectId}/disclosure"].(map[string]any)
+	get, _ := disclosure["get"].(map[string]any)
+	if sec, ok := get["security"].([]any); !ok || len(sec) != 0 {
+		t.Errorf("the public disclosure's security is %v, want none", get["security"])
+	}
+	compound, _ := doc.Paths["/v1/compounds"].(map[string]any)
+	if post, _ := compound["post"].(map[string]any); post["security"] != nil {
+		t.Errorf("creating a compound says security %v, want the document's bearer", post["security"])
 	}
 }
