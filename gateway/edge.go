@@ -38,7 +38,8 @@ func (g *Gateway) authenticate(next http.Handler) http.Handler {
 		}
 		if b.err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tongdu", error="invalid_token"`)
-			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, b.err.Error(), nil)
+			// Why the token failed (expired, bad signature, a parser's message) is not said.
+			writeStatusJSON(w, http.StatusUnauthorized, codes.Unauthenticated, "invalid token", nil)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -7,7 +7,9 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -147,10 +149,33 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 // values ("passed": false, "score": 0, "[]"): a web client must not have to guess that a
 // missing field means false or zero. Unset messages stay absent.
 func bodyMarshaler() runtime.Marshaler {
-	return &runtime.HTTPBodyMarshaler{Marshaler: &runtime.JSONPb{
+	return &runtime.HTTPBodyMarshaler{Marshaler: strictJSON{&runtime.JSONPb{
 		MarshalOptions:   protojson.MarshalOptions{UseProtoNames: false, EmitDefaultValues: true},
 		UnmarshalOptions: protojson.UnmarshalOptions{DiscardUnknown: false},
-	}}
+	}}}
+}
+
+// strictJSON refuses a body with anything after its JSON value ("{…} {…}", "{…}x"): a
+// client that sent two must not see the first applied and the second silently dropped.
+type strictJSON struct{ *runtime.JSONPb }
+
+// errTrailingData is bad input (400), as every decoding error of a body is.
+var errTrailingData = errors.New("unexpected data after the JSON body")
+
+func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
+	dw, ok := m.JSONPb.NewDecoder(r).(runtime.DecoderWrapper)
+	if !ok {
+		return m.JSONPb.NewDecoder(r)
+	}
+	return runtime.DecoderFunc(func(v any) error {
+		if err := dw.Decode(v); err != nil {
+			return err
+		}
+		if _, err := dw.Decoder.Token(); err != io.EOF {
+			return errTrailingData
+		}
+		return nil
+	})
 }
 
 // Handler is the gateway's HTTP handler.

@@ -115,6 +115,35 @@ func TestMethodsNotBuiltAnswer501(t *testing.T) {
 	}
 }
 
+// A body with anything after its JSON value is bad input, never half applied.
+func TestTrailingDataAfterTheBodyIs400(t *testing.T) {
+	h := startGateway(t)
+	for _, body := range []string{
+		`{"name":"石羊路21号院党支部","kind":"COMPOUND","compoundId":"c"} {"name":"second"}`,
+		`{"name":"石羊路21号院党支部","kind":"COMPOUND","compoundId":"c"}x`,
+		`{"name":"石羊路21号院党支部","kind":"COMPOUND","compoundId":"c"}]`,
+	} {
+		resp, err := http.Post(h.URL+"/v1/party-branches", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "after the JSON body") {
+			t.Errorf("body %s: status %d %s, want 400 naming the trailing data", body, resp.StatusCode, b)
+		}
+	}
+	// White space after the value is no trailing data: the service is reached (501 here).
+	resp, err := http.Post(h.URL+"/v1/party-branches", "application/json", strings.NewReader("{\"name\":\"党支部\",\"kind\":\"COMPOUND\",\"compoundId\":\"c\"}\n \t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotImplemented {
+		t.Errorf("body with trailing white space: status %d, want it to reach the service (501)", resp.StatusCode)
+	}
+}
+
 // The body limit answers 413 before any service sees the request.
 func TestOversizedBodyIs413(t *testing.T) {
 	h := startGateway(t)

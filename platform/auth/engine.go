@@ -73,7 +73,9 @@ func (a *Authorizer) Authorize(ctx context.Context, method string, req proto.Mes
 		if errors.Is(err, ErrNoToken) {
 			return ctx, status.Error(codes.Unauthenticated, "a bearer token is required")
 		}
-		return ctx, status.Error(codes.Unauthenticated, err.Error())
+		// The verifier's reason (expired, wrong key, a library's parse error) stays out
+		// of the answer: it helps an attacker more than a caller.
+		return ctx, status.Error(codes.Unauthenticated, "invalid token")
 	}
 	ctx = WithPrincipal(ctx, p)
 	if !ok {
