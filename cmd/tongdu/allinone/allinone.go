@@ -23,6 +23,7 @@ import (
 	"tongdu/gateway"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
+	"tongdu/platform/datadir"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/opsport"
@@ -135,6 +136,7 @@ type App struct {
 	grpcLis  net.Listener
 	httpLis  net.Listener
 	stopProf func()
+	unlock   func() // releases the data dir
 	serving  bool // the servers took the listeners
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -157,6 +159,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 			started.Close()
 		}
 	}()
+	dataDir := cfg.DataDir
+	if dataDir == "" {
+		dataDir = "./data"
+	}
+	// The data dir is this process's before anything in it is touched: a second Tongdu
+	// on it would start a second redis-server on the same files.
+	if a.unlock, err = datadir.Lock(dataDir); err != nil {
+		return nil, err
+	}
+	a.cfg.DataDir = dataDir
 	redisURL, err := a.store(ctx)
 	if err != nil {
 		return nil, err
@@ -172,10 +184,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}
 	// Every call is checked, at the gateway and again at the services; the data dir holds
 	// the one-machine signing key (`tongdu token` issues tokens with it).
-	dataDir := cfg.DataDir
-	if dataDir == "" {
-		dataDir = "./data"
-	}
 	verifier, signer, err := auth.Setup(ctx, auth.Keys{JWKS: cfg.JWKS, DataDir: dataDir, Audience: cfg.Audience})
 	if err != nil {
 		return nil, err
@@ -342,6 +350,9 @@ func (a *App) Close() {
 	}
 	if a.mini != nil {
 		a.mini.Close()
+	}
+	if a.unlock != nil {
+		a.unlock()
 	}
 }
 
