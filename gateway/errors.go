@@ -46,6 +46,9 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			}
 		case st.Code() == codes.Unavailable:
 			log.WarnContext(ctx, "backend unavailable", "path", r.URL.Path, "cause", st.Message())
+			// A service or its Redis is down for a moment (a restart, a failover): say
+			// when to try again rather than leave clients to hammer it.
+			w.Header().Set("Retry-After", "1")
 		case st.Code() == codes.FailedPrecondition:
 			// API.md: a refusal by a rule is 412, not the 400 of bad input, so a client
 			// can tell "fix your request" from "the state does not allow this".

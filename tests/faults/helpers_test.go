@@ -76,6 +76,7 @@ func adminOf(t *testing.T, app *allinone.App) *client {
 
 type response struct {
 	status int
+	header http.Header
 	body   []byte
 }
 
@@ -127,7 +128,7 @@ func (c *client) try(method, path, key string, body any) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	return response{status: resp.StatusCode, body: data}, nil
+	return response{status: resp.StatusCode, header: resp.Header, body: data}, nil
 }
 
 // call must answer 200; the answer is decoded into out when out is not nil.

@@ -50,8 +50,8 @@ func TestRedisAbsentAtStartBecomesReady(t *testing.T) {
 		t.Errorf("/readyz without Redis: %v, status %d, want 503", err, r.status)
 	}
 	start := time.Now()
-	if r, err := c.try("GET", "/v1/regions", "", nil); err != nil || r.status != http.StatusServiceUnavailable {
-		t.Errorf("GET /v1/regions without Redis: %v, status %d, want 503; body %s", err, r.status, short(r.body))
+	if r, err := c.try("GET", "/v1/regions", "", nil); err != nil || r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+		t.Errorf("GET /v1/regions without Redis: %v, status %d, Retry-After %q, want 503 saying when to retry; body %s", err, r.status, r.header.Get("Retry-After"), short(r.body))
 	}
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("GET /v1/regions without Redis took %v, want a 503 within 1s", took)
