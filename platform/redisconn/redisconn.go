@@ -17,6 +17,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// metricsOptions name the pool of a client on a unix socket "unix" rather than by its
+// path: /metrics is read without a token and must not show where the data dir is.
+func metricsOptions(client redis.UniversalClient) []redisotel.MetricsOption {
+	if c, ok := client.(*redis.Client); ok && c.Options().Network == "unix" {
+		return []redisotel.MetricsOption{redisotel.WithPoolName("unix")}
+	}
+	return nil
+}
+
 // Open connects to url: redis://[:password@]host:port[/db], rediss:// for TLS, unix:///path,
 // or redis+cluster://host:port?addr=host2:port2 for Redis Cluster. The client is a
 // UniversalClient so the same code runs on one server or a cluster. Call it after
@@ -28,12 +37,12 @@ func Open(ctx context.Context, url string, log *slog.Logger) (redis.UniversalCli
 	if err != nil {
 		return nil, err
 	}
-	// Commands carry records, and records carry residents' personal data (rule 13: personal data never in logs or traces): spans
-	// name the command, never its arguments.
+	// Commands carry records, and records carry residents' personal data (rule 13: never
+	// in logs or traces): spans name the command, never its arguments.
 	if err := redisotel.InstrumentTracing(client, redisotel.WithDBStatement(false)); err != nil {
 		return nil, fmt.Errorf("redis tracing: %w", err)
 	}
-	if err := redisotel.InstrumentMetrics(client); err != nil {
+	if err := redisotel.InstrumentMetrics(client, metricsOptions(client)...); err != nil {
 		return nil, fmt.Errorf("redis metrics: %w", err)
 	}
 	if err := client.Ping(ctx).Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,5 +53,15 @@ func TestASecondInstanceOnTheSameDataDirIsRefused(t *testing.T) {
 	}
 	if r, err := admin.try("GET", "/readyz", "", nil); err != nil || r.status != http.StatusOK {
 		t.Fatalf("the first instance's readiness after the refusal: %v %v", r.status, err)
+	}
+	// What anyone may read without a token says nothing of where the data lies.
+	for _, page := range []string{"/metrics", "/readyz"} {
+		r, err := admin.try("GET", page, "", nil)
+		if err != nil || r.status != http.StatusOK {
+			t.Fatalf("GET %s: %v %v", page, r.status, err)
+		}
+		if strings.Contains(string(r.body), dir) || strings.Contains(string(r.body), ".sock") {
+			t.Errorf("GET %s shows a file path of the data dir %s", page, dir)
+		}
 	}
 }

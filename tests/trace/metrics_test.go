@@ -125,6 +125,10 @@ func (c *client) scrape(t *testing.T) page {
 	if status != http.StatusOK {
 		t.Fatalf("GET /metrics: status %d; body %s", status, body)
 	}
+	// Read without a token, the page names no file: not the data dir, not Redis's socket.
+	if strings.Contains(string(body), ".sock") || strings.Contains(string(body), "/tmp/") {
+		t.Errorf("GET /metrics shows a file path")
+	}
 	var p page
 	sc := bufio.NewScanner(strings.NewReader(string(body)))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
