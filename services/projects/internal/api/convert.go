@@ -51,6 +51,7 @@ func itemFromPB(it *pb.WorkItem) works.Item {
 		ID: it.GetId(), Category: works.Category(it.GetCategory()), Kind: int(it.GetKind()), Description: it.GetDescription(),
 		Quantity: it.GetQuantity(), Unit: it.GetUnit(), EstimatedCostFen: it.GetEstimatedCostFen(),
 		Difficulty: works.Difficulty(it.GetDifficulty()), SafetyCritical: it.GetSafetyCritical(), ProgressPercent: int(it.GetProgressPercent()),
+		After: it.GetAfter(),
 	}
 }
 
@@ -60,6 +61,7 @@ func itemToPB(it *works.Item) *pb.WorkItem {
 		Description: it.Description, Quantity: it.Quantity, Unit: it.Unit, EstimatedCostFen: it.EstimatedCostFen,
 		Difficulty: pb.WorkItem_Difficulty(it.Difficulty), SafetyCritical: it.SafetyCritical, ProgressPercent: int32(it.ProgressPercent),
 		Complete: it.Complete(), CreateTime: ts(it.CreateTime), UpdateTime: ts(it.UpdateTime), Etag: it.Etag(),
+		After: it.After,
 	}
 }
 

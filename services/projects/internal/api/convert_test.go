@@ -1,6 +1,7 @@
 package api
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -73,9 +74,9 @@ func TestWorksEnumsHaveTheContractsNumbers(t *testing.T) {
 // Items and projects survive the trip to the contract and back.
 func TestConversionsRoundTrip(t *testing.T) {
 	it := works.Item{ID: "i", Category: works.Improvement, Kind: int(pb.WorkItem_ACCESSIBLE_RAMP), Description: "坡道", Quantity: 1.5, Unit: "m",
-		EstimatedCostFen: 800_000, Difficulty: works.Hard, SafetyCritical: true, ProgressPercent: 100}
+		EstimatedCostFen: 800_000, Difficulty: works.Hard, SafetyCritical: true, ProgressPercent: 100, After: []string{"road"}}
 	back := itemFromPB(itemToPB(&it))
-	if back != it {
+	if !reflect.DeepEqual(back, it) {
 		t.Fatalf("item %+v came back as %+v", it, back)
 	}
 	if !itemToPB(&it).Complete {

@@ -37,7 +37,7 @@ func article() map[string]*pb.WorkItem {
 }
 
 // TestScheduleOfShiyangRoad21 registers the article's works in shuffled orders and gets
-// rule 5's order with the reason for each step.
+// rule 5's order (precedence, then the keys) with the reason for each place.
 func TestScheduleOfShiyangRoad21(t *testing.T) {
 	e := start(t)
 	cid, _ := e.compound(t, 3)
@@ -62,20 +62,27 @@ func TestScheduleOfShiyangRoad21(t *testing.T) {
 		if slices.Index(shuffled, "drying-area") < slices.Index(shuffled, "greening") {
 			tie = []string{"drying-area", "greening"}
 		}
+		drain := ""
+		for id, n := range byID {
+			if n == "drain-pipes" {
+				drain = id
+			}
+		}
+		// The drain pipes go before the covers, road and greening over them (先地下后地上).
 		want := []struct{ name, reason string }{
-			{"demolition", "bigger cost first"},
-			{"covers", "easy before medium"},
-			{"road", "medium before hard"},
-			{"drain-pipes", "safety-critical first"},
-			{"stairwell-paint", "bigger cost first"},
-			{"lights", "basic before improvement"},
-			{"ramp", "easy before medium"},
-			{"charger", "safety-critical first"},
-			{tie[0], "registered earlier"},
-			{tie[1], "easy before medium"},
-			{"bike-shed", "improvement before upgrade"},
-			{"meeting-room", "safety-critical first"},
-			{"pavilion", ""},
+			{"demolition", "first: follows no other item; easier first"},
+			{"drain-pipes", "easier first"},
+			{"covers", "after DRAIN_PIPE " + drain + ": underground works before the surface over them"},
+			{"road", "easier first"},
+			{"stairwell-paint", "safety-critical first"},
+			{"lights", "bigger cost first"},
+			{"ramp", "BASIC before IMPROVEMENT"},
+			{"charger", "easier first"},
+			{tie[0], "safety-critical first"},
+			{tie[1], "by id"},
+			{"bike-shed", "easier first"},
+			{"meeting-room", "IMPROVEMENT before UPGRADE"},
+			{"pavilion", "safety-critical first"},
 		}
 		sched := testkit.Must[*pb.Schedule](t)(e.GetSchedule(bg, &pb.GetScheduleRequest{ProjectId: p.Id}))
 		if sched.ProjectId != p.Id || len(sched.Entries) != len(want) {

@@ -18,6 +18,17 @@ func (a *App) CreateWorkItem(ctx context.Context, projectID string, it works.Ite
 	if err := works.CheckItem(it, "item"); err != nil {
 		return nil, err
 	}
+	// Rule 5 (the order of works): its after links name items of the project and close no
+	// cycle with the others' links and underground works before the surfaces over them.
+	// The new item has no id yet; no stored item can name it.
+	items, err := a.store.Items(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	it.ID = "(the new item)"
+	if err := works.CheckOrder(append(items, it), it.ID, "item.after"); err != nil {
+		return nil, err
+	}
 	id, _, err := a.claim(ctx, "CreateWorkItem", rq, 1)
 	if err != nil {
 		return nil, err
@@ -68,6 +79,19 @@ func (a *App) UpdateWorkItem(ctx context.Context, projectID string, patch works.
 		if err != nil {
 			return nil, err
 		}
+		// Rule 5 (the order of works): a changed kind or after link closes no cycle.
+		items, err := a.store.Items(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range items {
+			if items[i].ID == next.ID {
+				items[i] = next
+			}
+		}
+		if err := works.CheckOrder(items, next.ID, "item.after"); err != nil {
+			return nil, err
+		}
 		err = a.store.UpdateItem(ctx, next, nil)
 		if isConflict(err) && etag == "" {
 			if err := retryPause(ctx); err != nil {
@@ -82,9 +106,10 @@ func (a *App) UpdateWorkItem(ctx context.Context, projectID string, patch works.
 	}
 }
 
-// GetSchedule lists a project's items in rule 5's order of works (BASIC before
-// IMPROVEMENT before UPGRADE; then safety-critical, easy and costly first), each with why
-// it stands before the next.
+// GetSchedule lists a project's items in rule 5's order of works (underground works
+// before the surfaces over them and each item after those it names; then BASIC before
+// IMPROVEMENT before UPGRADE, safety-critical, easy and costly first), each with why it
+// stands where it does.
 func (a *App) GetSchedule(ctx context.Context, projectID string) ([]works.ScheduleEntry, error) {
 	if _, err := a.store.GetProject(ctx, projectID); err != nil {
 		return nil, err

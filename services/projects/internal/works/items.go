@@ -2,7 +2,6 @@ package works
 
 import (
 	"fmt"
-	"sort"
 	"time"
 
 	"tongdu/platform/fault"
@@ -48,6 +47,7 @@ type Item struct {
 	EstimatedCostFen int64      `json:"estimatedCostFen"`
 	Difficulty       Difficulty `json:"difficulty"`
 	SafetyCritical   bool       `json:"safetyCritical,omitempty"`
+	After            []string   `json:"after,omitempty"` // items of the project it must follow (rule 5)
 	ProgressPercent  int        `json:"progressPercent"`
 	CreateTime       time.Time  `json:"createTime"`
 	UpdateTime       time.Time  `json:"updateTime"`
@@ -92,6 +92,7 @@ func CheckItem(it Item, field string) error {
 var ItemUpdatableFields = map[string]bool{
 	"category": true, "kind": true, "description": true, "quantity": true, "unit": true,
 	"estimatedCostFen": true, "difficulty": true, "safetyCritical": true, "progressPercent": true,
+	"after": true,
 }
 
 // ApplyItemUpdate replaces the masked fields of current with those of patch.
@@ -117,6 +118,8 @@ func ApplyItemUpdate(current, patch Item, mask []string, now time.Time) (Item, e
 			next.SafetyCritical = patch.SafetyCritical
 		case "progressPercent":
 			next.ProgressPercent = patch.ProgressPercent
+		case "after":
+			next.After = patch.After
 		default:
 			return Item{}, fault.Field("updateMask", fmt.Sprintf("%q cannot be updated", f))
 		}
@@ -126,55 +129,4 @@ func ApplyItemUpdate(current, patch Item, mask []string, now time.Time) (Item, e
 	}
 	next.UpdateTime = now
 	return next, nil
-}
-
-// ScheduleEntry is an item's place in the order of works and why it stands before the
-// next one.
-type ScheduleEntry struct {
-	Position int
-	Item     Item
-	Reason   string
-}
-
-// before is rule 5: BASIC before IMPROVEMENT before UPGRADE; then safety-critical first;
-// then easy before hard; then bigger estimated cost first; then id. It returns whether a
-// goes first and the reason that decided it.
-func before(a, b *Item) (bool, string) {
-	switch {
-	case a.Category != b.Category:
-		first, second := a.Category, b.Category
-		if first > second {
-			first, second = second, first
-		}
-		return a.Category < b.Category, fmt.Sprintf("%s before %s", first, second)
-	case a.SafetyCritical != b.SafetyCritical:
-		return a.SafetyCritical, "safety-critical first"
-	case a.Difficulty != b.Difficulty:
-		first, second := a.Difficulty, b.Difficulty
-		if first > second {
-			first, second = second, first
-		}
-		return a.Difficulty < b.Difficulty, fmt.Sprintf("%s before %s", first, second)
-	case a.EstimatedCostFen != b.EstimatedCostFen:
-		return a.EstimatedCostFen > b.EstimatedCostFen, "bigger cost first"
-	}
-	return a.ID < b.ID, "registered earlier"
-}
-
-// Schedule orders a project's items by rule 5 (the order of works), each with the reason it stands before
-// the one after it (the last has none).
-func Schedule(items []Item) []ScheduleEntry {
-	sorted := append([]Item(nil), items...)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		first, _ := before(&sorted[i], &sorted[j])
-		return first
-	})
-	out := make([]ScheduleEntry, len(sorted))
-	for i := range sorted {
-		out[i] = ScheduleEntry{Position: i + 1, Item: sorted[i]}
-		if i+1 < len(sorted) {
-			_, out[i].Reason = before(&sorted[i], &sorted[i+1])
-		}
-	}
-	return out
 }

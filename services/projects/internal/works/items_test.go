@@ -36,22 +36,22 @@ func shiyangRoad21() []Item {
 	}
 }
 
-// shiyangRoad21Order is rule 5's order of those works, each with why it stands before the
-// next one.
+// shiyangRoad21Order is rule 5's order of those works (the drain pipes before the road,
+// covers and greening over them, 先地下后地上), each with why it stands there.
 var shiyangRoad21Order = []struct{ id, reason string }{
-	{"demolition", "bigger cost first"},         // basic, safety, easy, 24,000 yuan
-	{"covers", "easy before medium"},            // basic, safety, easy, 3,500 yuan
-	{"road", "medium before hard"},              // basic, safety, medium
-	{"drain-pipes", "safety-critical first"},    // basic, safety, hard
-	{"stairwell-paint", "bigger cost first"},    // basic, easy, 96,000 yuan
-	{"lights", "basic before improvement"},      // basic, easy, 9,600 yuan
-	{"ramp", "easy before medium"},              // improvement, safety, easy
-	{"charger", "safety-critical first"},        // improvement, safety, medium
-	{"drying-area", "registered earlier"},       // improvement, easy, 3,000 yuan: a tie broken by id
-	{"greening", "easy before medium"},          // improvement, easy, 3,000 yuan
-	{"bike-shed", "improvement before upgrade"}, // improvement, medium
-	{"meeting-room", "safety-critical first"},   // upgrade, safety, hard
-	{"pavilion", ""},                            // upgrade, medium; last
+	{"demolition", "first: follows no other item; easier first"}, // basic, safety, easy
+	{"drain-pipes", "easier first"},                              // basic, safety, hard; underground
+	{"covers", "after DRAIN_PIPE drain-pipes: underground works before the surface over them"},
+	{"road", "easier first"},                       // basic, safety, medium; over the drain pipes
+	{"stairwell-paint", "safety-critical first"},   // basic, easy, 96,000 yuan
+	{"lights", "bigger cost first"},                // basic, easy, 9,600 yuan
+	{"ramp", "BASIC before IMPROVEMENT"},           // improvement, safety, easy
+	{"charger", "easier first"},                    // improvement, safety, medium
+	{"drying-area", "safety-critical first"},       // improvement, easy, 3,000 yuan
+	{"greening", "by id"},                          // improvement, easy, 3,000 yuan: a tie broken by id
+	{"bike-shed", "easier first"},                  // improvement, medium
+	{"meeting-room", "IMPROVEMENT before UPGRADE"}, // upgrade, safety, hard
+	{"pavilion", "safety-critical first"},          // upgrade, medium; last
 }
 
 func TestScheduleOfShiyangRoad21FollowsRule5FromAnyOrder(t *testing.T) {
@@ -87,7 +87,7 @@ func TestScheduleOfNothingAndOfOne(t *testing.T) {
 		t.Fatalf("Schedule(nil) = %v", got)
 	}
 	got := Schedule([]Item{{ID: "only", Category: Upgrade}})
-	if len(got) != 1 || got[0].Position != 1 || got[0].Reason != "" {
+	if len(got) != 1 || got[0].Position != 1 || got[0].Reason != "the only item" {
 		t.Fatalf("Schedule of one = %+v", got)
 	}
 }
@@ -98,26 +98,6 @@ func ids(items []Item) []string {
 		out[i] = it.ID
 	}
 	return out
-}
-
-// ruleLess is rule 5 written independently: category, safety-critical first, difficulty,
-// bigger cost first, id.
-func ruleLess(a, b Item) (bool, string) {
-	switch {
-	case a.Category != b.Category:
-		names := []string{"", "basic", "improvement", "upgrade"}
-		lo, hi := min(a.Category, b.Category), max(a.Category, b.Category)
-		return a.Category < b.Category, names[lo] + " before " + names[hi]
-	case a.SafetyCritical != b.SafetyCritical:
-		return a.SafetyCritical, "safety-critical first"
-	case a.Difficulty != b.Difficulty:
-		names := []string{"", "easy", "medium", "hard"}
-		lo, hi := min(a.Difficulty, b.Difficulty), max(a.Difficulty, b.Difficulty)
-		return a.Difficulty < b.Difficulty, names[lo] + " before " + names[hi]
-	case a.EstimatedCostFen != b.EstimatedCostFen:
-		return a.EstimatedCostFen > b.EstimatedCostFen, "bigger cost first"
-	}
-	return a.ID < b.ID, "registered earlier"
 }
 
 func genItems(t *rapid.T) []Item {
@@ -134,14 +114,19 @@ func genItems(t *rapid.T) []Item {
 			Difficulty:       Difficulty(rapid.IntRange(1, 3).Draw(t, "difficulty")),
 			EstimatedCostFen: cost.Draw(t, "cost"),
 			Quantity:         1, Unit: "pcs",
+			// Underground works, the surfaces over them, and others (rule 5's precedence).
+			Kind: rapid.SampledFrom([]int{KindDrainPipe, KindWaterPipe, KindRoadRepair, KindPaving, KindGreening, 9, 13}).Draw(t, "kind"),
+		}
+		if i > 0 && rapid.Bool().Draw(t, "linked") {
+			out[i].After = []string{idSet[rapid.IntRange(0, n-1).Draw(t, "after")]}
 		}
 	}
 	return out
 }
 
-// Schedule returns a permutation of its items in which each item stands before the next
-// by rule 5 (the order of works), with the reason that decides it; the input order does
-// not matter.
+// Schedule returns a permutation of its items in rule 5's order (the order of works:
+// precedence first, then the keys), each with the reason that decides it (checkSchedule);
+// the input order does not matter.
 func TestScheduleIsAPermutationSortedByRule5(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		items := genItems(t)
@@ -163,18 +148,7 @@ func TestScheduleIsAPermutationSortedByRule5(t *testing.T) {
 		if !slices.Equal(sortedGot, wantIDs) {
 			t.Fatalf("not a permutation: %v of %v", gotIDs, wantIDs)
 		}
-		for i := 0; i+1 < len(got); i++ {
-			first, reason := ruleLess(got[i].Item, got[i+1].Item)
-			if !first {
-				t.Fatalf("%+v stands before %+v against rule 5", got[i].Item, got[i+1].Item)
-			}
-			if got[i].Reason != reason {
-				t.Fatalf("reason %q between %+v and %+v, want %q", got[i].Reason, got[i].Item, got[i+1].Item, reason)
-			}
-		}
-		if len(got) > 0 && got[len(got)-1].Reason != "" {
-			t.Fatalf("the last entry has reason %q", got[len(got)-1].Reason)
-		}
+		checkSchedule(t, items, got)
 		perm := rapid.Permutation(items).Draw(t, "permutation")
 		again := Schedule(perm)
 		for i := range again {
