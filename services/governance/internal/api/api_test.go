@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -30,6 +31,8 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 type env struct {
 	pb.GovernanceServiceClient
 	logs *testkit.LogBuffer
+	rdb  redis.UniversalClient // the service's Redis, for reading the events it publishes
+	app  *app.App              // the use cases, for the compound events no consumer runs here
 }
 
 // start runs the governance API on its own Redis database behind the platform's gRPC
@@ -45,7 +48,9 @@ func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(app.New(storage.New(testkit.Redis(t)), log, now, app.Options{}, res)))
+	rdb := testkit.Redis(t)
+	a := app.New(storage.New(rdb), log, now, app.Options{}, res)
+	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(a))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +63,7 @@ func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close(); cancel(); <-done })
-	return env{GovernanceServiceClient: pb.NewGovernanceServiceClient(conn), logs: logs}
+	return env{GovernanceServiceClient: pb.NewGovernanceServiceClient(conn), logs: logs, rdb: rdb, app: a}
 }
 
 var bg = context.Background()
@@ -510,10 +515,10 @@ func TestUpdateCompound(t *testing.T) {
 	})
 	t.Run("without an etag the update applies to the latest version", func(t *testing.T) {
 		got := testkit.Must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{
-			Compound:   &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING},
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status", "id", "etag"}},
+			Compound:   &pb.Compound{Id: c.Id, Address: "东大街1号"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"address", "id", "etag"}},
 		}))
-		if got.Status != pb.Compound_SURVEYING || got.Name != "幸福里小区" {
+		if got.Address != "东大街1号" || got.Name != "幸福里小区" {
 			t.Fatalf("got %v", got)
 		}
 	})
@@ -724,7 +729,10 @@ func TestListCompoundsByRegionAndFilters(t *testing.T) {
 		testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "社区党委"}))
 	}
 	for _, c := range []*pb.Compound{inA[2], inB[1]} {
-		testkit.Must[*pb.Compound](t)(e.UpdateCompound(bg, &pb.UpdateCompoundRequest{Compound: &pb.Compound{Id: c.Id, Status: pb.Compound_SURVEYING}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}))
+		// The status is derived only: a needs survey opening makes the compound SURVEYING.
+		if err := e.app.FollowCompoundEvent(bg, "1-0", map[string]string{"compound": c.Id, "fact": "NEEDS_SURVEY_OPENED"}); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	t.Run("managementType filter", func(t *testing.T) {

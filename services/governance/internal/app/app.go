@@ -79,6 +79,10 @@ type Store interface {
 	UpdateCompound(ctx context.Context, c registry.Compound) (int64, error)
 	UpdateConvention(ctx context.Context, c registry.Convention) (int64, error)
 	UpdateWhistle(ctx context.Context, prev registry.WhistleStatus, w registry.Whistle, c registry.WhistleChange) (int64, error)
+
+	// PublishRegistryFact publishes a change of a fact behind the priority ranking
+	// (registry.Fact*) on the registry topic, for the survey service.
+	PublishRegistryFact(ctx context.Context, compoundID, fact string) error
 }
 
 // ResolutionFacts is what the survey service says of an owners' resolution.
@@ -129,6 +133,19 @@ func New(store Store, log *slog.Logger, now func() time.Time, opt Options, resol
 		NormalAcknowledge: or(opt.NormalAcknowledge, 24*time.Hour), NormalResolve: or(opt.NormalResolve, 72*time.Hour),
 	}
 	return &App{store: store, log: log, now: now, limits: limits, resolutions: resolutions}
+}
+
+// publishFacts tells the survey service which facts behind the priority ranking changed
+// for a compound (rule 4: any change of the facts behind a term reaches the ranking
+// within the same short delay, whichever service it happened in). It is called once the
+// change is stored. A publish that fails is logged and the change stands: the ranking
+// catches up with the next change of the compound (an outbox would close that gap).
+func (a *App) publishFacts(ctx context.Context, compoundID string, facts ...string) {
+	for _, f := range facts {
+		if err := a.store.PublishRegistryFact(ctx, compoundID, f); err != nil {
+			a.log.WarnContext(ctx, "registry fact not published", "compound", compoundID, "fact", f, "cause", err.Error())
+		}
+	}
 }
 
 // idsFor returns n new ids for a create, or those an earlier request with the same

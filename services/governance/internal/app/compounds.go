@@ -34,6 +34,7 @@ func (a *App) CreateCompound(ctx context.Context, req Request, in registry.Compo
 	if err := a.store.CreateCompound(ctx, c); err != nil {
 		return nil, err
 	}
+	a.publishFacts(ctx, c.ID, registry.FactCreated)
 	return a.store.GetCompound(ctx, c.ID)
 }
 
@@ -67,13 +68,11 @@ func (a *App) ListCompounds(ctx context.Context, f CompoundFilter, token string,
 
 // UpdateCompound replaces the fields named in mask (JSON names) with patch's. A given
 // etag must match the stored one (registry.ErrConflict otherwise), so an edit made on a
-// stale copy is refused.
+// stale copy is refused. The status is derived only and never patched
+// (registry.ApplyUpdate); an empty mask is refused there, against the stored compound.
 func (a *App) UpdateCompound(ctx context.Context, patch registry.Compound, etag string, mask []string) (*registry.Compound, error) {
 	if patch.ID == "" {
 		return nil, fault.Field("compound.id", "is required")
-	}
-	if len(mask) == 0 {
-		return nil, fault.Field("updateMask", "name the fields to update")
 	}
 	return a.updateCompound(ctx, patch.ID, etag, func(c registry.Compound) (registry.Compound, error) {
 		return registry.ApplyUpdate(c, patch, mask, a.now())
@@ -100,7 +99,8 @@ func (a *App) ClassifyCompound(ctx context.Context, id string, c Classification)
 }
 
 // updateCompound reads, edits and writes a compound with a revision check, retrying when
-// another writer got in between, unless the caller pinned an etag.
+// another writer got in between, unless the caller pinned an etag. Once stored, it
+// publishes the facts behind the ranking the edit changed (registry.RankingFacts).
 func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(registry.Compound) (registry.Compound, error)) (*registry.Compound, error) {
 	for attempt := 0; ; attempt++ {
 		cur, err := a.store.GetCompound(ctx, id)
@@ -126,6 +126,7 @@ func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(reg
 		if err != nil {
 			return nil, err
 		}
+		a.publishFacts(ctx, id, registry.RankingFacts(cur, &next)...)
 		return a.store.GetCompound(ctx, id)
 	}
 }
@@ -153,6 +154,10 @@ func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[stri
 		if errors.Is(err, registry.ErrConflict) {
 			continue
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		a.publishFacts(ctx, cid, registry.RankingFacts(c, &next)...)
+		return nil
 	}
 }

@@ -28,7 +28,10 @@ func (a *App) eligible(ctx context.Context, e *registry.Election) (map[string]bo
 
 // CreateLeaderElection opens the election of a building's leader, or a unit's (e's
 // building, unit and candidates), among candidates who live there (rule 12: a building
-// or unit elects its leader from its own households).
+// or unit elects its leader from its own households). One election per building (or
+// unit) is open at a time: while another is open the store refuses it with
+// registry.ErrElectionOpen, in the same atomic step that takes the seat, so of two
+// concurrent creates one wins.
 func (a *App) CreateLeaderElection(ctx context.Context, req Request, e registry.Election) (*Election, error) {
 	b, err := a.store.GetBuilding(ctx, e.BuildingID)
 	if err != nil {

@@ -82,6 +82,8 @@ func (a *App) createHouseholds(ctx context.Context, method string, req Request, 
 	if err != nil {
 		return nil, err
 	}
+	// Participation counts over all households (rule 4): the ranking must hear of them.
+	a.publishFacts(ctx, cid, registry.FactHouseholdsChanged)
 	// Replayed requests answer with what is stored, which is what the first one made.
 	return a.store.GetHouseholds(ctx, newIDs)
 }

@@ -133,9 +133,10 @@ func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, departmen
 	})
 }
 
-// ResolveWhistle records that a called department resolved its part; one that had not
-// acknowledged is taken to acknowledge at the same moment (registry.ResolveWhistle).
-// Resolving again changes nothing.
+// ResolveWhistle records that a called department resolved its part; one that has not
+// acknowledged is refused, registry.ErrNotAcknowledged (rule 11: a department resolves
+// only what it has acknowledged), before its request id is claimed. Resolving again
+// changes nothing.
 func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
 	return a.changeWhistle(ctx, "ResolveWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		return registry.ResolveWhistle(w, department, remarks, now)

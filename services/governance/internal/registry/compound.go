@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"tongdu/platform/fault"
@@ -233,13 +234,30 @@ func Classify(c Compound, t ManagementType, mode GovernanceMode, decidedBy strin
 // UpdatableFields are the compound fields PATCH may replace, by their API (JSON) names.
 var UpdatableFields = map[string]bool{
 	"name": true, "address": true, "buildYear": true,
-	"facilities": true, "heritageNotes": true, "demonstrationSite": true, "status": true,
+	"facilities": true, "heritageNotes": true, "demonstrationSite": true,
 	"propertyManager": true, "owningUnit": true, "selfManagementCommittee": true,
 }
 
+// statusIsDerived is the refusal of a status set by hand: a compound's status is derived
+// only, following its renovation through the survey and projects services' events
+// (FollowRenovation), so the record always says where the renovation stands and the
+// ranking (rule 4: only compounds still waiting for a plan) cannot be steered by an edit.
+func statusIsDerived() error {
+	return fault.Field("compound.status", "follows the renovation (a needs survey opened, a project approved, built, accepted) and cannot be set")
+}
+
 // ApplyUpdate replaces the masked fields of current with those of patch. Moving a compound
-// to another community, or rewriting its classification, goes through their own methods.
+// to another community, or rewriting its classification, goes through their own methods;
+// the status is derived only (statusIsDerived). Without a mask nothing is replaced: the
+// caller names the fields; a body that sets a status other than the stored one is
+// refused on the status first, so the caller learns it cannot be set at all.
 func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compound, error) {
+	if len(mask) == 0 {
+		if patch.Status != StatusUnspecified && patch.Status != current.Status {
+			return Compound{}, statusIsDerived()
+		}
+		return Compound{}, fault.Field("updateMask", "name the fields to update")
+	}
 	next := current
 	for _, f := range mask {
 		switch f {
@@ -264,10 +282,7 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 		case "demonstrationSite":
 			next.DemonstrationSite = patch.DemonstrationSite
 		case "status":
-			if patch.Status == StatusUnspecified {
-				return Compound{}, fault.Field("compound.status", "cannot be unset")
-			}
-			next.Status = patch.Status
+			return Compound{}, statusIsDerived()
 		case "propertyManager":
 			next.PropertyManager = patch.PropertyManager
 		case "owningUnit":
@@ -287,6 +302,41 @@ func ApplyUpdate(current, patch Compound, mask []string, now time.Time) (Compoun
 	}
 	next.UpdateTime = now
 	return next, nil
+}
+
+// Facts of the registry behind the priority ranking (rule 4: deficit from the facilities
+// assessed, participation over all households; by default only compounds still waiting
+// for a plan), which governance publishes for the survey service whenever one changes.
+const (
+	FactCreated            = "CREATED"             // a new compound: every fact is new
+	FactFacilitiesAssessed = "FACILITIES_ASSESSED" // its facilities were set or changed
+	FactHouseholdsChanged  = "HOUSEHOLDS_CHANGED"  // households were added
+	FactClassified         = "CLASSIFIED"          // it was classified (rule 1)
+	FactStatusChanged      = "STATUS_CHANGED"      // its status followed the renovation
+)
+
+// RankingFacts are the registry facts an edit of a compound changed, from prev to next,
+// in a fixed order: facilities, classification, status. An edit that changes none of
+// them (a name, an address, heritage notes) changes nothing the ranking reads.
+func RankingFacts(prev, next *Compound) []string {
+	var out []string
+	if !slices.Equal(prev.Facilities, next.Facilities) {
+		out = append(out, FactFacilitiesAssessed)
+	}
+	if !sameClassification(prev.Classification, next.Classification) {
+		out = append(out, FactClassified)
+	}
+	if prev.Status != next.Status {
+		out = append(out, FactStatusChanged)
+	}
+	return out
+}
+
+func sameClassification(a, b *Classification) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.ManagementType == b.ManagementType && a.GovernanceMode == b.GovernanceMode && a.DecidedBy == b.DecidedBy && a.DecideTime.Equal(b.DecideTime)
 }
 
 // Facts of a compound's renovation that other services report (on the compound events

@@ -244,11 +244,11 @@ func TestApplyUpdate(t *testing.T) {
 		},
 		{
 			name: "every updatable field can be replaced", current: current, patch: patch,
-			mask: []string{"name", "address", "buildYear", "facilities", "heritageNotes", "demonstrationSite", "status", "propertyManager", "owningUnit", "selfManagementCommittee"},
+			mask: []string{"name", "address", "buildYear", "facilities", "heritageNotes", "demonstrationSite", "propertyManager", "owningUnit", "selfManagementCommittee"},
 			check: func(t *testing.T, got registry.Compound) {
 				if got.Name != patch.Name || got.Address != patch.Address || got.BuildYear != patch.BuildYear ||
 					!reflect.DeepEqual(got.Facilities, patch.Facilities) || got.HeritageNotes != patch.HeritageNotes ||
-					got.DemonstrationSite != patch.DemonstrationSite || got.Status != patch.Status ||
+					got.DemonstrationSite != patch.DemonstrationSite || got.Status != current.Status ||
 					got.PropertyManager != patch.PropertyManager || got.OwningUnit != patch.OwningUnit ||
 					got.SelfManagementCommittee != patch.SelfManagementCommittee {
 					t.Fatalf("got %+v", got)
@@ -264,7 +264,10 @@ func TestApplyUpdate(t *testing.T) {
 		{name: "rule 1: governanceMode is decided by :classify, not by a patch", current: current, patch: patch, mask: []string{"governanceMode"}, err: errInvalid, field: "updateMask"},
 		{name: "the community cannot be patched", current: current, patch: patch, mask: []string{"communityId"}, err: errInvalid, field: "updateMask"},
 		{name: "derived counts cannot be patched", current: current, patch: patch, mask: []string{"householdCount"}, err: errInvalid, field: "updateMask"},
-		{name: "the status cannot be unset", current: current, patch: registry.Compound{}, mask: []string{"status"}, err: errInvalid, field: "compound.status"},
+		{name: "the status is derived only: naming it is refused", current: current, patch: patch, mask: []string{"status"}, err: errInvalid, field: "compound.status"},
+		{name: "the status is derived only: naming it with other fields is refused", current: current, patch: patch, mask: []string{"name", "status"}, err: errInvalid, field: "compound.status"},
+		{name: "the status is derived only: without a mask, another status is refused", current: current, patch: patch, err: errInvalid, field: "compound.status"},
+		{name: "without a mask and with the stored status, the mask is asked for", current: current, patch: registry.Compound{Name: "y", Status: current.Status}, err: errInvalid, field: "updateMask"},
 		{
 			name: "a facility kind is assessed once", current: current, mask: []string{"facilities"}, err: errInvalid, field: "compound.facilities[1].kind",
 			patch: registry.Compound{Facilities: []registry.Facility{{Kind: 4, Condition: registry.Good}, {Kind: 4, Condition: registry.Poor}}},

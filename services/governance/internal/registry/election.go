@@ -92,6 +92,12 @@ func NewElection(e Election, eligible map[string]bool, now time.Time) (Election,
 	return e, nil
 }
 
+// Seat is what an election fills: its building's leader, or one unit's (the unit as
+// households name it, "01" and "1" alike). Rule 12 (one election per building, or unit,
+// is open at a time) allows one OPEN election per seat; a unit's election and the
+// whole building's are different seats.
+func (e *Election) Seat() string { return e.BuildingID + "/" + normalUnit(e.Unit) }
+
 // CheckVote refuses a vote the election cannot count: by a household outside its
 // building or unit, for someone who is not a candidate, or once it closed. A second vote
 // of a household replaces its first (the store keeps one per household).

@@ -22,10 +22,16 @@ var (
 	ErrConflict      = fault.New(fault.Conflict, "ETAG_MISMATCH", "changed since read") // etag mismatch
 	ErrRequestReused = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
 	ErrInconsistent  = fault.New(fault.Refused, "CLASSIFICATION_INCONSISTENT", "inconsistent classification")
-	ErrWrongState    = fault.New(fault.Refused, "WRONG_STATE", "wrong state")                     // e.g. voting in a closed election
-	ErrNotEligible   = fault.New(fault.Refused, "NOT_ELIGIBLE", "not eligible")                   // e.g. a household of another building voting
-	ErrResolution    = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "resolution not passed") // e.g. adopting a convention
-	ErrPeerDown      = fault.New(fault.Unavailable, "", "peer not available")                     // a service this one asks is not wired or built
+	ErrWrongState    = fault.New(fault.Refused, "WRONG_STATE", "wrong state")   // e.g. voting in a closed election
+	ErrNotEligible   = fault.New(fault.Refused, "NOT_ELIGIBLE", "not eligible") // e.g. a household of another building voting
+	// A department resolving a whistle it has not acknowledged (rule 11: a department
+	// resolves only what it has acknowledged).
+	ErrNotAcknowledged = fault.New(fault.Refused, "NOT_ACKNOWLEDGED", "not acknowledged")
+	// A second open election for one building or unit (rule 12: one election per building,
+	// or unit, is open at a time).
+	ErrElectionOpen = fault.New(fault.Refused, "ELECTION_OPEN", "election open")
+	ErrResolution   = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "resolution not passed") // e.g. adopting a convention
+	ErrPeerDown     = fault.New(fault.Unavailable, "", "peer not available")                     // a service this one asks is not wired or built
 
 	// Bad input on one field of the request (refuseOn names it): a region's parent at the
 	// wrong level (region.parent), a compound outside a community (compound.communityId).

@@ -257,10 +257,10 @@ func AcknowledgeWhistle(w Whistle, department, remarks string, now time.Time) (W
 	return w, true, nil
 }
 
-// ResolveWhistle records that department resolved its part. A department that resolves
-// before it acknowledged is taken to acknowledge at the same moment: fixing the problem
-// is the surest sign the call was heard, and refusing would only make the department
-// send two requests in a row. The acknowledge limit still applies to that moment.
+// ResolveWhistle records that department resolved its part. Rule 11 (a department
+// resolves only what it has acknowledged): one that has not acknowledged is
+// ErrNotAcknowledged and nothing changes, so the record always shows the call was heard
+// before the work was done, and the acknowledge limit is judged on a real acknowledgement.
 // Resolving again is a no-op. A department the whistle does not call is ErrNotEligible.
 func ResolveWhistle(w Whistle, department, remarks string, now time.Time) (Whistle, bool, error) {
 	w = cloneWhistle(w)
@@ -271,11 +271,10 @@ func ResolveWhistle(w Whistle, department, remarks string, now time.Time) (Whist
 	if r.resolved() {
 		return w, false, nil
 	}
-	now = now.Truncate(WhistleTime)
 	if !r.acknowledged() {
-		r.AcknowledgeTime = now
+		return Whistle{}, false, fmt.Errorf("%w: department %s has not acknowledged whistle %s; it resolves only what it has acknowledged", ErrNotAcknowledged, department, w.ID)
 	}
-	r.ResolveTime, r.ResolveRemarks = now, remarks
+	r.ResolveTime, r.ResolveRemarks = now.Truncate(WhistleTime), remarks
 	w.settle()
 	return w, true, nil
 }
@@ -364,14 +363,14 @@ type WhistleAssessment struct {
 	DepartmentOverdue map[string]bool
 }
 
-// Assess applies rule 11 (called departments acknowledge and resolve within limits by
-// priority) at now. A breached limit marks the whistle overdue and
-// escalates it one rung of the linkage per kind of limit: any department past its
-// acknowledge limit lifts the whistle to the SUB-DISTRICT; any past its resolve limit
-// lifts it to the DISTRICT. The resolve limit is the upper rung whether or not the lower
-// one was breached: a whistle still unresolved at its last deadline has gone past
-// everything the sub-district could do about it. The marks stay after the late act:
-// a whistle resolved late remains overdue in the record and in the reports.
+// Assess applies rule 11 (a breached limit marks the whistle overdue and escalates it
+// one level per breached limit) at now. A whistle has two limits, to acknowledge and to
+// resolve; each one breached, by any of its departments, lifts it one level from the
+// COMMUNITY: one limit to the SUB-DISTRICT, both to the DISTRICT. Levels count limits, not
+// departments (three departments late to acknowledge are one breached limit) nor elapsed
+// time (a whistle acknowledged in time and resolved late broke one limit). The marks stay
+// after the late act: a whistle resolved late remains overdue in the record and in the
+// reports.
 func (w *Whistle) Assess(now time.Time) WhistleAssessment {
 	a := WhistleAssessment{Escalation: AtCommunity, DepartmentOverdue: map[string]bool{}}
 	var ackLate, resolveLate bool
@@ -384,11 +383,10 @@ func (w *Whistle) Assess(now time.Time) WhistleAssessment {
 		}
 	}
 	a.Overdue = ackLate || resolveLate
-	switch {
-	case resolveLate:
-		a.Escalation = AtDistrict
-	case ackLate:
-		a.Escalation = AtSubdistrict
+	for _, breached := range []bool{ackLate, resolveLate} {
+		if breached {
+			a.Escalation++ // one level per breached limit; two limits reach the DISTRICT
+		}
 	}
 	return a
 }
@@ -410,7 +408,7 @@ func (w *Whistle) OverdueAt() time.Time {
 
 // breachAt is the earliest deadline at which one department is or becomes overdue: a
 // deadline it met late, or one it has not met yet. It is zero when it met both in time.
-// (A department that resolved has acknowledged too, so every open act lies ahead.)
+// (A department resolves only once it acknowledged, so every open act lies ahead.)
 func (w *Whistle) breachAt(r *DepartmentResponse) time.Time {
 	var at time.Time
 	if !r.acknowledged() || w.ackLate(r) {

@@ -47,13 +47,18 @@ type act struct {
 	when       time.Duration
 }
 
-// applyActs applies the acts in turn and fails the test on an error.
+// applyActs applies the acts in turn and fails the test on an error. A resolve act
+// acknowledges first when the department has not (at the same instant), since rule 11
+// lets a department resolve only what it has acknowledged.
 func applyActs(t failer, w registry.Whistle, as ...act) registry.Whistle {
 	t.Helper()
 	for _, a := range as {
 		var err error
 		if a.resolve {
-			w, _, err = registry.ResolveWhistle(w, a.department, "", sinceRaise(a.when))
+			w, _, err = registry.AcknowledgeWhistle(w, a.department, "", sinceRaise(a.when))
+			if err == nil {
+				w, _, err = registry.ResolveWhistle(w, a.department, "", sinceRaise(a.when))
+			}
 		} else {
 			w, _, err = registry.AcknowledgeWhistle(w, a.department, "", sinceRaise(a.when))
 		}
@@ -206,8 +211,21 @@ func TestAcknowledgeAndResolveRules(t *testing.T) {
 			t.Fatalf("after a second acknowledgement: %+v", r)
 		}
 	})
-	t.Run("resolving before acknowledging acknowledges at the same moment", func(t *testing.T) {
-		got, changed, err := registry.ResolveWhistle(w, "housing", "fixed", sinceRaise(time.Hour))
+	t.Run("rule 11: resolving before acknowledging is ErrNotAcknowledged and changes nothing", func(t *testing.T) {
+		_, changed, err := registry.ResolveWhistle(w, "housing", "fixed", sinceRaise(time.Hour))
+		if !errors.Is(err, registry.ErrNotAcknowledged) || changed {
+			t.Fatalf("resolving unacknowledged: changed=%v err=%v", changed, err)
+		}
+		if r := w.Responses[1]; !r.AcknowledgeTime.IsZero() || !r.ResolveTime.IsZero() {
+			t.Fatalf("the refused resolve touched the whistle: %+v", r)
+		}
+	})
+	t.Run("resolving after acknowledging records both times", func(t *testing.T) {
+		acked, _, err := registry.AcknowledgeWhistle(w, "housing", "", sinceRaise(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, changed, err := registry.ResolveWhistle(acked, "housing", "fixed", sinceRaise(time.Hour))
 		if err != nil || !changed {
 			t.Fatalf("resolve: %v %v", changed, err)
 		}
@@ -289,18 +307,20 @@ func TestAssessOverdueAndEscalation(t *testing.T) {
 		{"URGENT, nothing done, at 2 h exactly is still in time", registry.Urgent, nil, 2 * h, false, registry.AtCommunity, nil},
 		{"URGENT, nothing done, just past 2 h: overdue, sub-district", registry.Urgent, nil, 2*h + µs, true, registry.AtSubdistrict, []string{"water", "housing"}},
 		{"URGENT, acknowledged in time, at 24 h", registry.Urgent, []act{ackBy("water", h), ackBy("housing", h)}, 24 * h, false, registry.AtCommunity, nil},
-		{"URGENT, acknowledged in time, past 24 h: district", registry.Urgent, []act{ackBy("water", h), ackBy("housing", h)}, 24*h + µs, true, registry.AtDistrict, []string{"water", "housing"}},
+		{"URGENT, acknowledged in time, past 24 h: one limit, sub-district", registry.Urgent, []act{ackBy("water", h), ackBy("housing", h)}, 24*h + µs, true, registry.AtSubdistrict, []string{"water", "housing"}},
 		{"URGENT, acknowledged late by one department", registry.Urgent, []act{ackBy("water", h), ackBy("housing", 3*h)}, 4 * h, true, registry.AtSubdistrict, []string{"housing"}},
 		{"URGENT, acknowledged at 2 h exactly is in time", registry.Urgent, []act{ackBy("water", 2*h), ackBy("housing", 2*h)}, 4 * h, false, registry.AtCommunity, nil},
 		{"URGENT, nothing done past 24 h: both rungs, district", registry.Urgent, nil, 25 * h, true, registry.AtDistrict, []string{"water", "housing"}},
 		{"URGENT, resolved in time: never overdue", registry.Urgent, []act{resolveBy("water", h), ackBy("housing", h), resolveBy("housing", 20*h)}, 100 * h, false, registry.AtCommunity, nil},
-		{"URGENT, resolved late stays overdue after the resolve", registry.Urgent, []act{resolveBy("water", h), ackBy("housing", h), resolveBy("housing", 30*h)}, 100 * h, true, registry.AtDistrict, []string{"housing"}},
-		{"URGENT, resolved at 3 h without acknowledging: the acknowledgement was late", registry.Urgent, []act{resolveBy("water", 3*h), resolveBy("housing", h)}, 10 * h, true, registry.AtSubdistrict, []string{"water"}},
+		{"URGENT, resolved late stays overdue after the resolve", registry.Urgent, []act{resolveBy("water", h), ackBy("housing", h), resolveBy("housing", 30*h)}, 100 * h, true, registry.AtSubdistrict, []string{"housing"}},
+		{"URGENT, acknowledged and resolved at 3 h: the acknowledgement was late", registry.Urgent, []act{resolveBy("water", 3*h), resolveBy("housing", h)}, 10 * h, true, registry.AtSubdistrict, []string{"water"}},
 		{"NORMAL, nothing done at 24 h", registry.Normal, nil, 24 * h, false, registry.AtCommunity, nil},
 		{"NORMAL, nothing done past 24 h", registry.Normal, nil, 24*h + µs, true, registry.AtSubdistrict, []string{"water", "housing"}},
 		{"NORMAL, acknowledged in time, at 72 h", registry.Normal, []act{ackBy("water", 10*h), ackBy("housing", 23*h)}, 72 * h, false, registry.AtCommunity, nil},
-		{"NORMAL, acknowledged in time, past 72 h", registry.Normal, []act{ackBy("water", 10*h), ackBy("housing", 23*h)}, 72*h + µs, true, registry.AtDistrict, []string{"water", "housing"}},
-		{"NORMAL, one resolved in time, the other not by 72 h", registry.Normal, []act{ackBy("water", 10*h), resolveBy("water", 30*h), ackBy("housing", 23*h)}, 73 * h, true, registry.AtDistrict, []string{"housing"}},
+		{"NORMAL, acknowledged in time, past 72 h: one limit", registry.Normal, []act{ackBy("water", 10*h), ackBy("housing", 23*h)}, 72*h + µs, true, registry.AtSubdistrict, []string{"water", "housing"}},
+		{"NORMAL, one resolved in time, the other not by 72 h", registry.Normal, []act{ackBy("water", 10*h), resolveBy("water", 30*h), ackBy("housing", 23*h)}, 73 * h, true, registry.AtSubdistrict, []string{"housing"}},
+		{"URGENT, one late to acknowledge, the other late to resolve: two limits, district", registry.Urgent, []act{resolveBy("water", 3*h), ackBy("housing", h)}, 25 * h, true, registry.AtDistrict, []string{"water", "housing"}},
+		{"NORMAL, both late to acknowledge: one limit however many departments", registry.Normal, []act{resolveBy("water", 25*h), resolveBy("housing", 30*h)}, 100 * h, true, registry.AtSubdistrict, []string{"water", "housing"}},
 		{"NORMAL, acknowledged late and resolved in time: sub-district", registry.Normal, []act{resolveBy("water", 30*h), resolveBy("housing", 40*h)}, 100 * h, true, registry.AtSubdistrict, []string{"water", "housing"}},
 	}
 	for _, tt := range tests {
@@ -468,7 +488,18 @@ func TestPropertyIndexesAgreeWithAssess(t *testing.T) {
 			d := departments[rapid.IntRange(0, n-1).Draw(t, "who")]
 			var err error
 			if rapid.Bool().Draw(t, "resolve") {
-				w, _, err = registry.ResolveWhistle(w, d, "", sinceRaise(last))
+				// Rule 11: only what was acknowledged is resolved; refused, nothing changes.
+				next, changed, rerr := registry.ResolveWhistle(w, d, "", sinceRaise(last))
+				switch {
+				case errors.Is(rerr, registry.ErrNotAcknowledged):
+					if changed {
+						t.Fatal("a refused resolve reports a change")
+					}
+				case rerr != nil:
+					err = rerr
+				default:
+					w = next
+				}
 			} else {
 				w, _, err = registry.AcknowledgeWhistle(w, d, "", sinceRaise(last))
 			}

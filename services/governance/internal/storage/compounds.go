@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
@@ -106,4 +107,11 @@ func (s *Store) UpdateCompound(ctx context.Context, c registry.Compound) (int64,
 		return 0, fmt.Errorf("%w: compound %s", registry.ErrConflict, c.ID)
 	}
 	return rev, nil
+}
+
+// PublishRegistryFact tells the survey service that a fact behind the priority ranking
+// changed for a compound (rule 4: a change of the facts behind a term reaches the ranking
+// within the same short delay, whichever service it happened in), on the registry topic.
+func (s *Store) PublishRegistryFact(ctx context.Context, compoundID, fact string) error {
+	return events.Publish(ctx, s.rdb, events.RegistryTopic, map[string]string{"compound": compoundID, "fact": fact})
 }

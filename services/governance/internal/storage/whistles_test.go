@@ -186,10 +186,10 @@ func TestWhistleChangesMoveRecordIndexesAndCountersTogether(t *testing.T) {
 	})
 	t.Run("the status index follows the status", func(t *testing.T) {
 		done := change(t, s, w.ID, func(w registry.Whistle) (registry.Whistle, bool, error) {
-			return registry.ResolveWhistle(w, "housing", "", t0.Add(90*time.Minute))
+			return ackAndResolve(w, "housing", t0.Add(90*time.Minute))
 		})
 		done = change(t, s, w.ID, func(w registry.Whistle) (registry.Whistle, bool, error) {
-			return registry.ResolveWhistle(w, "water", "", t0.Add(2*time.Hour))
+			return ackAndResolve(w, "water", t0.Add(2*time.Hour))
 		})
 		if done.Status != registry.WhistleResolved {
 			t.Fatalf("status %s", done.Status)
@@ -225,7 +225,7 @@ func TestListWhistlesByIndexAndFilter(t *testing.T) {
 	d := raiseIn(t, s, c2.ID, registry.Normal, t0.Add(30*time.Minute), "water")
 	e := raiseIn(t, s, c2.ID, registry.Urgent, t0, "water")
 	change(t, s, e.ID, func(w registry.Whistle) (registry.Whistle, bool, error) {
-		return registry.ResolveWhistle(w, "water", "", t0.Add(time.Minute))
+		return ackAndResolve(w, "water", t0.Add(time.Minute))
 	})
 	all := func(f WhistleFilter, now time.Time, size int) []string {
 		t.Helper()
@@ -341,4 +341,15 @@ func TestBeforeIsTheLastMicrosecondStrictlyBeforeNow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ackAndResolve acknowledges (when the department has not yet) and resolves at the same
+// instant: rule 11 lets a department resolve only what it has acknowledged.
+func ackAndResolve(w registry.Whistle, department string, at time.Time) (registry.Whistle, bool, error) {
+	acked, ackChanged, err := registry.AcknowledgeWhistle(w, department, "", at)
+	if err != nil {
+		return registry.Whistle{}, false, err
+	}
+	next, changed, err := registry.ResolveWhistle(acked, department, "", at)
+	return next, changed || ackChanged, err
 }
