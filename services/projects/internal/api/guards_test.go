@@ -93,15 +93,19 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 		t.Fatal("resolutionSurveyId not stored")
 	}
 
-	// Naming the passed resolution works as well; the latest closed one decides otherwise.
+	// Naming the passed resolution works as well (a resolution of its own: rule 6, one
+	// resolution approves one project); the latest closed one decides otherwise.
 	q := e.project(t, cid, 2022)
-	if got := testkit.Must[*pb.Project](t)(e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: q.Id, Actor: "x", ResolutionSurveyId: passed})); got.ResolutionSurveyId != passed {
+	passedAgain := e.resolution(t, cid, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
+	if got := testkit.Must[*pb.Project](t)(e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: q.Id, Actor: "x", ResolutionSurveyId: passedAgain})); got.ResolutionSurveyId != passedAgain {
 		t.Fatalf("approved on %q", got.ResolutionSurveyId)
 	}
-	e.resolution(t, cid, hs, "disagree", "disagree", "disagree", "disagree", "disagree", "disagree")
+	downed := e.resolution(t, cid, hs, "disagree", "disagree", "disagree", "disagree", "disagree", "disagree")
 	r := e.project(t, cid, 2023)
 	_, err = e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: r.Id, Actor: "x"})
-	testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_NOT_PASSED")
+	if meta := testkit.WantReason(t, err, codes.FailedPrecondition, "RESOLUTION_SUPERSEDED"); meta["supersededBy"] != downed {
+		t.Fatalf("metadata %v", meta)
+	}
 }
 
 // TestStartConstructionNeedsTheBudgetCovered: the finance service's committed sources

@@ -329,6 +329,9 @@ func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Projec
 		step("cancel")
 		return p
 	}
+	// Rule 6: one resolution approves one project, so each project the site reaches past
+	// PROPOSED has its owners' vote of its own, the compound's latest.
+	e.resolution(t, s.compound, s.households, "agree", "agree", "agree", "agree", "agree", "disagree")
 	step("approve")
 	if want == pb.Project_APPROVED {
 		return p

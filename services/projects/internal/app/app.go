@@ -29,6 +29,8 @@ type Store interface {
 	UpdateProject(ctx context.Context, p works.Project) (int64, error)
 	ListProjects(ctx context.Context, compoundID string, match func(*works.Project) bool, token string, size int) ([]works.Project, string, error)
 	ReleasePlan(ctx context.Context, p works.Project) error
+	ClaimResolution(ctx context.Context, surveyID, projectID string) (holder string, err error)
+	ReleaseResolution(ctx context.Context, surveyID, projectID string) error
 	PublishProjectStatus(ctx context.Context, p works.Project) error
 
 	CreateItem(ctx context.Context, it works.Item) error

@@ -22,7 +22,10 @@ type guard func(ctx context.Context, p *works.Project) ([]works.GuardFailure, er
 // is re-judged against the status the first left. A retried request (same request id,
 // same body) whose work is done answers with the project as it stands. A moved project
 // is published on the compound events stream.
-func (a *App) transition(ctx context.Context, method string, m Move, act works.Action, check guard, then func(*works.Project)) (ProjectView, error) {
+//
+// then, when given, completes the next state before it is written and may take a claim
+// the write depends on; its release runs when the write does not go through.
+func (a *App) transition(ctx context.Context, method string, m Move, act works.Action, check guard, then func(context.Context, *works.Project) (release func(), err error)) (ProjectView, error) {
 	_, replayed, err := a.claim(ctx, method, m.Request, 0)
 	if err != nil {
 		return ProjectView{}, err
@@ -49,10 +52,16 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 		if err != nil {
 			return ProjectView{}, err
 		}
+		release := func() {}
 		if then != nil {
-			then(&next)
+			if release, err = then(ctx, &next); err != nil {
+				return ProjectView{}, err
+			}
 		}
 		rev, err := a.store.UpdateProject(ctx, next)
+		if err != nil {
+			release()
+		}
 		if isConflict(err) {
 			if err := retryPause(ctx); err != nil {
 				return ProjectView{}, err
@@ -79,16 +88,41 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 
 // ApproveProject: PROPOSED → APPROVED once the compound's renovation resolution passed
 // (rule 3: a renovation needs the owners' resolution), as the survey service reports it:
-// the survey named, or the compound's latest closed one.
+// the survey named, or the compound's latest closed one. Rule 6 sharpens it: only the
+// latest closed resolution counts (a later vote supersedes an earlier pass:
+// RESOLUTION_SUPERSEDED), and one resolution approves one project
+// (RESOLUTION_ALREADY_USED). The claim on the resolution is taken in one atomic step
+// before the revision-checked write and given back if that write fails, so of two
+// approvals on one resolution at once only one wins.
 func (a *App) ApproveProject(ctx context.Context, m Move, resolutionSurveyID string) (ProjectView, error) {
 	var surveyID string
 	check := func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error) {
 		f, err := a.peers.Survey.Resolution(ctx, p.CompoundID, resolutionSurveyID)
+		if err != nil {
+			return nil, err
+		}
 		surveyID = f.SurveyID
-		return works.CheckResolution(f), err
+		if fs := works.CheckResolution(f); fs != nil {
+			return fs, nil
+		}
+		return nil, works.Superseded(f)
 	}
-	return a.transition(ctx, "ApproveProject", m, works.Approve, check,
-		func(p *works.Project) { p.ResolutionSurveyID = surveyID })
+	claim := func(ctx context.Context, p *works.Project) (func(), error) {
+		p.ResolutionSurveyID = surveyID
+		holder, err := a.store.ClaimResolution(ctx, surveyID, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if holder != "" {
+			return nil, works.UsedBy(surveyID, holder)
+		}
+		return func() {
+			if err := a.store.ReleaseResolution(ctx, surveyID, p.ID); err != nil {
+				a.log.WarnContext(ctx, "resolution claim not released", "project", p.ID, "resolution", surveyID, "cause", err.Error())
+			}
+		}, nil
+	}
+	return a.transition(ctx, "ApproveProject", m, works.Approve, check, claim)
 }
 
 // StartConstruction: APPROVED → IN_CONSTRUCTION once the funding plan's committed sources

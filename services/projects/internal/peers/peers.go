@@ -9,6 +9,8 @@ package peers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -58,29 +60,78 @@ func notBuilt(err error, what string) error {
 	return err
 }
 
-// Resolution finds the renovation resolution of a compound: the survey named, or the
-// compound's latest closed RESOLUTION survey on RENOVATION.
-func (o Survey) Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
-	if surveyID == "" {
-		token := ""
-		for {
-			resp, err := o.c.ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: compoundID, Kind: surveypb.Survey_RESOLUTION, State: surveypb.Survey_CLOSED, PageSize: 1000, PageToken: token})
-			if err != nil {
-				return works.ResolutionFacts{}, notBuilt(err, "survey ListSurveys")
-			}
-			for _, s := range resp.GetSurveys() {
-				if s.GetMatter() == surveypb.Survey_RENOVATION {
-					surveyID = s.GetId() // ids sort by creation: the last one seen is the latest
-				}
-			}
-			if token = resp.GetNextPageToken(); token == "" {
-				break
+// closedSurveys lists a compound's closed surveys of a kind that match, latest closed
+// last (by close time, then id: ids sort by creation).
+func (o Survey) closedSurveys(ctx context.Context, compoundID string, kind surveypb.Survey_Kind, match func(*surveypb.Survey) bool) ([]*surveypb.Survey, error) {
+	var out []*surveypb.Survey
+	token := ""
+	for {
+		resp, err := o.c.ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: compoundID, Kind: kind, State: surveypb.Survey_CLOSED, PageSize: 1000, PageToken: token})
+		if err != nil {
+			return nil, notBuilt(err, "survey ListSurveys")
+		}
+		for _, s := range resp.GetSurveys() {
+			if s.GetCompoundId() == compoundID && s.GetKind() == kind && s.GetState() == surveypb.Survey_CLOSED && match(s) {
+				out = append(out, s)
 			}
 		}
-		if surveyID == "" {
-			return works.ResolutionFacts{}, nil
+		if token = resp.GetNextPageToken(); token == "" {
+			break
 		}
 	}
+	slices.SortStableFunc(out, func(a, b *surveypb.Survey) int {
+		if c := a.GetCloseTime().AsTime().Compare(b.GetCloseTime().AsTime()); c != 0 {
+			return c
+		}
+		return strings.Compare(a.GetId(), b.GetId())
+	})
+	return out, nil
+}
+
+func renovation(s *surveypb.Survey) bool { return s.GetMatter() == surveypb.Survey_RENOVATION }
+
+// Resolution finds the renovation resolution of a compound: the survey named, or the
+// compound's latest closed RESOLUTION survey on RENOVATION; Latest is always that latest
+// one (rule 6: only it counts). With none named and the latest failed, the latest pass
+// before it is what the caller relies on, and Latest shows it superseded.
+func (o Survey) Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
+	closed, err := o.closedSurveys(ctx, compoundID, surveypb.Survey_RESOLUTION, renovation)
+	if err != nil {
+		return works.ResolutionFacts{}, err
+	}
+	latest := ""
+	if len(closed) > 0 {
+		latest = closed[len(closed)-1].GetId()
+	}
+	if surveyID == "" {
+		if latest == "" {
+			return works.ResolutionFacts{}, nil
+		}
+		f, err := o.resolution(ctx, compoundID, latest)
+		if err != nil || f.Passed {
+			f.Latest = latest
+			return f, err
+		}
+		for i := len(closed) - 2; i >= 0; i-- {
+			earlier, err := o.resolution(ctx, compoundID, closed[i].GetId())
+			if err != nil {
+				return earlier, err
+			}
+			if earlier.Passed {
+				earlier.Latest = latest
+				return earlier, nil
+			}
+		}
+		f.Latest = latest
+		return f, nil
+	}
+	f, err := o.resolution(ctx, compoundID, surveyID)
+	f.Latest = latest
+	return f, err
+}
+
+// resolution reads one survey as a renovation resolution of the compound.
+func (o Survey) resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error) {
 	f := works.ResolutionFacts{SurveyID: surveyID}
 	s, err := o.c.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
 	if status.Code(err) == codes.NotFound {
@@ -92,7 +143,7 @@ func (o Survey) Resolution(ctx context.Context, compoundID, surveyID string) (wo
 	f.Found = s.GetKind() == surveypb.Survey_RESOLUTION && s.GetMatter() == surveypb.Survey_RENOVATION
 	f.CompoundOK = s.GetCompoundId() == compoundID
 	f.Closed = s.GetState() == surveypb.Survey_CLOSED
-	if !f.Found || !f.CompoundOK {
+	if !f.Found || !f.CompoundOK || !f.Closed {
 		return f, nil
 	}
 	r, err := o.c.GetResolutionResult(ctx, &surveypb.GetResolutionResultRequest{SurveyId: surveyID})

@@ -37,6 +37,44 @@ var releasePlan = redis.NewScript(`
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
 return 1`)
 
+// claimResolution takes a renovation resolution for a project (rule 6: one resolution
+// approves one project), unless another project holds it; ARGV[3] is a holder found gone
+// or cancelled, which may be replaced (compare-and-set, so two replacing at once cannot
+// both win). It answers the holder that keeps it, or ” when the project holds it now.
+var claimResolution = redis.NewScript(`
+local holder = redis.call('HGET', KEYS[1], ARGV[1])
+if holder and holder ~= ARGV[2] and holder ~= ARGV[3] then return holder end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ''`)
+
+// ClaimResolution takes resolution surveyID for project projectID: "" when the project
+// holds it now, else the project that used it (rule 6: one resolution approves one
+// project). A holder that is gone, or was cancelled, no longer holds it.
+func (s *Store) ClaimResolution(ctx context.Context, surveyID, projectID string) (string, error) {
+	stale := ""
+	for range 3 {
+		holder, err := claimResolution.Run(ctx, s.rdb, []string{resolutionsKey()}, surveyID, projectID, stale).Text()
+		if err != nil || holder == "" {
+			return "", err
+		}
+		held, err := s.GetProject(ctx, holder)
+		switch {
+		case err != nil && !errors.Is(err, works.ErrNotFound):
+			return "", err
+		case err == nil && held.Status != works.Cancelled:
+			return holder, nil
+		}
+		stale = holder
+	}
+	return "", fmt.Errorf("%w: the claim on resolution %s keeps changing hands", works.ErrConflict, surveyID)
+}
+
+// ReleaseResolution gives up a project's claim on a resolution (its approval did not go
+// through).
+func (s *Store) ReleaseResolution(ctx context.Context, surveyID, projectID string) error {
+	return releasePlan.Run(ctx, s.rdb, []string{resolutionsKey()}, surveyID, projectID).Err()
+}
+
 func planField(p *works.Project) string { return p.CompoundID + "|" + strconv.Itoa(p.Year) }
 
 // CreateProject stores a new project as its compound's plan for its year: one plan per

@@ -13,6 +13,8 @@
 //	prj:{p:<id>}:signoff-data       hash: sign-off id → sign-off (a retry finds it)
 //	prj:{idx}:projects:<compound|_> sorted set of project ids
 //	prj:{idx}:plans                 hash: compound|year → project id (one plan per round)
+//	prj:{idx}:resolutions           hash: resolution survey id → project id (rule 6: one
+//	                                resolution approves one project)
 //	prj:req:<method>:<request id>   idempotency claim
 package storage
 
@@ -55,6 +57,7 @@ func signoffLogKey(id string) string     { return "prj:{p:" + id + "}:signoff-lo
 func signoffDataKey(id string) string    { return "prj:{p:" + id + "}:signoff-data" }
 func projectsKey(cid string) string      { return "prj:{idx}:projects:" + orAll(cid) }
 func plansKey() string                   { return "prj:{idx}:plans" }
+func resolutionsKey() string             { return "prj:{idx}:resolutions" }
 func claimKey(method, rid string) string { return "prj:req:" + method + ":" + rid }
 
 func orAll(s string) string {

@@ -127,6 +127,33 @@ type ResolutionFacts struct {
 	Closed     bool     // the vote has closed
 	Passed     bool     // rule 3 holds (3/4 of the voting area and households consent)
 	Figures    []string // the result's figures, one line each
+	Latest     string   // the compound's latest closed renovation resolution ("" for none)
+}
+
+// ErrorInfo reasons of rule 6's refusals of a resolution that is not the project's to use.
+const (
+	ReasonSuperseded     = "RESOLUTION_SUPERSEDED"
+	ReasonResolutionUsed = "RESOLUTION_ALREADY_USED"
+)
+
+// Superseded is approve's second guard (rule 6: only the compound's latest closed
+// renovation resolution counts, so a later vote, passed or failed, supersedes an earlier
+// pass): a refusal naming the superseding survey (metadata supersededBy), or nil.
+func Superseded(f ResolutionFacts) error {
+	if f.Latest == "" || f.Latest == f.SurveyID {
+		return nil
+	}
+	return fault.Refuse(ReasonSuperseded,
+		fmt.Sprintf("cannot approve: resolution %s was superseded by the later vote %s; only the compound's latest closed renovation resolution counts", f.SurveyID, f.Latest),
+		map[string]string{"resolution": f.SurveyID, "supersededBy": f.Latest})
+}
+
+// UsedBy refuses approval on a resolution another project used (rule 6: one resolution
+// approves one project), naming that project (metadata project).
+func UsedBy(surveyID, projectID string) error {
+	return fault.Refuse(ReasonResolutionUsed,
+		fmt.Sprintf("cannot approve: resolution %s already approved project %s; one resolution approves one project", surveyID, projectID),
+		map[string]string{"resolution": surveyID, "project": projectID})
 }
 
 // CheckResolution is approve's guard: a passed renovation resolution for the compound.
