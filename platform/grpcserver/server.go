@@ -89,7 +89,7 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	// Innermost: every handler's error becomes a status here, so the trail, the span and
 	// the client all see the same code and reason.
-	chain = append(chain, requestIDInterceptor(), validationInterceptor(validator), errorInterceptor(log))
+	chain = append(chain, requestIDInterceptor(), validationInterceptor(validator), textInterceptor(), errorInterceptor(log))
 	serverOpts := []grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(chain...),
