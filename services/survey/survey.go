@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 
 	"tongdu/platform/config"
+	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/placement"
 	"tongdu/platform/servicemain"
@@ -77,6 +79,8 @@ func (c *Config) options() (app.Options, error) {
 
 // Service is the survey service over one Redis.
 type Service struct {
+	rdb        redis.UniversalClient
+	log        *slog.Logger
 	store      *storage.Store
 	app        *app.App
 	governance grpc.ClientConnInterface
@@ -114,7 +118,7 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 		return nil, err
 	}
 	store := storage.New(rdb)
-	return &Service{store: store, governance: p.Governance, app: app.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
+	return &Service{rdb: rdb, log: log, store: store, governance: p.Governance, app: app.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where surveys, meetings and
@@ -150,11 +154,24 @@ func (s *Service) Register(srv *grpcserver.Server) {
 	}
 }
 
-// Start keeps the health status in step with Redis and moves the rankings (every
-// --ranking-delay) until ctx ends.
+// Start keeps the health status in step with Redis, moves the rankings (every
+// --ranking-delay) and follows the registry's changes behind them (rule 4: governance's
+// events on the registry topic) until ctx ends.
 func (s *Service) Start(ctx context.Context) {
 	if s.srv != nil {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	go s.app.RunRanking(ctx)
+	go events.Consume(ctx, s.rdb, s.log, events.RegistryTopic, "survey", consumerName(), s.app.FollowRegistryEvent)
+}
+
+// consumerName names this process in the "survey" group: stable across restarts on one
+// host (so what it read and did not acknowledge is handled when it starts again), distinct
+// between replicas.
+func consumerName() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return "survey"
+	}
+	return "survey@" + host
 }

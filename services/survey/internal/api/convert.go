@@ -5,6 +5,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/internal/opinion"
 )
@@ -24,6 +25,9 @@ func surveyFromPB(s *pb.Survey) opinion.Survey {
 		ID: s.GetId(), CompoundID: s.GetCompoundId(), ProjectID: s.GetProjectId(), Title: s.GetTitle(),
 		Description: s.GetDescription(), Kind: opinion.Kind(s.GetKind()), Matter: opinion.Matter(s.GetMatter()),
 	}
+	for _, u := range s.GetBusinessUses() {
+		out.BusinessUses = append(out.BusinessUses, opinion.BusinessUse(u))
+	}
 	for _, q := range s.GetQuestions() {
 		oq := opinion.Question{ID: q.GetId(), Text: q.GetText(), Type: opinion.QuestionType(q.GetType()), ScaleMin: int(q.GetScaleMin()), ScaleMax: int(q.GetScaleMax())}
 		for _, o := range q.GetOptions() {
@@ -40,6 +44,9 @@ func surveyToPB(s *opinion.Survey, responded int64) *pb.Survey {
 		Kind: pb.Survey_Kind(s.Kind), Matter: pb.Survey_Matter(s.Matter), State: pb.Survey_State(s.State),
 		RespondedHouseholds: int32(responded), OpenTime: ts(s.OpenTime), CloseTime: ts(s.CloseTime),
 		CreateTime: ts(s.CreateTime), UpdateTime: ts(s.UpdateTime), Etag: s.Etag(),
+	}
+	for _, u := range s.BusinessUses {
+		out.BusinessUses = append(out.BusinessUses, pb.Survey_BusinessUse(u))
 	}
 	for _, q := range s.Questions {
 		pq := &pb.Question{Id: q.ID, Text: q.Text, Type: pb.Question_Type(q.Type), ScaleMin: int32(q.ScaleMin), ScaleMax: int32(q.ScaleMax)}
@@ -145,5 +152,6 @@ func rankEntryToPB(rank int, e *opinion.RankEntry) *pb.RankingEntry {
 	return &pb.RankingEntry{
 		Rank: int32(rank), CompoundId: e.CompoundID, CompoundName: e.Name, BuildYear: int32(e.BuildYear),
 		Score: e.Score, Deficit: e.Deficit, Willingness: e.Willingness, Participation: e.Participation, SurveyId: e.SurveyID,
+		Status: govpb.Compound_Status(e.Status),
 	}
 }

@@ -38,6 +38,15 @@ func TestDomainEnumsUseTheContractsNumbers(t *testing.T) {
 		{"Condition GOOD", int32(opinion.Good), int32(govpb.Facility_GOOD)},
 		{"Condition FAIR", int32(opinion.Fair), int32(govpb.Facility_FAIR)},
 		{"Condition POOR", int32(opinion.Poor), int32(govpb.Facility_POOR)},
+		{"BusinessUse PARKING_PUBLIC", int32(opinion.ParkingPublic), int32(pb.Survey_PARKING_PUBLIC)},
+		{"BusinessUse SHOP_RENT", int32(opinion.ShopRent), int32(pb.Survey_SHOP_RENT)},
+		{"BusinessUse OTHER_USE", int32(opinion.OtherUse), int32(pb.Survey_OTHER_USE)},
+		{"CompoundStatus INVENTORIED", int32(opinion.Inventoried), int32(govpb.Compound_INVENTORIED)},
+		{"CompoundStatus SURVEYING", int32(opinion.Surveying), int32(govpb.Compound_SURVEYING)},
+		{"CompoundStatus PLANNED", int32(opinion.Planned), int32(govpb.Compound_PLANNED)},
+		{"CompoundStatus RENOVATING", int32(opinion.Renovating), int32(govpb.Compound_RENOVATING)},
+		{"CompoundStatus ACCEPTED", int32(opinion.Accepted), int32(govpb.Compound_ACCEPTED)},
+		{"CompoundStatus MAINTAINING", int32(opinion.Maintaining), int32(govpb.Compound_MAINTAINING)},
 	}
 	for _, p := range pairs {
 		if p.domain != p.contra {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -86,6 +87,8 @@ func start(tb testing.TB) *env {
 	a := app.New(store, registry, log, time.Now, app.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
 	pb.RegisterSurveyServiceServer(srv.GRPC, api.New(a))
 	go a.RunRanking(ctx)
+	// As survey.Start does: the registry's changes behind the ranking.
+	go events.Consume(ctx, rdb, log, events.RegistryTopic, "survey", "survey-test", a.FollowRegistryEvent)
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })
@@ -191,8 +194,12 @@ func (e *env) draft(tb testing.TB, cid string, kind pb.Survey_Kind, matter pb.Su
 	if kind == pb.Survey_RESOLUTION {
 		qs = voteQuestions()
 	}
+	var uses []pb.Survey_BusinessUse
+	if matter == pb.Survey_COMMON_PART_BUSINESS {
+		uses = []pb.Survey_BusinessUse{pb.Survey_PARKING_PUBLIC} // rule 10: such a resolution names its uses
+	}
 	return testkit.Must[*pb.Survey](tb)(e.CreateSurvey(bg, &pb.CreateSurveyRequest{Survey: &pb.Survey{
-		CompoundId: cid, Title: "2024年改造意愿调查", Kind: kind, Matter: matter, Questions: qs}}))
+		CompoundId: cid, Title: "2024年改造意愿调查", Kind: kind, Matter: matter, Questions: qs, BusinessUses: uses}}))
 }
 
 func (e *env) open(tb testing.TB, cid string, kind pb.Survey_Kind, matter pb.Survey_Matter) *pb.Survey {

@@ -11,6 +11,7 @@ import (
 	"tongdu/platform/testkit"
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/survey/internal/opinion"
 )
 
 const (
@@ -140,7 +141,7 @@ func TestResponsesMoveTheRankingWithoutARead(t *testing.T) {
 	e.submit(t, sv.Id, response(hs[0], answer("wants", "yes")))
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		entries, _, err := e.store.RankPage(bg, tr.comA.Id, 0, 10)
+		entries, _, err := e.store.RankPage(bg, tr.comA.Id, opinion.WaitingStatuses, 0, 10)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/survey/internal/opinion"
 )
 
 // GetSurveyStats returns a survey's statistics.
@@ -44,7 +45,11 @@ func (s *Server) GetResolutionResult(ctx context.Context, req *pb.GetResolutionR
 // GetRanking lists the compounds under a region by priority, with the terms behind each
 // score.
 func (s *Server) GetRanking(ctx context.Context, req *pb.GetRankingRequest) (*pb.Ranking, error) {
-	r, err := s.app.GetRanking(ctx, req.GetRegionId(), req.GetPageToken(), paging.Size(req.GetPageSize()))
+	statuses := make([]opinion.CompoundStatus, len(req.GetStatus()))
+	for i, st := range req.GetStatus() {
+		statuses[i] = opinion.CompoundStatus(st)
+	}
+	r, err := s.app.GetRanking(ctx, req.GetRegionId(), statuses, req.GetPageToken(), paging.Size(req.GetPageSize()))
 	if err != nil {
 		return nil, err
 	}

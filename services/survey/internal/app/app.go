@@ -50,12 +50,14 @@ type Store interface {
 	ListIdeas(ctx context.Context, cid string, byEndorsements bool, match func(*opinion.Idea) bool, token string, size int) ([]opinion.Idea, string, error)
 
 	UpsertRanks(ctx context.Context, rcs []opinion.RankedCompound) error
-	RankPage(ctx context.Context, region string, offset, size int64) ([]opinion.RankEntry, int64, error)
+	RankPage(ctx context.Context, region string, statuses []opinion.CompoundStatus, offset, size int64) ([]opinion.RankEntry, int64, error)
 	RankedCompounds(ctx context.Context, compoundIDs []string) ([]opinion.RankedCompound, error)
 	RankBuilt(ctx context.Context, region string) (time.Time, error)
 	MarkRankBuilt(ctx context.Context, region string, at time.Time) error
 	SetLatestNeeds(ctx context.Context, compoundID, surveyID string) error
 	LatestNeeds(ctx context.Context, compoundIDs []string) ([]string, error)
+	MarkRegistryChanged(ctx context.Context, compoundIDs ...string) error
+	TakeRegistryChanged(ctx context.Context, n int) ([]string, error)
 
 	PublishCompoundFact(ctx context.Context, compoundID, fact, surveyID string) error
 }
@@ -80,6 +82,7 @@ type Compound struct {
 	Households int
 	Area       int64 // hundredths of m²
 	Conditions []opinion.Condition
+	Status     opinion.CompoundStatus
 }
 
 // Household is what the survey service needs to know of a household: where it is and

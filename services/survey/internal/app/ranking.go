@@ -22,12 +22,13 @@ type Ranking struct {
 }
 
 // GetRanking lists the compounds under a region by rule 4's priority (0.40·deficit +
-// 0.35·willingness + 0.25·participation by default), each with its score and the three
-// terms behind it. A page is read from a ranking kept ready, so its cost does not grow
+// 0.35·willingness + 0.25·participation by default), each with its score, the three
+// terms behind it and its status; only compounds of the statuses asked for, by default
+// those still waiting for a plan (INVENTORIED, SURVEYING), as rule 4 ranks them. A page is read from a ranking kept ready, so its cost does not grow
 // with the number of compounds; the ranking is rebuilt from the registry when first
 // asked for and, in the background, once it is older than RankingRefresh. An unknown
 // region is bad input on regionId.
-func (a *App) GetRanking(ctx context.Context, region, token string, size int) (Ranking, error) {
+func (a *App) GetRanking(ctx context.Context, region string, statuses []opinion.CompoundStatus, token string, size int) (Ranking, error) {
 	if err := a.registry.CheckRegion(ctx, region); err != nil {
 		if isNotFound(err) {
 			return Ranking{}, fault.Field("regionId", "no region "+region)
@@ -48,7 +49,7 @@ func (a *App) GetRanking(ctx context.Context, region, token string, size int) (R
 		}
 	}
 	n := int64(size)
-	entries, total, err := a.store.RankPage(ctx, region, offset, n)
+	entries, total, err := a.store.RankPage(ctx, region, opinion.RankedStatuses(statuses), offset, n)
 	if err != nil {
 		return Ranking{}, err
 	}
@@ -131,7 +132,7 @@ func (a *App) rankEntries(ctx context.Context, cs []*Compound) ([]opinion.Ranked
 	rcs := make([]opinion.RankedCompound, len(cs))
 	for i, c := range cs {
 		rcs[i] = opinion.RankedCompound{
-			RankEntry:  opinion.RankEntry{CompoundID: c.ID, Name: c.Name, BuildYear: c.BuildYear, Deficit: opinion.Deficit(c.Conditions)},
+			RankEntry:  opinion.RankEntry{CompoundID: c.ID, Name: c.Name, BuildYear: c.BuildYear, Deficit: opinion.Deficit(c.Conditions), Status: c.Status},
 			Regions:    c.RegionPath,
 			Households: c.Households,
 		}
@@ -201,6 +202,11 @@ func (a *App) rerank(ctx context.Context, compoundIDs ...string) (notMoved []str
 	var got []*Compound
 	var gotIDs []string
 	for i, err := range errs {
+		if isNotFound(err) {
+			// Not (or no longer) in the registry: nothing to rank; a rebuild drops it.
+			a.log.WarnContext(ctx, "ranking not moved: no such compound", "compound", compoundIDs[i])
+			continue
+		}
 		if err != nil {
 			a.log.WarnContext(ctx, "ranking not moved", "compound", compoundIDs[i], "cause", err.Error())
 			notMoved = append(notMoved, compoundIDs[i])
@@ -350,6 +356,37 @@ func (a *App) refreshMarked(ctx context.Context) {
 			a.ranks.mark(notMoved...)
 		}
 	}
+	// The compounds whose registry facts changed (registry events, whichever replica took
+	// them), with the facts as the registry says them now.
+	changed, err := a.store.TakeRegistryChanged(ctx, maxRefreshPerRead)
+	if err != nil {
+		a.log.WarnContext(ctx, "registry changes not read", "cause", err.Error())
+		return
+	}
+	if len(changed) > 0 {
+		if notMoved := a.rerank(ctx, changed...); len(notMoved) > 0 {
+			if err := a.store.MarkRegistryChanged(ctx, notMoved...); err != nil {
+				a.log.WarnContext(ctx, "registry changes lost until the next rebuild", "compounds", len(notMoved), "cause", err.Error())
+			}
+		}
+	}
+}
+
+// FollowRegistryEvent handles an event of the registry topic (fields compound and fact:
+// FACILITIES_ASSESSED, HOUSEHOLDS_CHANGED, CLASSIFIED, STATUS_CHANGED, CREATED): any
+// change of the registry's facts behind rule 4's ranking (deficit, participation's
+// households, the status that decides whether it is ranked by default) marks the compound,
+// so the next ranking read ranks it again with the registry's facts, as a response moves
+// it within the same delay. The mark is kept in Redis, so a read in any replica moves it.
+// The loop cannot ask the registry itself: it acts for no caller and has no token to show.
+// Marking twice is harmless, so a redelivered event is too.
+func (a *App) FollowRegistryEvent(ctx context.Context, _ string, fields map[string]string) error {
+	cid := fields["compound"]
+	if cid == "" {
+		a.log.WarnContext(ctx, "registry event without a compound dropped", "fact", fields["fact"])
+		return nil
+	}
+	return a.store.MarkRegistryChanged(ctx, cid)
 }
 
 // RunRanking moves marked compounds in the rankings every RankingDelay until ctx ends.

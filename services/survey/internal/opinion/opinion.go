@@ -70,6 +70,40 @@ func (m Matter) String() string {
 	return "UNSPECIFIED"
 }
 
+// BusinessUse is a use of common parts for business that a resolution authorises (rule
+// 10: income from such a use needs a passed resolution naming it).
+type BusinessUse int
+
+const (
+	BusinessUseUnspecified BusinessUse = iota
+	ParkingPublic                      // parking let to outsiders
+	ShopRent                           // rooms of the common parts let as shops
+	OtherUse                           // anything else, said in the description
+)
+
+// checkBusinessUses: a COMMON_PART_BUSINESS resolution names at least one use it
+// authorises, and no other survey names any (rule 10 reads them to let income in).
+func checkBusinessUses(s Survey) error {
+	business := s.Kind == Resolution && s.Matter == CommonPartBusiness
+	if business && len(s.BusinessUses) == 0 {
+		return invalid("survey.businessUses", "a COMMON_PART_BUSINESS resolution names at least one use it authorises")
+	}
+	if !business && len(s.BusinessUses) > 0 {
+		return invalid("survey.businessUses", "only a COMMON_PART_BUSINESS resolution names business uses")
+	}
+	seen := map[BusinessUse]bool{}
+	for i, u := range s.BusinessUses {
+		if u <= BusinessUseUnspecified || u > OtherUse {
+			return invalid(fmt.Sprintf("survey.businessUses[%d]", i), "is not a business use")
+		}
+		if seen[u] {
+			return invalid(fmt.Sprintf("survey.businessUses[%d]", i), "is named twice")
+		}
+		seen[u] = true
+	}
+	return nil
+}
+
 // State is a survey's place in its lifecycle DRAFT → OPEN → CLOSED.
 type State int
 
@@ -147,15 +181,17 @@ type Electorate struct {
 
 // Survey is a survey of one compound's households.
 type Survey struct {
-	ID          string     `json:"id"`
-	CompoundID  string     `json:"compoundId"`
-	ProjectID   string     `json:"projectId,omitempty"`
-	Title       string     `json:"title"`
-	Description string     `json:"description,omitempty"`
-	Kind        Kind       `json:"kind"`
-	Matter      Matter     `json:"matter,omitempty"`
-	Questions   []Question `json:"questions"`
-	State       State      `json:"state"`
+	ID          string `json:"id"`
+	CompoundID  string `json:"compoundId"`
+	ProjectID   string `json:"projectId,omitempty"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Kind        Kind   `json:"kind"`
+	Matter      Matter `json:"matter,omitempty"`
+	// BusinessUses are what a COMMON_PART_BUSINESS resolution authorises (rule 10).
+	BusinessUses []BusinessUse `json:"businessUses,omitempty"`
+	Questions    []Question    `json:"questions"`
+	State        State         `json:"state"`
 	// Electorate is taken from the registry when the survey opens and again, for good,
 	// when it closes (Frozen).
 	Electorate Electorate `json:"electorate"`
@@ -178,6 +214,9 @@ func NewSurvey(s Survey, now time.Time) (Survey, error) {
 	}
 	if (s.Kind == Resolution) != (s.Matter != MatterUnspecified) {
 		return Survey{}, invalid("survey.matter", "is required for a RESOLUTION survey and only there")
+	}
+	if err := checkBusinessUses(s); err != nil {
+		return Survey{}, err
 	}
 	if err := checkQuestions(s.Kind, s.Questions); err != nil {
 		return Survey{}, err
@@ -254,8 +293,9 @@ func voteOptions(ids []string) bool {
 }
 
 // UpdatableFields are the fields PATCH may replace, by their API names. Questions and the
-// matter change only in DRAFT: once residents answer, the questions are what they answered.
-var UpdatableFields = map[string]bool{"title": true, "description": true, "questions": true, "matter": true, "projectId": true}
+// matter and business uses change only in DRAFT: once residents answer, the questions are
+// what they answered (and the uses what they voted on, rule 10).
+var UpdatableFields = map[string]bool{"title": true, "description": true, "questions": true, "matter": true, "businessUses": true, "projectId": true}
 
 // ApplyUpdate replaces the masked fields of current with those of patch.
 func ApplyUpdate(current, patch Survey, mask []string, now time.Time) (Survey, error) {
@@ -271,14 +311,17 @@ func ApplyUpdate(current, patch Survey, mask []string, now time.Time) (Survey, e
 			next.Description = patch.Description
 		case "projectId":
 			next.ProjectID = patch.ProjectID
-		case "questions", "matter":
+		case "questions", "matter", "businessUses":
 			if current.State != Draft {
 				return Survey{}, fmt.Errorf("%w: %s change only while the survey is DRAFT; it is %s", ErrNotDraft, f, current.State)
 			}
-			if f == "questions" {
+			switch f {
+			case "questions":
 				next.Questions = patch.Questions
-			} else {
+			case "matter":
 				next.Matter = patch.Matter
+			default:
+				next.BusinessUses = patch.BusinessUses
 			}
 		default:
 			return Survey{}, invalid("updateMask", fmt.Sprintf("%q cannot be updated", f))
@@ -286,6 +329,9 @@ func ApplyUpdate(current, patch Survey, mask []string, now time.Time) (Survey, e
 	}
 	if (next.Kind == Resolution) != (next.Matter != MatterUnspecified) {
 		return Survey{}, invalid("survey.matter", "is required for a RESOLUTION survey and only there")
+	}
+	if err := checkBusinessUses(next); err != nil {
+		return Survey{}, err
 	}
 	if err := checkQuestions(next.Kind, next.Questions); err != nil {
 		return Survey{}, err

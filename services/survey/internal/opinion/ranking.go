@@ -70,6 +70,9 @@ type RankEntry struct {
 	Willingness   float64
 	Participation float64
 	Score         float64
+	// Status is where the compound stands in its renovation, as the registry last said;
+	// rule 4 ranks by default only those still waiting for a plan.
+	Status CompoundStatus
 }
 
 // RankedCompound is an entry as the ranking keeps it: with the regions whose rankings hold
@@ -104,4 +107,57 @@ func Ahead(a, b RankEntry) bool {
 		return a.Score > b.Score
 	}
 	return TieKey(a) < TieKey(b)
+}
+
+// CompoundStatus is where a compound stands in its renovation, numbered as governance's
+// contract numbers it.
+type CompoundStatus int
+
+const (
+	StatusUnspecified CompoundStatus = iota
+	Inventoried
+	Surveying
+	Planned
+	Renovating
+	Accepted
+	Maintaining
+)
+
+// MaxCompoundStatus is the highest status known; the ranking keeps one set per status up
+// to it (a status beyond, from a newer registry, is kept as unspecified).
+const MaxCompoundStatus = Maintaining
+
+// Known returns s, or StatusUnspecified for a number this service does not know.
+func (s CompoundStatus) Known() CompoundStatus {
+	if s < StatusUnspecified || s > MaxCompoundStatus {
+		return StatusUnspecified
+	}
+	return s
+}
+
+// WaitingForPlan reports whether a compound of this status is still waiting for a
+// renovation plan (INVENTORIED or SURVEYING): rule 4 ranks only these by default.
+func (s CompoundStatus) WaitingForPlan() bool { return s == Inventoried || s == Surveying }
+
+// WaitingStatuses are the statuses rule 4's default ranking shows.
+var WaitingStatuses = []CompoundStatus{Inventoried, Surveying}
+
+// RankedStatuses are the statuses a ranking read shows: those asked for, each once, in
+// order of status; none asked for: WaitingStatuses (rule 4: only compounds still waiting
+// for a plan).
+func RankedStatuses(asked []CompoundStatus) []CompoundStatus {
+	if len(asked) == 0 {
+		return WaitingStatuses
+	}
+	var seen [MaxCompoundStatus + 1]bool
+	for _, s := range asked {
+		seen[s.Known()] = true
+	}
+	var out []CompoundStatus
+	for s, ok := range seen {
+		if ok {
+			out = append(out, CompoundStatus(s))
+		}
+	}
+	return out
 }

@@ -49,6 +49,7 @@ func compoundOf(c *pb.Compound) *app.Compound {
 	out := &app.Compound{
 		ID: c.GetId(), Name: c.GetName(), BuildYear: int(c.GetBuildYear()), RegionPath: c.GetRegionPath(),
 		Households: int(c.GetHouseholdCount()), Area: centi(c.GetTotalExclusiveAreaM2()),
+		Status: opinion.CompoundStatus(c.GetStatus()),
 	}
 	for _, f := range c.GetFacilities() {
 		out.Conditions = append(out.Conditions, opinion.Condition(f.GetCondition()))

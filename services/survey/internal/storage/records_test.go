@@ -202,7 +202,7 @@ func TestMeetingClosesOnce(t *testing.T) {
 }
 
 func rank(id, name string, year int, score float64, regions ...string) opinion.RankedCompound {
-	return opinion.RankedCompound{RankEntry: opinion.RankEntry{CompoundID: id, Name: name, BuildYear: year, Score: score}, Regions: regions}
+	return opinion.RankedCompound{RankEntry: opinion.RankEntry{CompoundID: id, Name: name, BuildYear: year, Score: score, Status: opinion.Inventoried}, Regions: regions}
 }
 
 func rankIDs(es []opinion.RankEntry) []string {
@@ -228,7 +228,7 @@ func TestRankingOrdersByScoreThenTieRules(t *testing.T) {
 	}
 	page := func(region string, off, size int64) ([]string, int64) {
 		t.Helper()
-		es, total, err := f.store.RankPage(bg, region, off, size)
+		es, total, err := f.store.RankPage(bg, region, opinion.WaitingStatuses, off, size)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,9 +258,45 @@ func TestRankingOrdersByScoreThenTieRules(t *testing.T) {
 	if got, _ := page("s2", 0, 10); !reflect.DeepEqual(got, []string{"c6", "c2", "c4"}) {
 		t.Fatalf("s2 after the move %v", got)
 	}
-	es, _, err := f.store.RankPage(bg, "s2", 0, 1)
+	es, _, err := f.store.RankPage(bg, "s2", opinion.WaitingStatuses, 0, 1)
 	if err != nil || len(es) != 1 || es[0].Name != "Aaa" || es[0].Score != 0.9 {
 		t.Fatalf("moved entry %+v, %v", es, err)
+	}
+}
+
+// Rule 4 ranks by default only compounds waiting for a plan: a compound whose status
+// moves leaves the default ranking for its status's, atomically, and a read of several
+// statuses merges their sets in rank order.
+func TestRankingKeepsOneSetPerStatus(t *testing.T) {
+	f := newFixture(t)
+	planned := rank("c2", "Alpha", 1990, 0.4, "d1")
+	planned.Status = opinion.Planned
+	if err := f.store.UpsertRanks(bg, []opinion.RankedCompound{rank("c1", "Beta", 1990, 0.4, "d1"), rank("c2", "Alpha", 1990, 0.4, "d1"), rank("c3", "Zero", 1990, 0, "d1")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.UpsertRanks(bg, []opinion.RankedCompound{planned}); err != nil {
+		t.Fatal(err)
+	}
+	page := func(statuses []opinion.CompoundStatus, off, size int64) ([]string, int64) {
+		t.Helper()
+		es, total, err := f.store.RankPage(bg, "d1", statuses, off, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rankIDs(es), total
+	}
+	if got, total := page(opinion.WaitingStatuses, 0, 10); !reflect.DeepEqual(got, []string{"c1", "c3"}) || total != 2 {
+		t.Fatalf("waiting %v (%d)", got, total)
+	}
+	if got, total := page([]opinion.CompoundStatus{opinion.Planned}, 0, 10); !reflect.DeepEqual(got, []string{"c2"}) || total != 1 {
+		t.Fatalf("planned %v (%d)", got, total)
+	}
+	mixed := []opinion.CompoundStatus{opinion.Inventoried, opinion.Planned}
+	if got, total := page(mixed, 1, 2); !reflect.DeepEqual(got, []string{"c1", "c3"}) || total != 3 {
+		t.Fatalf("inventoried and planned from 1: %v (%d)", got, total)
+	}
+	if got, total := page(mixed, 3, 2); len(got) != 0 || total != 3 {
+		t.Fatalf("past the end: %v (%d)", got, total)
 	}
 }
 
