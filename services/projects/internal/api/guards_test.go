@@ -428,18 +428,17 @@ func TestAcceptanceRefusedWhenResidentsAreNotSatisfied(t *testing.T) {
 		t.Fatalf("responded: %v", c)
 	}
 
-	// A survey of another kind, or of another compound, is no residents' acceptance.
+	// A survey of another kind, or of another compound, is no residents' acceptance:
+	// naming one is bad input (rule 6), and the project keeps its survey.
 	otherCID, otherHS := e.compound(t, 2)
 	foreign := e.acceptanceSurvey(t, otherCID, otherHS, true, "satisfied", "satisfied")
-	e.setAcceptanceSurvey(t, p.Id, foreign)
-	_, err = e.act("accept", p.Id)
-	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
-	if meta["ACCEPTANCE_SURVEY_CLOSED"] == "" {
-		t.Fatalf("metadata %v", meta)
+	for _, bad := range []string{foreign, s.passedResolution} {
+		_, err = e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, AcceptanceSurveyId: bad}, UpdateMask: mask("acceptance_survey_id")})
+		testkit.WantViolation(t, err, "project.acceptanceSurveyId")
+		if got := e.get(t, p.Id).AcceptanceSurveyId; got != sid {
+			t.Fatalf("acceptance survey %q after a refused update, want %s", got, sid)
+		}
 	}
-	e.setAcceptanceSurvey(t, p.Id, s.passedResolution)
-	_, err = e.act("accept", p.Id)
-	testkit.WantReason(t, err, codes.FailedPrecondition, "ACCEPTANCE_CONDITIONS_NOT_MET")
 
 	// With the site's good survey the project is accepted on request.
 	e.setAcceptanceSurvey(t, p.Id, s.acceptance)
@@ -583,13 +582,14 @@ func TestAcceptanceOfAMissingProjectOrSurvey(t *testing.T) {
 	testkit.WantStatus(t, err, codes.NotFound)
 
 	p := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
-	e.setAcceptanceSurvey(t, p.Id, "no-such-survey")
-	e.acceptWithEverySignoff(t, s, p.Id) // sets the good survey back
+	_, err = e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, AcceptanceSurveyId: "no-such-survey"}, UpdateMask: mask("acceptance_survey_id")})
+	testkit.WantViolation(t, err, "project.acceptanceSurveyId")
+	e.acceptWithEverySignoff(t, s, p.Id) // names the good survey
 	if got := e.get(t, p.Id); got.Status != pb.Project_ACCEPTED {
 		t.Fatalf("status %s", got.Status)
 	}
+	// None named: the site's survey, older than the request for acceptance, does not count.
 	q := e.reach(t, s, pb.Project_PENDING_ACCEPTANCE)
-	e.setAcceptanceSurvey(t, q.Id, "no-such-survey")
 	for _, r := range roles {
 		if err := e.signoff(q.Id, r, pb.Signoff_PASS, signers[r], ""); err != nil {
 			t.Fatal(err)

@@ -67,7 +67,9 @@ func (a *App) conditions(ctx context.Context, p *works.Project) ([]works.Conditi
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := a.peers.Survey.AcceptanceSurvey(ctx, p.CompoundID, p.AcceptanceSurveyID)
+	// Rule 6: the survey named, or the compound's latest closed ACCEPTANCE survey opened
+	// after the project reached PENDING_ACCEPTANCE (an older one judged other works).
+	f, err := a.peers.Survey.AcceptanceSurvey(ctx, p.CompoundID, p.AcceptanceSurveyID, p.AcceptanceRequested())
 	if err != nil {
 		return nil, nil, err
 	}

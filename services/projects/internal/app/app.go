@@ -52,7 +52,10 @@ type Store interface {
 // residents' part of the joint acceptance (rule 6).
 type Survey interface {
 	Resolution(ctx context.Context, compoundID, surveyID string) (works.ResolutionFacts, error)
-	AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error)
+	// AcceptanceSurvey reads the survey named or, with none, the compound's latest closed
+	// ACCEPTANCE survey opened after since (none when since is zero).
+	AcceptanceSurvey(ctx context.Context, compoundID, surveyID string, since time.Time) (works.AcceptanceSurveyFacts, error)
+	Describe(ctx context.Context, surveyID string) (works.SurveyFacts, error)
 }
 
 // Finance answers for the funding cover of a project.

@@ -38,6 +38,9 @@ func (a *App) CreateProject(ctx context.Context, in works.Project, actor string,
 	if err != nil {
 		return ProjectView{}, err
 	}
+	if err := a.checkAcceptanceSurvey(ctx, p.AcceptanceSurveyID, p.CompoundID); err != nil {
+		return ProjectView{}, err
+	}
 	id, _, err := a.claim(ctx, "CreateProject", rq, 1)
 	if err != nil {
 		return ProjectView{}, err
@@ -96,6 +99,11 @@ func (a *App) UpdateProject(ctx context.Context, patch works.Project, mask []str
 		if err != nil {
 			return ProjectView{}, err
 		}
+		if next.AcceptanceSurveyID != cur.AcceptanceSurveyID {
+			if err := a.checkAcceptanceSurvey(ctx, next.AcceptanceSurveyID, next.CompoundID); err != nil {
+				return ProjectView{}, err
+			}
+		}
 		_, err = a.store.UpdateProject(ctx, next)
 		if isConflict(err) && etag == "" {
 			if err := retryPause(ctx); err != nil {
@@ -108,4 +116,17 @@ func (a *App) UpdateProject(ctx context.Context, patch works.Project, mask []str
 		}
 		return a.GetProject(ctx, next.ID)
 	}
+}
+
+// checkAcceptanceSurvey refuses as bad input an acceptance survey named ("" names none)
+// that is no ACCEPTANCE survey of the compound (rule 6).
+func (a *App) checkAcceptanceSurvey(ctx context.Context, surveyID, compoundID string) error {
+	if surveyID == "" {
+		return nil
+	}
+	s, err := a.peers.Survey.Describe(ctx, surveyID)
+	if err != nil {
+		return err
+	}
+	return works.CheckAcceptanceSurveyID(s, compoundID, "project.acceptanceSurveyId")
 }

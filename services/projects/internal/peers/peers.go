@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -155,9 +156,36 @@ func (o Survey) resolution(ctx context.Context, compoundID, surveyID string) (wo
 	return f, nil
 }
 
+// Describe says what a survey is: its kind and compound, or not found.
+func (o Survey) Describe(ctx context.Context, surveyID string) (works.SurveyFacts, error) {
+	f := works.SurveyFacts{ID: surveyID}
+	s, err := o.c.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: surveyID})
+	if status.Code(err) == codes.NotFound {
+		return f, nil
+	}
+	if err != nil {
+		return f, notBuilt(err, "survey GetSurvey")
+	}
+	f.Found, f.Kind, f.CompoundID = true, s.GetKind().String(), s.GetCompoundId()
+	return f, nil
+}
+
 // AcceptanceSurvey reads the residents' acceptance from an ACCEPTANCE survey of the
-// compound: responses, households and satisfied respondents (the first option).
-func (o Survey) AcceptanceSurvey(ctx context.Context, compoundID, surveyID string) (works.AcceptanceSurveyFacts, error) {
+// compound: responses, households and satisfied respondents (the first option). With no
+// survey named, the compound's latest closed ACCEPTANCE survey opened after since counts
+// (rule 6), and none when since is zero (acceptance never requested).
+func (o Survey) AcceptanceSurvey(ctx context.Context, compoundID, surveyID string, since time.Time) (works.AcceptanceSurveyFacts, error) {
+	if surveyID == "" && !since.IsZero() {
+		closed, err := o.closedSurveys(ctx, compoundID, surveypb.Survey_ACCEPTANCE, func(s *surveypb.Survey) bool {
+			return s.GetOpenTime() != nil && s.GetOpenTime().AsTime().After(since)
+		})
+		if err != nil {
+			return works.AcceptanceSurveyFacts{}, err
+		}
+		if len(closed) > 0 {
+			surveyID = closed[len(closed)-1].GetId()
+		}
+	}
 	f := works.AcceptanceSurveyFacts{SurveyID: surveyID}
 	if surveyID == "" {
 		return f, nil

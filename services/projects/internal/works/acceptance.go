@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tongdu/platform/fault"
 )
 
 // Role is a professional party that signs the acceptance.
@@ -92,6 +94,41 @@ type AcceptanceSurveyFacts struct {
 	Satisfied  int64
 }
 
+// SurveyFacts is what the survey service says of a survey a project names.
+type SurveyFacts struct {
+	ID         string
+	Found      bool
+	Kind       string // e.g. "ACCEPTANCE", "RESOLUTION"
+	CompoundID string
+}
+
+// CheckAcceptanceSurveyID refuses, as bad input on field, an acceptance survey that is
+// no ACCEPTANCE survey of the project's compound (rule 6: the residents' part of the
+// joint acceptance is theirs), saying what it is instead.
+func CheckAcceptanceSurveyID(s SurveyFacts, compoundID, field string) error {
+	switch {
+	case !s.Found:
+		return fault.Field(field, fmt.Sprintf("no survey %s", s.ID))
+	case s.Kind != "ACCEPTANCE":
+		return fault.Field(field, fmt.Sprintf("survey %s is a %s survey, not an ACCEPTANCE survey", s.ID, s.Kind))
+	case s.CompoundID != compoundID:
+		return fault.Field(field, fmt.Sprintf("survey %s is an ACCEPTANCE survey of another compound (%s), not of %s", s.ID, s.CompoundID, compoundID))
+	}
+	return nil
+}
+
+// AcceptanceRequested is when the project last went from IN_CONSTRUCTION to
+// PENDING_ACCEPTANCE (zero if never): rule 6 counts, when no survey is named, only an
+// ACCEPTANCE survey opened after it.
+func (p *Project) AcceptanceRequested() time.Time {
+	for i := len(p.History) - 1; i >= 0; i-- {
+		if t := p.History[i]; t.From == InConstruction && t.To == PendingAcceptance {
+			return t.Time
+		}
+	}
+	return time.Time{}
+}
+
 // Condition is one condition of acceptance and whether it holds.
 type Condition struct {
 	Name   string
@@ -119,7 +156,7 @@ func AcceptanceConditions(latest map[Role]Signoff, s AcceptanceSurveyFacts, th T
 	closed := Condition{Name: "ACCEPTANCE_SURVEY_CLOSED"}
 	switch {
 	case !s.Found:
-		closed.Detail = "no ACCEPTANCE survey set for the project (acceptanceSurveyId)"
+		closed.Detail = "no ACCEPTANCE survey named for the project (acceptanceSurveyId), and no closed ACCEPTANCE survey of the compound opened since acceptance was requested"
 	case !s.Closed:
 		closed.Detail = fmt.Sprintf("survey %s is still open", s.SurveyID)
 	default:
