@@ -2,8 +2,12 @@ package redisproc
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -72,5 +76,37 @@ func TestFsyncPolicy(t *testing.T) {
 	}
 	if _, err := Start(ctx, Options{Dir: t.TempDir(), Persistent: true, Fsync: "no"}); err == nil {
 		t.Error("Fsync \"no\" was accepted")
+	}
+}
+
+// A supervised server that dies is started again on the same socket and files, with
+// what it had acknowledged; Stop ends it for good.
+func TestSupervisedServerIsStartedAgain(t *testing.T) {
+	requireServer(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := Supervise(context.Background(), Options{Dir: t.TempDir(), Persistent: true, Fsync: "always"}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, first := s.URL(), s.Pid()
+	if err := ping(s.current().socket); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Restarts() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if s.Restarts() != 1 || s.Pid() == first || s.URL() != url {
+		t.Fatalf("after a kill: %d restarts, pid %d (was %d), url %s (was %s); want one restart on the same socket", s.Restarts(), s.Pid(), first, s.URL(), url)
+	}
+	if err := ping(s.current().socket); err != nil {
+		t.Fatalf("the restarted server does not answer: %v", err)
+	}
+	s.Stop()
+	if err := ping(s.current().socket); err == nil {
+		t.Fatal("the server still answers after Stop")
 	}
 }

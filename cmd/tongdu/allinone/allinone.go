@@ -126,7 +126,7 @@ func (c *Config) Flags(s *config.Set) error {
 type App struct {
 	cfg      Config
 	log      *slog.Logger
-	redisSrv *redisproc.Server
+	redisSrv *redisproc.Supervised
 	mini     *miniredis.Miniredis
 	rdb      redis.UniversalClient
 	grpc     *grpcserver.Server
@@ -267,12 +267,14 @@ func (a *App) store(ctx context.Context) (string, error) {
 		if fsync == "" {
 			fsync = "everysec"
 		}
-		srv, err := redisproc.Start(ctx, redisproc.Options{Dir: dir, Persistent: true, Fsync: fsync})
+		// Supervised: a redis-server that dies is started again on the same files, and
+		// the services' clients reconnect by themselves.
+		srv, err := redisproc.Supervise(ctx, redisproc.Options{Dir: dir, Persistent: true, Fsync: fsync}, a.log)
 		if err != nil {
 			return "", err
 		}
 		a.redisSrv = srv
-		a.log.Info("private redis-server started", "dir", dir, "persistence", "appendonly", "fsync", fsync)
+		a.log.Info("private redis-server started", "dir", dir, "persistence", "appendonly", "fsync", fsync, "supervised", true)
 		return srv.URL(), nil
 	}
 	m, err := miniredis.Run()
@@ -290,13 +292,22 @@ func (a *App) fail(err error) {
 	}
 }
 
-// RedisPid is the process id of the private redis-server, 0 when there is none (for
-// fault tests that kill it).
+// RedisPid is the process id of the private redis-server now running, 0 when there is
+// none (for fault tests that kill it).
 func (a *App) RedisPid() int {
 	if a.redisSrv == nil {
 		return 0
 	}
 	return a.redisSrv.Pid()
+}
+
+// RedisRestarts counts the times the private redis-server was started again after it
+// died.
+func (a *App) RedisRestarts() int {
+	if a.redisSrv == nil {
+		return 0
+	}
+	return a.redisSrv.Restarts()
 }
 
 // Signer issues tokens with the data dir's key (for `tongdu token` and tests).
