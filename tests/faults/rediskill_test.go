@@ -40,16 +40,16 @@ func TestRedisKilledMidContributionsLosesNoAcknowledged(t *testing.T) {
 	pid := projectWithPlan(t, c, k, 10_000_000)
 
 	var (
-		mu       sync.Mutex
-		acked    = map[string]string{} // transaction id → request id
-		outage   []time.Duration       // how long each failed call took
-		failed   []map[string]any      // the bodies of the calls answered 503
-		killed   atomic.Bool
-		stop     atomic.Bool
-		sent     atomic.Int64
-		wg       sync.WaitGroup
-		killOnce sync.Once
-		killedAt = make(chan struct{})
+		mu        sync.Mutex
+		acked     = map[string]string{} // transaction id → request id
+		outage    []time.Duration       // how long each failed call took
+		failed    []map[string]any      // the bodies of the calls answered 503
+		killed    atomic.Bool
+		stop      atomic.Bool
+		sent      atomic.Int64
+		wg        sync.WaitGroup
+		killOnce  sync.Once
+		killedAt  = make(chan struct{})
 		killedPid int
 	)
 	kill := func() {

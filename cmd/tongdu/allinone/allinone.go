@@ -137,7 +137,7 @@ type App struct {
 	httpLis  net.Listener
 	stopProf func()
 	unlock   func() // releases the data dir
-	serving  bool // the servers took the listeners
+	serving  bool   // the servers took the listeners
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	errOnce  sync.Once
