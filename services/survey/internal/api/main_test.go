@@ -45,6 +45,9 @@ type env struct {
 	// registry is what the survey service asks governance through, counting reads of
 	// whole regions.
 	registry *countingRegistry
+	// publish: the tests publish registry events themselves (registryChanged), besides
+	// governance's own.
+	publish bool
 }
 
 // countingRegistry counts the calls that read every compound under a region.
@@ -94,7 +97,7 @@ func start(tb testing.TB) *env {
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })
 	return &env{
 		SurveyServiceClient: pb.NewSurveyServiceClient(conn), gov: govpb.NewGovernanceServiceClient(conn),
-		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry,
+		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry, publish: true,
 	}
 }
 
