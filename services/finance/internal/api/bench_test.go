@@ -120,14 +120,14 @@ func seed(b *testing.B, e *env, plan *ledger.Plan, book string, hids []string, f
 				case k == 2:
 					tx, err = ledger.Contribution(plan, hids[i%len(hids)], 1)
 				default:
-					tx, _, err = ledger.Disbursement("川建三公司", 1_000_000_000_000, 1, "", true)
+					tx, _, err = ledger.Disbursement(ledger.Contract{ID: "川建三公司", AmountFen: 1_000_000_000_000}, 1, "", true)
 				}
 				if err != nil {
 					b.Error(err)
 					return
 				}
 				tx.ID, tx.BookID, tx.RequestID, tx.CreateTime = ids.New(), book, fmt.Sprintf("seed-%d", i), time.Now()
-				if _, err := e.store.Post(bg, tx, tx.RequestID, nil, nil); err != nil {
+				if _, err := e.store.Post(bg, tx, tx.RequestID, nil, ""); err != nil {
 					b.Error(err)
 					return
 				}

@@ -28,7 +28,7 @@ func (s *Server) GetProjectDisclosure(ctx context.Context, req *pb.GetProjectDis
 		out.SpendingByItem = append(out.SpendingByItem, &pb.ItemSpending{ItemId: i.ItemID, AmountFen: i.AmountFen})
 	}
 	for _, p := range d.SpendingByPayee {
-		out.SpendingByPayee = append(out.SpendingByPayee, &pb.PayeeSpending{Payee: p.Payee, ContractAmountFen: p.ContractFen, PaidFen: p.PaidFen, RetentionFen: p.RetentionFen})
+		out.SpendingByPayee = append(out.SpendingByPayee, &pb.PayeeSpending{ContractId: p.ContractID, Payee: p.Payee, ContractAmountFen: p.ContractFen, PaidFen: p.PaidFen, RetentionFen: p.RetentionFen, HeldFen: p.HeldFen})
 	}
 	return out, nil
 }

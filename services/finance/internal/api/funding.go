@@ -122,6 +122,41 @@ func (s *Server) GetCollection(ctx context.Context, req *pb.GetCollectionRequest
 	return out, nil
 }
 
+// CreateContract calls app.CreateContract.
+func (s *Server) CreateContract(ctx context.Context, req *pb.CreateContractRequest) (*pb.Contract, error) {
+	hash, err := bodyHash(req)
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetContract()
+	c, err := s.app.CreateContract(ctx, req.GetProjectId(), app.ContractRequest{
+		Payee: in.GetPayee(), AmountFen: in.GetAmountFen(), ItemIDs: in.GetItemIds(), RequestID: in.GetRequestId()}, hash)
+	if err != nil {
+		return nil, err
+	}
+	return contractToPB(c, in.GetRequestId()), nil
+}
+
+// ListContracts calls app.ListContracts.
+func (s *Server) ListContracts(ctx context.Context, req *pb.ListContractsRequest) (*pb.ListContractsResponse, error) {
+	cs, next, err := s.app.ListContracts(ctx, req.GetProjectId(), req.GetPageToken(), paging.Size(req.GetPageSize()))
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ListContractsResponse{NextPageToken: next}
+	for i := range cs {
+		out.Contracts = append(out.Contracts, contractToPB(&cs[i], ""))
+	}
+	return out, nil
+}
+
+func contractToPB(c *app.ContractState, requestID string) *pb.Contract {
+	return &pb.Contract{
+		Id: c.ID, ProjectId: c.ProjectID, Payee: c.Payee, AmountFen: c.AmountFen, ItemIds: c.ItemIDs, RequestId: requestID,
+		PaidFen: c.PaidFen, HeldFen: c.HeldFen, CreateTime: timestamppb.New(c.CreateTime),
+	}
+}
+
 // CreateDisbursement calls app.CreateDisbursement.
 func (s *Server) CreateDisbursement(ctx context.Context, req *pb.CreateDisbursementRequest) (*pb.Disbursement, error) {
 	hash, err := bodyHash(req)
@@ -130,14 +165,14 @@ func (s *Server) CreateDisbursement(ctx context.Context, req *pb.CreateDisbursem
 	}
 	in := req.GetDisbursement()
 	d, err := s.app.CreateDisbursement(ctx, req.GetProjectId(), app.DisbursementRequest{
-		Payee: in.GetPayee(), ContractFen: in.GetContractAmountFen(), AmountFen: in.GetAmountFen(),
+		ContractID: in.GetContractId(), AmountFen: in.GetAmountFen(),
 		ItemID: in.GetItemId(), Purpose: in.GetPurpose(), RequestID: in.GetRequestId()}, hash)
 	if err != nil {
 		return nil, err
 	}
 	rec := d.Record
 	return &pb.Disbursement{
-		Id: d.Tx.ID, ProjectId: rec.ProjectID, Payee: rec.Payee, ContractAmountFen: rec.ContractFen, AmountFen: rec.AmountFen,
+		Id: d.Tx.ID, ProjectId: rec.ProjectID, ContractId: rec.ContractID, Payee: rec.Payee, ContractAmountFen: rec.ContractFen, AmountFen: rec.AmountFen,
 		Purpose: rec.Purpose, ItemId: rec.ItemID, RequestId: d.Tx.RequestID, BookId: d.Tx.BookID, TransactionId: d.Tx.ID,
 		PaidToPayeeFen: d.PaidToPayeeFen, RetentionFen: d.RetentionFen,
 		FundBalanceFen: d.FundBalanceFen(), CreateTime: timestamppb.New(d.Tx.CreateTime),

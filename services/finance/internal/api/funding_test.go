@@ -319,9 +319,9 @@ func TestDisbursements(t *testing.T) {
 	if meta["overFen"] != "1" || meta["limitFen"] != "9700000" {
 		t.Fatalf("metadata %v", meta)
 	}
-	// Another contract amount for the same payee.
+	// Another contract for the same payee (rule 9: one contract per payee).
 	_, err = e.disburse(s.project, "川建三公司", contract+1, 100, "road", "d-3")
-	testkit.WantReason(t, err, codes.FailedPrecondition, "CONTRACT_MISMATCH")
+	testkit.WantReason(t, err, codes.AlreadyExists, "CONTRACT_EXISTS")
 	// Bad input.
 	for _, fen := range []int64{0, -1} {
 		_, err = e.disburse(s.project, "川建三公司", contract, fen, "road", "d-4")

@@ -43,8 +43,18 @@ var bg = context.Background()
 
 type fakeProjects struct {
 	prjpb.UnimplementedProjectsServiceServer
-	mu sync.Mutex
-	m  map[string]*prjpb.Project
+	mu    sync.Mutex
+	m     map[string]*prjpb.Project
+	items map[string]bool // "<project>/<item>": the work items of each project
+}
+
+func (f *fakeProjects) GetWorkItem(_ context.Context, req *prjpb.GetWorkItemRequest) (*prjpb.WorkItem, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.items[req.GetProjectId()+"/"+req.GetId()] {
+		return nil, status.Errorf(codes.NotFound, "no work item %s of project %s", req.GetId(), req.GetProjectId())
+	}
+	return &prjpb.WorkItem{Id: req.GetId(), ProjectId: req.GetProjectId()}, nil
 }
 
 func (f *fakeProjects) GetProject(_ context.Context, req *prjpb.GetProjectRequest) (*prjpb.Project, error) {
@@ -125,7 +135,7 @@ func startWith(t testing.TB, o options) *env {
 		if o.realProjects {
 			testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
 		} else if !o.noProjects {
-			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}}
+			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}, items: map[string]bool{}}
 			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
 		}
 	}
@@ -197,11 +207,19 @@ func (e *env) households(t testing.TB, n int) (string, []string) {
 
 const budget = 60_000_000 // 600,000 yuan
 
-// project makes a project of the compound in the projects fake.
+// projectItems are the work items every project of the projects fake has.
+var projectItems = []string{"road", "item-road", "item-drain"}
+
+// project makes a project of the compound in the projects fake, with projectItems.
 func (e *env) project(t testing.TB, cid string, budgetFen int64, st prjpb.Project_Status) string {
 	t.Helper()
 	id := fmt.Sprintf("prj-%d", e.seq.Add(1))
 	e.projects.set(&prjpb.Project{Id: id, CompoundId: cid, BudgetFen: budgetFen, Status: st, Title: "老旧小区改造", Year: 2024})
+	e.projects.mu.Lock()
+	for _, it := range projectItems {
+		e.projects.items[id+"/"+it] = true
+	}
+	e.projects.mu.Unlock()
 	return id
 }
 
@@ -262,12 +280,29 @@ func (e *env) resolution(t testing.TB, cid string, matter surveypb.Survey_Matter
 	return e.vote(t, cid, matter, true, hs, answers...)
 }
 
-// vote runs an owners' vote, closed or still open.
+// resolutionFor runs a closed COMMON_PART_BUSINESS vote naming the business uses given
+// (rule 10: income from a use of common parts needs a resolution naming that use).
+func (e *env) resolutionFor(t testing.TB, cid string, uses []surveypb.Survey_BusinessUse, hs []string, answers ...string) string {
+	t.Helper()
+	return e.voteOn(t, cid, surveypb.Survey_COMMON_PART_BUSINESS, uses, true, hs, answers...)
+}
+
+// vote runs an owners' vote, closed or still open; a COMMON_PART_BUSINESS vote names
+// parking let to outsiders and shop rent as its uses.
 func (e *env) vote(t testing.TB, cid string, matter surveypb.Survey_Matter, closeIt bool, hs []string, answers ...string) string {
+	t.Helper()
+	var uses []surveypb.Survey_BusinessUse
+	if matter == surveypb.Survey_COMMON_PART_BUSINESS {
+		uses = []surveypb.Survey_BusinessUse{surveypb.Survey_PARKING_PUBLIC, surveypb.Survey_SHOP_RENT}
+	}
+	return e.voteOn(t, cid, matter, uses, closeIt, hs, answers...)
+}
+
+func (e *env) voteOn(t testing.TB, cid string, matter surveypb.Survey_Matter, uses []surveypb.Survey_BusinessUse, closeIt bool, hs []string, answers ...string) string {
 	t.Helper()
 	q := &surveypb.Question{Id: "vote", Text: "是否同意将公共车位对外出租？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
 	s := testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
-		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{q}}}))
+		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, BusinessUses: uses, Questions: []*surveypb.Question{q}}}))
 	testkit.Must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
 	for i, a := range answers {
 		if a == "" {
@@ -299,9 +334,25 @@ func (e *env) pay(pid, hid string, fen int64, req string) (*pb.Contribution, err
 		HouseholdId: hid, AmountFen: fen, Method: pb.Contribution_WECHAT, RequestId: req}})
 }
 
+func (e *env) contract(pid, payee string, fen int64, req string, items ...string) (*pb.Contract, error) {
+	return e.CreateContract(bg, &pb.CreateContractRequest{ProjectId: pid, Contract: &pb.Contract{Payee: payee, AmountFen: fen, ItemIds: items, RequestId: req}})
+}
+
+// disburse pays a payee under its contract of the given amount, recording the contract
+// first (its request id names payee and amount, so the same contract is a replay; another
+// amount for the payee is CONTRACT_EXISTS).
 func (e *env) disburse(pid, payee string, contract, fen int64, item, req string) (*pb.Disbursement, error) {
+	c, err := e.contract(pid, payee, contract, fmt.Sprintf("contract:%s:%d", payee, contract))
+	if err != nil {
+		return nil, err
+	}
+	return e.disburseTo(pid, c.Id, fen, item, req)
+}
+
+// disburseTo pays under a contract by its id.
+func (e *env) disburseTo(pid, contractID string, fen int64, item, req string) (*pb.Disbursement, error) {
 	return e.CreateDisbursement(bg, &pb.CreateDisbursementRequest{ProjectId: pid, Disbursement: &pb.Disbursement{
-		Payee: payee, ContractAmountFen: contract, AmountFen: fen, ItemId: item, Purpose: "进度款", RequestId: req}})
+		ContractId: contractID, AmountFen: fen, ItemId: item, Purpose: "进度款", RequestId: req}})
 }
 
 func (e *env) reverse(id, reason, req string) (*pb.Transaction, error) {
@@ -384,4 +435,17 @@ func (e *env) unchanged(t testing.TB, book string, before state) {
 		t.Fatalf("a refused write changed book %s:\nbefore %v %v (%d transactions)\n after %v %v (%d transactions)",
 			book, before.book, before.accounts, before.log, after.book, after.accounts, after.log)
 	}
+}
+
+// contractOf finds the id of a payee's contract on a project.
+func contractOf(t testing.TB, e *env, pid, payee string) string {
+	t.Helper()
+	resp := testkit.Must[*pb.ListContractsResponse](t)(e.ListContracts(bg, &pb.ListContractsRequest{ProjectId: pid, PageSize: 1000}))
+	for _, c := range resp.Contracts {
+		if c.Payee == payee {
+			return c.Id
+		}
+	}
+	t.Fatalf("no contract with %s on %s: %v", payee, pid, resp)
+	return ""
 }

@@ -176,8 +176,8 @@ func TestDisclosures(t *testing.T) {
 		CollectedFen: collected, TargetFen: 4 * 108400,
 		SpendingByItem: []*pb.ItemSpending{{ItemId: "item-drain", AmountFen: 2_000_000}, {ItemId: "item-road", AmountFen: 6_000_000}, {ItemId: "", AmountFen: 500_000}},
 		SpendingByPayee: []*pb.PayeeSpending{
-			{Payee: "川建三公司", ContractAmountFen: 15_000_000, PaidFen: 8_000_000, RetentionFen: 450_000},
-			{Payee: "监理公司", ContractAmountFen: 1_000_000, PaidFen: 500_000, RetentionFen: 30_000},
+			{ContractId: contractOf(t, e, s.project, "川建三公司"), Payee: "川建三公司", ContractAmountFen: 15_000_000, PaidFen: 8_000_000, RetentionFen: 450_000, HeldFen: 450_000},
+			{ContractId: contractOf(t, e, s.project, "监理公司"), Payee: "监理公司", ContractAmountFen: 1_000_000, PaidFen: 500_000, RetentionFen: 30_000, HeldFen: 30_000},
 		},
 		DisbursedTotalFen: disbursed,
 		FundBalanceFen:    21_000_000 + collected - disbursed,
@@ -188,10 +188,10 @@ func TestDisclosures(t *testing.T) {
 	}
 
 	// The maintenance book and the compound's report.
-	passed := e.resolution(t, s.compound, surveypb.Survey_COMMON_PART_BUSINESS, h, "agree", "agree", "agree", "agree")
+	passed := e.resolutionFor(t, s.compound, []surveypb.Survey_BusinessUse{surveypb.Survey_PARKING_PUBLIC, surveypb.Survey_OTHER_USE}, h, "agree", "agree", "agree", "agree")
 	testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_PUBLIC, 90_000, passed, rid("in")))
 	testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_PARKING_OWNERS, 10_000, "", rid("in")))
-	mistake := testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_OTHER, 5_000, "", rid("in")))
+	mistake := testkit.Must[*pb.Income](t)(e.income(s.compound, pb.Income_OTHER, 5_000, passed, rid("in")))
 	testkit.Must[*pb.Transaction](t)(e.reverse(mistake.TransactionId, "记错了", rid("rev")))
 	testkit.Must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_CLEANING, 25_000, rid("ex")))
 	testkit.Must[*pb.Expense](t)(e.expense(s.compound, pb.Expense_REPAIRS, 15_000, rid("ex")))
@@ -306,9 +306,10 @@ func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 	t.Parallel()
 	e := startWith(t, options{realProjects: true})
 	cid, hs := e.households(t, 6)
-	e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
 
 	newProject := func(year int32) string {
+		// One resolution approves one project.
+		e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
 		p := testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
 			CompoundId: cid, Title: "石羊路21号院改造", Year: year, BudgetFen: budget}}))
 		testkit.Must[*prjpb.Project](t)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: p.Id, Actor: "区住建局", Reason: "owners resolved"}))

@@ -32,12 +32,15 @@ type Store interface {
 	PlanFor(ctx context.Context, id string, households ...string) (*ledger.BookState, error)
 	FundBalance(ctx context.Context, id string) (balance, seq int64, err error)
 	Tallies(ctx context.Context, id string) (map[string]int64, error)
-	Contracts(ctx context.Context, id string) (map[string]int64, error)
+	CreateContract(ctx context.Context, book string, c ledger.Contract, requestID, bodyHash string) (*ledger.Contract, bool, error)
+	Contract(ctx context.Context, book, id string) (*ledger.Contract, error)
+	Contracts(ctx context.Context, book string) ([]ledger.Contract, error)
+	Balances(ctx context.Context, book string) (map[string]int64, error)
 	ListBooks(ctx context.Context, kind ledger.BookKind, token string, size int) ([]string, string, error)
 	CompoundBooks(ctx context.Context, compoundID string) ([]string, error)
 	ApprovedStream(ctx context.Context, bookID, stream string) (string, error)
 	ApproveStream(ctx context.Context, bookID, stream, surveyID string) error
-	Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contract *ledger.Contract) (*ledger.Posted, error)
+	Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contractID string) (*ledger.Posted, error)
 	Transaction(ctx context.Context, book, txID string) (*ledger.Transaction, error)
 	TransactionBook(ctx context.Context, txID string) (string, error)
 	Transactions(ctx context.Context, book string, match func(*ledger.Transaction) bool, token string, size int) ([]ledger.Transaction, string, error)
@@ -49,6 +52,8 @@ type Store interface {
 // errors.Is ErrCallerRefused.
 type Peers interface {
 	Project(ctx context.Context, id string) (*Project, error)
+	// WorkItemExists reports whether a work item is an item of the project.
+	WorkItemExists(ctx context.Context, projectID, itemID string) (bool, error)
 	Households(ctx context.Context, compoundID string) ([]ledger.Household, error)
 	HouseholdCompound(ctx context.Context, id string) (string, error)
 	CompoundExists(ctx context.Context, id string) (bool, error)
@@ -96,6 +101,7 @@ type Record struct {
 	HouseholdID        string `json:"householdId,omitempty"`
 	Method             int    `json:"method,omitempty"`
 	Payee              string `json:"payee,omitempty"`
+	ContractID         string `json:"contractId,omitempty"`
 	ContractFen        int64  `json:"contractFen,omitempty"`
 	ItemID             string `json:"itemId,omitempty"`
 	Purpose            string `json:"purpose,omitempty"`
@@ -130,13 +136,13 @@ func (e *Entry) ReceiptNumber() string {
 // service owns and writes in one atomic step. bodyHash fingerprints the request, so a
 // retry replays and another body under the same request id is refused (rule 7: the same
 // id with the same body returns the first result).
-func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t ledger.Transaction, rec Record, extra []ledger.Bound, contract *ledger.Contract) (*Entry, error) {
+func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t ledger.Transaction, rec Record, extra []ledger.Bound, contractID string) (*Entry, error) {
 	detail, err := json.Marshal(rec)
 	if err != nil {
 		return nil, err
 	}
 	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
-	p, err := a.store.Post(ctx, t, bodyHash, extra, contract)
+	p, err := a.store.Post(ctx, t, bodyHash, extra, contractID)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +171,7 @@ func explainBound(err error, payeeCap string) error {
 	case kind == ledger.AccountSource && b.TooLow:
 		return fault.Refuse("OVER_COMMITMENT", fmt.Sprintf("funder %s would pay more than it committed: over by %s yuan", name, ledger.Yuan(b.By())), map[string]string{"overFen": by})
 	case kind == ledger.AccountPayee && !b.TooLow:
-		return fault.Refuse(payeeCap, fmt.Sprintf("payee %s would be paid %s yuan, beyond its limit of %s yuan by %s yuan", name, ledger.Yuan(b.Balance), ledger.Yuan(b.Limit), ledger.Yuan(b.By())), map[string]string{"overFen": by, "limitFen": strconv.FormatInt(b.Limit, 10)})
+		return fault.Refuse(payeeCap, fmt.Sprintf("contract %s would be paid %s yuan, beyond its limit of %s yuan by %s yuan", name, ledger.Yuan(b.Balance), ledger.Yuan(b.Limit), ledger.Yuan(b.By())), map[string]string{"overFen": by, "limitFen": strconv.FormatInt(b.Limit, 10)})
 	}
 	return err
 }

@@ -113,11 +113,26 @@ func (a *App) ListAccounts(ctx context.Context, bookID string, want ledger.Accou
 	if err != nil {
 		return nil, "", err
 	}
+	// A payee account is named by its contract (rule 9: the cap is per contract); the
+	// listing names the payee, as an auditor reads it.
+	payees := map[string]string{}
+	if st.Book.Kind == ledger.Renovation {
+		cs, err := a.store.Contracts(ctx, st.Book.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, c := range cs {
+			payees[c.ID] = c.Payee
+		}
+	}
 	var out []Account
 	for _, acct := range accounts {
 		kind, name := ledger.KindOf(acct)
 		if acct <= after || (want != ledger.AccountUnspecified && kind != want) {
 			continue
+		}
+		if p, ok := payees[name]; ok && kind == ledger.AccountPayee {
+			name = p
 		}
 		if len(out) == size {
 			return out, paging.EncodeToken(out[size-1].ID), nil
@@ -164,7 +179,7 @@ func (a *App) ReverseTransaction(ctx context.Context, id, reason, requestID, bod
 			r.Postings = append(r.Postings, ledger.Posting{Account: p.Account, AmountFen: -p.AmountFen})
 		}
 	}
-	e, err := a.write(ctx, book, requestID, bodyHash, r, Record{}, nil, nil)
+	e, err := a.write(ctx, book, requestID, bodyHash, r, Record{}, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
 	}

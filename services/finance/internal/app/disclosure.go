@@ -39,11 +39,11 @@ type ItemSpending struct {
 	AmountFen int64
 }
 
-// PayeeSpending is one contract: what is paid and what is held back (rule 9: 3% of a
-// contract retained until acceptance).
+// PayeeSpending is one contract: what is paid and what is still held back (rule 9: 3% of
+// a contract retained until acceptance; held is never more than what is unpaid).
 type PayeeSpending struct {
-	Payee                              string
-	ContractFen, PaidFen, RetentionFen int64
+	ContractID, Payee                           string
+	ContractFen, PaidFen, RetentionFen, HeldFen int64
 }
 
 // GetProjectDisclosure is the public report (公示) of a project's money: sources by party,
@@ -110,19 +110,14 @@ func (a *App) GetProjectDisclosure(ctx context.Context, projectID string) (*Proj
 			itemized += v
 		}
 	}
-	var payees []string
-	for acct := range st.Balances {
-		if kind, _ := ledger.KindOf(acct); kind == ledger.AccountPayee {
-			payees = append(payees, acct)
-		}
-	}
-	sort.Strings(payees)
-	for _, acct := range payees {
-		_, name := ledger.KindOf(acct)
-		paid := st.Balances[acct]
+	// Rule 9: per contract, what is paid and what is still held (never a held amount that
+	// was in fact paid), by payee.
+	sort.Slice(contracts, func(i, j int) bool { return contracts[i].Payee < contracts[j].Payee })
+	for _, c := range contracts {
+		paid := st.Balances[ledger.PayeeAccount(c.ID)]
 		out.DisbursedTotalFen += paid
-		contract := contracts[name]
-		out.SpendingByPayee = append(out.SpendingByPayee, PayeeSpending{Payee: name, ContractFen: contract, PaidFen: paid, RetentionFen: ledger.RetentionFen(contract)})
+		out.SpendingByPayee = append(out.SpendingByPayee, PayeeSpending{ContractID: c.ID, Payee: c.Payee, ContractFen: c.AmountFen, PaidFen: paid,
+			RetentionFen: ledger.RetentionFen(c.AmountFen), HeldFen: ledger.HeldFen(c.AmountFen, paid)})
 	}
 	if rest := out.DisbursedTotalFen - itemized; rest != 0 {
 		out.SpendingByItem = append(out.SpendingByItem, ItemSpending{ItemID: "", AmountFen: rest})

@@ -152,7 +152,7 @@ func (a *App) CreateReceipt(ctx context.Context, projectID string, in ReceiptReq
 		return nil, err
 	}
 	t.Memo = in.Memo
-	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, Party: int(in.Party), Funder: in.Funder, AmountFen: in.AmountFen}, nil, nil)
+	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, Party: int(in.Party), Funder: in.Funder, AmountFen: in.AmountFen}, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "OVER_COMMITMENT")
 	}
@@ -200,7 +200,7 @@ func (a *App) CreateContribution(ctx context.Context, projectID string, in Contr
 		return nil, err
 	}
 	t.Memo = in.Memo
-	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, HouseholdID: hid, Method: in.Method, AmountFen: in.AmountFen}, nil, nil)
+	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, HouseholdID: hid, Method: in.Method, AmountFen: in.AmountFen}, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
 	}
@@ -281,26 +281,29 @@ func (a *App) GetCollection(ctx context.Context, projectID string, want ledger.Q
 	return out, nil
 }
 
-// DisbursementRequest pays a payee under its contract.
+// DisbursementRequest pays under a contract of the project.
 type DisbursementRequest struct {
-	Payee                  string
-	ContractFen, AmountFen int64
-	ItemID, Purpose        string
-	RequestID              string
+	ContractID      string
+	AmountFen       int64
+	ItemID, Purpose string
+	RequestID       string
 }
 
-// Disbursement is a payment written, with what the payee has been paid and what is held
-// back from it.
+// Disbursement is a payment written, with what the contract has been paid and what is
+// held back of it.
 type Disbursement struct {
 	Entry
 	PaidToPayeeFen, RetentionFen int64
 }
 
-// CreateDisbursement pays a payee from the project's fund (rule 7: never beyond the
-// fund's balance, INSUFFICIENT_FUNDS) within its contract (CONTRACT_MISMATCH when it
-// differs from the first); beyond 97% of the contract only once the project is ACCEPTED
-// (rule 9: 3% retention until acceptance, asked of the projects service;
-// RETENTION_HELD, then OVER_CONTRACT). Refusals say by how much.
+// CreateDisbursement pays under one of the project's contracts from its fund (rule 7:
+// never beyond the fund's balance, INSUFFICIENT_FUNDS); beyond 97% of the contract only
+// once the project is ACCEPTED (rule 9: 3% retention until acceptance, asked of the
+// projects service; RETENTION_HELD, then OVER_CONTRACT), counted per contract in the
+// store's one step. The payee and the contract's amount come from the contract. A project
+// only PROPOSED or CANCELLED pays nothing (PROJECT_NOT_ACTIVE); an unknown contract is bad
+// input on disbursement.contractId, an item not of the project on disbursement.itemId.
+// Refusals say by how much.
 func (a *App) CreateDisbursement(ctx context.Context, projectID string, in DisbursementRequest, bodyHash string) (*Disbursement, error) {
 	st, err := a.planFor(ctx, projectID)
 	if err != nil {
@@ -310,13 +313,31 @@ func (a *App) CreateDisbursement(ctx context.Context, projectID string, in Disbu
 	if err != nil {
 		return nil, err
 	}
-	t, cap, err := ledger.Disbursement(in.Payee, in.ContractFen, in.AmountFen, in.ItemID, proj.Accepted)
+	if err := ledger.ContractOpen(proj.Status); err != nil {
+		return nil, err
+	}
+	c, err := a.store.Contract(ctx, st.Book.ID, in.ContractID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, fault.Field("disbursement.contractId", "no contract "+in.ContractID+" of project "+proj.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if in.ItemID != "" {
+		if err := a.itemsOf(ctx, proj.ID, func(int) string { return "disbursement.itemId" }, in.ItemID); err != nil {
+			return nil, err
+		}
+	}
+	t, cap, err := ledger.Disbursement(*c, in.AmountFen, in.ItemID, proj.Accepted)
 	if err != nil {
 		return nil, err
 	}
 	t.Memo = in.Purpose
-	rec := Record{ProjectID: proj.ID, Payee: in.Payee, ContractFen: in.ContractFen, ItemID: in.ItemID, Purpose: in.Purpose, AmountFen: in.AmountFen}
-	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, rec, []ledger.Bound{cap}, &ledger.Contract{Payee: in.Payee, AmountFen: in.ContractFen})
+	rec := Record{ProjectID: proj.ID, ContractID: c.ID, Payee: c.Payee, ContractFen: c.AmountFen, ItemID: in.ItemID, Purpose: in.Purpose, AmountFen: in.AmountFen}
+	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, rec, []ledger.Bound{cap}, c.ID)
+	if errors.Is(err, ledger.ErrNotFound) {
+		return nil, fault.Field("disbursement.contractId", "no contract "+in.ContractID+" of project "+proj.ID)
+	}
 	if err != nil {
 		reason := "OVER_CONTRACT"
 		if !proj.Accepted {
@@ -324,5 +345,5 @@ func (a *App) CreateDisbursement(ctx context.Context, projectID string, in Disbu
 		}
 		return nil, explainBound(err, reason)
 	}
-	return &Disbursement{Entry: *e, PaidToPayeeFen: e.After[ledger.PayeeAccount(e.Record.Payee)], RetentionFen: ledger.RetentionFen(e.Record.ContractFen)}, nil
+	return &Disbursement{Entry: *e, PaidToPayeeFen: e.After[ledger.PayeeAccount(e.Record.ContractID)], RetentionFen: ledger.RetentionFen(e.Record.ContractFen)}, nil
 }

@@ -49,10 +49,13 @@ type IncomeRequest struct {
 }
 
 // RecordIncome credits the compound's maintenance fund (rule 10: income from common
-// parts needs a passed business-use resolution). The first income of a stream from
-// common parts (parking let to outsiders, shop rent) needs a passed COMMON_PART_BUSINESS
-// resolution of the compound, asked of the survey service (RESOLUTION_NOT_PASSED); an
-// unknown compound is bad input on compoundId.
+// parts needs a passed business-use resolution that names that use). The first income of
+// each stream from common parts (parking let to outsiders, shop rent, any other use) needs
+// a passed COMMON_PART_BUSINESS resolution of the compound, asked of the survey service
+// (RESOLUTION_NOT_PASSED), naming the stream's use among its business uses
+// (RESOLUTION_NOT_FOR_USE); owners' own parking rent needs none. Once a stream is
+// allowed, its later income needs no resolution again. An unknown compound is bad input
+// on compoundId.
 func (a *App) RecordIncome(ctx context.Context, compoundID string, in IncomeRequest, bodyHash string) (*Entry, error) {
 	bookID, open, err := a.upkeepBook(ctx, compoundID)
 	if err != nil {
@@ -68,7 +71,7 @@ func (a *App) RecordIncome(ctx context.Context, compoundID string, in IncomeRequ
 			if in.ResolutionSurveyID != "" && err != nil {
 				return nil, err
 			}
-			if err := ledger.CheckBusinessResolution(in.ResolutionSurveyID, f); err != nil {
+			if err := ledger.CheckBusinessResolution(in.ResolutionSurveyID, in.Stream, f); err != nil {
 				return nil, err
 			}
 			if err := a.store.ApproveStream(ctx, bookID, in.Stream.String(), in.ResolutionSurveyID); err != nil {
@@ -87,7 +90,7 @@ func (a *App) RecordIncome(ctx context.Context, compoundID string, in IncomeRequ
 	}
 	t.Memo = in.Notes
 	rec := Record{CompoundID: compoundID, Stream: int(in.Stream), Period: in.Period, ResolutionSurveyID: in.ResolutionSurveyID, AmountFen: in.AmountFen}
-	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, nil)
+	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
 	}
@@ -123,7 +126,7 @@ func (a *App) RecordExpense(ctx context.Context, compoundID string, in ExpenseRe
 		t.Memo = in.Payee + ": " + in.Notes
 	}
 	rec := Record{CompoundID: compoundID, ExpenseKind: int(in.Kind), Payee: in.Payee, Period: in.Period, AmountFen: in.AmountFen}
-	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, nil)
+	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
 	}

@@ -20,13 +20,6 @@ type Posted struct {
 	Replayed bool
 }
 
-// Contract names a payee's contract that a disbursement must agree with (rule 9: every
-// disbursement names its contract).
-type Contract struct {
-	Payee     string
-	AmountFen int64
-}
-
 // BoundError says which account would have left its bounds, and by how much. It is
 // ErrLimitExceeded unless the service explains it as the money rule it keeps.
 type BoundError struct {

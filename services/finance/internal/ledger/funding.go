@@ -188,26 +188,27 @@ func RetentionFen(contractFen int64) int64 {
 	return 3*hundreds + rest - rest*97/100
 }
 
-// Disbursement pays a payee from the fund. Before the project is accepted a payee may be
-// paid at most 97% of its contract (rule 9: 3% retention
-// until acceptance); after, the whole contract. The cap is a
-// bound the store checks in the same step as the payment.
-func Disbursement(payee string, contractFen, amount int64, itemID string, accepted bool) (Transaction, Bound, error) {
+// Disbursement pays under a contract from the fund. Before the project is accepted a
+// contract may be paid at most 97% of its amount (rule 9: 3% retention until
+// acceptance); after, its whole amount. The cap is a bound on the contract's own account,
+// which the store checks in the same step as the payment: however its payee is spelt, a
+// contract has one allowance.
+func Disbursement(c Contract, amount int64, itemID string, accepted bool) (Transaction, Bound, error) {
 	if err := positive(amount, "disbursement.amountFen"); err != nil {
 		return Transaction{}, Bound{}, err
 	}
-	if amount > contractFen {
-		return Transaction{}, Bound{}, fault.Field("disbursement.amountFen", "may not exceed contractAmountFen")
+	if amount > c.AmountFen {
+		return Transaction{}, Bound{}, fault.Field("disbursement.amountFen", "may not exceed the contract's amount")
 	}
-	limit := contractFen
+	limit := c.AmountFen
 	if !accepted {
-		limit = contractFen - RetentionFen(contractFen)
+		limit = c.AmountFen - RetentionFen(c.AmountFen)
 	}
-	t := Transaction{Kind: TxDisbursement, Postings: []Posting{{FundAccount, -amount}, {PayeeAccount(payee), amount}}}
+	t := Transaction{Kind: TxDisbursement, Postings: []Posting{{FundAccount, -amount}, {PayeeAccount(c.ID), amount}}}
 	if itemID != "" {
 		t.Tallies = []Posting{{"item:" + itemID, amount}}
 	}
-	return t, Between(PayeeAccount(payee), 0, limit), nil
+	return t, Between(PayeeAccount(c.ID), 0, limit), nil
 }
 
 // Reverse undoes a transaction by its mirror image: every posting and tally negated. A

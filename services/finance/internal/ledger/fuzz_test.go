@@ -110,7 +110,7 @@ func FuzzTransactions(f *testing.F) {
 		ct, ctErr := Contribution(&p, "h0", contribution)
 		in, inErr := Income(ParkingPublic, receipt)
 		sp, spErr := Spend(Cleaning, "保洁公司", contribution)
-		ds, bound, dsErr := Disbursement("施工单位", contract, disburse, "item-1", accepted)
+		ds, bound, dsErr := Disbursement(Contract{ID: "施工单位", AmountFen: contract}, disburse, "item-1", accepted)
 		for _, m := range []made{
 			{"receipt", rc, rcErr, 1, receipt},
 			{"contribution", ct, ctErr, 1, contribution},

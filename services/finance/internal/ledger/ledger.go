@@ -20,15 +20,14 @@ import (
 // happened. Every domain package declares its own list in this shape (platform/fault's
 // way); the reasons are the rules'.
 var (
-	ErrNotFound         = fault.New(fault.NotFound, "", "not found")
-	ErrRequestReused    = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
-	ErrAlreadyExists    = fault.New(fault.Exists, "PLAN_EXISTS", "already exists")
-	ErrContractMismatch = fault.New(fault.Refused, "CONTRACT_MISMATCH", "contract amount differs")
-	ErrAlreadyReversed  = fault.New(fault.Refused, "ALREADY_REVERSED", "already reversed")
-	ErrNotReversible    = fault.New(fault.Refused, "NOT_REVERSIBLE", "not reversible")
-	ErrNotInPlan        = fault.New(fault.Refused, "NOT_IN_PLAN", "not in the funding plan")
-	ErrResolution       = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "business-use resolution needed")
-	ErrNotInCompound    = fault.New(fault.Refused, "HOUSEHOLD_NOT_IN_COMPOUND", "household not in compound")
+	ErrNotFound        = fault.New(fault.NotFound, "", "not found")
+	ErrRequestReused   = fault.New(fault.Exists, "REQUEST_ID_REUSED", "request id reused with another request")
+	ErrAlreadyExists   = fault.New(fault.Exists, "PLAN_EXISTS", "already exists")
+	ErrAlreadyReversed = fault.New(fault.Refused, "ALREADY_REVERSED", "already reversed")
+	ErrNotReversible   = fault.New(fault.Refused, "NOT_REVERSIBLE", "not reversible")
+	ErrNotInPlan       = fault.New(fault.Refused, "NOT_IN_PLAN", "not in the funding plan")
+	ErrResolution      = fault.New(fault.Refused, "RESOLUTION_NOT_PASSED", "business-use resolution needed")
+	ErrNotInCompound   = fault.New(fault.Refused, "HOUSEHOLD_NOT_IN_COMPOUND", "household not in compound")
 	// ErrLimitExceeded is a bound the store refused that no money rule explains (see
 	// BoundError): still a refusal, with the figures in its message.
 	ErrLimitExceeded = fault.New(fault.Refused, "LIMIT_EXCEEDED", "limit exceeded")
@@ -76,7 +75,7 @@ const (
 )
 
 // Account ids are "<kind>:<name>", e.g. "fund", "source:GOVERNMENT:区住建局",
-// "household:<id>", "payee:<name>", "income:PARKING_PUBLIC", "expense:CLEANING".
+// "household:<id>", "payee:<contract id>", "income:PARKING_PUBLIC", "expense:CLEANING".
 const FundAccount = "fund"
 
 // SourceAccount is a funder's account.
@@ -85,8 +84,9 @@ func SourceAccount(p Party, funder string) string { return "source:" + p.String(
 // HouseholdAccount is a household's quota account.
 func HouseholdAccount(householdID string) string { return "household:" + householdID }
 
-// PayeeAccount is a contractor's or supplier's account.
-func PayeeAccount(payee string) string { return "payee:" + payee }
+// PayeeAccount is the account of one contract with a contractor or supplier, named by
+// the contract's id (rule 9: the 97% cap is counted per contract).
+func PayeeAccount(contractID string) string { return "payee:" + contractID }
 
 // IncomeAccount is an upkeep income stream's account.
 func IncomeAccount(s Stream) string { return "income:" + s.String() }

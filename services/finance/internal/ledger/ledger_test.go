@@ -279,7 +279,7 @@ func TestDisbursement(t *testing.T) {
 		{"before acceptance, an odd contract: rounded down", 101, false, 97},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tx, b, err := ledger.Disbursement("川建三公司", tc.contract, 50, "item-1", tc.accepted)
+			tx, b, err := ledger.Disbursement(ledger.Contract{ID: "川建三公司", AmountFen: tc.contract}, 50, "item-1", tc.accepted)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -296,17 +296,17 @@ func TestDisbursement(t *testing.T) {
 		})
 	}
 	t.Run("no item: no tally", func(t *testing.T) {
-		tx, _, err := ledger.Disbursement("x", 100, 50, "", false)
+		tx, _, err := ledger.Disbursement(ledger.Contract{ID: "x", AmountFen: 100}, 50, "", false)
 		if err != nil || tx.Tallies != nil {
 			t.Fatalf("%v %+v", err, tx.Tallies)
 		}
 	})
 	t.Run("refusals", func(t *testing.T) {
 		for _, amount := range []int64{0, -1} {
-			_, _, err := ledger.Disbursement("x", 100, amount, "", true)
+			_, _, err := ledger.Disbursement(ledger.Contract{ID: "x", AmountFen: 100}, amount, "", true)
 			wantInvalid(t, err, "disbursement.amountFen")
 		}
-		_, _, err := ledger.Disbursement("x", 100, 101, "", true)
+		_, _, err := ledger.Disbursement(ledger.Contract{ID: "x", AmountFen: 100}, 101, "", true)
 		wantInvalid(t, err, "disbursement.amountFen")
 	})
 }
@@ -315,7 +315,7 @@ func TestReverse(t *testing.T) {
 	p := plan(t)
 	contribution, _ := ledger.Contribution(&p, "h1", 108400)
 	contribution.ID = "t1"
-	disbursement, _, _ := ledger.Disbursement("川建三公司", 1000, 500, "item-1", false)
+	disbursement, _, _ := ledger.Disbursement(ledger.Contract{ID: "川建三公司", AmountFen: 1000}, 500, "item-1", false)
 	disbursement.ID = "t2"
 
 	r, err := ledger.Reverse(&contribution, "paid twice by mistake")
@@ -375,7 +375,7 @@ func TestStandingOf(t *testing.T) {
 }
 
 func TestCheckBusinessResolution(t *testing.T) {
-	ok := ledger.ResolutionFacts{Found: true, OfCompound: true, BusinessUse: true, Passed: true}
+	ok := ledger.ResolutionFacts{Found: true, OfCompound: true, BusinessUse: true, Passed: true, Uses: []string{"SHOP_RENT", "PARKING_PUBLIC"}}
 	for _, tc := range []struct {
 		name   string
 		id     string
@@ -388,18 +388,19 @@ func TestCheckBusinessResolution(t *testing.T) {
 		{"no such survey", "s1", ledger.ResolutionFacts{}, false, "no survey s1"},
 		{"another compound's", "s1", ledger.ResolutionFacts{Found: true, BusinessUse: true, Passed: true}, false, "not a COMMON_PART_BUSINESS resolution of this compound"},
 		{"a renovation resolution", "s1", ledger.ResolutionFacts{Found: true, OfCompound: true, Passed: true}, false, "not a COMMON_PART_BUSINESS"},
+		{"rule 10: a passed resolution for another use", "s1", ledger.ResolutionFacts{Found: true, OfCompound: true, BusinessUse: true, Passed: true, Uses: []string{"SHOP_RENT"}}, false, "not PARKING_PUBLIC"},
 		{"did not pass", "s1", ledger.ResolutionFacts{Found: true, OfCompound: true, BusinessUse: true, Figures: []string{"consent 60% of households < 75%"}}, false, "consent 60%"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := ledger.CheckBusinessResolution(tc.id, tc.f)
+			err := ledger.CheckBusinessResolution(tc.id, ledger.ParkingPublic, tc.f)
 			if tc.passes {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			if !errors.Is(err, ledger.ErrResolution) || !strings.Contains(err.Error(), tc.says) {
-				t.Fatalf("%v, want ErrResolution saying %q", err, tc.says)
+			if st, ok := fault.As(err); !ok || (st.Reason != "RESOLUTION_NOT_PASSED" && st.Reason != "RESOLUTION_NOT_FOR_USE") || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("%v, want RESOLUTION_NOT_PASSED or _NOT_FOR_USE saying %q", err, tc.says)
 			}
 		})
 	}
@@ -419,7 +420,7 @@ func TestUpkeep(t *testing.T) {
 	_, err = ledger.Spend(ledger.Repairs, "x", -1)
 	wantInvalid(t, err, "expense.amountFen")
 
-	for s, want := range map[ledger.Stream]bool{ledger.ParkingOwners: false, ledger.ParkingPublic: true, ledger.ShopRent: true, ledger.OtherIncome: false} {
+	for s, want := range map[ledger.Stream]bool{ledger.ParkingOwners: false, ledger.ParkingPublic: true, ledger.ShopRent: true, ledger.OtherIncome: true} {
 		if s.FromCommonParts() != want {
 			t.Errorf("%s from common parts: %v", s, !want)
 		}
@@ -475,7 +476,7 @@ func TestEveryRuleBalancesAndReversalUndoes(t *testing.T) {
 			tx, err = ledger.Contribution(&p, rapid.SampledFrom([]string{"h1", "h2", "h3"}).Draw(t, "household"), amount)
 		case 2:
 			contract := rapid.Int64Range(amount, 200_000_000_000).Draw(t, "contract")
-			tx, _, err = ledger.Disbursement("川建三公司", contract, amount, rapid.SampledFrom([]string{"", "road"}).Draw(t, "item"), rapid.Bool().Draw(t, "accepted"))
+			tx, _, err = ledger.Disbursement(ledger.Contract{ID: "川建三公司", AmountFen: contract}, amount, rapid.SampledFrom([]string{"", "road"}).Draw(t, "item"), rapid.Bool().Draw(t, "accepted"))
 		case 3:
 			tx, err = ledger.Income(ledger.Stream(rapid.IntRange(1, 4).Draw(t, "stream")), amount)
 		case 4:

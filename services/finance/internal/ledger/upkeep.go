@@ -1,6 +1,11 @@
 package ledger
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"tongdu/platform/fault"
+)
 
 // Stream is an upkeep income stream of a compound.
 type Stream int
@@ -23,9 +28,26 @@ func (s Stream) String() string {
 }
 
 // FromCommonParts reports whether a stream uses the owners' common parts for business
-// (rule 10): letting parking to outsiders or rooms as shops. Such a stream needs a passed
-// COMMON_PART_BUSINESS resolution before its first income.
-func (s Stream) FromCommonParts() bool { return s == ParkingPublic || s == ShopRent }
+// (rule 10): letting parking to outsiders, rooms as shops, or any other use. Such a
+// stream needs a passed COMMON_PART_BUSINESS resolution naming its use before its first
+// income; owners' own parking rent needs none.
+func (s Stream) FromCommonParts() bool {
+	return s == ParkingPublic || s == ShopRent || s == OtherIncome
+}
+
+// Use is the business use of common parts a resolution must name for this stream (the
+// survey service's Survey.BusinessUse names), "" for a stream that needs none.
+func (s Stream) Use() string {
+	switch s {
+	case ParkingPublic:
+		return "PARKING_PUBLIC"
+	case ShopRent:
+		return "SHOP_RENT"
+	case OtherIncome:
+		return "OTHER_USE"
+	}
+	return ""
+}
 
 // Expense is an upkeep expense kind.
 type Expense int
@@ -72,11 +94,13 @@ func Spend(k Expense, payee string, amount int64) (Transaction, error) {
 type ResolutionFacts struct {
 	Found, OfCompound, BusinessUse, Passed bool
 	Figures                                []string
+	Uses                                   []string // the business uses it names (Survey.BusinessUse names)
 }
 
 // CheckBusinessResolution is rule 10 (upkeep income): a new stream from common parts
-// needs a passed COMMON_PART_BUSINESS resolution of the compound.
-func CheckBusinessResolution(surveyID string, f ResolutionFacts) error {
+// needs a passed COMMON_PART_BUSINESS resolution of the compound that names the stream's
+// use among its business uses; a resolution for another use is RESOLUTION_NOT_FOR_USE.
+func CheckBusinessResolution(surveyID string, s Stream, f ResolutionFacts) error {
 	switch {
 	case surveyID == "":
 		return fmt.Errorf("%w: the first income from common parts needs resolutionSurveyId, a passed COMMON_PART_BUSINESS resolution", ErrResolution)
@@ -87,5 +111,19 @@ func CheckBusinessResolution(surveyID string, f ResolutionFacts) error {
 	case !f.Passed:
 		return fmt.Errorf("%w: resolution %s did not pass: %v", ErrResolution, surveyID, f.Figures)
 	}
-	return nil
+	for _, u := range f.Uses {
+		if u == s.Use() {
+			return nil
+		}
+	}
+	return fault.Refuse("RESOLUTION_NOT_FOR_USE",
+		fmt.Sprintf("resolution %s allows %s, not %s: income of %s needs a resolution naming that use", surveyID, usesText(f.Uses), s.Use(), s),
+		map[string]string{"stream": s.String(), "use": s.Use(), "uses": strings.Join(f.Uses, ",")})
+}
+
+func usesText(uses []string) string {
+	if len(uses) == 0 {
+		return "no business use"
+	}
+	return strings.Join(uses, ", ")
 }

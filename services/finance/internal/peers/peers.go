@@ -72,6 +72,15 @@ func (p *Peers) Project(ctx context.Context, id string) (*app.Project, error) {
 		Accepted: st == projectspb.Project_ACCEPTED || st == projectspb.Project_MAINTENANCE}, nil
 }
 
+// WorkItemExists reports whether a work item is an item of the project.
+func (p *Peers) WorkItemExists(ctx context.Context, projectID, itemID string) (bool, error) {
+	_, err := p.projects.GetWorkItem(ctx, &projectspb.GetWorkItemRequest{ProjectId: projectID, Id: itemID})
+	if status.Code(err) == codes.NotFound {
+		return false, nil
+	}
+	return err == nil, translate(err, "projects GetWorkItem")
+}
+
 // Households lists every household of a compound with its exclusive area.
 func (p *Peers) Households(ctx context.Context, compoundID string) ([]ledger.Household, error) {
 	var out []ledger.Household
@@ -132,5 +141,8 @@ func (p *Peers) BusinessResolution(ctx context.Context, compoundID, surveyID str
 		return f, translate(err, "survey GetResolutionResult")
 	}
 	f.Passed, f.Figures = r.GetPassed(), r.GetReasons()
+	for _, u := range s.GetBusinessUses() {
+		f.Uses = append(f.Uses, u.String())
+	}
 	return f, nil
 }

@@ -229,19 +229,6 @@ func (s *Store) Tallies(ctx context.Context, id string) (map[string]int64, error
 	return out, nil
 }
 
-// Contracts returns each payee's contract amount.
-func (s *Store) Contracts(ctx context.Context, id string) (map[string]int64, error) {
-	h, err := s.rdb.HGetAll(ctx, contractsKey(id)).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]int64, len(h))
-	for k, v := range h {
-		out[k] = atoi(v)
-	}
-	return out, nil
-}
-
 // ListBooks pages through books, of one kind or all.
 func (s *Store) ListBooks(ctx context.Context, kind ledger.BookKind, token string, size int) ([]string, string, error) {
 	return paging.Lex(ctx, s.rdb, booksKey(kind), token, size)

@@ -16,13 +16,13 @@ import (
 // post writes one transaction, all in one step, or nothing (rule 7: postings
 // sum to zero, the fund never negative, a request id answered once). In order it:
 // replays a known request id (same body hash) or refuses it (another body); refuses to
-// reverse a transaction twice; refuses a payee's contract amount that differs from the
-// first; refuses postings that do not sum to zero; refuses any balance that would leave
+// reverse a transaction twice; refuses a contract the project does not have (rule 9:
+// every disbursement names its contract); refuses postings that do not sum to zero; refuses any balance that would leave
 // its bounds (the book's own, and this request's); then appends the transaction, moves
 // the balances and tallies, and records the balances just after it.
 //
 // KEYS: book, balances, bounds, log, order, requests, reversed, tallies, contracts, after.
-// ARGV: request id, body hash, transaction id, transaction, reverses, payee, contract,
+// ARGV: request id, body hash, transaction id, transaction, reverses, contract id, (unused),
 // then n and n (account, amount) postings, then n and n (account, "min|max") bounds,
 // then n and n (counter, amount) tallies.
 var post = redis.NewScript(`
@@ -39,10 +39,7 @@ if rev ~= '' then
   local by = redis.call('HGET', KEYS[7], rev)
   if by then return {'ALREADY_REVERSED', by} end
 end
-if ARGV[6] ~= '' then
-  local c = redis.call('HGET', KEYS[9], ARGV[6])
-  if c and c ~= ARGV[7] then return {'CONTRACT', c} end
-end
+if ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[9], ARGV[6]) == 0 then return {'NO_CONTRACT'} end
 local i = 8
 local n = tonumber(ARGV[i]); i = i + 1
 local accounts, amounts, after, order = {}, {}, {}, {}
@@ -86,7 +83,6 @@ redis.call('HSET', KEYS[10], ARGV[3], table.concat(snapshot, '\n'))
 n = tonumber(ARGV[i]); i = i + 1
 for k = 1, n do redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i + 1]); i = i + 2 end
 if rev ~= '' then redis.call('HSET', KEYS[7], rev, ARGV[3]) end
-if ARGV[6] ~= '' then redis.call('HSETNX', KEYS[9], ARGV[6], ARGV[7]) end
 return {'OK', ARGV[3], seq}`)
 
 // ReusedError says a request id was used before with another body.
@@ -101,9 +97,10 @@ func (e *ReusedError) Unwrap() error { return ledger.ErrRequestReused }
 
 // Post writes t to its book atomically, checking every bound. bodyHash fingerprints the
 // request; the same request id with the same hash replays the first outcome. It returns
-// a *ledger.BoundError, *ReusedError, ledger.ErrAlreadyReversed, ledger.ErrContractMismatch,
-// ledger.ErrNotFound (no book, or no transaction to reverse).
-func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contract *ledger.Contract) (*ledger.Posted, error) {
+// a *ledger.BoundError, *ReusedError, ledger.ErrAlreadyReversed, ledger.ErrNotFound (no
+// book, no transaction to reverse, or no contract contractID of the book's project).
+// contractID, when set, must name a contract of the book's project, checked in the step.
+func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contractID string) (*ledger.Posted, error) {
 	if !t.Balanced() {
 		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	}
@@ -111,11 +108,7 @@ func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string,
 	if err != nil {
 		return nil, err
 	}
-	payee, amount := "", ""
-	if contract != nil {
-		payee, amount = contract.Payee, strconv.FormatInt(contract.AmountFen, 10)
-	}
-	args := []any{t.RequestID, bodyHash, t.ID, data, t.Reverses, payee, amount, len(t.Postings)}
+	args := []any{t.RequestID, bodyHash, t.ID, data, t.Reverses, contractID, "", len(t.Postings)}
 	for _, p := range t.Postings {
 		args = append(args, p.Account, strconv.FormatInt(p.AmountFen, 10))
 	}
@@ -155,8 +148,8 @@ func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string,
 		return nil, notFound("transaction", t.Reverses)
 	case "ALREADY_REVERSED":
 		return nil, fmt.Errorf("%w: %s was reversed by %s", ledger.ErrAlreadyReversed, t.Reverses, str(1))
-	case "CONTRACT":
-		return nil, fmt.Errorf("%w: %s's contract is %s yuan", ledger.ErrContractMismatch, payee, ledger.Yuan(atoi(str(1))))
+	case "NO_CONTRACT":
+		return nil, notFound("contract", contractID)
 	case "UNBALANCED":
 		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	case "BOUND":

@@ -12,7 +12,10 @@
 //	fin:{b:<book>}:requests   hash: request id → "body hash|transaction id"
 //	fin:{b:<book>}:reversed   hash: transaction id → the transaction that reversed it
 //	fin:{b:<book>}:tallies    hash: report counter → fen (spending by item, refunds)
-//	fin:{b:<book>}:contracts  hash: payee → contract amount
+//	fin:{b:<book>}:contracts  hash: contract id → contract (rule 9; kept under the project's
+//	                          renovation book id, which exists before the book does)
+//	fin:{b:<book>}:payees     hash: normalised payee → its contract's id (one per payee)
+//	fin:{b:<book>}:contract-requests hash: request id → "body hash|contract id"
 //	fin:{b:<book>}:streams    hash: income stream → the resolution that allowed it
 //	fin:txloc:<transaction>   the book of a transaction
 //	fin:{idx}:books:<kind|_>  sorted set of book ids
@@ -56,8 +59,12 @@ func requestsKey(b string) string  { return "fin:{b:" + b + "}:requests" }
 func reversedKey(b string) string  { return "fin:{b:" + b + "}:reversed" }
 func talliesKey(b string) string   { return "fin:{b:" + b + "}:tallies" }
 func contractsKey(b string) string { return "fin:{b:" + b + "}:contracts" }
-func streamsKey(b string) string   { return "fin:{b:" + b + "}:streams" }
-func txLocKey(tx string) string    { return "fin:txloc:" + tx }
+func payeesKey(b string) string    { return "fin:{b:" + b + "}:payees" }
+func contractRequestsKey(b string) string {
+	return "fin:{b:" + b + "}:contract-requests"
+}
+func streamsKey(b string) string { return "fin:{b:" + b + "}:streams" }
+func txLocKey(tx string) string  { return "fin:txloc:" + tx }
 func booksKey(kind ledger.BookKind) string {
 	if kind == ledger.BookUnspecified {
 		return "fin:{idx}:books:_"

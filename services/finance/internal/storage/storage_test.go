@@ -76,7 +76,7 @@ func contribution(p *ledger.Plan, book, req, hid string, amount int64) ledger.Tr
 	return mk(book, req, tx, err)
 }
 
-func post(t testing.TB, s *storage.Store, tx ledger.Transaction, hash string, extra []ledger.Bound, c *ledger.Contract) *ledger.Posted {
+func post(t testing.TB, s *storage.Store, tx ledger.Transaction, hash string, extra []ledger.Bound, c string) *ledger.Posted {
 	t.Helper()
 	p, err := s.Post(bg, tx, hash, extra, c)
 	if err != nil {
@@ -128,14 +128,14 @@ func TestPostWritesOneTransactionWithItsBalances(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
 	tx := receipt(p, book, "r1", 300_000)
-	got := post(t, s, tx, "hash-r1", nil, nil)
+	got := post(t, s, tx, "hash-r1", nil, "")
 	if got.Replayed || got.Tx.ID != tx.ID || got.Tx.Sequence != 1 || got.Tx.RequestID != "r1" || got.Tx.BookID != book {
 		t.Fatalf("%+v", got)
 	}
 	if !reflect.DeepEqual(got.After, map[string]int64{"fund": 300_000, gov: -300_000}) {
 		t.Fatalf("after %v", got.After)
 	}
-	got = post(t, s, contribution(p, book, "c1", "h1", 8400), "hash-c1", nil, nil)
+	got = post(t, s, contribution(p, book, "c1", "h1", 8400), "hash-c1", nil, "")
 	if got.Tx.Sequence != 2 || !reflect.DeepEqual(got.After, map[string]int64{"fund": 308_400, "household:h1": -8400}) {
 		t.Fatalf("%+v", got)
 	}
@@ -155,18 +155,18 @@ func TestPostWritesOneTransactionWithItsBalances(t *testing.T) {
 func TestPostReplaysTheSameRequestAndRefusesAnotherBody(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	first := post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, nil)
+	first := post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, "")
 	before := snap(t, s, book)
 
 	// The same request again (a retry builds a fresh transaction id): the first answer.
-	again := post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, nil)
+	again := post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, "")
 	if !again.Replayed || again.Tx.ID != first.Tx.ID || again.Tx.Sequence != 1 || !reflect.DeepEqual(again.After, first.After) {
 		t.Fatalf("replay %+v, first %+v", again, first)
 	}
 	unchanged(t, s, book, before)
 
 	// The same request id with another body: refused, naming the first transaction.
-	_, err := s.Post(bg, receipt(p, book, "r1", 100), "h-b", nil, nil)
+	_, err := s.Post(bg, receipt(p, book, "r1", 100), "h-b", nil, "")
 	var reused *storage.ReusedError
 	if !errors.As(err, &reused) || reused.TransactionID != first.Tx.ID || !errors.Is(err, ledger.ErrRequestReused) {
 		t.Fatalf("%v, want a ReusedError naming %s", err, first.Tx.ID)
@@ -175,11 +175,11 @@ func TestPostReplaysTheSameRequestAndRefusesAnotherBody(t *testing.T) {
 
 	// A replay wins over every later check: the commitment is now reached, so the same
 	// receipt afresh would be refused, but its retry answers as the first time.
-	post(t, s, receipt(p, book, "r2", committed-300_000), "h-r2", nil, nil)
-	if _, err := s.Post(bg, receipt(p, book, "r3", 300_000), "h-a", nil, nil); !errors.As(err, new(*ledger.BoundError)) {
+	post(t, s, receipt(p, book, "r2", committed-300_000), "h-r2", nil, "")
+	if _, err := s.Post(bg, receipt(p, book, "r3", 300_000), "h-a", nil, ""); !errors.As(err, new(*ledger.BoundError)) {
 		t.Fatalf("%v", err)
 	}
-	again = post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, nil)
+	again = post(t, s, receipt(p, book, "r1", 300_000), "h-a", nil, "")
 	if !again.Replayed || again.Tx.ID != first.Tx.ID {
 		t.Fatalf("%+v", again)
 	}
@@ -190,13 +190,13 @@ func TestPostReplaysTheSameRequestAndRefusesAnotherBody(t *testing.T) {
 func TestRefusedRequestMayBeRetried(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	spend, _, _ := disburse(book, "d1", "x", 1000, 500, false)
-	if _, err := s.Post(bg, spend, "h-d", nil, nil); !errors.As(err, new(*ledger.BoundError)) {
+	spend, _, _ := disburse(s, book, "d1", "x", 1000, 500, false)
+	if _, err := s.Post(bg, spend, "h-d", nil, ""); !errors.As(err, new(*ledger.BoundError)) {
 		t.Fatalf("%v", err)
 	}
-	post(t, s, receipt(p, book, "r1", 1000), "h-r", nil, nil)
+	post(t, s, receipt(p, book, "r1", 1000), "h-r", nil, "")
 	spend.ID = ids.New()
-	if got := post(t, s, spend, "h-d", nil, nil); got.Replayed || got.After["fund"] != 500 {
+	if got := post(t, s, spend, "h-d", nil, ""); got.Replayed || got.After["fund"] != 500 {
 		t.Fatalf("%+v", got)
 	}
 }
@@ -204,12 +204,12 @@ func TestRefusedRequestMayBeRetried(t *testing.T) {
 func TestReverseOnce(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	orig := post(t, s, contribution(p, book, "c1", "h1", quota), "h-c1", nil, nil).Tx
+	orig := post(t, s, contribution(p, book, "c1", "h1", quota), "h-c1", nil, "").Tx
 	r, err := ledger.Reverse(&orig, "paid at the wrong desk")
 	if err != nil {
 		t.Fatal(err)
 	}
-	rev := post(t, s, mk(book, "rev1", r, nil), "h-rev1", nil, nil)
+	rev := post(t, s, mk(book, "rev1", r, nil), "h-rev1", nil, "")
 	if rev.Tx.Reverses != orig.ID || rev.Tx.Kind != ledger.TxReversal || !reflect.DeepEqual(rev.After, map[string]int64{"fund": 0, "household:h1": 0}) {
 		t.Fatalf("%+v", rev)
 	}
@@ -224,61 +224,73 @@ func TestReverseOnce(t *testing.T) {
 	before := snap(t, s, book)
 
 	// Retrying the reversal replays it.
-	again := post(t, s, mk(book, "rev1", r, nil), "h-rev1", nil, nil)
+	again := post(t, s, mk(book, "rev1", r, nil), "h-rev1", nil, "")
 	if !again.Replayed || again.Tx.ID != rev.Tx.ID {
 		t.Fatalf("%+v", again)
 	}
 	// Another request to reverse it: refused, naming the reversal.
-	_, err = s.Post(bg, mk(book, "rev2", r, nil), "h-rev2", nil, nil)
+	_, err = s.Post(bg, mk(book, "rev2", r, nil), "h-rev2", nil, "")
 	if !errors.Is(err, ledger.ErrAlreadyReversed) || !strings.Contains(err.Error(), rev.Tx.ID) {
 		t.Fatalf("%v, want ErrAlreadyReversed naming %s", err, rev.Tx.ID)
 	}
 	// Reversing what is not in the log.
 	ghost := r
 	ghost.Reverses = "no-such-transaction"
-	if _, err := s.Post(bg, mk(book, "rev3", ghost, nil), "h-rev3", nil, nil); !errors.Is(err, ledger.ErrNotFound) {
+	if _, err := s.Post(bg, mk(book, "rev3", ghost, nil), "h-rev3", nil, ""); !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("%v", err)
 	}
 	unchanged(t, s, book, before)
 }
 
-func disburse(book, req, payee string, contract, amount int64, accepted bool) (ledger.Transaction, []ledger.Bound, *ledger.Contract) {
-	tx, b, err := ledger.Disbursement(payee, contract, amount, "road", accepted)
-	return mk(book, req, tx, err), []ledger.Bound{b}, &ledger.Contract{Payee: payee, AmountFen: contract}
+// disburse pays under the contract whose id is payee, recording that contract first (a
+// second call for the payee finds it there).
+func disburse(s *storage.Store, book, req, payee string, contract, amount int64, accepted bool) (ledger.Transaction, []ledger.Bound, string) {
+	c := ledger.Contract{ID: payee, Payee: payee, AmountFen: contract}
+	if _, _, err := s.CreateContract(bg, book, c, "", ""); err != nil && !errors.Is(err, ledger.ErrContractExists) {
+		panic(err)
+	}
+	tx, b, err := ledger.Disbursement(c, amount, "road", accepted)
+	return mk(book, req, tx, err), []ledger.Bound{b}, payee
 }
 
-func TestContractAmountMustAgreeWithTheFirst(t *testing.T) {
+// Rule 9: every disbursement names a contract of the project, checked in the same step
+// as the payment; one payee (normalised) has one contract.
+func TestDisbursementNamesAContractOfTheProject(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	post(t, s, receipt(p, book, "r1", committed), "h-r1", nil, nil)
-
-	// A refused disbursement records no contract.
-	tx, b, c := disburse(book, "d0", "川建三公司", 1_000_000, 999_999, false)
-	if _, err := s.Post(bg, tx, "h-d0", b, c); !errors.As(err, new(*ledger.BoundError)) {
-		t.Fatalf("%v", err)
-	}
-	tx, b, c = disburse(book, "d1", "川建三公司", 500_000, 100_000, false)
-	post(t, s, tx, "h-d1", b, c)
+	post(t, s, receipt(p, book, "r1", committed), "h-r1", nil, "")
 	before := snap(t, s, book)
 
-	tx, b, c = disburse(book, "d2", "川建三公司", 600_000, 100_000, false)
-	_, err := s.Post(bg, tx, "h-d2", b, c)
-	if !errors.Is(err, ledger.ErrContractMismatch) || !strings.Contains(err.Error(), "5000.00") {
-		t.Fatalf("%v, want ErrContractMismatch stating 5000.00 yuan", err)
+	tx, b, _ := disburse(s, book, "d0", "川建三公司", 500_000, 100_000, false)
+	if _, err := s.Post(bg, tx, "h-d0", b, "no-such-contract"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("%v, want ErrNotFound", err)
 	}
 	unchanged(t, s, book, before)
+	tx, b, c := disburse(s, book, "d1", "川建三公司", 500_000, 100_000, false)
+	post(t, s, tx, "h-d1", b, c)
 
-	tx, b, c = disburse(book, "d3", "川建三公司", 500_000, 100_000, false)
-	post(t, s, tx, "h-d3", b, c)
-	// Another payee has a contract of its own.
-	tx, b, c = disburse(book, "d4", "监理公司", 600_000, 100_000, false)
-	post(t, s, tx, "h-d4", b, c)
+	// A second contract for the same payee is refused, whatever its request id.
+	if _, _, err := s.CreateContract(bg, book, ledger.Contract{ID: "other", Payee: "川建三公司", AmountFen: 1}, "c-2", "h"); !errors.Is(err, ledger.ErrContractExists) {
+		t.Fatalf("%v, want ErrContractExists", err)
+	}
+	// A retry of a contract's request replays it; another body is refused.
+	first, _, err := s.CreateContract(bg, book, ledger.Contract{ID: "k1", Payee: "监理公司", AmountFen: 600_000}, "c-3", "h3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, replayed, err := s.CreateContract(bg, book, ledger.Contract{ID: "k2", Payee: "监理公司", AmountFen: 600_000}, "c-3", "h3")
+	if err != nil || !replayed || again.ID != first.ID {
+		t.Fatalf("%v %v %v", again, replayed, err)
+	}
+	if _, _, err := s.CreateContract(bg, book, ledger.Contract{ID: "k3", Payee: "另一公司", AmountFen: 600_000}, "c-3", "h4"); !errors.Is(err, ledger.ErrRequestReused) {
+		t.Fatalf("%v, want ErrRequestReused", err)
+	}
 	contracts, _ := s.Contracts(bg, book)
-	if !reflect.DeepEqual(contracts, map[string]int64{"川建三公司": 500_000, "监理公司": 600_000}) {
+	if len(contracts) != 2 || contracts[0].ID != "k1" || contracts[1].Payee != "川建三公司" {
 		t.Fatalf("%v", contracts)
 	}
 	tallies, _ := s.Tallies(bg, book)
-	if tallies["item:road"] != 300_000 {
+	if tallies["item:road"] != 100_000 {
 		t.Fatalf("%v", tallies)
 	}
 }
@@ -288,7 +300,7 @@ func TestUnbalancedTransactionIsRefused(t *testing.T) {
 	_, book := renovation(t, s, "p1")
 	before := snap(t, s, book)
 	tx := mk(book, "x1", ledger.Transaction{Kind: ledger.TxReceipt, Postings: []ledger.Posting{{Account: "fund", AmountFen: 100}, {Account: gov, AmountFen: -99}}}, nil)
-	if _, err := s.Post(bg, tx, "h", nil, nil); err == nil || !strings.Contains(err.Error(), "do not sum to zero") {
+	if _, err := s.Post(bg, tx, "h", nil, ""); err == nil || !strings.Contains(err.Error(), "do not sum to zero") {
 		t.Fatalf("%v", err)
 	}
 	unchanged(t, s, book, before)
@@ -297,14 +309,14 @@ func TestUnbalancedTransactionIsRefused(t *testing.T) {
 func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	post(t, s, receipt(p, book, "r1", 100_000), "h-r1", nil, nil)
+	post(t, s, receipt(p, book, "r1", 100_000), "h-r1", nil, "")
 	before := snap(t, s, book)
 
 	for _, tc := range []struct {
 		name    string
 		tx      ledger.Transaction
 		extra   []ledger.Bound
-		contr   *ledger.Contract
+		contr   string
 		account string
 		balance int64
 		limit   int64
@@ -312,13 +324,16 @@ func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 		by      int64
 	}{
 		{name: "the fund below zero", account: "fund", balance: -20_000, limit: 0, low: true, by: 20_000,
-			tx: func() ledger.Transaction { tx, _, _ := disburse(book, "d1", "x", 1_000_000, 120_000, true); return tx }()},
+			tx: func() ledger.Transaction {
+				tx, _, _ := disburse(s, book, "d1", "x", 1_000_000, 120_000, true)
+				return tx
+			}()},
 		{name: "a funder beyond its commitment", account: gov, balance: -1_000_001, limit: -committed, low: true, by: 1,
 			tx: receipt(p, book, "r2", committed-100_000+1)},
 		{name: "a household beyond its quota", account: "household:h2", balance: -quota - 16, limit: -quota, low: true, by: 16,
 			tx: contribution(p, book, "c1", "h2", quota+16)},
 		{name: "a payee beyond this request's cap", account: "payee:x", balance: 98, limit: 97, by: 1,
-			tx:    func() ledger.Transaction { tx, _, _ := disburse(book, "d2", "x", 100, 98, false); return tx }(),
+			tx:    func() ledger.Transaction { tx, _, _ := disburse(s, book, "d2", "x", 100, 98, false); return tx }(),
 			extra: []ledger.Bound{ledger.Between("payee:x", 0, 97)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -337,13 +352,13 @@ func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 		})
 	}
 	// Exactly at a bound is within it.
-	post(t, s, contribution(p, book, "c2", "h2", quota), "h-c2", nil, nil)
-	tx, b, c := disburse(book, "d3", "x", 100, 97, false)
+	post(t, s, contribution(p, book, "c2", "h2", quota), "h-c2", nil, "")
+	tx, b, c := disburse(s, book, "d3", "x", 100, 97, false)
 	post(t, s, tx, "h-d3", b, c)
-	post(t, s, receipt(p, book, "r3", committed-100_000), "h-r3", nil, nil)
+	post(t, s, receipt(p, book, "r3", committed-100_000), "h-r3", nil, "")
 	fund, _, _ := s.FundBalance(bg, book)
-	tx, _, _ = disburse(book, "d4", "y", fund, fund, true)
-	post(t, s, tx, "h-d4", nil, nil)
+	tx, _, _ = disburse(s, book, "d4", "y", fund, fund, true)
+	post(t, s, tx, "h-d4", nil, "")
 	if fund, _, _ := s.FundBalance(bg, book); fund != 0 {
 		t.Fatalf("fund %d", fund)
 	}
@@ -352,7 +367,7 @@ func TestBoundsAreCheckedInTheSameStep(t *testing.T) {
 func TestPostToAMissingBook(t *testing.T) {
 	s, _ := open(t)
 	p, _ := renovation(t, s, "p1")
-	if _, err := s.Post(bg, receipt(p, "renovation-nope", "r1", 1), "h", nil, nil); !errors.Is(err, ledger.ErrNotFound) {
+	if _, err := s.Post(bg, receipt(p, "renovation-nope", "r1", 1), "h", nil, ""); !errors.Is(err, ledger.ErrNotFound) {
 		t.Fatalf("%v", err)
 	}
 }
@@ -439,7 +454,7 @@ func TestTransactionsPageInSequenceOrder(t *testing.T) {
 		if i%3 == 0 {
 			tx = contribution(p, book, fmt.Sprintf("c%d", i), "h1", 1)
 		}
-		post(t, s, tx, "h"+tx.RequestID, nil, nil)
+		post(t, s, tx, "h"+tx.RequestID, nil, "")
 		if tx.Kind == ledger.TxReceipt {
 			want = append(want, tx.ID)
 		}
@@ -472,7 +487,7 @@ func TestTransactionsPageInSequenceOrder(t *testing.T) {
 func TestRecomputeEqualsStoredBalances(t *testing.T) {
 	s, _ := open(t)
 	p, book := renovation(t, s, "p1")
-	post(t, s, receipt(p, book, "r0", committed), "h-r0", nil, nil)
+	post(t, s, receipt(p, book, "r0", committed), "h-r0", nil, "")
 	var wg sync.WaitGroup
 	for g := range 8 {
 		wg.Add(1)
@@ -482,12 +497,12 @@ func TestRecomputeEqualsStoredBalances(t *testing.T) {
 				req := fmt.Sprintf("g%d-%d", g, i)
 				var tx ledger.Transaction
 				var extra []ledger.Bound
-				var c *ledger.Contract
+				var c string
 				switch i % 4 {
 				case 0:
 					tx = contribution(p, book, req, fmt.Sprintf("h%d", 1+i%3), 1000)
 				case 1:
-					tx, extra, c = disburse(book, req, "川建三公司", 900_000, 3000, false)
+					tx, extra, c = disburse(s, book, req, "川建三公司", 900_000, 3000, false)
 				case 2:
 					tx = receipt(p, book, req, 10)
 				case 3:
@@ -505,7 +520,7 @@ func TestRecomputeEqualsStoredBalances(t *testing.T) {
 	txs, _, _ := s.Transactions(bg, book, func(t *ledger.Transaction) bool { return t.Kind == ledger.TxContribution }, "", 5)
 	for _, tx := range txs {
 		r, _ := ledger.Reverse(&tx, "undo")
-		post(t, s, mk(book, "rev-"+tx.ID, r, nil), "h-rev-"+tx.ID, nil, nil)
+		post(t, s, mk(book, "rev-"+tx.ID, r, nil), "h-rev-"+tx.ID, nil, "")
 	}
 	st, _ := s.GetBook(bg, book)
 	balances, unbalanced, n, err := s.Recompute(bg, book)
@@ -555,7 +570,7 @@ func TestPostKeepsBoundsAndLog(t *testing.T) {
 				amt := rapid.Int64Range(1, 400).Draw(rt, "amount")
 				tx = mk(book, fmt.Sprintf("q%d", i), ledger.Transaction{Kind: ledger.TxIncome, Postings: []ledger.Posting{{Account: from, AmountFen: -amt}, {Account: to, AmountFen: amt}}}, nil)
 			}
-			p, err := s.Post(bg, tx, fmt.Sprintf("h%d", i), nil, nil)
+			p, err := s.Post(bg, tx, fmt.Sprintf("h%d", i), nil, "")
 			if err != nil {
 				if !errors.As(err, new(*ledger.BoundError)) && !errors.Is(err, ledger.ErrAlreadyReversed) {
 					rt.Fatal(err)
@@ -586,7 +601,7 @@ func TestConcurrentRetriesMakeOneTransaction(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			got, err := s.Post(bg, contribution(p, book, "same", "h1", quota), "same-hash", nil, nil)
+			got, err := s.Post(bg, contribution(p, book, "same", "h1", quota), "same-hash", nil, "")
 			if err != nil {
 				t.Error(err)
 				return
@@ -616,17 +631,17 @@ func TestLargeAmountsStayExact(t *testing.T) {
 	const big = 100_000_000_000 // 1 billion yuan, the API's largest amount
 	for i := range 30 {
 		tx, err := ledger.Income(ledger.OtherIncome, big-int64(i))
-		post(t, s, mk("big", fmt.Sprintf("in-%d", i), tx, err), fmt.Sprintf("h%d", i), nil, nil)
+		post(t, s, mk("big", fmt.Sprintf("in-%d", i), tx, err), fmt.Sprintf("h%d", i), nil, "")
 	}
 	want := int64(30*big - 29*30/2)
 	tx, err := ledger.Spend(ledger.Repairs, "x", want+7)
-	_, err = s.Post(bg, mk("big", "out", tx, err), "h-out", nil, nil)
+	_, err = s.Post(bg, mk("big", "out", tx, err), "h-out", nil, "")
 	var be *ledger.BoundError
 	if !errors.As(err, &be) || be.Balance != -7 || be.By() != 7 {
 		t.Fatalf("%v", err)
 	}
 	tx, err = ledger.Spend(ledger.Repairs, "x", want-1)
-	got := post(t, s, mk("big", "out2", tx, err), "h-out2", nil, nil)
+	got := post(t, s, mk("big", "out2", tx, err), "h-out2", nil, "")
 	if got.After["fund"] != 1 || got.After["expense:REPAIRS"] != want-1 {
 		t.Fatalf("%v", got.After)
 	}
@@ -642,7 +657,7 @@ func TestRefusedOrReplayedPostLeavesNoTrace(t *testing.T) {
 	s, rdb := open(t)
 	p, book := renovation(t, s, "p1")
 	first := receipt(p, book, "r1", 1000)
-	post(t, s, first, "h-r1", nil, nil)
+	post(t, s, first, "h-r1", nil, "")
 	keys := func() []string {
 		var mu sync.Mutex
 		var all []string
@@ -667,9 +682,9 @@ func TestRefusedOrReplayedPostLeavesNoTrace(t *testing.T) {
 	before := len(keys())
 
 	retry := receipt(p, book, "r1", 1000)
-	post(t, s, retry, "h-r1", nil, nil) // replayed
+	post(t, s, retry, "h-r1", nil, "") // replayed
 	over := contribution(p, book, "c1", "h1", quota+1)
-	if _, err := s.Post(bg, over, "h-c1", nil, nil); err == nil {
+	if _, err := s.Post(bg, over, "h-c1", nil, ""); err == nil {
 		t.Fatal("an over-payment was taken")
 	}
 	if after := keys(); len(after) != before {
@@ -691,8 +706,8 @@ func TestBookHeadAgreesWithTheBook(t *testing.T) {
 	if err != nil || head.Balances[ledger.FundAccount] != 0 {
 		t.Fatalf("head of a book with no transactions = %+v, %v; want a fund balance of 0", head, err)
 	}
-	post(t, s, receipt(p, book, "r1", 5000), "h-r1", nil, nil)
-	post(t, s, contribution(p, book, "c1", "h1", 700), "h-c1", nil, nil)
+	post(t, s, receipt(p, book, "r1", 5000), "h-r1", nil, "")
+	post(t, s, contribution(p, book, "c1", "h1", 700), "h-c1", nil, "")
 	whole, err := s.GetBook(bg, book)
 	if err != nil {
 		t.Fatal(err)
