@@ -273,3 +273,27 @@ func TestEnumNames(t *testing.T) {
 		}
 	}
 }
+
+// Rule 5 (a cycle is refused): CheckOrder names the field and, for a cycle, its items in
+// order; the default precedence (underground before the surface over it) counts.
+func TestCheckOrderRefusesCyclesAndStrangers(t *testing.T) {
+	road := Item{ID: "road", Kind: KindRoadRepair}
+	drain := Item{ID: "drain", Kind: KindDrainPipe, After: []string{"road"}}
+	err := CheckOrder([]Item{road, drain}, "drain", "item.after")
+	if f := violationFields(err); len(f) != 1 || f[0] != "item.after" || !strings.Contains(err.Error(), "ROAD_REPAIR road") || !strings.Contains(err.Error(), "DRAIN_PIPE drain") {
+		t.Fatalf("cycle through the default precedence: %v", err)
+	}
+	for _, after := range []string{"shed", "nobody"} {
+		shed := Item{ID: "shed", Kind: 9, After: []string{after}}
+		if f := violationFields(CheckOrder([]Item{road, shed}, "shed", "item.after")); len(f) != 1 || f[0] != "item.after" {
+			t.Fatalf("after %q: %v", after, f)
+		}
+	}
+	a, b := Item{ID: "a", After: []string{"b"}}, Item{ID: "b", After: []string{"a"}}
+	if err := CheckOrder([]Item{a, b}, "b", "item.after"); err == nil || !strings.Contains(err.Error(), "a") {
+		t.Fatalf("cycle of links: %v", err)
+	}
+	if err := CheckOrder([]Item{road, {ID: "drain", Kind: KindDrainPipe}, {ID: "shed", Kind: 9, After: []string{"road"}}}, "shed", "item.after"); err != nil {
+		t.Fatalf("no cycle refused: %v", err)
+	}
+}
