@@ -38,15 +38,20 @@ func ServiceOf(method string) string {
 // Interceptor appends every change to its service's trail after the handler ran, with
 // its outcome and the resource the policy says it concerns; it runs before authorization, so calls refused there are recorded too,
 // except calls with no valid token: they name nobody, and a flood of them must not push
-// real changes out of the trail. A trail that cannot be written is logged by the
-// caller's log, never fails the change (the change already happened).
-func Interceptor(rdb redis.UniversalClient, policy auth.Policy, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
+// real changes out of the trail. An entry Redis does not take waits in spool (when
+// given) until it does; a change is refused up front while the spool is full, since it
+// could not be recorded. A trail that cannot be written at all is logged by the caller's
+// log, never fails the change (the change already happened).
+func Interceptor(rdb redis.UniversalClient, policy auth.Policy, spool *Spool, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if !auth.IsChange(info.FullMethod) {
+			return handler(ctx, req)
+		}
+		if spool != nil && spool.Full() {
+			return nil, status.Error(codes.Unavailable, "the audit trail cannot be written now, so no change is taken; retry shortly")
+		}
 		ctx, slot := auth.WithSlot(ctx)
 		resp, err := handler(ctx, req)
-		if !auth.IsChange(info.FullMethod) {
-			return resp, err
-		}
 		p := *slot
 		if p.Role == "" {
 			p, _ = auth.FromContext(ctx) // authenticated before this interceptor
@@ -68,7 +73,12 @@ func Interceptor(rdb redis.UniversalClient, policy auth.Policy, onError func(ctx
 			"resource": policy.Target(info.FullMethod, msg), "requestId": requestID,
 			"outcome": outcome, "time": time.Now().UTC().Format(time.RFC3339Nano),
 		}
-		if werr := rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: StreamKey(ServiceOf(info.FullMethod)), MaxLen: MaxLen, Approx: true, Values: values}).Err(); werr != nil && onError != nil {
+		stream := StreamKey(ServiceOf(info.FullMethod))
+		werr := rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: stream, MaxLen: MaxLen, Approx: true, Values: values}).Err()
+		if werr != nil && spool != nil {
+			werr = spool.Add(stream, values)
+		}
+		if werr != nil && onError != nil {
 			onError(ctx, werr)
 		}
 		return resp, err

@@ -134,7 +134,7 @@ func checkEntry(t *testing.T, got map[string]any, want map[string]string) {
 func TestInterceptorRecordsEachChange(t *testing.T) {
 	rdb := testkit.Redis(t)
 	var writeErrs []error
-	ic := audit.Interceptor(rdb, policy, func(_ context.Context, err error) { writeErrs = append(writeErrs, err) })
+	ic := audit.Interceptor(rdb, policy, nil, func(_ context.Context, err error) { writeErrs = append(writeErrs, err) })
 	resident := auth.Principal{Subject: "zhang", Role: auth.Resident, Scope: "households/H1"}
 	ctx := auth.WithPrincipal(context.Background(), resident)
 
@@ -193,7 +193,7 @@ func TestInterceptorRecordsEachChange(t *testing.T) {
 
 func TestInterceptorWritesToTheServicesTrail(t *testing.T) {
 	rdb := testkit.Redis(t)
-	ic := audit.Interceptor(rdb, policy, nil)
+	ic := audit.Interceptor(rdb, policy, nil, nil)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{Subject: "admin", Role: auth.DistrictAdmin})
 	ok := func(context.Context, any) (any, error) { return nil, nil }
 	_, _ = ic(ctx, &financepb.CreateReceiptRequest{ProjectId: "P1"}, &grpc.UnaryServerInfo{FullMethod: fin + "CreateReceipt"}, ok)
@@ -211,7 +211,7 @@ func TestInterceptorWritesToTheServicesTrail(t *testing.T) {
 // the entry carries the id the change was made under.
 func TestInterceptorRecordsTheRequestIDTheHandlerSaw(t *testing.T) {
 	rdb := testkit.Redis(t)
-	ic := audit.Interceptor(rdb, policy, nil)
+	ic := audit.Interceptor(rdb, policy, nil, nil)
 	req := &governancepb.CloseWhistleRequest{Id: "W1"}
 	_, _ = ic(context.Background(), req, &grpc.UnaryServerInfo{FullMethod: gov + "CloseWhistle"}, func(_ context.Context, r any) (any, error) {
 		r.(*governancepb.CloseWhistleRequest).RequestId = "from-header"
@@ -229,7 +229,7 @@ func TestInterceptorNeverFailsAChangeItCannotRecord(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer rdb.Close()
 	var reported error
-	ic := audit.Interceptor(rdb, policy, func(_ context.Context, err error) { reported = err })
+	ic := audit.Interceptor(rdb, policy, nil, func(_ context.Context, err error) { reported = err })
 	resp, err := ic(context.Background(), &governancepb.CloseWhistleRequest{Id: "W1"}, &grpc.UnaryServerInfo{FullMethod: gov + "CloseWhistle"},
 		func(context.Context, any) (any, error) { return "done", nil })
 	if err != nil || resp != "done" {
@@ -244,7 +244,7 @@ func TestInterceptorNeverFailsAChangeItCannotRecord(t *testing.T) {
 func TestInterceptorRecordsAfterTheCallerCancels(t *testing.T) {
 	rdb := testkit.Redis(t)
 	var writeErr error
-	ic := audit.Interceptor(rdb, policy, func(_ context.Context, err error) { writeErr = err })
+	ic := audit.Interceptor(rdb, policy, nil, func(_ context.Context, err error) { writeErr = err })
 	ctx, cancel := context.WithCancel(context.Background())
 	_, _ = ic(ctx, &governancepb.CloseWhistleRequest{Id: "W1"}, &grpc.UnaryServerInfo{FullMethod: gov + "CloseWhistle"},
 		func(context.Context, any) (any, error) { cancel(); return nil, nil })

@@ -46,6 +46,7 @@ type Option func(*options)
 type options struct {
 	auth  *auth.Authorizer
 	audit redis.UniversalClient
+	spool *audit.Spool
 	creds credentials.TransportCredentials
 }
 
@@ -55,6 +56,9 @@ func WithAuth(a *auth.Authorizer) Option { return func(o *options) { o.auth = a 
 
 // WithAudit appends every change to the audit trail in rdb.
 func WithAudit(rdb redis.UniversalClient) Option { return func(o *options) { o.audit = rdb } }
+
+// WithAuditSpool keeps trail entries that Redis does not take in spool until it does.
+func WithAuditSpool(spool *audit.Spool) Option { return func(o *options) { o.spool = spool } }
 
 // WithTLS serves over TLS (mutual TLS when the credentials ask for client certificates).
 func WithTLS(c credentials.TransportCredentials) Option { return func(o *options) { o.creds = c } }
@@ -80,7 +84,7 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	}
 	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log), spanInterceptor(policy)}
 	if o.audit != nil {
-		chain = append(chain, audit.Interceptor(o.audit, policy, func(ctx context.Context, err error) {
+		chain = append(chain, audit.Interceptor(o.audit, policy, o.spool, func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "audit entry not written", "cause", err.Error())
 		}))
 	}

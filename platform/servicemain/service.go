@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"tongdu/platform/audit"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
@@ -43,6 +44,8 @@ func Run(m *Module) {
 		if err := cfg.Duration(&callTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a peer's answer when the caller set no shorter deadline"); err != nil {
 			return err
 		}
+		var spoolDir string
+		cfg.String(&spoolDir, "audit-spool-dir", "", "folder where audit entries wait while Redis is away (at most 100,000; then changes are refused); empty: none, an entry Redis does not take is only logged")
 		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
 		if m.Flags != nil {
 			if err := m.Flags(cfg); err != nil {
@@ -64,6 +67,14 @@ func Run(m *Module) {
 			return err
 		}
 		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), Policies(m))), grpcserver.WithAudit(rdb)}
+		if spoolDir != "" {
+			spool, err := audit.OpenSpool(spoolDir, 100_000)
+			if err != nil {
+				return err
+			}
+			opts = append(opts, grpcserver.WithAuditSpool(spool))
+			go spool.Run(ctx, rdb, time.Second, log)
+		}
 		creds, err := tlsconfig.Server(serverTLS)
 		if err != nil {
 			return err

@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 
 	"tongdu/gateway"
+	"tongdu/platform/audit"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/datadir"
@@ -64,6 +65,10 @@ type Config struct {
 	// declares their settings too.
 	Modules []*servicemain.Module
 }
+
+// AuditSpoolMax is how many trail entries may wait on disk while Redis is away; beyond
+// it, changes are refused until Redis is back.
+const AuditSpoolMax = 100_000
 
 // Modules are the services Tongdu runs, each built from its Module as its own binary
 // builds it. A new Modules list each call: a Module holds its parsed settings.
@@ -197,7 +202,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if err != nil {
 		return nil, err
 	}
-	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), servicemain.Policies(modules...))), grpcserver.WithAudit(a.rdb)}
+	// Trail entries Redis does not take (an outage) wait in the data dir until it does.
+	spool, err := audit.OpenSpool(filepath.Join(dataDir, "audit"), AuditSpoolMax)
+	if err != nil {
+		return nil, err
+	}
+	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), servicemain.Policies(modules...))),
+		grpcserver.WithAudit(a.rdb), grpcserver.WithAuditSpool(spool)}
 	if creds != nil {
 		opts = append(opts, grpcserver.WithTLS(creds))
 	}
@@ -226,6 +237,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	for _, svc := range services {
 		svc.Start(runCtx)
 	}
+	go spool.Run(runCtx, a.rdb, time.Second, log)
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
 		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}
