@@ -200,23 +200,21 @@ func TestRule12OneOpenElectionPerBuildingOrUnit(t *testing.T) {
 		const n = 8
 		var wg sync.WaitGroup
 		errs := make([]error, n)
-		opened := make([]*pb.LeaderElection, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				opened[i], errs[i] = e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: w.other.Id, CandidateHouseholdIds: []string{w.x}}})
+				_, errs[i] = e.CreateLeaderElection(bg, &pb.CreateLeaderElectionRequest{LeaderElection: &pb.LeaderElection{BuildingId: w.other.Id, CandidateHouseholdIds: []string{w.x}}})
 			}()
 		}
 		wg.Wait()
 		won := 0
-		for i, err := range errs {
+		for _, err := range errs {
 			if err == nil {
 				won++
 				continue
 			}
 			testkit.WantReason(t, err, codes.FailedPrecondition, "ELECTION_OPEN")
-			_ = opened[i]
 		}
 		if won != 1 {
 			t.Fatalf("%d concurrent creates won, want 1", won)
