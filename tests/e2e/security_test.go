@@ -777,7 +777,11 @@ func TestPersonalDataStaysPrivate(t *testing.T) {
 	}
 	admin.call("GET", path("/v1/projects/%s/collection", p.ID), nil, nil)
 	admin.call("POST", path("/v1/projects/%s/receipts", p.ID), map[string]any{"party": "GOVERNMENT", "funder": "区财政", "amountFen": "600000", "requestId": "rcpt-1"}, nil)
-	admin.call("POST", path("/v1/projects/%s/disbursements", p.ID), map[string]any{"payee": "蓉城建工", "contractAmountFen": "800000", "amountFen": "300000", "itemId": item, "purpose": "管网工程进度款", "requestId": "disb-1"}, nil)
+	var contract struct {
+		ID string `json:"id"`
+	}
+	admin.call("POST", path("/v1/projects/%s/contracts", p.ID), map[string]any{"payee": "蓉城建工", "amountFen": "800000", "itemIds": []string{item}, "requestId": "contract-1"}, &contract)
+	admin.call("POST", path("/v1/projects/%s/disbursements", p.ID), map[string]any{"contractId": contract.ID, "amountFen": "300000", "itemId": item, "purpose": "管网工程进度款", "requestId": "disb-1"}, nil)
 	resident.call("POST", path("/v1/projects/%s/supervision-reports", p.ID), map[string]any{"householdId": hid(0), "itemId": item, "text": "施工围挡不严"}, nil)
 	admin.call("POST", path("/v1/compounds/%s/income", comp.ID), map[string]any{"stream": "PARKING_OWNERS", "amountFen": "12000", "requestId": "parking-1"}, nil)
 	admin.asRole(auth.Auditor, "").call("GET", "/v1/audit?resource="+url.QueryEscape("compounds/"+comp.ID), nil, nil)

@@ -309,8 +309,10 @@ func TestShiyangRoadNo21(t *testing.T) {
 		}
 		return p
 	}
-	disburse := func(t *testing.T, payee string, contract, amount int64, item, requestID string) response {
-		body := map[string]any{"payee": payee, "contractAmountFen": fmt.Sprint(contract), "amountFen": fmt.Sprint(amount), "requestId": requestID, "purpose": "工程款"}
+	// Rule 9: the project's contracts are records; every disbursement names one.
+	contractIDs := map[string]string{}
+	disburse := func(t *testing.T, payee string, amount int64, item, requestID string) response {
+		body := map[string]any{"contractId": contractIDs[payee], "amountFen": fmt.Sprint(amount), "requestId": requestID, "purpose": "工程款"}
 		if item != "" {
 			body["itemId"] = item
 		}
@@ -964,17 +966,42 @@ func TestShiyangRoadNo21(t *testing.T) {
 	// ---------------------------------------------------------------------------------
 	// Construction: the contractor paid, a whistle blown, progress reported and supervised.
 	step(t, "construction", func(t *testing.T) {
+		step(t, "the contracts recorded (rule 9)", func(t *testing.T) {
+			c := c.with(t)
+			for _, k := range []struct {
+				payee string
+				fen   int64
+				items []string
+			}{{contractor, contractFen, []string{itemID["ROAD_REPAIR"]}}, {supervisorFirm, supervisionFen, nil}, {designer, designFen, nil}} {
+				var got struct {
+					ID      string `json:"id"`
+					Payee   string `json:"payee"`
+					HeldFen int64  `json:"heldFen,string"`
+				}
+				body := map[string]any{"payee": k.payee, "amountFen": fmt.Sprint(k.fen), "itemIds": k.items, "requestId": "contract-" + k.payee}
+				c.call("POST", path("/v1/projects/%s/contracts", pid), body, &got)
+				if got.ID == "" || got.Payee != k.payee || got.HeldFen != k.fen*3/100 {
+					t.Errorf("contract with %s: %+v", k.payee, got)
+				}
+				contractIDs[k.payee] = got.ID
+			}
+			// One payee, one contract: another spelling of its name opens no second one.
+			r := c.do("POST", path("/v1/projects/%s/contracts", pid), map[string]any{"payee": " " + contractor + "\u3000", "amountFen": "1000", "requestId": "contract-again"})
+			if r.status != http.StatusConflict || !strings.Contains(string(r.body), "CONTRACT_EXISTS") {
+				t.Errorf("a second contract with %s: status %d, body %s; want 409 CONTRACT_EXISTS", contractor, r.status, r.body)
+			}
+		})
 		step(t, "the contractor paid up to 97% (rule 9)", func(t *testing.T) {
 			c := c.with(t)
 			// Rule 9: the contractor is paid up to 97% of its contract while building.
 			balance = int64(pooledFen)
 			balance -= 29_040_000
-			paid(t, disburse(t, contractor, contractFen, 29_040_000, itemID["ROAD_REPAIR"], "pay-road"), contractor, 29_040_000, balance)
+			paid(t, disburse(t, contractor, 29_040_000, itemID["ROAD_REPAIR"], "pay-road"), contractor, 29_040_000, balance)
 			balance -= 19_460_000
-			paid(t, disburse(t, contractor, contractFen, 19_460_000, "", "pay-progress-2"), contractor, 48_500_000, balance) // exactly 97%
+			paid(t, disburse(t, contractor, 19_460_000, "", "pay-progress-2"), contractor, 48_500_000, balance) // exactly 97%
 			balance -= 1_164_000
-			paid(t, disburse(t, supervisorFirm, supervisionFen, 1_164_000, "", "pay-supervision"), supervisorFirm, 1_164_000, balance)
-			st3 := c.refused(disburse(t, contractor, contractFen, 100, "", "pay-too-early"), "RETENTION_HELD", "paying into the retention before acceptance")
+			paid(t, disburse(t, supervisorFirm, 1_164_000, "", "pay-supervision"), supervisorFirm, 1_164_000, balance)
+			st3 := c.refused(disburse(t, contractor, 100, "", "pay-too-early"), "RETENTION_HELD", "paying into the retention before acceptance")
 			if md := metadata(st3); md["overFen"] != "100" || md["limitFen"] != "48500000" {
 				t.Errorf("the retention refusal's figures %v, want overFen 100, limitFen 48500000", md)
 			}
@@ -1196,20 +1223,20 @@ func TestShiyangRoadNo21(t *testing.T) {
 		step(t, "the retention paid after acceptance (rule 9)", func(t *testing.T) {
 			// The retention, once the project is accepted.
 			balance -= contractFen - 48_500_000
-			paid(t, disburse(t, contractor, contractFen, contractFen-48_500_000, "", "pay-retention"), contractor, contractFen, balance)
+			paid(t, disburse(t, contractor, contractFen-48_500_000, "", "pay-retention"), contractor, contractFen, balance)
 			balance -= supervisionFen - 1_164_000
-			paid(t, disburse(t, supervisorFirm, supervisionFen, supervisionFen-1_164_000, "", "pay-supervision-retention"), supervisorFirm, supervisionFen, balance)
+			paid(t, disburse(t, supervisorFirm, supervisionFen-1_164_000, "", "pay-supervision-retention"), supervisorFirm, supervisionFen, balance)
 		})
 
 		step(t, "a payment beyond the fund refused (rule 7)", func(t *testing.T) {
 			c := c.with(t)
 			// Then a payment beyond what the fund holds is refused and changes nothing.
-			st5 := c.refused(disburse(t, designer, designFen, 10_000_000, "", "pay-design-too-much"), "INSUFFICIENT_FUNDS", "paying beyond the fund")
+			st5 := c.refused(disburse(t, designer, 10_000_000, "", "pay-design-too-much"), "INSUFFICIENT_FUNDS", "paying beyond the fund")
 			if md := metadata(st5); md["shortFen"] != fmt.Sprint(10_000_000-balance) {
 				t.Errorf("the INSUFFICIENT_FUNDS refusal's figures %v, want shortFen %d", md, 10_000_000-balance)
 			}
 			balance -= 2_000_000
-			paid(t, disburse(t, designer, designFen, 2_000_000, "", "pay-design"), designer, 2_000_000, balance)
+			paid(t, disburse(t, designer, 2_000_000, "", "pay-design"), designer, 2_000_000, balance)
 			disbursed = int64(contractFen + supervisionFen + 2_000_000)
 			if balance != pooledFen-disbursed || balance != 7_737_600 {
 				t.Fatalf("test arithmetic: balance %d", balance)
@@ -1223,7 +1250,8 @@ func TestShiyangRoadNo21(t *testing.T) {
 	step(t, "upkeep", func(t *testing.T) {
 		step(t, "business-use resolution passed (rule 3)", func(t *testing.T) {
 			c, gridWorker := c.with(t), gridWorker.with(t)
-			business = c.createSurvey(map[string]any{"compoundId": k.ID, "title": "空余车位对外经营、空余用房出租表决", "kind": "RESOLUTION", "matter": "COMMON_PART_BUSINESS", "questions": []map[string]any{qVote}})
+			business = c.createSurvey(map[string]any{"compoundId": k.ID, "title": "空余车位对外经营、空余用房出租表决", "kind": "RESOLUTION", "matter": "COMMON_PART_BUSINESS",
+				"businessUses": []string{"PARKING_PUBLIC", "SHOP_RENT"}, "questions": []map[string]any{qVote}})
 			c.transition(business.ID, "open", "OPEN")
 			var votes []map[string]any
 			for i := 0; i < 60; i++ {
@@ -1352,6 +1380,8 @@ func TestShiyangRoadNo21(t *testing.T) {
 					ContractAmountFen int64  `json:"contractAmountFen,string"`
 					PaidFen           int64  `json:"paidFen,string"`
 					RetentionFen      int64  `json:"retentionFen,string"`
+					HeldFen           int64  `json:"heldFen,string"`
+					ContractID        string `json:"contractId"`
 				} `json:"spendingByPayee"`
 				DisbursedTotalFen int64 `json:"disbursedTotalFen,string"`
 				FundBalanceFen    int64 `json:"fundBalanceFen,string"`
@@ -1376,11 +1406,15 @@ func TestShiyangRoadNo21(t *testing.T) {
 				t.Errorf("project disclosure = %+v; want budget 60,000,000, %d pooled and received, %d of %d households paid %d fen, %d disbursed, %d left",
 					pd, pooledFen, n, n, residentsFen, disbursed, balance)
 			}
-			payees := map[string][3]int64{}
+			// Rule 9: per contract, what is paid and what is still held (nothing, once paid).
+			payees := map[string][4]int64{}
 			for _, p := range pd.SpendingByPayee {
-				payees[p.Payee] = [3]int64{p.ContractAmountFen, p.PaidFen, p.RetentionFen}
+				payees[p.Payee] = [4]int64{p.ContractAmountFen, p.PaidFen, p.RetentionFen, p.HeldFen}
+				if p.ContractID != contractIDs[p.Payee] {
+					t.Errorf("disclosure names contract %s for %s, want %s", p.ContractID, p.Payee, contractIDs[p.Payee])
+				}
 			}
-			if want := map[string][3]int64{contractor: {contractFen, contractFen, 1_500_000}, supervisorFirm: {supervisionFen, supervisionFen, 36_000}, designer: {designFen, 2_000_000, 600_000}}; !reflect.DeepEqual(payees, want) {
+			if want := map[string][4]int64{contractor: {contractFen, contractFen, 1_500_000, 0}, supervisorFirm: {supervisionFen, supervisionFen, 36_000, 0}, designer: {designFen, 2_000_000, 600_000, 600_000}}; !reflect.DeepEqual(payees, want) {
 				t.Errorf("disclosure spending by payee %v, want %v", payees, want)
 			}
 			byItem := map[string]int64{}

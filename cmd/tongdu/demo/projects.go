@@ -170,10 +170,21 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}); err != nil {
 		return "", err
 	}
+	// Rule 9: the works contract is a record, and every payment names it; its request id
+	// makes a second run find the same contract.
 	contract := p.budget * 7 / 10
+	var contractID string
+	if err := step("contract", func() error {
+		c, err := l.fin.CreateContract(ctx, &financepb.CreateContractRequest{ProjectId: id, Contract: &financepb.Contract{
+			Payee: "东川建工集团", AmountFen: contract, ItemIds: itemIDs, RequestId: key + "-contract"}})
+		contractID = c.GetId()
+		return err
+	}); err != nil {
+		return "", err
+	}
 	if err := step("disbursement", func() error {
 		_, err := l.fin.CreateDisbursement(ctx, &financepb.CreateDisbursementRequest{ProjectId: id, Disbursement: &financepb.Disbursement{
-			Payee: "东川建工集团", ContractAmountFen: contract, AmountFen: contract * 97 / 100, Purpose: "工程进度款", RequestId: key + "-pay-contractor"}})
+			ContractId: contractID, AmountFen: contract * 97 / 100, Purpose: "工程进度款", RequestId: key + "-pay-contractor"}})
 		return err
 	}); err != nil {
 		return "", err
@@ -213,7 +224,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	// The retention is paid once accepted.
 	if err := step("retention", func() error {
 		_, err := l.fin.CreateDisbursement(ctx, &financepb.CreateDisbursementRequest{ProjectId: id, Disbursement: &financepb.Disbursement{
-			Payee: "东川建工集团", ContractAmountFen: contract, AmountFen: contract - contract*97/100, Purpose: "质保金", RequestId: key + "-retention"}})
+			ContractId: contractID, AmountFen: contract - contract*97/100, Purpose: "质保金", RequestId: key + "-retention"}})
 		return err
 	}); err != nil {
 		return "", err

@@ -97,6 +97,11 @@ func (l *loader) resolution(ctx context.Context, key string, c *compound, rnd *r
 	sv := &surveypb.Survey{Title: title, Kind: surveypb.Survey_RESOLUTION, Matter: matter, Questions: []*surveypb.Question{
 		choice("vote", title+"：您的意见", [2]string{"agree", "同意"}, [2]string{"disagree", "不同意"}, [2]string{"abstain", "弃权"}),
 	}}
+	if matter == surveypb.Survey_COMMON_PART_BUSINESS {
+		// Rule 10: the resolution names each use of common parts it allows (the demo's
+		// parking let to outsiders and its shop).
+		sv.BusinessUses = []surveypb.Survey_BusinessUse{surveypb.Survey_PARKING_PUBLIC, surveypb.Survey_SHOP_RENT}
+	}
 	all := rnd.Perm(len(c.households))
 	agreeing := map[int]bool{}
 	for _, i := range all[:int(float64(len(all))*agree+0.5)] {
