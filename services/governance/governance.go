@@ -116,5 +116,7 @@ func (s *Service) Start(ctx context.Context) {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	s.watchOverdue(ctx)
-	go events.Consume(ctx, s.rdb, s.log, events.CompoundTopic, "governance", "governance", s.app.FollowCompoundEvent)
+	// One consumer per process (events.ConsumerName); what a dead replica left pending is
+	// claimed by a live one, and an event that keeps failing is parked.
+	go events.Follow(ctx, s.rdb, s.log, events.CompoundTopic, "governance", s.app.FollowCompoundEvent, events.Options{})
 }
