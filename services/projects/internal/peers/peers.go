@@ -144,14 +144,16 @@ func (o Survey) resolution(ctx context.Context, compoundID, surveyID string) (wo
 	f.Found = s.GetKind() == surveypb.Survey_RESOLUTION && s.GetMatter() == surveypb.Survey_RENOVATION
 	f.CompoundOK = s.GetCompoundId() == compoundID
 	f.Closed = s.GetState() == surveypb.Survey_CLOSED
-	if !f.Found || !f.CompoundOK || !f.Closed {
+	if !f.Found || !f.CompoundOK {
 		return f, nil
 	}
+	// An open vote's figures are read too (counted live against the registry), so a
+	// refusal says how far the vote stands from passing; it passes only once closed.
 	r, err := o.c.GetResolutionResult(ctx, &surveypb.GetResolutionResultRequest{SurveyId: surveyID})
 	if err != nil {
 		return f, notBuilt(err, "survey GetResolutionResult")
 	}
-	f.Passed = r.GetPassed()
+	f.Passed = r.GetPassed() && f.Closed
 	f.Figures = r.GetReasons()
 	return f, nil
 }

@@ -163,6 +163,8 @@ func CheckResolution(f ResolutionFacts) []GuardFailure {
 		return []GuardFailure{{"RESOLUTION_PASSED", "no renovation resolution (a RESOLUTION survey with matter RENOVATION) of the compound"}}
 	case !f.CompoundOK:
 		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("survey %s is not a renovation resolution of this compound", f.SurveyID)}}
+	case !f.Closed && len(f.Figures) > 0:
+		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("resolution %s is still open (so far: %s)", f.SurveyID, strings.Join(f.Figures, "; "))}}
 	case !f.Closed:
 		return []GuardFailure{{"RESOLUTION_PASSED", fmt.Sprintf("resolution %s is still open", f.SurveyID)}}
 	case !f.Passed:
