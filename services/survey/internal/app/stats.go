@@ -1,12 +1,11 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 
+	"tongdu/platform/sheet"
 	"tongdu/services/survey/internal/opinion"
 )
 
@@ -28,9 +27,6 @@ func (a *App) GetSurveyStats(ctx context.Context, id string) (*opinion.Survey, o
 	return sv, opinion.ComputeStats(sv, t, e), nil
 }
 
-// utf8BOM lets Excel open the CSV with its Chinese text intact.
-const utf8BOM = "\ufeff"
-
 // ExportSurveyStats returns the statistics table (民意调查统计表) as CSV: one row per
 // option of each choice question, with counts and shares.
 func (a *App) ExportSurveyStats(ctx context.Context, id string) (*opinion.Survey, []byte, error) {
@@ -38,9 +34,6 @@ func (a *App) ExportSurveyStats(ctx context.Context, id string) (*opinion.Survey
 	if err != nil {
 		return nil, nil, err
 	}
-	var buf bytes.Buffer
-	buf.WriteString(utf8BOM)
-	w := csv.NewWriter(&buf)
 	rows := [][]string{{"问题编号 question", "问题 text", "选项编号 option", "选项 text", "户数 households", "占比 share", "作答户数 answered", "应答户数 responded", "总户数 total"}}
 	for _, q := range st.Questions {
 		for _, o := range q.Options {
@@ -49,10 +42,13 @@ func (a *App) ExportSurveyStats(ctx context.Context, id string) (*opinion.Survey
 				strconv.FormatInt(st.Responded, 10), strconv.FormatInt(st.Total, 10)})
 		}
 	}
-	if err := w.WriteAll(rows); err != nil {
+	// Question and option texts are the survey writer's: sheet keeps a text such as
+	// "=HYPERLINK(…)" from running as a formula in the clerk's spreadsheet.
+	out, err := sheet.CSV(rows)
+	if err != nil {
 		return nil, nil, err
 	}
-	return sv, buf.Bytes(), nil
+	return sv, out, nil
 }
 
 // GetResolutionResult states a resolution's result with every figure behind it (rule 3:
