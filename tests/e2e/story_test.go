@@ -805,8 +805,9 @@ func TestShiyangRoadNo21(t *testing.T) {
 
 		step(t, "order of works (rule 5)", func(t *testing.T) {
 			c := c.with(t)
-			// Rule 5: basic before improvement before upgrade; safety first; easy before hard;
-			// bigger cost first.
+			// Rule 5: underground works before the surfaces over them come first; then basic
+			// before improvement before upgrade; safety first; easy before hard; bigger cost
+			// first.
 			var sched struct {
 				Entries []struct {
 					Position int    `json:"position"`
@@ -816,19 +817,20 @@ func TestShiyangRoadNo21(t *testing.T) {
 			}
 			c.call("GET", path("/v1/projects/%s/schedule", pid), nil, &sched)
 			wantSched := []struct{ kind, reason string }{
-				{"DEMOLISH_ILLEGAL_STRUCTURE", "bigger cost first"}, // BASIC, safety, EASY, 16,000 yuan
-				{"COVER_REPLACEMENT", "easy before medium"},         // BASIC, safety, EASY, 2,800 yuan
-				{"ROAD_REPAIR", "bigger cost first"},                // BASIC, safety, MEDIUM, 290,400 yuan
-				{"DRAIN_PIPE", "safety-critical first"},             // BASIC, safety, MEDIUM, 20,000 yuan
-				{"STAIRWELL_PAINTING", "basic before improvement"},  // BASIC
-				{"ACCESSIBLE_RAMP", "safety-critical first"},        // IMPROVEMENT, safety
-				{"STAIRWELL_LIGHTING", "bigger cost first"},         // IMPROVEMENT, EASY, 9,600 yuan
-				{"DRYING_AREA", "bigger cost first"},                // IMPROVEMENT, EASY, 4,000 yuan
-				{"GREENING", "easy before medium"},                  // IMPROVEMENT, EASY, 1,500 yuan
-				{"PAVILION", "bigger cost first"},                   // IMPROVEMENT, MEDIUM, 45,000 yuan
-				{"BIKE_SHED", "improvement before upgrade"},         // IMPROVEMENT, MEDIUM, 30,000 yuan
-				{"EV_CHARGER", "easy before hard"},                  // UPGRADE, EASY
-				{"MEETING_ROOM", ""},                                // UPGRADE, HARD
+				// Each reason says why the item stands after the one before it.
+				{"DEMOLISH_ILLEGAL_STRUCTURE", "first: follows no other item; easier first"}, // BASIC, safety, EASY
+				{"DRAIN_PIPE", "easier first"}, // BASIC, safety, MEDIUM; underground, so before the surfaces over it
+				{"COVER_REPLACEMENT", "after DRAIN_PIPE " + itemID["DRAIN_PIPE"] + ": underground works before the surface over them"},
+				{"ROAD_REPAIR", "easier first"},                 // BASIC, safety, MEDIUM, after the drain
+				{"STAIRWELL_PAINTING", "safety-critical first"}, // BASIC, not safety-critical
+				{"ACCESSIBLE_RAMP", "BASIC before IMPROVEMENT"}, // IMPROVEMENT, safety
+				{"STAIRWELL_LIGHTING", "safety-critical first"}, // IMPROVEMENT, EASY, 9,600 yuan
+				{"DRYING_AREA", "bigger cost first"},            // IMPROVEMENT, EASY, 4,000 yuan
+				{"GREENING", "bigger cost first"},               // IMPROVEMENT, EASY, 1,500 yuan
+				{"PAVILION", "easier first"},                    // IMPROVEMENT, MEDIUM, 45,000 yuan
+				{"BIKE_SHED", "bigger cost first"},              // IMPROVEMENT, MEDIUM, 30,000 yuan
+				{"EV_CHARGER", "IMPROVEMENT before UPGRADE"},    // UPGRADE, EASY
+				{"MEETING_ROOM", "easier first"},                // UPGRADE, HARD
 			}
 			if len(sched.Entries) != len(wantSched) {
 				t.Errorf("schedule has %d entries, want %d", len(sched.Entries), len(wantSched))
