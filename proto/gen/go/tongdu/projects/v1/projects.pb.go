@@ -1499,8 +1499,10 @@ type ScheduleEntry struct {
 	// 1 for the first item to do.
 	Position int32     `protobuf:"varint,1,opt,name=position,proto3" json:"position,omitempty"`
 	Item     *WorkItem `protobuf:"bytes,2,opt,name=item,proto3" json:"item,omitempty"`
-	// Why the item stands before the next one, e.g. "basic before improvement",
-	// "safety-critical first", "easy before hard", "bigger cost first"; empty for the last.
+	// Why the item stands where it does (rule 5): its deciding key against the entry before
+	// it, e.g. "after DRAIN_PIPE <id>: underground works before the surface over them",
+	// "named after <id>", "BASIC before IMPROVEMENT", "safety-critical first", "easier
+	// first", "bigger cost first"; for the first entry, why it is first. Never empty.
 	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
