@@ -1207,8 +1207,10 @@ type Compound struct {
 	// What is kept when renovating, e.g. tile-inlaid walls instead of white paint.
 	HeritageNotes string `protobuf:"bytes,9,opt,name=heritage_notes,json=heritageNotes,proto3" json:"heritage_notes,omitempty"`
 	// 示范点: a demonstration site of the district.
-	DemonstrationSite bool            `protobuf:"varint,10,opt,name=demonstration_site,json=demonstrationSite,proto3" json:"demonstration_site,omitempty"`
-	Status            Compound_Status `protobuf:"varint,11,opt,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
+	DemonstrationSite bool `protobuf:"varint,10,opt,name=demonstration_site,json=demonstrationSite,proto3" json:"demonstration_site,omitempty"`
+	// Follows the renovation (events of the survey and projects services); never set by a
+	// client: an update naming it is refused.
+	Status Compound_Status `protobuf:"varint,11,opt,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
 	// The facts that rule 1 classifies by.
 	PropertyManager         string          `protobuf:"bytes,12,opt,name=property_manager,json=propertyManager,proto3" json:"property_manager,omitempty"`
 	OwningUnit              string          `protobuf:"bytes,13,opt,name=owning_unit,json=owningUnit,proto3" json:"owning_unit,omitempty"`
@@ -6866,7 +6868,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x03 \x01(\tR\tdecidedBy\x12;\n" +
 	"\vdecide_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"decideTime\"\xba\f\n" +
+	"decideTime\"\xbe\f\n" +
 	"\bCompound\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12\x1b\n" +
 	"\x04name\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x04name\x12\"\n" +
@@ -6881,8 +6883,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"facilities\x12/\n" +
 	"\x0eheritage_notes\x18\t \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\rheritageNotes\x12-\n" +
 	"\x12demonstration_site\x18\n" +
-	" \x01(\bR\x11demonstrationSite\x12G\n" +
-	"\x06status\x18\v \x01(\x0e2%.tongdu.governance.v1.Compound.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x122\n" +
+	" \x01(\bR\x11demonstrationSite\x12K\n" +
+	"\x06status\x18\v \x01(\x0e2%.tongdu.governance.v1.Compound.StatusB\f\xe2A\x01\x03\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x122\n" +
 	"\x10property_manager\x18\f \x01(\tB\a\xbaH\x04r\x02\x18dR\x0fpropertyManager\x12(\n" +
 	"\vowning_unit\x18\r \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
 	"owningUnit\x12:\n" +
