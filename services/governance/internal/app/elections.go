@@ -100,7 +100,7 @@ func (a *App) CloseLeaderElection(ctx context.Context, req Request, id string) (
 		}
 		if e.State == registry.ElectionClosed && req.ID != "" {
 			// Only a retry of the request that closed it answers with the result.
-			c, isNew, err := a.store.ClaimRequest(ctx, "CloseLeaderElection", req.ID, idempotency.Claim{Hash: req.Hash})
+			c, isNew, err := a.store.ClaimRequest(ctx, "CloseLeaderElection", idempotency.Scoped(ctx, req.ID), idempotency.Claim{Hash: req.Hash})
 			switch {
 			case err != nil:
 				return nil, err
