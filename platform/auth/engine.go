@@ -170,10 +170,16 @@ func expand(template string, req proto.Message) string {
 	return ""
 }
 
-// expandAll fills every alternative of a target template whose fields are all set.
+// expandAll fills every alternative of a target template whose fields are all set. A
+// template whose one field is a list ("households/{ids}") names every element, and each
+// must lie within the caller's scope.
 func expandAll(template string, req proto.Message) []string {
 	var targets []string
 	for _, alt := range strings.Split(template, "|") {
+		if each, ok := eachOf(alt, req); ok {
+			targets = append(targets, each...)
+			continue
+		}
 		out, complete := "", alt != ""
 		rest := alt
 		for rest != "" {
@@ -200,6 +206,25 @@ func expandAll(template string, req proto.Message) []string {
 		}
 	}
 	return targets
+}
+
+// eachOf expands a template "kind/{field}" whose field is a list of strings: one target
+// per element. ok is false for any other template.
+func eachOf(template string, req proto.Message) ([]string, bool) {
+	open, end := strings.IndexByte(template, '{'), strings.IndexByte(template, '}')
+	if req == nil || open < 0 || end != len(template)-1 || strings.Contains(template[:open], "{") {
+		return nil, false
+	}
+	fd := req.ProtoReflect().Descriptor().Fields().ByName(protoreflect.Name(template[open+1 : end]))
+	if fd == nil || !fd.IsList() || fd.Kind() != protoreflect.StringKind {
+		return nil, false
+	}
+	l := req.ProtoReflect().Get(fd).List()
+	out := make([]string, 0, l.Len())
+	for i := 0; i < l.Len(); i++ {
+		out = append(out, template[:open]+l.Get(i).String())
+	}
+	return out, true
 }
 
 // field reads a request field by its protobuf path ("response.household_id").

@@ -34,8 +34,9 @@ var Policy = auth.Policy{
 	method + "BatchCreateHouseholds": {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
 	method + "GetHousehold":          {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "households/{id}"},
 	method + "ListHouseholds":        {Roles: auth.CompoundPeople, Target: "compounds/{compound_id}"},
-	// Other services place households by it; it always answers masked.
-	method + "BatchGetHouseholds": {Roles: auth.Everyone, Anywhere: true},
+	// Other services place households by it on the caller's behalf: every household named
+	// must lie within the caller's scope, as for a single get; it always answers masked.
+	method + "BatchGetHouseholds": {Roles: auth.Everyone, Target: "households/{ids}"},
 
 	// governance: the organisation.
 	method + "CreatePartyBranch":        {Roles: auth.Staff, Target: "regions/{party_branch.community_id}"},

@@ -148,6 +148,12 @@ func TestAuthorizeRolesAndScopes(t *testing.T) {
 		{"community staff reads a household of their community", communityC1, gov + "GetHousehold", &governancepb.GetHouseholdRequest{Id: "H1"}, ok},
 		{"community staff reads a household of another community", communityC1, gov + "GetHousehold", &governancepb.GetHouseholdRequest{Id: "H3"}, denied},
 		{"community staff reads an unknown household", communityC1, gov + "GetHousehold", &governancepb.GetHouseholdRequest{Id: "nope"}, denied},
+		// A batch of households: each one as a single get would be.
+		{"community staff batch-gets households of their community", communityC1, gov + "BatchGetHouseholds", &governancepb.BatchGetHouseholdsRequest{Ids: []string{"H1", "H2"}}, ok},
+		{"community staff batch-gets one household of another community", communityC1, gov + "BatchGetHouseholds", &governancepb.BatchGetHouseholdsRequest{Ids: []string{"H1", "H3"}}, denied},
+		{"resident batch-gets their own household", residentH1, gov + "BatchGetHouseholds", &governancepb.BatchGetHouseholdsRequest{Ids: []string{"H1"}}, ok},
+		{"resident batch-gets a neighbour's household", residentH1, gov + "BatchGetHouseholds", &governancepb.BatchGetHouseholdsRequest{Ids: []string{"H2"}}, denied},
+		{"contractor batch-gets a household of its project's compound", contractorP1, gov + "BatchGetHouseholds", &governancepb.BatchGetHouseholdsRequest{Ids: []string{"H1"}}, denied},
 		{"community staff lists households of their compound", communityC1, gov + "ListHouseholds", &governancepb.ListHouseholdsRequest{CompoundId: "K1"}, ok},
 		{"community staff lists households of another compound", communityC1, gov + "ListHouseholds", &governancepb.ListHouseholdsRequest{CompoundId: "K2"}, denied},
 		{"community staff lists compounds of their community", communityC1, gov + "ListCompounds", &governancepb.ListCompoundsRequest{RegionId: "C1"}, ok},
