@@ -18,17 +18,25 @@ func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) e
 	return ServeListener(ctx, lis, h, log)
 }
 
-// newServer bounds what a slow or idle client may hold: headers within 10 s, the whole
-// request (body included) within a minute, an idle keep-alive connection for two.
-// Replies are not bounded here (an export may take long); the call timeout bounds the
-// services behind them.
-func newServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+// Timeouts bound what a slow or idle client may hold: a request's headers, the whole
+// request (body included), and an idle keep-alive connection. Replies are not bounded
+// here (an export may take long); the call timeout bounds the services behind them.
+type Timeouts struct {
+	ReadHeader, Read, Idle time.Duration
 }
+
+// DefaultTimeouts are the HTTP servers' bounds: headers within 10 s, the whole request
+// within a minute, an idle connection for two.
+var DefaultTimeouts = Timeouts{ReadHeader: 10 * time.Second, Read: time.Minute, Idle: 2 * time.Minute}
 
 // ServeListener is Serve on an open listener.
 func ServeListener(ctx context.Context, lis net.Listener, h http.Handler, log *slog.Logger) error {
-	srv := newServer(h)
+	return ServeListenerWith(ctx, lis, h, log, DefaultTimeouts)
+}
+
+// ServeListenerWith is ServeListener with other timeouts (for tests).
+func ServeListenerWith(ctx context.Context, lis net.Listener, h http.Handler, log *slog.Logger, t Timeouts) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: t.ReadHeader, ReadTimeout: t.Read, IdleTimeout: t.Idle}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(lis) }()
 	log.Info("serving", "http", lis.Addr().String())
