@@ -163,9 +163,10 @@ type strictJSON struct{ *runtime.JSONPb }
 var errTrailingData = errors.New("unexpected data after the JSON body")
 
 func (m strictJSON) NewDecoder(r io.Reader) runtime.Decoder {
-	dw, ok := m.JSONPb.NewDecoder(r).(runtime.DecoderWrapper)
+	d := m.JSONPb.NewDecoder(r)
+	dw, ok := d.(runtime.DecoderWrapper)
 	if !ok {
-		return m.JSONPb.NewDecoder(r)
+		return d
 	}
 	return runtime.DecoderFunc(func(v any) error {
 		if err := dw.Decode(v); err != nil {

@@ -27,6 +27,10 @@ type Spool struct {
 	n  int // entries waiting
 }
 
+// SpoolMax is how many trail entries may wait on disk while Redis is away; beyond it,
+// changes are refused until Redis is back.
+const SpoolMax = 100_000
+
 // ErrSpoolFull is returned by Add when the spool holds max entries.
 var ErrSpoolFull = errors.New("audit spool full")
 

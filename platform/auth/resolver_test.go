@@ -9,10 +9,11 @@ import (
 	"testing"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/auth/authtest"
 )
 
 func TestAncestryWalksEveryParent(t *testing.T) {
-	r := fakeResolver()
+	r := authtest.Resolver()
 	for _, c := range []struct {
 		resource string
 		want     []string
@@ -34,7 +35,7 @@ func TestAncestryWalksEveryParent(t *testing.T) {
 }
 
 func TestAncestryRefusesMalformedResources(t *testing.T) {
-	r := fakeResolver()
+	r := authtest.Resolver()
 	for _, res := range []string{"", "households", "households/"} {
 		if got, err := r.Ancestry(context.Background(), res); err == nil {
 			t.Errorf("Ancestry(%q) = %v, want an error", res, got)
@@ -85,7 +86,7 @@ func TestTeachIfAbsentKeepsTheOwner(t *testing.T) {
 }
 
 func TestAncestryIsSafeForConcurrentUse(t *testing.T) {
-	r := fakeResolver()
+	r := authtest.Resolver()
 	var wg sync.WaitGroup
 	for i := 0; i < 16; i++ {
 		wg.Add(1)

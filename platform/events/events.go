@@ -70,12 +70,6 @@ func ConsumerName(group string) string {
 // ParkedStream is where a topic's events that kept failing are kept for an operator.
 func ParkedStream(topic string) string { return topic + ":parked" }
 
-// Consume reads a topic as the named consumer of a group until ctx ends (Follow with
-// that name and the default retries).
-func Consume(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, topic, group, consumer string, handle Handler) {
-	Follow(ctx, rdb, log, topic, group, handle, Options{Consumer: consumer})
-}
-
 // Follow reads a topic as one consumer of a group until ctx ends: first the events this
 // consumer read before and did not acknowledge, then new ones. An event whose handler
 // fails stays pending and is tried again after RetryAfter (doubling); events pending

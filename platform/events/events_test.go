@@ -31,7 +31,7 @@ func TestUnacknowledgedEventsAreHandledAfterARestart(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
-			Consume(cctx, rdb, log, "topic", "gov", "gov-1", func(_ context.Context, _ string, f map[string]string) error {
+			Follow(cctx, rdb, log, "topic", "gov", func(_ context.Context, _ string, f map[string]string) error {
 				mu.Lock()
 				defer mu.Unlock()
 				seen[f["compound"]]++
@@ -39,7 +39,7 @@ func TestUnacknowledgedEventsAreHandledAfterARestart(t *testing.T) {
 					return errors.New("not now")
 				}
 				return nil
-			})
+			}, Options{Consumer: "gov-1"})
 			close(done)
 		}()
 		deadline := time.Now().Add(5 * time.Second)
@@ -63,10 +63,10 @@ func TestUnacknowledgedEventsAreHandledAfterARestart(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	got := make(chan string, 10)
-	go Consume(cctx, rdb, log, "topic", "gov", "gov-1", func(_ context.Context, _ string, f map[string]string) error {
+	go Follow(cctx, rdb, log, "topic", "gov", func(_ context.Context, _ string, f map[string]string) error {
 		got <- f["compound"]
 		return nil
-	})
+	}, Options{Consumer: "gov-1"})
 	select {
 	case c := <-got:
 		if c != "b" {

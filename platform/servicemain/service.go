@@ -68,7 +68,7 @@ func Run(m *Module) {
 		}
 		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), Policies(m))), grpcserver.WithAudit(rdb)}
 		if spoolDir != "" {
-			spool, err := audit.OpenSpool(spoolDir, 100_000)
+			spool, err := audit.OpenSpool(spoolDir, audit.SpoolMax)
 			if err != nil {
 				return err
 			}

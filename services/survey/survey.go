@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -162,16 +161,7 @@ func (s *Service) Start(ctx context.Context) {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	go s.app.RunRanking(ctx)
-	go events.Consume(ctx, s.rdb, s.log, events.RegistryTopic, "survey", consumerName(), s.app.FollowRegistryEvent)
-}
-
-// consumerName names this process in the "survey" group: stable across restarts on one
-// host (so what it read and did not acknowledge is handled when it starts again), distinct
-// between replicas.
-func consumerName() string {
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		return "survey"
-	}
-	return "survey@" + host
+	// One consumer per process (events.ConsumerName); what a dead replica left pending is
+	// claimed by a live one.
+	go events.Follow(ctx, s.rdb, s.log, events.RegistryTopic, "survey", s.app.FollowRegistryEvent, events.Options{})
 }

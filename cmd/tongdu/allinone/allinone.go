@@ -66,10 +66,6 @@ type Config struct {
 	Modules []*servicemain.Module
 }
 
-// AuditSpoolMax is how many trail entries may wait on disk while Redis is away; beyond
-// it, changes are refused until Redis is back.
-const AuditSpoolMax = 100_000
-
 // Modules are the services Tongdu runs, each built from its Module as its own binary
 // builds it. A new Modules list each call: a Module holds its parsed settings.
 func Modules() []*servicemain.Module {
@@ -203,7 +199,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		return nil, err
 	}
 	// Trail entries Redis does not take (an outage) wait in the data dir until it does.
-	spool, err := audit.OpenSpool(filepath.Join(dataDir, "audit"), AuditSpoolMax)
+	spool, err := audit.OpenSpool(filepath.Join(dataDir, "audit"), audit.SpoolMax)
 	if err != nil {
 		return nil, err
 	}

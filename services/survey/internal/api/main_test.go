@@ -91,7 +91,7 @@ func start(tb testing.TB) *env {
 	pb.RegisterSurveyServiceServer(srv.GRPC, api.New(a))
 	go a.RunRanking(ctx)
 	// As survey.Start does: the registry's changes behind the ranking.
-	go events.Consume(ctx, rdb, log, events.RegistryTopic, "survey", "survey-test", a.FollowRegistryEvent)
+	go events.Follow(ctx, rdb, log, events.RegistryTopic, "survey", a.FollowRegistryEvent, events.Options{Consumer: "survey-test"})
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })

@@ -1,4 +1,7 @@
-package auth_test
+// Package authtest is a fake district for tests of authorization: a few regions,
+// compounds, households, projects and books, and a resolver that places them, so the
+// tests of the engine (platform/auth) and of the merged policy (cmd/tongdu) use one map.
+package authtest
 
 import (
 	"context"
@@ -9,7 +12,7 @@ import (
 	"tongdu/platform/auth"
 )
 
-// The fake district:
+// Parents is the fake district, each resource with what lies directly above it:
 //
 //	regions/D ⊃ regions/S ⊃ regions/C1 ⊃ compounds/K1 ⊃ households/H1, H2 (building B1),
 //	                                                     projects/P1, P2, surveys/V1, ideas/I1,
@@ -18,7 +21,7 @@ import (
 //	                                                     whistles/W2 (power)
 //
 // Books: renovation-P1 in P1, renovation-P3 in P3, maintenance-K2 in K2.
-var fakeParents = map[string][]string{
+var Parents = map[string][]string{
 	"regions/D":            nil,
 	"regions/S":            {"regions/D"},
 	"regions/C1":           {"regions/S"},
@@ -46,12 +49,13 @@ var fakeParents = map[string][]string{
 	"books/maintenance-K2": {"compounds/K2"},
 }
 
-func fakeResolver() *auth.Resolver {
+// Resolver places the fake district's resources; an unknown one is NOT_FOUND.
+func Resolver() *auth.Resolver {
 	r := auth.NewResolver()
 	for _, kind := range []string{"regions", "compounds", "buildings", "households", "projects", "surveys", "ideas", "elections", "whistles", "departments", "books"} {
 		kind := kind
 		r.Teach(kind, func(_ context.Context, id string) ([]string, error) {
-			ups, ok := fakeParents[kind+"/"+id]
+			ups, ok := Parents[kind+"/"+id]
 			if !ok {
 				return nil, status.Errorf(codes.NotFound, "%s/%s not found", kind, id)
 			}
