@@ -16,6 +16,7 @@ var (
 	failedEvents  = counter("tongdu.events.failed", "event handlings that failed (the event is tried again)")
 	retriedEvents = counter("tongdu.events.retried", "events tried again after a failure or a consumer's death")
 	parkedEvents  = counter("tongdu.events.parked", "events parked after repeated failures")
+	relayedEvents = counter("tongdu.events.relayed", "events moved from an outbox to their stream")
 )
 
 func counter(name, desc string) metric.Int64Counter {
