@@ -2,9 +2,11 @@ package events
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -73,7 +75,7 @@ func TestAFailingEventIsParkedAndDoesNotBlockTheStream(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()
 	for _, c := range []string{"poison", "k2", "k3"} {
-		if err := Publish(ctx, rdb, "topic", map[string]string{"compound": c}); err != nil {
+		if err := Publish(ctx, rdb, RegistryTopic, map[string]string{"compound": c}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +83,7 @@ func TestAFailingEventIsParkedAndDoesNotBlockTheStream(t *testing.T) {
 	tries, ok := 0, map[string]bool{}
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	go Follow(cctx, rdb, log, "topic", "gov", func(_ context.Context, _ string, f map[string]string) error {
+	go Follow(cctx, rdb, log, RegistryTopic, "gov", func(_ context.Context, _ string, f map[string]string) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if f["compound"] == "poison" {
@@ -92,13 +94,13 @@ func TestAFailingEventIsParkedAndDoesNotBlockTheStream(t *testing.T) {
 		return nil
 	}, Options{Consumer: "pod-1", RetryAfter: 50 * time.Millisecond, MaxTries: 3})
 	for cctx.Err() == nil {
-		parked, _ := Parked(ctx, rdb, "topic", 10)
+		parked, _ := Parked(ctx, rdb, RegistryTopic, 10)
 		if len(parked) == 1 {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	parked, err := Parked(ctx, rdb, "topic", 10)
+	parked, err := Parked(ctx, rdb, RegistryTopic, 10)
 	if err != nil || len(parked) != 1 || parked[0].Values["field.compound"] != "poison" {
 		t.Fatalf("parked %v (%v), want the poison event", parked, err)
 	}
@@ -107,7 +109,23 @@ func TestAFailingEventIsParkedAndDoesNotBlockTheStream(t *testing.T) {
 	if tries != 3 || !ok["k2"] || !ok["k3"] {
 		t.Fatalf("poison tried %d times (want 3), handled %v (want k2 and k3)", tries, ok)
 	}
-	if n, _ := rdb.XPending(ctx, "topic", "gov").Result(); n.Count != 0 {
+	if n, _ := rdb.XPending(ctx, RegistryTopic, "gov").Result(); n.Count != 0 {
 		t.Fatalf("%d events still pending after parking", n.Count)
+	}
+
+	// The operator's listing shows it, with the group that gave up on it.
+	rec := httptest.NewRecorder()
+	ParkedList(rdb).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/events/parked", nil))
+	var page struct{ Parked []ParkedEvent }
+	if err := json.Unmarshal(rec.Body.Bytes(), &page); err != nil || rec.Code != 200 {
+		t.Fatalf("listing: %d %s", rec.Code, rec.Body)
+	}
+	if len(page.Parked) != 1 || page.Parked[0].Topic != RegistryTopic || page.Parked[0].Fields["group"] != "gov" || page.Parked[0].Fields["field.compound"] != "poison" {
+		t.Fatalf("listing %+v, want the poison event of group gov", page.Parked)
+	}
+	rec = httptest.NewRecorder()
+	ParkedList(rdb).ServeHTTP(rec, httptest.NewRequest("GET", "/debug/events/parked?topic=nope", nil))
+	if rec.Code != 400 {
+		t.Fatalf("unknown topic: %d, want 400", rec.Code)
 	}
 }

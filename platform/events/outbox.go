@@ -29,6 +29,10 @@ import (
 // is older than Grace. Delivery is at least once: two relays draining one outbox at the
 // same moment may both publish its head, so handlers stay idempotent as before.
 
+// OutboxTopic names the parked stream of outbox entries that could not be read (only a
+// bug writes one); it is not a stream anyone publishes to.
+const OutboxTopic = "tongdu:outbox"
+
 // outboxIndex lists the outboxes that may hold events, one member per write.
 const outboxIndex = "tongdu:outbox:index"
 
@@ -180,7 +184,7 @@ func (o *Outbox) publish(ctx context.Context, raw string) error {
 	var e outboxEntry
 	if err := json.Unmarshal([]byte(raw), &e); err != nil || e.Topic == "" {
 		o.log.ErrorContext(ctx, "unreadable outbox entry parked", "cause", fmt.Sprint(err))
-		return o.rdb.XAdd(ctx, &redis.XAddArgs{Stream: ParkedStream("tongdu:outbox"), MaxLen: MaxLen, Approx: true, Values: map[string]any{"entry": raw}}).Err()
+		return o.rdb.XAdd(ctx, &redis.XAddArgs{Stream: ParkedStream(OutboxTopic), MaxLen: MaxLen, Approx: true, Values: map[string]any{"entry": raw}}).Err()
 	}
 	if err := Publish(ctx, o.rdb, e.Topic, e.Fields); err != nil {
 		return err

@@ -30,6 +30,12 @@ func Profiles(mux *http.ServeMux) {
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
+// ParkedEvents adds GET /debug/events/parked (events.ParkedList) to mux: the events
+// consumers gave up on, for an operator to look at and replay by hand.
+func ParkedEvents(list http.Handler) func(*http.ServeMux) {
+	return func(mux *http.ServeMux) { mux.Handle("GET /debug/events/parked", list) }
+}
+
 // Serve serves mux on addr until stop is called; stop waits briefly for a request in
 // flight. A CPU profile or trace runs for as long as it was asked (?seconds=), so the
 // server sets no write timeout.
