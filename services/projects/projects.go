@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 
 	"tongdu/platform/config"
+	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/placement"
 	"tongdu/platform/servicemain"
@@ -65,6 +66,7 @@ func (c *Config) Thresholds() (works.Thresholds, error) {
 // Service is the projects service over one Redis.
 type Service struct {
 	store      *storage.Store
+	outbox     *events.Outbox
 	api        *api.Server
 	governance grpc.ClientConnInterface
 	srv        *grpcserver.Server
@@ -104,9 +106,10 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	store := storage.New(rdb)
+	outbox := events.NewOutbox(rdb, log)
+	store := storage.New(rdb, outbox)
 	uc := app.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, time.Now, th)
-	return &Service{store: store, governance: p.Governance, api: api.New(uc)}, nil
+	return &Service{store: store, outbox: outbox, governance: p.Governance, api: api.New(uc)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where projects lie.
@@ -126,9 +129,11 @@ func (s *Service) Register(srv *grpcserver.Server) {
 	}
 }
 
-// Start keeps the health status in step with Redis until ctx ends.
+// Start keeps the health status in step with Redis and relays the events written with
+// the changes (the outbox) until ctx ends.
 func (s *Service) Start(ctx context.Context) {
 	if s.srv != nil {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
+	go s.outbox.Run(ctx)
 }

@@ -1,14 +1,17 @@
 package api_test
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"tongdu/platform/events"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 )
@@ -195,6 +198,7 @@ func TestConcurrentTransitionsCannotBothSucceed(t *testing.T) {
 		if last := got.History[len(got.History)-1]; last.To != got.Status {
 			t.Fatalf("history ends at %s, status %s", last.To, got.Status)
 		}
+		e.publishedAsHistory(t, got)
 		return won
 	}
 	repeat := func(a string, n int) []string {
@@ -258,6 +262,41 @@ func TestConcurrentTransitionsCannotBothSucceed(t *testing.T) {
 			t.Fatalf("won: %v", won)
 		}
 	})
+}
+
+// publishedAsHistory checks that the compound events stream tells governance of every
+// transition p made and nothing else (issue 16: a change and its event are one step,
+// relayed from the outbox): one PROJECT_STATUS event per history entry after creation,
+// in order, even where concurrent transitions were refused.
+func (e *env) publishedAsHistory(t *testing.T, p *pb.Project) {
+	t.Helper()
+	var want []string
+	for _, h := range p.History[1:] {
+		want = append(want, h.To.String())
+	}
+	var got []string
+	published := func() []string {
+		msgs, err := e.rdb.XRange(bg, events.CompoundTopic, "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range msgs {
+			if m.Values["project"] == p.Id && m.Values["fact"] == "PROJECT_STATUS" && m.Values["compound"] == p.CompoundId {
+				out = append(out, m.Values["status"].(string))
+			}
+		}
+		return out
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if got = published(); slices.Equal(got, want) || time.Now().After(deadline) {
+			break
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // nothing more follows
+	if got = published(); !slices.Equal(got, want) {
+		t.Fatalf("published statuses %v, history %v", got, want)
+	}
 }
 
 func TestSuspendAndResumeReturnToTheStatusLeft(t *testing.T) {

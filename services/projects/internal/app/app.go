@@ -26,12 +26,13 @@ type Store interface {
 
 	CreateProject(ctx context.Context, p works.Project) error
 	GetProject(ctx context.Context, id string) (*works.Project, error)
-	UpdateProject(ctx context.Context, p works.Project) (int64, error)
+	// UpdateProject writes p with the events the change calls for (events.Event), in
+	// one step: both or neither.
+	UpdateProject(ctx context.Context, p works.Project, evs ...string) (int64, error)
 	ListProjects(ctx context.Context, compoundID string, match func(*works.Project) bool, token string, size int) ([]works.Project, string, error)
 	ReleasePlan(ctx context.Context, p works.Project) error
 	ClaimResolution(ctx context.Context, surveyID, projectID string) (holder string, err error)
 	ReleaseResolution(ctx context.Context, surveyID, projectID string) error
-	PublishProjectStatus(ctx context.Context, p works.Project) error
 
 	CreateItem(ctx context.Context, it works.Item) error
 	GetItem(ctx context.Context, projectID, id string) (*works.Item, error)

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 
+	"tongdu/platform/events"
+
 	"tongdu/services/projects/internal/works"
 )
 
@@ -21,7 +23,8 @@ type guard func(ctx context.Context, p *works.Project) ([]works.GuardFailure, er
 // write: of two concurrent transitions of one project only one can succeed, and the other
 // is re-judged against the status the first left. A retried request (same request id,
 // same body) whose work is done answers with the project as it stands. A moved project
-// is published on the compound events stream.
+// is published on the compound events stream in the same step as its write (statusEvent),
+// so a crash between them loses no event and a refused write publishes none.
 //
 // then, when given, completes the next state before it is written and may take a claim
 // the write depends on; its release runs when the write does not go through.
@@ -58,7 +61,7 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 				return ProjectView{}, err
 			}
 		}
-		rev, err := a.store.UpdateProject(ctx, next)
+		rev, err := a.store.UpdateProject(ctx, next, statusEvent(next))
 		if err != nil {
 			release()
 		}
@@ -72,9 +75,6 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 			return ProjectView{}, err
 		}
 		next.Revision = rev
-		if err := a.store.PublishProjectStatus(ctx, next); err != nil {
-			a.log.WarnContext(ctx, "project status not published", "project", next.ID, "cause", err.Error())
-		}
 		if act == works.Cancel {
 			// The round is free again for a new plan. Failing here leaves the claim held
 			// by a cancelled project, which CreateProject looks through.
@@ -84,6 +84,12 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 		}
 		return a.view(ctx, &next)
 	}
+}
+
+// statusEvent tells governance, on the compound events stream, that a project of a
+// compound reached a status; governance follows it in the compound's status.
+func statusEvent(p works.Project) string {
+	return events.Event(events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String()})
 }
 
 // ApproveProject: PROPOSED → APPROVED once the compound's renovation resolution passed

@@ -18,11 +18,15 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'rev', 1)
 return 1`)
 
+// updateProject replaces the record if its revision is still the one read and, in the
+// same step, appends the events the change calls for (ARGV[3]…) to the outbox (KEYS[2]):
+// a refused write appends nothing.
 var updateProject = redis.NewScript(`
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return -1 end
 if rev ~= ARGV[1] then return -2 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return redis.call('HINCRBY', KEYS[1], 'rev', 1)`)
 
 // claimPlan takes the compound's plan of a round for a project, unless another project
@@ -141,13 +145,22 @@ func projectFrom(h map[string]string) (*works.Project, error) {
 
 // UpdateProject writes p if its stored revision is still p.Revision and returns the new
 // revision; otherwise works.ErrConflict. Concurrent transitions of one project therefore
-// cannot both succeed.
-func (s *Store) UpdateProject(ctx context.Context, p works.Project) (int64, error) {
+// cannot both succeed. The events given (events.Event) are published with the write
+// and only with it: the write and their place in the project's outbox are one step.
+func (s *Store) UpdateProject(ctx context.Context, p works.Project, evs ...string) (int64, error) {
 	data, err := json.Marshal(p)
 	if err != nil {
 		return 0, err
 	}
-	rev, err := updateProject.Run(ctx, s.rdb, []string{projectKey(p.ID)}, strconv.FormatInt(p.Revision, 10), data).Int64()
+	args := []any{strconv.FormatInt(p.Revision, 10), data}
+	for _, ev := range evs {
+		args = append(args, ev)
+	}
+	var rev int64
+	err = s.withEvents(ctx, projectKey(p.ID), evs, func(keys []string) (err error) {
+		rev, err = updateProject.Run(ctx, s.rdb, keys, args...).Int64()
+		return err
+	})
 	return written(rev, err, "project", p.ID)
 }
 

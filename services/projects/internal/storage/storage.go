@@ -11,6 +11,8 @@
 //	prj:{p:<id>}:signoffs           hash: role → latest sign-off
 //	prj:{p:<id>}:signoff-log        list of every sign-off, oldest first
 //	prj:{p:<id>}:signoff-data       hash: sign-off id → sign-off (a retry finds it)
+//	tongdu:outbox:{p:<id>}          list: the project's events not yet relayed
+//	                                (events.Outbox; written with the change)
 //	prj:{idx}:projects:<compound|_> sorted set of project ids
 //	prj:{idx}:plans                 hash: compound|year → project id (one plan per round)
 //	prj:{idx}:resolutions           hash: resolution survey id → project id (rule 6: one
@@ -35,11 +37,15 @@ import (
 // client, New, Ping) on keys of its own; that parallel is intended, and what the stores
 // share beyond it (tokens, pages, decoding) is platform/paging.
 type Store struct {
-	rdb redis.UniversalClient
+	rdb    redis.UniversalClient
+	outbox *events.Outbox
 }
 
-// New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+// New returns a store on rdb whose changes publish their events through outbox (the
+// process's relay, events.NewOutbox; its Run must be started for them to flow).
+func New(rdb redis.UniversalClient, outbox *events.Outbox) *Store {
+	return &Store{rdb: rdb, outbox: outbox}
+}
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
@@ -96,8 +102,15 @@ func written(rev int64, err error, what, id string) (int64, error) {
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 
-// PublishProjectStatus tells governance, on the compound events stream, that a project of
-// a compound reached a status; governance follows it in the compound's status.
-func (s *Store) PublishProjectStatus(ctx context.Context, p works.Project) error {
-	return events.Publish(ctx, s.rdb, events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String()})
+// withEvents runs step, a script writing the record at recordKey, on keys: the record's
+// key and, when the change calls for events, the record's outbox after it (same hash
+// tag), which the script appends the events to in the same step. A change without
+// events leaves the outbox out.
+func (s *Store) withEvents(ctx context.Context, recordKey string, evs []string, step func(keys []string) error) error {
+	if len(evs) == 0 {
+		return step([]string{recordKey})
+	}
+	return s.outbox.Write(ctx, recordKey, func(outbox string) error {
+		return step([]string{recordKey, outbox})
+	})
 }

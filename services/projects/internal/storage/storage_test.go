@@ -4,11 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
@@ -23,6 +29,12 @@ var (
 	bg = context.Background()
 	t0 = time.Date(2021, 5, 10, 9, 0, 0, 0, time.UTC)
 )
+
+// newStore is a store whose outbox no relay drains: the events its writes make stay in
+// the outbox, where the tests read them.
+func newStore(t *testing.T, rdb redis.UniversalClient) *Store {
+	return New(rdb, events.NewOutbox(rdb, slog.New(slog.NewTextHandler(io.Discard, nil))))
+}
 
 func newProject(t *testing.T, s *Store, compound string, year int) works.Project {
 	t.Helper()
@@ -41,7 +53,7 @@ func newProject(t *testing.T, s *Store, compound string, year int) works.Project
 }
 
 func TestProjectRoundTripsAndStartsAtRevisionOne(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	if err := s.Ping(bg); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +70,7 @@ func TestProjectRoundTripsAndStartsAtRevisionOne(t *testing.T) {
 // One plan per compound per round: a second live plan for the same compound and year is
 // refused; other years and other compounds are free; a released plan frees the round.
 func TestOnePlanPerCompoundAndYear(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	a := newProject(t, s, "c1", 2021)
 	dup, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "again", Year: 2021}, "x", t0)
 	if err := s.CreateProject(bg, dup); !errors.Is(err, works.ErrAlreadyExists) {
@@ -88,7 +100,7 @@ func TestOnePlanPerCompoundAndYear(t *testing.T) {
 // Creating the same project again (a retried request with the same id) is not refused
 // and does not overwrite it.
 func TestCreateProjectAgainKeepsTheFirst(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	p.Status = works.Approved
 	if _, err := s.UpdateProject(bg, p); err != nil {
@@ -113,7 +125,7 @@ func TestCreateProjectAgainKeepsTheFirst(t *testing.T) {
 // the round.
 func TestAClaimWithoutItsProjectDoesNotHoldTheRound(t *testing.T) {
 	rdb := testkit.Redis(t)
-	s := New(rdb)
+	s := newStore(t, rdb)
 	if err := rdb.HSet(bg, plansKey(), "c1|2021", "ghost").Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +139,7 @@ func TestAClaimWithoutItsProjectDoesNotHoldTheRound(t *testing.T) {
 // claim held by a cancelled project, which CreateProject looks through." A cancelled
 // project must not hold its round.
 func TestACancelledHolderDoesNotHoldTheRound(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	a := newProject(t, s, "c1", 2021)
 	a.Status = works.Cancelled // cancelled, but ReleasePlan did not run (Redis hiccup)
 	if _, err := s.UpdateProject(bg, a); err != nil {
@@ -140,7 +152,7 @@ func TestACancelledHolderDoesNotHoldTheRound(t *testing.T) {
 }
 
 func TestUpdateProjectChecksTheRevision(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	p.Title = "first"
 	if _, err := s.UpdateProject(bg, p); err != nil {
@@ -165,9 +177,53 @@ func TestUpdateProjectChecksTheRevision(t *testing.T) {
 	}
 }
 
+// A change and its event are one step (issue 16): a write that lands leaves its event in
+// the project's outbox, in the record's hash slot; a stale write, refused, leaves
+// neither its change nor its event.
+func TestAProjectsEventIsWrittenOnlyWithItsChange(t *testing.T) {
+	rdb := testkit.Redis(t)
+	s := newStore(t, rdb)
+	p := newProject(t, s, "c1", 2021)
+	outbox := events.OutboxKey(projectKey(p.ID))
+	moved := p
+	moved.Status = works.Approved
+	if _, err := s.UpdateProject(bg, moved, events.Event("topic", map[string]string{"status": "APPROVED"})); err != nil {
+		t.Fatal(err)
+	}
+	stale := p
+	stale.Status = works.Cancelled
+	if _, err := s.UpdateProject(bg, stale, events.Event("topic", map[string]string{"status": "CANCELLED"})); !errors.Is(err, works.ErrConflict) {
+		t.Fatalf("stale write: %v", err)
+	}
+	missing := p
+	missing.ID = "nope"
+	if _, err := s.UpdateProject(bg, missing, events.Event("topic", map[string]string{"status": "GHOST"})); !errors.Is(err, works.ErrNotFound) {
+		t.Fatalf("write of a missing project: %v", err)
+	}
+	got, _ := s.GetProject(bg, p.ID)
+	evs, err := rdb.LRange(bg, outbox, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != works.Approved || len(evs) != 1 || !strings.Contains(evs[0], `"status":"APPROVED"`) {
+		t.Fatalf("stored %s, outbox %q: want the one change that happened and its event", got.Status, evs)
+	}
+	if n := rdb.LLen(bg, events.OutboxKey(projectKey("nope"))).Val(); n != 0 {
+		t.Fatalf("a missing project's outbox holds %d events", n)
+	}
+	// A write that calls for no event leaves the outbox alone.
+	got.Title = "renamed"
+	if _, err := s.UpdateProject(bg, *got); err != nil {
+		t.Fatal(err)
+	}
+	if n := rdb.LLen(bg, outbox).Val(); n != 1 {
+		t.Fatalf("outbox holds %d events after a write without one, want 1", n)
+	}
+}
+
 // Of concurrent writes from one read, exactly one lands.
 func TestConcurrentWritesFromOneReadOnlyOneWins(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	const n = 20
 	errs := make([]error, n)
@@ -200,7 +256,7 @@ func TestConcurrentWritesFromOneReadOnlyOneWins(t *testing.T) {
 }
 
 func TestListProjectsPagesAndFilters(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	var all, c1 []string
 	for i := range 7 {
 		cid := []string{"c1", "c2"}[i%2]
@@ -262,7 +318,7 @@ func newItem(projectID string, n int) works.Item {
 }
 
 func TestItems(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	if err := s.CreateItem(bg, newItem("nope", 1)); !errors.Is(err, works.ErrNotFound) {
 		t.Fatalf("item of a missing project: %v", err)
@@ -311,7 +367,7 @@ func TestItems(t *testing.T) {
 // A progress report and the item it moves are written together, only if the item is
 // still at the revision read.
 func TestUpdateItemWithItsReport(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	it := newItem(p.ID, 968)
 	if err := s.CreateItem(bg, it); err != nil {
@@ -358,7 +414,7 @@ func TestUpdateItemWithItsReport(t *testing.T) {
 }
 
 func TestSupervisionReportsPage(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	var want []string
 	for i := range 5 {
@@ -393,7 +449,7 @@ func TestSupervisionReportsPage(t *testing.T) {
 }
 
 func TestLatestSignoffOfEachRole(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	p := newProject(t, s, "c1", 2021)
 	if latest, err := s.LatestSignoffs(bg, p.ID); err != nil || len(latest) != 0 {
 		t.Fatalf("no sign-offs: %v %v", latest, err)
@@ -419,7 +475,7 @@ func TestLatestSignoffOfEachRole(t *testing.T) {
 }
 
 func TestClaimRequest(t *testing.T) {
-	s := New(testkit.Redis(t))
+	s := newStore(t, testkit.Redis(t))
 	first := idempotency.Claim{Hash: "h1", IDs: []string{"a"}}
 	c, isNew, err := s.ClaimRequest(bg, "CreateProject", "r1", first)
 	if err != nil || !isNew || c.Hash != "h1" {
