@@ -55,6 +55,9 @@ type Env struct {
 	Log   *slog.Logger
 	// Peers are the connections to the module's peers, by peer name.
 	Peers map[string]grpc.ClientConnInterface
+	// Signer signs Tongdu's own tokens (sign-in) when the process has a signing key
+	// (the all-in-one's data dir, or --signing-key-dir); nil otherwise.
+	Signer *auth.Signer
 }
 
 // Policies merges the policies of the modules (and the infrastructure's).
