@@ -81,6 +81,7 @@ type Service struct {
 	rdb        redis.UniversalClient
 	log        *slog.Logger
 	store      *storage.Store
+	outbox     *events.Outbox
 	app        *app.App
 	governance grpc.ClientConnInterface
 	srv        *grpcserver.Server
@@ -116,8 +117,9 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 	if err != nil {
 		return nil, err
 	}
-	store := storage.New(rdb)
-	return &Service{rdb: rdb, log: log, store: store, governance: p.Governance, app: app.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
+	outbox := events.NewOutbox(rdb, log)
+	store := storage.New(rdb, outbox)
+	return &Service{rdb: rdb, log: log, store: store, outbox: outbox, governance: p.Governance, app: app.New(store, peers.NewGovernance(p.Governance), log, time.Now, opt)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver where surveys, meetings and
@@ -154,13 +156,15 @@ func (s *Service) Register(srv *grpcserver.Server) {
 }
 
 // Start keeps the health status in step with Redis, moves the rankings (every
-// --ranking-delay) and follows the registry's changes behind them (rule 4: governance's
-// events on the registry topic) until ctx ends.
+// --ranking-delay), follows the registry's changes behind them (rule 4: governance's
+// events on the registry topic) and relays the events written with the changes (the
+// outbox) until ctx ends.
 func (s *Service) Start(ctx context.Context) {
 	if s.srv != nil {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	go s.app.RunRanking(ctx)
+	go s.outbox.Run(ctx)
 	// One consumer per process (events.ConsumerName); what a dead replica left pending is
 	// claimed by a live one.
 	go events.Follow(ctx, s.rdb, s.log, events.RegistryTopic, "survey", s.app.FollowRegistryEvent, events.Options{})

@@ -84,12 +84,14 @@ func start(tb testing.TB) *env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	testkit.Mount(tb, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
-	store := storage.New(rdb)
+	outbox := events.NewOutbox(rdb, log)
+	store := storage.New(rdb, outbox)
 	// A short delay, so the rankings also move on their own while tests read them.
 	registry := &countingRegistry{Registry: peers.NewGovernance(conn)}
 	a := app.New(store, registry, log, time.Now, app.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
 	pb.RegisterSurveyServiceServer(srv.GRPC, api.New(a))
 	go a.RunRanking(ctx)
+	go outbox.Run(ctx) // as survey.Start does: the events written with the changes
 	// As survey.Start does: the registry's changes behind the ranking.
 	go events.Follow(ctx, rdb, log, events.RegistryTopic, "survey", a.FollowRegistryEvent, events.Options{Consumer: "survey-test"})
 	done := make(chan struct{})

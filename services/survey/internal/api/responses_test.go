@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"tongdu/platform/events"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/survey/internal/opinion"
@@ -513,4 +516,59 @@ func TestIdempotency(t *testing.T) {
 		_, err := e.CreateIdea(bg, ireq)
 		testkit.WantReason(t, err, codes.AlreadyExists, "REQUEST_ID_REUSED")
 	})
+}
+
+// Opening a NEEDS survey tells governance once, on the compound events stream (issue 16:
+// the opening and its event are one step, relayed from the survey's outbox): of
+// concurrent openings only the one that lands publishes, and opening a survey of another
+// kind publishes nothing.
+func TestOpeningANeedsSurveyPublishesItsFactOnce(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	e.households(t, c.Id, 6000, 7000)
+	needs := e.draft(t, c.Id, pb.Survey_NEEDS, 0)
+	vote := e.draft(t, c.Id, pb.Survey_RESOLUTION, pb.Survey_RENOVATION)
+	opened := make([]error, 20)
+	var wg sync.WaitGroup
+	for i := range opened {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := []string{needs.Id, vote.Id}[i%2]
+			_, opened[i] = e.OpenSurvey(bg, &pb.OpenSurveyRequest{Id: id})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range opened {
+		if err == nil {
+			won++
+			continue
+		}
+		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
+	}
+	if won != 2 {
+		t.Fatalf("%d openings of two surveys landed", won)
+	}
+	facts := func() (out []string) {
+		msgs, err := e.rdb.XRange(bg, events.CompoundTopic, "-", "+").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			if m.Values["compound"] == c.Id {
+				out = append(out, fmt.Sprint(m.Values["fact"], " ", m.Values["survey"]))
+			}
+		}
+		return out
+	}
+	want := []string{"NEEDS_SURVEY_OPENED " + needs.Id}
+	for deadline := time.Now().Add(5 * time.Second); !slices.Equal(facts(), want) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // nothing more follows
+	if got := facts(); !slices.Equal(got, want) {
+		t.Fatalf("compound facts published %q, want %q", got, want)
+	}
 }

@@ -29,7 +29,9 @@ type Store interface {
 	CreateSurvey(ctx context.Context, sv opinion.Survey) error
 	GetSurvey(ctx context.Context, id string) (*opinion.Survey, error)
 	GetSurveys(ctx context.Context, ids []string) ([]*opinion.Survey, error)
-	UpdateSurvey(ctx context.Context, sv opinion.Survey) error
+	// UpdateSurvey writes sv with the events the change calls for (events.Event), in
+	// one step: both or neither.
+	UpdateSurvey(ctx context.Context, sv opinion.Survey, evs ...string) error
 	ListSurveys(ctx context.Context, compoundID string, match func(*opinion.Survey) bool, token string, size int) ([]opinion.Survey, string, error)
 	Tally(ctx context.Context, id string) (opinion.Tally, error)
 	Counters(ctx context.Context, surveyIDs []string, counters ...string) ([]opinion.Tally, error)
@@ -58,8 +60,6 @@ type Store interface {
 	LatestNeeds(ctx context.Context, compoundIDs []string) ([]string, error)
 	MarkRegistryChanged(ctx context.Context, compoundIDs ...string) error
 	TakeRegistryChanged(ctx context.Context, n int) ([]string, error)
-
-	PublishCompoundFact(ctx context.Context, compoundID, fact, surveyID string) error
 }
 
 // Registry is what the survey service asks governance; internal/peers implements it over

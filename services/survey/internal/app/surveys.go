@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/services/survey/internal/opinion"
 )
@@ -94,11 +95,12 @@ func (a *App) UpdateSurvey(ctx context.Context, id, etag string, patch opinion.S
 	}
 	return a.edit(ctx, id, etag, func(sv opinion.Survey) (opinion.Survey, error) {
 		return opinion.ApplyUpdate(sv, patch, mask, a.now())
-	})
+	}, nil)
 }
 
 // OpenSurvey opens a drafted survey to responses. Opening a NEEDS survey makes it the one
-// that speaks for its compound in the ranking, and tells governance (a compound event).
+// that speaks for its compound in the ranking, and tells governance (a compound event,
+// written in the same step as the opening: neither without the other).
 func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyView, error) {
 	if done, ok, err := a.replayedTransition(ctx, "OpenSurvey", req, id, opinion.Open); ok || err != nil {
 		return done, err
@@ -109,6 +111,12 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 			return opinion.Survey{}, err
 		}
 		return opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+	}, func(sv opinion.Survey) []string {
+		if sv.Kind != opinion.Needs {
+			return nil
+		}
+		// The compound is being surveyed: governance follows it in the compound's status.
+		return []string{compoundFact(sv.CompoundID, "NEEDS_SURVEY_OPENED", sv.ID)}
 	})
 	if err != nil {
 		return SurveyView{}, err
@@ -118,10 +126,6 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 			return SurveyView{}, err
 		}
 		a.rerank(ctx, out.CompoundID)
-		// The compound is being surveyed: governance follows it in the compound's status.
-		if err := a.store.PublishCompoundFact(ctx, out.CompoundID, "NEEDS_SURVEY_OPENED", out.ID); err != nil {
-			a.log.WarnContext(ctx, "compound fact not published", "compound", out.CompoundID, "cause", err.Error())
-		}
 	}
 	return out, nil
 }
@@ -139,7 +143,7 @@ func (a *App) CloseSurvey(ctx context.Context, id string, req Request) (SurveyVi
 			return opinion.Survey{}, err
 		}
 		return opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
-	})
+	}, nil)
 	if err != nil {
 		return SurveyView{}, err
 	}
@@ -171,9 +175,16 @@ func (a *App) replayedTransition(ctx context.Context, method string, req Request
 	return out, err == nil, err
 }
 
+// compoundFact tells governance, on the compound events stream, a fact about a
+// compound's renovation that a survey brings (a NEEDS survey opened).
+func compoundFact(compoundID, fact, surveyID string) string {
+	return events.Event(events.CompoundTopic, map[string]string{"compound": compoundID, "fact": fact, "survey": surveyID})
+}
+
 // edit reads, changes and writes a survey with a revision check, retrying when another
-// writer got in between unless the caller pinned an etag.
-func (a *App) edit(ctx context.Context, id, etag string, change func(opinion.Survey) (opinion.Survey, error)) (SurveyView, error) {
+// writer got in between unless the caller pinned an etag. announce, when given, names the
+// events the changed survey calls for; they are written with it, in one step.
+func (a *App) edit(ctx context.Context, id, etag string, change func(opinion.Survey) (opinion.Survey, error), announce func(opinion.Survey) []string) (SurveyView, error) {
 	for {
 		cur, err := a.store.GetSurvey(ctx, id)
 		if err != nil {
@@ -186,7 +197,11 @@ func (a *App) edit(ctx context.Context, id, etag string, change func(opinion.Sur
 		if err != nil {
 			return SurveyView{}, err
 		}
-		err = a.store.UpdateSurvey(ctx, next)
+		var evs []string
+		if announce != nil {
+			evs = announce(next)
+		}
+		err = a.store.UpdateSurvey(ctx, next, evs...)
 		a.open.forget(id)
 		if errors.Is(err, opinion.ErrConflict) && etag == "" {
 			select {

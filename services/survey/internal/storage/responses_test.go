@@ -4,14 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/platform/testkit"
 	"tongdu/services/survey/internal/opinion"
@@ -51,7 +55,8 @@ type fixture struct {
 
 func newFixture(t testing.TB) fixture {
 	rdb := testkit.Redis(t)
-	return fixture{store: storage.New(rdb), rdb: rdb}
+	// No relay runs: the events a write makes stay in its outbox, where tests read them.
+	return fixture{store: storage.New(rdb, events.NewOutbox(rdb, slog.New(slog.NewTextHandler(io.Discard, nil)))), rdb: rdb}
 }
 
 // survey creates a survey and moves it to state (DRAFT, OPEN or CLOSED).
@@ -476,6 +481,50 @@ func TestListResponsesPagesByHouseholdAndFilters(t *testing.T) {
 	}
 	if _, _, err := f.store.ListResponses(bg, sv.ID, all, "not base64!", 10); !fault.IsKind(err, fault.Invalid) {
 		t.Fatalf("bad token: got %v, want bad input", err)
+	}
+}
+
+// A change and its event are one step (issue 16): a write that lands leaves its event in
+// the survey's outbox, in the survey's hash slot; a refused write (stale revision, or a
+// survey that is gone) leaves neither its change nor its event, and a write without an
+// event leaves the outbox alone.
+func TestASurveysEventIsWrittenOnlyWithItsChange(t *testing.T) {
+	f := newFixture(t)
+	sv := f.survey(t, "s1", opinion.Needs, opinion.Draft)
+	outbox := events.OutboxKey("svy:{s:s1}:survey") // the survey's record key (storage.go)
+	opened := *sv
+	opened.State = opinion.Open
+	if err := f.store.UpdateSurvey(bg, opened, events.Event("topic", map[string]string{"survey": "s1", "fact": "OPENED"})); err != nil {
+		t.Fatal(err)
+	}
+	stale := *sv
+	stale.Title = "lost update"
+	if err := f.store.UpdateSurvey(bg, stale, events.Event("topic", map[string]string{"survey": "s1", "fact": "STALE"})); !errors.Is(err, opinion.ErrConflict) {
+		t.Fatalf("stale revision: got %v, want ErrConflict", err)
+	}
+	missing := *sv
+	missing.ID = "nope"
+	if err := f.store.UpdateSurvey(bg, missing, events.Event("topic", map[string]string{"survey": "nope"})); !errors.Is(err, opinion.ErrNotFound) {
+		t.Fatalf("update of a missing survey: %v", err)
+	}
+	got, _ := f.store.GetSurvey(bg, "s1")
+	evs, err := f.rdb.LRange(bg, outbox, 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != opinion.Open || got.Title == "lost update" || len(evs) != 1 || !strings.Contains(evs[0], `"fact":"OPENED"`) {
+		t.Fatalf("stored %s %q, outbox %q: want the one change that happened and its event", got.State, got.Title, evs)
+	}
+	if n := f.rdb.LLen(bg, events.OutboxKey("svy:{s:nope}:survey")).Val(); n != 0 {
+		t.Fatalf("a missing survey's outbox holds %d events", n)
+	}
+	renamed := *got
+	renamed.Title = "renamed"
+	if err := f.store.UpdateSurvey(bg, renamed); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.rdb.LLen(bg, outbox).Val(); n != 1 {
+		t.Fatalf("outbox holds %d events after a write without one, want 1", n)
 	}
 }
 

@@ -8,6 +8,8 @@
 //	svy:{s:<id>}:tally            hash: counter → value (statistics, moved with each response)
 //	svy:{s:<id>}:households       sorted set of responding household ids (for listing)
 //	svy:{s:<id>}:requests         hash: request id → "body hash|outcomes" (replays; kept 7 days after the last)
+//	tongdu:outbox:{s:<id>}        list: the survey's events not yet relayed (events.Outbox;
+//	                              written with the change)
 //	svy:{idx}:surveys:<compound|_> sorted set of survey ids, by compound and all
 //	svy:{idx}:meetings:<compound|_> sorted set of meeting ids
 //	svy:meeting:<id>              hash: data, state
@@ -36,11 +38,15 @@ import (
 // Store is the survey service's Redis. (Every service's store starts with these few
 // lines, a client with New and Ping; what follows, the keys and scripts, is its own.)
 type Store struct {
-	rdb redis.UniversalClient
+	rdb    redis.UniversalClient
+	outbox *events.Outbox
 }
 
-// New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+// New returns a store on rdb whose changes publish their events through outbox (the
+// process's relay, events.NewOutbox; its Run must be started for them to flow).
+func New(rdb redis.UniversalClient, outbox *events.Outbox) *Store {
+	return &Store{rdb: rdb, outbox: outbox}
+}
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
@@ -84,8 +90,15 @@ func notFound(what, id string) error { return fmt.Errorf("%w: %s %s", opinion.Er
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
 
-// PublishCompoundFact tells governance, on the compound events stream, a fact about a
-// compound's renovation (a NEEDS survey opened).
-func (s *Store) PublishCompoundFact(ctx context.Context, compoundID, fact, surveyID string) error {
-	return events.Publish(ctx, s.rdb, events.CompoundTopic, map[string]string{"compound": compoundID, "fact": fact, "survey": surveyID})
+// withEvents runs step, a script writing the record at recordKey, on keys: the record's
+// key and, when the change calls for events, the record's outbox after it (same hash
+// tag), which the script appends the events to in the same step. A change without
+// events leaves the outbox out.
+func (s *Store) withEvents(ctx context.Context, recordKey string, evs []string, step func(keys []string) error) error {
+	if len(evs) == 0 {
+		return step([]string{recordKey})
+	}
+	return s.outbox.Write(ctx, recordKey, func(outbox string) error {
+		return step([]string{recordKey, outbox})
+	})
 }

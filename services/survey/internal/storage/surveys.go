@@ -20,12 +20,15 @@ redis.call('HSET', KEYS[1], 'data', ARGV[1], 'rev', 1, 'state', ARGV[2])
 return 1`)
 
 // updateSurvey replaces the record only if its revision is still the one read. The
-// state is kept beside the data so the response script can check it atomically.
+// state is kept beside the data so the response script can check it atomically. The
+// events the change calls for (ARGV[4]…) go to the outbox (KEYS[2]) in the same step: a
+// refused write appends nothing.
 var updateSurvey = redis.NewScript(`
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return -1 end
 if rev ~= ARGV[1] then return -2 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'state', ARGV[3])
+for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return redis.call('HINCRBY', KEYS[1], 'rev', 1)`)
 
 // CreateSurvey stores a new survey and lists it under its compound.
@@ -67,13 +70,23 @@ func surveyFrom(h map[string]string) (*opinion.Survey, error) {
 }
 
 // UpdateSurvey writes sv if its stored revision is still sv.Revision; it returns
-// opinion.ErrConflict when the survey changed meanwhile.
-func (s *Store) UpdateSurvey(ctx context.Context, sv opinion.Survey) error {
+// opinion.ErrConflict when the survey changed meanwhile. The events given (events.Event)
+// are published with the write and only with it: the write and their place in the
+// survey's outbox are one step.
+func (s *Store) UpdateSurvey(ctx context.Context, sv opinion.Survey, evs ...string) error {
 	data, err := json.Marshal(sv)
 	if err != nil {
 		return err
 	}
-	rev, err := updateSurvey.Run(ctx, s.rdb, []string{surveyKey(sv.ID)}, strconv.FormatInt(sv.Revision, 10), data, sv.State.String()).Int64()
+	args := []any{strconv.FormatInt(sv.Revision, 10), data, sv.State.String()}
+	for _, ev := range evs {
+		args = append(args, ev)
+	}
+	var rev int64
+	err = s.withEvents(ctx, surveyKey(sv.ID), evs, func(keys []string) (err error) {
+		rev, err = updateSurvey.Run(ctx, s.rdb, keys, args...).Int64()
+		return err
+	})
 	switch {
 	case err != nil:
 		return err
