@@ -46,13 +46,13 @@ func (s *Server) CreateLeaderElection(ctx context.Context, req *pb.CreateLeaderE
 		return nil, err
 	}
 	in := req.GetLeaderElection()
-	return encoded(electionToPB)(s.app.CreateLeaderElection(ctx, r, registry.Election{BuildingID: in.GetBuildingId(), Unit: in.GetUnit(), Candidates: in.GetCandidateHouseholdIds()}))
+	return encoded(electionFor(ctx))(s.app.CreateLeaderElection(ctx, r, registry.Election{BuildingID: in.GetBuildingId(), Unit: in.GetUnit(), Candidates: in.GetCandidateHouseholdIds()}))
 }
 
 // GetLeaderElection returns an election: the running count while open, the result once
 // closed.
 func (s *Server) GetLeaderElection(ctx context.Context, req *pb.GetLeaderElectionRequest) (*pb.LeaderElection, error) {
-	return encoded(electionToPB)(s.app.GetLeaderElection(ctx, req.GetId()))
+	return encoded(electionFor(ctx))(s.app.GetLeaderElection(ctx, req.GetId()))
 }
 
 // CastLeaderVote records a household's vote (app.CastLeaderVote).
@@ -61,7 +61,7 @@ func (s *Server) CastLeaderVote(ctx context.Context, req *pb.CastLeaderVoteReque
 	if err != nil {
 		return nil, err
 	}
-	return encoded(electionToPB)(s.app.CastLeaderVote(ctx, r, req.GetId(), req.GetHouseholdId(), req.GetCandidateHouseholdId()))
+	return encoded(electionFor(ctx))(s.app.CastLeaderVote(ctx, r, req.GetId(), req.GetHouseholdId(), req.GetCandidateHouseholdId()))
 }
 
 // CloseLeaderElection counts the votes and records the winner (app.CloseLeaderElection).
@@ -70,5 +70,5 @@ func (s *Server) CloseLeaderElection(ctx context.Context, req *pb.CloseLeaderEle
 	if err != nil {
 		return nil, err
 	}
-	return encoded(electionToPB)(s.app.CloseLeaderElection(ctx, r, req.GetId()))
+	return encoded(electionFor(ctx))(s.app.CloseLeaderElection(ctx, r, req.GetId()))
 }

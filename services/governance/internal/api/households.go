@@ -15,12 +15,12 @@ func (s *Server) CreateBuilding(ctx context.Context, req *pb.CreateBuildingReque
 		return nil, err
 	}
 	in := req.GetBuilding()
-	return encoded(buildingToPB)(s.app.CreateBuilding(ctx, r, registry.Building{CompoundID: req.GetCompoundId(), Name: in.GetName(), UnitCount: int(in.GetUnitCount()), FloorCount: int(in.GetFloorCount())}))
+	return encoded(buildingFor(ctx))(s.app.CreateBuilding(ctx, r, registry.Building{CompoundID: req.GetCompoundId(), Name: in.GetName(), UnitCount: int(in.GetUnitCount()), FloorCount: int(in.GetFloorCount())}))
 }
 
 // GetBuilding returns a building or NOT_FOUND.
 func (s *Server) GetBuilding(ctx context.Context, req *pb.GetBuildingRequest) (*pb.Building, error) {
-	return encoded(buildingToPB)(s.app.GetBuilding(ctx, req.GetId()))
+	return encoded(buildingFor(ctx))(s.app.GetBuilding(ctx, req.GetId()))
 }
 
 // ListBuildings lists a compound's buildings in the order they were registered.
@@ -29,7 +29,7 @@ func (s *Server) ListBuildings(ctx context.Context, req *pb.ListBuildingsRequest
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ListBuildingsResponse{Buildings: encodeAll(bs, buildingToPB), NextPageToken: next}, nil
+	return &pb.ListBuildingsResponse{Buildings: encodeAll(bs, buildingFor(ctx)), NextPageToken: next}, nil
 }
 
 // CreateHousehold registers one dwelling of a compound.

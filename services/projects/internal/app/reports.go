@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"tongdu/platform/fault"
 	"tongdu/services/projects/internal/works"
 )
 
@@ -89,16 +90,24 @@ func (a *App) CreateSupervisionReport(ctx context.Context, projectID string, r w
 	if err := a.store.AddSupervisionReport(ctx, r); err != nil {
 		return works.SupervisionReport{}, err
 	}
+	r.HouseholdID = seenBy(ctx).id(r.HouseholdID)
 	return r, nil
 }
 
 // ListSupervisionReports pages through residents' reports on a project, oldest first, on
-// one item and by one household ("" for any).
+// one item and by one household ("" for any). The reporting household is shown only to
+// a caller who may read it (seen), and only such a caller may ask by household: for
+// anyone else the answer would tell which households reported.
 func (a *App) ListSupervisionReports(ctx context.Context, projectID, itemID, householdID, token string, size int) ([]works.SupervisionReport, string, error) {
+	who := seenBy(ctx)
+	if householdID != "" && !who.sees(householdID) {
+		return nil, "", fault.New(fault.Denied, "", "households/"+householdID+" is not within your scope: reports are listed by household only for those who may read it")
+	}
 	if _, err := a.store.GetProject(ctx, projectID); err != nil {
 		return nil, "", err
 	}
-	return a.store.SupervisionReports(ctx, projectID, func(r *works.SupervisionReport) bool {
+	rs, next, err := a.store.SupervisionReports(ctx, projectID, func(r *works.SupervisionReport) bool {
 		return (itemID == "" || r.ItemID == itemID) && (householdID == "" || r.HouseholdID == householdID)
 	}, token, size)
+	return who.reports(rs), next, err
 }

@@ -33,16 +33,18 @@ func attendeeField(list string) func(int) string {
 	return func(i int) string { return fmt.Sprintf("%s[%d]", list, i) }
 }
 
-// GetMeeting returns a meeting or opinion.ErrNotFound.
+// GetMeeting returns a meeting or opinion.ErrNotFound, its attendance as the caller may
+// see it (seen.meeting).
 func (a *App) GetMeeting(ctx context.Context, id string) (*opinion.Meeting, error) {
-	return a.store.GetMeeting(ctx, id)
+	return seenBy(ctx).meeting(a.store.GetMeeting(ctx, id))
 }
 
 // ListMeetings lists meetings, by compound ("" for all) and state.
 func (a *App) ListMeetings(ctx context.Context, compoundID string, st opinion.MeetingState, token string, size int) ([]opinion.Meeting, string, error) {
-	return a.store.ListMeetings(ctx, compoundID, func(m *opinion.Meeting) bool {
+	ms, next, err := a.store.ListMeetings(ctx, compoundID, func(m *opinion.Meeting) bool {
 		return st == opinion.MeetingUnspecified || m.State == st
 	}, token, size)
+	return seenBy(ctx).meetings(ms), next, err
 }
 
 // CloseMeeting closes a meeting with its attendance, minutes and decisions; a closed one
@@ -58,7 +60,7 @@ func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, m
 	if _, replayed, err := a.claim(ctx, "CloseMeeting", req, 0); err != nil {
 		return nil, err
 	} else if replayed && m.State == opinion.MeetingClosed {
-		return m, nil
+		return seenBy(ctx).meeting(m, nil)
 	}
 	closed, err := opinion.CloseMeeting(*m, attendees, minutes, decisions, a.now())
 	if err != nil {
@@ -67,7 +69,7 @@ func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, m
 	if err := a.store.CloseMeeting(ctx, closed); err != nil {
 		return nil, err
 	}
-	return &closed, nil
+	return seenBy(ctx).meeting(&closed, nil)
 }
 
 // CreateIdea records a resident's golden idea (金点子); the household must be one of the
@@ -90,9 +92,10 @@ func (a *App) CreateIdea(ctx context.Context, i opinion.Idea, req Request) (*opi
 	return a.GetIdea(ctx, i.ID)
 }
 
-// GetIdea returns an idea with its endorsements, or opinion.ErrNotFound.
+// GetIdea returns an idea with its endorsements, or opinion.ErrNotFound; the proposing
+// household only to a caller who may read it (seen.idea).
 func (a *App) GetIdea(ctx context.Context, id string) (*opinion.Idea, error) {
-	return a.store.GetIdea(ctx, id)
+	return seenBy(ctx).idea(a.store.GetIdea(ctx, id))
 }
 
 // ListIdeas lists a compound's ideas, oldest first or by endorsements (most first); the
@@ -101,9 +104,10 @@ func (a *App) ListIdeas(ctx context.Context, compoundID string, byEndorsements b
 	if compoundID == "" {
 		return nil, "", fault.Field("compoundId", "ideas are listed per compound")
 	}
-	return a.store.ListIdeas(ctx, compoundID, byEndorsements, func(i *opinion.Idea) bool {
+	is, next, err := a.store.ListIdeas(ctx, compoundID, byEndorsements, func(i *opinion.Idea) bool {
 		return st == opinion.IdeaUnspecified || i.Status == st
 	}, token, size)
+	return seenBy(ctx).ideas(is), next, err
 }
 
 // EndorseIdea counts a household's endorsement once; endorsing again changes nothing. A
@@ -119,7 +123,7 @@ func (a *App) EndorseIdea(ctx context.Context, id, householdID string, req Reque
 	if _, _, err := a.claim(ctx, "EndorseIdea", req, 0); err != nil {
 		return nil, err
 	}
-	return a.store.EndorseIdea(ctx, i, householdID)
+	return seenBy(ctx).idea(a.store.EndorseIdea(ctx, i, householdID))
 }
 
 // AdoptIdea adopts a submitted idea into the compound's plan.
@@ -146,7 +150,7 @@ func (a *App) decide(ctx context.Context, method, id string, req Request, adopt 
 	if _, replayed, err := a.claim(ctx, method, req, 0); err != nil {
 		return nil, err
 	} else if replayed && i.Status == want {
-		return i, nil
+		return seenBy(ctx).idea(i, nil)
 	}
 	decided, err := opinion.Decide(*i, adopt, text, a.now())
 	if err != nil {
