@@ -27,12 +27,13 @@ const ServiceName = "tongdu.governance.v1.GovernanceService"
 
 // Service is the governance service over one Redis.
 type Service struct {
-	rdb   redis.UniversalClient
-	store *storage.Store
-	app   *app.App
-	api   *api.Server
-	log   *slog.Logger
-	srv   *grpcserver.Server
+	rdb    redis.UniversalClient
+	store  *storage.Store
+	outbox *events.Outbox
+	app    *app.App
+	api    *api.Server
+	log    *slog.Logger
+	srv    *grpcserver.Server
 }
 
 // Config is the governance service's configuration.
@@ -88,14 +89,17 @@ func ModuleWith(cfg Config) *servicemain.Module {
 
 // New builds the service on rdb.
 func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Service, error) {
-	store := storage.New(rdb)
+	// One relay per process: the store writes each registry fact with its change into the
+	// compound's outbox, and the relay (started by Start) moves it to the stream.
+	outbox := events.NewOutbox(rdb, log)
+	store := storage.New(rdb, outbox)
 	var resolutions app.Resolutions
 	if p.Survey != nil {
 		resolutions = peers.NewSurvey(p.Survey)
 	}
 	opt := app.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
 	a := app.New(store, log, time.Now, opt, resolutions)
-	return &Service{rdb: rdb, store: store, log: log, app: a, api: api.New(a)}, nil
+	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver the registry's kinds.
@@ -107,15 +111,17 @@ func (s *Service) Register(srv *grpcserver.Server) {
 	s.srv = srv
 }
 
-// Start keeps the health status in step with Redis and follows the compound events the
-// survey and projects services publish (a compound's status follows its renovation)
-// until ctx ends. The stream's consumer group remembers what was handled, so a restart
-// resumes where the last run stopped.
+// Start keeps the health status in step with Redis, relays the registry facts written
+// with the changes (the outbox) and follows the compound events the survey and projects
+// services publish (a compound's status follows its renovation) until ctx ends. The
+// stream's consumer group remembers what was handled, so a restart resumes where the
+// last run stopped.
 func (s *Service) Start(ctx context.Context) {
 	if s.srv != nil {
 		s.srv.WatchReadiness(ctx, s.store.Ping, 2*time.Second, ServiceName)
 	}
 	s.watchOverdue(ctx)
+	go s.outbox.Run(ctx)
 	// One consumer per process (events.ConsumerName); what a dead replica left pending is
 	// claimed by a live one, and an event that keeps failing is parked.
 	go events.Follow(ctx, s.rdb, s.log, events.CompoundTopic, "governance", s.app.FollowCompoundEvent, events.Options{})

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -49,13 +50,15 @@ func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
 		t.Fatal(err)
 	}
 	rdb := testkit.Redis(t)
-	a := app.New(storage.New(rdb), log, now, app.Options{}, res)
+	outbox := events.NewOutbox(rdb, log) // as the service's New and Start do
+	a := app.New(storage.New(rdb, outbox), log, now, app.Options{}, res)
 	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(a))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	go outbox.Run(ctx)
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -222,10 +222,17 @@ func TestRule12OneOpenElectionPerBuildingOrUnit(t *testing.T) {
 	})
 }
 
-// registryEvents reads the registry topic after the stream id from, returning each
-// event as "compound fact" and the last id read.
-func (e env) registryEvents(t *testing.T, from string) ([]string, string) {
+// registryEvents reads the registry topic after the stream id from, once the relay has
+// moved compound cid's outbox to it, returning each event as "compound fact" and the
+// last id read.
+func (e env) registryEvents(t *testing.T, cid, from string) ([]string, string) {
 	t.Helper()
+	outbox := events.OutboxKey("gov:{c:" + cid + "}:compound") // the storage's compound key
+	for deadline := time.Now().Add(5 * time.Second); e.rdb.LLen(bg, outbox).Val() > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("compound %s's outbox not relayed within 5 s", cid)
+		}
+	}
 	msgs, err := e.rdb.XRange(bg, events.RegistryTopic, "("+from, "+").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -249,19 +256,19 @@ func (e env) registryEvents(t *testing.T, from string) ([]string, string) {
 func TestRule4RegistryFactsArePublishedForTheRanking(t *testing.T) {
 	e := start(t)
 	tr := e.tree(t)
-	last := "0-0"
-	want := func(t *testing.T, expected ...string) {
-		t.Helper()
-		var got []string
-		got, last = e.registryEvents(t, last)
-		if fmt.Sprint(got) != fmt.Sprint(expected) {
-			t.Fatalf("published %v, want %v", got, expected)
-		}
-	}
 	c := testkit.Must[*pb.Compound](t)(e.CreateCompound(bg, &pb.CreateCompoundRequest{Compound: &pb.Compound{
 		Name: "幸福里", CommunityId: tr.communityA.Id, BuildYear: 1988,
 		Facilities: []*pb.Facility{{Kind: pb.Facility_ROADS, Condition: pb.Facility_POOR}},
 	}}))
+	last := "0-0"
+	want := func(t *testing.T, expected ...string) {
+		t.Helper()
+		var got []string
+		got, last = e.registryEvents(t, c.Id, last)
+		if fmt.Sprint(got) != fmt.Sprint(expected) {
+			t.Fatalf("published %v, want %v", got, expected)
+		}
+	}
 	t.Run("created", func(t *testing.T) { want(t, c.Id+" CREATED") })
 	mask := func(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
 	t.Run("facilities changed", func(t *testing.T) {

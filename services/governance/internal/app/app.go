@@ -13,13 +13,16 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"tongdu/platform/events"
 	"tongdu/platform/idempotency"
 	"tongdu/services/governance/internal/registry"
 )
 
 // Store is the registry kept in Redis (internal/storage implements it). Reads of a
 // record that is not there are registry.ErrNotFound; an optimistic write that lost to
-// another writer is registry.ErrConflict.
+// another writer is registry.ErrConflict. Writes that take events (evs, encoded by
+// events.Event) write them in the same atomic step as the change, and only when the
+// change is made; the store's outbox relays them to their streams.
 type Store interface {
 	AddServiceRecord(ctx context.Context, r registry.ServiceRecord) error
 	Audit(ctx context.Context, service string, match func(*registry.AuditEntry) bool, offset, size int) ([]registry.AuditEntry, bool, error)
@@ -29,12 +32,12 @@ type Store interface {
 	idempotency.Claims // request-id claims (idempotency.NewIDs)
 	CloseElection(ctx context.Context, e registry.Election) error
 	CreateBuilding(ctx context.Context, b registry.Building) error
-	CreateCompound(ctx context.Context, c registry.Compound) error
+	CreateCompound(ctx context.Context, c registry.Compound, evs ...string) error
 	CreateConvention(ctx context.Context, c registry.Convention) (int, error)
 	CreateDepartment(ctx context.Context, d registry.Department, claim string) error
 	CreateElection(ctx context.Context, e registry.Election) error
 	CreateGridCell(ctx context.Context, g registry.GridCell) error
-	CreateHouseholds(ctx context.Context, cid string, hs []registry.Household) error
+	CreateHouseholds(ctx context.Context, cid string, hs []registry.Household, evs ...string) error
 	CreateLeaderContact(ctx context.Context, l registry.LeaderContact) error
 	CreateLinkageMeeting(ctx context.Context, m registry.LinkageMeeting) error
 	CreateLinkedUnit(ctx context.Context, u registry.LinkedUnit) error
@@ -76,13 +79,9 @@ type Store interface {
 	ListWhistles(ctx context.Context, f registry.WhistleFilter, now time.Time, match func(*registry.Whistle) bool, token string, size int) ([]registry.Whistle, string, error)
 	ServiceTotals(ctx context.Context, members []string, months []string) (map[string][2]int64, error)
 	UnitMembers(ctx context.Context, unit string) ([]registry.PartyMember, error)
-	UpdateCompound(ctx context.Context, c registry.Compound) (int64, error)
+	UpdateCompound(ctx context.Context, c registry.Compound, evs ...string) (int64, error)
 	UpdateConvention(ctx context.Context, c registry.Convention) (int64, error)
 	UpdateWhistle(ctx context.Context, prev registry.WhistleStatus, w registry.Whistle, c registry.WhistleChange) (int64, error)
-
-	// PublishRegistryFact publishes a change of a fact behind the priority ranking
-	// (registry.Fact*) on the registry topic, for the survey service.
-	PublishRegistryFact(ctx context.Context, compoundID, fact string) error
 }
 
 // ResolutionFacts is what the survey service says of an owners' resolution.
@@ -135,17 +134,17 @@ func New(store Store, log *slog.Logger, now func() time.Time, opt Options, resol
 	return &App{store: store, log: log, now: now, limits: limits, resolutions: resolutions}
 }
 
-// publishFacts tells the survey service which facts behind the priority ranking changed
-// for a compound (rule 4: any change of the facts behind a term reaches the ranking
-// within the same short delay, whichever service it happened in). It is called once the
-// change is stored. A publish that fails is logged and the change stands: the ranking
-// catches up with the next change of the compound (an outbox would close that gap).
-func (a *App) publishFacts(ctx context.Context, compoundID string, facts ...string) {
-	for _, f := range facts {
-		if err := a.store.PublishRegistryFact(ctx, compoundID, f); err != nil {
-			a.log.WarnContext(ctx, "registry fact not published", "compound", compoundID, "fact", f, "cause", err.Error())
-		}
+// factEvents are the events telling the survey service which facts behind the priority
+// ranking changed for a compound (rule 4: any change of the facts behind a term reaches
+// the ranking within the same short delay, whichever service it happened in). The store
+// writes them with the change, in one step, so a change is never stored without them nor
+// they published without it.
+func factEvents(compoundID string, facts ...string) []string {
+	evs := make([]string, len(facts))
+	for i, f := range facts {
+		evs[i] = events.Event(events.RegistryTopic, map[string]string{"compound": compoundID, "fact": f})
 	}
+	return evs
 }
 
 // idsFor returns n new ids for a create, or those an earlier request with the same

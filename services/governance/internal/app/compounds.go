@@ -31,10 +31,10 @@ func (a *App) CreateCompound(ctx context.Context, req Request, in registry.Compo
 		return nil, err
 	}
 	c.ID = id[0]
-	if err := a.store.CreateCompound(ctx, c); err != nil {
+	// A replay finds the compound stored and writes no event again: the first did.
+	if err := a.store.CreateCompound(ctx, c, factEvents(c.ID, registry.FactCreated)...); err != nil {
 		return nil, err
 	}
-	a.publishFacts(ctx, c.ID, registry.FactCreated)
 	return a.store.GetCompound(ctx, c.ID)
 }
 
@@ -99,8 +99,8 @@ func (a *App) ClassifyCompound(ctx context.Context, id string, c Classification)
 }
 
 // updateCompound reads, edits and writes a compound with a revision check, retrying when
-// another writer got in between, unless the caller pinned an etag. Once stored, it
-// publishes the facts behind the ranking the edit changed (registry.RankingFacts).
+// another writer got in between, unless the caller pinned an etag. The facts behind the
+// ranking the edit changed (registry.RankingFacts) are written with it.
 func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(registry.Compound) (registry.Compound, error)) (*registry.Compound, error) {
 	for attempt := 0; ; attempt++ {
 		cur, err := a.store.GetCompound(ctx, id)
@@ -114,7 +114,7 @@ func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(reg
 		if err != nil {
 			return nil, err
 		}
-		_, err = a.store.UpdateCompound(ctx, next)
+		_, err = a.store.UpdateCompound(ctx, next, factEvents(id, registry.RankingFacts(cur, &next)...)...)
 		if errors.Is(err, registry.ErrConflict) && etag == "" {
 			// Another writer got in between. The caller pinned no version, so read again
 			// and re-apply.
@@ -126,7 +126,6 @@ func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(reg
 		if err != nil {
 			return nil, err
 		}
-		a.publishFacts(ctx, id, registry.RankingFacts(cur, &next)...)
 		return a.store.GetCompound(ctx, id)
 	}
 }
@@ -150,14 +149,10 @@ func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[stri
 		if !moved {
 			return nil
 		}
-		_, err = a.store.UpdateCompound(ctx, next)
+		_, err = a.store.UpdateCompound(ctx, next, factEvents(cid, registry.RankingFacts(c, &next)...)...)
 		if errors.Is(err, registry.ErrConflict) {
 			continue
 		}
-		if err != nil {
-			return err
-		}
-		a.publishFacts(ctx, cid, registry.RankingFacts(c, &next)...)
-		return nil
+		return err
 	}
 }

@@ -70,7 +70,9 @@ func (a *App) createHouseholds(ctx context.Context, method string, req Request, 
 	for i := range hs {
 		hs[i].ID = newIDs[i]
 	}
-	err = a.store.CreateHouseholds(ctx, cid, hs)
+	// Participation counts over all households (rule 4): the ranking must hear of them,
+	// once per set written (a replay writes nothing, so tells nothing again).
+	err = a.store.CreateHouseholds(ctx, cid, hs, factEvents(cid, registry.FactHouseholdsChanged)...)
 	var taken *registry.DwellingTakenError
 	if errors.As(err, &taken) {
 		name := field
@@ -82,8 +84,6 @@ func (a *App) createHouseholds(ctx context.Context, method string, req Request, 
 	if err != nil {
 		return nil, err
 	}
-	// Participation counts over all households (rule 4): the ranking must hear of them.
-	a.publishFacts(ctx, cid, registry.FactHouseholdsChanged)
 	// Replayed requests answer with what is stored, which is what the first one made.
 	return a.store.GetHouseholds(ctx, newIDs)
 }

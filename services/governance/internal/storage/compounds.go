@@ -8,33 +8,44 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"tongdu/platform/events"
 	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
-// createCompound writes the record with zero derived counts unless it exists already.
+// createCompound writes the record with zero derived counts unless it exists already,
+// and with it appends the events (ARGV[2]…) to the compound's outbox (KEYS[2]). A
+// compound that exists already appends nothing: its first write did.
 var createCompound = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'data', ARGV[1], 'rev', 1, 'households', 0, 'area', 0, 'buildings', 0)
+for i = 2, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return 1`)
 
-// updateCompound replaces the record only if its revision is still the one read.
+// updateCompound replaces the record only if its revision is still the one read, and
+// with it appends the events (ARGV[3]…) to the compound's outbox (KEYS[2], given only
+// with events). A refused write appends nothing.
 var updateCompound = redis.NewScript(`
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return -1 end
 if rev ~= ARGV[1] then return -2 end
 redis.call('HSET', KEYS[1], 'data', ARGV[2])
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
 return redis.call('HINCRBY', KEYS[1], 'rev', 1)`)
 
-// CreateCompound stores a new compound and lists it under every region of its path. A
-// compound that exists already (a replayed request) is left as it is.
-func (s *Store) CreateCompound(ctx context.Context, c registry.Compound) error {
+// CreateCompound stores a new compound with its events (events.Event; written in the
+// same step, relayed by the outbox) and lists it under every region of its path. A
+// compound that exists already (a replayed request) is left as it is, and its events
+// are not written again.
+func (s *Store) CreateCompound(ctx context.Context, c registry.Compound, evs ...string) error {
 	data, err := json.Marshal(c)
 	if err != nil {
 		return err
 	}
-	if err := createCompound.Run(ctx, s.rdb, []string{compoundKey(c.ID)}, data).Err(); err != nil {
+	key := compoundKey(c.ID)
+	err = s.withEvents(ctx, key, evs, func(outbox []string) error {
+		return createCompound.Run(ctx, s.rdb, append([]string{key}, outbox...), append([]any{data}, strs(evs)...)...).Err()
+	})
+	if err != nil {
 		return err
 	}
 	// The region indexes live in the regions' slot, so they are a second step. A crash in
@@ -90,14 +101,22 @@ func (s *Store) ListCompounds(ctx context.Context, region string, match func(*re
 	return paging.Filtered(ctx, s.rdb, compoundsInKey(region), token, size, s.compounds(), match)
 }
 
-// UpdateCompound writes c if its stored revision is still c.Revision; it returns the new
-// revision, registry.ErrConflict when the compound changed meanwhile, or ErrNotFound.
-func (s *Store) UpdateCompound(ctx context.Context, c registry.Compound) (int64, error) {
+// UpdateCompound writes c, with its events (events.Event) in the same step, if its
+// stored revision is still c.Revision; it returns the new revision,
+// registry.ErrConflict when the compound changed meanwhile, or ErrNotFound (and then
+// no event is written).
+func (s *Store) UpdateCompound(ctx context.Context, c registry.Compound, evs ...string) (int64, error) {
 	data, err := json.Marshal(c)
 	if err != nil {
 		return 0, err
 	}
-	rev, err := updateCompound.Run(ctx, s.rdb, []string{compoundKey(c.ID)}, strconv.FormatInt(c.Revision, 10), data).Int64()
+	key := compoundKey(c.ID)
+	var rev int64
+	err = s.withEvents(ctx, key, evs, func(outbox []string) error {
+		var err error
+		rev, err = updateCompound.Run(ctx, s.rdb, append([]string{key}, outbox...), append([]any{strconv.FormatInt(c.Revision, 10), data}, strs(evs)...)...).Int64()
+		return err
+	})
 	switch {
 	case err != nil:
 		return 0, err
@@ -109,9 +128,11 @@ func (s *Store) UpdateCompound(ctx context.Context, c registry.Compound) (int64,
 	return rev, nil
 }
 
-// PublishRegistryFact tells the survey service that a fact behind the priority ranking
-// changed for a compound (rule 4: a change of the facts behind a term reaches the ranking
-// within the same short delay, whichever service it happened in), on the registry topic.
-func (s *Store) PublishRegistryFact(ctx context.Context, compoundID, fact string) error {
-	return events.Publish(ctx, s.rdb, events.RegistryTopic, map[string]string{"compound": compoundID, "fact": fact})
+// strs passes strings as script arguments.
+func strs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -30,7 +30,9 @@ return 1`)
 // compound's and buildings' derived counts with them.
 // KEYS: compound, households, dwellings, then per household: record, building, building's
 // household set. ARGV: n, then per household: id, data, dwelling key, area, party member
-// (0/1), needs accessibility (0/1); the last two feed the grid cells' figures.
+// (0/1), needs accessibility (0/1); the last two feed the grid cells' figures; then the
+// events, appended to the compound's outbox (the last key, given only with events) when
+// the set is written, and only then.
 var createHouseholds = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
 local n = tonumber(ARGV[1])
@@ -60,6 +62,7 @@ for i = 0, n - 1 do
 end
 redis.call('HINCRBY', KEYS[1], 'households', n)
 redis.call('HINCRBY', KEYS[1], 'area', area)
+for i = 2 + n*6, #ARGV do redis.call('RPUSH', KEYS[4 + n*3], ARGV[i]) end
 return {1}`)
 
 // CreateBuilding stores a new building of its compound. It returns ErrNotFound when the
@@ -146,10 +149,11 @@ func (s *Store) BuildingsOf(ctx context.Context, cid string) (map[string]*regist
 // DwellingTakenError is registry.DwellingTakenError.
 type DwellingTakenError = registry.DwellingTakenError
 
-// CreateHouseholds stores households of one compound in one atomic step: all or none.
-// Replaying the same set (same ids) changes nothing. It returns ErrNotFound for a
-// missing compound and a *DwellingTakenError when a dwelling is registered already.
-func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.Household) error {
+// CreateHouseholds stores households of one compound in one atomic step, with the
+// events the change calls for (events.Event): all or none. Replaying the same set (same
+// ids) changes nothing and writes no event. It returns ErrNotFound for a missing
+// compound and a *DwellingTakenError when a dwelling is registered already.
+func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.Household, evs ...string) error {
 	keys := make([]string, 0, 3+3*len(hs))
 	keys = append(keys, compoundKey(cid), householdsKey(cid), dwellingsKey(cid))
 	args := make([]any, 0, 1+6*len(hs))
@@ -167,7 +171,12 @@ func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.
 	if err := s.setLocations(ctx, locs); err != nil {
 		return err
 	}
-	res, err := createHouseholds.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	var res []int64
+	err := s.withEvents(ctx, compoundKey(cid), evs, func(outbox []string) error {
+		var err error
+		res, err = createHouseholds.Run(ctx, s.rdb, append(keys, outbox...), append(args, strs(evs)...)...).Int64Slice()
+		return err
+	})
 	if err != nil {
 		return err
 	}

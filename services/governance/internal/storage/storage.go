@@ -18,6 +18,8 @@
 //	gov:{c:<id>}:conventions             sorted set of convention ids
 //	gov:{c:<id>}:conventions:<KIND>      sorted set of the ids of one kind (version order)
 //	gov:{c:<id>}:convention-versions     hash: kind → texts of that kind so far
+//	tongdu:outbox:{c:<id>}               list: the compound's registry facts not yet relayed
+//	                                     (events.Outbox; written with the change)
 //	gov:{whistles}:department:<id>       hash: data, claim (the create request that made it)
 //	gov:{whistles}:departments           sorted set of department ids
 //	gov:{whistles}:department:<id>:tally    hash: the department's report counters (rule 11: called departments acknowledge and resolve within limits by priority)
@@ -52,6 +54,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/events"
 	"tongdu/platform/idempotency"
 	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
@@ -60,11 +63,15 @@ import (
 // Store is the governance registry on Redis. (Every service has a store of this shape,
 // each over its own keys and records; what they share is in platform/paging.)
 type Store struct {
-	rdb redis.UniversalClient
+	rdb    redis.UniversalClient
+	outbox *events.Outbox
 }
 
-// New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+// New returns a store on rdb whose changes publish their events through outbox (the
+// process's relay, events.NewOutbox; its Run must be started for them to flow).
+func New(rdb redis.UniversalClient, outbox *events.Outbox) *Store {
+	return &Store{rdb: rdb, outbox: outbox}
+}
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
@@ -181,3 +188,16 @@ func notFound(what, id string) error {
 }
 
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }
+
+// withEvents runs step, a script writing the record at recordKey, with the keys to add
+// after its own: the record's outbox (same hash tag) when the change calls for events,
+// which the script appends them to in the same step, so the change and its events are
+// one; none when it calls for none, which spares the outbox's bookkeeping.
+func (s *Store) withEvents(ctx context.Context, recordKey string, evs []string, step func(outbox []string) error) error {
+	if len(evs) == 0 {
+		return step(nil)
+	}
+	return s.outbox.Write(ctx, recordKey, func(outbox string) error {
+		return step([]string{outbox})
+	})
+}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 	"testing"
 	"time"
 
+	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/platform/ids"
@@ -20,9 +22,12 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
+// newStore is a store on a fresh Redis whose outbox relay is not running, so a test sees
+// the events a change wrote in the compound's outbox (events_test.go starts it).
 func newStore(t *testing.T) *Store {
 	t.Helper()
-	return New(testkit.Redis(t))
+	rdb := testkit.Redis(t)
+	return New(rdb, events.NewOutbox(rdb, slog.New(slog.DiscardHandler)))
 }
 
 // region stores a region with a fresh id and returns it.
