@@ -2,18 +2,14 @@ package gateway
 
 import (
 	"context"
-	"math"
 	"net"
 	"net/http"
 	"regexp"
-	"strconv"
-	"sync"
-	"time"
 
-	"golang.org/x/time/rate"
 	"google.golang.org/grpc/codes"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/ratelimit"
 )
 
 // publicRoutes need no token: health, readiness, metrics (counts and latencies, no
@@ -69,66 +65,20 @@ func (g *Gateway) bearerOf(r *http.Request) bearer {
 	return bearer{present: true, principal: p, err: err}
 }
 
-// limiter keeps one token bucket per caller: the token's subject, or the client address
-// for requests without one.
-type limiter struct {
-	mu      sync.Mutex
-	perSec  rate.Limit
-	burst   int
-	buckets map[string]*rate.Limiter
-	sweepAt int // bucket count at which idle buckets are next dropped
-}
-
-// minSweep is how many callers the limiter remembers before it drops idle ones.
-const minSweep = 100_000
-
-func newLimiter(perSec float64, burst int) *limiter {
-	return &limiter{perSec: rate.Limit(perSec), burst: burst, buckets: map[string]*rate.Limiter{}, sweepAt: minSweep}
-}
-
-func (l *limiter) bucket(key string) *rate.Limiter {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.sweepAt {
-			l.sweep()
-		}
-		b = rate.NewLimiter(l.perSec, l.burst)
-		l.buckets[key] = b
-	}
-	return b
-}
-
-// sweep drops the buckets that are full again: their callers have been idle long
-// enough that a fresh bucket is the same. A caller still draining keeps its bucket, so
-// a flood of new addresses cannot reset a busy caller's limit.
-func (l *limiter) sweep() {
-	now := time.Now()
-	for k, b := range l.buckets {
-		if b.TokensAt(now) >= float64(l.burst) {
-			delete(l.buckets, k)
-		}
-	}
-	// Sweep again only when the map has doubled, so sweeping stays amortised O(1).
-	l.sweepAt = max(minSweep, 2*len(l.buckets))
-}
-
-// limit answers 429 with Retry-After to a caller over its rate.
+// limit answers 429 with Retry-After to a caller over its rate (RESOURCE_EXHAUSTED with
+// RetryInfo in the body, as the services answer on their gRPC port). A caller is its
+// token's subject, or its address for requests without a valid token.
 func (g *Gateway) limit(next http.Handler) http.Handler {
-	if g.cfg.RateLimit <= 0 {
+	l := ratelimit.New(g.cfg.RateLimit)
+	if l == nil {
 		return next
 	}
-	l := newLimiter(g.cfg.RateLimit, max(1, int(math.Ceil(g.cfg.RateLimit*2))))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := g.bearerOf(r)
 		r = r.WithContext(context.WithValue(r.Context(), bearerKey{}, b))
-		key := callerKey(b, r)
-		res := l.bucket(key).Reserve()
-		if d := res.Delay(); d > 0 {
-			res.Cancel()
-			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
-			writeStatusJSON(w, http.StatusTooManyRequests, codes.ResourceExhausted, "too many requests: retry after "+d.Round(time.Millisecond).String(), nil)
+		if wait := l.Take(callerKey(b, r)); wait > 0 {
+			w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+			writeStatus(w, http.StatusTooManyRequests, ratelimit.Status(wait))
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -137,11 +87,11 @@ func (g *Gateway) limit(next http.Handler) http.Handler {
 
 func callerKey(b bearer, r *http.Request) string {
 	if b.present && b.err == nil && b.principal.Subject != "" {
-		return "sub:" + b.principal.Subject
+		return ratelimit.SubjectKey(b.principal.Subject)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	return "addr:" + host
+	return ratelimit.AddressKey(host)
 }

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"tongdu/platform/jsonname"
+	"tongdu/platform/ratelimit"
 )
 
 // fieldInMessage finds the field a JSON or query decoding error is about, e.g.
@@ -49,6 +50,12 @@ func errorHandler(log *slog.Logger) runtime.ErrorHandlerFunc {
 			// A service or its Redis is down for a moment (a restart, a failover): say
 			// when to try again rather than leave clients to hammer it.
 			w.Header().Set("Retry-After", "1")
+		case st.Code() == codes.ResourceExhausted:
+			// A service's gRPC port limited the caller (429, as grpc-gateway maps it):
+			// say when to try again, as the gateway's own limit does.
+			if wait, ok := ratelimit.RetryDelay(st); ok {
+				w.Header().Set("Retry-After", ratelimit.RetryAfter(wait))
+			}
 		case st.Code() == codes.FailedPrecondition:
 			// API.md: a refusal by a rule is 412, not the 400 of bad input, so a client
 			// can tell "fix your request" from "the state does not allow this".
@@ -68,6 +75,11 @@ func writeStatusJSON(w http.ResponseWriter, httpCode int, code codes.Code, msg s
 			st = d
 		}
 	}
+	writeStatus(w, httpCode, st)
+}
+
+// writeStatus answers httpCode with st as a google.rpc.Status body.
+func writeStatus(w http.ResponseWriter, httpCode int, st *status.Status) {
 	body, err := protojson.Marshal(st.Proto())
 	if err != nil {
 		body = []byte(`{"code":13,"message":"internal error"}`)

@@ -39,8 +39,15 @@ type (
 
 func startGateway(t *testing.T) *httptest.Server {
 	t.Helper()
+	return startGatewayWith(t, Config{})
+}
+
+// startGatewayWith starts the gateway with cfg's settings over bare services built with
+// opts.
+func startGatewayWith(t *testing.T, cfg Config, opts ...grpcserver.Option) *httptest.Server {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := grpcserver.New(log)
+	srv, err := grpcserver.New(log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +62,8 @@ func startGateway(t *testing.T) *httptest.Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { _ = srv.Serve(ctx, lis, time.Second) }()
 	addr := lis.Addr().String()
-	gw, err := New(ctx, Config{Governance: addr, Survey: addr, Projects: addr, Finance: addr, MaxBodyBytes: 1 << 20}, log)
+	cfg.Governance, cfg.Survey, cfg.Projects, cfg.Finance, cfg.MaxBodyBytes = addr, addr, addr, addr, 1<<20
+	gw, err := New(ctx, cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}

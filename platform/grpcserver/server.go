@@ -1,6 +1,7 @@
 // Package grpcserver builds the gRPC server every Tongdu service runs on: health and
 // reflection services, otelgrpc tracing and metrics, panic recovery that answers INTERNAL,
-// request validation against the contract's protovalidate constraints, and graceful stop.
+// a per-caller rate limit, request validation against the contract's protovalidate
+// constraints, and graceful stop.
 package grpcserver
 
 import (
@@ -28,6 +29,7 @@ import (
 	"tongdu/platform/apierror"
 	"tongdu/platform/audit"
 	"tongdu/platform/auth"
+	"tongdu/platform/ratelimit"
 )
 
 // Server is a gRPC server with Tongdu's standard services and interceptors.
@@ -48,6 +50,9 @@ type options struct {
 	audit redis.UniversalClient
 	spool *audit.Spool
 	creds credentials.TransportCredentials
+	// limit, when set, limits each caller; limitVerifier names callers by their token.
+	limit         *ratelimit.Limiter
+	limitVerifier *auth.Verifier
 }
 
 // WithAuth makes every call present a token the authorizer accepts, for a method and a
@@ -83,6 +88,14 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 		policy = o.auth.Policy()
 	}
 	chain := []grpc.UnaryServerInterceptor{recoveryInterceptor(log), spanInterceptor(policy)}
+	streamChain := []grpc.StreamServerInterceptor{streamRecoveryInterceptor(log)}
+	// The rate limit comes before the trail, authorization and the handler, so a caller
+	// over its rate (or a flood of bad tokens, limited by address) costs neither Redis nor
+	// the resolver; after the span, so the refusal (RATE_LIMITED) is named on it.
+	if o.limit != nil {
+		chain = append(chain, limitInterceptor(o.limit, o.limitVerifier))
+		streamChain = append(streamChain, streamLimitInterceptor(o.limit, o.limitVerifier))
+	}
 	if o.audit != nil {
 		chain = append(chain, audit.Interceptor(o.audit, policy, o.spool, func(ctx context.Context, err error) {
 			log.WarnContext(ctx, "audit entry not written", "cause", err.Error())
@@ -97,7 +110,7 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 	serverOpts := []grpc.ServerOption{
 		grpc.StatsHandler(otelgrpc.NewServerHandler()),
 		grpc.ChainUnaryInterceptor(chain...),
-		grpc.ChainStreamInterceptor(streamRecoveryInterceptor(log), streamErrorInterceptor(log)),
+		grpc.ChainStreamInterceptor(append(streamChain, streamErrorInterceptor(log))...),
 		// Calls run on goroutines kept for reuse, whose stacks have already grown: a new
 		// goroutine per call spent about 8% of a survey response's CPU growing its stack.
 		// Beyond these workers gRPC starts a goroutine as before, so no call waits.

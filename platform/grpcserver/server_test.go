@@ -32,9 +32,9 @@ func (panicky) CreateRegion(_ context.Context, req *pb.CreateRegionRequest) (*pb
 	return req.GetRegion(), nil
 }
 
-func start(t *testing.T) pb.GovernanceServiceClient {
+func start(t *testing.T, opts ...Option) pb.GovernanceServiceClient {
 	t.Helper()
-	srv, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(slog.New(slog.NewTextHandler(io.Discard, nil)), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,10 @@ func Run(m *Module) {
 		if err := cfg.Duration(&callTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a peer's answer when the caller set no shorter deadline"); err != nil {
 			return err
 		}
+		var grpcRateLimit float64
+		if err := cfg.Float(&grpcRateLimit, "grpc-rate-limit", grpcserver.DefaultRateLimit, "calls per second per caller (token subject, or address without a valid token) on the gRPC port (0: no limit)"); err != nil {
+			return err
+		}
 		var spoolDir string
 		cfg.String(&spoolDir, "audit-spool-dir", "", "folder where audit entries wait while Redis is away (at most 100,000; then changes are refused); empty: none, an entry Redis does not take is only logged")
 		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
@@ -66,7 +70,8 @@ func Run(m *Module) {
 		if err != nil {
 			return err
 		}
-		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), Policies(m))), grpcserver.WithAudit(rdb)}
+		opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), Policies(m))), grpcserver.WithAudit(rdb),
+			grpcserver.WithRateLimit(grpcRateLimit, verifier)}
 		if spoolDir != "" {
 			spool, err := audit.OpenSpool(spoolDir, audit.SpoolMax)
 			if err != nil {

@@ -54,6 +54,9 @@ type Config struct {
 	Audience string
 	// RateLimit is each caller's requests per second at the gateway (0: no limit).
 	RateLimit float64
+	// GRPCRateLimit is each caller's calls per second on the gRPC port (0: no limit). The
+	// gateway's calls count there too, as the users whose tokens they carry.
+	GRPCRateLimit float64
 	// DebugAddr serves Go's profiles (/debug/pprof/) when set.
 	DebugAddr string
 	// CallTimeout bounds the gateway's calls to the services and theirs to each other
@@ -100,6 +103,11 @@ func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.JWKS, "jwks", "", "JWKS file or URL of an identity provider whose tokens are accepted too (the data dir's key always is)")
 	s.String(&c.Audience, "audience", auth.Audience, "audience tokens must carry")
 	if err := s.Float(&c.RateLimit, "rate-limit", 50, "requests per second per caller at the gateway (0: no limit)"); err != nil {
+		return err
+	}
+	// Ten times the REST rate (grpcserver.DefaultRateLimit): a REST request lands on the
+	// gRPC port too, with the internal calls it makes on the caller's behalf.
+	if err := s.Float(&c.GRPCRateLimit, "grpc-rate-limit", grpcserver.DefaultRateLimit, "calls per second per caller on the gRPC port, the gateway's calls on a user's behalf included (0: no limit)"); err != nil {
 		return err
 	}
 	if err := s.Duration(&c.CallTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a service's answer, at the gateway (then 504) and between services"); err != nil {
@@ -204,7 +212,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		return nil, err
 	}
 	opts := []grpcserver.Option{grpcserver.WithAuth(auth.NewAuthorizer(verifier, auth.NewResolver(), servicemain.Policies(modules...))),
-		grpcserver.WithAudit(a.rdb), grpcserver.WithAuditSpool(spool)}
+		grpcserver.WithAudit(a.rdb), grpcserver.WithAuditSpool(spool), grpcserver.WithRateLimit(cfg.GRPCRateLimit, verifier)}
 	if creds != nil {
 		opts = append(opts, grpcserver.WithTLS(creds))
 	}
