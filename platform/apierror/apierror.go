@@ -1,6 +1,7 @@
 // Package apierror turns Tongdu's one error model (platform/fault) into the gRPC statuses
 // of API.md: bad input is INVALID_ARGUMENT with BadRequest field violations, a refused
-// operation carries an ErrorInfo reason (and a PreconditionFailure when guards failed).
+// operation carries an ErrorInfo reason (and a PreconditionFailure when guards failed), a
+// refusal to try again for a while a RetryInfo.
 // grpcserver applies Status to every handler's error; the gateway turns the statuses into
 // HTTP.
 package apierror
@@ -14,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"tongdu/platform/fault"
 	"tongdu/platform/redisconn"
@@ -39,13 +41,15 @@ func Status(ctx context.Context, log *slog.Logger, err error) error {
 }
 
 var codeOf = map[fault.Kind]codes.Code{
-	fault.Invalid:     codes.InvalidArgument,
-	fault.NotFound:    codes.NotFound,
-	fault.Exists:      codes.AlreadyExists,
-	fault.Conflict:    codes.Aborted,
-	fault.Refused:     codes.FailedPrecondition,
-	fault.Unavailable: codes.Unavailable,
-	fault.Denied:      codes.PermissionDenied,
+	fault.Invalid:         codes.InvalidArgument,
+	fault.NotFound:        codes.NotFound,
+	fault.Exists:          codes.AlreadyExists,
+	fault.Conflict:        codes.Aborted,
+	fault.Refused:         codes.FailedPrecondition,
+	fault.Unavailable:     codes.Unavailable,
+	fault.Denied:          codes.PermissionDenied,
+	fault.Unauthenticated: codes.Unauthenticated,
+	fault.Exhausted:       codes.ResourceExhausted,
 }
 
 // FromFault is f as a gRPC status, for interceptors that refuse a call before any
@@ -71,6 +75,9 @@ func statusOf(f *fault.Error, msg string) error {
 			pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: v.Type, Subject: v.Subject, Description: v.Description})
 		}
 		details = append(details, pf)
+	}
+	if f.RetryAfter > 0 {
+		details = append(details, &errdetails.RetryInfo{RetryDelay: durationpb.New(f.RetryAfter)})
 	}
 	if len(details) == 0 {
 		return st.Err()

@@ -37,8 +37,9 @@ func ServiceOf(method string) string {
 
 // Interceptor appends every change to its service's trail after the handler ran, with
 // its outcome and the resource the policy says it concerns; it runs before authorization, so calls refused there are recorded too,
-// except calls with no valid token: they name nobody, and a flood of them must not push
-// real changes out of the trail. An entry Redis does not take waits in spool (when
+// except calls that name nobody (no valid token, or a method that needs none, and no
+// handler said who tried with auth.Name): a flood of them must not push real changes out
+// of the trail. An entry Redis does not take waits in spool (when
 // given) until it does; a change is refused up front while the spool is full, since it
 // could not be recorded. A trail that cannot be written at all is logged by the caller's
 // log, never fails the change (the change already happened).
@@ -53,11 +54,14 @@ func Interceptor(rdb redis.UniversalClient, policy auth.Policy, spool *Spool, on
 		ctx, slot := auth.WithSlot(ctx)
 		resp, err := handler(ctx, req)
 		p := *slot
-		if p.Role == "" {
+		if p.Subject == "" && p.Role == "" {
 			p, _ = auth.FromContext(ctx) // authenticated before this interceptor
 		}
-		if p.Role == "" && status.Code(err) == codes.Unauthenticated {
-			// Nobody to name: an anonymous flood must not push real changes out of the trail.
+		if p.Subject == "" && p.Role == "" && (status.Code(err) == codes.Unauthenticated || policy[info.FullMethod].Public) {
+			// Nobody to name: an anonymous flood (bad tokens, sessions looked up) must not
+			// push real changes out of the trail. A sign-in, which needs no token, names who
+			// tried (auth.Name), so its failures and locks are recorded. (A server without
+			// auth names nobody for any call and still records its changes.)
 			return resp, err
 		}
 		msg, _ := req.(proto.Message)

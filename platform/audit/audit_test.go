@@ -330,3 +330,38 @@ func TestTrailThroughTheServer(t *testing.T) {
 		"resource": "", "outcome": "INVALID_ARGUMENT",
 	})
 }
+
+// A sign-in carries no token: the handler names who tried (auth.Name), and the attempt
+// is recorded even when it fails; a call that names nobody is not, whatever its outcome,
+// so a flood of anonymous calls cannot push real changes out of the trail.
+func TestInterceptorRecordsWhomTheHandlerNames(t *testing.T) {
+	rdb := testkit.Redis(t)
+	const signIn = "/tongdu.governance.v1.AccountService/CreateSession"
+	ic := audit.Interceptor(rdb, auth.Merge(policy, auth.Policy{signIn: {Public: true}}), nil, nil)
+	call := func(name *auth.Principal, err error) {
+		t.Helper()
+		_, got := ic(context.Background(), &governancepb.CreateSessionRequest{}, &grpc.UnaryServerInfo{FullMethod: signIn},
+			func(ctx context.Context, _ any) (any, error) {
+				if name != nil {
+					auth.Name(ctx, *name)
+				}
+				return nil, err
+			})
+		if !errors.Is(got, err) {
+			t.Fatalf("the interceptor changed the answer: %v", got)
+		}
+	}
+	call(&auth.Principal{Subject: "login:li"}, status.Error(codes.Unauthenticated, "invalid credentials"))
+	call(&auth.Principal{Subject: "login:li"}, status.Error(codes.ResourceExhausted, "locked"))
+	call(&auth.Principal{Subject: "accounts/A1", Role: auth.CommunityStaff, Scope: "regions/C1"}, nil)
+	call(nil, status.Error(codes.Unauthenticated, "invalid credentials"))
+	call(nil, nil)
+
+	trail := entries(t, rdb, "governance")
+	if len(trail) != 3 {
+		t.Fatalf("trail has %d entries, want 3 (the named attempts only): %v", len(trail), trail)
+	}
+	checkEntry(t, trail[0], map[string]string{"actor": "login:li", "role": "", "method": signIn, "outcome": "UNAUTHENTICATED"})
+	checkEntry(t, trail[1], map[string]string{"actor": "login:li", "role": "", "outcome": "RESOURCE_EXHAUSTED"})
+	checkEntry(t, trail[2], map[string]string{"actor": "accounts/A1", "role": "COMMUNITY_STAFF", "outcome": "OK"})
+}

@@ -91,6 +91,11 @@ func WithSlot(ctx context.Context) (context.Context, *Principal) {
 	return context.WithValue(ctx, slotKey{}, slot), slot
 }
 
+// Name tells the audit trail who a call acts for when no token says so: sign-in names the
+// account that signed in, or for a failed attempt what it tried ("login:<login>", with no
+// role; never a password or code). Outside an audited call it does nothing.
+func Name(ctx context.Context, p Principal) { fillSlot(ctx, p) }
+
 func fillSlot(ctx context.Context, p Principal) {
 	if slot, ok := ctx.Value(slotKey{}).(*Principal); ok {
 		*slot = p

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind says what went wrong, in the terms of the API's status codes.
@@ -36,6 +37,12 @@ const (
 	Unavailable
 	// Denied: the caller may not do this (PERMISSION_DENIED, 403).
 	Denied
+	// Unauthenticated: the caller's credentials are wrong or missing (UNAUTHENTICATED,
+	// 401); the message says no more than that, so it tells no login apart.
+	Unauthenticated
+	// Exhausted: the caller has used up what it may try for a while, e.g. sign-ins
+	// (RESOURCE_EXHAUSTED, 429); RetryAfter says when to try again.
+	Exhausted
 )
 
 func (k Kind) String() string {
@@ -54,6 +61,10 @@ func (k Kind) String() string {
 		return "unavailable"
 	case Denied:
 		return "denied"
+	case Unauthenticated:
+		return "unauthenticated"
+	case Exhausted:
+		return "exhausted"
 	}
 	return "internal"
 }
@@ -79,6 +90,9 @@ type Error struct {
 	Violations    []Violation
 	Preconditions []Precondition
 	Metadata      map[string]string
+	// RetryAfter, when positive, is how long the client should wait before trying again
+	// (a google.rpc.RetryInfo detail; the gateway's Retry-After).
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string { return e.Message }
