@@ -11,11 +11,13 @@ import (
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/events"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/servicemain"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
+	"tongdu/services/governance/internal/accounts"
 	"tongdu/services/governance/internal/api"
 	"tongdu/services/governance/internal/app"
 	"tongdu/services/governance/internal/peers"
@@ -32,6 +34,7 @@ type Service struct {
 	outbox *events.Outbox
 	app    *app.App
 	api    *api.Server
+	accts  *app.Accounts
 	log    *slog.Logger
 	srv    *grpcserver.Server
 }
@@ -41,6 +44,12 @@ type Config struct {
 	// Whistle limits of rule 11 (called departments acknowledge and resolve in time; zero:
 	// the rule's 2 h / 24 h and 24 h / 72 h).
 	UrgentAcknowledge, UrgentResolve, NormalAcknowledge, NormalResolve time.Duration
+	// Sessions end after SessionIdle without use or SessionMax after sign-in (zero: 30
+	// minutes and 12 hours).
+	SessionIdle, SessionMax time.Duration
+	// Signer signs the tokens of sign-in (servicemain.Env.Signer); nil: sign-in answers
+	// UNAVAILABLE here.
+	Signer *auth.Signer
 }
 
 // Flags declares the configuration, with TONGDU_* fallbacks.
@@ -55,6 +64,8 @@ func (c *Config) Flags(s *config.Set) error {
 		{&c.UrgentResolve, "whistle-urgent-resolve", 24 * time.Hour, "rule 11: time to resolve an URGENT whistle"},
 		{&c.NormalAcknowledge, "whistle-normal-acknowledge", 24 * time.Hour, "rule 11: time to acknowledge a NORMAL whistle"},
 		{&c.NormalResolve, "whistle-normal-resolve", 72 * time.Hour, "rule 11: time to resolve a NORMAL whistle"},
+		{&c.SessionIdle, "session-idle", 30 * time.Minute, "a sign-in session ends after this long unused"},
+		{&c.SessionMax, "session-max", 12 * time.Hour, "a sign-in session ends this long after sign-in, even if used"},
 	} {
 		if err := s.Duration(f.p, f.name, f.def, f.use); err != nil {
 			return err
@@ -82,6 +93,8 @@ func ModuleWith(cfg Config) *servicemain.Module {
 		Peers: []servicemain.Peer{{Name: "survey", DefaultAddr: "127.0.0.1:9092"}},
 		Flags: cfg.Flags,
 		Build: func(env servicemain.Env) (servicemain.Service, error) {
+			cfg := cfg
+			cfg.Signer = env.Signer
 			return New(env.Redis, Peers{Survey: env.Peers["survey"]}, env.Log, cfg)
 		},
 	}
@@ -99,14 +112,26 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 	}
 	opt := app.Options{UrgentAcknowledge: cfg.UrgentAcknowledge, UrgentResolve: cfg.UrgentResolve, NormalAcknowledge: cfg.NormalAcknowledge, NormalResolve: cfg.NormalResolve}
 	a := app.New(store, log, time.Now, opt, resolutions)
-	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a)}, nil
+	// Accounts place scopes with a resolver of governance's own kinds until Register
+	// hands them the process's, which knows every service's.
+	places := auth.NewResolver()
+	teach(places, store)
+	var signer app.Signer
+	if cfg.Signer != nil {
+		signer = cfg.Signer
+	}
+	accts := app.NewAccounts(store, log, time.Now, signer,
+		accounts.SessionSettings{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, places.Ancestry)
+	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a), accts: accts}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver the registry's kinds.
 func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterGovernanceServiceServer(srv.GRPC, s.api)
+	pb.RegisterAccountServiceServer(srv.GRPC, api.NewAccounts(s.accts))
 	if srv.Auth != nil {
 		teach(srv.Auth.Resolver(), s.store)
+		s.accts.SetAncestry(srv.Auth.Resolver().Ancestry)
 	}
 	s.srv = srv
 }

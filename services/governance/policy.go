@@ -11,6 +11,9 @@ import (
 // method is the prefix of this service's full gRPC method names.
 const method = "/tongdu.governance.v1.GovernanceService/"
 
+// accountMethod is the prefix of the account service's (issue 17).
+const accountMethod = "/tongdu.governance.v1.AccountService/"
+
 // Policy says who may call each method of the governance service: the registry and the
 // organisation, and on what:
 // the roles allowed, the request field naming the resource (which must lie in the
@@ -70,6 +73,27 @@ var Policy = auth.Policy{
 	method + "ListConventions":          {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
 	method + "AdoptConvention":          {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "conventions/{id}"},
 	method + "ListAuditEntries":         {Roles: []auth.Role{auth.DistrictAdmin, auth.Auditor}},
+
+	// accounts: staff make and keep accounts no wider than their own. A new account's
+	// scope is a request field holding a whole resource name, and a wider one is refused
+	// by the use case with its reason (ACCOUNT_TOO_WIDE) by the same ancestry check the
+	// engine makes; the list keeps the accounts within the caller's scope. An account
+	// lies under its scope ("accounts" is taught to the resolver).
+	accountMethod + "CreateAccount":        {Roles: auth.Staff, Anywhere: true},
+	accountMethod + "ListAccounts":         {Roles: auth.Staff, Anywhere: true},
+	accountMethod + "DisableAccount":       {Roles: auth.Staff, Target: "accounts/{id}"},
+	accountMethod + "EnableAccount":        {Roles: auth.Staff, Target: "accounts/{id}"},
+	accountMethod + "ResetAccountPassword": {Roles: auth.Staff, Target: "accounts/{id}"},
+	// Signing in and out needs no token: the credentials, or the session's id, are the
+	// proof. The handlers name who tried for the audit trail.
+	accountMethod + "CreateSession":  {Public: true},
+	accountMethod + "DeleteSession":  {Public: true},
+	accountMethod + "ResolveSession": {Public: true},
+	accountMethod + "StartSignOn":    {Public: true},
+	// Access codes: the staff and grid workers who visit the households.
+	accountMethod + "IssueAccessCode":          {Roles: auth.Fieldwork, Target: "households/{household_id}"},
+	accountMethod + "IssueCompoundAccessCodes": {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
+	accountMethod + "RevokeAccessCode":         {Roles: auth.Fieldwork, Target: "households/{household_id}"},
 }
 
 // calledDepartment: a department acts for itself only.

@@ -77,4 +77,12 @@ func teach(r *auth.Resolver, s *storage.Store) {
 		}
 		return []string{"regions/" + u.CommunityID}, nil
 	})
+	// An account lies under its scope (none: the whole district); a scope never changes.
+	r.Teach("accounts", func(ctx context.Context, id string) ([]string, error) {
+		a, err := s.GetAccount(ctx, id)
+		if err != nil || a.Scope == "" {
+			return nil, err
+		}
+		return []string{a.Scope}, nil
+	})
 }
