@@ -104,14 +104,34 @@ func (a *Accounts) IssueCompoundAccessCodes(ctx context.Context, cid string) (*r
 	return c, doors, a.now().UTC(), nil
 }
 
-// naturalLess orders numbers by value ("2" before "10"), anything else as text.
+// naturalLess orders runs of digits by value ("2栋" before "10栋", "3-2" before "3-10"),
+// anything else as text.
 func naturalLess(a, b string) bool {
-	x, errA := strconv.Atoi(a)
-	y, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil && x != y {
-		return x < y
+	for a != "" && b != "" {
+		da, db := digits(a), digits(b)
+		if da > 0 && db > 0 {
+			x, _ := strconv.Atoi(a[:da])
+			y, _ := strconv.Atoi(b[:db])
+			if x != y {
+				return x < y
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
 	}
-	return a < b
+	return len(a) < len(b)
+}
+
+func digits(s string) int {
+	n := 0
+	for n < len(s) && n < 9 && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
 }
 
 // RevokeAccessCode leaves a household without a code and ends its sessions.
