@@ -65,7 +65,7 @@ func startStack(bin, workDir string) (*stack, error) {
 		return nil, err
 	}
 	// The gateway's per-caller rate limit (50/s by default) is off: the bench is one caller.
-	s.cmd = exec.Command(bin, "--data-dir", s.dataDir, "--http-addr", s.httpAddr, "--grpc-addr", s.grpcAddr, "--rate-limit", "0", "--debug-addr", s.debugAddr)
+	s.cmd = exec.Command(bin, "--data-dir", s.dataDir, "--http-addr", s.httpAddr, "--grpc-addr", s.grpcAddr, "--rate-limit", "0", "--grpc-rate-limit", "0", "--debug-addr", s.debugAddr)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := s.cmd.Start(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"tongdu/platform/audit"
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
+	"tongdu/platform/events"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/opsport"
@@ -48,9 +49,10 @@ func Run(m *Module) {
 		if err := cfg.Float(&grpcRateLimit, "grpc-rate-limit", grpcserver.DefaultRateLimit, "calls per second per caller (token subject, or address without a valid token) on the gRPC port (0: no limit)"); err != nil {
 			return err
 		}
-		var spoolDir string
+		var spoolDir, signingKeyDir string
+		cfg.String(&signingKeyDir, "signing-key-dir", "", "folder holding the key that signs Tongdu's own tokens (sign-in), created on first use; its public key is trusted too; empty: this service signs none")
 		cfg.String(&spoolDir, "audit-spool-dir", "", "folder where audit entries wait while Redis is away (at most 100,000; then changes are refused); empty: none, an entry Redis does not take is only logged")
-		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
+		cfg.String(&debugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/) and the parked events (/debug/events/parked), e.g. 127.0.0.1:6060; empty: not served")
 		if m.Flags != nil {
 			if err := m.Flags(cfg); err != nil {
 				return err
@@ -66,7 +68,7 @@ func Run(m *Module) {
 		}
 		defer rdb.Close()
 		// A service never trusts a caller for being inside the network.
-		verifier, _, err := auth.Setup(ctx, auth.Keys{JWKS: jwks, Audience: audience})
+		verifier, signer, err := auth.Setup(ctx, auth.Keys{JWKS: jwks, DataDir: signingKeyDir, Audience: audience})
 		if err != nil {
 			return err
 		}
@@ -108,7 +110,10 @@ func Run(m *Module) {
 			defer conn.Close()
 			peers[p.Name] = conn
 		}
-		svc, err := m.Build(Env{Redis: rdb, Log: log, Peers: peers})
+		if err := events.ObserveParked(rdb); err != nil {
+			log.Warn("parked events gauge not registered", "cause", err.Error())
+		}
+		svc, err := m.Build(Env{Redis: rdb, Log: log, Peers: peers, Signer: signer})
 		if err != nil {
 			return err
 		}
@@ -121,7 +126,10 @@ func Run(m *Module) {
 		for _, p := range []struct {
 			addr, what string
 			add        func(*http.ServeMux)
-		}{{metricsAddr, "metrics", opsport.Metrics}, {debugAddr, "profiles", opsport.Profiles}} {
+		}{{metricsAddr, "metrics", opsport.Metrics}, {debugAddr, "profiles", func(mux *http.ServeMux) {
+			opsport.Profiles(mux)
+			opsport.ParkedEvents(events.ParkedList(rdb))(mux)
+		}}} {
 			if p.addr == "" {
 				continue
 			}

@@ -25,6 +25,7 @@ import (
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/datadir"
+	"tongdu/platform/events"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/opsport"
@@ -113,7 +114,7 @@ func (c *Config) Flags(s *config.Set) error {
 	if err := s.Duration(&c.CallTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a service's answer, at the gateway (then 504) and between services"); err != nil {
 		return err
 	}
-	s.String(&c.DebugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/), e.g. 127.0.0.1:6060; empty: not served")
+	s.String(&c.DebugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/) and the parked events (/debug/events/parked), e.g. 127.0.0.1:6060; empty: not served")
 	s.String(&c.TLS.Cert, "tls-cert", "", "TLS certificate of the gRPC port (PEM)")
 	s.String(&c.TLS.Key, "tls-key", "", "TLS key of the gRPC port (PEM)")
 	s.String(&c.TLS.CA, "tls-ca", "", "CA that signs the gRPC port's certificate and, for mutual TLS, its clients'")
@@ -233,7 +234,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		for _, p := range m.Peers {
 			peers[p.Name] = a.peers
 		}
-		if services[i], err = m.Build(servicemain.Env{Redis: a.rdb, Log: log, Peers: peers}); err != nil {
+		if services[i], err = m.Build(servicemain.Env{Redis: a.rdb, Log: log, Peers: peers, Signer: a.signer}); err != nil {
 			return nil, fmt.Errorf("%s: %w", m.Name, err)
 		}
 		services[i].Register(a.grpc)
@@ -242,6 +243,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		svc.Start(runCtx)
 	}
 	go spool.Run(runCtx, a.rdb, time.Second, log)
+	if err := events.ObserveParked(a.rdb); err != nil {
+		log.Warn("parked events gauge not registered", "cause", err.Error())
+	}
 
 	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
 		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}
@@ -254,6 +258,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if cfg.DebugAddr != "" {
 		mux := http.NewServeMux()
 		opsport.Profiles(mux)
+		opsport.ParkedEvents(events.ParkedList(a.rdb))(mux)
 		if a.stopProf, err = opsport.Serve(runCtx, cfg.DebugAddr, "profiles", mux, log); err != nil {
 			return nil, err
 		}
