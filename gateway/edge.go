@@ -15,14 +15,22 @@ import (
 // publicRoutes need no token: health, readiness, metrics (counts and latencies, no
 // personal data), the OpenAPI document, and the public disclosures (公示) of a project's
 // or a compound's money.
-var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/metrics|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure)$`)
+var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/metrics|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure|/v1/sessions/oidc(/callback)?)$`)
+
+// public says whether r may go on without a token: the public routes, and signing in
+// (how one gets a token) and out (the cookie's session id is the credential).
+func public(r *http.Request) bool {
+	return r.Method == http.MethodOptions || (r.Method == http.MethodGet && publicRoutes.MatchString(r.URL.Path)) ||
+		(r.Method == http.MethodPost && r.URL.Path == "/v1/sessions") ||
+		(r.Method == http.MethodDelete && r.URL.Path == "/v1/sessions/current")
+}
 
 // authenticate refuses, before any service sees it, a request whose token is missing
 // (except on public routes) or bad. The services check the token again and decide what
 // the caller may do.
 func (g *Gateway) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if g.cfg.Verifier == nil || r.Method == http.MethodOptions || (r.Method == http.MethodGet && publicRoutes.MatchString(r.URL.Path)) {
+		if g.cfg.Verifier == nil || public(r) {
 			next.ServeHTTP(w, r)
 			return
 		}

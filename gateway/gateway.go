@@ -72,6 +72,8 @@ type Gateway struct {
 	log      *slog.Logger
 	backends []*backend
 	handler  http.Handler
+	// accounts resolves session cookies and runs the identity provider's round trip.
+	accounts governancepb.AccountServiceClient
 }
 
 // New connects to the services (lazily: a service that is down does not stop the
@@ -81,7 +83,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	g := &Gateway{cfg: cfg, log: log, backends: []*backend{
-		{name: "governance", service: "tongdu.governance.v1.GovernanceService", target: cfg.Governance, register: governancepb.RegisterGovernanceServiceHandler},
+		{name: "governance", service: "tongdu.governance.v1.GovernanceService", target: cfg.Governance, register: registerGovernance},
 		{name: "survey", service: "tongdu.survey.v1.SurveyService", target: cfg.Survey, register: surveypb.RegisterSurveyServiceHandler},
 		{name: "projects", service: "tongdu.projects.v1.ProjectsService", target: cfg.Projects, register: projectspb.RegisterProjectsServiceHandler},
 		{name: "finance", service: "tongdu.finance.v1.FinanceService", target: cfg.Finance, register: financepb.RegisterFinanceServiceHandler},
@@ -92,6 +94,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
+		runtime.WithMetadata(sessionMetadata),
+		runtime.WithForwardResponseOption(setSessionCookie),
 	)
 	for _, b := range g.backends {
 		if b.target == "" {
@@ -103,6 +107,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 			return nil, fmt.Errorf("gateway: %s at %s: %w", b.name, b.target, err)
 		}
 		b.conn = conn
+		if b.name == "governance" {
+			g.accounts = governancepb.NewAccountServiceClient(conn)
+		}
 		if err := b.register(ctx, mux, conn); err != nil {
 			g.Close()
 			return nil, fmt.Errorf("gateway: %s routes: %w", b.name, err)
@@ -123,8 +130,10 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})
+	root.HandleFunc("GET /v1/sessions/oidc", g.startSignOn)
+	root.HandleFunc("GET /v1/sessions/oidc/callback", g.finishSignOn)
 	root.Handle("/", requestIDFromQuery(mux))
-	g.handler = otelhttp.NewHandler(g.cors(g.limit(g.authenticate(g.limitBody(root)))), "gateway",
+	g.handler = otelhttp.NewHandler(g.cors(g.sessions(g.limit(g.authenticate(g.limitBody(root))))), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	if cfg.Metrics != nil {
 		// Scrapes bypass tracing and the rate limit: a scraper every few seconds would
@@ -142,6 +151,15 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		})
 	}
 	return g, nil
+}
+
+// registerGovernance adds the governance service's routes: the registry and
+// organisation, and accounts and sessions.
+func registerGovernance(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
+	if err := governancepb.RegisterGovernanceServiceHandler(ctx, mux, conn); err != nil {
+		return err
+	}
+	return governancepb.RegisterAccountServiceHandler(ctx, mux, conn)
 }
 
 // bodyMarshaler is how the gateway reads request bodies and writes replies: protojson
@@ -245,7 +263,7 @@ func (g *Gateway) cors(next http.Handler) http.Handler {
 			h.Add("Vary", "Origin")
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, "+CSRFHeader)
 				h.Set("Access-Control-Max-Age", "600")
 				w.WriteHeader(http.StatusNoContent)
 				return
@@ -287,6 +305,9 @@ func incomingHeader(key string) (string, bool) {
 // outgoingHeader lets a service name a download (Content-Disposition) as an HTTP header;
 // other response metadata keeps grpc-gateway's Grpc-Metadata- prefix.
 func outgoingHeader(key string) (string, bool) {
+	if strings.EqualFold(key, sessionHeader) {
+		return "", false // a session's id goes out only in its HttpOnly cookie
+	}
 	if strings.EqualFold(key, "content-disposition") {
 		return "Content-Disposition", true
 	}
@@ -317,7 +338,7 @@ func openapiDocument() ([]byte, error) {
 	doc["security"] = []any{map[string]any{"bearer": []any{}}}
 	if paths, ok := doc["paths"].(map[string]any); ok {
 		for path, item := range paths {
-			if !publicRoutes.MatchString(placeholders.ReplaceAllString(path, "x")) {
+			if !publicRoutes.MatchString(placeholders.ReplaceAllString(path, "x")) && path != "/v1/sessions" && path != "/v1/sessions/current" {
 				continue
 			}
 			ops, _ := item.(map[string]any)
