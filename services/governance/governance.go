@@ -50,6 +50,11 @@ type Config struct {
 	// Signer signs the tokens of sign-in (servicemain.Env.Signer); nil: sign-in answers
 	// UNAVAILABLE here.
 	Signer *auth.Signer
+	// Single sign-on with the district's identity provider (OpenID Connect); OIDCIssuer
+	// empty: none. OIDCRoleMap is "providerValue=ROLE,..." (empty: the role claim names
+	// the role).
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCRedirectURL string
+	OIDCRoleClaim, OIDCScopeClaim, OIDCRoleMap                  string
 }
 
 // Flags declares the configuration, with TONGDU_* fallbacks.
@@ -71,6 +76,13 @@ func (c *Config) Flags(s *config.Set) error {
 			return err
 		}
 	}
+	s.String(&c.OIDCIssuer, "oidc-issuer", "", "single sign-on: the identity provider's issuer URL (empty: no single sign-on)")
+	s.String(&c.OIDCClientID, "oidc-client-id", "", "single sign-on: this client's id at the identity provider")
+	s.Secret(&c.OIDCClientSecret, "oidc-client-secret", "", "single sign-on: this client's secret at the identity provider")
+	s.String(&c.OIDCRedirectURL, "oidc-redirect-url", "", "single sign-on: the gateway's callback, e.g. http://host:8080/v1/sessions/oidc/callback")
+	s.String(&c.OIDCRoleClaim, "oidc-role-claim", app.DefaultRoleClaim, "single sign-on: the ID token claim giving the Tongdu role")
+	s.String(&c.OIDCScopeClaim, "oidc-scope-claim", app.DefaultScopeClaim, "single sign-on: the ID token claim giving the Tongdu scope")
+	s.String(&c.OIDCRoleMap, "oidc-role-map", "", "single sign-on: providerValue=ROLE,... mapping role claim values to Tongdu roles (empty: the claim names the role)")
 	return nil
 }
 
@@ -122,6 +134,14 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 	}
 	accts := app.NewAccounts(store, log, time.Now, signer,
 		accounts.SessionSettings{Idle: cfg.SessionIdle, Max: cfg.SessionMax}, places.Ancestry)
+	roleMap, err := app.ParseRoleMap(cfg.OIDCRoleMap)
+	if err != nil {
+		return nil, err
+	}
+	if err := accts.SetSignOn(app.SignOnConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+		RedirectURL: cfg.OIDCRedirectURL, RoleClaim: cfg.OIDCRoleClaim, ScopeClaim: cfg.OIDCScopeClaim, RoleMap: roleMap}, store); err != nil {
+		return nil, err
+	}
 	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a), accts: accts}, nil
 }
 

@@ -66,6 +66,7 @@ type Accounts struct {
 	signer   Signer // nil: no sign-in here
 	sessions accounts.SessionSettings
 	ancestry Ancestry
+	sso      *signOn // nil: no single sign-on (SetSignOn)
 }
 
 // NewAccounts returns the use cases on store. signer may be nil (CreateSession then

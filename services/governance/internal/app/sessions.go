@@ -39,7 +39,7 @@ type Resolved struct {
 
 // CreateSession signs in and opens a session. Wrong credentials of every kind are
 // accounts.ErrInvalidCredentials; a locked login or address is SIGN_IN_LOCKED with the
-// time left; single sign-on is accounts.ErrSignOnOff until it is configured. Every
+// time left; single sign-on (signon.go) is accounts.ErrSignOnOff unless configured. Every
 // attempt names who tried for the audit trail (auth.Name), never with the secret.
 func (a *Accounts) CreateSession(ctx context.Context, c Credentials) (*Opened, error) {
 	n := 0
@@ -64,19 +64,6 @@ func (a *Accounts) CreateSession(ctx context.Context, c Credentials) (*Opened, e
 }
 
 var invalidCredentialsShape = faultFields("login", "sign in with exactly one of: login and password, accessCode, oidcCode")
-
-// signInWithProvider is single sign-on with the district's identity provider (OpenID
-// Connect): not configured in this version.
-func (a *Accounts) signInWithProvider(ctx context.Context, c Credentials) (*Opened, error) {
-	auth.Name(ctx, auth.Principal{Subject: "single-sign-on"})
-	return nil, accounts.ErrSignOnOff
-}
-
-// StartSignOn is where a browser goes to sign in with the identity provider: not
-// configured in this version (accounts.ErrSignOnOff).
-func (a *Accounts) StartSignOn(ctx context.Context) (authorizeURL, state string, err error) {
-	return "", "", accounts.ErrSignOnOff
-}
 
 // locked answers SIGN_IN_LOCKED when any of subjects is locked.
 func (a *Accounts) locked(ctx context.Context, subjects ...string) error {
