@@ -4,6 +4,7 @@
 //	                         given, a private redis-server keeping its data under --data-dir
 //	tongdu demo [flags]      loads the demo district into a running Tongdu
 //	tongdu token [flags]     prints a token signed with the data dir's key
+//	tongdu user add [flags]  makes a staff account, the password read from standard input
 //
 // Each command takes --help. Ctrl-C stops serve cleanly; a restart finds the data again.
 package main
@@ -38,6 +39,7 @@ var commands = []command{
 	{"serve", "run Tongdu: the four services, the REST gateway and a private redis-server (the default)", serve},
 	{"demo", "load the demo district (Shiyang Road No. 21 and a synthetic sub-district) into a running Tongdu", loadDemo},
 	{"token", "print a bearer token signed with the data dir's key, for district systems and scripts", token},
+	{"user", "staff accounts made at the machine: user add (the first administrator of a new install)", userCmd},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stderr)) }

@@ -1,0 +1,44 @@
+package governance
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"tongdu/platform/auth"
+	"tongdu/platform/events"
+	"tongdu/services/governance/internal/accounts"
+	"tongdu/services/governance/internal/app"
+	"tongdu/services/governance/internal/storage"
+)
+
+// NewAccount is a staff account made at the machine (`tongdu user add`), not over the
+// API: how a new install gets its first administrator.
+type NewAccount struct {
+	Login, DisplayName string
+	Role               auth.Role
+	Scope              string // empty: the whole district (DISTRICT_ADMIN and AUDITOR only)
+	Password           string
+	// CreatedBy names the operator, e.g. "cli:alice".
+	CreatedBy string
+}
+
+// AddAccount makes a staff account on rdb through the same use case as CreateAccount
+// (the login, password, role and scope rules; ACCOUNT_EXISTS; never RESIDENT), with no
+// caller's token: the operator at the machine acts for the whole district. It returns
+// the account's id and its login as stored.
+func AddAccount(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, a NewAccount) (id, login string, err error) {
+	store := storage.New(rdb, events.NewOutbox(rdb, log))
+	places := auth.NewResolver()
+	teach(places, store)
+	accts := app.NewAccounts(store, log, time.Now, nil, accounts.SessionSettings{}, places.Ancestry)
+	operator := auth.Principal{Subject: a.CreatedBy, Role: auth.DistrictAdmin}
+	acc, err := accts.CreateAccount(ctx, operator, app.Request{},
+		accounts.Account{Login: a.Login, DisplayName: a.DisplayName, Role: a.Role, Scope: a.Scope}, a.Password)
+	if err != nil {
+		return "", "", err
+	}
+	return acc.ID, acc.Login, nil
+}
