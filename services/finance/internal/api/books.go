@@ -58,6 +58,7 @@ func txToPB(t *ledger.Transaction) *pb.Transaction {
 	out := &pb.Transaction{
 		Id: t.ID, BookId: t.BookID, RequestId: t.RequestID, Kind: pb.Transaction_Kind(t.Kind), ReversesTransactionId: t.Reverses,
 		ReversedByTransactionId: t.ReversedBy, Memo: t.Memo, Sequence: t.Sequence, CreateTime: timestamppb.New(t.CreateTime),
+		Account: t.Account,
 	}
 	for _, p := range t.Postings {
 		out.Postings = append(out.Postings, &pb.Posting{AccountId: p.Account, AmountFen: p.AmountFen})

@@ -145,6 +145,9 @@ type Transaction struct {
 	Memo       string    `json:"memo,omitempty"`
 	Detail     string    `json:"detail,omitempty"` // the API record it made (receipt, contribution, ...), as JSON
 	CreateTime time.Time `json:"createTime"`
+	// Account is the signed-in account that made the write: its token's subject
+	// (rule 16: who acts), never taken from the request.
+	Account string `json:"account,omitempty"`
 
 	Sequence   int64  `json:"-"` // kept beside the record
 	ReversedBy string `json:"-"`

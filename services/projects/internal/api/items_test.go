@@ -3,6 +3,7 @@ package api_test
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -243,7 +244,9 @@ func TestBadInputIsRefusedWithTheFieldAndChangesNothing(t *testing.T) {
 		{"sign-off by an unknown role", func() error { return e.signoff(p.Id, 9, pb.Signoff_PASS, "某人", "") }, "signoff.role"},
 		{"sign-off without a role", func() error { return e.signoff(p.Id, 0, pb.Signoff_PASS, "某人", "") }, "signoff.role"},
 		{"sign-off without a verdict", func() error { return e.signoff(p.Id, pb.Signoff_SUPERVISOR, 0, "某人", "") }, "signoff.verdict"},
-		{"sign-off without a signer", func() error { return e.signoff(p.Id, pb.Signoff_SUPERVISOR, pb.Signoff_PASS, "", "") }, "signoff.signer"},
+		{"sign-off with an over-long signer note", func() error {
+			return e.signoff(p.Id, pb.Signoff_SUPERVISOR, pb.Signoff_PASS, strings.Repeat("签", 101), "")
+		}, "signoff.signer"},
 		{"negative budget", func() error {
 			_, err := e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, BudgetFen: -1}, UpdateMask: mask("budget_fen")})
 			return err
@@ -256,8 +259,8 @@ func TestBadInputIsRefusedWithTheFieldAndChangesNothing(t *testing.T) {
 			_, err := e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, Status: pb.Project_ACCEPTED}, UpdateMask: mask("status")})
 			return err
 		}, "updateMask"},
-		{"approve without an actor", func() error {
-			_, err := e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: p.Id})
+		{"approve with an over-long actor note", func() error {
+			_, err := e.ApproveProject(bg, &pb.ApproveProjectRequest{Id: p.Id, Actor: strings.Repeat("局", 101)})
 			return err
 		}, "actor"},
 	}

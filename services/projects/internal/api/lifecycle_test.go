@@ -350,7 +350,9 @@ func TestCancelNeedsAReasonAndFreesTheRound(t *testing.T) {
 	testkit.WantViolation(t, err, "reason")
 	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: "街道办", Reason: " \t"})
 	testkit.WantViolation(t, err, "reason")
-	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Reason: "no actor"})
+	// The actor is an optional note (rule 16: who acted is the signed-in account), but
+	// bounded.
+	_, err = e.CancelProject(bg, &pb.CancelProjectRequest{Id: a.Id, Actor: strings.Repeat("街", 101), Reason: "too long a note"})
 	testkit.WantViolation(t, err, "actor")
 	e.unchanged(t, a)
 

@@ -21,12 +21,17 @@ func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Sign
 		return works.Signoff{}, err
 	}
 	so.ID, so.ProjectID, so.SignTime = id[0], p.ID, a.now()
+	so.Account = account(ctx)
 	so, created, err := a.store.AddSignoff(ctx, so)
 	if err != nil {
 		return works.Signoff{}, err
 	}
 	if created && so.Verdict == works.Pass {
-		a.acceptIfReady(ctx, p.ID, so.Signer)
+		by := so.Signer
+		if by == "" {
+			by = so.Account
+		}
+		a.acceptIfReady(ctx, p.ID, by)
 	}
 	return so, nil
 }

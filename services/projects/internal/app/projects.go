@@ -38,6 +38,7 @@ func (a *App) CreateProject(ctx context.Context, in works.Project, actor string,
 	if err != nil {
 		return ProjectView{}, err
 	}
+	p.History[0].Account = account(ctx)
 	if err := a.checkAcceptanceSurvey(ctx, p.AcceptanceSurveyID, p.CompoundID); err != nil {
 		return ProjectView{}, err
 	}

@@ -8,8 +8,9 @@ import (
 	"tongdu/services/projects/internal/works"
 )
 
-// Move is what every transition request carries: the project, who acts (the office
-// acting, or the caller), why, and the request.
+// Move is what every transition request carries: the project, an optional note of who
+// acts (the office on whose behalf), why, and the request. Who acted is recorded apart,
+// as the signed-in account the context carries.
 type Move struct {
 	ID, Actor, Reason string
 	Request           Request
@@ -55,6 +56,7 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 		if err != nil {
 			return ProjectView{}, err
 		}
+		next.History[len(next.History)-1].Account = account(ctx)
 		release := func() {}
 		if then != nil {
 			if release, err = then(ctx, &next); err != nil {

@@ -47,6 +47,9 @@ type Signoff struct {
 	Remarks   string    `json:"remarks,omitempty"`
 	Signer    string    `json:"signer"`
 	SignTime  time.Time `json:"signTime"`
+	// Account is the signed-in account that recorded the sign-off (its token's subject;
+	// rule 16: who acts). Signer is only a note of the person signing for the party.
+	Account string `json:"account,omitempty"`
 }
 
 // Fraction is a threshold compared exactly: n/d of something.

@@ -61,6 +61,9 @@ type Transition struct {
 	Reason    string    `json:"reason,omitempty"`
 	Time      time.Time `json:"time"`
 	RequestID string    `json:"requestId,omitempty"`
+	// Account is the signed-in account that made the change (its token's subject; rule
+	// 16: who acts). Actor is only a note of the officer on whose behalf.
+	Account string `json:"account,omitempty"`
 }
 
 // MadeBy reports whether a request already moved the project.

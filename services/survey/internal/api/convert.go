@@ -44,6 +44,7 @@ func surveyToPB(s *opinion.Survey, responded int64) *pb.Survey {
 		Kind: pb.Survey_Kind(s.Kind), Matter: pb.Survey_Matter(s.Matter), State: pb.Survey_State(s.State),
 		RespondedHouseholds: int32(responded), OpenTime: ts(s.OpenTime), CloseTime: ts(s.CloseTime),
 		CreateTime: ts(s.CreateTime), UpdateTime: ts(s.UpdateTime), Etag: s.Etag(),
+		OpenAccount: s.OpenAccount, CloseAccount: s.CloseAccount,
 	}
 	for _, u := range s.BusinessUses {
 		out.BusinessUses = append(out.BusinessUses, pb.Survey_BusinessUse(u))

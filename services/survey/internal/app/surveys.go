@@ -110,7 +110,9 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 		if err != nil {
 			return opinion.Survey{}, err
 		}
-		return opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		next, err := opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		next.OpenAccount = account(ctx)
+		return next, err
 	}, func(sv opinion.Survey) []string {
 		if sv.Kind != opinion.Needs {
 			return nil
@@ -142,7 +144,9 @@ func (a *App) CloseSurvey(ctx context.Context, id string, req Request) (SurveyVi
 		if err != nil {
 			return opinion.Survey{}, err
 		}
-		return opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		next, err := opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		next.CloseAccount = account(ctx)
+		return next, err
 	}, nil)
 	if err != nil {
 		return SurveyView{}, err

@@ -200,6 +200,10 @@ type Survey struct {
 	CloseTime  time.Time  `json:"closeTime,omitzero"`
 	CreateTime time.Time  `json:"createTime"`
 	UpdateTime time.Time  `json:"updateTime"`
+	// OpenAccount and CloseAccount are the signed-in accounts (their tokens' subjects)
+	// that opened and closed the survey (rule 16: who acts).
+	OpenAccount  string `json:"openAccount,omitempty"`
+	CloseAccount string `json:"closeAccount,omitempty"`
 
 	Revision int64 `json:"-"` // kept beside the record
 }
@@ -225,6 +229,7 @@ func NewSurvey(s Survey, now time.Time) (Survey, error) {
 	s.Electorate, s.Frozen = Electorate{}, false
 	s.CreateTime, s.UpdateTime = now, now
 	s.OpenTime, s.CloseTime = time.Time{}, time.Time{}
+	s.OpenAccount, s.CloseAccount = "", ""
 	return s, nil
 }
 

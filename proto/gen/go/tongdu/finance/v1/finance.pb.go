@@ -2957,8 +2957,11 @@ type Transaction struct {
 	// What it was for; for a REVERSAL, the reason given.
 	Memo string `protobuf:"bytes,8,opt,name=memo,proto3" json:"memo,omitempty"`
 	// 1 for the book's first transaction, one more for each after it.
-	Sequence      int64                  `protobuf:"varint,9,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	Sequence   int64                  `protobuf:"varint,9,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The signed-in account that made the write: its token's subject ("accounts/ID",
+	// "households/ID", or a system's subject).
+	Account       string `protobuf:"bytes,11,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3061,6 +3064,13 @@ func (x *Transaction) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Transaction) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type ListTransactionsRequest struct {
@@ -4500,7 +4510,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xda\x04\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xfa\x04\n" +
 	"\vTransaction\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\abook_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x06bookId\x12#\n" +
@@ -4514,7 +4524,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\bsequence\x18\t \x01(\x03B\x04\xe2A\x01\x03R\bsequence\x12A\n" +
 	"\vcreate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"t\n" +
+	"createTime\x12\x1e\n" +
+	"\aaccount\x18\v \x01(\tB\x04\xe2A\x01\x03R\aaccount\"t\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aRECEIPT\x10\x01\x12\x10\n" +

@@ -426,11 +426,15 @@ func (Signoff_Verdict) EnumDescriptor() ([]byte, []int) {
 type StatusTransition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The status before; STATUS_UNSPECIFIED for the entry that records the creation.
-	From          Project_Status         `protobuf:"varint,1,opt,name=from,proto3,enum=tongdu.projects.v1.Project_Status" json:"from,omitempty"`
-	To            Project_Status         `protobuf:"varint,2,opt,name=to,proto3,enum=tongdu.projects.v1.Project_Status" json:"to,omitempty"`
-	Actor         string                 `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
-	Time          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	From Project_Status `protobuf:"varint,1,opt,name=from,proto3,enum=tongdu.projects.v1.Project_Status" json:"from,omitempty"`
+	To   Project_Status `protobuf:"varint,2,opt,name=to,proto3,enum=tongdu.projects.v1.Project_Status" json:"to,omitempty"`
+	// An optional note of the officer on whose behalf the change was made.
+	Actor  string                 `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`
+	Time   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
+	// The signed-in account that made the change: its token's subject ("accounts/ID",
+	// "households/ID", or a system's subject such as the service itself).
+	Account       string `protobuf:"bytes,6,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -498,6 +502,13 @@ func (x *StatusTransition) GetTime() *timestamppb.Timestamp {
 		return x.Time
 	}
 	return nil
+}
+
+func (x *StatusTransition) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type Project struct {
@@ -1616,7 +1627,8 @@ func (x *Schedule) GetEntries() []*ScheduleEntry {
 type ApproveProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// Who decides, e.g. the housing bureau officer.
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
 	Actor  string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
 	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	// The RESOLUTION survey (matter RENOVATION) to check. Empty: the compound's latest closed
@@ -1693,11 +1705,13 @@ func (x *ApproveProjectRequest) GetRequestId() string {
 }
 
 type StartConstructionRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1761,11 +1775,13 @@ func (x *StartConstructionRequest) GetRequestId() string {
 }
 
 type RequestAcceptanceRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1829,11 +1845,13 @@ func (x *RequestAcceptanceRequest) GetRequestId() string {
 }
 
 type AcceptProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1897,11 +1915,13 @@ func (x *AcceptProjectRequest) GetRequestId() string {
 }
 
 type StartMaintenanceRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1965,11 +1985,13 @@ func (x *StartMaintenanceRequest) GetRequestId() string {
 }
 
 type SuspendProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2033,11 +2055,13 @@ func (x *SuspendProjectRequest) GetRequestId() string {
 }
 
 type ResumeProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2101,11 +2125,13 @@ func (x *ResumeProjectRequest) GetRequestId() string {
 }
 
 type CancelProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Actor         string                 `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// An optional note of the officer on whose behalf the caller acts; never required. Who
+	// acted is the signed-in account, recorded as the history entry's account.
+	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2726,9 +2752,13 @@ type Signoff struct {
 	Role      Signoff_Role           `protobuf:"varint,3,opt,name=role,proto3,enum=tongdu.projects.v1.Signoff_Role" json:"role,omitempty"`
 	Verdict   Signoff_Verdict        `protobuf:"varint,4,opt,name=verdict,proto3,enum=tongdu.projects.v1.Signoff_Verdict" json:"verdict,omitempty"`
 	Remarks   string                 `protobuf:"bytes,5,opt,name=remarks,proto3" json:"remarks,omitempty"`
-	// The person signing for the party.
-	Signer        string                 `protobuf:"bytes,6,opt,name=signer,proto3" json:"signer,omitempty"`
-	SignTime      *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	// An optional note of the person signing for the party (the officer on whose behalf);
+	// never required. Who signed is the signed-in account (account).
+	Signer   string                 `protobuf:"bytes,6,opt,name=signer,proto3" json:"signer,omitempty"`
+	SignTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
+	// The signed-in account that recorded the sign-off: its token's subject
+	// ("accounts/ID", "households/ID", or a system's subject).
+	Account       string `protobuf:"bytes,8,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2810,6 +2840,13 @@ func (x *Signoff) GetSignTime() *timestamppb.Timestamp {
 		return x.SignTime
 	}
 	return nil
+}
+
+func (x *Signoff) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type CreateSignoffRequest struct {
@@ -3072,13 +3109,14 @@ var File_tongdu_projects_v1_projects_proto protoreflect.FileDescriptor
 
 const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\n" +
-	"!tongdu/projects/v1/projects.proto\x12\x12tongdu.projects.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdc\x01\n" +
+	"!tongdu/projects/v1/projects.proto\x12\x12tongdu.projects.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
 	"\x10StatusTransition\x126\n" +
 	"\x04from\x18\x01 \x01(\x0e2\".tongdu.projects.v1.Project.StatusR\x04from\x122\n" +
 	"\x02to\x18\x02 \x01(\x0e2\".tongdu.projects.v1.Project.StatusR\x02to\x12\x14\n" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12.\n" +
-	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xc0\b\n" +
+	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1e\n" +
+	"\aaccount\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\aaccount\"\xc0\b\n" +
 	"\aProject\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12(\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
@@ -3251,54 +3289,54 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\bSchedule\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12;\n" +
-	"\aentries\x18\x02 \x03(\v2!.tongdu.projects.v1.ScheduleEntryR\aentries\"\xd8\x01\n" +
+	"\aentries\x18\x02 \x03(\v2!.tongdu.projects.v1.ScheduleEntryR\aentries\"\xd6\x01\n" +
 	"\x15ApproveProjectRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x129\n" +
 	"\x14resolution_survey_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x12resolutionSurveyId\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xa0\x01\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9e\x01\n" +
 	"\x18StartConstructionRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
-	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xa0\x01\n" +
-	"\x18RequestAcceptanceRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
-	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9c\x01\n" +
-	"\x14AcceptProjectRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
-	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9f\x01\n" +
-	"\x17StartMaintenanceRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
-	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9f\x01\n" +
-	"\x15SuspendProjectRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
-	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9c\x01\n" +
-	"\x14ResumeProjectRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12 \n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9e\x01\n" +
+	"\x18RequestAcceptanceRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x01\n" +
+	"\x14AcceptProjectRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9d\x01\n" +
+	"\x17StartMaintenanceRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9d\x01\n" +
+	"\x15SuspendProjectRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12\"\n" +
+	"\x06reason\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x01\n" +
+	"\x14ResumeProjectRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9c\x01\n" +
 	"\x14CancelProjectRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1f\n" +
-	"\x05actor\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x05actor\x12\"\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
+	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
@@ -3359,7 +3397,7 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\xa0\x01\n" +
 	"\x1eListSupervisionReportsResponse\x12V\n" +
 	"\x13supervision_reports\x18\x01 \x03(\v2%.tongdu.projects.v1.SupervisionReportR\x12supervisionReports\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe9\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x87\x04\n" +
 	"\aSignoff\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -3368,9 +3406,10 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\x12I\n" +
 	"\averdict\x18\x04 \x01(\x0e2#.tongdu.projects.v1.Signoff.VerdictB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\averdict\x12\"\n" +
-	"\aremarks\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12!\n" +
-	"\x06signer\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x06signer\x12=\n" +
-	"\tsign_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\bsignTime\"X\n" +
+	"\aremarks\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12\x1f\n" +
+	"\x06signer\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\x06signer\x12=\n" +
+	"\tsign_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\bsignTime\x12\x1e\n" +
+	"\aaccount\x18\b \x01(\tB\x04\xe2A\x01\x03R\aaccount\"X\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

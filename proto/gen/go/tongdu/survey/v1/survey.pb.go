@@ -701,7 +701,11 @@ type Survey struct {
 	Etag string `protobuf:"bytes,15,opt,name=etag,proto3" json:"etag,omitempty"`
 	// What a COMMON_PART_BUSINESS resolution authorises (rule 10); at least one for such a
 	// resolution, none for any other survey.
-	BusinessUses  []Survey_BusinessUse `protobuf:"varint,16,rep,packed,name=business_uses,json=businessUses,proto3,enum=tongdu.survey.v1.Survey_BusinessUse" json:"business_uses,omitempty"`
+	BusinessUses []Survey_BusinessUse `protobuf:"varint,16,rep,packed,name=business_uses,json=businessUses,proto3,enum=tongdu.survey.v1.Survey_BusinessUse" json:"business_uses,omitempty"`
+	// The signed-in accounts that opened and closed the survey: their tokens' subjects
+	// ("accounts/ID", "households/ID", or a system's subject).
+	OpenAccount   string `protobuf:"bytes,17,opt,name=open_account,json=openAccount,proto3" json:"open_account,omitempty"`
+	CloseAccount  string `protobuf:"bytes,18,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -846,6 +850,20 @@ func (x *Survey) GetBusinessUses() []Survey_BusinessUse {
 		return x.BusinessUses
 	}
 	return nil
+}
+
+func (x *Survey) GetOpenAccount() string {
+	if x != nil {
+		return x.OpenAccount
+	}
+	return ""
+}
+
+func (x *Survey) GetCloseAccount() string {
+	if x != nil {
+		return x.CloseAccount
+	}
+	return ""
 }
 
 type CreateSurveyRequest struct {
@@ -3737,7 +3755,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\x04TEXT\x10\x04:\xd5\x04\xbaH\xd1\x04\x1a\xb3\x01\n" +
 	"\x10question.options\x12Ga choice question needs at least two options; other questions take none\x1aV(this.type == 1 || this.type == 2) ? size(this.options) >= 2 : size(this.options) == 0\x1am\n" +
 	"\x1aquestion.option_ids_unique\x12+option ids must be unique within a question\x1a\"this.options.map(o, o.id).unique()\x1a\xa9\x02\n" +
-	"\x0equestion.scale\x12na SCALE question runs from scaleMin >= 1 to a greater scaleMax (both 0: 1 to 5); other questions have no scale\x1a\xa6\x01this.type == 3 ? (this.scale_min == 0 && this.scale_max == 0) || (this.scale_min >= 1 && this.scale_max > this.scale_min) : this.scale_min == 0 && this.scale_max == 0\"\xe5\x12\n" +
+	"\x0equestion.scale\x12na SCALE question runs from scaleMin >= 1 to a greater scaleMax (both 0: 1 to 5); other questions have no scale\x1a\xa6\x01this.type == 3 ? (this.scale_min == 0 && this.scale_max == 0) || (this.scale_min >= 1 && this.scale_max > this.scale_min) : this.scale_min == 0 && this.scale_max == 0\"\xb9\x13\n" +
 	"\x06Survey\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12(\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
@@ -3760,7 +3778,9 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x1b\n" +
 	"\x04etag\x18\x0f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12^\n" +
-	"\rbusiness_uses\x18\x10 \x03(\x0e2$.tongdu.survey.v1.Survey.BusinessUseB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fbusinessUses\"G\n" +
+	"\rbusiness_uses\x18\x10 \x03(\x0e2$.tongdu.survey.v1.Survey.BusinessUseB\x13\xbaH\x10\x92\x01\r\x10\x03\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\fbusinessUses\x12'\n" +
+	"\fopen_account\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\vopenAccount\x12)\n" +
+	"\rclose_account\x18\x12 \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\"G\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\t\n" +
 	"\x05NEEDS\x10\x01\x12\x0e\n" +
