@@ -138,4 +138,98 @@ func TestWhoActs(t *testing.T) {
 			t.Errorf("acceptance sign-offs = %s, want one by account %s", fmt.Sprint(acc.Signoffs), supervisorSubject)
 		}
 	})
+
+	// A whistle raised, acknowledged, resolved and closed by four accounts names each.
+	officer.call("POST", "/v1/departments", map[string]any{"id": "water", "name": "区水务局"}, nil)
+	communityScope := "regions/" + rt.community.ID
+	const (
+		raiserSubject       = "accounts/raiser-17"
+		acknowledgerSubject = "accounts/water-duty-17"
+		resolverSubject     = "accounts/water-crew-17"
+		closerSubject       = "accounts/closer-17"
+	)
+	raiser := c.as(c.tokenFor(c.app, auth.Principal{Subject: raiserSubject, Role: auth.CommunityStaff, Scope: communityScope}))
+	acknowledger := c.as(c.tokenFor(c.app, auth.Principal{Subject: acknowledgerSubject, Role: auth.Department, Scope: "departments/water"}))
+	resolver := c.as(c.tokenFor(c.app, auth.Principal{Subject: resolverSubject, Role: auth.Department, Scope: "departments/water"}))
+	closer := c.as(c.tokenFor(c.app, auth.Principal{Subject: closerSubject, Role: auth.CommunityStaff, Scope: communityScope}))
+	t.Run("whistle", func(t *testing.T) {
+		type response struct {
+			DepartmentID       string `json:"departmentId"`
+			AcknowledgeAccount string `json:"acknowledgeAccount"`
+			ResolveAccount     string `json:"resolveAccount"`
+		}
+		type whistleView struct {
+			ID           string     `json:"id"`
+			Status       string     `json:"status"`
+			RaiseAccount string     `json:"raiseAccount"`
+			CloseAccount string     `json:"closeAccount"`
+			Responses    []response `json:"responses"`
+		}
+		var w whistleView
+		raiser.with(t).call("POST", "/v1/whistles", map[string]any{
+			"compoundId": e.ID, "category": "DRAINAGE", "description": "化粪池满溢",
+			"departmentIds": []string{"water"}, "priority": "URGENT",
+		}, &w)
+		if w.ID == "" || w.RaiseAccount != raiserSubject || w.CloseAccount != "" {
+			t.Fatalf("raised whistle = %+v, want raiseAccount %s and no closeAccount", w, raiserSubject)
+		}
+		acknowledger.with(t).call("POST", path("/v1/whistles/%s:acknowledge", w.ID), map[string]any{"departmentId": "water", "remarks": "已派员"}, &w)
+		if len(w.Responses) != 1 || w.Responses[0].AcknowledgeAccount != acknowledgerSubject || w.Responses[0].ResolveAccount != "" {
+			t.Errorf("acknowledged whistle = %+v, want acknowledgeAccount %s", w, acknowledgerSubject)
+		}
+		// Acknowledging again changes nothing, not even the account.
+		resolver.with(t).call("POST", path("/v1/whistles/%s:acknowledge", w.ID), map[string]any{"departmentId": "water"}, &w)
+		resolver.with(t).call("POST", path("/v1/whistles/%s:resolve", w.ID), map[string]any{"departmentId": "water", "remarks": "已疏通"}, &w)
+		if w.Status != "RESOLVED" || len(w.Responses) != 1 || w.Responses[0].AcknowledgeAccount != acknowledgerSubject || w.Responses[0].ResolveAccount != resolverSubject {
+			t.Errorf("resolved whistle = %+v, want RESOLVED, acknowledged by %s and resolved by %s", w, acknowledgerSubject, resolverSubject)
+		}
+		closer.with(t).call("POST", path("/v1/whistles/%s:close", w.ID), map[string]any{"ratings": []map[string]any{{"departmentId": "water", "score": 5}}}, &w)
+		if w.Status != "CLOSED" || w.CloseAccount != closerSubject {
+			t.Errorf("closed whistle = %+v, want CLOSED with closeAccount %s", w, closerSubject)
+		}
+		var got whistleView
+		officer.with(t).call("GET", path("/v1/whistles/%s", w.ID), nil, &got)
+		if got.RaiseAccount != raiserSubject || got.CloseAccount != closerSubject || len(got.Responses) != 1 ||
+			got.Responses[0].AcknowledgeAccount != acknowledgerSubject || got.Responses[0].ResolveAccount != resolverSubject {
+			t.Errorf("stored whistle = %+v, want raised by %s, acknowledged by %s, resolved by %s, closed by %s",
+				got, raiserSubject, acknowledgerSubject, resolverSubject, closerSubject)
+		}
+	})
+
+	// An idea's adoption and another's decline name the deciding accounts.
+	const adopterSubject, declinerSubject = "accounts/adopter-17", "accounts/decliner-17"
+	adopter := c.as(c.tokenFor(c.app, auth.Principal{Subject: adopterSubject, Role: auth.CommunityStaff, Scope: communityScope}))
+	decliner := c.as(c.tokenFor(c.app, auth.Principal{Subject: declinerSubject, Role: auth.DistrictAdmin}))
+	t.Run("idea", func(t *testing.T) {
+		type ideaView struct {
+			ID            string `json:"id"`
+			Status        string `json:"status"`
+			DecideAccount string `json:"decideAccount"`
+		}
+		for _, tc := range []struct {
+			who     *client
+			subject string
+			verb    string
+			body    map[string]any
+			want    string
+		}{
+			{adopter, adopterSubject, "adopt", map[string]any{"remarks": "纳入改造方案"}, "ADOPTED"},
+			{decliner, declinerSubject, "decline", map[string]any{"reason": "超出预算"}, "DECLINED"},
+		} {
+			var idea ideaView
+			officer.with(t).call("POST", "/v1/ideas", map[string]any{"compoundId": e.ID, "householdId": e.hid(0), "text": "增设晾晒区", "category": "DRYING"}, &idea)
+			if idea.ID == "" || idea.DecideAccount != "" {
+				t.Fatalf("submitted idea = %+v, want an id and no decideAccount", idea)
+			}
+			tc.who.with(t).call("POST", path("/v1/ideas/%s:%s", idea.ID, tc.verb), tc.body, &idea)
+			if idea.Status != tc.want || idea.DecideAccount != tc.subject {
+				t.Errorf("%s idea = %+v, want %s with decideAccount %s", tc.verb, idea, tc.want, tc.subject)
+			}
+			var got ideaView
+			officer.with(t).call("GET", path("/v1/ideas/%s", idea.ID), nil, &got)
+			if got.DecideAccount != tc.subject {
+				t.Errorf("stored idea = %+v, want decideAccount %s", got, tc.subject)
+			}
+		}
+	})
 }

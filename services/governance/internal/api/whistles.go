@@ -130,12 +130,13 @@ func whistleToPB(aw *app.Whistle) *pb.Whistle {
 		DepartmentIds: w.DepartmentIDs, Priority: pb.Whistle_Priority(w.Priority), Status: pb.Whistle_Status(w.Status),
 		EscalationLevel: pb.Whistle_EscalationLevel(a.Escalation), Overdue: a.Overdue,
 		RaiseTime: ts(w.RaiseTime), CloseTime: ts(w.CloseTime), LinkageMeetingId: w.LinkageMeetingID,
+		RaiseAccount: w.RaiseAccount, CloseAccount: w.CloseAccount,
 	}
 	for _, r := range w.Responses {
 		out.Responses = append(out.Responses, &pb.DepartmentResponse{
 			DepartmentId: r.DepartmentID, AcknowledgeTime: ts(r.AcknowledgeTime), AcknowledgeRemarks: r.AcknowledgeRemarks,
 			ResolveTime: ts(r.ResolveTime), ResolveRemarks: r.ResolveRemarks, Overdue: a.DepartmentOverdue[r.DepartmentID],
-			Rating: int32(r.Rating),
+			Rating: int32(r.Rating), AcknowledgeAccount: r.AcknowledgeAccount, ResolveAccount: r.ResolveAccount,
 		})
 	}
 	return out

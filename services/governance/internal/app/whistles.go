@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/governance/internal/registry"
 )
@@ -77,6 +78,7 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 		return nil, err
 	}
 	w.ID = id[0]
+	w.RaiseAccount = account(ctx)
 	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
 		return nil, err
 	}
@@ -129,7 +131,11 @@ func (a *App) ListWhistles(ctx context.Context, f registry.WhistleFilter, token 
 // registry.ErrNotEligible.
 func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
 	return a.changeWhistle(ctx, "AcknowledgeWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		return registry.AcknowledgeWhistle(w, department, remarks, now)
+		next, changed, err := registry.AcknowledgeWhistle(w, department, remarks, now)
+		if changed {
+			responseOf(&next, department).AcknowledgeAccount = account(ctx)
+		}
+		return next, changed, err
 	})
 }
 
@@ -139,7 +145,11 @@ func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, departmen
 // changes nothing.
 func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
 	return a.changeWhistle(ctx, "ResolveWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		return registry.ResolveWhistle(w, department, remarks, now)
+		next, changed, err := registry.ResolveWhistle(w, department, remarks, now)
+		if changed {
+			responseOf(&next, department).ResolveAccount = account(ctx)
+		}
+		return next, changed, err
 	})
 }
 
@@ -147,8 +157,31 @@ func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, r
 // department it called; before that it is registry.ErrWrongState.
 func (a *App) CloseWhistle(ctx context.Context, req Request, id string, ratings []registry.DepartmentRating) (*Whistle, error) {
 	return a.changeWhistle(ctx, "CloseWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		return registry.CloseWhistle(w, ratings, now)
+		next, changed, err := registry.CloseWhistle(w, ratings, now)
+		if changed {
+			next.CloseAccount = account(ctx)
+		}
+		return next, changed, err
 	})
+}
+
+// responseOf is the called department's response in w; the registry's edits that report
+// a change found it, so it is there.
+func responseOf(w *registry.Whistle, department string) *registry.DepartmentResponse {
+	for i := range w.Responses {
+		if w.Responses[i].DepartmentID == department {
+			return &w.Responses[i]
+		}
+	}
+	return &registry.DepartmentResponse{}
+}
+
+// account is the signed-in caller's token subject ("accounts/ID", or a system's
+// subject), recorded with a whistle's raising, acknowledgements, resolutions and closing
+// as who acted (rule 16); empty when the context carries no principal.
+func account(ctx context.Context) string {
+	p, _ := auth.FromContext(ctx)
+	return p.Subject
 }
 
 // changeWhistle reads, edits and writes a whistle with a revision check, in one atomic

@@ -124,6 +124,10 @@ type DepartmentResponse struct {
 	ResolveTime        time.Time `json:"resolveTime,omitzero"`
 	ResolveRemarks     string    `json:"resolveRemarks,omitempty"`
 	Rating             int       `json:"rating,omitempty"`
+	// AcknowledgeAccount and ResolveAccount are the signed-in accounts (their tokens'
+	// subjects) that acknowledged and resolved the department's part (rule 16: who acts).
+	AcknowledgeAccount string `json:"acknowledgeAccount,omitempty"`
+	ResolveAccount     string `json:"resolveAccount,omitempty"`
 }
 
 func (r *DepartmentResponse) acknowledged() bool { return !r.AcknowledgeTime.IsZero() }
@@ -146,6 +150,10 @@ type Whistle struct {
 	ResolveDeadline     time.Time            `json:"resolveDeadline"`
 	CloseTime           time.Time            `json:"closeTime,omitzero"`
 	LinkageMeetingID    string               `json:"linkageMeetingId,omitempty"`
+	// RaiseAccount and CloseAccount are the signed-in accounts (their tokens' subjects)
+	// that raised and closed the whistle (rule 16: who acts).
+	RaiseAccount string `json:"raiseAccount,omitempty"`
+	CloseAccount string `json:"closeAccount,omitempty"`
 
 	Revision int64 `json:"-"`
 }
@@ -197,6 +205,7 @@ func NewWhistle(w Whistle, registered map[string]bool, meeting *LinkageMeeting, 
 	w.AcknowledgeDeadline = now.Add(ack.Truncate(WhistleTime))
 	w.ResolveDeadline = now.Add(resolve.Truncate(WhistleTime))
 	w.CloseTime = time.Time{}
+	w.RaiseAccount, w.CloseAccount = "", ""
 	w.Responses = make([]DepartmentResponse, len(w.DepartmentIDs))
 	for i, d := range w.DepartmentIDs {
 		w.Responses[i] = DepartmentResponse{DepartmentID: d}

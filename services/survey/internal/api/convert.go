@@ -146,6 +146,7 @@ func ideaToPB(i *opinion.Idea) *pb.Idea {
 		Id: i.ID, CompoundId: i.CompoundID, HouseholdId: i.HouseholdID, Text: i.Text, Category: i.Category,
 		Endorsements: int32(i.Endorsements), Status: pb.Idea_Status(i.Status), AdoptRemarks: i.AdoptRemarks,
 		DeclineReason: i.DeclineReason, CreateTime: ts(i.CreateTime), DecideTime: ts(i.DecideTime),
+		DecideAccount: i.DecideAccount,
 	}
 }
 

@@ -156,6 +156,7 @@ func (a *App) decide(ctx context.Context, method, id string, req Request, adopt 
 	if err != nil {
 		return nil, err
 	}
+	decided.DecideAccount = account(ctx)
 	if err := a.store.DecideIdea(ctx, decided); err != nil {
 		return nil, err
 	}

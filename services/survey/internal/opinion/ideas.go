@@ -27,6 +27,9 @@ type Idea struct {
 	DeclineReason string     `json:"declineReason,omitempty"`
 	CreateTime    time.Time  `json:"createTime"`
 	DecideTime    time.Time  `json:"decideTime,omitzero"`
+	// DecideAccount is the signed-in account (its token's subject) that adopted or
+	// declined the idea (rule 16: who acts).
+	DecideAccount string `json:"decideAccount,omitempty"`
 
 	Endorsements int64 `json:"-"` // kept beside the record
 }

@@ -5024,6 +5024,10 @@ type DepartmentResponse struct {
 	ResolveRemarks     string                 `protobuf:"bytes,5,opt,name=resolve_remarks,json=resolveRemarks,proto3" json:"resolve_remarks,omitempty"`
 	Overdue            bool                   `protobuf:"varint,6,opt,name=overdue,proto3" json:"overdue,omitempty"`
 	Rating             int32                  `protobuf:"varint,7,opt,name=rating,proto3" json:"rating,omitempty"`
+	// The signed-in accounts that acknowledged and resolved the department's part: their
+	// tokens' subjects ("accounts/ID", or a system's subject).
+	AcknowledgeAccount string `protobuf:"bytes,8,opt,name=acknowledge_account,json=acknowledgeAccount,proto3" json:"acknowledge_account,omitempty"`
+	ResolveAccount     string `protobuf:"bytes,9,opt,name=resolve_account,json=resolveAccount,proto3" json:"resolve_account,omitempty"`
 	unknownFields      protoimpl.UnknownFields
 	sizeCache          protoimpl.SizeCache
 }
@@ -5107,6 +5111,20 @@ func (x *DepartmentResponse) GetRating() int32 {
 	return 0
 }
 
+func (x *DepartmentResponse) GetAcknowledgeAccount() string {
+	if x != nil {
+		return x.AcknowledgeAccount
+	}
+	return ""
+}
+
+func (x *DepartmentResponse) GetResolveAccount() string {
+	if x != nil {
+		return x.ResolveAccount
+	}
+	return ""
+}
+
 type Whistle struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -5124,8 +5142,12 @@ type Whistle struct {
 	CloseTime       *timestamppb.Timestamp  `protobuf:"bytes,12,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
 	// The linkage meeting that raised it, if any.
 	LinkageMeetingId string `protobuf:"bytes,13,opt,name=linkage_meeting_id,json=linkageMeetingId,proto3" json:"linkage_meeting_id,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// The signed-in accounts that raised and closed the whistle: their tokens' subjects
+	// ("accounts/ID", or a system's subject).
+	RaiseAccount  string `protobuf:"bytes,14,opt,name=raise_account,json=raiseAccount,proto3" json:"raise_account,omitempty"`
+	CloseAccount  string `protobuf:"bytes,15,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Whistle) Reset() {
@@ -5245,6 +5267,20 @@ func (x *Whistle) GetCloseTime() *timestamppb.Timestamp {
 func (x *Whistle) GetLinkageMeetingId() string {
 	if x != nil {
 		return x.LinkageMeetingId
+	}
+	return ""
+}
+
+func (x *Whistle) GetRaiseAccount() string {
+	if x != nil {
+		return x.RaiseAccount
+	}
+	return ""
+}
+
+func (x *Whistle) GetCloseAccount() string {
+	if x != nil {
+		return x.CloseAccount
 	}
 	return ""
 }
@@ -7273,7 +7309,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x85\x01\n" +
 	"\x17ListDepartmentsResponse\x12B\n" +
 	"\vdepartments\x18\x01 \x03(\v2 .tongdu.governance.v1.DepartmentR\vdepartments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcb\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb1\x03\n" +
 	"\x12DepartmentResponse\x12#\n" +
 	"\rdepartment_id\x18\x01 \x01(\tR\fdepartmentId\x12E\n" +
 	"\x10acknowledge_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x0facknowledgeTime\x12/\n" +
@@ -7281,7 +7317,9 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\fresolve_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\x12'\n" +
 	"\x0fresolve_remarks\x18\x05 \x01(\tR\x0eresolveRemarks\x12\x18\n" +
 	"\aoverdue\x18\x06 \x01(\bR\aoverdue\x12\x16\n" +
-	"\x06rating\x18\a \x01(\x05R\x06rating\"\xe9\a\n" +
+	"\x06rating\x18\a \x01(\x05R\x06rating\x125\n" +
+	"\x13acknowledge_account\x18\b \x01(\tB\x04\xe2A\x01\x03R\x12acknowledgeAccount\x12-\n" +
+	"\x0fresolve_account\x18\t \x01(\tB\x04\xe2A\x01\x03R\x0eresolveAccount\"\xbf\b\n" +
 	"\aWhistle\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -7301,7 +7339,9 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"raise_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\traiseTime\x12?\n" +
 	"\n" +
 	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\x125\n" +
-	"\x12linkage_meeting_id\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x10linkageMeetingId\"a\n" +
+	"\x12linkage_meeting_id\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x10linkageMeetingId\x12)\n" +
+	"\rraise_account\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\fraiseAccount\x12)\n" +
+	"\rclose_account\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\"a\n" +
 	"\x0fEscalationLevel\x12 \n" +
 	"\x1cESCALATION_LEVEL_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tCOMMUNITY\x10\x01\x12\x0f\n" +

@@ -2828,6 +2828,9 @@ type Idea struct {
 	DeclineReason string                 `protobuf:"bytes,9,opt,name=decline_reason,json=declineReason,proto3" json:"decline_reason,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	DecideTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	// The signed-in account that adopted or declined it: its token's subject
+	// ("accounts/ID", or a system's subject).
+	DecideAccount string `protobuf:"bytes,12,opt,name=decide_account,json=decideAccount,proto3" json:"decide_account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2937,6 +2940,13 @@ func (x *Idea) GetDecideTime() *timestamppb.Timestamp {
 		return x.DecideTime
 	}
 	return nil
+}
+
+func (x *Idea) GetDecideAccount() string {
+	if x != nil {
+		return x.DecideAccount
+	}
+	return ""
 }
 
 type CreateIdeaRequest struct {
@@ -4012,7 +4022,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\aminutes\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\aminutes\x12/\n" +
 	"\tdecisions\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xe8\aR\tdecisions\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xcc\x04\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xf9\x04\n" +
 	"\x04Idea\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -4029,7 +4039,8 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vdecide_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"decideTime\"J\n" +
+	"decideTime\x12+\n" +
+	"\x0edecide_account\x18\f \x01(\tB\x04\xe2A\x01\x03R\rdecideAccount\"J\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tSUBMITTED\x10\x01\x12\v\n" +
