@@ -203,7 +203,7 @@ func loadDemo(args []string) error {
 	if err != nil {
 		return err
 	}
-	conn, err := grpcclient.New(grpcAddr)
+	conn, err := grpcclient.New(grpcAddr, grpcclient.PaceToLimits())
 	if err != nil {
 		return err
 	}

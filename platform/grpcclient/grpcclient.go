@@ -5,12 +5,17 @@ package grpcclient
 
 import (
 	"context"
+	"math/rand/v2"
 	"time"
+	"tongdu/platform/ratelimit"
 
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 // DefaultTimeout bounds a call whose context has no deadline of its own.
@@ -56,4 +61,47 @@ func deadlineInterceptor(d time.Duration) grpc.UnaryClientInterceptor {
 		}
 		return invoker(ctx, method, req, reply, cc, opts...)
 	}
+}
+
+// PaceToLimits makes a batch client (the demo loader, an import) wait and try again when
+// a service says it is over the caller's rate limit (RESOURCE_EXHAUSTED, reason
+// RATE_LIMITED, with RetryInfo), instead of failing half-way through a load: it keeps
+// to the limit rather than needing an exemption from it. Other refusals come back as
+// they are.
+func PaceToLimits() grpc.DialOption {
+	return grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		for {
+			err := invoker(ctx, method, req, reply, cc, opts...)
+			wait, limited := rateLimited(err)
+			if !limited {
+				return err
+			}
+			// Spread the workers of one batch over the next moments, or they all come
+			// back at once and are refused again; the call's deadline bounds the waiting.
+			wait += rand.N(wait)
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(wait):
+			}
+		}
+	})
+}
+
+// rateLimited reads a rate limit's refusal: how long to wait before trying again.
+func rateLimited(err error) (time.Duration, bool) {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.ResourceExhausted {
+		return 0, false
+	}
+	wait, limited := 20*time.Millisecond, false
+	for _, d := range st.Details() {
+		switch d := d.(type) {
+		case *errdetails.ErrorInfo:
+			limited = limited || d.GetReason() == ratelimit.Reason
+		case *errdetails.RetryInfo:
+			wait = max(wait, d.GetRetryDelay().AsDuration())
+		}
+	}
+	return wait, limited
 }

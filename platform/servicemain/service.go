@@ -103,7 +103,9 @@ func Run(m *Module) {
 		}
 		peers := map[string]grpc.ClientConnInterface{}
 		for i, p := range m.Peers {
-			conn, err := grpcclient.NewWithTimeout(peerAddrs[i], callTimeout, dial...)
+			// A call made while serving a request counts against its caller's rate, and
+			// waits for it rather than failing the request half-way.
+			conn, err := grpcclient.NewWithTimeout(peerAddrs[i], callTimeout, append([]grpc.DialOption{grpcclient.PaceToLimits()}, dial...)...)
 			if err != nil {
 				return err
 			}

@@ -221,8 +221,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		return nil, err
 	}
 	self := loopback(a.grpcLis.Addr())
-	// Even in one process the services call each other over gRPC, as when apart.
-	if a.peers, err = grpcclient.NewWithTimeout(self, cfg.CallTimeout, dial...); err != nil {
+	// Even in one process the services call each other over gRPC, as when apart. A call
+	// made while serving a request counts against its caller's rate, and waits for it
+	// rather than failing the request half-way (grpcclient.PaceToLimits).
+	if a.peers, err = grpcclient.NewWithTimeout(self, cfg.CallTimeout, append([]grpc.DialOption{grpcclient.PaceToLimits()}, dial...)...); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
