@@ -65,6 +65,11 @@ func (g *Gateway) bearerOf(r *http.Request) bearer {
 	if b, ok := r.Context().Value(bearerKey{}).(bearer); ok {
 		return b
 	}
+	return g.verifyBearer(r)
+}
+
+// verifyBearer verifies r's Authorization header.
+func (g *Gateway) verifyBearer(r *http.Request) bearer {
 	token, ok := auth.ParseBearer(r.Header.Get("Authorization"))
 	if !ok || g.cfg.Verifier == nil {
 		return bearer{present: ok}
@@ -75,7 +80,8 @@ func (g *Gateway) bearerOf(r *http.Request) bearer {
 
 // limit answers 429 with Retry-After to a caller over its rate (RESOURCE_EXHAUSTED with
 // RetryInfo in the body, as the services answer on their gRPC port). A caller is its
-// token's subject, or its address for requests without a valid token.
+// token's subject, or its address for requests without a valid token (a browser's
+// session cookie is resolved after this, so a flood of cookies is limited too).
 func (g *Gateway) limit(next http.Handler) http.Handler {
 	l := ratelimit.New(g.cfg.RateLimit)
 	if l == nil {

@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	root.HandleFunc("GET /v1/sessions/oidc", g.startSignOn)
 	root.HandleFunc("GET /v1/sessions/oidc/callback", g.finishSignOn)
 	root.Handle("/", requestIDFromQuery(mux))
-	g.handler = otelhttp.NewHandler(g.cors(g.sessions(g.limit(g.authenticate(g.limitBody(root))))), "gateway",
+	g.handler = otelhttp.NewHandler(g.cors(g.limit(g.sessions(g.authenticate(g.limitBody(root))))), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))
 	if cfg.Metrics != nil {
 		// Scrapes bypass tracing and the rate limit: a scraper every few seconds would

@@ -73,6 +73,7 @@ func (g *Gateway) sessions(next http.Handler) http.Handler {
 			return
 		}
 		r.Header.Set("Authorization", "Bearer "+got.GetToken())
+		r = r.WithContext(context.WithValue(r.Context(), bearerKey{}, g.verifyBearer(r)))
 		next.ServeHTTP(w, r)
 	})
 }

@@ -34,9 +34,12 @@ func WithRateLimit(perSec float64, v *auth.Verifier) Option {
 
 // exemptFromLimit are the calls no limit applies to: health checks, which answer from
 // memory, so a probe (the gateway's /readyz among them) is never refused for the
-// anonymous traffic that shares its address.
+// anonymous traffic that shares its address; and resolving a session cookie, which the
+// gateway does for every signed-in browser's request (all from the gateway's address,
+// carrying no token yet; the gateway has limited each browser by its address before,
+// and an unknown session id costs one read).
 func exemptFromLimit(method string) bool {
-	return strings.HasPrefix(method, "/grpc.health.v1.Health/")
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/") || method == "/tongdu.governance.v1.AccountService/ResolveSession"
 }
 
 // limited answers RESOURCE_EXHAUSTED with RetryInfo when the caller is over its rate.

@@ -96,3 +96,19 @@ func TestRateLimitByAddressWithoutToken(t *testing.T) {
 		t.Fatalf("a valid caller from the same address: %v", err)
 	}
 }
+
+// Health checks and the gateway's resolving of session cookies (all from the gateway's
+// address, before a token exists) are never limited; signing in is (it has its own lock
+// too).
+func TestHealthAndSessionResolvingAreNeverLimited(t *testing.T) {
+	for m, want := range map[string]bool{
+		"/grpc.health.v1.Health/Check":                         true,
+		"/tongdu.governance.v1.AccountService/ResolveSession":  true,
+		"/tongdu.governance.v1.AccountService/CreateSession":   false,
+		"/tongdu.governance.v1.GovernanceService/GetHousehold": false,
+	} {
+		if exemptFromLimit(m) != want {
+			t.Errorf("%s exempt = %v, want %v", m, !want, want)
+		}
+	}
+}
