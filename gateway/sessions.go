@@ -51,7 +51,10 @@ func (g *Gateway) sessions(next http.Handler) http.Handler {
 		secure := r.TLS != nil
 		r = r.WithContext(context.WithValue(r.Context(), secureKey{}, secure))
 		c, err := r.Cookie(SessionCookie)
-		if err != nil || c.Value == "" || r.Header.Get("Authorization") != "" || g.accounts == nil {
+		// Signing in needs no session (a browser signed in already may sign in again,
+		// as someone else), and the answer replaces the cookie.
+		signingIn := r.Method == http.MethodPost && r.URL.Path == "/v1/sessions"
+		if err != nil || c.Value == "" || signingIn || r.Header.Get("Authorization") != "" || g.accounts == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
