@@ -113,15 +113,28 @@ func DurabilityWarnings(ctx context.Context, c redis.UniversalClient) []string {
 }
 
 // IsDown reports whether err means Redis could not be reached (refused, reset, timed out,
-// pool exhausted, client closed) rather than that a command failed. Services answer such
-// errors with UNAVAILABLE, which tells clients to retry.
+// pool exhausted, client closed) or cannot answer yet (LOADING its data after a restart;
+// a replica during a failover: MASTERDOWN, TRYAGAIN, CLUSTERDOWN) rather than that a
+// command failed. Services answer such errors with UNAVAILABLE, which tells clients to
+// retry.
 func IsDown(err error) bool {
 	if err == nil {
 		return false
 	}
 	var netErr net.Error
-	return errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
+	if errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) {
+		return true
+	}
+	var re redis.Error
+	if errors.As(err, &re) {
+		for _, p := range []string{"LOADING ", "MASTERDOWN ", "TRYAGAIN ", "CLUSTERDOWN "} {
+			if strings.HasPrefix(re.Error(), p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // clientLog writes go-redis's own messages as JSON log records.

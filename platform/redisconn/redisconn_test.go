@@ -75,3 +75,19 @@ func TestClientsFailFast(t *testing.T) {
 		}
 	}
 }
+
+// A Redis that is back but still loading its data (as after the supervisor restarted
+// it) is down for the moment, not a failed command: callers get UNAVAILABLE and retry,
+// not 500.
+func TestLoadingIsDown(t *testing.T) {
+	rdb := testkit.Redis(t)
+	ctx := context.Background()
+	loading := rdb.Eval(ctx, "return redis.error_reply('LOADING Redis is loading the dataset in memory')", nil).Err()
+	if !IsDown(loading) {
+		t.Fatalf("IsDown(%v) = false, want true", loading)
+	}
+	failed := rdb.Eval(ctx, "return redis.error_reply('ERR wrong number of arguments')", nil).Err()
+	if failed == nil || IsDown(failed) {
+		t.Fatalf("IsDown(%v) = true, want false", failed)
+	}
+}
