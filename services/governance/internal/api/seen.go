@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"tongdu/platform/auth"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -13,23 +11,16 @@ import (
 
 // maskedHousehold stands for a household the caller may not learn: a list keeps its
 // length (how many candidates), a leader's seat shows that it is filled, not by whom.
-const maskedHousehold = "*"
+const maskedHousehold = auth.MaskedHousehold
 
 // seesLeaders reports whether the caller may learn which households stand for and hold a
-// compound's leader seats: the compound's own people (who read its households) and its
-// residents (who vote for them). The works' parties (contractors, supervisors), the
-// departments and the auditors read a compound's buildings and elections, not its
-// households. A call with no caller did not pass an authorizer (the servers of
-// in-process tests).
+// compound's leader seats: those who read the compound's households
+// (auth.HouseholdsSeenBy) and its residents, who vote for them.
 func seesLeaders(ctx context.Context) bool {
-	p, ok := auth.FromContext(ctx)
-	if !ok || p.Role == auth.Resident {
+	if p, ok := auth.FromContext(ctx); ok && p.Role == auth.Resident {
 		return true
 	}
-	kind, _, _ := strings.Cut(p.Scope, "/")
-	// A scope of a project reads the compound's shared matters, not its households.
-	inScope := p.Scope == "" || kind == "regions" || kind == "compounds"
-	return inScope && slices.Contains(auth.CompoundPeople, p.Role)
+	return auth.HouseholdsSeenBy(ctx).All
 }
 
 func mask(h string) string {

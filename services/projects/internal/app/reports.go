@@ -90,7 +90,7 @@ func (a *App) CreateSupervisionReport(ctx context.Context, projectID string, r w
 	if err := a.store.AddSupervisionReport(ctx, r); err != nil {
 		return works.SupervisionReport{}, err
 	}
-	r.HouseholdID = seenBy(ctx).id(r.HouseholdID)
+	r.HouseholdID = seenBy(ctx).ID(r.HouseholdID)
 	return r, nil
 }
 
@@ -100,7 +100,7 @@ func (a *App) CreateSupervisionReport(ctx context.Context, projectID string, r w
 // anyone else the answer would tell which households reported.
 func (a *App) ListSupervisionReports(ctx context.Context, projectID, itemID, householdID, token string, size int) ([]works.SupervisionReport, string, error) {
 	who := seenBy(ctx)
-	if householdID != "" && !who.sees(householdID) {
+	if householdID != "" && !who.Sees(householdID) {
 		return nil, "", fault.New(fault.Denied, "", "households/"+householdID+" is not within your scope: reports are listed by household only for those who may read it")
 	}
 	if _, err := a.store.GetProject(ctx, projectID); err != nil {
