@@ -682,9 +682,12 @@ type FundingPlan struct {
 	// Received so far from all sources, net of reversals.
 	ReceivedTotalFen int64 `protobuf:"varint,11,opt,name=received_total_fen,json=receivedTotalFen,proto3" json:"received_total_fen,omitempty"`
 	// The project's renovation book.
-	BookId        string                 `protobuf:"bytes,12,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	BookId     string                 `protobuf:"bytes,12,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The signed-in account that made the plan: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	Account       string `protobuf:"bytes,15,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -815,6 +818,13 @@ func (x *FundingPlan) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *FundingPlan) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type CreateFundingPlanRequest struct {
@@ -1771,8 +1781,11 @@ type Contract struct {
 	// Paid under the contract so far, net of reversals.
 	PaidFen int64 `protobuf:"varint,7,opt,name=paid_fen,json=paidFen,proto3" json:"paid_fen,omitempty"`
 	// Still held back: the part of the 3% retention not yet paid (0 once paid).
-	HeldFen       int64                  `protobuf:"varint,8,opt,name=held_fen,json=heldFen,proto3" json:"held_fen,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	HeldFen    int64                  `protobuf:"varint,8,opt,name=held_fen,json=heldFen,proto3" json:"held_fen,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The signed-in account that entered the contract: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	Account       string `protobuf:"bytes,10,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1868,6 +1881,13 @@ func (x *Contract) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Contract) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type CreateContractRequest struct {
@@ -4210,7 +4230,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\bflat_fen\x18\x01 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xc2\xd7/ \x00H\x00R\aflatFen\x12,\n" +
 	"\n" +
 	"per_m2_fen\x18\x02 \x01(\x03B\f\xbaH\t\"\a\x18\x80\xad\xe2\x04 \x00H\x00R\bperM2FenB\x0f\n" +
-	"\x06amount\x12\x05\xbaH\x02\b\x01\"\xf3\a\n" +
+	"\x06amount\x12\x05\xbaH\x02\b\x01\"\x93\b\n" +
 	"\vFundingPlan\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12%\n" +
@@ -4233,7 +4253,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\vcreate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"updateTime:\xbc\x02\xbaH\xb8\x02\x1a\xb9\x01\n" +
+	"updateTime\x12\x1e\n" +
+	"\aaccount\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\aaccount:\xbc\x02\xbaH\xb8\x02\x1a\xb9\x01\n" +
 	"\x1bfunding_plan.sources_unique\x125each party and funder may appear in sources only once\x1acthis.sources.all(s, this.sources.filter(t, t.party == s.party && t.funder == s.funder).size() == 1)\x1az\n" +
 	"\x1cfunding_plan.residents_quota\x12 a RESIDENTS source needs a quota\x1a8!this.sources.exists(s, s.party == 3) || has(this.quota)\"\x8d\x01\n" +
 	"\x18CreateFundingPlanRequest\x12I\n" +
@@ -4357,7 +4378,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x19CreateDisbursementRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12K\n" +
-	"\fdisbursement\x18\x02 \x01(\v2\x1f.tongdu.finance.v1.DisbursementB\x06\xbaH\x03\xc8\x01\x01R\fdisbursement\"\xf0\x02\n" +
+	"\fdisbursement\x18\x02 \x01(\v2\x1f.tongdu.finance.v1.DisbursementB\x06\xbaH\x03\xc8\x01\x01R\fdisbursement\"\x90\x03\n" +
 	"\bContract\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4371,7 +4392,9 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\bpaid_fen\x18\a \x01(\x03B\x04\xe2A\x01\x03R\apaidFen\x12\x1f\n" +
 	"\bheld_fen\x18\b \x01(\x03B\x04\xe2A\x01\x03R\aheldFen\x12A\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"\x82\x01\n" +
+	"createTime\x12\x1e\n" +
+	"\aaccount\x18\n" +
+	" \x01(\tB\x04\xe2A\x01\x03R\aaccount\"\x82\x01\n" +
 	"\x15CreateContractRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12?\n" +

@@ -1224,7 +1224,12 @@ type Compound struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Changes with every update; send it back on update to refuse a lost update.
-	Etag          string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,22,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The signed-in account that registered the compound: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	CreateAccount string `protobuf:"bytes,23,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	// The signed-in account of the last update or classification.
+	UpdateAccount string `protobuf:"bytes,24,opt,name=update_account,json=updateAccount,proto3" json:"update_account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1409,6 +1414,20 @@ func (x *Compound) GetUpdateTime() *timestamppb.Timestamp {
 func (x *Compound) GetEtag() string {
 	if x != nil {
 		return x.Etag
+	}
+	return ""
+}
+
+func (x *Compound) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
+}
+
+func (x *Compound) GetUpdateAccount() string {
+	if x != nil {
+		return x.UpdateAccount
 	}
 	return ""
 }
@@ -2189,8 +2208,11 @@ type Household struct {
 	PartyMember        bool                   `protobuf:"varint,10,opt,name=party_member,json=partyMember,proto3" json:"party_member,omitempty"`
 	NeedsAccessibility bool                   `protobuf:"varint,11,opt,name=needs_accessibility,json=needsAccessibility,proto3" json:"needs_accessibility,omitempty"`
 	CreateTime         *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The signed-in account that registered the household: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	CreateAccount string `protobuf:"bytes,13,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Household) Reset() {
@@ -2305,6 +2327,13 @@ func (x *Household) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Household) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
 }
 
 type CreateHouseholdRequest struct {
@@ -3340,8 +3369,13 @@ type LeaderElection struct {
 	Tie                bool                   `protobuf:"varint,11,opt,name=tie,proto3" json:"tie,omitempty"`
 	CreateTime         *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	CloseTime          *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The signed-in account that opened the election: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	CreateAccount string `protobuf:"bytes,14,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	// The signed-in account that closed it and so declared the winner.
+	CloseAccount  string `protobuf:"bytes,15,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LeaderElection) Reset() {
@@ -3463,6 +3497,20 @@ func (x *LeaderElection) GetCloseTime() *timestamppb.Timestamp {
 		return x.CloseTime
 	}
 	return nil
+}
+
+func (x *LeaderElection) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
+}
+
+func (x *LeaderElection) GetCloseAccount() string {
+	if x != nil {
+		return x.CloseAccount
+	}
+	return ""
 }
 
 type CreateLeaderElectionRequest struct {
@@ -6241,8 +6289,13 @@ type Convention struct {
 	ResolutionSurveyId string                 `protobuf:"bytes,8,opt,name=resolution_survey_id,json=resolutionSurveyId,proto3" json:"resolution_survey_id,omitempty"`
 	AdoptTime          *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=adopt_time,json=adoptTime,proto3" json:"adopt_time,omitempty"`
 	CreateTime         *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The signed-in account that put the text forward: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	CreateAccount string `protobuf:"bytes,11,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	// The signed-in account that recorded its adoption.
+	AdoptAccount  string `protobuf:"bytes,12,opt,name=adopt_account,json=adoptAccount,proto3" json:"adopt_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Convention) Reset() {
@@ -6343,6 +6396,20 @@ func (x *Convention) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Convention) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
+}
+
+func (x *Convention) GetAdoptAccount() string {
+	if x != nil {
+		return x.AdoptAccount
+	}
+	return ""
 }
 
 type CreateConventionRequest struct {
@@ -6904,7 +6971,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"decided_by\x18\x03 \x01(\tR\tdecidedBy\x12;\n" +
 	"\vdecide_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"decideTime\"\xbe\f\n" +
+	"decideTime\"\x98\r\n" +
 	"\bCompound\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12\x1b\n" +
 	"\x04name\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x04name\x12\"\n" +
@@ -6935,7 +7002,9 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"createTime\x12A\n" +
 	"\vupdate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"|\n" +
+	"\x04etag\x18\x16 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12+\n" +
+	"\x0ecreate_account\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\x12+\n" +
+	"\x0eupdate_account\x18\x18 \x01(\tB\x04\xe2A\x01\x03R\rupdateAccount\"|\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n" +
 	"\vINVENTORIED\x10\x01\x12\r\n" +
@@ -7032,7 +7101,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"}\n" +
 	"\x15ListBuildingsResponse\x12<\n" +
 	"\tbuildings\x18\x01 \x03(\v2\x1e.tongdu.governance.v1.BuildingR\tbuildings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xcc\x04\n" +
 	"\tHousehold\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12%\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\n" +
@@ -7050,7 +7119,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	" \x01(\bR\vpartyMember\x12/\n" +
 	"\x13needs_accessibility\x18\v \x01(\bR\x12needsAccessibility\x12A\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"\xb3\x01\n" +
+	"createTime\x12+\n" +
+	"\x0ecreate_account\x18\r \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\"\xb3\x01\n" +
 	"\x16CreateHouseholdRequest\x12*\n" +
 	"\vcompound_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"compoundId\x12E\n" +
@@ -7150,7 +7220,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\\\n" +
 	"\x0eCandidateVotes\x124\n" +
 	"\x16candidate_household_id\x18\x01 \x01(\tR\x14candidateHouseholdId\x12\x14\n" +
-	"\x05votes\x18\x02 \x01(\x05R\x05votes\"\xcf\x05\n" +
+	"\x05votes\x18\x02 \x01(\x05R\x05votes\"\xa7\x06\n" +
 	"\x0eLeaderElection\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vbuilding_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -7168,7 +7238,9 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12?\n" +
 	"\n" +
-	"close_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\"4\n" +
+	"close_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\x12+\n" +
+	"\x0ecreate_account\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\x12)\n" +
+	"\rclose_account\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\"4\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\n" +
@@ -7445,7 +7517,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x96\x01\n" +
 	"\x1bListLinkageMeetingsResponse\x12O\n" +
 	"\x10linkage_meetings\x18\x01 \x03(\v2$.tongdu.governance.v1.LinkageMeetingR\x0flinkageMeetings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8a\x05\n" +
 	"\n" +
 	"Convention\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12%\n" +
@@ -7463,7 +7535,9 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"adopt_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tadoptTime\x12A\n" +
 	"\vcreate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"a\n" +
+	"createTime\x12+\n" +
+	"\x0ecreate_account\x18\v \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\x12)\n" +
+	"\radopt_account\x18\f \x01(\tB\x04\xe2A\x01\x03R\fadoptAccount\"a\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14RESIDENTS_CONVENTION\x10\x01\x12\x12\n" +

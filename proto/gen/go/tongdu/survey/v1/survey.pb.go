@@ -1341,9 +1341,13 @@ type Response struct {
 	CollectorId string `protobuf:"bytes,4,opt,name=collector_id,json=collectorId,proto3" json:"collector_id,omitempty"`
 	// When the answers were given; empty means the time of submission. May not lie more
 	// than ten minutes in the future.
-	CollectedAt   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=collected_at,json=collectedAt,proto3" json:"collected_at,omitempty"`
-	Answers       []*Answer              `protobuf:"bytes,6,rep,name=answers,proto3" json:"answers,omitempty"`
-	SubmitTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	CollectedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=collected_at,json=collectedAt,proto3" json:"collected_at,omitempty"`
+	Answers     []*Answer              `protobuf:"bytes,6,rep,name=answers,proto3" json:"answers,omitempty"`
+	SubmitTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// The signed-in account that entered the response (for ONLINE, the household itself): its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16). collector_id
+	// stays a note of who collected it on paper.
+	Account       string `protobuf:"bytes,8,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1425,6 +1429,13 @@ func (x *Response) GetSubmitTime() *timestamppb.Timestamp {
 		return x.SubmitTime
 	}
 	return nil
+}
+
+func (x *Response) GetAccount() string {
+	if x != nil {
+		return x.Account
+	}
+	return ""
 }
 
 type SubmitResponseRequest struct {
@@ -2399,8 +2410,13 @@ type Meeting struct {
 	State                Meeting_State          `protobuf:"varint,10,opt,name=state,proto3,enum=tongdu.survey.v1.Meeting_State" json:"state,omitempty"`
 	CreateTime           *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	CloseTime            *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// The signed-in account that recorded the meeting: its token's subject ("accounts/ID" or
+	// "households/ID"), taken from the call, never from the request (rule 16).
+	CreateAccount string `protobuf:"bytes,13,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	// The signed-in account that closed it with its minutes.
+	CloseAccount  string `protobuf:"bytes,14,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Meeting) Reset() {
@@ -2515,6 +2531,20 @@ func (x *Meeting) GetCloseTime() *timestamppb.Timestamp {
 		return x.CloseTime
 	}
 	return nil
+}
+
+func (x *Meeting) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
+}
+
+func (x *Meeting) GetCloseAccount() string {
+	if x != nil {
+		return x.CloseAccount
+	}
+	return ""
 }
 
 type CreateMeetingRequest struct {
@@ -3864,7 +3894,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\x05scale\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\n" +
 	"(\x00R\x05scale\x12\x1c\n" +
 	"\x04text\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04text:\x82\x01\xbaH\x7f\x1a}\n" +
-	"\x10answer.not_empty\x12(an answer needs optionIds, scale or text\x1a?size(this.option_ids) > 0 || this.scale != 0 || this.text != ''\"\xe1\x05\n" +
+	"\x10answer.not_empty\x12(an answer needs optionIds, scale or text\x1a?size(this.option_ids) > 0 || this.scale != 0 || this.text != ''\"\x81\x06\n" +
 	"\bResponse\x12!\n" +
 	"\tsurvey_id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\bsurveyId\x12,\n" +
 	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\x12H\n" +
@@ -3876,7 +3906,8 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\aanswers\x18\x06 \x03(\v2\x18.tongdu.survey.v1.AnswerB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\aanswers\x12A\n" +
 	"\vsubmit_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"submitTime\"b\n" +
+	"submitTime\x12\x1e\n" +
+	"\aaccount\x18\b \x01(\tB\x04\xe2A\x01\x03R\aaccount\"b\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x10\n" +
 	"\fDOOR_TO_DOOR\x10\x01\x12\t\n" +
@@ -3975,7 +4006,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\vconsent_met\x18\x18 \x01(\bR\n" +
 	"consentMet\x12\x16\n" +
 	"\x06frozen\x18\x19 \x01(\bR\x06frozen\x12\x18\n" +
-	"\areasons\x18\x1a \x03(\tR\areasons\"\x8d\x05\n" +
+	"\areasons\x18\x1a \x03(\tR\areasons\"\xe5\x05\n" +
 	"\aMeeting\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -3993,7 +4024,9 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12?\n" +
 	"\n" +
-	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\"4\n" +
+	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\x12+\n" +
+	"\x0ecreate_account\x18\r \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\x12)\n" +
+	"\rclose_account\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\"4\n" +
 	"\x05State\x12\x15\n" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\n" +
