@@ -1344,9 +1344,9 @@ type Response struct {
 	CollectedAt *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=collected_at,json=collectedAt,proto3" json:"collected_at,omitempty"`
 	Answers     []*Answer              `protobuf:"bytes,6,rep,name=answers,proto3" json:"answers,omitempty"`
 	SubmitTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
-	// The signed-in account that entered the response (for ONLINE, the household itself): its token's subject ("accounts/ID" or
-	// "households/ID"), taken from the call, never from the request (rule 16). collector_id
-	// stays a note of who collected it on paper.
+	// The signed-in account that entered the response (for ONLINE, the household itself):
+	// its token's subject ("accounts/ID" or "households/ID"), taken from the call, never
+	// from the request (rule 16). collector_id stays a note of who collected it on paper.
 	Account       string `protobuf:"bytes,8,opt,name=account,proto3" json:"account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
