@@ -108,6 +108,14 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
+// Acting is the signed-in caller's token subject ("accounts/ID", "households/ID", or a
+// district system's subject), which a service records with each change as who acted
+// (rule 16); empty when the context carries no principal.
+func Acting(ctx context.Context) string {
+	p, _ := FromContext(ctx)
+	return p.Subject
+}
+
 // SeesPersonalData reports whether a caller's role needs residents' names, phone numbers
 // and ID numbers (rule 13: personal data masked): the staff who register and visit households. Everyone else
 // sees them masked, except a resident reading their own household.

@@ -143,7 +143,7 @@ func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t l
 		return nil, err
 	}
 	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
-	t.Account = account(ctx)
+	t.Account = auth.Acting(ctx)
 	p, err := a.store.Post(ctx, t, bodyHash, extra, contractID)
 	if err != nil {
 		return nil, err
@@ -176,12 +176,4 @@ func explainBound(err error, payeeCap string) error {
 		return fault.Refuse(payeeCap, fmt.Sprintf("contract %s would be paid %s yuan, beyond its limit of %s yuan by %s yuan", name, ledger.Yuan(b.Balance), ledger.Yuan(b.Limit), ledger.Yuan(b.By())), map[string]string{"overFen": by, "limitFen": strconv.FormatInt(b.Limit, 10)})
 	}
 	return err
-}
-
-// account is the signed-in caller's token subject ("accounts/ID", "households/ID", or a
-// system's subject), recorded with each write as who acted (rule 16); empty when the
-// context carries no principal.
-func account(ctx context.Context) string {
-	p, _ := auth.FromContext(ctx)
-	return p.Subject
 }

@@ -78,7 +78,7 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 		return nil, err
 	}
 	w.ID = id[0]
-	w.RaiseAccount = account(ctx)
+	w.RaiseAccount = auth.Acting(ctx)
 	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, departmen
 	return a.changeWhistle(ctx, "AcknowledgeWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		next, changed, err := registry.AcknowledgeWhistle(w, department, remarks, now)
 		if changed {
-			responseOf(&next, department).AcknowledgeAccount = account(ctx)
+			responseOf(&next, department).AcknowledgeAccount = auth.Acting(ctx)
 		}
 		return next, changed, err
 	})
@@ -147,7 +147,7 @@ func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, r
 	return a.changeWhistle(ctx, "ResolveWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		next, changed, err := registry.ResolveWhistle(w, department, remarks, now)
 		if changed {
-			responseOf(&next, department).ResolveAccount = account(ctx)
+			responseOf(&next, department).ResolveAccount = auth.Acting(ctx)
 		}
 		return next, changed, err
 	})
@@ -159,7 +159,7 @@ func (a *App) CloseWhistle(ctx context.Context, req Request, id string, ratings 
 	return a.changeWhistle(ctx, "CloseWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
 		next, changed, err := registry.CloseWhistle(w, ratings, now)
 		if changed {
-			next.CloseAccount = account(ctx)
+			next.CloseAccount = auth.Acting(ctx)
 		}
 		return next, changed, err
 	})
@@ -174,14 +174,6 @@ func responseOf(w *registry.Whistle, department string) *registry.DepartmentResp
 		}
 	}
 	return &registry.DepartmentResponse{}
-}
-
-// account is the signed-in caller's token subject ("accounts/ID", or a system's
-// subject), recorded with a whistle's raising, acknowledgements, resolutions and closing
-// as who acted (rule 16); empty when the context carries no principal.
-func account(ctx context.Context) string {
-	p, _ := auth.FromContext(ctx)
-	return p.Subject
 }
 
 // changeWhistle reads, edits and writes a whistle with a revision check, in one atomic

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"tongdu/platform/auth"
 	"tongdu/services/projects/internal/works"
 )
 
@@ -21,7 +22,7 @@ func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Sign
 		return works.Signoff{}, err
 	}
 	so.ID, so.ProjectID, so.SignTime = id[0], p.ID, a.now()
-	so.Account = account(ctx)
+	so.Account = auth.Acting(ctx)
 	so, created, err := a.store.AddSignoff(ctx, so)
 	if err != nil {
 		return works.Signoff{}, err

@@ -13,7 +13,6 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/services/projects/internal/works"
@@ -138,12 +137,4 @@ func fieldNotFound(err error, field string) error {
 		return fault.Field(field, err.Error())
 	}
 	return err
-}
-
-// account is the signed-in caller's token subject ("accounts/ID", "households/ID", or a
-// system's subject), recorded with each transition and sign-off as who acted (rule 16);
-// empty when the context carries no principal.
-func account(ctx context.Context) string {
-	p, _ := auth.FromContext(ctx)
-	return p.Subject
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/projects/internal/works"
 )
@@ -38,7 +39,7 @@ func (a *App) CreateProject(ctx context.Context, in works.Project, actor string,
 	if err != nil {
 		return ProjectView{}, err
 	}
-	p.History[0].Account = account(ctx)
+	p.History[0].Account = auth.Acting(ctx)
 	if err := a.checkAcceptanceSurvey(ctx, p.AcceptanceSurveyID, p.CompoundID); err != nil {
 		return ProjectView{}, err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/events"
 
 	"tongdu/services/projects/internal/works"
@@ -56,7 +57,7 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 		if err != nil {
 			return ProjectView{}, err
 		}
-		next.History[len(next.History)-1].Account = account(ctx)
+		next.History[len(next.History)-1].Account = auth.Acting(ctx)
 		release := func() {}
 		if then != nil {
 			if release, err = then(ctx, &next); err != nil {

@@ -15,7 +15,6 @@ import (
 	"sync"
 	"time"
 
-	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/platform/idempotency"
 	"tongdu/services/survey/internal/opinion"
@@ -183,11 +182,3 @@ func (a *App) electorate(ctx context.Context, sv *opinion.Survey) (opinion.Elect
 }
 
 func isNotFound(err error) bool { return errors.Is(err, opinion.ErrNotFound) }
-
-// account is the signed-in caller's token subject ("accounts/ID", "households/ID", or a
-// system's subject), recorded with a survey's opening and closing as who acted (rule
-// 16); empty when the context carries no principal.
-func account(ctx context.Context) string {
-	p, _ := auth.FromContext(ctx)
-	return p.Subject
-}

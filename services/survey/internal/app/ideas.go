@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/survey/internal/opinion"
 )
@@ -156,7 +157,7 @@ func (a *App) decide(ctx context.Context, method, id string, req Request, adopt 
 	if err != nil {
 		return nil, err
 	}
-	decided.DecideAccount = account(ctx)
+	decided.DecideAccount = auth.Acting(ctx)
 	if err := a.store.DecideIdea(ctx, decided); err != nil {
 		return nil, err
 	}

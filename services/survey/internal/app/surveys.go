@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/services/survey/internal/opinion"
@@ -111,7 +112,7 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 			return opinion.Survey{}, err
 		}
 		next, err := opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
-		next.OpenAccount = account(ctx)
+		next.OpenAccount = auth.Acting(ctx)
 		return next, err
 	}, func(sv opinion.Survey) []string {
 		if sv.Kind != opinion.Needs {
@@ -145,7 +146,7 @@ func (a *App) CloseSurvey(ctx context.Context, id string, req Request) (SurveyVi
 			return opinion.Survey{}, err
 		}
 		next, err := opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
-		next.CloseAccount = account(ctx)
+		next.CloseAccount = auth.Acting(ctx)
 		return next, err
 	}, nil)
 	if err != nil {
