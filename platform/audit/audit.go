@@ -71,22 +71,42 @@ func Interceptor(rdb redis.UniversalClient, policy auth.Policy, spool *Spool, on
 				requestID = keys[0]
 			}
 		}
-		outcome := CodeName(status.Code(err))
-		values := map[string]any{
-			"actor": p.Subject, "role": string(p.Role), "method": info.FullMethod,
-			"resource": policy.Target(info.FullMethod, msg), "requestId": requestID,
-			"outcome": outcome, "time": time.Now().UTC().Format(time.RFC3339Nano),
-		}
-		stream := StreamKey(ServiceOf(info.FullMethod))
-		werr := rdb.XAdd(context.WithoutCancel(ctx), &redis.XAddArgs{Stream: stream, MaxLen: MaxLen, Approx: true, Values: values}).Err()
-		if werr != nil && spool != nil {
-			werr = spool.Add(stream, values)
-		}
+		werr := Record(context.WithoutCancel(ctx), rdb, spool, Entry{
+			Actor: p.Subject, Role: p.Role, Method: info.FullMethod,
+			Resource: policy.Target(info.FullMethod, msg), RequestID: requestID, Outcome: status.Code(err),
+		})
 		if werr != nil && onError != nil {
 			onError(ctx, werr)
 		}
 		return resp, err
 	}
+}
+
+// Entry is one change for the trail.
+type Entry struct {
+	Actor     string // the token's subject, or who acted outside the API ("cli:<user>")
+	Role      auth.Role
+	Method    string // the full gRPC method the change is (or stands for)
+	Resource  string
+	RequestID string
+	Outcome   codes.Code
+}
+
+// Record appends e to its service's trail, or to spool (when given) if Redis does not
+// take it. The interceptor records every change made through the API with it; a change
+// made beside the API (an account made at the machine by tongdu user add) records itself.
+func Record(ctx context.Context, rdb redis.UniversalClient, spool *Spool, e Entry) error {
+	values := map[string]any{
+		"actor": e.Actor, "role": string(e.Role), "method": e.Method,
+		"resource": e.Resource, "requestId": e.RequestID,
+		"outcome": CodeName(e.Outcome), "time": time.Now().UTC().Format(time.RFC3339Nano),
+	}
+	stream := StreamKey(ServiceOf(e.Method))
+	err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, MaxLen: MaxLen, Approx: true, Values: values}).Err()
+	if err != nil && spool != nil {
+		err = spool.Add(stream, values)
+	}
+	return err
 }
 
 // CodeName writes a status code as the contracts do: OK, FAILED_PRECONDITION, ….

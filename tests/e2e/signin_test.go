@@ -1,13 +1,39 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"strings"
 	"testing"
 	"time"
+
+	"tongdu/cmd/tongdu/allinone"
+	"tongdu/platform/auth"
+	"tongdu/platform/redisconn"
+	"tongdu/platform/testkit"
+	"tongdu/services/governance"
 )
+
+// addAtTheMachine makes an account as `tongdu user add` does: governance.AddAccount on the
+// Tongdu's Redis, beside the API.
+func addAtTheMachine(t *testing.T, redisURL string, a governance.NewAccount) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rdb, err := redisconn.Open(ctx, redisURL, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if _, _, err := governance.AddAccount(ctx, rdb, log, a); err != nil {
+		t.Fatalf("add %s at the machine: %v", a.Login, err)
+	}
+}
 
 // browser is a client that holds cookies and no bearer token, as a web page does.
 func (c *client) browser() *client {
@@ -66,20 +92,32 @@ func (c *client) withCSRF(method, path, csrf string, body any) response {
 // account wider than its creator is refused; wrong passwords lock; a household's
 // access code signs a resident in for that household only; sign-out ends the session.
 func TestSignInAccountsAndAccessCodes(t *testing.T) {
-	c := startApp(t)
+	redisURL := testkit.RedisURL(t)
+	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: redisURL, DataDir: t.TempDir()})
+	t.Cleanup(app.Close)
+	c := newClient(t, app) // a district system's minted token sets up the regions and estates
 	rt := c.createRegionTree()
 	k1 := c.setupEstate(rt.community.ID, "光华小区", 1985, nil, 60, 70)
 	k2 := c.setupEstate(rt.otherCommunity.ID, "新华院坝", 1990, nil, 55)
 
-	// The first administrator (made here with a minted district token, as a script
-	// would; `tongdu user add` makes it on a new install).
+	// The first administrator, made at the machine as `tongdu user add` makes it (the
+	// same function, on the running Tongdu's Redis), with no token at all.
 	const adminPassword = "长安街-十二个字-还不止呢"
-	c.call("POST", "/v1/accounts", map[string]any{"login": "chen.admin", "displayName": "陈主任", "role": "DISTRICT_ADMIN", "password": adminPassword}, nil)
+	addAtTheMachine(t, redisURL, governance.NewAccount{Login: "chen.admin", DisplayName: "陈主任", Role: auth.DistrictAdmin, Password: adminPassword, CreatedBy: "cli:operator"})
 
 	b := c.browser()
 	r, s := b.signIn(map[string]any{"login": "Chen.Admin", "password": adminPassword})
 	if r.status != http.StatusOK || s.Token == "" || s.CSRFToken == "" || s.Account.Role != "DISTRICT_ADMIN" {
 		t.Fatalf("sign-in: %d %s", r.status, r.body)
+	}
+	// The trail says the operator at the machine made the account.
+	var trail struct {
+		Entries []struct{ Actor, Method, Resource, Outcome string } `json:"entries"`
+	}
+	c.call("GET", "/v1/audit?actor=cli:operator", nil, &trail)
+	if len(trail.Entries) != 1 || trail.Entries[0].Resource != "accounts/"+s.Account.ID || trail.Entries[0].Outcome != "OK" ||
+		!strings.HasSuffix(trail.Entries[0].Method, "/CreateAccount") {
+		t.Fatalf("audit of the account made at the machine: %+v", trail.Entries)
 	}
 	cookie := r.header.Get("Set-Cookie")
 	if !strings.Contains(cookie, "tongdu_session=") || !strings.Contains(cookie, "HttpOnly") || !strings.Contains(cookie, "SameSite=Lax") {
