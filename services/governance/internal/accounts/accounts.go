@@ -5,6 +5,8 @@
 package accounts
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +28,9 @@ var (
 	ErrExists       = fault.New(fault.Exists, "ACCOUNT_EXISTS", "the login is taken")
 	ErrNotFound     = fault.New(fault.NotFound, "", "no such account")
 	ErrOwnAccount   = fault.New(fault.Refused, "OWN_ACCOUNT", "an administrator cannot disable their own account")
+	// A single sign-on account proves who it is at the identity provider; a password
+	// would be a second way in that the district's provider does not control.
+	ErrSignsOnElsewhere = fault.New(fault.Refused, "ACCOUNT_SIGNS_ON", "the account signs in with the district's identity provider and has no password")
 	// ErrSignOnOff: single sign-on needs the district's identity provider configured.
 	ErrSignOnOff = fault.New(fault.Refused, "SIGN_ON_NOT_CONFIGURED", "single sign-on is not configured")
 	// ErrNoSigner: this process has no key to sign Tongdu's own tokens with.
@@ -72,6 +77,18 @@ func NormaliseLogin(login string) (string, error) {
 		}
 	}
 	return l, nil
+}
+
+// SignOnLogin is the login of an account single sign-on makes when neither the
+// provider's preferred username nor e-mail is a free login: "sso-" and the subject when
+// that is a valid login, else "sso-" and a digest of it (a subject may hold any
+// characters and be up to 255 long).
+func SignOnLogin(sub string) string {
+	if l, err := NormaliseLogin("sso-" + sub); err == nil {
+		return l
+	}
+	d := sha256.Sum256([]byte(sub))
+	return "sso-" + hex.EncodeToString(d[:12])
 }
 
 // Password lengths, in characters (runes): long passphrases beat composition rules

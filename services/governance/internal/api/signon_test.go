@@ -209,7 +209,31 @@ func TestSingleSignOn(t *testing.T) {
 		}
 	})
 
+	t.Run("a subject whose names are taken or unusable still gets a valid login", func(t *testing.T) {
+		// The preferred username is Wang's login already, and the subject is a URL (a
+		// provider may use any string): the login made is "sso-" and a digest.
+		code, state := signOnAs(t, s, m, provUser{sub: "https://idp.example/users/王 8", username: "wang.fang", role: "tongdu-auditors"})
+		out, _ := s.session(t, bg, &pb.CreateSessionRequest{OidcCode: code, OidcState: state})
+		if l := out.Account.Login; !strings.HasPrefix(l, "sso-") || len(l) > 64 || strings.ContainsAny(l, ":/ 王") {
+			t.Fatalf("login %q: want sso- and a digest", l)
+		}
+		code, state = signOnAs(t, s, m, provUser{sub: "u-8", username: "wang.fang", role: "tongdu-auditors"})
+		out, _ = s.session(t, bg, &pb.CreateSessionRequest{OidcCode: code, OidcState: state})
+		if out.Account.Login != "sso-u-8" {
+			t.Fatalf("login %q, want sso-u-8", out.Account.Login)
+		}
+	})
+
+	t.Run("an account of the identity provider gets no password", func(t *testing.T) {
+		_, err := s.acc.ResetAccountPassword(admin, &pb.ResetAccountPasswordRequest{Id: accountID, Password: "a long enough passphrase"})
+		testkit.WantReason(t, err, codes.FailedPrecondition, "ACCOUNT_SIGNS_ON")
+		_, err = s.acc.CreateSession(bg, &pb.CreateSessionRequest{Login: "wang.fang", Password: "a long enough passphrase"})
+		wantInvalidCredentials(t, err)
+	})
+
 	t.Run("a disabled account stays refused", func(t *testing.T) {
+		// A person the provider vouched for is told why (403 ACCOUNT_DISABLED); a password
+		// sign-in is not (401), since a wrong guesser must learn nothing of the account.
 		testkit.Must[*pb.Account](t)(s.acc.DisableAccount(admin, &pb.DisableAccountRequest{Id: accountID}))
 		code, state := signOnAs(t, s, m, wang)
 		_, err := s.acc.CreateSession(bg, &pb.CreateSessionRequest{OidcCode: code, OidcState: state})

@@ -220,6 +220,9 @@ func (a *Accounts) ResetAccountPassword(ctx context.Context, caller auth.Princip
 	if err != nil {
 		return nil, err
 	}
+	if acc.SingleSignOn {
+		return nil, accounts.ErrSignsOnElsewhere
+	}
 	if err := accounts.CheckPassword(password, acc.Login, acc.DisplayName); err != nil {
 		return nil, err
 	}

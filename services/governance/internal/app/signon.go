@@ -314,7 +314,7 @@ func claimValues(v any) []string {
 }
 
 // signOnAccount finds the account of the provider's subject, or makes one (no password;
-// its login the preferred username or e-mail when free, else "sso:<sub>"), with role and
+// its login the preferred username or e-mail when free, else accounts.SignOnLogin), with role and
 // scope from this sign-in's claims.
 func (a *Accounts) signOnAccount(ctx context.Context, key, sub string, claims map[string]any, role auth.Role, scope string) (*accounts.Account, error) {
 	now := a.now().UTC()
@@ -333,7 +333,7 @@ func (a *Accounts) signOnAccount(ctx context.Context, key, sub string, claims ma
 		if !errors.Is(err, accounts.ErrNotFound) {
 			return nil, err
 		}
-		fallback := "sso:" + sub
+		fallback := accounts.SignOnLogin(sub)
 		logins := []string{}
 		for _, c := range []string{"preferred_username", "email"} {
 			if s, ok := claims[c].(string); ok {

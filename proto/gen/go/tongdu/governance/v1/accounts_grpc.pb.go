@@ -52,7 +52,8 @@ type AccountServiceClient interface {
 	// Disables an account and ends its sessions.
 	DisableAccount(ctx context.Context, in *DisableAccountRequest, opts ...grpc.CallOption) (*Account, error)
 	EnableAccount(ctx context.Context, in *EnableAccountRequest, opts ...grpc.CallOption) (*Account, error)
-	// Sets a new password, ends the account's sessions and lifts a lock.
+	// Sets a new password, ends the account's sessions and lifts a lock. An account of the
+	// identity provider (single_sign_on) gets none: ACCOUNT_SIGNS_ON.
 	ResetAccountPassword(ctx context.Context, in *ResetAccountPasswordRequest, opts ...grpc.CallOption) (*Account, error)
 	// Signs in: a staff login and password, a household's access code, or the answer of
 	// the district's identity provider (single sign-on). Answers a short-lived token and
@@ -222,7 +223,8 @@ type AccountServiceServer interface {
 	// Disables an account and ends its sessions.
 	DisableAccount(context.Context, *DisableAccountRequest) (*Account, error)
 	EnableAccount(context.Context, *EnableAccountRequest) (*Account, error)
-	// Sets a new password, ends the account's sessions and lifts a lock.
+	// Sets a new password, ends the account's sessions and lifts a lock. An account of the
+	// identity provider (single_sign_on) gets none: ACCOUNT_SIGNS_ON.
 	ResetAccountPassword(context.Context, *ResetAccountPasswordRequest) (*Account, error)
 	// Signs in: a staff login and password, a household's access code, or the answer of
 	// the district's identity provider (single sign-on). Answers a short-lived token and
