@@ -74,6 +74,10 @@ type Gateway struct {
 	handler  http.Handler
 	// accounts resolves session cookies and runs the identity provider's round trip.
 	accounts governancepb.AccountServiceClient
+	// fail answers a failed call the gateway makes itself (a session's resolve, the
+	// identity provider's round trip) exactly as a failed routed call: the same status
+	// mapping and headers (Retry-After on 429 and 503).
+	fail func(w http.ResponseWriter, r *http.Request, err error)
 }
 
 // New connects to the services (lazily: a service that is down does not stop the
@@ -88,15 +92,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		{name: "projects", service: "tongdu.projects.v1.ProjectsService", target: cfg.Projects, register: projectspb.RegisterProjectsServiceHandler},
 		{name: "finance", service: "tongdu.finance.v1.FinanceService", target: cfg.Finance, register: financepb.RegisterFinanceServiceHandler},
 	}}
+	onError, marshaler := errorHandler(log), bodyMarshaler()
 	mux := runtime.NewServeMux(
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, bodyMarshaler()),
-		runtime.WithErrorHandler(errorHandler(log)),
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, marshaler),
+		runtime.WithErrorHandler(onError),
 		runtime.WithRoutingErrorHandler(routingErrorHandler),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithMetadata(sessionMetadata),
 		runtime.WithForwardResponseOption(setSessionCookie),
 	)
+	g.fail = func(w http.ResponseWriter, r *http.Request, err error) { onError(r.Context(), mux, marshaler, w, r, err) }
 	for _, b := range g.backends {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)

@@ -67,7 +67,7 @@ func (g *Gateway) sessions(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		default:
-			writeStatus(w, runtime.HTTPStatusFromCode(status.Code(err)), status.Convert(err))
+			g.fail(w, r, err)
 			return
 		}
 		if writes(r.Method) && subtle.ConstantTimeCompare([]byte(r.Header.Get(CSRFHeader)), []byte(got.GetCsrfToken())) != 1 {
@@ -135,7 +135,7 @@ func setSessionCookie(ctx context.Context, w http.ResponseWriter, m proto.Messag
 func (g *Gateway) startSignOn(w http.ResponseWriter, r *http.Request) {
 	start, err := g.accounts.StartSignOn(r.Context(), &governancepb.StartSignOnRequest{})
 	if err != nil {
-		writeStatus(w, runtime.HTTPStatusFromCode(status.Code(err)), status.Convert(err))
+		g.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: signOnCookie, Value: start.GetState(), Path: "/v1/sessions/oidc", MaxAge: 600,
@@ -161,7 +161,7 @@ func (g *Gateway) finishSignOn(w http.ResponseWriter, r *http.Request) {
 	var md metadata.MD
 	s, err := g.accounts.CreateSession(r.Context(), &governancepb.CreateSessionRequest{OidcCode: q.Get("code"), OidcState: q.Get("state")}, grpc.Header(&md))
 	if err != nil {
-		writeStatus(w, runtime.HTTPStatusFromCode(status.Code(err)), status.Convert(err))
+		g.fail(w, r, err)
 		return
 	}
 	if ids := md.Get(sessionHeader); len(ids) > 0 {
