@@ -48,6 +48,7 @@ func fundingPlanToPB(fp *app.FundingPlan) *pb.FundingPlan {
 		CommittedTotalFen: p.Committed(), HouseholdCount: int32(len(p.Quotas)), TargetFen: p.Target(),
 		CreateTime: timestamppb.New(p.CreateTime), UpdateTime: timestamppb.New(p.CreateTime),
 		ReceivedTotalFen: fp.ReceivedFen, CoversBudget: fp.CoversBudget, ShortfallFen: fp.ShortfallFen,
+		Account: p.Account,
 	}
 	if p.Quota.FlatFen > 0 {
 		out.Quota = &pb.Quota{Amount: &pb.Quota_FlatFen{FlatFen: p.Quota.FlatFen}}
@@ -153,7 +154,7 @@ func (s *Server) ListContracts(ctx context.Context, req *pb.ListContractsRequest
 func contractToPB(c *app.ContractState, requestID string) *pb.Contract {
 	return &pb.Contract{
 		Id: c.ID, ProjectId: c.ProjectID, Payee: c.Payee, AmountFen: c.AmountFen, ItemIds: c.ItemIDs, RequestId: requestID,
-		PaidFen: c.PaidFen, HeldFen: c.HeldFen, CreateTime: timestamppb.New(c.CreateTime),
+		PaidFen: c.PaidFen, HeldFen: c.HeldFen, CreateTime: timestamppb.New(c.CreateTime), Account: c.Account,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -508,5 +509,42 @@ func TestPeerNotBuiltIsUnavailable(t *testing.T) {
 	st := testkit.WantStatus(t, err, codes.Unavailable)
 	if want := "peer service not built: projects GetProject is not built in this version"; st.Message() != want || len(st.Details()) != 0 {
 		t.Fatalf("%q %v, want %q and no details", st.Message(), st.Details(), want)
+	}
+}
+
+// Rule 16 (who acts): a funding plan and a contract record the signed-in account that
+// made them, from the call and never from the request; a retry by someone else answers
+// with the account that made the record.
+func TestFundingPlanAndContractRecordWhoActs(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	cid, _ := e.households(t, 2)
+	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	officer := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-officer", Role: auth.SubdistrictStaff, Scope: "regions/" + e.community})
+	other := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-other", Role: auth.DistrictAdmin})
+
+	planReq := &pb.CreateFundingPlanRequest{RequestId: "plan-who", FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget)}, Account: "accounts/forged"}}
+	p := testkit.Must[*pb.FundingPlan](t)(e.srv.CreateFundingPlan(officer, planReq))
+	if p.Account != "accounts/acct-officer" {
+		t.Fatalf("plan made by %q, want the caller's subject", p.Account)
+	}
+	if again := testkit.Must[*pb.FundingPlan](t)(e.srv.CreateFundingPlan(other, planReq)); again.Account != "accounts/acct-officer" {
+		t.Fatalf("a retry answers with the plan as made: account %q", again.Account)
+	}
+	if got := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid})); got.Account != "accounts/acct-officer" {
+		t.Fatalf("plan read back with account %q", got.Account)
+	}
+
+	contractReq := &pb.CreateContractRequest{ProjectId: pid, Contract: &pb.Contract{Payee: "川建三公司", AmountFen: 1_000_000, RequestId: "contract-who", Account: "accounts/forged"}}
+	c := testkit.Must[*pb.Contract](t)(e.srv.CreateContract(officer, contractReq))
+	if c.Account != "accounts/acct-officer" {
+		t.Fatalf("contract entered by %q, want the caller's subject", c.Account)
+	}
+	if again := testkit.Must[*pb.Contract](t)(e.srv.CreateContract(other, contractReq)); again.Id != c.Id || again.Account != "accounts/acct-officer" {
+		t.Fatalf("a retry answers with the contract as entered: %v", again)
+	}
+	list := testkit.Must[*pb.ListContractsResponse](t)(e.ListContracts(bg, &pb.ListContractsRequest{ProjectId: pid}))
+	if len(list.Contracts) != 1 || list.Contracts[0].Account != "accounts/acct-officer" {
+		t.Fatalf("contracts read back: %v", list.Contracts)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/platform/ids"
 	"tongdu/platform/paging"
@@ -47,7 +48,7 @@ func (a *App) CreateContract(ctx context.Context, projectID string, in ContractR
 	if err := a.itemsOf(ctx, proj.ID, func(i int) string { return fmt.Sprintf("contract.itemIds[%d]", i) }, c.ItemIDs...); err != nil {
 		return nil, err
 	}
-	c.ID = ids.New()
+	c.ID, c.Account = ids.New(), auth.Acting(ctx)
 	book := ledger.RenovationBookID(proj.ID)
 	got, _, err := a.store.CreateContract(ctx, book, c, in.RequestID, bodyHash)
 	if err != nil {

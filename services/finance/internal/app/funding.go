@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/platform/paging"
 	"tongdu/services/finance/internal/ledger"
@@ -55,6 +56,7 @@ func (a *App) CreateFundingPlan(ctx context.Context, in PlanRequest, requestID, 
 	if err != nil {
 		return nil, err
 	}
+	plan.Account = auth.Acting(ctx)
 	// The store decides replay and PLAN_EXISTS in the creating step.
 	book := ledger.Book{ID: ledger.RenovationBookID(proj.ID), Kind: ledger.Renovation, ProjectID: proj.ID, CompoundID: proj.CompoundID, CreateTime: a.now()}
 	if err := a.store.CreateBook(ctx, book, &plan, plan.Bounds(), requestID, bodyHash); err != nil {

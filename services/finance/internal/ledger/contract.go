@@ -28,6 +28,9 @@ type Contract struct {
 	AmountFen  int64     `json:"amountFen"`
 	ItemIDs    []string  `json:"itemIds,omitempty"`
 	CreateTime time.Time `json:"createTime"`
+	// Account is the signed-in account that entered the contract: its token's subject
+	// (rule 16: who acts), never taken from the request.
+	Account string `json:"account,omitempty"`
 }
 
 // NormalizePayee is the form a payee's name is kept and compared in: NFKC (full-width

@@ -58,6 +58,9 @@ type Plan struct {
 	Quota      Quota            `json:"quota"`
 	Quotas     map[string]int64 `json:"-"` // household id → quota, kept beside the plan
 	CreateTime time.Time        `json:"createTime"`
+	// Account is the signed-in account that made the plan: its token's subject (rule 16:
+	// who acts), never taken from the request.
+	Account string `json:"account,omitempty"`
 }
 
 // Household is what the plan needs of a household.
