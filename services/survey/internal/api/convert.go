@@ -78,6 +78,7 @@ func responseToPB(r *opinion.Response) *pb.Response {
 	out := &pb.Response{
 		SurveyId: r.SurveyID, HouseholdId: r.HouseholdID, Channel: pb.Response_Channel(r.Channel),
 		CollectorId: r.CollectorID, CollectedAt: ts(r.CollectedAt), SubmitTime: ts(r.SubmitTime),
+		Account: r.Account,
 	}
 	for _, a := range r.Answers {
 		out.Answers = append(out.Answers, &pb.Answer{QuestionId: a.QuestionID, OptionIds: a.OptionIDs, Scale: int32(a.Scale), Text: a.Text})
@@ -132,6 +133,7 @@ func meetingToPB(m *opinion.Meeting) *pb.Meeting {
 		Id: m.ID, CompoundId: m.CompoundID, Title: m.Title, Place: m.Place, HeldAt: ts(m.HeldAt),
 		AttendeeHouseholdIds: m.Attendees, Topics: m.Topics, Minutes: m.Minutes, Decisions: m.Decisions,
 		State: pb.Meeting_State(m.State), CreateTime: ts(m.CreateTime), CloseTime: ts(m.CloseTime),
+		CreateAccount: m.CreateAccount, CloseAccount: m.CloseAccount,
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
@@ -159,4 +160,38 @@ func TestMeetings(t *testing.T) {
 		_, err := e.CreateMeeting(bg, &pb.CreateMeetingRequest{Meeting: &pb.Meeting{CompoundId: c.Id, Title: "x"}})
 		testkit.WantViolation(t, err, "meeting.heldAt")
 	})
+}
+
+// Rule 16 (who acts): a meeting records the signed-in account that recorded it and the
+// one that closed it, from the call and never from the request; a retried close by
+// another account of the same community answers with the account that closed it.
+func TestMeetingsRecordWhoActs(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	hs := e.households(t, c.Id, 6000, 6000)
+	community := "regions/" + tr.comA.Id
+	recorder := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-recorder", Role: auth.CommunityStaff, Scope: community})
+	closer := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-closer", Role: auth.CommunityStaff, Scope: community})
+	colleague := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-colleague", Role: auth.CommunityStaff, Scope: community})
+	held := timestamppb.New(time.Date(2024, 5, 6, 19, 30, 0, 0, time.UTC))
+
+	m := testkit.Must[*pb.Meeting](t)(e.handlers.CreateMeeting(recorder, &pb.CreateMeetingRequest{Meeting: &pb.Meeting{
+		CompoundId: c.Id, Title: "加装电梯院坝会", HeldAt: held, AttendeeHouseholdIds: hs[:1],
+		CreateAccount: "accounts/forged", CloseAccount: "accounts/forged"}}))
+	if m.CreateAccount != "accounts/acct-recorder" || m.CloseAccount != "" {
+		t.Fatalf("created by %q, closed by %q", m.CreateAccount, m.CloseAccount)
+	}
+	closeReq := &pb.CloseMeetingRequest{Id: m.Id, AttendeeHouseholdIds: hs, Minutes: "一致同意加装电梯", RequestId: "close-who"}
+	closed := testkit.Must[*pb.Meeting](t)(e.handlers.CloseMeeting(closer, closeReq))
+	if closed.CreateAccount != "accounts/acct-recorder" || closed.CloseAccount != "accounts/acct-closer" {
+		t.Fatalf("closed meeting: created by %q, closed by %q", closed.CreateAccount, closed.CloseAccount)
+	}
+	if again := testkit.Must[*pb.Meeting](t)(e.handlers.CloseMeeting(colleague, closeReq)); again.CloseAccount != "accounts/acct-closer" {
+		t.Fatalf("a retried close answers with the account that closed it, not %q", again.CloseAccount)
+	}
+	got := testkit.Must[*pb.Meeting](t)(e.GetMeeting(bg, &pb.GetMeetingRequest{Id: m.Id}))
+	if got.CreateAccount != "accounts/acct-recorder" || got.CloseAccount != "accounts/acct-closer" {
+		t.Fatalf("stored: created by %q, closed by %q", got.CreateAccount, got.CloseAccount)
+	}
 }

@@ -37,11 +37,14 @@ var bg = context.Background()
 // survey service asks governance through a gRPC client of that same server.
 type env struct {
 	pb.SurveyServiceClient
-	gov   govpb.GovernanceServiceClient
-	store *storage.Store
-	rdb   redis.UniversalClient
-	logs  *testkit.LogBuffer
-	seq   *atomic.Int64
+	// handlers are the survey handlers themselves, for calls as a signed-in caller (the
+	// server here checks no tokens, so only a context can carry one).
+	handlers *api.Server
+	gov      govpb.GovernanceServiceClient
+	store    *storage.Store
+	rdb      redis.UniversalClient
+	logs     *testkit.LogBuffer
+	seq      *atomic.Int64
 	// registry is what the survey service asks governance through, counting reads of
 	// whole regions.
 	registry *countingRegistry
@@ -89,7 +92,8 @@ func start(tb testing.TB) *env {
 	// A short delay, so the rankings also move on their own while tests read them.
 	registry := &countingRegistry{Registry: peers.NewGovernance(conn)}
 	a := app.New(store, registry, log, time.Now, app.Options{Weights: opinion.DefaultWeights, RankingRefresh: time.Minute, RankingDelay: 20 * time.Millisecond})
-	pb.RegisterSurveyServiceServer(srv.GRPC, api.New(a))
+	handlers := api.New(a)
+	pb.RegisterSurveyServiceServer(srv.GRPC, handlers)
 	go a.RunRanking(ctx)
 	go outbox.Run(ctx) // as survey.Start does: the events written with the changes
 	// As survey.Start does: the registry's changes behind the ranking.
@@ -98,7 +102,7 @@ func start(tb testing.TB) *env {
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })
 	return &env{
-		SurveyServiceClient: pb.NewSurveyServiceClient(conn), gov: govpb.NewGovernanceServiceClient(conn),
+		SurveyServiceClient: pb.NewSurveyServiceClient(conn), handlers: handlers, gov: govpb.NewGovernanceServiceClient(conn),
 		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry, publish: true,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/events"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -570,5 +571,46 @@ func TestOpeningANeedsSurveyPublishesItsFactOnce(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // nothing more follows
 	if got := facts(); !slices.Equal(got, want) {
 		t.Fatalf("compound facts published %q, want %q", got, want)
+	}
+}
+
+// Rule 16 (who acts): each response records the signed-in account that entered it, one
+// by one or in a batch: the grid worker's account for a paper response, the household
+// itself ("households/ID") for a resident answering ONLINE. A retried request answers
+// with the account that entered the response, whoever retries it.
+func TestResponsesRecordWhoActs(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	hs := e.households(t, c.Id, 6000, 6000, 6000, 6000)
+	sv := e.open(t, c.Id, pb.Survey_NEEDS, pb.Survey_MATTER_UNSPECIFIED)
+	community := "regions/" + tr.comA.Id
+	gridWorker := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-grid", Role: auth.GridWorker, Scope: community})
+	colleague := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-colleague", Role: auth.GridWorker, Scope: community})
+	resident := auth.WithPrincipal(bg, auth.Principal{Subject: "households/" + hs[1], Role: auth.Resident, Scope: "households/" + hs[1]})
+
+	paper := response(hs[0], answer("wants", "yes"))
+	paper.Account = "accounts/forged"
+	req := &pb.SubmitResponseRequest{SurveyId: sv.Id, Response: paper, RequestId: "resp-who"}
+	if got := testkit.Must[*pb.Response](t)(e.handlers.SubmitResponse(gridWorker, req)); got.Account != "accounts/acct-grid" {
+		t.Fatalf("paper response entered by %q", got.Account)
+	}
+	if again := testkit.Must[*pb.Response](t)(e.handlers.SubmitResponse(colleague, req)); again.Account != "accounts/acct-grid" {
+		t.Fatalf("a retried submission answers with the account that entered it, not %q", again.Account)
+	}
+	online := &pb.Response{HouseholdId: hs[1], Channel: pb.Response_ONLINE, Answers: []*pb.Answer{answer("wants", "no")}}
+	if got := testkit.Must[*pb.Response](t)(e.handlers.SubmitResponse(resident, &pb.SubmitResponseRequest{SurveyId: sv.Id, Response: online})); got.Account != "households/"+hs[1] {
+		t.Fatalf("online response entered by %q", got.Account)
+	}
+	batch := &pb.BatchSubmitResponsesRequest{SurveyId: sv.Id, RequestId: "batch-who", Responses: []*pb.Response{
+		response(hs[2], answer("wants", "yes")), response(hs[3], answer("wants", "no"))}}
+	testkit.Must[*pb.BatchSubmitResponsesResponse](t)(e.handlers.BatchSubmitResponses(gridWorker, batch))
+	testkit.Must[*pb.BatchSubmitResponsesResponse](t)(e.handlers.BatchSubmitResponses(colleague, batch)) // replayed: writes nothing
+
+	want := map[string]string{hs[0]: "accounts/acct-grid", hs[1]: "households/" + hs[1], hs[2]: "accounts/acct-grid", hs[3]: "accounts/acct-grid"}
+	for h, account := range want {
+		if r := e.stored(t, sv.Id, h); r == nil || r.Account != account {
+			t.Fatalf("household %s: stored %v, want account %q", h, r, account)
+		}
 	}
 }

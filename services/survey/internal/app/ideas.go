@@ -24,6 +24,7 @@ func (a *App) CreateMeeting(ctx context.Context, m opinion.Meeting, req Request)
 		return nil, err
 	}
 	m.ID, m.State, m.CreateTime = id[0], opinion.MeetingOpen, a.now()
+	m.CreateAccount = auth.Acting(ctx)
 	if err := a.store.CreateMeeting(ctx, m); err != nil {
 		return nil, err
 	}
@@ -67,6 +68,7 @@ func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, m
 	if err != nil {
 		return nil, err
 	}
+	closed.CloseAccount = auth.Acting(ctx)
 	if err := a.store.CloseMeeting(ctx, closed); err != nil {
 		return nil, err
 	}

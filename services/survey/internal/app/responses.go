@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/survey/internal/opinion"
 )
@@ -74,7 +75,7 @@ func (a *App) prepare(ctx context.Context, surveyID string, req Request, in []op
 	rs := make([]opinion.Response, len(in))
 	var bad fault.Collect
 	for i, r := range in {
-		r.SurveyID, r.SubmitTime = sv.ID, now
+		r.SurveyID, r.SubmitTime, r.Account = sv.ID, now, auth.Acting(ctx)
 		if r.CollectedAt.IsZero() {
 			r.CollectedAt = now
 		}

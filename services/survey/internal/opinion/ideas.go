@@ -74,6 +74,10 @@ type Meeting struct {
 	State      MeetingState `json:"state"`
 	CreateTime time.Time    `json:"createTime"`
 	CloseTime  time.Time    `json:"closeTime,omitzero"`
+	// CreateAccount and CloseAccount are the signed-in accounts (their tokens' subjects)
+	// that recorded the meeting and closed it with its minutes (rule 16: who acts).
+	CreateAccount string `json:"createAccount,omitempty"`
+	CloseAccount  string `json:"closeAccount,omitempty"`
 }
 
 // CloseMeeting closes an open meeting; what the close states (attendees, minutes,

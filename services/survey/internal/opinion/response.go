@@ -53,6 +53,11 @@ type Response struct {
 	Answers     []Answer  `json:"answers"`
 	SubmitTime  time.Time `json:"submitTime"`
 	Area        int64     `json:"area"`
+	// Account is the signed-in account that entered the response (rule 16: who acts):
+	// its token's subject, "households/ID" for a resident answering ONLINE, never taken
+	// from the request. CollectorID stays a note of who collected it on paper. Responses
+	// stored before it was kept decode with it empty.
+	Account string `json:"account,omitempty"`
 }
 
 // CheckResponse refuses answers the survey cannot count: unknown questions or options,

@@ -22,7 +22,9 @@ import (
 //
 // KEYS: survey, responses, contrib, tally, responders, requests.
 // ARGV: request id ("" for none), body hash, n, then per response: household id,
-// response, collection key (opinion.CollectedKey: compared as strings), contribution.
+// response (its JSON record, the account that entered it included, so that who acted is
+// stored in the same step and a replay reads it back as first stored), collection key
+// (opinion.CollectedKey: compared as strings), contribution.
 // Returns {1, outcome...} with outcome 1 recorded, 2 replaced, 3 ignored as older;
 // {0, outcome...} for a replayed request; {-1, state} when the survey is not OPEN;
 // {-2} for a request id reused with another body.

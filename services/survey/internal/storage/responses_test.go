@@ -589,3 +589,34 @@ func TestListSurveysByCompound(t *testing.T) {
 		t.Fatalf("all surveys %d, %v", len(everything), err)
 	}
 }
+
+// Rule 16 (who acts): a response is stored with the account that entered it, in the same
+// step; a replayed request keeps the account first stored, and a response stored before
+// accounts were kept still reads, with none.
+func TestResponsesKeepTheAccountThatEnteredThem(t *testing.T) {
+	f := newFixture(t)
+	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)
+	entered := wants("h1", true, t0)
+	entered.Account = "accounts/acct-grid"
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{entered}, "req-1", "hash-1"); err != nil {
+		t.Fatal(err)
+	}
+	retried := entered
+	retried.Account = "accounts/acct-colleague"
+	if _, replayed, err := f.store.SubmitResponses(bg, sv, []opinion.Response{retried}, "req-1", "hash-1"); err != nil || !replayed {
+		t.Fatalf("retry: replayed %v, %v", replayed, err)
+	}
+	if r, err := f.store.GetResponse(bg, sv.ID, "h1"); err != nil || r.Account != "accounts/acct-grid" {
+		t.Fatalf("stored %+v, %v", r, err)
+	}
+
+	old := `{"surveyId":"s1","householdId":"h2","channel":1,"collectorId":"grid-7","collectedAt":"2024-05-06T09:00:00Z",` +
+		`"answers":[{"questionId":"wants","optionIds":["no"]}],"submitTime":"2024-05-06T09:00:00Z","area":7500}`
+	if err := f.rdb.HSet(bg, "svy:{s:s1}:responses", "h2", old).Err(); err != nil { // the responses key (storage.go)
+		t.Fatal(err)
+	}
+	r, err := f.store.GetResponse(bg, sv.ID, "h2")
+	if err != nil || r.Account != "" || r.CollectorID != "grid-7" || r.Answers[0].OptionIDs[0] != "no" {
+		t.Fatalf("an old response reads as %+v, %v", r, err)
+	}
+}
