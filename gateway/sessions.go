@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"tongdu/platform/auth"
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 )
 
@@ -23,15 +24,15 @@ import (
 // authentication, the services) sees a bearer token as from a district system.
 const (
 	// SessionCookie holds the session's id.
-	SessionCookie = "tongdu_session"
+	SessionCookie = auth.SessionCookie
 	// signOnCookie binds an identity provider's answer to the browser that asked for it
 	// (state), so a sign-in started elsewhere cannot be slipped into this browser.
 	signOnCookie = "tongdu_sign_on"
 	// sessionHeader is the gRPC metadata the governance service names a new session in,
 	// and reads the session to end from.
-	sessionHeader = "tongdu-session"
+	sessionHeader = auth.SessionMetadata
 	// CSRFHeader carries a session's CSRF token on a cookie-authenticated write.
-	CSRFHeader = "X-CSRF-Token"
+	CSRFHeader = auth.CSRFHeader
 )
 
 const (

@@ -17,11 +17,12 @@ import (
 	"tongdu/services/governance/internal/app"
 )
 
-// SessionHeader is the gRPC metadata key that carries a session's id: CreateSession
-// sends the new id to the caller in a response header of this name (never in the
-// message), and DeleteSession reads it from the request's metadata when session_id is
-// empty. The gateway turns it into and out of the HttpOnly session cookie.
-const SessionHeader = "tongdu-session"
+// SessionHeader is the gRPC metadata key that carries a session's id (auth.SessionMetadata):
+// CreateSession sends the new id to the caller in a response header of this name (never
+// in the message), and DeleteSession reads it from the request's metadata when
+// session_id is empty. The gateway and the console turn it into and out of the HttpOnly
+// session cookie.
+const SessionHeader = auth.SessionMetadata
 
 // AccountServer implements tongdu.governance.v1.AccountService.
 type AccountServer struct {
