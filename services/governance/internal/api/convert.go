@@ -49,6 +49,7 @@ func compoundToPB(c *registry.Compound) *pb.Compound {
 		PropertyManager: c.PropertyManager, OwningUnit: c.OwningUnit, SelfManagementCommittee: c.SelfManagementCommittee,
 		HouseholdCount: int32(c.HouseholdCount), TotalExclusiveAreaM2: c.TotalArea.M2(), BuildingCount: int32(c.BuildingCount),
 		RegionPath: c.RegionPath, CreateTime: ts(c.CreateTime), UpdateTime: ts(c.UpdateTime), Etag: c.Etag(),
+		CreateAccount: c.CreateAccount, UpdateAccount: c.UpdateAccount,
 	}
 	for _, f := range c.Facilities {
 		out.Facilities = append(out.Facilities, &pb.Facility{Kind: pb.Facility_Kind(f.Kind), Condition: pb.Facility_Condition(f.Condition), Notes: f.Notes})
@@ -100,6 +101,7 @@ func householdToPB(ctx context.Context, h registry.Household) *pb.Household {
 		Id: h.ID, CompoundId: h.CompoundID, BuildingId: h.BuildingID, Unit: h.Unit, Room: h.Room,
 		ExclusiveAreaM2: h.ExclusiveArea.M2(), ResidentName: h.ResidentName, Phone: h.Phone, IdNumber: h.IDNumber,
 		PartyMember: h.PartyMember, NeedsAccessibility: h.NeedsAccessibility, CreateTime: ts(h.CreateTime),
+		CreateAccount: h.CreateAccount,
 	}
 }
 

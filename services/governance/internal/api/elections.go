@@ -14,6 +14,7 @@ func electionToPB(el *app.Election) *pb.LeaderElection {
 		Id: e.ID, BuildingId: e.BuildingID, Unit: e.Unit, CandidateHouseholdIds: e.Candidates,
 		State: pb.LeaderElection_State(e.State), EligibleHouseholds: int32(eligible),
 		CreateTime: ts(e.CreateTime), CloseTime: ts(e.CloseTime),
+		CreateAccount: e.CreateAccount, CloseAccount: e.CloseAccount,
 	}
 	if r := e.Result; r != nil {
 		out.VotedHouseholds, out.EligibleHouseholds, out.Turnout = int32(r.Voted), int32(r.Eligible), r.Turnout()

@@ -118,6 +118,7 @@ func conventionToPB(c *registry.Convention) *pb.Convention {
 		Id: c.ID, CompoundId: c.CompoundID, Kind: pb.Convention_Kind(c.Kind), Title: c.Title, Text: c.Text,
 		Version: int32(c.Version), Adopted: c.Adopted, ResolutionSurveyId: c.ResolutionSurveyID,
 		AdoptTime: ts(c.AdoptTime), CreateTime: ts(c.CreateTime),
+		CreateAccount: c.CreateAccount, AdoptAccount: c.AdoptAccount,
 	}
 }
 

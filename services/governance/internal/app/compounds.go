@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/governance/internal/registry"
 )
@@ -31,6 +32,7 @@ func (a *App) CreateCompound(ctx context.Context, req Request, in registry.Compo
 		return nil, err
 	}
 	c.ID = id[0]
+	c.CreateAccount = auth.Acting(ctx)
 	// A replay finds the compound stored and writes no event again: the first did.
 	if err := a.store.CreateCompound(ctx, c, factEvents(c.ID, registry.FactCreated)...); err != nil {
 		return nil, err
@@ -100,7 +102,9 @@ func (a *App) ClassifyCompound(ctx context.Context, id string, c Classification)
 
 // updateCompound reads, edits and writes a compound with a revision check, retrying when
 // another writer got in between, unless the caller pinned an etag. The facts behind the
-// ranking the edit changed (registry.RankingFacts) are written with it.
+// ranking the edit changed (registry.RankingFacts) are written with it, and the signed-in
+// caller as the one who updated it last (rule 16: who acts); the status followed from
+// events is written by FollowCompoundEvent instead, which has no caller.
 func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(registry.Compound) (registry.Compound, error)) (*registry.Compound, error) {
 	for attempt := 0; ; attempt++ {
 		cur, err := a.store.GetCompound(ctx, id)
@@ -114,6 +118,7 @@ func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(reg
 		if err != nil {
 			return nil, err
 		}
+		next.UpdateAccount = auth.Acting(ctx)
 		_, err = a.store.UpdateCompound(ctx, next, factEvents(id, registry.RankingFacts(cur, &next)...)...)
 		if errors.Is(err, registry.ErrConflict) && etag == "" {
 			// Another writer got in between. The caller pinned no version, so read again

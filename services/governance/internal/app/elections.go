@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/idempotency"
 	"tongdu/services/governance/internal/registry"
 )
@@ -49,7 +50,7 @@ func (a *App) CreateLeaderElection(ctx context.Context, req Request, e registry.
 	if err != nil {
 		return nil, err
 	}
-	e.ID = id[0]
+	e.ID, e.CreateAccount = id[0], auth.Acting(ctx)
 	if err := a.store.CreateElection(ctx, e); err != nil {
 		return nil, err
 	}
@@ -118,6 +119,7 @@ func (a *App) CloseLeaderElection(ctx context.Context, req Request, id string) (
 		if err != nil {
 			return nil, err
 		}
+		closed.CloseAccount = auth.Acting(ctx)
 		if _, err := a.idsFor(ctx, "CloseLeaderElection", req, 0); err != nil {
 			return nil, err
 		}

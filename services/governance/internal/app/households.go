@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -68,7 +69,7 @@ func (a *App) createHouseholds(ctx context.Context, method string, req Request, 
 		return nil, err
 	}
 	for i := range hs {
-		hs[i].ID = newIDs[i]
+		hs[i].ID, hs[i].CreateAccount = newIDs[i], auth.Acting(ctx)
 	}
 	// Participation counts over all households (rule 4): the ranking must hear of them,
 	// once per set written (a replay writes nothing, so tells nothing again).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/services/governance/internal/registry"
 )
@@ -67,7 +68,7 @@ func (a *App) CreateConvention(ctx context.Context, req Request, compoundID stri
 	if err != nil {
 		return nil, err
 	}
-	c.ID = id[0]
+	c.ID, c.CreateAccount = id[0], auth.Acting(ctx)
 	if _, err := a.store.CreateConvention(ctx, c); err != nil {
 		return nil, err
 	}
@@ -115,8 +116,10 @@ func (a *App) AdoptConvention(ctx context.Context, req Request, id, surveyID str
 			claimed = true
 		}
 		if !changed {
+			// A retry: the account that first recorded the adoption stays.
 			return cur, nil
 		}
+		next.AdoptAccount = auth.Acting(ctx)
 		_, err = a.store.UpdateConvention(ctx, next)
 		if errors.Is(err, registry.ErrConflict) {
 			if err := pause(ctx, attempt); err != nil {

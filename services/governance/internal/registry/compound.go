@@ -93,6 +93,12 @@ type Compound struct {
 	Classification          *Classification `json:"classification,omitempty"`
 	CreateTime              time.Time       `json:"createTime"`
 	UpdateTime              time.Time       `json:"updateTime"`
+	// CreateAccount is the signed-in account (its token's subject) that registered the
+	// compound; UpdateAccount the one of its last update or classification (rule 16: who
+	// acts). A status that follows the renovation moves on an event, which no one signed
+	// in to make, so it leaves UpdateAccount as it was.
+	CreateAccount string `json:"createAccount,omitempty"`
+	UpdateAccount string `json:"updateAccount,omitempty"`
 
 	// Derived, kept beside the record.
 	HouseholdCount int   `json:"-"`
@@ -122,6 +128,7 @@ func NewCompound(c Compound, community *Region, now time.Time) (Compound, error)
 		}
 	}
 	c.CreateTime, c.UpdateTime = now, now
+	c.CreateAccount, c.UpdateAccount = "", ""
 	c.Classification = nil
 	return c, nil
 }

@@ -30,6 +30,10 @@ type Election struct {
 	Result     *ElectionResult `json:"result,omitempty"`
 	CreateTime time.Time       `json:"createTime"`
 	CloseTime  time.Time       `json:"closeTime,omitzero"`
+	// CreateAccount and CloseAccount are the signed-in accounts (their tokens' subjects)
+	// that opened the election and closed it, so declared the winner (rule 16: who acts).
+	CreateAccount string `json:"createAccount,omitempty"`
+	CloseAccount  string `json:"closeAccount,omitempty"`
 
 	VoteRevision int64 `json:"-"` // moves with every vote, kept beside the record
 }
@@ -89,6 +93,7 @@ func NewElection(e Election, eligible map[string]bool, now time.Time) (Election,
 		return Election{}, fault.Fields(vs...)
 	}
 	e.State, e.Result, e.CreateTime = ElectionOpen, nil, now
+	e.CreateAccount, e.CloseAccount = "", ""
 	return e, nil
 }
 

@@ -43,6 +43,9 @@ type Household struct {
 	PartyMember        bool      `json:"partyMember,omitempty"`
 	NeedsAccessibility bool      `json:"needsAccessibility,omitempty"`
 	CreateTime         time.Time `json:"createTime"`
+	// CreateAccount is the signed-in account (its token's subject) that registered the
+	// household (rule 16: who acts). An account id is no personal data: never masked.
+	CreateAccount string `json:"createAccount,omitempty"`
 }
 
 // DwellingKey names a dwelling within its compound; no two households share one. The
@@ -101,6 +104,7 @@ func NewHouseholds(compoundID string, hs []Household, buildings map[string]*Buil
 		seen[key] = i
 		h.CompoundID = compoundID
 		h.CreateTime = now
+		h.CreateAccount = ""
 		out[i] = h
 	}
 	if len(vs) > 0 {

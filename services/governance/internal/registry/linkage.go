@@ -130,6 +130,10 @@ type Convention struct {
 	ResolutionSurveyID string         `json:"resolutionSurveyId,omitempty"`
 	AdoptTime          time.Time      `json:"adoptTime,omitzero"`
 	CreateTime         time.Time      `json:"createTime"`
+	// CreateAccount is the signed-in account (its token's subject) that put the text
+	// forward; AdoptAccount the one that recorded its adoption (rule 16: who acts).
+	CreateAccount string `json:"createAccount,omitempty"`
+	AdoptAccount  string `json:"adoptAccount,omitempty"`
 
 	// Kept beside the record by storage.
 	Version  int   `json:"-"`
@@ -154,6 +158,7 @@ func NewConvention(c Convention, compoundID string, now time.Time) (Convention, 
 	}
 	c.CompoundID = compoundID
 	c.Adopted, c.ResolutionSurveyID, c.AdoptTime = false, "", time.Time{}
+	c.CreateAccount, c.AdoptAccount = "", ""
 	c.Version, c.Revision = 0, 0
 	c.CreateTime = now
 	return c, nil
