@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/.bin
 export PATH := $(BIN):$(PATH)
 
-.PHONY: proto tools lint test test-cluster run deploy-check fuzz bench soak
+.PHONY: proto web web-assets tools lint test test-cluster run deploy-check fuzz bench soak
 
 # Build the pinned code generators (protoc plugins and buf) into .bin/.
 tools:
@@ -15,12 +15,22 @@ tools:
 		github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2 \
 		./thirdparty
 	cd tools/buf && GOWORK=off go build -o $(BIN)/ github.com/bufbuild/buf/cmd/buf
+	cd tools/templ && GOWORK=off go build -o $(BIN)/ github.com/a-h/templ/cmd/templ
 
 # Regenerate the third-party protos, lint the contracts and regenerate all code from them.
 proto: tools
 	rm -rf proto/third_party proto/gen/go proto/gen/openapi/*.json
 	$(BIN)/thirdparty proto/third_party
 	cd proto && buf lint && buf generate
+
+# Regenerate the web console's pages from their templ sources (web/**/*.templ).
+web: tools
+	cd web && $(BIN)/templ generate -path . -log-level warn
+
+# Vendor the console's browser assets (htmx, ECharts, axe-core) from their npm packages
+# at the versions scripts/vendor-assets.sh pins, checked against web/assets/vendor/SHA256SUMS.
+web-assets:
+	scripts/vendor-assets.sh
 
 test:
 	go test -race $$(go list -f '{{.Dir}}/...' -m)

@@ -14,6 +14,7 @@ require (
 	tongdu/services/governance v0.0.0
 	tongdu/services/projects v0.0.0
 	tongdu/services/survey v0.0.0
+	tongdu/web v0.0.0
 )
 
 require (
@@ -21,6 +22,7 @@ require (
 	buf.build/go/protovalidate v1.4.0 // indirect
 	cel.dev/cel-go v0.32.0 // indirect
 	cel.dev/expr v0.25.3 // indirect
+	github.com/a-h/templ v0.3.1118 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
@@ -87,4 +89,5 @@ replace (
 	tongdu/services/governance => ../../services/governance
 	tongdu/services/projects => ../../services/projects
 	tongdu/services/survey => ../../services/survey
+	tongdu/web => ../../web
 )

@@ -11,6 +11,7 @@ replace (
 	tongdu/services/governance => ../../services/governance
 	tongdu/services/projects => ../../services/projects
 	tongdu/services/survey => ../../services/survey
+	tongdu/web => ../../web
 )
 
 require (
@@ -26,6 +27,7 @@ require (
 	buf.build/go/protovalidate v1.4.0 // indirect
 	cel.dev/cel-go v0.32.0 // indirect
 	cel.dev/expr v0.25.3 // indirect
+	github.com/a-h/templ v0.3.1118 // indirect
 	github.com/alicebob/miniredis/v2 v2.40.0 // indirect
 	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
@@ -89,4 +91,5 @@ require (
 	tongdu/services/finance v0.0.0 // indirect
 	tongdu/services/projects v0.0.0 // indirect
 	tongdu/services/survey v0.0.0 // indirect
+	tongdu/web v0.0.0 // indirect
 )

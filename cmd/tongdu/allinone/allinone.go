@@ -38,6 +38,7 @@ import (
 	"tongdu/services/governance"
 	"tongdu/services/projects"
 	"tongdu/services/survey"
+	"tongdu/web"
 )
 
 // Config is the all-in-one's configuration.
@@ -141,6 +142,7 @@ type App struct {
 	rdb      redis.UniversalClient
 	grpc     *grpcserver.Server
 	gw       *gateway.Gateway
+	console  *web.Console
 	peers    *grpc.ClientConn
 	signer   *auth.Signer
 	grpcLis  net.Listener
@@ -257,6 +259,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if a.gw, err = gateway.New(runCtx, gc, log); err != nil {
 		return nil, err
 	}
+	if a.console, err = web.New(runCtx, web.Config{Governance: self, Survey: self, Projects: self, Finance: self, Dial: dial, CallTimeout: cfg.CallTimeout}, log); err != nil {
+		return nil, err
+	}
 	if cfg.DebugAddr != "" {
 		mux := http.NewServeMux()
 		opsport.Profiles(mux)
@@ -273,7 +278,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}()
 	go func() {
 		defer a.wg.Done()
-		a.fail(gateway.ServeListener(runCtx, a.httpLis, a.gw.Handler(), log))
+		a.fail(gateway.ServeListener(runCtx, a.httpLis, web.Beside(a.gw.Handler(), a.console.Handler()), log))
 	}()
 	log.Info("tongdu is up", "http", a.HTTPAddr(), "grpc", a.GRPCAddr())
 	return a, nil
@@ -372,6 +377,9 @@ func (a *App) Close() {
 	}
 	if a.gw != nil {
 		a.gw.Close()
+	}
+	if a.console != nil {
+		a.console.Close()
 	}
 	if a.peers != nil {
 		_ = a.peers.Close()
