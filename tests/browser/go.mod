@@ -15,11 +15,11 @@ replace (
 )
 
 require (
-	github.com/chromedp/cdproto v0.160.1
 	github.com/chromedp/chromedp v0.23.1
 	google.golang.org/grpc v1.85.0
 	tongdu/cmd/tongdu v0.0.0
 	tongdu/platform v0.0.0
+	tongdu/proto v0.0.0
 	tongdu/services/governance v0.0.0
 )
 
@@ -34,6 +34,7 @@ require (
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
@@ -90,7 +91,6 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261104224025-d1e00e9f33ab // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	tongdu/gateway v0.0.0 // indirect
-	tongdu/proto v0.0.0 // indirect
 	tongdu/services/finance v0.0.0 // indirect
 	tongdu/services/projects v0.0.0 // indirect
 	tongdu/services/survey v0.0.0 // indirect

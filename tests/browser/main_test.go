@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -124,6 +125,16 @@ func chromium(t *testing.T) string {
 	}
 	t.Skip("no chromium on PATH")
 	return ""
+}
+
+// openNoScript is open with scripts turned off: every form must work without them.
+func (s *site) openNoScript(size [2]int64) *browser {
+	b := s.open(size)
+	b.do(chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		_, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	}))
+	return b
 }
 
 // open starts a browser of the given size on s. It closes when the test ends; if the

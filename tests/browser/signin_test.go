@@ -81,3 +81,19 @@ func TestSignInOnScreen(t *testing.T) {
 		}
 	}
 }
+
+// The sign-in form works with scripts off (a plain POST and redirect), and its error
+// still shows beside the field.
+func TestSignInWithoutScripts(t *testing.T) {
+	s := startSite(t)
+	s.addAccount(governance.NewAccount{Login: "wang.grid", DisplayName: "王网格", Role: auth.DistrictAdmin, Password: testPassword})
+	b := s.openNoScript(phone)
+	b.signIn("wang.grid", "wrong password here")
+	if e := b.text("#f-password-error"); e == "" {
+		t.Fatal("no error beside the password without scripts")
+	}
+	b.signIn("wang.grid", testPassword)
+	if h := b.text("main h1"); !strings.Contains(h, "王网格") {
+		t.Fatalf("signed in without scripts: heading %q at %s", h, b.location())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/a-h/templ"
@@ -60,7 +61,8 @@ func New(c Clients, log *slog.Logger) *Server {
 	return s
 }
 
-// page is a route of a page group; the groups add theirs in init (one file a group).
+// page is a route of a page group; the groups add theirs in init with route (one file
+// a group). Every page needs a signed-in visitor; the services decide what each may see.
 type page struct {
 	pattern string
 	handle  func(s *Server) http.HandlerFunc
@@ -126,14 +128,23 @@ func (s *Server) page(r *http.Request, titleKey, nav string) view.Page {
 	return p
 }
 
-// menuEntry is a navigation entry and the roles that see it (none: every staff role).
+// menuEntry is a navigation entry and the roles that see it (none: every staff role;
+// "RESIDENT" among them: residents too).
 type menuEntry struct {
+	order     int
 	key, href string
 	roles     []string
 }
 
-// menus are the navigation entries, in order; page groups add theirs in init.
+// menus are the navigation entries; page groups add theirs in init with addMenu.
 var menus []menuEntry
+
+// addMenu puts an entry in the navigation at order (smaller first), labelled by the
+// catalog's "nav.<key>", seen by roles (none: every staff role).
+func addMenu(order int, key, href string, roles ...string) {
+	menus = append(menus, menuEntry{order, key, href, roles})
+	sort.SliceStable(menus, func(i, j int) bool { return menus[i].order < menus[j].order })
+}
 
 func menu(lang i18n.Lang, v *view.Viewer) []view.NavItem {
 	items := []view.NavItem{{Key: "home", Href: "/", Label: lang.T("nav.home")}}

@@ -28,6 +28,24 @@ func Parse(tag string) Lang {
 	return ZH
 }
 
+// Text is one message in both languages, side by side so that neither is forgotten:
+// {Chinese, English}.
+type Text [2]string
+
+// The catalogs, filled by each page group's file (add in its init).
+var zh, en = map[string]string{}, map[string]string{}
+
+// add puts a group's messages in the catalogs. A key given twice is a slip between
+// groups and stops the program at start, where a test sees it.
+func add(msgs map[string]Text) {
+	for k, t := range msgs {
+		if _, dup := zh[k]; dup {
+			panic("i18n: message " + k + " is defined twice")
+		}
+		zh[k], en[k] = t[0], t[1]
+	}
+}
+
 func (l Lang) catalog() map[string]string {
 	if l == EN {
 		return en
