@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tongdu/gateway"
+	"tongdu/platform/httpserver"
 )
 
 // TestASlowBodyFloodLeavesTheGatewayAnswering: hundreds of clients start a request and
@@ -34,7 +35,7 @@ func TestASlowBodyFloodLeavesTheGatewayAnswering(t *testing.T) {
 	const readTimeout = 500 * time.Millisecond
 	served := make(chan error, 1)
 	go func() {
-		served <- gateway.ServeListenerWith(ctx, lis, gw.Handler(), log, gateway.Timeouts{ReadHeader: readTimeout, Read: readTimeout, Idle: time.Second})
+		served <- httpserver.ServeListenerWith(ctx, lis, gw.Handler(), log, httpserver.Timeouts{ReadHeader: readTimeout, Read: readTimeout, Idle: time.Second})
 	}()
 	addr := lis.Addr().String()
 

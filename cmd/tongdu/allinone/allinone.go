@@ -28,6 +28,7 @@ import (
 	"tongdu/platform/events"
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
+	"tongdu/platform/httpserver"
 	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
@@ -278,7 +279,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	}()
 	go func() {
 		defer a.wg.Done()
-		a.fail(gateway.ServeListener(runCtx, a.httpLis, web.Beside(a.gw.Handler(), a.console.Handler()), log))
+		a.fail(httpserver.ServeListener(runCtx, a.httpLis, web.Beside(a.gw.Handler(), a.console.Handler()), log))
 	}()
 	log.Info("tongdu is up", "http", a.HTTPAddr(), "grpc", a.GRPCAddr())
 	return a, nil

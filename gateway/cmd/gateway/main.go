@@ -11,6 +11,7 @@ import (
 	"tongdu/platform/auth"
 	"tongdu/platform/config"
 	"tongdu/platform/grpcclient"
+	"tongdu/platform/httpserver"
 	"tongdu/platform/servicemain"
 	"tongdu/platform/telemetry"
 	"tongdu/platform/tlsconfig"
@@ -68,5 +69,5 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer gw.Close()
-	return gateway.Serve(ctx, httpAddr, gw.Handler(), log)
+	return httpserver.Serve(ctx, httpAddr, gw.Handler(), log)
 }

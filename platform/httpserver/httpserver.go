@@ -1,4 +1,7 @@
-package gateway
+// Package httpserver runs Tongdu's HTTP servers (the REST gateway, the console, the
+// all-in-one's shared port) with the same bounds on slow clients and the same graceful
+// shutdown.
+package httpserver
 
 import (
 	"context"
