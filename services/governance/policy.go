@@ -22,9 +22,11 @@ const accountMethod = "/tongdu.governance.v1.AccountService/"
 var Policy = auth.Policy{
 	// governance: the registry. Registry facts of regions and compounds are not personal
 	// data; every role reads them (that is also how other services place a resource).
-	method + "CreateRegion":          {Roles: auth.Staff, Target: "regions/{region.parent}"},
-	method + "GetRegion":             {Roles: auth.Everyone, Anywhere: true},
-	method + "ListRegions":           {Roles: auth.Everyone, Anywhere: true},
+	method + "CreateRegion": {Roles: auth.Staff, Target: "regions/{region.parent}"},
+	method + "GetRegion":    {Roles: auth.Everyone, Anywhere: true},
+	method + "ListRegions":  {Roles: auth.Everyone, Anywhere: true},
+	// Counts only, but of a whole region: the staff and auditors of that region.
+	method + "GetRegionStatistics":   {Roles: auth.MoneyReaders, Target: "regions/{id}"},
 	method + "CreateCompound":        {Roles: auth.Staff, Target: "regions/{compound.community_id}"},
 	method + "GetCompound":           {Roles: auth.Everyone, Anywhere: true},
 	method + "ListCompounds":         {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{region_id}"},

@@ -62,6 +62,8 @@ type Store interface {
 	GetPartyBranch(ctx context.Context, id string) (*registry.PartyBranch, error)
 	GetPartyMember(ctx context.Context, id string) (*registry.PartyMember, error)
 	GetRegion(ctx context.Context, id string) (*registry.Region, error)
+	RecountCompound(ctx context.Context, cid string) error
+	RegionStatistics(ctx context.Context, region string) (registry.RegionStatistics, error)
 	GetWhistle(ctx context.Context, id string) (*registry.Whistle, error)
 	GetWhistles(ctx context.Context, ids []string) ([]registry.Whistle, error)
 	ListBuildings(ctx context.Context, cid, token string, size int) ([]registry.Building, string, error)

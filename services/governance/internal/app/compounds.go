@@ -152,7 +152,8 @@ func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[stri
 		}
 		next, moved := registry.FollowStatus(*c, fact, fields["status"], a.now())
 		if !moved {
-			return nil
+			// A redelivered fact may come after a move whose count a crash cut short.
+			return a.store.RecountCompound(ctx, cid)
 		}
 		_, err = a.store.UpdateCompound(ctx, next, factEvents(cid, registry.RankingFacts(c, &next)...)...)
 		if errors.Is(err, registry.ErrConflict) {

@@ -58,7 +58,10 @@ func (s *Store) CreateCompound(ctx context.Context, c registry.Compound, evs ...
 		}
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.RecountCompound(ctx, c.ID)
 }
 
 // GetCompound returns the compound with its derived counts, or registry.ErrNotFound.
@@ -125,7 +128,8 @@ func (s *Store) UpdateCompound(ctx context.Context, c registry.Compound, evs ...
 	case rev == -2:
 		return 0, fmt.Errorf("%w: compound %s", registry.ErrConflict, c.ID)
 	}
-	return rev, nil
+	// The change is stored; counting it is the region counters' second step.
+	return rev, s.RecountCompound(ctx, c.ID)
 }
 
 // strs passes strings as script arguments.

@@ -87,7 +87,8 @@ func (s *Store) CreateBuilding(ctx context.Context, b registry.Building) error {
 	case res == -2:
 		return fmt.Errorf("%w: compound %s already has a building named %q", registry.ErrAlreadyExists, b.CompoundID, b.Name)
 	}
-	return nil
+	// A replay (res 0) counts too: it finishes a count a crash may have missed.
+	return s.RecountCompound(ctx, b.CompoundID)
 }
 
 // GetBuilding returns a building by id, or ErrNotFound.
@@ -188,7 +189,7 @@ func (s *Store) CreateHouseholds(ctx context.Context, cid string, hs []registry.
 	case -3:
 		return fmt.Errorf("%w: part of this set was registered by another request", registry.ErrAlreadyExists)
 	}
-	return nil
+	return s.RecountCompound(ctx, cid)
 }
 
 // setLocations writes id → compound entries. They may live in other cluster slots than

@@ -6,6 +6,8 @@
 //	gov:{regions}:children:<parent|_>    sorted set of child region ids
 //	gov:{regions}:names:<parent|_>       hash: child region name → id (names unique among siblings)
 //	gov:{regions}:compounds:<region|_>   sorted set of compound ids under a region (every level)
+//	gov:{regions}:stats:<region|_>       hash: the region's compound counters (statistics.go)
+//	gov:{regions}:counted:<cid>          hash: the compound's share those counters hold
 //	gov:{c:<id>}:compound                hash: data, rev, households, area, buildings
 //	gov:{c:<id>}:buildings               sorted set of building ids
 //	gov:{c:<id>}:building:<bid>          hash: data, households

@@ -130,7 +130,7 @@ func (x Facility_Condition) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Facility_Condition.Descriptor instead.
 func (Facility_Condition) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{5, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7, 0}
 }
 
 type Facility_Kind int32
@@ -230,7 +230,7 @@ func (x Facility_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Facility_Kind.Descriptor instead.
 func (Facility_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{5, 1}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7, 1}
 }
 
 // Where the compound stands in its renovation. It follows what the survey and projects
@@ -297,7 +297,7 @@ func (x Compound_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Compound_Status.Descriptor instead.
 func (Compound_Status) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{9, 0}
 }
 
 type Compound_GovernanceMode int32
@@ -346,7 +346,7 @@ func (x Compound_GovernanceMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Compound_GovernanceMode.Descriptor instead.
 func (Compound_GovernanceMode) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7, 1}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{9, 1}
 }
 
 type Compound_ManagementType int32
@@ -407,7 +407,7 @@ func (x Compound_ManagementType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Compound_ManagementType.Descriptor instead.
 func (Compound_ManagementType) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7, 2}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{9, 2}
 }
 
 type PartyBranch_Kind int32
@@ -458,7 +458,7 @@ func (x PartyBranch_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use PartyBranch_Kind.Descriptor instead.
 func (PartyBranch_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{29, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{31, 0}
 }
 
 type LeaderElection_State int32
@@ -507,7 +507,7 @@ func (x LeaderElection_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LeaderElection_State.Descriptor instead.
 func (LeaderElection_State) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{38, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{40, 0}
 }
 
 type Whistle_EscalationLevel int32
@@ -559,7 +559,7 @@ func (x Whistle_EscalationLevel) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Whistle_EscalationLevel.Descriptor instead.
 func (Whistle_EscalationLevel) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{65, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{67, 0}
 }
 
 type Whistle_Status int32
@@ -614,7 +614,7 @@ func (x Whistle_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Whistle_Status.Descriptor instead.
 func (Whistle_Status) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{65, 1}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{67, 1}
 }
 
 type Whistle_Priority int32
@@ -663,7 +663,7 @@ func (x Whistle_Priority) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Whistle_Priority.Descriptor instead.
 func (Whistle_Priority) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{65, 2}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{67, 2}
 }
 
 type LinkageAttendee_Party int32
@@ -721,7 +721,7 @@ func (x LinkageAttendee_Party) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LinkageAttendee_Party.Descriptor instead.
 func (LinkageAttendee_Party) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{76, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78, 0}
 }
 
 type Convention_Kind int32
@@ -773,7 +773,7 @@ func (x Convention_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Convention_Kind.Descriptor instead.
 func (Convention_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83, 0}
 }
 
 type Region struct {
@@ -949,6 +949,149 @@ func (x *GetRegionRequest) GetId() string {
 	return ""
 }
 
+type GetRegionStatisticsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetRegionStatisticsRequest) Reset() {
+	*x = GetRegionStatisticsRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetRegionStatisticsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetRegionStatisticsRequest) ProtoMessage() {}
+
+func (x *GetRegionStatisticsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetRegionStatisticsRequest.ProtoReflect.Descriptor instead.
+func (*GetRegionStatisticsRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetRegionStatisticsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// RegionStatistics are the running counts of the compounds under a region, at every
+// level below it. Counts follow each compound's last change (its creation, update,
+// classification, status move, a building or households registered) a moment after it.
+type RegionStatistics struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	RegionId   string                 `protobuf:"bytes,1,opt,name=region_id,json=regionId,proto3" json:"region_id,omitempty"`
+	Compounds  int64                  `protobuf:"varint,2,opt,name=compounds,proto3" json:"compounds,omitempty"`
+	Households int64                  `protobuf:"varint,3,opt,name=households,proto3" json:"households,omitempty"`
+	Buildings  int64                  `protobuf:"varint,4,opt,name=buildings,proto3" json:"buildings,omitempty"`
+	// Every status, in the order of the renovation, zero counts included.
+	ByStatus []*RegionStatistics_StatusCount `protobuf:"bytes,5,rep,name=by_status,json=byStatus,proto3" json:"by_status,omitempty"`
+	// Every management type, zero counts included.
+	ByManagementType []*RegionStatistics_ManagementTypeCount `protobuf:"bytes,6,rep,name=by_management_type,json=byManagementType,proto3" json:"by_management_type,omitempty"`
+	// Moves into a status by year (a compound registered counts as entering its first
+	// status), years ascending, only the counts above zero.
+	EnteredByYear []*RegionStatistics_YearStatusCount `protobuf:"bytes,7,rep,name=entered_by_year,json=enteredByYear,proto3" json:"entered_by_year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionStatistics) Reset() {
+	*x = RegionStatistics{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionStatistics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionStatistics) ProtoMessage() {}
+
+func (x *RegionStatistics) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionStatistics.ProtoReflect.Descriptor instead.
+func (*RegionStatistics) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RegionStatistics) GetRegionId() string {
+	if x != nil {
+		return x.RegionId
+	}
+	return ""
+}
+
+func (x *RegionStatistics) GetCompounds() int64 {
+	if x != nil {
+		return x.Compounds
+	}
+	return 0
+}
+
+func (x *RegionStatistics) GetHouseholds() int64 {
+	if x != nil {
+		return x.Households
+	}
+	return 0
+}
+
+func (x *RegionStatistics) GetBuildings() int64 {
+	if x != nil {
+		return x.Buildings
+	}
+	return 0
+}
+
+func (x *RegionStatistics) GetByStatus() []*RegionStatistics_StatusCount {
+	if x != nil {
+		return x.ByStatus
+	}
+	return nil
+}
+
+func (x *RegionStatistics) GetByManagementType() []*RegionStatistics_ManagementTypeCount {
+	if x != nil {
+		return x.ByManagementType
+	}
+	return nil
+}
+
+func (x *RegionStatistics) GetEnteredByYear() []*RegionStatistics_YearStatusCount {
+	if x != nil {
+		return x.EnteredByYear
+	}
+	return nil
+}
+
 type ListRegionsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Children of this region; empty lists the districts.
@@ -961,7 +1104,7 @@ type ListRegionsRequest struct {
 
 func (x *ListRegionsRequest) Reset() {
 	*x = ListRegionsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[3]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -973,7 +1116,7 @@ func (x *ListRegionsRequest) String() string {
 func (*ListRegionsRequest) ProtoMessage() {}
 
 func (x *ListRegionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[3]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -986,7 +1129,7 @@ func (x *ListRegionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegionsRequest.ProtoReflect.Descriptor instead.
 func (*ListRegionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{3}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListRegionsRequest) GetParent() string {
@@ -1020,7 +1163,7 @@ type ListRegionsResponse struct {
 
 func (x *ListRegionsResponse) Reset() {
 	*x = ListRegionsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[4]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1032,7 +1175,7 @@ func (x *ListRegionsResponse) String() string {
 func (*ListRegionsResponse) ProtoMessage() {}
 
 func (x *ListRegionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[4]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1045,7 +1188,7 @@ func (x *ListRegionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRegionsResponse.ProtoReflect.Descriptor instead.
 func (*ListRegionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{4}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ListRegionsResponse) GetRegions() []*Region {
@@ -1074,7 +1217,7 @@ type Facility struct {
 
 func (x *Facility) Reset() {
 	*x = Facility{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[5]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1086,7 +1229,7 @@ func (x *Facility) String() string {
 func (*Facility) ProtoMessage() {}
 
 func (x *Facility) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[5]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1099,7 +1242,7 @@ func (x *Facility) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Facility.ProtoReflect.Descriptor instead.
 func (*Facility) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{5}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Facility) GetKind() Facility_Kind {
@@ -1136,7 +1279,7 @@ type Classification struct {
 
 func (x *Classification) Reset() {
 	*x = Classification{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[6]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1291,7 @@ func (x *Classification) String() string {
 func (*Classification) ProtoMessage() {}
 
 func (x *Classification) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[6]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1304,7 @@ func (x *Classification) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Classification.ProtoReflect.Descriptor instead.
 func (*Classification) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{6}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Classification) GetManagementType() Compound_ManagementType {
@@ -1236,7 +1379,7 @@ type Compound struct {
 
 func (x *Compound) Reset() {
 	*x = Compound{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[7]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1248,7 +1391,7 @@ func (x *Compound) String() string {
 func (*Compound) ProtoMessage() {}
 
 func (x *Compound) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[7]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1261,7 +1404,7 @@ func (x *Compound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Compound.ProtoReflect.Descriptor instead.
 func (*Compound) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{7}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Compound) GetId() string {
@@ -1442,7 +1585,7 @@ type CreateCompoundRequest struct {
 
 func (x *CreateCompoundRequest) Reset() {
 	*x = CreateCompoundRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[8]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1454,7 +1597,7 @@ func (x *CreateCompoundRequest) String() string {
 func (*CreateCompoundRequest) ProtoMessage() {}
 
 func (x *CreateCompoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[8]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1467,7 +1610,7 @@ func (x *CreateCompoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateCompoundRequest.ProtoReflect.Descriptor instead.
 func (*CreateCompoundRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{8}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateCompoundRequest) GetCompound() *Compound {
@@ -1493,7 +1636,7 @@ type GetCompoundRequest struct {
 
 func (x *GetCompoundRequest) Reset() {
 	*x = GetCompoundRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[9]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1505,7 +1648,7 @@ func (x *GetCompoundRequest) String() string {
 func (*GetCompoundRequest) ProtoMessage() {}
 
 func (x *GetCompoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[9]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1518,7 +1661,7 @@ func (x *GetCompoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompoundRequest.ProtoReflect.Descriptor instead.
 func (*GetCompoundRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{9}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *GetCompoundRequest) GetId() string {
@@ -1542,7 +1685,7 @@ type ListCompoundsRequest struct {
 
 func (x *ListCompoundsRequest) Reset() {
 	*x = ListCompoundsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[10]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1697,7 @@ func (x *ListCompoundsRequest) String() string {
 func (*ListCompoundsRequest) ProtoMessage() {}
 
 func (x *ListCompoundsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[10]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1710,7 @@ func (x *ListCompoundsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCompoundsRequest.ProtoReflect.Descriptor instead.
 func (*ListCompoundsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{10}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListCompoundsRequest) GetRegionId() string {
@@ -1615,7 +1758,7 @@ type ListCompoundsResponse struct {
 
 func (x *ListCompoundsResponse) Reset() {
 	*x = ListCompoundsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[11]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1627,7 +1770,7 @@ func (x *ListCompoundsResponse) String() string {
 func (*ListCompoundsResponse) ProtoMessage() {}
 
 func (x *ListCompoundsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[11]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1640,7 +1783,7 @@ func (x *ListCompoundsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListCompoundsResponse.ProtoReflect.Descriptor instead.
 func (*ListCompoundsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{11}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListCompoundsResponse) GetCompounds() []*Compound {
@@ -1668,7 +1811,7 @@ type UpdateCompoundRequest struct {
 
 func (x *UpdateCompoundRequest) Reset() {
 	*x = UpdateCompoundRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[12]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1680,7 +1823,7 @@ func (x *UpdateCompoundRequest) String() string {
 func (*UpdateCompoundRequest) ProtoMessage() {}
 
 func (x *UpdateCompoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[12]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1693,7 +1836,7 @@ func (x *UpdateCompoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateCompoundRequest.ProtoReflect.Descriptor instead.
 func (*UpdateCompoundRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{12}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UpdateCompoundRequest) GetCompound() *Compound {
@@ -1730,7 +1873,7 @@ type ClassifyCompoundRequest struct {
 
 func (x *ClassifyCompoundRequest) Reset() {
 	*x = ClassifyCompoundRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[13]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1885,7 @@ func (x *ClassifyCompoundRequest) String() string {
 func (*ClassifyCompoundRequest) ProtoMessage() {}
 
 func (x *ClassifyCompoundRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[13]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1898,7 @@ func (x *ClassifyCompoundRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClassifyCompoundRequest.ProtoReflect.Descriptor instead.
 func (*ClassifyCompoundRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{13}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ClassifyCompoundRequest) GetId() string {
@@ -1824,7 +1967,7 @@ type UnitLeader struct {
 
 func (x *UnitLeader) Reset() {
 	*x = UnitLeader{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[14]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1979,7 @@ func (x *UnitLeader) String() string {
 func (*UnitLeader) ProtoMessage() {}
 
 func (x *UnitLeader) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[14]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +1992,7 @@ func (x *UnitLeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnitLeader.ProtoReflect.Descriptor instead.
 func (*UnitLeader) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{14}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *UnitLeader) GetUnit() string {
@@ -1884,7 +2027,7 @@ type Building struct {
 
 func (x *Building) Reset() {
 	*x = Building{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[15]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1896,7 +2039,7 @@ func (x *Building) String() string {
 func (*Building) ProtoMessage() {}
 
 func (x *Building) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[15]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1909,7 +2052,7 @@ func (x *Building) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Building.ProtoReflect.Descriptor instead.
 func (*Building) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{15}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Building) GetId() string {
@@ -1986,7 +2129,7 @@ type CreateBuildingRequest struct {
 
 func (x *CreateBuildingRequest) Reset() {
 	*x = CreateBuildingRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[16]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2141,7 @@ func (x *CreateBuildingRequest) String() string {
 func (*CreateBuildingRequest) ProtoMessage() {}
 
 func (x *CreateBuildingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[16]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2154,7 @@ func (x *CreateBuildingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateBuildingRequest.ProtoReflect.Descriptor instead.
 func (*CreateBuildingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{16}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *CreateBuildingRequest) GetCompoundId() string {
@@ -2044,7 +2187,7 @@ type GetBuildingRequest struct {
 
 func (x *GetBuildingRequest) Reset() {
 	*x = GetBuildingRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[17]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2056,7 +2199,7 @@ func (x *GetBuildingRequest) String() string {
 func (*GetBuildingRequest) ProtoMessage() {}
 
 func (x *GetBuildingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[17]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2069,7 +2212,7 @@ func (x *GetBuildingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBuildingRequest.ProtoReflect.Descriptor instead.
 func (*GetBuildingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{17}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetBuildingRequest) GetId() string {
@@ -2090,7 +2233,7 @@ type ListBuildingsRequest struct {
 
 func (x *ListBuildingsRequest) Reset() {
 	*x = ListBuildingsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[18]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2102,7 +2245,7 @@ func (x *ListBuildingsRequest) String() string {
 func (*ListBuildingsRequest) ProtoMessage() {}
 
 func (x *ListBuildingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[18]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2115,7 +2258,7 @@ func (x *ListBuildingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBuildingsRequest.ProtoReflect.Descriptor instead.
 func (*ListBuildingsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{18}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListBuildingsRequest) GetCompoundId() string {
@@ -2149,7 +2292,7 @@ type ListBuildingsResponse struct {
 
 func (x *ListBuildingsResponse) Reset() {
 	*x = ListBuildingsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[19]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2304,7 @@ func (x *ListBuildingsResponse) String() string {
 func (*ListBuildingsResponse) ProtoMessage() {}
 
 func (x *ListBuildingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[19]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2317,7 @@ func (x *ListBuildingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBuildingsResponse.ProtoReflect.Descriptor instead.
 func (*ListBuildingsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{19}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListBuildingsResponse) GetBuildings() []*Building {
@@ -2217,7 +2360,7 @@ type Household struct {
 
 func (x *Household) Reset() {
 	*x = Household{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[20]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2229,7 +2372,7 @@ func (x *Household) String() string {
 func (*Household) ProtoMessage() {}
 
 func (x *Household) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[20]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2242,7 +2385,7 @@ func (x *Household) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Household.ProtoReflect.Descriptor instead.
 func (*Household) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{20}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Household) GetId() string {
@@ -2347,7 +2490,7 @@ type CreateHouseholdRequest struct {
 
 func (x *CreateHouseholdRequest) Reset() {
 	*x = CreateHouseholdRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[21]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2359,7 +2502,7 @@ func (x *CreateHouseholdRequest) String() string {
 func (*CreateHouseholdRequest) ProtoMessage() {}
 
 func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[21]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2372,7 +2515,7 @@ func (x *CreateHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*CreateHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{21}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CreateHouseholdRequest) GetCompoundId() string {
@@ -2408,7 +2551,7 @@ type BatchCreateHouseholdsRequest struct {
 
 func (x *BatchCreateHouseholdsRequest) Reset() {
 	*x = BatchCreateHouseholdsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[22]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2420,7 +2563,7 @@ func (x *BatchCreateHouseholdsRequest) String() string {
 func (*BatchCreateHouseholdsRequest) ProtoMessage() {}
 
 func (x *BatchCreateHouseholdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[22]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2433,7 +2576,7 @@ func (x *BatchCreateHouseholdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateHouseholdsRequest.ProtoReflect.Descriptor instead.
 func (*BatchCreateHouseholdsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{22}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *BatchCreateHouseholdsRequest) GetCompoundId() string {
@@ -2466,7 +2609,7 @@ type BatchCreateHouseholdsResponse struct {
 
 func (x *BatchCreateHouseholdsResponse) Reset() {
 	*x = BatchCreateHouseholdsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[23]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2478,7 +2621,7 @@ func (x *BatchCreateHouseholdsResponse) String() string {
 func (*BatchCreateHouseholdsResponse) ProtoMessage() {}
 
 func (x *BatchCreateHouseholdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[23]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2491,7 +2634,7 @@ func (x *BatchCreateHouseholdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchCreateHouseholdsResponse.ProtoReflect.Descriptor instead.
 func (*BatchCreateHouseholdsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{23}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *BatchCreateHouseholdsResponse) GetHouseholds() []*Household {
@@ -2510,7 +2653,7 @@ type GetHouseholdRequest struct {
 
 func (x *GetHouseholdRequest) Reset() {
 	*x = GetHouseholdRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[24]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2522,7 +2665,7 @@ func (x *GetHouseholdRequest) String() string {
 func (*GetHouseholdRequest) ProtoMessage() {}
 
 func (x *GetHouseholdRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[24]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2535,7 +2678,7 @@ func (x *GetHouseholdRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHouseholdRequest.ProtoReflect.Descriptor instead.
 func (*GetHouseholdRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{24}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetHouseholdRequest) GetId() string {
@@ -2557,7 +2700,7 @@ type ListHouseholdsRequest struct {
 
 func (x *ListHouseholdsRequest) Reset() {
 	*x = ListHouseholdsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[25]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2569,7 +2712,7 @@ func (x *ListHouseholdsRequest) String() string {
 func (*ListHouseholdsRequest) ProtoMessage() {}
 
 func (x *ListHouseholdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[25]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2582,7 +2725,7 @@ func (x *ListHouseholdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHouseholdsRequest.ProtoReflect.Descriptor instead.
 func (*ListHouseholdsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{25}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListHouseholdsRequest) GetCompoundId() string {
@@ -2623,7 +2766,7 @@ type ListHouseholdsResponse struct {
 
 func (x *ListHouseholdsResponse) Reset() {
 	*x = ListHouseholdsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[26]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2635,7 +2778,7 @@ func (x *ListHouseholdsResponse) String() string {
 func (*ListHouseholdsResponse) ProtoMessage() {}
 
 func (x *ListHouseholdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[26]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2648,7 +2791,7 @@ func (x *ListHouseholdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHouseholdsResponse.ProtoReflect.Descriptor instead.
 func (*ListHouseholdsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{26}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListHouseholdsResponse) GetHouseholds() []*Household {
@@ -2674,7 +2817,7 @@ type BatchGetHouseholdsRequest struct {
 
 func (x *BatchGetHouseholdsRequest) Reset() {
 	*x = BatchGetHouseholdsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[27]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2686,7 +2829,7 @@ func (x *BatchGetHouseholdsRequest) String() string {
 func (*BatchGetHouseholdsRequest) ProtoMessage() {}
 
 func (x *BatchGetHouseholdsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[27]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2699,7 +2842,7 @@ func (x *BatchGetHouseholdsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetHouseholdsRequest.ProtoReflect.Descriptor instead.
 func (*BatchGetHouseholdsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{27}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *BatchGetHouseholdsRequest) GetIds() []string {
@@ -2718,7 +2861,7 @@ type BatchGetHouseholdsResponse struct {
 
 func (x *BatchGetHouseholdsResponse) Reset() {
 	*x = BatchGetHouseholdsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[28]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2730,7 +2873,7 @@ func (x *BatchGetHouseholdsResponse) String() string {
 func (*BatchGetHouseholdsResponse) ProtoMessage() {}
 
 func (x *BatchGetHouseholdsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[28]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2743,7 +2886,7 @@ func (x *BatchGetHouseholdsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchGetHouseholdsResponse.ProtoReflect.Descriptor instead.
 func (*BatchGetHouseholdsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{28}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *BatchGetHouseholdsResponse) GetHouseholds() []*Household {
@@ -2770,7 +2913,7 @@ type PartyBranch struct {
 
 func (x *PartyBranch) Reset() {
 	*x = PartyBranch{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[29]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2782,7 +2925,7 @@ func (x *PartyBranch) String() string {
 func (*PartyBranch) ProtoMessage() {}
 
 func (x *PartyBranch) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[29]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2795,7 +2938,7 @@ func (x *PartyBranch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartyBranch.ProtoReflect.Descriptor instead.
 func (*PartyBranch) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{29}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *PartyBranch) GetId() string {
@@ -2864,7 +3007,7 @@ type CreatePartyBranchRequest struct {
 
 func (x *CreatePartyBranchRequest) Reset() {
 	*x = CreatePartyBranchRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[30]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2876,7 +3019,7 @@ func (x *CreatePartyBranchRequest) String() string {
 func (*CreatePartyBranchRequest) ProtoMessage() {}
 
 func (x *CreatePartyBranchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[30]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2889,7 +3032,7 @@ func (x *CreatePartyBranchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartyBranchRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartyBranchRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{30}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CreatePartyBranchRequest) GetPartyBranch() *PartyBranch {
@@ -2918,7 +3061,7 @@ type ListPartyBranchesRequest struct {
 
 func (x *ListPartyBranchesRequest) Reset() {
 	*x = ListPartyBranchesRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[31]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2930,7 +3073,7 @@ func (x *ListPartyBranchesRequest) String() string {
 func (*ListPartyBranchesRequest) ProtoMessage() {}
 
 func (x *ListPartyBranchesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[31]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2943,7 +3086,7 @@ func (x *ListPartyBranchesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartyBranchesRequest.ProtoReflect.Descriptor instead.
 func (*ListPartyBranchesRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{31}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListPartyBranchesRequest) GetCommunityId() string {
@@ -2984,7 +3127,7 @@ type ListPartyBranchesResponse struct {
 
 func (x *ListPartyBranchesResponse) Reset() {
 	*x = ListPartyBranchesResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[32]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2996,7 +3139,7 @@ func (x *ListPartyBranchesResponse) String() string {
 func (*ListPartyBranchesResponse) ProtoMessage() {}
 
 func (x *ListPartyBranchesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[32]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3009,7 +3152,7 @@ func (x *ListPartyBranchesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartyBranchesResponse.ProtoReflect.Descriptor instead.
 func (*ListPartyBranchesResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{32}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListPartyBranchesResponse) GetPartyBranches() []*PartyBranch {
@@ -3045,7 +3188,7 @@ type GridCell struct {
 
 func (x *GridCell) Reset() {
 	*x = GridCell{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[33]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3057,7 +3200,7 @@ func (x *GridCell) String() string {
 func (*GridCell) ProtoMessage() {}
 
 func (x *GridCell) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[33]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3070,7 +3213,7 @@ func (x *GridCell) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GridCell.ProtoReflect.Descriptor instead.
 func (*GridCell) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{33}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *GridCell) GetId() string {
@@ -3146,7 +3289,7 @@ type CreateGridCellRequest struct {
 
 func (x *CreateGridCellRequest) Reset() {
 	*x = CreateGridCellRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[34]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3158,7 +3301,7 @@ func (x *CreateGridCellRequest) String() string {
 func (*CreateGridCellRequest) ProtoMessage() {}
 
 func (x *CreateGridCellRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[34]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3171,7 +3314,7 @@ func (x *CreateGridCellRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateGridCellRequest.ProtoReflect.Descriptor instead.
 func (*CreateGridCellRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{34}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateGridCellRequest) GetGridCell() *GridCell {
@@ -3199,7 +3342,7 @@ type ListGridCellsRequest struct {
 
 func (x *ListGridCellsRequest) Reset() {
 	*x = ListGridCellsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[35]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3211,7 +3354,7 @@ func (x *ListGridCellsRequest) String() string {
 func (*ListGridCellsRequest) ProtoMessage() {}
 
 func (x *ListGridCellsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[35]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3224,7 +3367,7 @@ func (x *ListGridCellsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGridCellsRequest.ProtoReflect.Descriptor instead.
 func (*ListGridCellsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{35}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListGridCellsRequest) GetCommunityId() string {
@@ -3258,7 +3401,7 @@ type ListGridCellsResponse struct {
 
 func (x *ListGridCellsResponse) Reset() {
 	*x = ListGridCellsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[36]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3270,7 +3413,7 @@ func (x *ListGridCellsResponse) String() string {
 func (*ListGridCellsResponse) ProtoMessage() {}
 
 func (x *ListGridCellsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[36]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3283,7 +3426,7 @@ func (x *ListGridCellsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListGridCellsResponse.ProtoReflect.Descriptor instead.
 func (*ListGridCellsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{36}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *ListGridCellsResponse) GetGridCells() []*GridCell {
@@ -3310,7 +3453,7 @@ type CandidateVotes struct {
 
 func (x *CandidateVotes) Reset() {
 	*x = CandidateVotes{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[37]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3322,7 +3465,7 @@ func (x *CandidateVotes) String() string {
 func (*CandidateVotes) ProtoMessage() {}
 
 func (x *CandidateVotes) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[37]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3335,7 +3478,7 @@ func (x *CandidateVotes) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CandidateVotes.ProtoReflect.Descriptor instead.
 func (*CandidateVotes) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{37}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *CandidateVotes) GetCandidateHouseholdId() string {
@@ -3380,7 +3523,7 @@ type LeaderElection struct {
 
 func (x *LeaderElection) Reset() {
 	*x = LeaderElection{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[38]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3392,7 +3535,7 @@ func (x *LeaderElection) String() string {
 func (*LeaderElection) ProtoMessage() {}
 
 func (x *LeaderElection) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[38]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3405,7 +3548,7 @@ func (x *LeaderElection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaderElection.ProtoReflect.Descriptor instead.
 func (*LeaderElection) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{38}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *LeaderElection) GetId() string {
@@ -3523,7 +3666,7 @@ type CreateLeaderElectionRequest struct {
 
 func (x *CreateLeaderElectionRequest) Reset() {
 	*x = CreateLeaderElectionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[39]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3535,7 +3678,7 @@ func (x *CreateLeaderElectionRequest) String() string {
 func (*CreateLeaderElectionRequest) ProtoMessage() {}
 
 func (x *CreateLeaderElectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[39]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3548,7 +3691,7 @@ func (x *CreateLeaderElectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLeaderElectionRequest.ProtoReflect.Descriptor instead.
 func (*CreateLeaderElectionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{39}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *CreateLeaderElectionRequest) GetLeaderElection() *LeaderElection {
@@ -3574,7 +3717,7 @@ type GetLeaderElectionRequest struct {
 
 func (x *GetLeaderElectionRequest) Reset() {
 	*x = GetLeaderElectionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[40]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3586,7 +3729,7 @@ func (x *GetLeaderElectionRequest) String() string {
 func (*GetLeaderElectionRequest) ProtoMessage() {}
 
 func (x *GetLeaderElectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[40]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3599,7 +3742,7 @@ func (x *GetLeaderElectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetLeaderElectionRequest.ProtoReflect.Descriptor instead.
 func (*GetLeaderElectionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetLeaderElectionRequest) GetId() string {
@@ -3621,7 +3764,7 @@ type CastLeaderVoteRequest struct {
 
 func (x *CastLeaderVoteRequest) Reset() {
 	*x = CastLeaderVoteRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[41]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3633,7 +3776,7 @@ func (x *CastLeaderVoteRequest) String() string {
 func (*CastLeaderVoteRequest) ProtoMessage() {}
 
 func (x *CastLeaderVoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[41]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3646,7 +3789,7 @@ func (x *CastLeaderVoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CastLeaderVoteRequest.ProtoReflect.Descriptor instead.
 func (*CastLeaderVoteRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *CastLeaderVoteRequest) GetId() string {
@@ -3687,7 +3830,7 @@ type CloseLeaderElectionRequest struct {
 
 func (x *CloseLeaderElectionRequest) Reset() {
 	*x = CloseLeaderElectionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[42]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3699,7 +3842,7 @@ func (x *CloseLeaderElectionRequest) String() string {
 func (*CloseLeaderElectionRequest) ProtoMessage() {}
 
 func (x *CloseLeaderElectionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[42]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3712,7 +3855,7 @@ func (x *CloseLeaderElectionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseLeaderElectionRequest.ProtoReflect.Descriptor instead.
 func (*CloseLeaderElectionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{42}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *CloseLeaderElectionRequest) GetId() string {
@@ -3742,7 +3885,7 @@ type LinkedUnit struct {
 
 func (x *LinkedUnit) Reset() {
 	*x = LinkedUnit{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[43]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3754,7 +3897,7 @@ func (x *LinkedUnit) String() string {
 func (*LinkedUnit) ProtoMessage() {}
 
 func (x *LinkedUnit) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[43]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3767,7 +3910,7 @@ func (x *LinkedUnit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkedUnit.ProtoReflect.Descriptor instead.
 func (*LinkedUnit) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{43}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *LinkedUnit) GetId() string {
@@ -3815,7 +3958,7 @@ type CreateLinkedUnitRequest struct {
 
 func (x *CreateLinkedUnitRequest) Reset() {
 	*x = CreateLinkedUnitRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[44]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3827,7 +3970,7 @@ func (x *CreateLinkedUnitRequest) String() string {
 func (*CreateLinkedUnitRequest) ProtoMessage() {}
 
 func (x *CreateLinkedUnitRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[44]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3840,7 +3983,7 @@ func (x *CreateLinkedUnitRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkedUnitRequest.ProtoReflect.Descriptor instead.
 func (*CreateLinkedUnitRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{44}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *CreateLinkedUnitRequest) GetLinkedUnit() *LinkedUnit {
@@ -3868,7 +4011,7 @@ type ListLinkedUnitsRequest struct {
 
 func (x *ListLinkedUnitsRequest) Reset() {
 	*x = ListLinkedUnitsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[45]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3880,7 +4023,7 @@ func (x *ListLinkedUnitsRequest) String() string {
 func (*ListLinkedUnitsRequest) ProtoMessage() {}
 
 func (x *ListLinkedUnitsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[45]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3893,7 +4036,7 @@ func (x *ListLinkedUnitsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkedUnitsRequest.ProtoReflect.Descriptor instead.
 func (*ListLinkedUnitsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{45}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListLinkedUnitsRequest) GetCommunityId() string {
@@ -3927,7 +4070,7 @@ type ListLinkedUnitsResponse struct {
 
 func (x *ListLinkedUnitsResponse) Reset() {
 	*x = ListLinkedUnitsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[46]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3939,7 +4082,7 @@ func (x *ListLinkedUnitsResponse) String() string {
 func (*ListLinkedUnitsResponse) ProtoMessage() {}
 
 func (x *ListLinkedUnitsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[46]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3952,7 +4095,7 @@ func (x *ListLinkedUnitsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkedUnitsResponse.ProtoReflect.Descriptor instead.
 func (*ListLinkedUnitsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{46}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListLinkedUnitsResponse) GetLinkedUnits() []*LinkedUnit {
@@ -3986,7 +4129,7 @@ type PartyMember struct {
 
 func (x *PartyMember) Reset() {
 	*x = PartyMember{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[47]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3998,7 +4141,7 @@ func (x *PartyMember) String() string {
 func (*PartyMember) ProtoMessage() {}
 
 func (x *PartyMember) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[47]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4011,7 +4154,7 @@ func (x *PartyMember) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartyMember.ProtoReflect.Descriptor instead.
 func (*PartyMember) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{47}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *PartyMember) GetId() string {
@@ -4066,7 +4209,7 @@ type CreatePartyMemberRequest struct {
 
 func (x *CreatePartyMemberRequest) Reset() {
 	*x = CreatePartyMemberRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[48]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4078,7 +4221,7 @@ func (x *CreatePartyMemberRequest) String() string {
 func (*CreatePartyMemberRequest) ProtoMessage() {}
 
 func (x *CreatePartyMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[48]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4091,7 +4234,7 @@ func (x *CreatePartyMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreatePartyMemberRequest.ProtoReflect.Descriptor instead.
 func (*CreatePartyMemberRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{48}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *CreatePartyMemberRequest) GetPartyMember() *PartyMember {
@@ -4120,7 +4263,7 @@ type ListPartyMembersRequest struct {
 
 func (x *ListPartyMembersRequest) Reset() {
 	*x = ListPartyMembersRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[49]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4132,7 +4275,7 @@ func (x *ListPartyMembersRequest) String() string {
 func (*ListPartyMembersRequest) ProtoMessage() {}
 
 func (x *ListPartyMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[49]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4145,7 +4288,7 @@ func (x *ListPartyMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartyMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListPartyMembersRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{49}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListPartyMembersRequest) GetResidenceCommunityId() string {
@@ -4186,7 +4329,7 @@ type ListPartyMembersResponse struct {
 
 func (x *ListPartyMembersResponse) Reset() {
 	*x = ListPartyMembersResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[50]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4198,7 +4341,7 @@ func (x *ListPartyMembersResponse) String() string {
 func (*ListPartyMembersResponse) ProtoMessage() {}
 
 func (x *ListPartyMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[50]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4211,7 +4354,7 @@ func (x *ListPartyMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPartyMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListPartyMembersResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{50}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListPartyMembersResponse) GetPartyMembers() []*PartyMember {
@@ -4243,7 +4386,7 @@ type ServiceRecord struct {
 
 func (x *ServiceRecord) Reset() {
 	*x = ServiceRecord{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[51]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[53]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4255,7 +4398,7 @@ func (x *ServiceRecord) String() string {
 func (*ServiceRecord) ProtoMessage() {}
 
 func (x *ServiceRecord) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[51]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[53]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4268,7 +4411,7 @@ func (x *ServiceRecord) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceRecord.ProtoReflect.Descriptor instead.
 func (*ServiceRecord) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{51}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{53}
 }
 
 func (x *ServiceRecord) GetId() string {
@@ -4324,7 +4467,7 @@ type CreateServiceRecordRequest struct {
 
 func (x *CreateServiceRecordRequest) Reset() {
 	*x = CreateServiceRecordRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[52]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[54]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4336,7 +4479,7 @@ func (x *CreateServiceRecordRequest) String() string {
 func (*CreateServiceRecordRequest) ProtoMessage() {}
 
 func (x *CreateServiceRecordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[52]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[54]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4349,7 +4492,7 @@ func (x *CreateServiceRecordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceRecordRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceRecordRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{52}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{54}
 }
 
 func (x *CreateServiceRecordRequest) GetPartyMemberId() string {
@@ -4384,7 +4527,7 @@ type GetReportBackRequest struct {
 
 func (x *GetReportBackRequest) Reset() {
 	*x = GetReportBackRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[53]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[55]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4396,7 +4539,7 @@ func (x *GetReportBackRequest) String() string {
 func (*GetReportBackRequest) ProtoMessage() {}
 
 func (x *GetReportBackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[53]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[55]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4409,7 +4552,7 @@ func (x *GetReportBackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetReportBackRequest.ProtoReflect.Descriptor instead.
 func (*GetReportBackRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{53}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{55}
 }
 
 func (x *GetReportBackRequest) GetLinkedUnitId() string {
@@ -4438,7 +4581,7 @@ type MemberServiceSummary struct {
 
 func (x *MemberServiceSummary) Reset() {
 	*x = MemberServiceSummary{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[54]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[56]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4450,7 +4593,7 @@ func (x *MemberServiceSummary) String() string {
 func (*MemberServiceSummary) ProtoMessage() {}
 
 func (x *MemberServiceSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[54]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[56]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4463,7 +4606,7 @@ func (x *MemberServiceSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberServiceSummary.ProtoReflect.Descriptor instead.
 func (*MemberServiceSummary) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{54}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{56}
 }
 
 func (x *MemberServiceSummary) GetPartyMemberId() string {
@@ -4510,7 +4653,7 @@ type ReportBack struct {
 
 func (x *ReportBack) Reset() {
 	*x = ReportBack{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[55]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[57]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4522,7 +4665,7 @@ func (x *ReportBack) String() string {
 func (*ReportBack) ProtoMessage() {}
 
 func (x *ReportBack) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[55]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[57]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4535,7 +4678,7 @@ func (x *ReportBack) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportBack.ProtoReflect.Descriptor instead.
 func (*ReportBack) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{55}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{57}
 }
 
 func (x *ReportBack) GetLinkedUnitId() string {
@@ -4596,7 +4739,7 @@ type LeaderContact struct {
 
 func (x *LeaderContact) Reset() {
 	*x = LeaderContact{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[56]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[58]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4608,7 +4751,7 @@ func (x *LeaderContact) String() string {
 func (*LeaderContact) ProtoMessage() {}
 
 func (x *LeaderContact) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[56]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[58]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4621,7 +4764,7 @@ func (x *LeaderContact) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LeaderContact.ProtoReflect.Descriptor instead.
 func (*LeaderContact) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{56}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{58}
 }
 
 func (x *LeaderContact) GetId() string {
@@ -4683,7 +4826,7 @@ type CreateLeaderContactRequest struct {
 
 func (x *CreateLeaderContactRequest) Reset() {
 	*x = CreateLeaderContactRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[57]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[59]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4695,7 +4838,7 @@ func (x *CreateLeaderContactRequest) String() string {
 func (*CreateLeaderContactRequest) ProtoMessage() {}
 
 func (x *CreateLeaderContactRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[57]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[59]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4708,7 +4851,7 @@ func (x *CreateLeaderContactRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLeaderContactRequest.ProtoReflect.Descriptor instead.
 func (*CreateLeaderContactRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{57}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{59}
 }
 
 func (x *CreateLeaderContactRequest) GetLeaderContact() *LeaderContact {
@@ -4737,7 +4880,7 @@ type ListLeaderContactsRequest struct {
 
 func (x *ListLeaderContactsRequest) Reset() {
 	*x = ListLeaderContactsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[58]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[60]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4749,7 +4892,7 @@ func (x *ListLeaderContactsRequest) String() string {
 func (*ListLeaderContactsRequest) ProtoMessage() {}
 
 func (x *ListLeaderContactsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[58]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[60]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4762,7 +4905,7 @@ func (x *ListLeaderContactsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeaderContactsRequest.ProtoReflect.Descriptor instead.
 func (*ListLeaderContactsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{58}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{60}
 }
 
 func (x *ListLeaderContactsRequest) GetCompoundId() string {
@@ -4803,7 +4946,7 @@ type ListLeaderContactsResponse struct {
 
 func (x *ListLeaderContactsResponse) Reset() {
 	*x = ListLeaderContactsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[59]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[61]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4815,7 +4958,7 @@ func (x *ListLeaderContactsResponse) String() string {
 func (*ListLeaderContactsResponse) ProtoMessage() {}
 
 func (x *ListLeaderContactsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[59]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[61]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4828,7 +4971,7 @@ func (x *ListLeaderContactsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLeaderContactsResponse.ProtoReflect.Descriptor instead.
 func (*ListLeaderContactsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{59}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{61}
 }
 
 func (x *ListLeaderContactsResponse) GetLeaderContacts() []*LeaderContact {
@@ -4857,7 +5000,7 @@ type Department struct {
 
 func (x *Department) Reset() {
 	*x = Department{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[60]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[62]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4869,7 +5012,7 @@ func (x *Department) String() string {
 func (*Department) ProtoMessage() {}
 
 func (x *Department) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[60]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[62]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4882,7 +5025,7 @@ func (x *Department) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Department.ProtoReflect.Descriptor instead.
 func (*Department) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{60}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{62}
 }
 
 func (x *Department) GetId() string {
@@ -4916,7 +5059,7 @@ type CreateDepartmentRequest struct {
 
 func (x *CreateDepartmentRequest) Reset() {
 	*x = CreateDepartmentRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[61]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[63]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4928,7 +5071,7 @@ func (x *CreateDepartmentRequest) String() string {
 func (*CreateDepartmentRequest) ProtoMessage() {}
 
 func (x *CreateDepartmentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[61]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[63]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4941,7 +5084,7 @@ func (x *CreateDepartmentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDepartmentRequest.ProtoReflect.Descriptor instead.
 func (*CreateDepartmentRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{61}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{63}
 }
 
 func (x *CreateDepartmentRequest) GetDepartment() *Department {
@@ -4968,7 +5111,7 @@ type ListDepartmentsRequest struct {
 
 func (x *ListDepartmentsRequest) Reset() {
 	*x = ListDepartmentsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[62]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[64]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4980,7 +5123,7 @@ func (x *ListDepartmentsRequest) String() string {
 func (*ListDepartmentsRequest) ProtoMessage() {}
 
 func (x *ListDepartmentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[62]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[64]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4993,7 +5136,7 @@ func (x *ListDepartmentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepartmentsRequest.ProtoReflect.Descriptor instead.
 func (*ListDepartmentsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{62}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{64}
 }
 
 func (x *ListDepartmentsRequest) GetPageSize() int32 {
@@ -5020,7 +5163,7 @@ type ListDepartmentsResponse struct {
 
 func (x *ListDepartmentsResponse) Reset() {
 	*x = ListDepartmentsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[63]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[65]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5032,7 +5175,7 @@ func (x *ListDepartmentsResponse) String() string {
 func (*ListDepartmentsResponse) ProtoMessage() {}
 
 func (x *ListDepartmentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[63]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[65]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5045,7 +5188,7 @@ func (x *ListDepartmentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListDepartmentsResponse.ProtoReflect.Descriptor instead.
 func (*ListDepartmentsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{63}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{65}
 }
 
 func (x *ListDepartmentsResponse) GetDepartments() []*Department {
@@ -5082,7 +5225,7 @@ type DepartmentResponse struct {
 
 func (x *DepartmentResponse) Reset() {
 	*x = DepartmentResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[64]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[66]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5094,7 +5237,7 @@ func (x *DepartmentResponse) String() string {
 func (*DepartmentResponse) ProtoMessage() {}
 
 func (x *DepartmentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[64]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[66]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5107,7 +5250,7 @@ func (x *DepartmentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentResponse.ProtoReflect.Descriptor instead.
 func (*DepartmentResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{64}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{66}
 }
 
 func (x *DepartmentResponse) GetDepartmentId() string {
@@ -5200,7 +5343,7 @@ type Whistle struct {
 
 func (x *Whistle) Reset() {
 	*x = Whistle{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[65]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[67]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5212,7 +5355,7 @@ func (x *Whistle) String() string {
 func (*Whistle) ProtoMessage() {}
 
 func (x *Whistle) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[65]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[67]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5225,7 +5368,7 @@ func (x *Whistle) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Whistle.ProtoReflect.Descriptor instead.
 func (*Whistle) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{65}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{67}
 }
 
 func (x *Whistle) GetId() string {
@@ -5343,7 +5486,7 @@ type CreateWhistleRequest struct {
 
 func (x *CreateWhistleRequest) Reset() {
 	*x = CreateWhistleRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[66]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[68]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5355,7 +5498,7 @@ func (x *CreateWhistleRequest) String() string {
 func (*CreateWhistleRequest) ProtoMessage() {}
 
 func (x *CreateWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[66]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[68]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5368,7 +5511,7 @@ func (x *CreateWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateWhistleRequest.ProtoReflect.Descriptor instead.
 func (*CreateWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{66}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{68}
 }
 
 func (x *CreateWhistleRequest) GetWhistle() *Whistle {
@@ -5394,7 +5537,7 @@ type GetWhistleRequest struct {
 
 func (x *GetWhistleRequest) Reset() {
 	*x = GetWhistleRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[67]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[69]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5406,7 +5549,7 @@ func (x *GetWhistleRequest) String() string {
 func (*GetWhistleRequest) ProtoMessage() {}
 
 func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[67]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[69]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5419,7 +5562,7 @@ func (x *GetWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetWhistleRequest.ProtoReflect.Descriptor instead.
 func (*GetWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{67}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{69}
 }
 
 func (x *GetWhistleRequest) GetId() string {
@@ -5444,7 +5587,7 @@ type ListWhistlesRequest struct {
 
 func (x *ListWhistlesRequest) Reset() {
 	*x = ListWhistlesRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[68]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[70]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5456,7 +5599,7 @@ func (x *ListWhistlesRequest) String() string {
 func (*ListWhistlesRequest) ProtoMessage() {}
 
 func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[68]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[70]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5469,7 +5612,7 @@ func (x *ListWhistlesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesRequest.ProtoReflect.Descriptor instead.
 func (*ListWhistlesRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{68}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{70}
 }
 
 func (x *ListWhistlesRequest) GetStatus() Whistle_Status {
@@ -5524,7 +5667,7 @@ type ListWhistlesResponse struct {
 
 func (x *ListWhistlesResponse) Reset() {
 	*x = ListWhistlesResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[69]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[71]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5536,7 +5679,7 @@ func (x *ListWhistlesResponse) String() string {
 func (*ListWhistlesResponse) ProtoMessage() {}
 
 func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[69]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[71]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5549,7 +5692,7 @@ func (x *ListWhistlesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListWhistlesResponse.ProtoReflect.Descriptor instead.
 func (*ListWhistlesResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{69}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{71}
 }
 
 func (x *ListWhistlesResponse) GetWhistles() []*Whistle {
@@ -5578,7 +5721,7 @@ type AcknowledgeWhistleRequest struct {
 
 func (x *AcknowledgeWhistleRequest) Reset() {
 	*x = AcknowledgeWhistleRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[70]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[72]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5590,7 +5733,7 @@ func (x *AcknowledgeWhistleRequest) String() string {
 func (*AcknowledgeWhistleRequest) ProtoMessage() {}
 
 func (x *AcknowledgeWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[70]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[72]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5603,7 +5746,7 @@ func (x *AcknowledgeWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcknowledgeWhistleRequest.ProtoReflect.Descriptor instead.
 func (*AcknowledgeWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{70}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{72}
 }
 
 func (x *AcknowledgeWhistleRequest) GetId() string {
@@ -5646,7 +5789,7 @@ type ResolveWhistleRequest struct {
 
 func (x *ResolveWhistleRequest) Reset() {
 	*x = ResolveWhistleRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[71]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[73]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5658,7 +5801,7 @@ func (x *ResolveWhistleRequest) String() string {
 func (*ResolveWhistleRequest) ProtoMessage() {}
 
 func (x *ResolveWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[71]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[73]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5671,7 +5814,7 @@ func (x *ResolveWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveWhistleRequest.ProtoReflect.Descriptor instead.
 func (*ResolveWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{71}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{73}
 }
 
 func (x *ResolveWhistleRequest) GetId() string {
@@ -5712,7 +5855,7 @@ type DepartmentRating struct {
 
 func (x *DepartmentRating) Reset() {
 	*x = DepartmentRating{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[72]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5724,7 +5867,7 @@ func (x *DepartmentRating) String() string {
 func (*DepartmentRating) ProtoMessage() {}
 
 func (x *DepartmentRating) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[72]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5737,7 +5880,7 @@ func (x *DepartmentRating) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentRating.ProtoReflect.Descriptor instead.
 func (*DepartmentRating) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{72}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *DepartmentRating) GetDepartmentId() string {
@@ -5765,7 +5908,7 @@ type CloseWhistleRequest struct {
 
 func (x *CloseWhistleRequest) Reset() {
 	*x = CloseWhistleRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[73]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5777,7 +5920,7 @@ func (x *CloseWhistleRequest) String() string {
 func (*CloseWhistleRequest) ProtoMessage() {}
 
 func (x *CloseWhistleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[73]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5790,7 +5933,7 @@ func (x *CloseWhistleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseWhistleRequest.ProtoReflect.Descriptor instead.
 func (*CloseWhistleRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{73}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *CloseWhistleRequest) GetId() string {
@@ -5823,7 +5966,7 @@ type GetDepartmentPerformanceRequest struct {
 
 func (x *GetDepartmentPerformanceRequest) Reset() {
 	*x = GetDepartmentPerformanceRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[74]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5835,7 +5978,7 @@ func (x *GetDepartmentPerformanceRequest) String() string {
 func (*GetDepartmentPerformanceRequest) ProtoMessage() {}
 
 func (x *GetDepartmentPerformanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[74]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5848,7 +5991,7 @@ func (x *GetDepartmentPerformanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepartmentPerformanceRequest.ProtoReflect.Descriptor instead.
 func (*GetDepartmentPerformanceRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{74}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *GetDepartmentPerformanceRequest) GetDepartmentId() string {
@@ -5875,7 +6018,7 @@ type DepartmentPerformance struct {
 
 func (x *DepartmentPerformance) Reset() {
 	*x = DepartmentPerformance{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[75]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5887,7 +6030,7 @@ func (x *DepartmentPerformance) String() string {
 func (*DepartmentPerformance) ProtoMessage() {}
 
 func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[75]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5900,7 +6043,7 @@ func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentPerformance.ProtoReflect.Descriptor instead.
 func (*DepartmentPerformance) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{75}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *DepartmentPerformance) GetDepartmentId() string {
@@ -5976,7 +6119,7 @@ type LinkageAttendee struct {
 
 func (x *LinkageAttendee) Reset() {
 	*x = LinkageAttendee{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5988,7 +6131,7 @@ func (x *LinkageAttendee) String() string {
 func (*LinkageAttendee) ProtoMessage() {}
 
 func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6001,7 +6144,7 @@ func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageAttendee.ProtoReflect.Descriptor instead.
 func (*LinkageAttendee) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{76}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *LinkageAttendee) GetParty() LinkageAttendee_Party {
@@ -6034,7 +6177,7 @@ type LinkageMeeting struct {
 
 func (x *LinkageMeeting) Reset() {
 	*x = LinkageMeeting{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6046,7 +6189,7 @@ func (x *LinkageMeeting) String() string {
 func (*LinkageMeeting) ProtoMessage() {}
 
 func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6059,7 +6202,7 @@ func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageMeeting.ProtoReflect.Descriptor instead.
 func (*LinkageMeeting) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{77}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *LinkageMeeting) GetId() string {
@@ -6121,7 +6264,7 @@ type CreateLinkageMeetingRequest struct {
 
 func (x *CreateLinkageMeetingRequest) Reset() {
 	*x = CreateLinkageMeetingRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6133,7 +6276,7 @@ func (x *CreateLinkageMeetingRequest) String() string {
 func (*CreateLinkageMeetingRequest) ProtoMessage() {}
 
 func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6146,7 +6289,7 @@ func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkageMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CreateLinkageMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *CreateLinkageMeetingRequest) GetLinkageMeeting() *LinkageMeeting {
@@ -6174,7 +6317,7 @@ type ListLinkageMeetingsRequest struct {
 
 func (x *ListLinkageMeetingsRequest) Reset() {
 	*x = ListLinkageMeetingsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6186,7 +6329,7 @@ func (x *ListLinkageMeetingsRequest) String() string {
 func (*ListLinkageMeetingsRequest) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6199,7 +6342,7 @@ func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{79}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ListLinkageMeetingsRequest) GetCompoundId() string {
@@ -6233,7 +6376,7 @@ type ListLinkageMeetingsResponse struct {
 
 func (x *ListLinkageMeetingsResponse) Reset() {
 	*x = ListLinkageMeetingsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6245,7 +6388,7 @@ func (x *ListLinkageMeetingsResponse) String() string {
 func (*ListLinkageMeetingsResponse) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6258,7 +6401,7 @@ func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *ListLinkageMeetingsResponse) GetLinkageMeetings() []*LinkageMeeting {
@@ -6300,7 +6443,7 @@ type Convention struct {
 
 func (x *Convention) Reset() {
 	*x = Convention{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6312,7 +6455,7 @@ func (x *Convention) String() string {
 func (*Convention) ProtoMessage() {}
 
 func (x *Convention) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6325,7 +6468,7 @@ func (x *Convention) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Convention.ProtoReflect.Descriptor instead.
 func (*Convention) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *Convention) GetId() string {
@@ -6423,7 +6566,7 @@ type CreateConventionRequest struct {
 
 func (x *CreateConventionRequest) Reset() {
 	*x = CreateConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6435,7 +6578,7 @@ func (x *CreateConventionRequest) String() string {
 func (*CreateConventionRequest) ProtoMessage() {}
 
 func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6448,7 +6591,7 @@ func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConventionRequest.ProtoReflect.Descriptor instead.
 func (*CreateConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *CreateConventionRequest) GetCompoundId() string {
@@ -6484,7 +6627,7 @@ type ListConventionsRequest struct {
 
 func (x *ListConventionsRequest) Reset() {
 	*x = ListConventionsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6496,7 +6639,7 @@ func (x *ListConventionsRequest) String() string {
 func (*ListConventionsRequest) ProtoMessage() {}
 
 func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6509,7 +6652,7 @@ func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConventionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ListConventionsRequest) GetCompoundId() string {
@@ -6550,7 +6693,7 @@ type ListConventionsResponse struct {
 
 func (x *ListConventionsResponse) Reset() {
 	*x = ListConventionsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6562,7 +6705,7 @@ func (x *ListConventionsResponse) String() string {
 func (*ListConventionsResponse) ProtoMessage() {}
 
 func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6575,7 +6718,7 @@ func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConventionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ListConventionsResponse) GetConventions() []*Convention {
@@ -6603,7 +6746,7 @@ type AdoptConventionRequest struct {
 
 func (x *AdoptConventionRequest) Reset() {
 	*x = AdoptConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6615,7 +6758,7 @@ func (x *AdoptConventionRequest) String() string {
 func (*AdoptConventionRequest) ProtoMessage() {}
 
 func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6628,7 +6771,7 @@ func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdoptConventionRequest.ProtoReflect.Descriptor instead.
 func (*AdoptConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *AdoptConventionRequest) GetId() string {
@@ -6675,7 +6818,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6687,7 +6830,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6700,7 +6843,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *AuditEntry) GetId() string {
@@ -6782,7 +6925,7 @@ type ListAuditEntriesRequest struct {
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6794,7 +6937,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6807,7 +6950,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ListAuditEntriesRequest) GetResource() string {
@@ -6855,7 +6998,7 @@ type ListAuditEntriesResponse struct {
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6867,7 +7010,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6880,7 +7023,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -6895,6 +7038,173 @@ func (x *ListAuditEntriesResponse) GetNextPageToken() string {
 		return x.NextPageToken
 	}
 	return ""
+}
+
+// How many compounds are in one status, or of one management type.
+type RegionStatistics_StatusCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Status        Compound_Status        `protobuf:"varint,1,opt,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
+	Compounds     int64                  `protobuf:"varint,2,opt,name=compounds,proto3" json:"compounds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionStatistics_StatusCount) Reset() {
+	*x = RegionStatistics_StatusCount{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionStatistics_StatusCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionStatistics_StatusCount) ProtoMessage() {}
+
+func (x *RegionStatistics_StatusCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionStatistics_StatusCount.ProtoReflect.Descriptor instead.
+func (*RegionStatistics_StatusCount) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{4, 0}
+}
+
+func (x *RegionStatistics_StatusCount) GetStatus() Compound_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Compound_STATUS_UNSPECIFIED
+}
+
+func (x *RegionStatistics_StatusCount) GetCompounds() int64 {
+	if x != nil {
+		return x.Compounds
+	}
+	return 0
+}
+
+type RegionStatistics_ManagementTypeCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// MANAGEMENT_TYPE_UNSPECIFIED counts the compounds not yet classified (rule 1).
+	ManagementType Compound_ManagementType `protobuf:"varint,1,opt,name=management_type,json=managementType,proto3,enum=tongdu.governance.v1.Compound_ManagementType" json:"management_type,omitempty"`
+	Compounds      int64                   `protobuf:"varint,2,opt,name=compounds,proto3" json:"compounds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *RegionStatistics_ManagementTypeCount) Reset() {
+	*x = RegionStatistics_ManagementTypeCount{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionStatistics_ManagementTypeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionStatistics_ManagementTypeCount) ProtoMessage() {}
+
+func (x *RegionStatistics_ManagementTypeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionStatistics_ManagementTypeCount.ProtoReflect.Descriptor instead.
+func (*RegionStatistics_ManagementTypeCount) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{4, 1}
+}
+
+func (x *RegionStatistics_ManagementTypeCount) GetManagementType() Compound_ManagementType {
+	if x != nil {
+		return x.ManagementType
+	}
+	return Compound_MANAGEMENT_TYPE_UNSPECIFIED
+}
+
+func (x *RegionStatistics_ManagementTypeCount) GetCompounds() int64 {
+	if x != nil {
+		return x.Compounds
+	}
+	return 0
+}
+
+// How many compounds moved into a status during one calendar year (district time).
+type RegionStatistics_YearStatusCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Year          int32                  `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
+	Status        Compound_Status        `protobuf:"varint,2,opt,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
+	Compounds     int64                  `protobuf:"varint,3,opt,name=compounds,proto3" json:"compounds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RegionStatistics_YearStatusCount) Reset() {
+	*x = RegionStatistics_YearStatusCount{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RegionStatistics_YearStatusCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RegionStatistics_YearStatusCount) ProtoMessage() {}
+
+func (x *RegionStatistics_YearStatusCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RegionStatistics_YearStatusCount.ProtoReflect.Descriptor instead.
+func (*RegionStatistics_YearStatusCount) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{4, 2}
+}
+
+func (x *RegionStatistics_YearStatusCount) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *RegionStatistics_YearStatusCount) GetStatus() Compound_Status {
+	if x != nil {
+		return x.Status
+	}
+	return Compound_STATUS_UNSPECIFIED
+}
+
+func (x *RegionStatistics_YearStatusCount) GetCompounds() int64 {
+	if x != nil {
+		return x.Compounds
+	}
+	return 0
 }
 
 var File_tongdu_governance_v1_governance_proto protoreflect.FileDescriptor
@@ -6920,7 +7230,29 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"-\n" +
 	"\x10GetRegionRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\x87\x01\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"7\n" +
+	"\x1aGetRegionStatisticsRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xa5\x06\n" +
+	"\x10RegionStatistics\x12\x1b\n" +
+	"\tregion_id\x18\x01 \x01(\tR\bregionId\x12\x1c\n" +
+	"\tcompounds\x18\x02 \x01(\x03R\tcompounds\x12\x1e\n" +
+	"\n" +
+	"households\x18\x03 \x01(\x03R\n" +
+	"households\x12\x1c\n" +
+	"\tbuildings\x18\x04 \x01(\x03R\tbuildings\x12O\n" +
+	"\tby_status\x18\x05 \x03(\v22.tongdu.governance.v1.RegionStatistics.StatusCountR\bbyStatus\x12h\n" +
+	"\x12by_management_type\x18\x06 \x03(\v2:.tongdu.governance.v1.RegionStatistics.ManagementTypeCountR\x10byManagementType\x12^\n" +
+	"\x0fentered_by_year\x18\a \x03(\v26.tongdu.governance.v1.RegionStatistics.YearStatusCountR\renteredByYear\x1aj\n" +
+	"\vStatusCount\x12=\n" +
+	"\x06status\x18\x01 \x01(\x0e2%.tongdu.governance.v1.Compound.StatusR\x06status\x12\x1c\n" +
+	"\tcompounds\x18\x02 \x01(\x03R\tcompounds\x1a\x8b\x01\n" +
+	"\x13ManagementTypeCount\x12V\n" +
+	"\x0fmanagement_type\x18\x01 \x01(\x0e2-.tongdu.governance.v1.Compound.ManagementTypeR\x0emanagementType\x12\x1c\n" +
+	"\tcompounds\x18\x02 \x01(\x03R\tcompounds\x1a\x82\x01\n" +
+	"\x0fYearStatusCount\x12\x12\n" +
+	"\x04year\x18\x01 \x01(\x05R\x04year\x12=\n" +
+	"\x06status\x18\x02 \x01(\x0e2%.tongdu.governance.v1.Compound.StatusR\x06status\x12\x1c\n" +
+	"\tcompounds\x18\x03 \x01(\x03R\tcompounds\"\x87\x01\n" +
 	"\x12ListRegionsRequest\x12\x1f\n" +
 	"\x06parent\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\x06parent\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
@@ -7590,11 +7922,12 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"~\n" +
 	"\x18ListAuditEntriesResponse\x12:\n" +
 	"\aentries\x18\x01 \x03(\v2 .tongdu.governance.v1.AuditEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xd84\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xef5\n" +
 	"\x11GovernanceService\x12t\n" +
 	"\fCreateRegion\x12).tongdu.governance.v1.CreateRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06region\"\v/v1/regions\x12k\n" +
 	"\tGetRegion\x12&.tongdu.governance.v1.GetRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/regions/{id}\x12w\n" +
-	"\vListRegions\x12(.tongdu.governance.v1.ListRegionsRequest\x1a).tongdu.governance.v1.ListRegionsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/regions\x12~\n" +
+	"\vListRegions\x12(.tongdu.governance.v1.ListRegionsRequest\x1a).tongdu.governance.v1.ListRegionsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/regions\x12\x94\x01\n" +
+	"\x13GetRegionStatistics\x120.tongdu.governance.v1.GetRegionStatisticsRequest\x1a&.tongdu.governance.v1.RegionStatistics\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/regions/{id}/statistics\x12~\n" +
 	"\x0eCreateCompound\x12+.tongdu.governance.v1.CreateCompoundRequest\x1a\x1e.tongdu.governance.v1.Compound\"\x1f\x82\xd3\xe4\x93\x02\x19:\bcompound\"\r/v1/compounds\x12s\n" +
 	"\vGetCompound\x12(.tongdu.governance.v1.GetCompoundRequest\x1a\x1e.tongdu.governance.v1.Compound\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/compounds/{id}\x12\x7f\n" +
 	"\rListCompounds\x12*.tongdu.governance.v1.ListCompoundsRequest\x1a+.tongdu.governance.v1.ListCompoundsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/compounds\x12\x8c\x01\n" +
@@ -7656,298 +7989,311 @@ func file_tongdu_governance_v1_governance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_governance_v1_governance_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 89)
+var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
 var file_tongdu_governance_v1_governance_proto_goTypes = []any{
-	(Region_Level)(0),                       // 0: tongdu.governance.v1.Region.Level
-	(Facility_Condition)(0),                 // 1: tongdu.governance.v1.Facility.Condition
-	(Facility_Kind)(0),                      // 2: tongdu.governance.v1.Facility.Kind
-	(Compound_Status)(0),                    // 3: tongdu.governance.v1.Compound.Status
-	(Compound_GovernanceMode)(0),            // 4: tongdu.governance.v1.Compound.GovernanceMode
-	(Compound_ManagementType)(0),            // 5: tongdu.governance.v1.Compound.ManagementType
-	(PartyBranch_Kind)(0),                   // 6: tongdu.governance.v1.PartyBranch.Kind
-	(LeaderElection_State)(0),               // 7: tongdu.governance.v1.LeaderElection.State
-	(Whistle_EscalationLevel)(0),            // 8: tongdu.governance.v1.Whistle.EscalationLevel
-	(Whistle_Status)(0),                     // 9: tongdu.governance.v1.Whistle.Status
-	(Whistle_Priority)(0),                   // 10: tongdu.governance.v1.Whistle.Priority
-	(LinkageAttendee_Party)(0),              // 11: tongdu.governance.v1.LinkageAttendee.Party
-	(Convention_Kind)(0),                    // 12: tongdu.governance.v1.Convention.Kind
-	(*Region)(nil),                          // 13: tongdu.governance.v1.Region
-	(*CreateRegionRequest)(nil),             // 14: tongdu.governance.v1.CreateRegionRequest
-	(*GetRegionRequest)(nil),                // 15: tongdu.governance.v1.GetRegionRequest
-	(*ListRegionsRequest)(nil),              // 16: tongdu.governance.v1.ListRegionsRequest
-	(*ListRegionsResponse)(nil),             // 17: tongdu.governance.v1.ListRegionsResponse
-	(*Facility)(nil),                        // 18: tongdu.governance.v1.Facility
-	(*Classification)(nil),                  // 19: tongdu.governance.v1.Classification
-	(*Compound)(nil),                        // 20: tongdu.governance.v1.Compound
-	(*CreateCompoundRequest)(nil),           // 21: tongdu.governance.v1.CreateCompoundRequest
-	(*GetCompoundRequest)(nil),              // 22: tongdu.governance.v1.GetCompoundRequest
-	(*ListCompoundsRequest)(nil),            // 23: tongdu.governance.v1.ListCompoundsRequest
-	(*ListCompoundsResponse)(nil),           // 24: tongdu.governance.v1.ListCompoundsResponse
-	(*UpdateCompoundRequest)(nil),           // 25: tongdu.governance.v1.UpdateCompoundRequest
-	(*ClassifyCompoundRequest)(nil),         // 26: tongdu.governance.v1.ClassifyCompoundRequest
-	(*UnitLeader)(nil),                      // 27: tongdu.governance.v1.UnitLeader
-	(*Building)(nil),                        // 28: tongdu.governance.v1.Building
-	(*CreateBuildingRequest)(nil),           // 29: tongdu.governance.v1.CreateBuildingRequest
-	(*GetBuildingRequest)(nil),              // 30: tongdu.governance.v1.GetBuildingRequest
-	(*ListBuildingsRequest)(nil),            // 31: tongdu.governance.v1.ListBuildingsRequest
-	(*ListBuildingsResponse)(nil),           // 32: tongdu.governance.v1.ListBuildingsResponse
-	(*Household)(nil),                       // 33: tongdu.governance.v1.Household
-	(*CreateHouseholdRequest)(nil),          // 34: tongdu.governance.v1.CreateHouseholdRequest
-	(*BatchCreateHouseholdsRequest)(nil),    // 35: tongdu.governance.v1.BatchCreateHouseholdsRequest
-	(*BatchCreateHouseholdsResponse)(nil),   // 36: tongdu.governance.v1.BatchCreateHouseholdsResponse
-	(*GetHouseholdRequest)(nil),             // 37: tongdu.governance.v1.GetHouseholdRequest
-	(*ListHouseholdsRequest)(nil),           // 38: tongdu.governance.v1.ListHouseholdsRequest
-	(*ListHouseholdsResponse)(nil),          // 39: tongdu.governance.v1.ListHouseholdsResponse
-	(*BatchGetHouseholdsRequest)(nil),       // 40: tongdu.governance.v1.BatchGetHouseholdsRequest
-	(*BatchGetHouseholdsResponse)(nil),      // 41: tongdu.governance.v1.BatchGetHouseholdsResponse
-	(*PartyBranch)(nil),                     // 42: tongdu.governance.v1.PartyBranch
-	(*CreatePartyBranchRequest)(nil),        // 43: tongdu.governance.v1.CreatePartyBranchRequest
-	(*ListPartyBranchesRequest)(nil),        // 44: tongdu.governance.v1.ListPartyBranchesRequest
-	(*ListPartyBranchesResponse)(nil),       // 45: tongdu.governance.v1.ListPartyBranchesResponse
-	(*GridCell)(nil),                        // 46: tongdu.governance.v1.GridCell
-	(*CreateGridCellRequest)(nil),           // 47: tongdu.governance.v1.CreateGridCellRequest
-	(*ListGridCellsRequest)(nil),            // 48: tongdu.governance.v1.ListGridCellsRequest
-	(*ListGridCellsResponse)(nil),           // 49: tongdu.governance.v1.ListGridCellsResponse
-	(*CandidateVotes)(nil),                  // 50: tongdu.governance.v1.CandidateVotes
-	(*LeaderElection)(nil),                  // 51: tongdu.governance.v1.LeaderElection
-	(*CreateLeaderElectionRequest)(nil),     // 52: tongdu.governance.v1.CreateLeaderElectionRequest
-	(*GetLeaderElectionRequest)(nil),        // 53: tongdu.governance.v1.GetLeaderElectionRequest
-	(*CastLeaderVoteRequest)(nil),           // 54: tongdu.governance.v1.CastLeaderVoteRequest
-	(*CloseLeaderElectionRequest)(nil),      // 55: tongdu.governance.v1.CloseLeaderElectionRequest
-	(*LinkedUnit)(nil),                      // 56: tongdu.governance.v1.LinkedUnit
-	(*CreateLinkedUnitRequest)(nil),         // 57: tongdu.governance.v1.CreateLinkedUnitRequest
-	(*ListLinkedUnitsRequest)(nil),          // 58: tongdu.governance.v1.ListLinkedUnitsRequest
-	(*ListLinkedUnitsResponse)(nil),         // 59: tongdu.governance.v1.ListLinkedUnitsResponse
-	(*PartyMember)(nil),                     // 60: tongdu.governance.v1.PartyMember
-	(*CreatePartyMemberRequest)(nil),        // 61: tongdu.governance.v1.CreatePartyMemberRequest
-	(*ListPartyMembersRequest)(nil),         // 62: tongdu.governance.v1.ListPartyMembersRequest
-	(*ListPartyMembersResponse)(nil),        // 63: tongdu.governance.v1.ListPartyMembersResponse
-	(*ServiceRecord)(nil),                   // 64: tongdu.governance.v1.ServiceRecord
-	(*CreateServiceRecordRequest)(nil),      // 65: tongdu.governance.v1.CreateServiceRecordRequest
-	(*GetReportBackRequest)(nil),            // 66: tongdu.governance.v1.GetReportBackRequest
-	(*MemberServiceSummary)(nil),            // 67: tongdu.governance.v1.MemberServiceSummary
-	(*ReportBack)(nil),                      // 68: tongdu.governance.v1.ReportBack
-	(*LeaderContact)(nil),                   // 69: tongdu.governance.v1.LeaderContact
-	(*CreateLeaderContactRequest)(nil),      // 70: tongdu.governance.v1.CreateLeaderContactRequest
-	(*ListLeaderContactsRequest)(nil),       // 71: tongdu.governance.v1.ListLeaderContactsRequest
-	(*ListLeaderContactsResponse)(nil),      // 72: tongdu.governance.v1.ListLeaderContactsResponse
-	(*Department)(nil),                      // 73: tongdu.governance.v1.Department
-	(*CreateDepartmentRequest)(nil),         // 74: tongdu.governance.v1.CreateDepartmentRequest
-	(*ListDepartmentsRequest)(nil),          // 75: tongdu.governance.v1.ListDepartmentsRequest
-	(*ListDepartmentsResponse)(nil),         // 76: tongdu.governance.v1.ListDepartmentsResponse
-	(*DepartmentResponse)(nil),              // 77: tongdu.governance.v1.DepartmentResponse
-	(*Whistle)(nil),                         // 78: tongdu.governance.v1.Whistle
-	(*CreateWhistleRequest)(nil),            // 79: tongdu.governance.v1.CreateWhistleRequest
-	(*GetWhistleRequest)(nil),               // 80: tongdu.governance.v1.GetWhistleRequest
-	(*ListWhistlesRequest)(nil),             // 81: tongdu.governance.v1.ListWhistlesRequest
-	(*ListWhistlesResponse)(nil),            // 82: tongdu.governance.v1.ListWhistlesResponse
-	(*AcknowledgeWhistleRequest)(nil),       // 83: tongdu.governance.v1.AcknowledgeWhistleRequest
-	(*ResolveWhistleRequest)(nil),           // 84: tongdu.governance.v1.ResolveWhistleRequest
-	(*DepartmentRating)(nil),                // 85: tongdu.governance.v1.DepartmentRating
-	(*CloseWhistleRequest)(nil),             // 86: tongdu.governance.v1.CloseWhistleRequest
-	(*GetDepartmentPerformanceRequest)(nil), // 87: tongdu.governance.v1.GetDepartmentPerformanceRequest
-	(*DepartmentPerformance)(nil),           // 88: tongdu.governance.v1.DepartmentPerformance
-	(*LinkageAttendee)(nil),                 // 89: tongdu.governance.v1.LinkageAttendee
-	(*LinkageMeeting)(nil),                  // 90: tongdu.governance.v1.LinkageMeeting
-	(*CreateLinkageMeetingRequest)(nil),     // 91: tongdu.governance.v1.CreateLinkageMeetingRequest
-	(*ListLinkageMeetingsRequest)(nil),      // 92: tongdu.governance.v1.ListLinkageMeetingsRequest
-	(*ListLinkageMeetingsResponse)(nil),     // 93: tongdu.governance.v1.ListLinkageMeetingsResponse
-	(*Convention)(nil),                      // 94: tongdu.governance.v1.Convention
-	(*CreateConventionRequest)(nil),         // 95: tongdu.governance.v1.CreateConventionRequest
-	(*ListConventionsRequest)(nil),          // 96: tongdu.governance.v1.ListConventionsRequest
-	(*ListConventionsResponse)(nil),         // 97: tongdu.governance.v1.ListConventionsResponse
-	(*AdoptConventionRequest)(nil),          // 98: tongdu.governance.v1.AdoptConventionRequest
-	(*AuditEntry)(nil),                      // 99: tongdu.governance.v1.AuditEntry
-	(*ListAuditEntriesRequest)(nil),         // 100: tongdu.governance.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),        // 101: tongdu.governance.v1.ListAuditEntriesResponse
-	(*timestamppb.Timestamp)(nil),           // 102: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),           // 103: google.protobuf.FieldMask
+	(Region_Level)(0),                            // 0: tongdu.governance.v1.Region.Level
+	(Facility_Condition)(0),                      // 1: tongdu.governance.v1.Facility.Condition
+	(Facility_Kind)(0),                           // 2: tongdu.governance.v1.Facility.Kind
+	(Compound_Status)(0),                         // 3: tongdu.governance.v1.Compound.Status
+	(Compound_GovernanceMode)(0),                 // 4: tongdu.governance.v1.Compound.GovernanceMode
+	(Compound_ManagementType)(0),                 // 5: tongdu.governance.v1.Compound.ManagementType
+	(PartyBranch_Kind)(0),                        // 6: tongdu.governance.v1.PartyBranch.Kind
+	(LeaderElection_State)(0),                    // 7: tongdu.governance.v1.LeaderElection.State
+	(Whistle_EscalationLevel)(0),                 // 8: tongdu.governance.v1.Whistle.EscalationLevel
+	(Whistle_Status)(0),                          // 9: tongdu.governance.v1.Whistle.Status
+	(Whistle_Priority)(0),                        // 10: tongdu.governance.v1.Whistle.Priority
+	(LinkageAttendee_Party)(0),                   // 11: tongdu.governance.v1.LinkageAttendee.Party
+	(Convention_Kind)(0),                         // 12: tongdu.governance.v1.Convention.Kind
+	(*Region)(nil),                               // 13: tongdu.governance.v1.Region
+	(*CreateRegionRequest)(nil),                  // 14: tongdu.governance.v1.CreateRegionRequest
+	(*GetRegionRequest)(nil),                     // 15: tongdu.governance.v1.GetRegionRequest
+	(*GetRegionStatisticsRequest)(nil),           // 16: tongdu.governance.v1.GetRegionStatisticsRequest
+	(*RegionStatistics)(nil),                     // 17: tongdu.governance.v1.RegionStatistics
+	(*ListRegionsRequest)(nil),                   // 18: tongdu.governance.v1.ListRegionsRequest
+	(*ListRegionsResponse)(nil),                  // 19: tongdu.governance.v1.ListRegionsResponse
+	(*Facility)(nil),                             // 20: tongdu.governance.v1.Facility
+	(*Classification)(nil),                       // 21: tongdu.governance.v1.Classification
+	(*Compound)(nil),                             // 22: tongdu.governance.v1.Compound
+	(*CreateCompoundRequest)(nil),                // 23: tongdu.governance.v1.CreateCompoundRequest
+	(*GetCompoundRequest)(nil),                   // 24: tongdu.governance.v1.GetCompoundRequest
+	(*ListCompoundsRequest)(nil),                 // 25: tongdu.governance.v1.ListCompoundsRequest
+	(*ListCompoundsResponse)(nil),                // 26: tongdu.governance.v1.ListCompoundsResponse
+	(*UpdateCompoundRequest)(nil),                // 27: tongdu.governance.v1.UpdateCompoundRequest
+	(*ClassifyCompoundRequest)(nil),              // 28: tongdu.governance.v1.ClassifyCompoundRequest
+	(*UnitLeader)(nil),                           // 29: tongdu.governance.v1.UnitLeader
+	(*Building)(nil),                             // 30: tongdu.governance.v1.Building
+	(*CreateBuildingRequest)(nil),                // 31: tongdu.governance.v1.CreateBuildingRequest
+	(*GetBuildingRequest)(nil),                   // 32: tongdu.governance.v1.GetBuildingRequest
+	(*ListBuildingsRequest)(nil),                 // 33: tongdu.governance.v1.ListBuildingsRequest
+	(*ListBuildingsResponse)(nil),                // 34: tongdu.governance.v1.ListBuildingsResponse
+	(*Household)(nil),                            // 35: tongdu.governance.v1.Household
+	(*CreateHouseholdRequest)(nil),               // 36: tongdu.governance.v1.CreateHouseholdRequest
+	(*BatchCreateHouseholdsRequest)(nil),         // 37: tongdu.governance.v1.BatchCreateHouseholdsRequest
+	(*BatchCreateHouseholdsResponse)(nil),        // 38: tongdu.governance.v1.BatchCreateHouseholdsResponse
+	(*GetHouseholdRequest)(nil),                  // 39: tongdu.governance.v1.GetHouseholdRequest
+	(*ListHouseholdsRequest)(nil),                // 40: tongdu.governance.v1.ListHouseholdsRequest
+	(*ListHouseholdsResponse)(nil),               // 41: tongdu.governance.v1.ListHouseholdsResponse
+	(*BatchGetHouseholdsRequest)(nil),            // 42: tongdu.governance.v1.BatchGetHouseholdsRequest
+	(*BatchGetHouseholdsResponse)(nil),           // 43: tongdu.governance.v1.BatchGetHouseholdsResponse
+	(*PartyBranch)(nil),                          // 44: tongdu.governance.v1.PartyBranch
+	(*CreatePartyBranchRequest)(nil),             // 45: tongdu.governance.v1.CreatePartyBranchRequest
+	(*ListPartyBranchesRequest)(nil),             // 46: tongdu.governance.v1.ListPartyBranchesRequest
+	(*ListPartyBranchesResponse)(nil),            // 47: tongdu.governance.v1.ListPartyBranchesResponse
+	(*GridCell)(nil),                             // 48: tongdu.governance.v1.GridCell
+	(*CreateGridCellRequest)(nil),                // 49: tongdu.governance.v1.CreateGridCellRequest
+	(*ListGridCellsRequest)(nil),                 // 50: tongdu.governance.v1.ListGridCellsRequest
+	(*ListGridCellsResponse)(nil),                // 51: tongdu.governance.v1.ListGridCellsResponse
+	(*CandidateVotes)(nil),                       // 52: tongdu.governance.v1.CandidateVotes
+	(*LeaderElection)(nil),                       // 53: tongdu.governance.v1.LeaderElection
+	(*CreateLeaderElectionRequest)(nil),          // 54: tongdu.governance.v1.CreateLeaderElectionRequest
+	(*GetLeaderElectionRequest)(nil),             // 55: tongdu.governance.v1.GetLeaderElectionRequest
+	(*CastLeaderVoteRequest)(nil),                // 56: tongdu.governance.v1.CastLeaderVoteRequest
+	(*CloseLeaderElectionRequest)(nil),           // 57: tongdu.governance.v1.CloseLeaderElectionRequest
+	(*LinkedUnit)(nil),                           // 58: tongdu.governance.v1.LinkedUnit
+	(*CreateLinkedUnitRequest)(nil),              // 59: tongdu.governance.v1.CreateLinkedUnitRequest
+	(*ListLinkedUnitsRequest)(nil),               // 60: tongdu.governance.v1.ListLinkedUnitsRequest
+	(*ListLinkedUnitsResponse)(nil),              // 61: tongdu.governance.v1.ListLinkedUnitsResponse
+	(*PartyMember)(nil),                          // 62: tongdu.governance.v1.PartyMember
+	(*CreatePartyMemberRequest)(nil),             // 63: tongdu.governance.v1.CreatePartyMemberRequest
+	(*ListPartyMembersRequest)(nil),              // 64: tongdu.governance.v1.ListPartyMembersRequest
+	(*ListPartyMembersResponse)(nil),             // 65: tongdu.governance.v1.ListPartyMembersResponse
+	(*ServiceRecord)(nil),                        // 66: tongdu.governance.v1.ServiceRecord
+	(*CreateServiceRecordRequest)(nil),           // 67: tongdu.governance.v1.CreateServiceRecordRequest
+	(*GetReportBackRequest)(nil),                 // 68: tongdu.governance.v1.GetReportBackRequest
+	(*MemberServiceSummary)(nil),                 // 69: tongdu.governance.v1.MemberServiceSummary
+	(*ReportBack)(nil),                           // 70: tongdu.governance.v1.ReportBack
+	(*LeaderContact)(nil),                        // 71: tongdu.governance.v1.LeaderContact
+	(*CreateLeaderContactRequest)(nil),           // 72: tongdu.governance.v1.CreateLeaderContactRequest
+	(*ListLeaderContactsRequest)(nil),            // 73: tongdu.governance.v1.ListLeaderContactsRequest
+	(*ListLeaderContactsResponse)(nil),           // 74: tongdu.governance.v1.ListLeaderContactsResponse
+	(*Department)(nil),                           // 75: tongdu.governance.v1.Department
+	(*CreateDepartmentRequest)(nil),              // 76: tongdu.governance.v1.CreateDepartmentRequest
+	(*ListDepartmentsRequest)(nil),               // 77: tongdu.governance.v1.ListDepartmentsRequest
+	(*ListDepartmentsResponse)(nil),              // 78: tongdu.governance.v1.ListDepartmentsResponse
+	(*DepartmentResponse)(nil),                   // 79: tongdu.governance.v1.DepartmentResponse
+	(*Whistle)(nil),                              // 80: tongdu.governance.v1.Whistle
+	(*CreateWhistleRequest)(nil),                 // 81: tongdu.governance.v1.CreateWhistleRequest
+	(*GetWhistleRequest)(nil),                    // 82: tongdu.governance.v1.GetWhistleRequest
+	(*ListWhistlesRequest)(nil),                  // 83: tongdu.governance.v1.ListWhistlesRequest
+	(*ListWhistlesResponse)(nil),                 // 84: tongdu.governance.v1.ListWhistlesResponse
+	(*AcknowledgeWhistleRequest)(nil),            // 85: tongdu.governance.v1.AcknowledgeWhistleRequest
+	(*ResolveWhistleRequest)(nil),                // 86: tongdu.governance.v1.ResolveWhistleRequest
+	(*DepartmentRating)(nil),                     // 87: tongdu.governance.v1.DepartmentRating
+	(*CloseWhistleRequest)(nil),                  // 88: tongdu.governance.v1.CloseWhistleRequest
+	(*GetDepartmentPerformanceRequest)(nil),      // 89: tongdu.governance.v1.GetDepartmentPerformanceRequest
+	(*DepartmentPerformance)(nil),                // 90: tongdu.governance.v1.DepartmentPerformance
+	(*LinkageAttendee)(nil),                      // 91: tongdu.governance.v1.LinkageAttendee
+	(*LinkageMeeting)(nil),                       // 92: tongdu.governance.v1.LinkageMeeting
+	(*CreateLinkageMeetingRequest)(nil),          // 93: tongdu.governance.v1.CreateLinkageMeetingRequest
+	(*ListLinkageMeetingsRequest)(nil),           // 94: tongdu.governance.v1.ListLinkageMeetingsRequest
+	(*ListLinkageMeetingsResponse)(nil),          // 95: tongdu.governance.v1.ListLinkageMeetingsResponse
+	(*Convention)(nil),                           // 96: tongdu.governance.v1.Convention
+	(*CreateConventionRequest)(nil),              // 97: tongdu.governance.v1.CreateConventionRequest
+	(*ListConventionsRequest)(nil),               // 98: tongdu.governance.v1.ListConventionsRequest
+	(*ListConventionsResponse)(nil),              // 99: tongdu.governance.v1.ListConventionsResponse
+	(*AdoptConventionRequest)(nil),               // 100: tongdu.governance.v1.AdoptConventionRequest
+	(*AuditEntry)(nil),                           // 101: tongdu.governance.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),              // 102: tongdu.governance.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),             // 103: tongdu.governance.v1.ListAuditEntriesResponse
+	(*RegionStatistics_StatusCount)(nil),         // 104: tongdu.governance.v1.RegionStatistics.StatusCount
+	(*RegionStatistics_ManagementTypeCount)(nil), // 105: tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	(*RegionStatistics_YearStatusCount)(nil),     // 106: tongdu.governance.v1.RegionStatistics.YearStatusCount
+	(*timestamppb.Timestamp)(nil),                // 107: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),                // 108: google.protobuf.FieldMask
 }
 var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	0,   // 0: tongdu.governance.v1.Region.level:type_name -> tongdu.governance.v1.Region.Level
-	102, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
+	107, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
 	13,  // 2: tongdu.governance.v1.CreateRegionRequest.region:type_name -> tongdu.governance.v1.Region
-	13,  // 3: tongdu.governance.v1.ListRegionsResponse.regions:type_name -> tongdu.governance.v1.Region
-	2,   // 4: tongdu.governance.v1.Facility.kind:type_name -> tongdu.governance.v1.Facility.Kind
-	1,   // 5: tongdu.governance.v1.Facility.condition:type_name -> tongdu.governance.v1.Facility.Condition
-	5,   // 6: tongdu.governance.v1.Classification.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	4,   // 7: tongdu.governance.v1.Classification.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	102, // 8: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
-	5,   // 9: tongdu.governance.v1.Compound.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	4,   // 10: tongdu.governance.v1.Compound.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	18,  // 11: tongdu.governance.v1.Compound.facilities:type_name -> tongdu.governance.v1.Facility
-	3,   // 12: tongdu.governance.v1.Compound.status:type_name -> tongdu.governance.v1.Compound.Status
-	19,  // 13: tongdu.governance.v1.Compound.classification:type_name -> tongdu.governance.v1.Classification
-	102, // 14: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
-	102, // 15: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
-	20,  // 16: tongdu.governance.v1.CreateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
-	5,   // 17: tongdu.governance.v1.ListCompoundsRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	3,   // 18: tongdu.governance.v1.ListCompoundsRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	20,  // 19: tongdu.governance.v1.ListCompoundsResponse.compounds:type_name -> tongdu.governance.v1.Compound
-	20,  // 20: tongdu.governance.v1.UpdateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
-	103, // 21: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,   // 22: tongdu.governance.v1.ClassifyCompoundRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	4,   // 23: tongdu.governance.v1.ClassifyCompoundRequest.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	27,  // 24: tongdu.governance.v1.Building.unit_leaders:type_name -> tongdu.governance.v1.UnitLeader
-	102, // 25: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
-	28,  // 26: tongdu.governance.v1.CreateBuildingRequest.building:type_name -> tongdu.governance.v1.Building
-	28,  // 27: tongdu.governance.v1.ListBuildingsResponse.buildings:type_name -> tongdu.governance.v1.Building
-	102, // 28: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
-	33,  // 29: tongdu.governance.v1.CreateHouseholdRequest.household:type_name -> tongdu.governance.v1.Household
-	33,  // 30: tongdu.governance.v1.BatchCreateHouseholdsRequest.households:type_name -> tongdu.governance.v1.Household
-	33,  // 31: tongdu.governance.v1.BatchCreateHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
-	33,  // 32: tongdu.governance.v1.ListHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
-	33,  // 33: tongdu.governance.v1.BatchGetHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
-	6,   // 34: tongdu.governance.v1.PartyBranch.kind:type_name -> tongdu.governance.v1.PartyBranch.Kind
-	102, // 35: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
-	42,  // 36: tongdu.governance.v1.CreatePartyBranchRequest.party_branch:type_name -> tongdu.governance.v1.PartyBranch
-	42,  // 37: tongdu.governance.v1.ListPartyBranchesResponse.party_branches:type_name -> tongdu.governance.v1.PartyBranch
-	102, // 38: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
-	46,  // 39: tongdu.governance.v1.CreateGridCellRequest.grid_cell:type_name -> tongdu.governance.v1.GridCell
-	46,  // 40: tongdu.governance.v1.ListGridCellsResponse.grid_cells:type_name -> tongdu.governance.v1.GridCell
-	7,   // 41: tongdu.governance.v1.LeaderElection.state:type_name -> tongdu.governance.v1.LeaderElection.State
-	50,  // 42: tongdu.governance.v1.LeaderElection.votes:type_name -> tongdu.governance.v1.CandidateVotes
-	102, // 43: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
-	102, // 44: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
-	51,  // 45: tongdu.governance.v1.CreateLeaderElectionRequest.leader_election:type_name -> tongdu.governance.v1.LeaderElection
-	102, // 46: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
-	56,  // 47: tongdu.governance.v1.CreateLinkedUnitRequest.linked_unit:type_name -> tongdu.governance.v1.LinkedUnit
-	56,  // 48: tongdu.governance.v1.ListLinkedUnitsResponse.linked_units:type_name -> tongdu.governance.v1.LinkedUnit
-	102, // 49: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
-	60,  // 50: tongdu.governance.v1.CreatePartyMemberRequest.party_member:type_name -> tongdu.governance.v1.PartyMember
-	60,  // 51: tongdu.governance.v1.ListPartyMembersResponse.party_members:type_name -> tongdu.governance.v1.PartyMember
-	64,  // 52: tongdu.governance.v1.CreateServiceRecordRequest.service_record:type_name -> tongdu.governance.v1.ServiceRecord
-	67,  // 53: tongdu.governance.v1.ReportBack.member_summaries:type_name -> tongdu.governance.v1.MemberServiceSummary
-	102, // 54: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
-	69,  // 55: tongdu.governance.v1.CreateLeaderContactRequest.leader_contact:type_name -> tongdu.governance.v1.LeaderContact
-	69,  // 56: tongdu.governance.v1.ListLeaderContactsResponse.leader_contacts:type_name -> tongdu.governance.v1.LeaderContact
-	102, // 57: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
-	73,  // 58: tongdu.governance.v1.CreateDepartmentRequest.department:type_name -> tongdu.governance.v1.Department
-	73,  // 59: tongdu.governance.v1.ListDepartmentsResponse.departments:type_name -> tongdu.governance.v1.Department
-	102, // 60: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
-	102, // 61: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
-	10,  // 62: tongdu.governance.v1.Whistle.priority:type_name -> tongdu.governance.v1.Whistle.Priority
-	9,   // 63: tongdu.governance.v1.Whistle.status:type_name -> tongdu.governance.v1.Whistle.Status
-	8,   // 64: tongdu.governance.v1.Whistle.escalation_level:type_name -> tongdu.governance.v1.Whistle.EscalationLevel
-	77,  // 65: tongdu.governance.v1.Whistle.responses:type_name -> tongdu.governance.v1.DepartmentResponse
-	102, // 66: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
-	102, // 67: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
-	78,  // 68: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
-	9,   // 69: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
-	78,  // 70: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
-	85,  // 71: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
-	11,  // 72: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
-	102, // 73: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
-	89,  // 74: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
-	90,  // 75: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
-	90,  // 76: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
-	12,  // 77: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	102, // 78: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
-	102, // 79: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
-	94,  // 80: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
-	12,  // 81: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	94,  // 82: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
-	102, // 83: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	99,  // 84: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
-	14,  // 85: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
-	15,  // 86: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
-	16,  // 87: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
-	21,  // 88: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
-	22,  // 89: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
-	23,  // 90: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
-	25,  // 91: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
-	26,  // 92: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
-	29,  // 93: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
-	30,  // 94: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
-	31,  // 95: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
-	34,  // 96: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
-	35,  // 97: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
-	37,  // 98: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
-	38,  // 99: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
-	40,  // 100: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
-	43,  // 101: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
-	44,  // 102: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
-	47,  // 103: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
-	48,  // 104: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
-	52,  // 105: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
-	53,  // 106: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
-	54,  // 107: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
-	55,  // 108: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
-	57,  // 109: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
-	58,  // 110: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
-	61,  // 111: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
-	62,  // 112: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
-	65,  // 113: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
-	66,  // 114: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
-	70,  // 115: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
-	71,  // 116: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
-	74,  // 117: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
-	75,  // 118: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
-	79,  // 119: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
-	80,  // 120: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
-	81,  // 121: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
-	83,  // 122: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
-	84,  // 123: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
-	86,  // 124: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
-	87,  // 125: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
-	91,  // 126: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
-	92,  // 127: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
-	95,  // 128: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
-	96,  // 129: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
-	98,  // 130: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
-	100, // 131: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
-	13,  // 132: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
-	13,  // 133: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
-	17,  // 134: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
-	20,  // 135: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
-	20,  // 136: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
-	24,  // 137: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
-	20,  // 138: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
-	20,  // 139: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
-	28,  // 140: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
-	28,  // 141: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
-	32,  // 142: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
-	33,  // 143: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
-	36,  // 144: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
-	33,  // 145: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
-	39,  // 146: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
-	41,  // 147: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
-	42,  // 148: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
-	45,  // 149: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
-	46,  // 150: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
-	49,  // 151: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
-	51,  // 152: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 153: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 154: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
-	51,  // 155: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	56,  // 156: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
-	59,  // 157: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
-	60,  // 158: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
-	63,  // 159: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
-	64,  // 160: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
-	68,  // 161: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
-	69,  // 162: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
-	72,  // 163: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
-	73,  // 164: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
-	76,  // 165: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
-	78,  // 166: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 167: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
-	82,  // 168: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
-	78,  // 169: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 170: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
-	78,  // 171: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
-	88,  // 172: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
-	90,  // 173: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
-	93,  // 174: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
-	94,  // 175: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
-	97,  // 176: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
-	94,  // 177: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
-	101, // 178: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
-	132, // [132:179] is the sub-list for method output_type
-	85,  // [85:132] is the sub-list for method input_type
-	85,  // [85:85] is the sub-list for extension type_name
-	85,  // [85:85] is the sub-list for extension extendee
-	0,   // [0:85] is the sub-list for field type_name
+	104, // 3: tongdu.governance.v1.RegionStatistics.by_status:type_name -> tongdu.governance.v1.RegionStatistics.StatusCount
+	105, // 4: tongdu.governance.v1.RegionStatistics.by_management_type:type_name -> tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	106, // 5: tongdu.governance.v1.RegionStatistics.entered_by_year:type_name -> tongdu.governance.v1.RegionStatistics.YearStatusCount
+	13,  // 6: tongdu.governance.v1.ListRegionsResponse.regions:type_name -> tongdu.governance.v1.Region
+	2,   // 7: tongdu.governance.v1.Facility.kind:type_name -> tongdu.governance.v1.Facility.Kind
+	1,   // 8: tongdu.governance.v1.Facility.condition:type_name -> tongdu.governance.v1.Facility.Condition
+	5,   // 9: tongdu.governance.v1.Classification.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	4,   // 10: tongdu.governance.v1.Classification.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
+	107, // 11: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
+	5,   // 12: tongdu.governance.v1.Compound.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	4,   // 13: tongdu.governance.v1.Compound.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
+	20,  // 14: tongdu.governance.v1.Compound.facilities:type_name -> tongdu.governance.v1.Facility
+	3,   // 15: tongdu.governance.v1.Compound.status:type_name -> tongdu.governance.v1.Compound.Status
+	21,  // 16: tongdu.governance.v1.Compound.classification:type_name -> tongdu.governance.v1.Classification
+	107, // 17: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
+	107, // 18: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
+	22,  // 19: tongdu.governance.v1.CreateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
+	5,   // 20: tongdu.governance.v1.ListCompoundsRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	3,   // 21: tongdu.governance.v1.ListCompoundsRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	22,  // 22: tongdu.governance.v1.ListCompoundsResponse.compounds:type_name -> tongdu.governance.v1.Compound
+	22,  // 23: tongdu.governance.v1.UpdateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
+	108, // 24: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
+	5,   // 25: tongdu.governance.v1.ClassifyCompoundRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	4,   // 26: tongdu.governance.v1.ClassifyCompoundRequest.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
+	29,  // 27: tongdu.governance.v1.Building.unit_leaders:type_name -> tongdu.governance.v1.UnitLeader
+	107, // 28: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
+	30,  // 29: tongdu.governance.v1.CreateBuildingRequest.building:type_name -> tongdu.governance.v1.Building
+	30,  // 30: tongdu.governance.v1.ListBuildingsResponse.buildings:type_name -> tongdu.governance.v1.Building
+	107, // 31: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	35,  // 32: tongdu.governance.v1.CreateHouseholdRequest.household:type_name -> tongdu.governance.v1.Household
+	35,  // 33: tongdu.governance.v1.BatchCreateHouseholdsRequest.households:type_name -> tongdu.governance.v1.Household
+	35,  // 34: tongdu.governance.v1.BatchCreateHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
+	35,  // 35: tongdu.governance.v1.ListHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
+	35,  // 36: tongdu.governance.v1.BatchGetHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
+	6,   // 37: tongdu.governance.v1.PartyBranch.kind:type_name -> tongdu.governance.v1.PartyBranch.Kind
+	107, // 38: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
+	44,  // 39: tongdu.governance.v1.CreatePartyBranchRequest.party_branch:type_name -> tongdu.governance.v1.PartyBranch
+	44,  // 40: tongdu.governance.v1.ListPartyBranchesResponse.party_branches:type_name -> tongdu.governance.v1.PartyBranch
+	107, // 41: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
+	48,  // 42: tongdu.governance.v1.CreateGridCellRequest.grid_cell:type_name -> tongdu.governance.v1.GridCell
+	48,  // 43: tongdu.governance.v1.ListGridCellsResponse.grid_cells:type_name -> tongdu.governance.v1.GridCell
+	7,   // 44: tongdu.governance.v1.LeaderElection.state:type_name -> tongdu.governance.v1.LeaderElection.State
+	52,  // 45: tongdu.governance.v1.LeaderElection.votes:type_name -> tongdu.governance.v1.CandidateVotes
+	107, // 46: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
+	107, // 47: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
+	53,  // 48: tongdu.governance.v1.CreateLeaderElectionRequest.leader_election:type_name -> tongdu.governance.v1.LeaderElection
+	107, // 49: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
+	58,  // 50: tongdu.governance.v1.CreateLinkedUnitRequest.linked_unit:type_name -> tongdu.governance.v1.LinkedUnit
+	58,  // 51: tongdu.governance.v1.ListLinkedUnitsResponse.linked_units:type_name -> tongdu.governance.v1.LinkedUnit
+	107, // 52: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
+	62,  // 53: tongdu.governance.v1.CreatePartyMemberRequest.party_member:type_name -> tongdu.governance.v1.PartyMember
+	62,  // 54: tongdu.governance.v1.ListPartyMembersResponse.party_members:type_name -> tongdu.governance.v1.PartyMember
+	66,  // 55: tongdu.governance.v1.CreateServiceRecordRequest.service_record:type_name -> tongdu.governance.v1.ServiceRecord
+	69,  // 56: tongdu.governance.v1.ReportBack.member_summaries:type_name -> tongdu.governance.v1.MemberServiceSummary
+	107, // 57: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
+	71,  // 58: tongdu.governance.v1.CreateLeaderContactRequest.leader_contact:type_name -> tongdu.governance.v1.LeaderContact
+	71,  // 59: tongdu.governance.v1.ListLeaderContactsResponse.leader_contacts:type_name -> tongdu.governance.v1.LeaderContact
+	107, // 60: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
+	75,  // 61: tongdu.governance.v1.CreateDepartmentRequest.department:type_name -> tongdu.governance.v1.Department
+	75,  // 62: tongdu.governance.v1.ListDepartmentsResponse.departments:type_name -> tongdu.governance.v1.Department
+	107, // 63: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
+	107, // 64: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
+	10,  // 65: tongdu.governance.v1.Whistle.priority:type_name -> tongdu.governance.v1.Whistle.Priority
+	9,   // 66: tongdu.governance.v1.Whistle.status:type_name -> tongdu.governance.v1.Whistle.Status
+	8,   // 67: tongdu.governance.v1.Whistle.escalation_level:type_name -> tongdu.governance.v1.Whistle.EscalationLevel
+	79,  // 68: tongdu.governance.v1.Whistle.responses:type_name -> tongdu.governance.v1.DepartmentResponse
+	107, // 69: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
+	107, // 70: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
+	80,  // 71: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
+	9,   // 72: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
+	80,  // 73: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
+	87,  // 74: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
+	11,  // 75: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
+	107, // 76: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
+	91,  // 77: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
+	92,  // 78: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
+	92,  // 79: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
+	12,  // 80: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	107, // 81: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
+	107, // 82: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
+	96,  // 83: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
+	12,  // 84: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	96,  // 85: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
+	107, // 86: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	101, // 87: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
+	3,   // 88: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	5,   // 89: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	3,   // 90: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	14,  // 91: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
+	15,  // 92: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
+	18,  // 93: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
+	16,  // 94: tongdu.governance.v1.GovernanceService.GetRegionStatistics:input_type -> tongdu.governance.v1.GetRegionStatisticsRequest
+	23,  // 95: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
+	24,  // 96: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
+	25,  // 97: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
+	27,  // 98: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
+	28,  // 99: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
+	31,  // 100: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
+	32,  // 101: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
+	33,  // 102: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
+	36,  // 103: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
+	37,  // 104: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
+	39,  // 105: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
+	40,  // 106: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
+	42,  // 107: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
+	45,  // 108: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
+	46,  // 109: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
+	49,  // 110: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
+	50,  // 111: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
+	54,  // 112: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
+	55,  // 113: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
+	56,  // 114: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
+	57,  // 115: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
+	59,  // 116: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
+	60,  // 117: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
+	63,  // 118: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
+	64,  // 119: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
+	67,  // 120: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
+	68,  // 121: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
+	72,  // 122: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
+	73,  // 123: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
+	76,  // 124: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
+	77,  // 125: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
+	81,  // 126: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
+	82,  // 127: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
+	83,  // 128: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
+	85,  // 129: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
+	86,  // 130: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
+	88,  // 131: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
+	89,  // 132: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
+	93,  // 133: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
+	94,  // 134: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
+	97,  // 135: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
+	98,  // 136: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
+	100, // 137: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
+	102, // 138: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
+	13,  // 139: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
+	13,  // 140: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
+	19,  // 141: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
+	17,  // 142: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
+	22,  // 143: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 144: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
+	26,  // 145: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
+	22,  // 146: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 147: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
+	30,  // 148: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
+	30,  // 149: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
+	34,  // 150: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
+	35,  // 151: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
+	38,  // 152: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
+	35,  // 153: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
+	41,  // 154: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
+	43,  // 155: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
+	44,  // 156: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
+	47,  // 157: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
+	48,  // 158: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
+	51,  // 159: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
+	53,  // 160: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 161: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 162: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 163: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	58,  // 164: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
+	61,  // 165: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
+	62,  // 166: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
+	65,  // 167: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
+	66,  // 168: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
+	70,  // 169: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
+	71,  // 170: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
+	74,  // 171: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
+	75,  // 172: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
+	78,  // 173: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
+	80,  // 174: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 175: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
+	84,  // 176: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
+	80,  // 177: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 178: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 179: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
+	90,  // 180: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
+	92,  // 181: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
+	95,  // 182: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
+	96,  // 183: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
+	99,  // 184: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
+	96,  // 185: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
+	103, // 186: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
+	139, // [139:187] is the sub-list for method output_type
+	91,  // [91:139] is the sub-list for method input_type
+	91,  // [91:91] is the sub-list for extension type_name
+	91,  // [91:91] is the sub-list for extension extendee
+	0,   // [0:91] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_governance_v1_governance_proto_init() }
@@ -7955,14 +8301,14 @@ func file_tongdu_governance_v1_governance_proto_init() {
 	if File_tongdu_governance_v1_governance_proto != nil {
 		return
 	}
-	file_tongdu_governance_v1_governance_proto_msgTypes[13].OneofWrappers = []any{}
+	file_tongdu_governance_v1_governance_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_governance_v1_governance_proto_rawDesc), len(file_tongdu_governance_v1_governance_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   89,
+			NumMessages:   94,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

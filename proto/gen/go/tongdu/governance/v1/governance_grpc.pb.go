@@ -26,6 +26,7 @@ const (
 	GovernanceService_CreateRegion_FullMethodName             = "/tongdu.governance.v1.GovernanceService/CreateRegion"
 	GovernanceService_GetRegion_FullMethodName                = "/tongdu.governance.v1.GovernanceService/GetRegion"
 	GovernanceService_ListRegions_FullMethodName              = "/tongdu.governance.v1.GovernanceService/ListRegions"
+	GovernanceService_GetRegionStatistics_FullMethodName      = "/tongdu.governance.v1.GovernanceService/GetRegionStatistics"
 	GovernanceService_CreateCompound_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreateCompound"
 	GovernanceService_GetCompound_FullMethodName              = "/tongdu.governance.v1.GovernanceService/GetCompound"
 	GovernanceService_ListCompounds_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListCompounds"
@@ -80,6 +81,10 @@ type GovernanceServiceClient interface {
 	CreateRegion(ctx context.Context, in *CreateRegionRequest, opts ...grpc.CallOption) (*Region, error)
 	GetRegion(ctx context.Context, in *GetRegionRequest, opts ...grpc.CallOption) (*Region, error)
 	ListRegions(ctx context.Context, in *ListRegionsRequest, opts ...grpc.CallOption) (*ListRegionsResponse, error)
+	// The compounds under a region (a district too) counted by status and management
+	// type, with their households and buildings, from counters kept as compounds change:
+	// it never reads the compounds.
+	GetRegionStatistics(ctx context.Context, in *GetRegionStatisticsRequest, opts ...grpc.CallOption) (*RegionStatistics, error)
 	// Compounds: the inventory, classification (rule 1) and facility assessment.
 	CreateCompound(ctx context.Context, in *CreateCompoundRequest, opts ...grpc.CallOption) (*Compound, error)
 	GetCompound(ctx context.Context, in *GetCompoundRequest, opts ...grpc.CallOption) (*Compound, error)
@@ -172,6 +177,16 @@ func (c *governanceServiceClient) ListRegions(ctx context.Context, in *ListRegio
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListRegionsResponse)
 	err := c.cc.Invoke(ctx, GovernanceService_ListRegions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *governanceServiceClient) GetRegionStatistics(ctx context.Context, in *GetRegionStatisticsRequest, opts ...grpc.CallOption) (*RegionStatistics, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RegionStatistics)
+	err := c.cc.Invoke(ctx, GovernanceService_GetRegionStatistics_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -626,6 +641,10 @@ type GovernanceServiceServer interface {
 	CreateRegion(context.Context, *CreateRegionRequest) (*Region, error)
 	GetRegion(context.Context, *GetRegionRequest) (*Region, error)
 	ListRegions(context.Context, *ListRegionsRequest) (*ListRegionsResponse, error)
+	// The compounds under a region (a district too) counted by status and management
+	// type, with their households and buildings, from counters kept as compounds change:
+	// it never reads the compounds.
+	GetRegionStatistics(context.Context, *GetRegionStatisticsRequest) (*RegionStatistics, error)
 	// Compounds: the inventory, classification (rule 1) and facility assessment.
 	CreateCompound(context.Context, *CreateCompoundRequest) (*Compound, error)
 	GetCompound(context.Context, *GetCompoundRequest) (*Compound, error)
@@ -702,6 +721,9 @@ func (UnimplementedGovernanceServiceServer) GetRegion(context.Context, *GetRegio
 }
 func (UnimplementedGovernanceServiceServer) ListRegions(context.Context, *ListRegionsRequest) (*ListRegionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRegions not implemented")
+}
+func (UnimplementedGovernanceServiceServer) GetRegionStatistics(context.Context, *GetRegionStatisticsRequest) (*RegionStatistics, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetRegionStatistics not implemented")
 }
 func (UnimplementedGovernanceServiceServer) CreateCompound(context.Context, *CreateCompoundRequest) (*Compound, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateCompound not implemented")
@@ -906,6 +928,24 @@ func _GovernanceService_ListRegions_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(GovernanceServiceServer).ListRegions(ctx, req.(*ListRegionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GovernanceService_GetRegionStatistics_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetRegionStatisticsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).GetRegionStatistics(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_GetRegionStatistics_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).GetRegionStatistics(ctx, req.(*GetRegionStatisticsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -1720,6 +1760,10 @@ var GovernanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListRegions",
 			Handler:    _GovernanceService_ListRegions_Handler,
+		},
+		{
+			MethodName: "GetRegionStatistics",
+			Handler:    _GovernanceService_GetRegionStatistics_Handler,
 		},
 		{
 			MethodName: "CreateCompound",
