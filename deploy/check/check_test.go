@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 )
 
@@ -26,14 +28,15 @@ func TestOverlaysRenderAndPass(t *testing.T) {
 			for _, o := range objs {
 				kinds[o.GetObjectKind().GroupVersionKind().Kind]++
 			}
-			// Four services, the gateway and the collector.
-			for kind, want := range map[string]int{"Deployment": 6, "HorizontalPodAutoscaler": 6, "PodDisruptionBudget": 6, "Service": 6, "Secret": 1} {
+			// Four services, the gateway, the console and the collector; one Ingress
+			// for the console and the API.
+			for kind, want := range map[string]int{"Deployment": 7, "HorizontalPodAutoscaler": 7, "PodDisruptionBudget": 7, "Service": 7, "Secret": 1, "Ingress": 1} {
 				if kinds[kind] != want {
 					t.Errorf("%s: %d %s objects, want %d", dir, kinds[kind], kind, want)
 				}
 			}
-			if kinds["NetworkPolicy"] < 5 {
-				t.Errorf("%s: %d NetworkPolicies, want the deny, DNS, gateway, services, Redis and collector ones", dir, kinds["NetworkPolicy"])
+			if kinds["NetworkPolicy"] < 7 {
+				t.Errorf("%s: %d NetworkPolicies, want the deny, DNS, gateway, web, services, Redis and collector ones", dir, kinds["NetworkPolicy"])
 			}
 		})
 	}
@@ -46,7 +49,7 @@ func TestProductionUsesRedisClusterAndRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := string(joinDocs(docs))
-	for _, want := range []string{"redis+cluster://", "registry.example.org/tongdu/survey:", "TONGDU_JWKS: https://"} {
+	for _, want := range []string{"redis+cluster://", "registry.example.org/tongdu/survey:", "registry.example.org/tongdu/web:", "TONGDU_JWKS: https://"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("production overlay lacks %q", want)
 		}
@@ -231,6 +234,10 @@ func TestBrokenComposeFails(t *testing.T) {
 		"evicting redis":      {"- noeviction", "- allkeys-lru", `does not set "maxmemory-policy noeviction"`},
 		"missing jaeger":      {"  jaeger:\n", "  tracing:\n", `no service "jaeger"`},
 		"service without key": {"  TONGDU_JWKS: /run/secrets/jwks\n  OTEL", "  OTEL", "compose service governance: TONGDU_JWKS is not set"},
+		"missing console":     {"  web:\n", "  console:\n", `no service "web"`},
+		"console without finance": {"      TONGDU_HTTP_ADDR: \":8081\"\n      TONGDU_GOVERNANCE_ADDR: governance:9091\n      TONGDU_SURVEY_ADDR: survey:9092\n      TONGDU_PROJECTS_ADDR: projects:9093\n      TONGDU_FINANCE_ADDR: finance:9094\n",
+			"      TONGDU_HTTP_ADDR: \":8081\"\n      TONGDU_GOVERNANCE_ADDR: governance:9091\n      TONGDU_SURVEY_ADDR: survey:9092\n      TONGDU_PROJECTS_ADDR: projects:9093\n",
+			"compose service web: TONGDU_FINANCE_ADDR is not set"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			broken := strings.Replace(good, tc.from, tc.to, 1)
@@ -238,6 +245,128 @@ func TestBrokenComposeFails(t *testing.T) {
 				t.Fatalf("the test's edit %q does not apply to compose.yaml", tc.from)
 			}
 			wantError(t, Compose([]byte(broken)), tc.want)
+		})
+	}
+}
+
+func ingressNamed(t *testing.T, objs []runtime.Object, name string) *networkingv1.Ingress {
+	t.Helper()
+	for _, o := range objs {
+		if i, ok := o.(*networkingv1.Ingress); ok && i.Name == name {
+			return i
+		}
+	}
+	t.Fatalf("no Ingress %s", name)
+	return nil
+}
+
+func policyNamed(t *testing.T, objs []runtime.Object, name string) *networkingv1.NetworkPolicy {
+	t.Helper()
+	for _, o := range objs {
+		if p, ok := o.(*networkingv1.NetworkPolicy); ok && p.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no NetworkPolicy %s", name)
+	return nil
+}
+
+// The Ingress routes by the Ingress API's rules: Exact before Prefix, the longest Prefix
+// first, by whole path elements.
+func TestRoute(t *testing.T) {
+	ing := ingressNamed(t, base(t), "tongdu")
+	host := ing.Spec.Rules[0].Host
+	for path, want := range map[string]string{
+		"/v1": "gateway", "/v1/": "gateway", "/v1/compounds/c1/disclosure": "gateway", "/openapi.json": "gateway",
+		"/": "web", "/v10": "web", "/openapi.json/x": "web", "/signin": "web",
+	} {
+		if got := Route([]*networkingv1.Ingress{ing}, host, path); got != want {
+			t.Errorf("%s goes to %q, want %q", path, got, want)
+		}
+	}
+	if got := Route([]*networkingv1.Ingress{ing}, "other.example.org", "/v1/x"); got != "" {
+		t.Errorf("another host goes to %q, want nothing", got)
+	}
+}
+
+func TestBrokenIngressFails(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(*networkingv1.Ingress)
+		want string
+	}{
+		"none": {nil, "no Ingress"},
+		"API to the console": {func(i *networkingv1.Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Name = "web"
+		}, "/v1/compounds goes to web, want Service gateway"},
+		"a path left out": {func(i *networkingv1.Ingress) {
+			paths := i.Spec.Rules[0].HTTP.Paths
+			for n, p := range paths {
+				if p.Path == "/openapi.json" {
+					i.Spec.Rules[0].HTTP.Paths = append(paths[:n:n], paths[n+1:]...)
+				}
+			}
+		}, "/openapi.json goes to web, want Service gateway"},
+		"console under a prefix only": {func(i *networkingv1.Ingress) {
+			paths := i.Spec.Rules[0].HTTP.Paths
+			paths[len(paths)-1].Path = "/console"
+		}, "/signin goes to nothing, want Service web"},
+		"two hosts": {func(i *networkingv1.Ingress) {
+			r := *i.Spec.Rules[0].DeepCopy()
+			r.Host = "console.example.org"
+			i.Spec.Rules = append(i.Spec.Rules, r)
+		}, "2 hosts"},
+		"no such port": {func(i *networkingv1.Ingress) {
+			i.Spec.Rules[0].HTTP.Paths[0].Backend.Service.Port.Name = "grpc"
+		}, "goes to Service gateway port grpc, which does not exist"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			objs := base(t)
+			if tc.edit == nil {
+				var kept []runtime.Object
+				for _, o := range objs {
+					if _, ok := o.(*networkingv1.Ingress); !ok {
+						kept = append(kept, o)
+					}
+				}
+				objs = kept
+			} else {
+				tc.edit(ingressNamed(t, objs, "tongdu"))
+			}
+			wantError(t, Objects(objs), tc.want)
+		})
+	}
+}
+
+func TestBrokenTrafficFails(t *testing.T) {
+	for name, tc := range map[string]struct {
+		edit func(t *testing.T, objs []runtime.Object)
+		want string
+	}{
+		"services refuse the console": {func(t *testing.T, objs []runtime.Object) {
+			from := policyNamed(t, objs, "services").Spec.Ingress[0].From
+			policyNamed(t, objs, "services").Spec.Ingress[0].From = from[:len(from)-1]
+		}, "NetworkPolicies: web cannot reach governance on port 9091"},
+		"console calls only governance": {func(t *testing.T, objs []runtime.Object) {
+			end := int32(9091)
+			policyNamed(t, objs, "web").Spec.Egress[0].Ports[0].EndPort = &end
+		}, "NetworkPolicies: web cannot reach finance on port 9094"},
+		"collector refuses the console": {func(t *testing.T, objs []runtime.Object) {
+			policyNamed(t, objs, "otel-collector").Spec.Ingress[0].From[0].PodSelector.MatchExpressions[0].Values = []string{"gateway", "service"}
+		}, "NetworkPolicies: web cannot reach otel-collector on port 4317"},
+		"console open to all": {func(t *testing.T, objs []runtime.Object) {
+			policyNamed(t, objs, "web").Spec.Ingress[0].From = nil
+		}, "NetworkPolicies: namespace default may reach web on port 8081"},
+		"ingress controller shut out": {func(t *testing.T, objs []runtime.Object) {
+			policyNamed(t, objs, "web").Spec.Ingress[0].From[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] = "ingress"
+		}, "NetworkPolicies: namespace ingress-nginx cannot reach web on port 8081"},
+		"console probed on a port it lacks": {func(t *testing.T, objs []runtime.Object) {
+			deploymentNamed(t, objs, "web").Spec.Template.Spec.Containers[0].ReadinessProbe.HTTPGet.Port = intstr.FromString("web")
+		}, "Deployment web: container web probes HTTP on port web, which it does not expose"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			objs := base(t)
+			tc.edit(t, objs)
+			wantError(t, Objects(objs), tc.want)
 		})
 	}
 }

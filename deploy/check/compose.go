@@ -10,10 +10,18 @@ import (
 )
 
 // ComposeServices are the services deploy/compose.yaml must have.
-var ComposeServices = []string{"redis", "governance", "survey", "projects", "finance", "gateway", "otel-collector", "jaeger", "prometheus", "grafana"}
+var ComposeServices = []string{"redis", "governance", "survey", "projects", "finance", "gateway", "web", "otel-collector", "jaeger", "prometheus", "grafana"}
 
 // tongduServices are the compose services that run Tongdu binaries and so need keys.
+// The console (web) checks no tokens itself: the services do.
 var tongduServices = []string{"governance", "survey", "projects", "finance", "gateway"}
+
+// serviceClients are the compose services that call all four services, and so need each
+// one's address: the defaults (127.0.0.1) are never right in compose.
+var serviceClients = []string{"gateway", "web"}
+
+// serviceAddrs are the settings that name the four services.
+var serviceAddrs = []string{"TONGDU_GOVERNANCE_ADDR", "TONGDU_SURVEY_ADDR", "TONGDU_PROJECTS_ADDR", "TONGDU_FINANCE_ADDR"}
 
 type composeFile struct {
 	Services map[string]composeService `yaml:"services"`
@@ -26,8 +34,9 @@ type composeService struct {
 }
 
 // Compose checks a compose file: every required service is there, every image is pinned
-// to a tag other than latest, Redis keeps an append-only file and never evicts, and each
-// Tongdu binary is given its keys (TONGDU_JWKS).
+// to a tag other than latest, Redis keeps an append-only file and never evicts, each
+// Tongdu binary that checks tokens is given its keys (TONGDU_JWKS), and the gateway and
+// the console are told where the four services are.
 func Compose(data []byte) []error {
 	var f composeFile
 	if err := yamlv3.Unmarshal(data, &f); err != nil {
@@ -67,6 +76,18 @@ func Compose(data []byte) []error {
 		}
 		if v, ok := environment(s.Environment)["TONGDU_JWKS"]; !ok || v == "" {
 			errs = append(errs, fmt.Errorf("compose service %s: TONGDU_JWKS is not set, and the binary does not start without keys", name))
+		}
+	}
+	for _, name := range serviceClients {
+		s, ok := f.Services[name]
+		if !ok {
+			continue
+		}
+		env := environment(s.Environment)
+		for _, k := range serviceAddrs {
+			if env[k] == "" {
+				errs = append(errs, fmt.Errorf("compose service %s: %s is not set, so it calls 127.0.0.1", name, k))
+			}
 		}
 	}
 	return errs

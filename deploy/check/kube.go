@@ -1,7 +1,9 @@
 // Package check validates Tongdu's deployment files offline: it renders every kustomize
 // overlay under deploy/k8s, decodes each object strictly into its Kubernetes API type and
 // applies the rules of deploy/README.md (probes, limits, non-root, a disruption budget
-// and an autoscaler per Deployment, network policies), and it checks deploy/compose.yaml.
+// and an autoscaler per Deployment, network policies and the traffic they allow, the
+// Ingress that puts the console and the API on one host), and it checks
+// deploy/compose.yaml.
 // `make deploy-check` runs its tests.
 package check
 
@@ -19,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
@@ -120,6 +123,7 @@ func Objects(objs []runtime.Object) []error {
 		hpas  []*autoscalingv2.HorizontalPodAutoscaler
 		netps []*networkingv1.NetworkPolicy
 		svcs  []*corev1.Service
+		ings  []*networkingv1.Ingress
 		errs  []error
 	)
 	for _, o := range objs {
@@ -134,6 +138,8 @@ func Objects(objs []runtime.Object) []error {
 			netps = append(netps, v)
 		case *corev1.Service:
 			svcs = append(svcs, v)
+		case *networkingv1.Ingress:
+			ings = append(ings, v)
 		}
 	}
 	if len(deps) == 0 {
@@ -144,6 +150,8 @@ func Objects(objs []runtime.Object) []error {
 		errs = append(errs, guarded(d, pdbs, hpas, netps, svcs)...)
 	}
 	errs = append(errs, networkPolicies(netps)...)
+	errs = append(errs, Flows(deps, netps)...)
+	errs = append(errs, ingresses(ings, svcs)...)
 	for _, h := range hpas {
 		if h.Spec.MinReplicas == nil || *h.Spec.MinReplicas < 2 {
 			errs = append(errs, fmt.Errorf("HorizontalPodAutoscaler %s: minReplicas must be at least 2, or its disruption budget blocks every drain", h.Name))
@@ -195,8 +203,17 @@ func deployment(d *appsv1.Deployment) []error {
 			bad("%s has no livenessProbe", where)
 		}
 		for _, p := range []*corev1.Probe{c.StartupProbe, c.ReadinessProbe, c.LivenessProbe} {
-			if p != nil && p.GRPC != nil && !hasPort(c, p.GRPC.Port) {
+			if p == nil {
+				continue
+			}
+			if p.GRPC != nil && !hasPort(c, p.GRPC.Port) {
 				bad("%s probes gRPC on port %d, which it does not expose", where, p.GRPC.Port)
+			}
+			if p.HTTPGet != nil && !hasNamedPort(c, p.HTTPGet.Port) {
+				bad("%s probes HTTP on port %s, which it does not expose", where, p.HTTPGet.Port.String())
+			}
+			if p.TCPSocket != nil && !hasNamedPort(c, p.TCPSocket.Port) {
+				bad("%s probes TCP on port %s, which it does not expose", where, p.TCPSocket.Port.String())
 			}
 		}
 		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
@@ -230,6 +247,19 @@ func deployment(d *appsv1.Deployment) []error {
 		}
 	}
 	return errs
+}
+
+// hasNamedPort is hasPort for a probe's port given by number or by name.
+func hasNamedPort(c corev1.Container, port intstr.IntOrString) bool {
+	if port.Type == intstr.Int {
+		return hasPort(c, port.IntVal)
+	}
+	for _, p := range c.Ports {
+		if p.Name == port.StrVal {
+			return true
+		}
+	}
+	return false
 }
 
 func hasPort(c corev1.Container, port int32) bool {
