@@ -170,4 +170,6 @@ func (s *Service) Start(ctx context.Context) {
 	// One consumer per process (events.ConsumerName); what a dead replica left pending is
 	// claimed by a live one, and an event that keeps failing is parked.
 	go events.Follow(ctx, s.rdb, s.log, events.CompoundTopic, "governance", s.app.FollowCompoundEvent, events.Options{})
+	// Compounds stored before the region statistics existed are counted once.
+	go s.app.CountStoredCompounds(ctx)
 }

@@ -63,6 +63,7 @@ type Store interface {
 	GetPartyMember(ctx context.Context, id string) (*registry.PartyMember, error)
 	GetRegion(ctx context.Context, id string) (*registry.Region, error)
 	RecountCompound(ctx context.Context, cid string) error
+	CountStoredCompounds(ctx context.Context) (int, error)
 	RegionStatistics(ctx context.Context, region string) (registry.RegionStatistics, error)
 	GetWhistle(ctx context.Context, id string) (*registry.Whistle, error)
 	GetWhistles(ctx context.Context, ids []string) ([]registry.Whistle, error)

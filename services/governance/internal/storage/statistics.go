@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
 
@@ -31,6 +32,10 @@ import (
 
 func regionStatsKey(region string) string { return "gov:{regions}:stats:" + orAll(region) }
 func countedKey(cid string) string         { return "gov:{regions}:counted:" + cid }
+
+// statsCountedKey marks that every compound stored before the counters existed has been
+// counted (CountStoredCompounds); its absence starts that count.
+const statsCountedKey = "gov:{regions}:stats-counted"
 
 // countCompound moves the region counters (KEYS[2]…) from the compound's share counted
 // so far (KEYS[1]) to the one given. ARGV: version, status, management type,
@@ -121,4 +126,33 @@ func (s *Store) RegionStatistics(ctx context.Context, region string) (registry.R
 		}
 	}
 	return st, nil
+}
+
+// CountStoredCompounds counts the compounds stored before the region counters existed,
+// once: it walks every compound (a one-off pass at start, not a read of the dashboard)
+// and counts each as RecountCompound does, then marks the pass done. Replicas starting
+// together, or a pass cut short and run again, count nothing twice: each compound's
+// count is gated by its version.
+func (s *Store) CountStoredCompounds(ctx context.Context) (int, error) {
+	done, err := s.rdb.Exists(ctx, statsCountedKey).Result()
+	if err != nil || done == 1 {
+		return 0, err
+	}
+	n, token := 0, ""
+	for {
+		ids, next, err := paging.Lex(ctx, s.rdb, compoundsInKey(""), token, 500)
+		if err != nil {
+			return n, err
+		}
+		for _, id := range ids {
+			if err := s.RecountCompound(ctx, id); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if next == "" {
+			return n, s.rdb.Set(ctx, statsCountedKey, 1, 0).Err()
+		}
+		token = next
+	}
 }
