@@ -105,6 +105,25 @@ func TestDashboardAndRankingWithTheDemo(t *testing.T) {
 		}
 	})
 
+	t.Run("a community's staff see their community only", func(t *testing.T) {
+		communities := testkit.Must[*governancepb.ListRegionsResponse](t)(s.gov().ListRegions(s.district(), &governancepb.ListRegionsRequest{Parent: sub}))
+		c := s.signedIn(desktop, "dash.community", auth.CommunityStaff, "regions/"+communities.Regions[0].Id, "王芳")
+		if h := c.text("main h1"); !strings.Contains(h, communities.Regions[0].Name) {
+			t.Fatalf("heading %q", h)
+		}
+		if n := eval[int](c, `document.querySelectorAll('main p a[href^="/?region="]').length`); n != 0 {
+			t.Error("a way up out of the community")
+		}
+		c.visit("/?region=" + sub)
+		if h := c.text("main h1"); h != "无权操作" {
+			t.Errorf("the sub-district's figures for a community's staff: %q", h)
+		}
+		c.visit("/lang?to=en&back=/")
+		if h := c.text("main h1"); !strings.Contains(h, "renovation overview") || c.text("#dash-status-table caption") != "Compounds in each stage" {
+			t.Errorf("in English: %q", h)
+		}
+	})
+
 	t.Run("the district on a phone", func(t *testing.T) {
 		d := s.signedIn(phone, "dash.district", auth.DistrictAdmin, "", "张局")
 		if h := d.text("main h1"); !strings.Contains(h, "东川区") {
