@@ -69,6 +69,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	ctx := call(r)
 	p := s.page(r, "dashboard.title", "home")
 	home, err := s.viewerRegion(r)
+	if status.Code(err) == codes.NotFound && r.URL.Query().Get("region") == "" {
+		// A new installation has no district to show yet: the sections are the home.
+		s.render(w, r, http.StatusOK, view.Home(s.page(r, "home.heading", "home")))
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
