@@ -143,6 +143,28 @@ func TestSurveysBuilderWithoutScripts(t *testing.T) {
 		t.Fatalf("the list shows %q", row)
 	}
 
+	// A courtyard meeting: refused without its title (beside the field), recorded, then
+	// closed with its minutes and decisions.
+	b.do(chromedp.Click(css(`details.surveys-meeting-form:not(:has(form[action$="/close"])) summary`)))
+	b.follow(`form[action$="/surveys/meetings"] button[type=submit]`)
+	if e := b.text(`#f-meeting-title-error`); e != "请填写院坝会主题" {
+		t.Fatalf("a meeting without a title: error %q", e)
+	}
+	b.fill("meeting.title", "加装电梯院坝会")
+	b.fill("meeting.place", "1号楼前院坝")
+	b.do(chromedp.SendKeys(css(`#f-meeting-topics`), "加装电梯\n管网改造"))
+	b.follow(`form[action$="/surveys/meetings"] button[type=submit]`)
+	if n := b.text(".notice"); n != "院坝会已记录" {
+		t.Fatalf("after recording the meeting: notice %q", n)
+	}
+	b.do(chromedp.Click(css(`details:has(form[action$="/close"]) summary`)))
+	b.do(chromedp.SendKeys(css(`details:has(form[action$="/close"]) textarea[name=minutes]`), "到会住户一致同意先行实施管网改造。"),
+		chromedp.SendKeys(css(`details:has(form[action$="/close"]) textarea[name=decisions]`), "本月开展业主表决"))
+	b.follow(`form[action$="/close"] button[type=submit]`)
+	if row := b.text("[aria-labelledby=surveys-meetings] tbody tr"); !strings.Contains(row, "已形成纪要") || !strings.Contains(row, "本月开展业主表决") {
+		t.Fatalf("the closed meeting shows %q", row)
+	}
+
 	// axe needs scripts: the same pages, and the builder with its errors, in browsers
 	// with scripts on, on a desktop and on a phone.
 	for _, size := range [][2]int64{desktop, phone} {

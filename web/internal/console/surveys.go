@@ -29,6 +29,8 @@ import (
 // collected answer wins, which the survey service decides by collected_at).
 func init() {
 	route("GET /compounds/{id}/surveys", func(s *Server) http.HandlerFunc { return s.surveysOfCompound })
+	route("POST /compounds/{id}/surveys/meetings", func(s *Server) http.HandlerFunc { return s.surveysMeetingCreate })
+	route("POST /compounds/{id}/surveys/meetings/{meeting}/close", func(s *Server) http.HandlerFunc { return s.surveysMeetingClose })
 	route("GET /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysNew })
 	route("POST /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysCreate })
 	route("GET /surveys/{id}", func(s *Server) http.HandlerFunc { return s.surveyPage })
@@ -56,6 +58,12 @@ const (
 )
 
 func (s *Server) surveysOfCompound(w http.ResponseWriter, r *http.Request) {
+	s.renderSurveysOfCompound(w, r, http.StatusOK, view.SurveysMeetingForm{HeldAt: s.now().In(view.China).Format(surveysLocalTime)}, nil)
+}
+
+// renderSurveysOfCompound shows the list page; mf is the meeting form (as typed, with its
+// errors, when it was refused: mf.Closing names the meeting whose closing form it is).
+func (s *Server) renderSurveysOfCompound(w http.ResponseWriter, r *http.Request, code int, mf view.SurveysMeetingForm, errs view.Errors) {
 	ctx, id := call(r), r.PathValue("id")
 	c, err := s.c.Governance.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: id})
 	if err != nil {
@@ -96,15 +104,99 @@ func (s *Server) surveysOfCompound(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "surveys.title", "compounds")
 	p.Title = p.T("surveys.of", c.GetName())
 	list := view.SurveysList{CompoundID: id, CompoundName: c.GetName(), Households: c.GetHouseholdCount(),
-		CanCreate: p.Viewer.Can(surveysEditors...)}
+		CanCreate: p.Viewer.Can(surveysEditors...), CanMeet: p.Viewer.Can(surveysCollector...), Form: mf, Errors: errs}
+	if list.Form.RequestID == "" {
+		list.Form.RequestID = randomToken()
+	}
 	for _, sv := range surveys {
 		list.Surveys = append(list.Surveys, surveysRow(sv, c.GetHouseholdCount()))
 	}
 	for _, m := range meetings {
-		list.Meetings = append(list.Meetings, view.SurveysMeeting{Title: m.GetTitle(), Place: m.GetPlace(), HeldAt: view.DateTime(m.GetHeldAt()),
+		list.Meetings = append(list.Meetings, view.SurveysMeeting{ID: m.GetId(), Minutes: m.GetMinutes(), Title: m.GetTitle(), Place: m.GetPlace(), HeldAt: view.DateTime(m.GetHeldAt()),
 			State: m.GetState().String(), Attendees: len(m.GetAttendeeHouseholdIds()), Topics: m.GetTopics(), Decisions: m.GetDecisions()})
 	}
-	s.render(w, r, http.StatusOK, view.SurveysOfCompound(p, list))
+	s.render(w, r, code, view.SurveysOfCompound(p, list))
+}
+
+// surveysMeetingCreate records a courtyard meeting (planned or held) of the compound.
+func (s *Server) surveysMeetingCreate(w http.ResponseWriter, r *http.Request) {
+	lang, id := visitOf(r).lang, r.PathValue("id")
+	m := view.SurveysMeetingForm{Title: strings.TrimSpace(r.PostFormValue("meeting.title")), Place: strings.TrimSpace(r.PostFormValue("meeting.place")),
+		HeldAt: r.PostFormValue("meeting.heldAt"), Topics: r.PostFormValue("meeting.topics"), RequestID: r.PostFormValue("requestId")}
+	errs := view.Errors{}
+	req := &surveypb.Meeting{CompoundId: id, Title: m.Title, Place: m.Place, Topics: surveysLines(m.Topics)}
+	if m.Title == "" {
+		errs["meeting.title"] = lang.T("surveys.err.meeting.title")
+	}
+	if at, err := time.ParseInLocation(surveysLocalTime, m.HeldAt, view.China); err != nil {
+		errs["meeting.heldAt"] = lang.T("surveys.err.collected")
+	} else {
+		req.HeldAt = timestamppb.New(at)
+	}
+	if errs.Any() {
+		s.renderSurveysOfCompound(w, r, http.StatusUnprocessableEntity, m, errs)
+		return
+	}
+	if _, err := s.c.Survey.CreateMeeting(call(r), &surveypb.CreateMeetingRequest{Meeting: req, RequestId: m.RequestID}); err != nil {
+		errs, ok := formErrors(lang, err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderSurveysOfCompound(w, r, http.StatusUnprocessableEntity, m, surveysMeetingErrors(errs))
+		return
+	}
+	http.Redirect(w, r, "/compounds/"+url.PathEscape(id)+"/surveys?done=surveys.meeting.recorded#surveys-meetings", http.StatusSeeOther)
+}
+
+// surveysMeetingErrors puts a list's errors (meeting.topics[2]) beside its textarea.
+func surveysMeetingErrors(errs view.Errors) view.Errors {
+	out := view.Errors{}
+	for k, v := range errs {
+		if i := strings.IndexByte(k, '['); i > 0 {
+			k = k[:i]
+		}
+		if strings.HasPrefix(k, "meeting.") && k != "meeting.title" && k != "meeting.place" && k != "meeting.heldAt" && k != "meeting.topics" {
+			k = ""
+		}
+		if out[k] == "" {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// surveysMeetingClose records a meeting's minutes and decisions and closes it.
+func (s *Server) surveysMeetingClose(w http.ResponseWriter, r *http.Request) {
+	lang, id, mid := visitOf(r).lang, r.PathValue("id"), r.PathValue("meeting")
+	m := view.SurveysMeetingForm{Closing: mid, Minutes: strings.TrimSpace(r.PostFormValue("minutes")), Decisions: r.PostFormValue("decisions"),
+		HeldAt: s.now().In(view.China).Format(surveysLocalTime)}
+	if m.Minutes == "" {
+		s.renderSurveysOfCompound(w, r, http.StatusUnprocessableEntity, m, view.Errors{"minutes": lang.T("surveys.err.minutes")})
+		return
+	}
+	_, err := s.c.Survey.CloseMeeting(call(r), &surveypb.CloseMeetingRequest{Id: mid, Minutes: m.Minutes, Decisions: surveysLines(m.Decisions),
+		RequestId: r.PostFormValue("requestId")})
+	if err != nil {
+		errs, ok := formErrors(lang, err)
+		if !ok {
+			s.fail(w, r, err)
+			return
+		}
+		out := view.Errors{}
+		for k, v := range errs {
+			if i := strings.IndexByte(k, '['); i > 0 {
+				k = k[:i]
+			}
+			if k != "minutes" && k != "decisions" {
+				k = ""
+			}
+			out[k] = v
+		}
+		s.renderSurveysOfCompound(w, r, http.StatusUnprocessableEntity, m, out)
+		return
+	}
+	http.Redirect(w, r, "/compounds/"+url.PathEscape(id)+"/surveys?done=surveys.meeting.closed#surveys-meetings", http.StatusSeeOther)
 }
 
 func surveysRow(sv *surveypb.Survey, households int32) view.SurveysRow {

@@ -184,6 +184,20 @@ func init() {
 		"surveys.meeting.CLOSED":            {"已形成纪要", "Minuted"},
 		"surveys.meeting.STATE_UNSPECIFIED": {"—", "—"},
 
+		"surveys.meeting.new":             {"记录院坝会", "Record a courtyard meeting"},
+		"surveys.meeting.place.hint":      {"例如：3栋楼前院坝", "E.g. the courtyard of building 3"},
+		"surveys.meeting.topics.field":    {"议题", "Topics"},
+		"surveys.lines.hint":              {"每行一条", "One per line"},
+		"surveys.meeting.record":          {"保存院坝会", "Record the meeting"},
+		"surveys.meeting.close":           {"记录纪要并结束：%s", "Minutes and close: %s"},
+		"surveys.meeting.minutes":         {"会议纪要", "Minutes"},
+		"surveys.meeting.decisions.field": {"形成的决定", "Decisions"},
+		"surveys.meeting.close.submit":    {"保存纪要并结束", "Save the minutes and close"},
+		"surveys.err.meeting.title":       {"请填写院坝会主题", "Enter the meeting's title"},
+		"surveys.err.minutes":             {"请填写会议纪要", "Enter the minutes"},
+		"done.surveys.meeting.recorded":   {"院坝会已记录", "The meeting is recorded"},
+		"done.surveys.meeting.closed":     {"纪要已保存，院坝会已结束", "The minutes are saved and the meeting closed"},
+
 		"surveys.unit": {"%s单元", "unit %s"},
 		"surveys.room": {"%s室", "room %s"},
 
