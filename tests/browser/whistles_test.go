@@ -118,7 +118,7 @@ func TestWhistlesBoardOnScreen(t *testing.T) {
 
 		b.visit("/whistles/" + normal.Id)
 		power := b.text(`#whistle-parts-table tr[data-department="power"] .whistles-ack`)
-		if !strings.Contains(power, "按时") || !strings.Contains(power, "已派抢修班组") || !strings.Contains(power, "test-district") {
+		if !strings.Contains(power, "按时") || !strings.Contains(power, "已派抢修班组") || !strings.Contains(power, "账号 test-district") {
 			t.Fatalf("power's acknowledgement %q", power)
 		}
 		if water := b.text(`#whistle-parts-table tr[data-department="water"] .whistles-ack`); !strings.Contains(water, "剩余") {
@@ -216,6 +216,12 @@ func TestWhistlesRaiseAcknowledgeClose(t *testing.T) {
 	if got := b.text(`#whistles-table tr[data-whistle="` + id + `"] .whistles-state`); !strings.Contains(got, "办理中") {
 		t.Fatalf("the board after acknowledging: %q", got)
 	}
+	// Who acknowledged: the clerk knows the department's account by its id only (not in
+	// the community's scope); the department's own account by its name.
+	water.visit("/whistles/" + id)
+	if got := water.text(`#whistle-parts-table tr[data-department="water"] .whistles-ack`); !strings.Contains(got, "供水公司值班员") || !strings.Contains(got, "抢修队30分钟内到场") {
+		t.Fatalf("the department's acknowledgement %q", got)
+	}
 
 	water.visit("/whistles/" + id)
 	water.do(chromedp.SendKeys(css(`#f-remarks`), "已更换管段，恢复供水"))
@@ -223,6 +229,9 @@ func TestWhistlesRaiseAcknowledgeClose(t *testing.T) {
 	if got := water.text("#whistle-state"); !strings.Contains(got, "待评价") {
 		t.Fatalf("resolved: state %q", got)
 	}
+
+	// The clerk opens the close form; meanwhile a colleague closes it (below).
+	b.visit("/whistles/" + id)
 
 	// The community closes it on a desktop with scripts on (axe needs them).
 	c := s.signedIn(desktop, "whistles.closer", auth.CommunityStaff, "regions/"+e.Community, "王书记")
@@ -241,6 +250,13 @@ func TestWhistlesRaiseAcknowledgeClose(t *testing.T) {
 		t.Fatalf("water's rating %q", got)
 	}
 	c.accessible()
+	// The clerk's stale form rates otherwise: the rule's refusal shows above the page
+	// (ratings are not rewritten).
+	b.do(chromedp.SetValue(css(`[id="f-ratings[0]-score"]`), "3"))
+	b.follow(`form[action$="/close"] button[type=submit]`)
+	if got := b.text("#form-error"); !strings.Contains(got, "已关闭的事项不能重新评价") {
+		t.Fatalf("closing again with another rating: %q", got)
+	}
 	// A field error of the raise form, with scripts on, passes axe too.
 	c.visit("/whistles")
 	c.follow(`form[action="/whistles"][method=post] button[type=submit]`)

@@ -312,6 +312,7 @@ func (s *Server) renderWhistle(w http.ResponseWriter, r *http.Request, code int,
 	if form != "" && vals.Get("requestId") != "" {
 		v.RequestID = vals.Get("requestId")
 	}
+	v.Accounts = s.whistlesAccounts(ctx, r, p.Viewer)
 	v.CompoundName = s.whistlesCompoundName(ctx, map[string]string{}, wh.GetCompoundId())
 	category := wh.GetCategory()
 	if p.Lang.Has("whistles.cat." + category) {
@@ -335,6 +336,26 @@ func (s *Server) renderWhistle(w http.ResponseWriter, r *http.Request, code int,
 	}
 	v.CanClose = wh.GetStatus() == governancepb.Whistle_RESOLVED && p.Viewer.Can(whistlesClosers...)
 	s.render(w, r, code, view.WhistlePage(p, v))
+}
+
+// whistlesAccounts names the accounts that acted on whistles as far as the viewer may
+// know them: their own, and for staff the accounts within their scope (ListAccounts
+// keeps to it). A department's clerk sees the others by id.
+func (s *Server) whistlesAccounts(ctx context.Context, r *http.Request, viewer *view.Viewer) map[string]string {
+	own := visitOf(r).session.GetAccount()
+	names := map[string]string{"accounts/" + own.GetId(): own.GetDisplayName()}
+	if !viewer.Can(whistlesClosers...) {
+		return names
+	}
+	got, err := s.c.Accounts.ListAccounts(ctx, &governancepb.ListAccountsRequest{PageSize: 1000})
+	if err != nil {
+		// Names are a courtesy: the page stands with ids.
+		return names
+	}
+	for _, a := range got.GetAccounts() {
+		names["accounts/"+a.GetId()] = a.GetDisplayName()
+	}
+	return names
 }
 
 func (s *Server) acknowledgeWhistle(w http.ResponseWriter, r *http.Request) {

@@ -14,7 +14,7 @@ func init() {
 		"done.departmentCreated":   {"部门已登记", "Department registered"},
 
 		"whistles.reason.NOT_ACKNOWLEDGED": {"该部门尚未报到，须先报到再办结", "The department has not acknowledged; it resolves only what it has acknowledged"},
-		"whistles.reason.WRONG_STATE":      {"该吹哨事项当前状态不能进行此操作（须各部门均已办结才能评价关闭）", "The whistle is not in a state for this (it closes once every department resolved it)"},
+		"whistles.reason.WRONG_STATE":      {"该吹哨事项当前状态不能办理此项：须各部门办结后方可评价关闭，已关闭的事项不能重新评价", "The whistle's state does not allow this: it is rated and closed once every department resolved it, and not rated again"},
 		"whistles.reason.NOT_ELIGIBLE":     {"该部门未被此次吹哨召集", "That department is not called by this whistle"},
 
 		"whistles.title":                {"吹哨报到", "Whistles"},
@@ -103,7 +103,8 @@ func init() {
 		"whistles.part.ack":           {"报到", "Acknowledged"},
 		"whistles.part.resolve":       {"办结", "Resolved"},
 		"whistles.part.rating":        {"评价", "Rating"},
-		"whistles.part.by":            {"%s，账号 %s", "%s by account %s"},
+		"whistles.part.by":            {"%s，%s", "%s, %s"},
+		"whistles.account":            {"账号 %s", "account %s"},
 		"whistles.limits.URGENT":      {"紧急事项：吹哨后2小时内报到、24小时内办结。", "Urgent: acknowledge within 2 h and resolve within 24 h of raising."},
 		"whistles.limits.NORMAL":      {"一般事项：吹哨后24小时内报到、72小时内办结。", "Normal: acknowledge within 24 h and resolve within 72 h of raising."},
 		"whistles.for":                {"部门：%s", "Department: %s"},
@@ -126,7 +127,7 @@ func init() {
 		"whistles.event.acknowledged": {"%s 报到", "%s acknowledged"},
 		"whistles.event.resolved":     {"%s 办结", "%s resolved"},
 		"whistles.event.closed":       {"社区评价并关闭", "Rated and closed"},
-		"whistles.event.by":           {"（账号 %s）", "(account %s)"},
+		"whistles.event.by":           {"（%s）", "(%s)"},
 
 		"departments.title":       {"部门考评", "Department performance"},
 		"departments.intro":       {"各职能部门响应吹哨的情况：按时率、平均报到与办结用时、社区评价。", "How the departments answer whistles: share on time, mean times to acknowledge and resolve, the community's ratings."},
