@@ -130,6 +130,22 @@ func TestSurveysBuilderWithoutScripts(t *testing.T) {
 		t.Fatalf("state shown %q", st)
 	}
 
+	// The draft is edited in the same builder: a question added, the title corrected.
+	b.follow(`a[href$="/edit"]`)
+	if v := eval[string](b, `document.querySelector('[id="f-survey-questions[1]-type"]').value`); v != "TEXT" {
+		t.Fatalf("the draft's second question comes back as %q", v)
+	}
+	b.fill("survey.title", "加装电梯与管网改造工程业主表决")
+	surveysFill(b, "survey.questions[2].text", "您家是否需要无障碍设施？")
+	b.do(chromedp.SendKeys(css(`[id="f-survey-questions[2]-options"]`), "需要\n不需要"))
+	b.follow(`form[action$="/edit"] button[type=submit]:not([name])`)
+	if h := b.text("main h1"); h != "加装电梯与管网改造工程业主表决" {
+		t.Fatalf("after editing: heading %q at %s", h, b.location())
+	}
+	if n := eval[int](b, `document.querySelectorAll(".surveys-questions > li").length`); n != 3 {
+		t.Fatalf("after editing: %d questions", n)
+	}
+
 	b.follow(`form[action$="/open"] button`)
 	if st := b.text(".surveys-facts .badge"); st != "进行中" {
 		t.Fatalf("after opening: state %q", st)
@@ -139,7 +155,7 @@ func TestSurveysBuilderWithoutScripts(t *testing.T) {
 	}
 
 	b.visit("/compounds/" + e.Compound.Id + "/surveys")
-	if row := b.text("main table tbody tr"); !strings.Contains(row, "加装电梯与管网改造业主表决") || !strings.Contains(row, "进行中") {
+	if row := b.text("main table tbody tr"); !strings.Contains(row, "加装电梯与管网改造工程业主表决") || !strings.Contains(row, "进行中") {
 		t.Fatalf("the list shows %q", row)
 	}
 

@@ -15,6 +15,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -34,6 +35,8 @@ func init() {
 	route("GET /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysNew })
 	route("POST /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysCreate })
 	route("GET /surveys/{id}", func(s *Server) http.HandlerFunc { return s.surveyPage })
+	route("GET /surveys/{id}/edit", func(s *Server) http.HandlerFunc { return s.surveysEdit })
+	route("POST /surveys/{id}/edit", func(s *Server) http.HandlerFunc { return s.surveysUpdate })
 	route("GET /surveys/{id}/tally", func(s *Server) http.HandlerFunc { return s.surveyTally })
 	route("POST /surveys/{id}/open", func(s *Server) http.HandlerFunc { return s.surveyOpen })
 	route("POST /surveys/{id}/close", func(s *Server) http.HandlerFunc { return s.surveyClose })
@@ -226,6 +229,9 @@ func (s *Server) surveysNew(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderBuilder(w http.ResponseWriter, r *http.Request, code int, f view.SurveysForm, errs view.Errors) {
 	p := s.page(r, "surveys.new.title", "compounds")
+	if f.SurveyID != "" {
+		p.Title = p.T("surveys.edit.title")
+	}
 	s.render(w, r, code, view.SurveysBuilder(p, f, errs))
 }
 
@@ -250,8 +256,12 @@ func surveysFormOf(r *http.Request, id string) view.SurveysForm {
 var surveysQuestionIndex = regexp.MustCompile(`^survey\.questions\[(\d+)\]`)
 
 func (s *Server) surveysCreate(w http.ResponseWriter, r *http.Request) {
-	lang, id := visitOf(r).lang, r.PathValue("id")
-	f := surveysFormOf(r, id)
+	s.surveysSave(w, r, surveysFormOf(r, r.PathValue("id")))
+}
+
+// surveysSave drafts a new survey, or replaces a draft's fields (f.SurveyID set).
+func (s *Server) surveysSave(w http.ResponseWriter, r *http.Request, f view.SurveysForm) {
+	lang := visitOf(r).lang
 	if r.PostFormValue("more") != "" {
 		// Only more rows asked for: the same form, longer.
 		for range surveysBuilderMore {
@@ -267,7 +277,17 @@ func (s *Server) surveysCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderBuilder(w, r, http.StatusUnprocessableEntity, f, errs)
 		return
 	}
-	got, err := s.c.Survey.CreateSurvey(call(r), &surveypb.CreateSurveyRequest{Survey: sv, RequestId: f.RequestID})
+	var got *surveypb.Survey
+	var err error
+	done := "created"
+	if f.SurveyID == "" {
+		got, err = s.c.Survey.CreateSurvey(call(r), &surveypb.CreateSurveyRequest{Survey: sv, RequestId: f.RequestID})
+	} else {
+		// The etag read with the form refuses to overwrite what someone else changed since.
+		sv.Id, sv.Etag, sv.CompoundId, sv.Kind, done = f.SurveyID, f.Etag, "", surveypb.Survey_KIND_UNSPECIFIED, "updated"
+		got, err = s.c.Survey.UpdateSurvey(call(r), &surveypb.UpdateSurveyRequest{Survey: sv,
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title", "description", "questions", "matter", "business_uses"}}})
+	}
 	if err != nil {
 		errs, ok := formErrors(lang, err)
 		if !ok {
@@ -284,10 +304,57 @@ func (s *Server) surveysCreate(w http.ResponseWriter, r *http.Request) {
 			}
 			moved[surveysBuilderField(k)] = v
 		}
+		if status.Code(err) == codes.Aborted {
+			moved = view.Errors{"": lang.T("surveys.err.stale")}
+		}
 		s.renderBuilder(w, r, http.StatusUnprocessableEntity, f, moved)
 		return
 	}
-	http.Redirect(w, r, "/surveys/"+url.PathEscape(got.GetId())+"?done=surveys.created", http.StatusSeeOther)
+	http.Redirect(w, r, "/surveys/"+url.PathEscape(got.GetId())+"?done=surveys."+done, http.StatusSeeOther)
+}
+
+// surveysEdit shows a draft in the builder; once open, its questions are fixed.
+func (s *Server) surveysEdit(w http.ResponseWriter, r *http.Request) {
+	ctx := call(r)
+	sv, err := s.c.Survey.GetSurvey(ctx, &surveypb.GetSurveyRequest{Id: r.PathValue("id")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if sv.GetState() != surveypb.Survey_DRAFT {
+		http.Redirect(w, r, "/surveys/"+url.PathEscape(sv.GetId())+"?done=surveys.refused", http.StatusSeeOther)
+		return
+	}
+	f := view.SurveysForm{SurveyID: sv.GetId(), Etag: sv.GetEtag(), CompoundID: sv.GetCompoundId(), Title: sv.GetTitle(),
+		Description: sv.GetDescription(), Kind: sv.GetKind().String()}
+	if c, err := s.c.Governance.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: sv.GetCompoundId()}); err == nil {
+		f.CompoundName = c.GetName()
+	}
+	if sv.GetMatter() != surveypb.Survey_MATTER_UNSPECIFIED {
+		f.Matter = sv.GetMatter().String()
+	}
+	for _, u := range sv.GetBusinessUses() {
+		f.BusinessUses = append(f.BusinessUses, u.String())
+	}
+	for _, q := range sv.GetQuestions() {
+		row := view.SurveysQuestionRow{Text: q.GetText(), Type: q.GetType().String()}
+		var opts []string
+		for _, o := range q.GetOptions() {
+			opts = append(opts, o.GetText())
+		}
+		row.Options = strings.Join(opts, "\n")
+		f.Questions = append(f.Questions, row)
+	}
+	for len(f.Questions) < surveysBuilderRows || len(f.Questions) < surveysBuilderMax && len(f.Questions) < len(sv.GetQuestions())+2 {
+		f.Questions = append(f.Questions, view.SurveysQuestionRow{})
+	}
+	s.renderBuilder(w, r, http.StatusOK, f, nil)
+}
+
+func (s *Server) surveysUpdate(w http.ResponseWriter, r *http.Request) {
+	f := surveysFormOf(r, r.PostFormValue("compoundId"))
+	f.SurveyID, f.Etag = r.PathValue("id"), r.PostFormValue("etag")
+	s.surveysSave(w, r, f)
 }
 
 // surveysBuilderField is the form field an API error belongs beside: the builder has no
@@ -580,14 +647,23 @@ func (s *Server) surveysResponses(r *http.Request, sv *surveypb.Survey) ([]*surv
 }
 
 func (s *Server) surveyTally(w http.ResponseWriter, r *http.Request) {
+	failed := func(err error) {
+		if r.Header.Get("HX-Request") == "true" {
+			// A refresh that fails (a service restarting) keeps the tally shown; the next
+			// one tries again. 204 is what htmx leaves alone.
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		s.fail(w, r, err)
+	}
 	sv, err := s.c.Survey.GetSurvey(call(r), &surveypb.GetSurveyRequest{Id: r.PathValue("id")})
 	if err != nil {
-		s.fail(w, r, err)
+		failed(err)
 		return
 	}
 	tally, err := s.surveysTally(r, sv)
 	if err != nil {
-		s.fail(w, r, err)
+		failed(err)
 		return
 	}
 	p := s.page(r, "surveys.title", "compounds")
@@ -777,9 +853,6 @@ func (s *Server) surveyDoors(w http.ResponseWriter, r *http.Request) {
 	}
 	f := view.SurveysDoorForm{Channel: surveypb.Response_DOOR_TO_DOOR.String(), CollectedAt: s.now().In(view.China).Format(surveysLocalTime),
 		Answers: map[string][]string{}}
-	if hh := r.URL.Query().Get("last"); hh != "" {
-		f.Last = hh
-	}
 	s.renderDoors(w, r, http.StatusOK, sv, f, nil)
 }
 

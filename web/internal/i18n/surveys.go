@@ -198,6 +198,11 @@ func init() {
 		"done.surveys.meeting.recorded":   {"院坝会已记录", "The meeting is recorded"},
 		"done.surveys.meeting.closed":     {"纪要已保存，院坝会已结束", "The minutes are saved and the meeting closed"},
 
+		"surveys.edit":         {"修改草稿", "Edit the draft"},
+		"surveys.edit.title":   {"修改调查草稿", "Edit the draft survey"},
+		"surveys.err.stale":    {"该草稿已被他人修改，请重新打开后再改。", "Someone else changed this draft meanwhile; open it again and redo your change."},
+		"done.surveys.updated": {"草稿已保存", "The draft is saved"},
+
 		"surveys.unit": {"%s单元", "unit %s"},
 		"surveys.room": {"%s室", "room %s"},
 
