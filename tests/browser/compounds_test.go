@@ -83,6 +83,17 @@ func TestCompoundsListAndPage(t *testing.T) {
 		}
 		b.accessible()
 
+		b.visit("/compounds/new")
+		if n := eval[int](b, `document.querySelectorAll("#f-compound-communityId option").length`); n != 2 {
+			t.Errorf("the new compound's community offers %d options, want the blank and 石羊社区", n)
+		}
+		b.accessible()
+		b.visit("/compounds/" + e.Compound.Id + "/edit")
+		if v := eval[string](b, `document.getElementById("f-compound-facilities[1]-condition").value`); v != "POOR" {
+			t.Errorf("the edit form shows the drains as %q", v)
+		}
+		b.accessible()
+
 		b.visit("/compounds?status=SURVEYING")
 		if got := b.text("main"); !strings.Contains(got, "没有符合条件的小区") {
 			t.Errorf("status filter SURVEYING still lists the inventoried compound: %s", got)
@@ -245,4 +256,48 @@ func TestCompoundsCodesSheet(t *testing.T) {
 	if v := r.text(".viewer small"); v != "居民" {
 		t.Fatalf("signed in as %q", v)
 	}
+}
+
+// Classifying (rule 1) and registering a building from the compound's page on a phone:
+// a professional property manager without one named is refused with the rule's words,
+// a building of 0 units is told beside its field; both then go through.
+func TestCompoundsClassifyAndBuilding(t *testing.T) {
+	s := startSite(t)
+	e := s.newEstate("石羊路21号院", 1985, 58.6, 62.3)
+	b := s.signedIn(phone, "li.community", auth.CommunityStaff, "regions/"+e.Community, "李社区")
+	b.visit("/compounds/" + e.Compound.Id)
+	b.do(chromedp.Click(css(`#classification-section details summary`)))
+	b.do(chromedp.SetValue(css("#f-managementType"), "PROFESSIONAL_PM"), chromedp.SetValue(css("#f-governanceMode"), "INTRODUCE_PM"))
+	b.fill("decidedBy", "石羊社区五方联席会")
+	b.follow(`form[action$="/classify"] button[type=submit]`)
+	if got := b.text("#form-error"); !strings.Contains(got, "规则1") {
+		t.Fatalf("inconsistent classification: %q", got)
+	}
+	b.accessible()
+	b.fill("propertyManager", "铜都物业")
+	b.follow(`form[action$="/classify"] button[type=submit]`)
+	if n := b.text("p.notice"); n != "分类已记录" {
+		t.Fatalf("notice %q at %s", n, b.location())
+	}
+	if got := b.text("#classification-section dl"); !strings.Contains(got, "专业物业管理") || !strings.Contains(got, "引入物业") || !strings.Contains(got, "石羊社区五方联席会") {
+		t.Fatalf("classification shown: %s", got)
+	}
+
+	b.do(chromedp.Click(css(`#buildings-section details summary`)))
+	b.fill("building.name", "2号楼")
+	b.fill("building.unitCount", "0")
+	b.follow(`form[action$="/buildings"] button[type=submit]`)
+	if got := b.text("#f-building-unitCount-error"); got != "单元数应为1至100" {
+		t.Fatalf("0 units: error beside the field %q", got)
+	}
+	b.fill("building.unitCount", "3")
+	b.fill("building.floorCount", "7")
+	b.follow(`form[action$="/buildings"] button[type=submit]`)
+	if n := b.text("p.notice"); n != "楼栋已登记" {
+		t.Fatalf("notice %q at %s", n, b.location())
+	}
+	if got := b.text("#buildings-section table"); !strings.Contains(got, "2号楼") {
+		t.Fatalf("buildings: %s", got)
+	}
+	b.accessible()
 }

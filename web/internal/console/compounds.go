@@ -37,6 +37,10 @@ func init() {
 	route("POST /compounds/{id}/edit", func(s *Server) http.HandlerFunc { return s.compoundsUpdate })
 	route("POST /compounds/{id}/classify", func(s *Server) http.HandlerFunc { return s.compoundsClassify })
 	route("POST /compounds/{id}/buildings", func(s *Server) http.HandlerFunc { return s.compoundsAddBuilding })
+	// A form sent back with its errors leaves the browser at the form's address; reloading
+	// it later goes back to the compound's page.
+	route("GET /compounds/{id}/classify", func(s *Server) http.HandlerFunc { return s.compoundsBack })
+	route("GET /compounds/{id}/buildings", func(s *Server) http.HandlerFunc { return s.compoundsBack })
 	route("GET /compounds/{id}/households", func(s *Server) http.HandlerFunc { return s.compoundsHouseholds })
 	route("POST /compounds/{id}/households", func(s *Server) http.HandlerFunc { return s.compoundsAddHousehold })
 	route("GET /compounds/{id}/codes", func(s *Server) http.HandlerFunc { return s.compoundsCodesForm })
@@ -194,6 +198,10 @@ type compoundsForm struct {
 
 func (s *Server) compoundPage(w http.ResponseWriter, r *http.Request) {
 	s.renderCompound(w, r, http.StatusOK, compoundsForm{})
+}
+
+func (s *Server) compoundsBack(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/compounds/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
 }
 
 // compoundsOptional is whether a failed read only leaves its section out: the viewer's
