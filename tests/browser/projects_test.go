@@ -119,6 +119,21 @@ func TestProjectsPagesOnScreen(t *testing.T) {
 	}
 
 	b := s.signedIn(desktop, "projects.approver", auth.SubdistrictStaff, "regions/"+e.Subdistrict, "王科长")
+	// A new project: the budget in yuan, a third decimal told beside it.
+	b.visit("/compounds/" + e.Compound.Id + "/projects")
+	b.fill("project.title", "石羊路21号院雨污分流")
+	b.fill("project.budgetFen", "120,000.555")
+	b.follow(`#new form button[type=submit]`)
+	if got := b.text("#f-project-budgetFen-error"); got != "金额最多两位小数（到分）" {
+		t.Errorf("budget error beside the field: %q", got)
+	}
+	b.accessible()
+	b.fill("project.budgetFen", "120,000.50")
+	b.follow(`#new form button[type=submit]`)
+	if h, st := b.text("main h1"), b.text("#project-status"); h != "石羊路21号院雨污分流" || st != "已申报" || !strings.Contains(b.text("main .projects-facts"), "¥120,000.50") {
+		t.Errorf("new project: %q %q at %s", h, st, b.location())
+	}
+
 	b.visit("/projects/" + pid)
 	b.follow(`#do-approve`)
 	if got := b.text("#lifecycle .form-error"); !strings.Contains(got, "业主表决尚未通过") {
@@ -166,7 +181,7 @@ func TestProjectsPagesOnScreen(t *testing.T) {
 	if got := n.text("#signoffs tbody"); !strings.Contains(got, "建设单位") || !strings.Contains(got, "合格") || !strings.Contains(got, "铜都街道 赵工") {
 		t.Errorf("sign-offs after signing: %q", got)
 	}
-	if got := n.text("#acceptance .checklist"); !strings.Contains(got, "✓ 已满足 建设单位签字合格") {
+	if got := n.text("#acceptance .projects-checklist"); !strings.Contains(got, "✓ 已满足 建设单位签字合格") {
 		t.Errorf("checklist after signing: %q", got)
 	}
 	// The page pending acceptance, with its sign-off form, on a phone (axe needs scripts).

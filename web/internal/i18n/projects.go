@@ -161,6 +161,7 @@ func init() {
 		"projects.disbursement.submit":   {"付款", "Pay"},
 
 		"projects.acceptance.heading": {"联合验收", "Joint acceptance"},
+		"projects.acceptance.later":   {"全部改造内容完工并申请验收后，在此进行联合验收：监理、施工、建设单位和社区签字，居民验收调查。", "Once every item is done and acceptance is requested, the joint acceptance happens here: the supervisor, contractor, builder and community sign off, and residents vote."},
 		"projects.acceptance.holds":   {"✓ 已满足", "✓ Met"},
 		"projects.acceptance.open":    {"✗ 未满足", "✗ Not met"},
 		"projects.signoffs.caption":   {"各方验收签字", "The parties' sign-offs"},
