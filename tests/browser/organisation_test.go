@@ -96,6 +96,20 @@ func TestOrganisationOnScreen(t *testing.T) {
 		b.accessible()
 	}
 
+	// An auditor reads the election with its candidates masked, and the organisation
+	// without what auditors may not read (grid cells, the members).
+	a := s.signedIn(desktop, "sun.audit", auth.Auditor, "", "孙审计")
+	a.visit("/organisation/elections/" + f.Election)
+	if page := a.text("main"); !strings.Contains(page, "（已隐去）") || strings.Contains(page, "101室") {
+		t.Errorf("an auditor learns the candidates: %s", page)
+	}
+	a.accessible()
+	a.visit("/organisation")
+	if page := a.text("main"); !strings.Contains(page, "区住建局机关党支部") || strings.Contains(page, "石羊第一网格") || strings.Contains(page, "张**") {
+		t.Errorf("an auditor's organisation page: %s", page)
+	}
+	a.accessible()
+
 	// A clerk records a paper ballot and closes the election, scripts off.
 	s.addAccount(governance.NewAccount{Login: "ma.community", DisplayName: "马干事", Role: auth.CommunityStaff, Scope: "regions/" + f.Community, Password: testPassword})
 	b := s.openNoScript(phone)

@@ -500,7 +500,7 @@ func (s *Server) organisationElectionRender(w http.ResponseWriter, r *http.Reque
 	}
 	v.Building = b.GetName()
 	if c, err := gov.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: b.GetCompoundId()}); err == nil {
-		v.CompoundID, v.Compound = c.GetId(), c.GetName()
+		v.CompoundID, v.Compound, v.CommunityID = c.GetId(), c.GetName(), c.GetCommunityId()
 	}
 	// The rooms name the households for those who may read them; for others the service
 	// has masked the candidates already and there is nothing to look up.
