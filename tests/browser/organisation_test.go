@@ -218,6 +218,12 @@ func TestAccountsOnScreen(t *testing.T) {
 		t.Fatalf("the audit trail does not show the creation by the administrator: %q\n%s", row, b.text("main"))
 	}
 	organisationAccessible(b)
+	// Only the new account's doings: its sign-in, none of the administrator's.
+	b.do(chromedp.Evaluate[chromedp.Void](`{const s = document.querySelector("#f-actor"); s.value = [...s.options].find(o => o.text.includes("zhou.community")).value}`, chromedp.EvalAsValue))
+	b.follow(`form[action="/audit"] button[type=submit]`)
+	if page := b.text("main tbody"); !strings.Contains(page, "CreateSession") || strings.Contains(page, "lin.admin") {
+		t.Fatalf("the audit trail filtered by the new account: %s", page)
+	}
 
 	b.visit("/accounts")
 	b.follow(`button[aria-label="停用 zhou.community"]`)
