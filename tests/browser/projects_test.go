@@ -287,3 +287,54 @@ func projectsAccount(s *site, login string, role auth.Role, scope, name string) 
 	s.t.Helper()
 	s.addAccount(governance.NewAccount{Login: login, DisplayName: name, Role: role, Scope: scope, Password: testPassword})
 }
+
+// Contracts and payments on screen (rules 7, 9): on an approved project with money
+// received, the officer enters a contract and pays under it; beyond 97% of the contract
+// before acceptance the payment is refused with its reason, within it it is booked and
+// the retention shows as held.
+func TestProjectsContractsAndPayments(t *testing.T) {
+	s := startSite(t)
+	e := s.newEstate("石羊路21号院", 1990, 62.5, 48.0)
+	r := projectsFixture(s, e)
+	pid := r.Project.Id
+	projectsCloseVote(s, r)
+	ctx := s.district()
+	testkit.Must[*projectspb.Project](t)(projectspb.NewProjectsServiceClient(s.conn).ApproveProject(ctx, &projectspb.ApproveProjectRequest{Id: pid, Actor: "东川区住房和城乡建设局"}))
+	testkit.Must[*financepb.Receipt](t)(financepb.NewFinanceServiceClient(s.conn).CreateReceipt(ctx, &financepb.CreateReceiptRequest{ProjectId: pid,
+		Receipt: &financepb.Receipt{Party: financepb.FundingSource_GOVERNMENT, Funder: "区住建局", AmountFen: 4_000_000, RequestId: "receipt-bureau"}}))
+
+	b := s.signedIn(desktop, "projects.payer", auth.SubdistrictStaff, "regions/"+e.Subdistrict, "王科长")
+	b.visit("/projects/" + pid)
+	b.do(chromedp.SetAttributeValue(css(`#contracts details`), "open", ""))
+	b.fill("contract.payee", "东川建工集团")
+	b.fill("contract.amountFen", "10,000")
+	b.do(chromedp.Click(css(`#f-contract-item-` + r.Items[projectspb.WorkItem_DRAIN_PIPE].Id)))
+	b.follow(`#contracts form[action$="/contracts"] button[type=submit]`)
+	if got := b.text("#contracts tbody"); !strings.Contains(got, "东川建工集团") || !strings.Contains(got, "¥10,000.00") || !strings.Contains(got, "下水管道") {
+		t.Fatalf("contracts after entering one: %q", got)
+	}
+
+	pay := func(amount string) {
+		b.do(chromedp.SetAttributeValue(css(`#contracts details:last-of-type`), "open", ""))
+		b.do(chromedp.SetValue(css(`#f-disbursement-contractId`), eval[string](b, `document.querySelector("#f-disbursement-contractId option:nth-child(2)").value`)))
+		b.fill("disbursement.amountFen", amount)
+		b.fill("disbursement.purpose", "管网工程进度款")
+		b.follow(`#contracts form[action$="/disbursements"] button[type=submit]`)
+	}
+	pay("9,800")
+	if got := b.text("#contracts .form-error"); !strings.Contains(got, "97%") {
+		t.Errorf("paying beyond 97%% before acceptance: %q", got)
+	}
+	b.accessible()
+	pay("9,700")
+	if got := b.text("#contracts tbody"); !strings.Contains(got, "¥9,700.00") || !strings.Contains(got, "¥300.00") {
+		t.Errorf("contract after paying 97%%: %q", got)
+	}
+	b.visit("/projects/" + pid + "/money")
+	if got := b.text("#fund-balance"); got != "¥30,300.00" {
+		t.Errorf("fund after the payment: %q", got)
+	}
+	if got := b.text("#entries tbody"); !strings.Contains(got, "付款") || !strings.Contains(got, "东川建工集团") || !strings.Contains(got, "-¥9,700.00") {
+		t.Errorf("book entries: %q", got)
+	}
+}
