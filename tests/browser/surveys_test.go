@@ -327,4 +327,19 @@ func TestSurveysDoorToDoorOffline(t *testing.T) {
 		t.Fatalf("the tally counts %q households", n)
 	}
 	grid.accessible()
+
+	// A sheet the service refuses (an option the question does not have) is set aside on
+	// the phone and the others still go.
+	grid.visit("/surveys/" + sv.Id + "/doors")
+	grid.do(chromedp.Evaluate[chromedp.Void](`localStorage.setItem("tongdu.surveys.queue.`+sv.Id+`", JSON.stringify([
+		[["requestId", "bad-1"], ["response.householdId", "`+e.Households[3].Id+`"], ["response.answers[0].optionIds", "no-such-option"], ["response.channel", "DOOR_TO_DOOR"]],
+		[["requestId", "good-1"], ["response.householdId", "`+e.Households[2].Id+`"], ["response.answers[0].optionIds", "agree"], ["response.channel", "DOOR_TO_DOOR"]]]))`, chromedp.EvalAsValue))
+	grid.visit("/surveys/" + sv.Id + "/doors")
+	surveysWait(grid, `localStorage.getItem("tongdu.surveys.queue.`+sv.Id+`") === null`, 10*time.Second)
+	if refused := eval[string](grid, `localStorage.getItem("tongdu.surveys.refused.`+sv.Id+`")`); !strings.Contains(refused, "no-such-option") || strings.Contains(refused, "good-1") {
+		t.Fatalf("set aside: %s", refused)
+	}
+	if st := surveysStats(s, sv.Id); st.GetRespondedHouseholds() != 3 {
+		t.Fatalf("after setting the refused sheet aside: %d responded, want 3", st.GetRespondedHouseholds())
+	}
 }

@@ -126,6 +126,16 @@
         store(id, load(id).slice(q.length));
         show(id, res.j.message);
         document.dispatchEvent(new CustomEvent("tongdu:surveys-sent", { detail: { survey: id, result: res.j } }));
+      } else if (typeof res.j.index === "number" && res.j.index < q.length) {
+        // One sheet refused (the batch is all or nothing): it is set aside on the phone
+        // (not lost, not sent again) and the others go again.
+        var rest = load(id);
+        var refused = JSON.parse(localStorage.getItem(prefix.replace("queue", "refused") + id) || "[]");
+        refused.push(rest.splice(res.j.index, 1)[0]);
+        localStorage.setItem(prefix.replace("queue", "refused") + id, JSON.stringify(refused));
+        store(id, rest);
+        show(id, res.j.error);
+        if (rest.length) { setTimeout(function () { send(id); }, 1000); }
       } else {
         show(id, res.j.error || (b && b.dataset.failed));
       }

@@ -921,6 +921,10 @@ func surveysDoorFormOf(v url.Values, sv *surveypb.Survey) view.SurveysDoorForm {
 	return f
 }
 
+var surveysBatchIndex = regexp.MustCompile(`^responses\[(\d+)\]`)
+
+var surveysBatchMention = regexp.MustCompile(`\bresponses\[(\d+)\]`)
+
 var surveysAnswerIndex = regexp.MustCompile(`^(responses\[\d+\]|response)\.answers\[(\d+)\]`)
 
 // surveysResponseOf builds the response of an entry; errs are the entry's own mistakes,
@@ -1073,6 +1077,25 @@ func (s *Server) surveyDoorsBatch(w http.ResponseWriter, r *http.Request) {
 	req.RequestId = "doors-" + hex.EncodeToString(sum[:16])
 	got, err := s.c.Survey.BatchSubmitResponses(ctx, req)
 	if err != nil {
+		// A sheet the service refuses (a household no longer of the compound) is named,
+		// so that the phone can set it aside and send the others.
+		if errs, ok := formErrors(lang, err); ok {
+			for k, v := range errs {
+				if m := surveysBatchIndex.FindStringSubmatch(k); m != nil {
+					n, _ := strconv.Atoi(m[1])
+					reply(http.StatusUnprocessableEntity, map[string]any{"error": lang.T("surveys.err.queued", n+1) + "：" + v, "index": n})
+					return
+				}
+			}
+			// A rule's refusal (HOUSEHOLD_NOT_IN_COMPOUND) names the sheet in its message.
+			if st := status.Convert(err); st.Code() == codes.FailedPrecondition {
+				if m := surveysBatchMention.FindStringSubmatch(st.Message()); m != nil {
+					n, _ := strconv.Atoi(m[1])
+					reply(http.StatusUnprocessableEntity, map[string]any{"error": lang.T("surveys.err.queued", n+1) + "：" + reasonText(lang, st), "index": n})
+					return
+				}
+			}
+		}
 		reply(surveysHTTPCode(err), map[string]string{"error": surveysErrorText(lang, err)})
 		return
 	}
