@@ -150,6 +150,24 @@ func TestOrganisationOnScreen(t *testing.T) {
 	if page := b.text("main"); !strings.Contains(page, "铜都供电所") {
 		t.Fatalf("the new linked unit is not listed: %s", page)
 	}
+
+	// A service of the member (双服务): hours left out are asked for beside the field;
+	// recorded, they count in the report-back.
+	b.do(chromedp.Click(css(`#organisation\.record summary`)),
+		chromedp.Evaluate[chromedp.Void](`{const s = document.querySelector("#f-partyMemberId"); s.value = s.options[1].value}`, chromedp.EvalAsValue))
+	b.fill("serviceRecord.activity", "帮助行动不便的老人下楼")
+	b.follow(`form[action="/organisation/service-records"] button[type=submit]`)
+	if e := b.text("#f-serviceRecord-hours-error"); e == "" {
+		t.Fatal("a service without hours: no error beside the hours")
+	}
+	b.fill("serviceRecord.hours", "2")
+	b.follow(`form[action="/organisation/service-records"] button[type=submit]`)
+	if n := b.text(".notice"); n != "服务已登记" {
+		t.Fatalf("after recording a service: notice %q", n)
+	}
+	if page := b.text("#organisation\\.member"); !strings.Contains(page, "5.5") {
+		t.Fatalf("the service is not counted: %s", page)
+	}
 }
 
 // Rule 16 on screen, scripts off: a district administrator makes a community's staff
