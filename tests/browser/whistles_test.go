@@ -106,6 +106,15 @@ func TestWhistlesBoardOnScreen(t *testing.T) {
 			t.Fatalf("normal whistle's row %q", got)
 		}
 		b.accessible()
+		if size == desktop {
+			// In English too, every word from the catalog.
+			b.do(chromedp.Click(css(`a.lang`)), chromedp.WaitReady(css(`html[lang="en"]`)))
+			if got := b.text(row + " .whistles-state"); !strings.Contains(got, "Overdue") || !strings.Contains(got, "Urgent") {
+				t.Fatalf("in English: %q", got)
+			}
+			b.accessible()
+			b.do(chromedp.Click(css(`a.lang`)), chromedp.WaitReady(css(`html[lang="zh-CN"]`)))
+		}
 
 		b.visit("/whistles?overdue=1")
 		if n := eval[int](b, `document.querySelectorAll("#whistles-table tbody tr").length`); n != 1 {

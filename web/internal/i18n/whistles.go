@@ -141,6 +141,7 @@ func init() {
 		"departments.onTime":      {"按时率", "On time"},
 		"departments.meanAck":     {"平均报到用时", "Mean time to acknowledge"},
 		"departments.meanResolve": {"平均办结用时", "Mean time to resolve"},
+		"departments.score":       {"评分", "Score"},
 		"departments.meanRating":  {"平均评价", "Mean rating"},
 		"departments.hidden":      {"另有 %d 个部门的数据您无权查看。", "%d more departments' figures are not yours to see."},
 		"departments.new":         {"登记部门", "Register a department"},
