@@ -103,6 +103,12 @@ func call(r *http.Request) context.Context {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if status >= 400 && r.Header.Get("HX-Request") != "" && w.Header().Get("HX-Push-Url") == "" {
+		// A form sent back with its errors (or a refusal) keeps the address of the page
+		// it was on: htmx would otherwise put the POST's address in the history, and going
+		// back to it would ask for a page that only takes forms.
+		w.Header().Set("HX-Push-Url", "false")
+	}
 	w.WriteHeader(status)
 	if err := c.Render(r.Context(), w); err != nil {
 		s.log.WarnContext(r.Context(), "render", "path", r.URL.Path, "err", err)
