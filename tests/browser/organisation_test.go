@@ -110,6 +110,18 @@ func TestOrganisationOnScreen(t *testing.T) {
 	}
 	a.accessible()
 
+	// A building leader, of one compound, sees their compound's buildings and elections.
+	l := s.signedIn(phone, "qian.leader", auth.BuildingLeader, "compounds/"+f.Compound.Id, "钱楼长")
+	l.visit("/organisation")
+	if page := l.text("main"); !strings.Contains(page, "石羊小区 1号楼") || strings.Contains(page, "区住建局机关党支部") {
+		t.Errorf("a building leader's organisation page: %s", page)
+	}
+	l.accessible()
+	l.visit("/organisation/elections/" + f.Election)
+	if page := l.text("main"); !strings.Contains(page, "1单元 101室") {
+		t.Errorf("a building leader's election page: %s", page)
+	}
+
 	// A clerk records a paper ballot and closes the election, scripts off.
 	s.addAccount(governance.NewAccount{Login: "ma.community", DisplayName: "马干事", Role: auth.CommunityStaff, Scope: "regions/" + f.Community, Password: testPassword})
 	b := s.openNoScript(phone)

@@ -180,6 +180,14 @@ func (s *Server) organisationRender(w http.ResponseWriter, r *http.Request, code
 	// the forms; a role that may not list them gets the page without them.
 	v.CompoundNames, v.BuildingNames = map[string]string{}, map[string]string{}
 	compounds, err := gov.ListCompounds(ctx, &governancepb.ListCompoundsRequest{RegionId: c, PageSize: 1000})
+	if organisationDenied(err) && strings.HasPrefix(p.Viewer.Scope, "compounds/") {
+		// A compound's people (a building leader, an owners' committee) list no region's
+		// compounds; their own compound is theirs to see.
+		var own *governancepb.Compound
+		if own, err = gov.GetCompound(ctx, &governancepb.GetCompoundRequest{Id: strings.TrimPrefix(p.Viewer.Scope, "compounds/")}); err == nil {
+			compounds = &governancepb.ListCompoundsResponse{Compounds: []*governancepb.Compound{own}}
+		}
+	}
 	switch {
 	case err == nil:
 		for _, cp := range compounds.GetCompounds() {
