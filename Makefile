@@ -32,8 +32,12 @@ web: tools
 web-assets:
 	scripts/vendor-assets.sh
 
+# Every module's tests with the race detector, then the console's browser tests without
+# it: Chromium takes most of their time, and the server code they drive is race-checked
+# by the other modules' tests.
 test:
-	go test -race $$(go list -f '{{.Dir}}/...' -m)
+	go test -race $$(go list -f '{{.Dir}}/...' -m | grep -v '/tests/browser/')
+	go test ./tests/browser/
 
 # The storage tests and the Shiyang Road No. 21 story on a local three-master Redis
 # Cluster: every atomic step must keep its keys in one hash slot. One package and one

@@ -155,16 +155,33 @@ func (s *site) open(size [2]int64) *browser {
 		chromedp.WindowSize(int(size[0]), int(size[1])),
 		chromedp.Flag("headless", true),
 	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(actx)
-	b := &browser{t: t, site: s, ctx: ctx, size: size}
 	viewport := chromedp.EmulateViewport(size[0], size[1])
 	if size[0] < 600 {
 		viewport = chromedp.EmulateViewport(size[0], size[1], chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
 	// The first Run starts the browser; it must not carry a timeout (that would end it).
-	if err := chromedp.Do(ctx, viewport); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	// On a busy machine Chromium now and then fails to come up ("chrome failed to
+	// start"); a browser that never started tests nothing, so it is started again.
+	var (
+		b                      *browser
+		cancelAlloc, cancelTab context.CancelFunc
+	)
+	for attempt := 1; ; attempt++ {
+		var actx, ctx context.Context
+		actx, cancelAlloc = chromedp.NewExecAllocator(context.Background(), opts...)
+		ctx, cancelTab = chromedp.NewContext(actx)
+		b = &browser{t: t, site: s, ctx: ctx, size: size}
+		err := chromedp.Do(ctx, viewport)
+		if err == nil {
+			break
+		}
+		cancelTab()
+		cancelAlloc()
+		if attempt == 3 {
+			t.Fatalf("start chromium (3 attempts): %v", err)
+		}
+		t.Logf("start chromium, attempt %d: %v", attempt, err)
+		time.Sleep(time.Second)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
