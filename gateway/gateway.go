@@ -102,7 +102,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		runtime.WithMetadata(sessionMetadata),
 		runtime.WithForwardResponseOption(setSessionCookie),
 	)
-	g.fail = func(w http.ResponseWriter, r *http.Request, err error) { onError(r.Context(), mux, marshaler, w, r, err) }
+	g.fail = func(w http.ResponseWriter, r *http.Request, err error) {
+		onError(r.Context(), mux, marshaler, w, r, err)
+	}
 	for _, b := range g.backends {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)

@@ -31,7 +31,7 @@ import (
 // request (RecountCompound).
 
 func regionStatsKey(region string) string { return "gov:{regions}:stats:" + orAll(region) }
-func countedKey(cid string) string         { return "gov:{regions}:counted:" + cid }
+func countedKey(cid string) string        { return "gov:{regions}:counted:" + cid }
 
 // statsCountedKey marks that every compound stored before the counters existed has been
 // counted (CountStoredCompounds); its absence starts that count.
