@@ -39,8 +39,10 @@ type Server struct {
 	now func() time.Time
 	// signOn is whether the governance service has single sign-on, learnt from its
 	// answer the first time the sign-in page is shown (it cannot change while it runs).
-	signOn  signOnKnown
-	handler http.Handler
+	signOn signOnKnown
+	// compoundNames keeps the names of a region's compounds for the choosers a while.
+	compoundNames compoundNames
+	handler       http.Handler
 }
 
 // New builds the console on the services' clients.

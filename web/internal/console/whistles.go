@@ -56,11 +56,13 @@ func init() {
 type whistlesScope struct {
 	department, compound, region string
 	district                     bool
+	role                         string
 }
 
 func whistlesScopeOf(r *http.Request) whistlesScope {
-	scope := visitOf(r).session.GetAccount().GetScope()
-	var sc whistlesScope
+	account := visitOf(r).session.GetAccount()
+	scope := account.GetScope()
+	sc := whistlesScope{role: account.GetRole()}
 	switch {
 	case scope == "":
 		sc.district = true
@@ -106,15 +108,7 @@ func (s *Server) whistlesCompounds(ctx context.Context, sc whistlesScope) ([][2]
 		}
 		return [][2]string{{c.GetId(), c.GetName()}}, nil
 	}
-	got, err := s.c.Governance.ListCompounds(ctx, &governancepb.ListCompoundsRequest{RegionId: sc.region, PageSize: 1000})
-	if err != nil {
-		return nil, err
-	}
-	var out [][2]string
-	for _, c := range got.GetCompounds() {
-		out = append(out, [2]string{c.GetId(), c.GetName()})
-	}
-	return out, nil
+	return s.compoundNames.get(ctx, s, sc.role, sc.region)
 }
 
 func (s *Server) whistlesBoard(w http.ResponseWriter, r *http.Request) {

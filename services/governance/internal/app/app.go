@@ -48,6 +48,7 @@ type Store interface {
 	DepartmentTally(ctx context.Context, id string, now time.Time) (registry.DepartmentTally, int64, error)
 	DepartmentsExist(ctx context.Context, ids []string) (map[string]bool, error)
 	GetBuilding(ctx context.Context, id string) (*registry.Building, error)
+	GetBuildings(ctx context.Context, ids []string) ([]*registry.Building, error)
 	GetCompound(ctx context.Context, id string) (*registry.Compound, error)
 	GetCompounds(ctx context.Context, ids []string) ([]registry.Compound, error)
 	GetConvention(ctx context.Context, id string) (*registry.Convention, error)

@@ -103,10 +103,13 @@ func (a *App) CreateGridCell(ctx context.Context, req Request, in registry.GridC
 // gridFigures sums a grid cell's figures from its buildings' counters.
 func (a *App) gridFigures(ctx context.Context, g *registry.GridCell) (*GridCell, error) {
 	out := &GridCell{GridCell: *g}
-	for _, bid := range g.BuildingIDs {
-		b, err := a.store.GetBuilding(ctx, bid)
-		if err != nil {
-			return nil, err
+	bs, err := a.store.GetBuildings(ctx, g.BuildingIDs)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range bs {
+		if b == nil {
+			return nil, fmt.Errorf("%w: building %s of grid cell %s", registry.ErrNotFound, g.BuildingIDs[i], g.ID)
 		}
 		out.Households += b.HouseholdCount
 		out.PartyMembers += b.PartyMembers

@@ -237,6 +237,20 @@ func TestBuildingsCountPartyMembersAndAccessibilityNeeds(t *testing.T) {
 			t.Fatalf("BuildingsOf shows %+v", got)
 		}
 	})
+	t.Run("buildings of several compounds read by id, a missing one nil", func(t *testing.T) {
+		other := compound(t, s, tr, tr.communityA, nil)
+		b3 := building(t, s, other.ID, "3栋", 1)
+		got, err := s.GetBuildings(ctx, []string{b2.ID, "no-such-building", b3.ID, b1.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 4 || got[1] != nil || got[0] == nil || got[2] == nil || got[3] == nil {
+			t.Fatalf("GetBuildings gave %+v", got)
+		}
+		if got[0].HouseholdCount != 3 || got[3].PartyMembers != 2 || got[2].CompoundID != other.ID || got[2].Name != "3栋" {
+			t.Fatalf("GetBuildings read %+v, %+v, %+v", got[0], got[2], got[3])
+		}
+	})
 }
 
 func TestLinkedUnitsAndPartyMembers(t *testing.T) {
