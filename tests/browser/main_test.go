@@ -25,6 +25,7 @@ import (
 	"tongdu/cmd/tongdu/allinone"
 	"tongdu/platform/auth"
 	"tongdu/platform/redisconn"
+	"tongdu/platform/servicemain"
 	"tongdu/platform/testkit"
 	"tongdu/services/governance"
 )
@@ -40,8 +41,9 @@ type site struct {
 	conn     *grpc.ClientConn
 }
 
-// startSite runs the all-in-one on an empty database of the test kit's redis-server.
-func startSite(t *testing.T) *site {
+// startSite runs the all-in-one on an empty database of the test kit's redis-server,
+// with modules configured as given (none: the defaults).
+func startSite(t *testing.T, modules ...*servicemain.Module) *site {
 	t.Helper()
 	s := &site{t: t, redisURL: testkit.RedisURL(t)}
 	logs := &testkit.LogBuffer{}
@@ -52,7 +54,8 @@ func startSite(t *testing.T) *site {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	app, err := allinone.Start(ctx, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: s.redisURL, DataDir: t.TempDir()},
+	app, err := allinone.Start(ctx, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: s.redisURL, DataDir: t.TempDir(),
+		Modules: allinone.With(modules...)},
 		slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err != nil {
 		t.Fatalf("start the all-in-one: %v", err)

@@ -1,17 +1,12 @@
 package browser
 
 import (
-	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 
-	"tongdu/cmd/tongdu/allinone"
 	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -27,29 +22,7 @@ const whistlesUrgentAck = 2 * time.Second
 // the rule's 24 h / 72 h).
 func whistlesStartSite(t *testing.T) *site {
 	t.Helper()
-	s := &site{t: t, redisURL: testkit.RedisURL(t)}
-	logs := &testkit.LogBuffer{}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	app, err := allinone.Start(ctx, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: s.redisURL, DataDir: t.TempDir(),
-		Modules: allinone.With(governance.ModuleWith(governance.Config{UrgentAcknowledge: whistlesUrgentAck, UrgentResolve: 2 * whistlesUrgentAck}))},
-		slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if err != nil {
-		t.Fatalf("start the all-in-one: %v", err)
-	}
-	t.Cleanup(app.Close)
-	s.app, s.base = app, app.HTTPBase()
-	s.conn, err = grpc.NewClient(app.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.conn.Close() })
-	return s
+	return startSite(t, governance.ModuleWith(governance.Config{UrgentAcknowledge: whistlesUrgentAck, UrgentResolve: 2 * whistlesUrgentAck}))
 }
 
 // whistlesDepartments registers the departments the tests call.

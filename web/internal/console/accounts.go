@@ -31,12 +31,12 @@ const (
 )
 
 func init() {
-	route("GET /accounts", func(s *Server) http.HandlerFunc { return s.accountsPage })
-	route("POST /accounts", func(s *Server) http.HandlerFunc { return s.accountsCreate })
-	route("POST /accounts/{id}/disable", func(s *Server) http.HandlerFunc { return s.accountsDisable })
-	route("POST /accounts/{id}/enable", func(s *Server) http.HandlerFunc { return s.accountsEnable })
-	route("POST /accounts/{id}/password", func(s *Server) http.HandlerFunc { return s.accountsResetPassword })
-	route("GET /audit", func(s *Server) http.HandlerFunc { return s.auditPage })
+	route("GET /accounts", (*Server).accountsPage)
+	route("POST /accounts", (*Server).accountsCreate)
+	route("POST /accounts/{id}/disable", (*Server).accountsDisable)
+	route("POST /accounts/{id}/enable", (*Server).accountsEnable)
+	route("POST /accounts/{id}/password", (*Server).accountsResetPassword)
+	route("GET /audit", (*Server).auditPage)
 	addMenu(80, "accounts", "/accounts", accountsKeepers...)
 	addMenu(90, "audit", "/audit", auditReaders...)
 }

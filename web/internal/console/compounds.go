@@ -29,22 +29,22 @@ import (
 // (compound, building, household), classification (rule 1) and the door-code sheet
 // residents sign in with.
 func init() {
-	route("GET /compounds", func(s *Server) http.HandlerFunc { return s.compoundsList })
-	route("GET /compounds/new", func(s *Server) http.HandlerFunc { return s.compoundsNewForm })
-	route("POST /compounds/new", func(s *Server) http.HandlerFunc { return s.compoundsCreate })
-	route("GET /compounds/{id}", func(s *Server) http.HandlerFunc { return s.compoundPage })
-	route("GET /compounds/{id}/edit", func(s *Server) http.HandlerFunc { return s.compoundsEditForm })
-	route("POST /compounds/{id}/edit", func(s *Server) http.HandlerFunc { return s.compoundsUpdate })
-	route("POST /compounds/{id}/classify", func(s *Server) http.HandlerFunc { return s.compoundsClassify })
-	route("POST /compounds/{id}/buildings", func(s *Server) http.HandlerFunc { return s.compoundsAddBuilding })
+	route("GET /compounds", (*Server).compoundsList)
+	route("GET /compounds/new", (*Server).compoundsNewForm)
+	route("POST /compounds/new", (*Server).compoundsCreate)
+	route("GET /compounds/{id}", (*Server).compoundPage)
+	route("GET /compounds/{id}/edit", (*Server).compoundsEditForm)
+	route("POST /compounds/{id}/edit", (*Server).compoundsUpdate)
+	route("POST /compounds/{id}/classify", (*Server).compoundsClassify)
+	route("POST /compounds/{id}/buildings", (*Server).compoundsAddBuilding)
 	// A form sent back with its errors leaves the browser at the form's address; reloading
 	// it later goes back to the compound's page.
-	route("GET /compounds/{id}/classify", func(s *Server) http.HandlerFunc { return s.compoundsBack })
-	route("GET /compounds/{id}/buildings", func(s *Server) http.HandlerFunc { return s.compoundsBack })
-	route("GET /compounds/{id}/households", func(s *Server) http.HandlerFunc { return s.compoundsHouseholds })
-	route("POST /compounds/{id}/households", func(s *Server) http.HandlerFunc { return s.compoundsAddHousehold })
-	route("GET /compounds/{id}/codes", func(s *Server) http.HandlerFunc { return s.compoundsCodesForm })
-	route("POST /compounds/{id}/codes", func(s *Server) http.HandlerFunc { return s.compoundsIssueCodes })
+	route("GET /compounds/{id}/classify", (*Server).compoundsBack)
+	route("GET /compounds/{id}/buildings", (*Server).compoundsBack)
+	route("GET /compounds/{id}/households", (*Server).compoundsHouseholds)
+	route("POST /compounds/{id}/households", (*Server).compoundsAddHousehold)
+	route("GET /compounds/{id}/codes", (*Server).compoundsCodesForm)
+	route("POST /compounds/{id}/codes", (*Server).compoundsIssueCodes)
 	// ListCompounds is for the compound's own people and auditors; the works' parties and
 	// departments reach a compound from their project or whistle instead.
 	addMenu(20, "compounds", "/compounds", "DISTRICT_ADMIN", "SUBDISTRICT_STAFF", "COMMUNITY_STAFF", "GRID_WORKER",

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
@@ -56,7 +57,7 @@ func New(c Clients, log *slog.Logger) *Server {
 	mux.HandleFunc("POST /signout", s.signedIn(s.signOut))
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	for _, p := range pages {
-		mux.HandleFunc(p.pattern, s.signedIn(p.handle(s)))
+		mux.HandleFunc(p.pattern, s.signedIn(func(w http.ResponseWriter, r *http.Request) { p.handle(s, w, r) }))
 	}
 	mux.HandleFunc("/", s.notFound)
 	s.handler = secure(s.withVisit(mux))
@@ -67,12 +68,13 @@ func New(c Clients, log *slog.Logger) *Server {
 // a group). Every page needs a signed-in visitor; the services decide what each may see.
 type page struct {
 	pattern string
-	handle  func(s *Server) http.HandlerFunc
+	handle  func(s *Server, w http.ResponseWriter, r *http.Request)
 }
 
 var pages []page
 
-func route(pattern string, handle func(s *Server) http.HandlerFunc) {
+// route adds a page; handle is a method expression such as (*Server).compoundPage.
+func route(pattern string, handle func(s *Server, w http.ResponseWriter, r *http.Request)) {
 	pages = append(pages, page{pattern, handle})
 }
 
@@ -188,4 +190,15 @@ func (s *Server) switchLang(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(lang), Path: "/", MaxAge: 365 * 24 * 3600,
 		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
+}
+
+// naturalLess orders unit and room numbers as numbers when both are ("2" before "10"),
+// and otherwise as text.
+func naturalLess(a, b string) bool {
+	x, errA := strconv.Atoi(a)
+	y, errB := strconv.Atoi(b)
+	if errA == nil && errB == nil {
+		return x < y
+	}
+	return a < b
 }

@@ -25,7 +25,7 @@ func init() {
 	for _, role := range []string{"DISTRICT_ADMIN", "SUBDISTRICT_STAFF", "COMMUNITY_STAFF", "AUDITOR"} {
 		homes[role] = func(s *Server) http.HandlerFunc { return s.dashboard }
 	}
-	route("GET /ranking", func(s *Server) http.HandlerFunc { return s.ranking })
+	route("GET /ranking", (*Server).ranking)
 	addMenu(10, "ranking", "/ranking", "DISTRICT_ADMIN", "SUBDISTRICT_STAFF", "COMMUNITY_STAFF", "AUDITOR")
 }
 

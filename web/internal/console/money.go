@@ -14,9 +14,9 @@ import (
 // A project's money page (group "projects"): its funding plan (rule 8), its book and
 // entries (rule 7), the collection list, and the forms that record money coming in.
 func init() {
-	route("GET /projects/{id}/money", func(s *Server) http.HandlerFunc { return s.moneyPage })
-	route("POST /projects/{id}/receipts", func(s *Server) http.HandlerFunc { return s.createReceipt })
-	route("POST /projects/{id}/contributions", func(s *Server) http.HandlerFunc { return s.createContribution })
+	route("GET /projects/{id}/money", (*Server).moneyPage)
+	route("POST /projects/{id}/receipts", (*Server).createReceipt)
+	route("POST /projects/{id}/contributions", (*Server).createContribution)
 }
 
 func (s *Server) moneyPage(w http.ResponseWriter, r *http.Request) {

@@ -38,17 +38,17 @@ var (
 var organisationPeriod = regexp.MustCompile(`^[0-9]{4}(-Q[1-4]|-[0-9]{2})?$`)
 
 func init() {
-	route("GET /organisation", func(s *Server) http.HandlerFunc { return s.organisationPage })
-	route("POST /organisation/branches", func(s *Server) http.HandlerFunc { return s.organisationCreateBranch })
-	route("POST /organisation/grid-cells", func(s *Server) http.HandlerFunc { return s.organisationCreateGrid })
-	route("POST /organisation/linked-units", func(s *Server) http.HandlerFunc { return s.organisationCreateUnit })
-	route("POST /organisation/party-members", func(s *Server) http.HandlerFunc { return s.organisationCreateMember })
-	route("POST /organisation/service-records", func(s *Server) http.HandlerFunc { return s.organisationCreateRecord })
-	route("POST /organisation/elections", func(s *Server) http.HandlerFunc { return s.organisationCreateElection })
-	route("GET /organisation/elections", func(s *Server) http.HandlerFunc { return s.organisationFindElection })
-	route("GET /organisation/elections/{id}", func(s *Server) http.HandlerFunc { return s.organisationElectionPage })
-	route("POST /organisation/elections/{id}/vote", func(s *Server) http.HandlerFunc { return s.organisationVote })
-	route("POST /organisation/elections/{id}/close", func(s *Server) http.HandlerFunc { return s.organisationCloseElection })
+	route("GET /organisation", (*Server).organisationPage)
+	route("POST /organisation/branches", (*Server).organisationCreateBranch)
+	route("POST /organisation/grid-cells", (*Server).organisationCreateGrid)
+	route("POST /organisation/linked-units", (*Server).organisationCreateUnit)
+	route("POST /organisation/party-members", (*Server).organisationCreateMember)
+	route("POST /organisation/service-records", (*Server).organisationCreateRecord)
+	route("POST /organisation/elections", (*Server).organisationCreateElection)
+	route("GET /organisation/elections", (*Server).organisationFindElection)
+	route("GET /organisation/elections/{id}", (*Server).organisationElectionPage)
+	route("POST /organisation/elections/{id}/vote", (*Server).organisationVote)
+	route("POST /organisation/elections/{id}/close", (*Server).organisationCloseElection)
 	addMenu(60, "organisation", "/organisation", organisationReaders...)
 }
 
@@ -396,21 +396,11 @@ func (s *Server) organisationHouseholds(ctx context.Context, compound, building,
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].GetUnit() != out[j].GetUnit() {
-			return organisationLess(out[i].GetUnit(), out[j].GetUnit())
+			return naturalLess(out[i].GetUnit(), out[j].GetUnit())
 		}
-		return organisationLess(out[i].GetRoom(), out[j].GetRoom())
+		return naturalLess(out[i].GetRoom(), out[j].GetRoom())
 	})
 	return out, nil
-}
-
-// organisationLess orders unit and room numbers as numbers when both are ("2" before "10").
-func organisationLess(a, b string) bool {
-	x, errA := strconv.Atoi(a)
-	y, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil {
-		return x < y
-	}
-	return a < b
 }
 
 // organisationCreateElection opens the election of a building's (or unit's) leader.

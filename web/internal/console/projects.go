@@ -21,15 +21,15 @@ import (
 // The project pages (group "projects"): a compound's projects, and a project's page with
 // its lifecycle (rule 6), schedule (rule 5), works, reports, contracts and acceptance.
 func init() {
-	route("GET /compounds/{id}/projects", func(s *Server) http.HandlerFunc { return s.compoundProjects })
-	route("POST /compounds/{id}/projects", func(s *Server) http.HandlerFunc { return s.createProject })
-	route("GET /projects/{id}", func(s *Server) http.HandlerFunc { return s.projectPage })
-	route("POST /projects/{id}/transitions", func(s *Server) http.HandlerFunc { return s.projectTransition })
-	route("POST /projects/{id}/items", func(s *Server) http.HandlerFunc { return s.createWorkItem })
-	route("POST /projects/{id}/progress-reports", func(s *Server) http.HandlerFunc { return s.createProgressReport })
-	route("POST /projects/{id}/contracts", func(s *Server) http.HandlerFunc { return s.createContract })
-	route("POST /projects/{id}/disbursements", func(s *Server) http.HandlerFunc { return s.createDisbursement })
-	route("POST /projects/{id}/signoffs", func(s *Server) http.HandlerFunc { return s.createSignoff })
+	route("GET /compounds/{id}/projects", (*Server).compoundProjects)
+	route("POST /compounds/{id}/projects", (*Server).createProject)
+	route("GET /projects/{id}", (*Server).projectPage)
+	route("POST /projects/{id}/transitions", (*Server).projectTransition)
+	route("POST /projects/{id}/items", (*Server).createWorkItem)
+	route("POST /projects/{id}/progress-reports", (*Server).createProgressReport)
+	route("POST /projects/{id}/contracts", (*Server).createContract)
+	route("POST /projects/{id}/disbursements", (*Server).createDisbursement)
+	route("POST /projects/{id}/signoffs", (*Server).createSignoff)
 }
 
 // ---------------------------------------------------------------------------------------

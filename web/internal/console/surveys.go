@@ -29,20 +29,20 @@ import (
 // door-to-door entry a grid worker uses on a phone, offline too (rule 2: the later
 // collected answer wins, which the survey service decides by collected_at).
 func init() {
-	route("GET /compounds/{id}/surveys", func(s *Server) http.HandlerFunc { return s.surveysOfCompound })
-	route("POST /compounds/{id}/surveys/meetings", func(s *Server) http.HandlerFunc { return s.surveysMeetingCreate })
-	route("POST /compounds/{id}/surveys/meetings/{meeting}/close", func(s *Server) http.HandlerFunc { return s.surveysMeetingClose })
-	route("GET /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysNew })
-	route("POST /compounds/{id}/surveys/new", func(s *Server) http.HandlerFunc { return s.surveysCreate })
-	route("GET /surveys/{id}", func(s *Server) http.HandlerFunc { return s.surveyPage })
-	route("GET /surveys/{id}/edit", func(s *Server) http.HandlerFunc { return s.surveysEdit })
-	route("POST /surveys/{id}/edit", func(s *Server) http.HandlerFunc { return s.surveysUpdate })
-	route("GET /surveys/{id}/tally", func(s *Server) http.HandlerFunc { return s.surveyTally })
-	route("POST /surveys/{id}/open", func(s *Server) http.HandlerFunc { return s.surveyOpen })
-	route("POST /surveys/{id}/close", func(s *Server) http.HandlerFunc { return s.surveyClose })
-	route("GET /surveys/{id}/doors", func(s *Server) http.HandlerFunc { return s.surveyDoors })
-	route("POST /surveys/{id}/doors", func(s *Server) http.HandlerFunc { return s.surveyDoorsSubmit })
-	route("POST /surveys/{id}/doors/batch", func(s *Server) http.HandlerFunc { return s.surveyDoorsBatch })
+	route("GET /compounds/{id}/surveys", (*Server).surveysOfCompound)
+	route("POST /compounds/{id}/surveys/meetings", (*Server).surveysMeetingCreate)
+	route("POST /compounds/{id}/surveys/meetings/{meeting}/close", (*Server).surveysMeetingClose)
+	route("GET /compounds/{id}/surveys/new", (*Server).surveysNew)
+	route("POST /compounds/{id}/surveys/new", (*Server).surveysCreate)
+	route("GET /surveys/{id}", (*Server).surveyPage)
+	route("GET /surveys/{id}/edit", (*Server).surveysEdit)
+	route("POST /surveys/{id}/edit", (*Server).surveysUpdate)
+	route("GET /surveys/{id}/tally", (*Server).surveyTally)
+	route("POST /surveys/{id}/open", (*Server).surveyOpen)
+	route("POST /surveys/{id}/close", (*Server).surveyClose)
+	route("GET /surveys/{id}/doors", (*Server).surveyDoors)
+	route("POST /surveys/{id}/doors", (*Server).surveyDoorsSubmit)
+	route("POST /surveys/{id}/doors/batch", (*Server).surveyDoorsBatch)
 }
 
 // Who may do what, as the survey service's policy says (the service still decides; the
@@ -816,9 +816,9 @@ func (s *Server) surveysHouseholds(r *http.Request, compound string, answered ma
 		hs := byBuilding[b.GetId()]
 		sort.SliceStable(hs, func(i, j int) bool {
 			if hs[i].GetUnit() != hs[j].GetUnit() {
-				return surveysNatural(hs[i].GetUnit(), hs[j].GetUnit())
+				return naturalLess(hs[i].GetUnit(), hs[j].GetUnit())
 			}
-			return surveysNatural(hs[i].GetRoom(), hs[j].GetRoom())
+			return naturalLess(hs[i].GetRoom(), hs[j].GetRoom())
 		})
 		g := view.SurveysBuilding{Building: b.GetName()}
 		for _, h := range hs {
@@ -833,16 +833,6 @@ func (s *Server) surveysHouseholds(r *http.Request, compound string, answered ma
 		}
 	}
 	return out, nil
-}
-
-// surveysNatural orders "2" before "10" and otherwise as text.
-func surveysNatural(a, b string) bool {
-	x, errA := strconv.Atoi(a)
-	y, errB := strconv.Atoi(b)
-	if errA == nil && errB == nil {
-		return x < y
-	}
-	return a < b
 }
 
 func (s *Server) surveyDoors(w http.ResponseWriter, r *http.Request) {

@@ -36,14 +36,14 @@ const (
 )
 
 func init() {
-	route("GET /whistles", func(s *Server) http.HandlerFunc { return s.whistlesBoard })
-	route("POST /whistles", func(s *Server) http.HandlerFunc { return s.raiseWhistle })
-	route("GET /whistles/{id}", func(s *Server) http.HandlerFunc { return s.whistlePage })
-	route("POST /whistles/{id}/acknowledge", func(s *Server) http.HandlerFunc { return s.acknowledgeWhistle })
-	route("POST /whistles/{id}/resolve", func(s *Server) http.HandlerFunc { return s.resolveWhistle })
-	route("POST /whistles/{id}/close", func(s *Server) http.HandlerFunc { return s.closeWhistle })
-	route("GET /departments", func(s *Server) http.HandlerFunc { return s.departmentsPage })
-	route("POST /departments", func(s *Server) http.HandlerFunc { return s.createDepartment })
+	route("GET /whistles", (*Server).whistlesBoard)
+	route("POST /whistles", (*Server).raiseWhistle)
+	route("GET /whistles/{id}", (*Server).whistlePage)
+	route("POST /whistles/{id}/acknowledge", (*Server).acknowledgeWhistle)
+	route("POST /whistles/{id}/resolve", (*Server).resolveWhistle)
+	route("POST /whistles/{id}/close", (*Server).closeWhistle)
+	route("GET /departments", (*Server).departmentsPage)
+	route("POST /departments", (*Server).createDepartment)
 	addMenu(50, "whistles", "/whistles", whistlesReaders...)
 	// Performance is read by the district's staff and auditors, and by each department of
 	// itself (GetDepartmentPerformance's target is the department).
