@@ -82,8 +82,8 @@ func (l *loader) organisation(ctx context.Context, communities []string, cs []*c
 	}{
 		{"DRAINAGE", "雨水井堵塞，院内积水", []string{"water", "urban"}, governancepb.Whistle_URGENT, true, true},
 		{"POWER", "楼道电线老化", []string{"power"}, governancepb.Whistle_URGENT, true, false},
-		{"ROADS", "路面塌陷", []string{"housing"}, governancepb.Whistle_NORMAL, false, false},
-		{"WASTE", "垃圾清运不及时", []string{"urban"}, governancepb.Whistle_NORMAL, true, true},
+		{"ROAD", "路面塌陷", []string{"housing"}, governancepb.Whistle_NORMAL, false, false},
+		{"SANITATION", "垃圾清运不及时", []string{"urban"}, governancepb.Whistle_NORMAL, true, true},
 	}
 	for j, w := range whistles {
 		c := cs[j*7]
