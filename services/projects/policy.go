@@ -41,6 +41,13 @@ var Policy = auth.Policy{
 	method + "ListSupervisionReports":  {Roles: auth.WorksReaders, Target: "projects/{project_id}", Shared: true},
 	method + "CreateSignoff":           {Roles: auth.WorksParties, Target: "projects/{project_id}", Check: signsForOwnParty},
 	method + "GetAcceptance":           {Roles: auth.WorksReaders, Target: "projects/{project_id}", Shared: true},
+	// notices (rule 14): staff post and answer; a household objects for itself (staff may
+	// record an objection handed in on paper); anyone reads the board.
+	method + "CreateNotice":    {Roles: auth.Staff, Target: "compounds/{notice.compound_id}"},
+	method + "GetNotice":       {Public: true},
+	method + "ListNotices":     {Public: true},
+	method + "CreateObjection": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Resident}), Target: "notices/{notice_id}", Shared: true, Own: "objection.household_id"},
+	method + "AnswerObjection": {Roles: auth.Staff, Target: "notices/{notice_id}"},
 }
 
 // signsForOwnParty: a contractor signs as CONTRACTOR, a supervisor as SUPERVISOR, the

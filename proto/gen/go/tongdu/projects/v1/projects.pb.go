@@ -422,6 +422,122 @@ func (Signoff_Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{32, 1}
 }
 
+type Notice_Kind int32
+
+const (
+	Notice_KIND_UNSPECIFIED Notice_Kind = 0
+	// A project's plan: its items, budget and each household's share (rule 8). Approval
+	// waits for its period to end and every objection to be answered (rule 6).
+	Notice_PLAN Notice_Kind = 1
+	// A project's money: sources by party, households paid, spending by item.
+	Notice_FUND_DISCLOSURE Notice_Kind = 2
+	// A resolution's result with every figure behind it (rule 3).
+	Notice_RESOLUTION_RESULT Notice_Kind = 3
+	// A building leader election's turnout and result (rule 12).
+	Notice_ELECTION_RESULT Notice_Kind = 4
+	// A convention adopted by the compound.
+	Notice_CONVENTION Notice_Kind = 5
+)
+
+// Enum value maps for Notice_Kind.
+var (
+	Notice_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "PLAN",
+		2: "FUND_DISCLOSURE",
+		3: "RESOLUTION_RESULT",
+		4: "ELECTION_RESULT",
+		5: "CONVENTION",
+	}
+	Notice_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED":  0,
+		"PLAN":              1,
+		"FUND_DISCLOSURE":   2,
+		"RESOLUTION_RESULT": 3,
+		"ELECTION_RESULT":   4,
+		"CONVENTION":        5,
+	}
+)
+
+func (x Notice_Kind) Enum() *Notice_Kind {
+	p := new(Notice_Kind)
+	*p = x
+	return p
+}
+
+func (x Notice_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Notice_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_tongdu_projects_v1_projects_proto_enumTypes[6].Descriptor()
+}
+
+func (Notice_Kind) Type() protoreflect.EnumType {
+	return &file_tongdu_projects_v1_projects_proto_enumTypes[6]
+}
+
+func (x Notice_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Notice_Kind.Descriptor instead.
+func (Notice_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{37, 0}
+}
+
+type Notice_State int32
+
+const (
+	Notice_STATE_UNSPECIFIED Notice_State = 0
+	Notice_SCHEDULED         Notice_State = 1
+	Notice_OPEN              Notice_State = 2
+	Notice_CLOSED            Notice_State = 3
+)
+
+// Enum value maps for Notice_State.
+var (
+	Notice_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "SCHEDULED",
+		2: "OPEN",
+		3: "CLOSED",
+	}
+	Notice_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"SCHEDULED":         1,
+		"OPEN":              2,
+		"CLOSED":            3,
+	}
+)
+
+func (x Notice_State) Enum() *Notice_State {
+	p := new(Notice_State)
+	*p = x
+	return p
+}
+
+func (x Notice_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Notice_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_tongdu_projects_v1_projects_proto_enumTypes[7].Descriptor()
+}
+
+func (Notice_State) Type() protoreflect.EnumType {
+	return &file_tongdu_projects_v1_projects_proto_enumTypes[7]
+}
+
+func (x Notice_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Notice_State.Descriptor instead.
+func (Notice_State) EnumDescriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{37, 1}
+}
+
 // One change of a project's status.
 type StatusTransition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -3105,6 +3221,815 @@ func (x *Acceptance) GetSignoffs() []*Signoff {
 	return nil
 }
 
+// A notice on a compound's board. What it publishes is taken from its subject when it is
+// posted and never changes afterwards (a changed plan needs a new notice); it holds no
+// personal data. Its state follows the clock: SCHEDULED before opens_at, OPEN until
+// closes_at, then CLOSED.
+type Notice struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	CompoundId string                 `protobuf:"bytes,2,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
+	Kind       Notice_Kind            `protobuf:"varint,3,opt,name=kind,proto3,enum=tongdu.projects.v1.Notice_Kind" json:"kind,omitempty"`
+	// What is published: the project (PLAN, FUND_DISCLOSURE), the survey
+	// (RESOLUTION_RESULT), the election (ELECTION_RESULT) or the convention (CONVENTION).
+	SubjectId string `protobuf:"bytes,4,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
+	// Empty: a title made from the kind and the subject.
+	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
+	// The office's own words above what is published (where to ask, whom to call).
+	Body string `protobuf:"bytes,6,opt,name=body,proto3" json:"body,omitempty"`
+	// When it goes up; empty: now. A notice posted on paper before it was recorded carries
+	// the day it went up (rule 15); recorded_time keeps when it was entered.
+	OpensAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	// When it comes down; empty: opens_at plus the configured period. A PLAN runs at
+	// least the period (default 7 days).
+	ClosesAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=closes_at,json=closesAt,proto3" json:"closes_at,omitempty"`
+	State    Notice_State           `protobuf:"varint,9,opt,name=state,proto3,enum=tongdu.projects.v1.Notice_State" json:"state,omitempty"`
+	// Headline figures of what is published: budgetFen, households, targetFen, …
+	Figures []*NoticeFigure `protobuf:"bytes,10,rep,name=figures,proto3" json:"figures,omitempty"`
+	// The tables published: items, shares, sources, …
+	Tables []*NoticeTable `protobuf:"bytes,11,rep,name=tables,proto3" json:"tables,omitempty"`
+	// Objections and their answers, oldest first; who lodged them is not shown.
+	Objections           []*Objection `protobuf:"bytes,12,rep,name=objections,proto3" json:"objections,omitempty"`
+	UnansweredObjections int32        `protobuf:"varint,13,opt,name=unanswered_objections,json=unansweredObjections,proto3" json:"unanswered_objections,omitempty"`
+	// For the printed notice: the compound's and its community's names.
+	CompoundName  string                 `protobuf:"bytes,14,opt,name=compound_name,json=compoundName,proto3" json:"compound_name,omitempty"`
+	CommunityName string                 `protobuf:"bytes,15,opt,name=community_name,json=communityName,proto3" json:"community_name,omitempty"`
+	RecordedTime  *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=recorded_time,json=recordedTime,proto3" json:"recorded_time,omitempty"`
+	// The signed-in account that posted it (rule 16).
+	CreateAccount string `protobuf:"bytes,17,opt,name=create_account,json=createAccount,proto3" json:"create_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Notice) Reset() {
+	*x = Notice{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Notice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Notice) ProtoMessage() {}
+
+func (x *Notice) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Notice.ProtoReflect.Descriptor instead.
+func (*Notice) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *Notice) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Notice) GetCompoundId() string {
+	if x != nil {
+		return x.CompoundId
+	}
+	return ""
+}
+
+func (x *Notice) GetKind() Notice_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return Notice_KIND_UNSPECIFIED
+}
+
+func (x *Notice) GetSubjectId() string {
+	if x != nil {
+		return x.SubjectId
+	}
+	return ""
+}
+
+func (x *Notice) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *Notice) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *Notice) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *Notice) GetClosesAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosesAt
+	}
+	return nil
+}
+
+func (x *Notice) GetState() Notice_State {
+	if x != nil {
+		return x.State
+	}
+	return Notice_STATE_UNSPECIFIED
+}
+
+func (x *Notice) GetFigures() []*NoticeFigure {
+	if x != nil {
+		return x.Figures
+	}
+	return nil
+}
+
+func (x *Notice) GetTables() []*NoticeTable {
+	if x != nil {
+		return x.Tables
+	}
+	return nil
+}
+
+func (x *Notice) GetObjections() []*Objection {
+	if x != nil {
+		return x.Objections
+	}
+	return nil
+}
+
+func (x *Notice) GetUnansweredObjections() int32 {
+	if x != nil {
+		return x.UnansweredObjections
+	}
+	return 0
+}
+
+func (x *Notice) GetCompoundName() string {
+	if x != nil {
+		return x.CompoundName
+	}
+	return ""
+}
+
+func (x *Notice) GetCommunityName() string {
+	if x != nil {
+		return x.CommunityName
+	}
+	return ""
+}
+
+func (x *Notice) GetRecordedTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordedTime
+	}
+	return nil
+}
+
+func (x *Notice) GetCreateAccount() string {
+	if x != nil {
+		return x.CreateAccount
+	}
+	return ""
+}
+
+// One headline figure: key names it (budgetFen, households, quotaFlatFen, …); value is
+// a number (fen for keys ending in Fen) or text.
+type NoticeFigure struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         string                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeFigure) Reset() {
+	*x = NoticeFigure{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeFigure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeFigure) ProtoMessage() {}
+
+func (x *NoticeFigure) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeFigure.ProtoReflect.Descriptor instead.
+func (*NoticeFigure) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *NoticeFigure) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *NoticeFigure) GetValue() string {
+	if x != nil {
+		return x.Value
+	}
+	return ""
+}
+
+// One published table. columns are keys (kind, description, quantity, unit,
+// estimatedCostFen, building, unit, room, areaM2, shareFen, …) that screens translate;
+// cells are numbers (fen for columns ending in Fen) or text.
+type NoticeTable struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Columns       []string               `protobuf:"bytes,2,rep,name=columns,proto3" json:"columns,omitempty"`
+	Rows          []*NoticeRow           `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeTable) Reset() {
+	*x = NoticeTable{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeTable) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeTable) ProtoMessage() {}
+
+func (x *NoticeTable) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeTable.ProtoReflect.Descriptor instead.
+func (*NoticeTable) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *NoticeTable) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *NoticeTable) GetColumns() []string {
+	if x != nil {
+		return x.Columns
+	}
+	return nil
+}
+
+func (x *NoticeTable) GetRows() []*NoticeRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+type NoticeRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cells         []string               `protobuf:"bytes,1,rep,name=cells,proto3" json:"cells,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NoticeRow) Reset() {
+	*x = NoticeRow{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NoticeRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NoticeRow) ProtoMessage() {}
+
+func (x *NoticeRow) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NoticeRow.ProtoReflect.Descriptor instead.
+func (*NoticeRow) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *NoticeRow) GetCells() []string {
+	if x != nil {
+		return x.Cells
+	}
+	return nil
+}
+
+// A resident's objection to a notice and the staff's answer. Lodged while the notice is
+// OPEN, with the household's code (its session); the household is kept for the office
+// but never shown on the notice. Digits that look like phone or ID numbers are masked in
+// what is shown.
+type Objection struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	NoticeId    string                 `protobuf:"bytes,2,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	HouseholdId string                 `protobuf:"bytes,3,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	Text        string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	LodgeTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=lodge_time,json=lodgeTime,proto3" json:"lodge_time,omitempty"`
+	Answer      string                 `protobuf:"bytes,6,opt,name=answer,proto3" json:"answer,omitempty"`
+	AnswerTime  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=answer_time,json=answerTime,proto3" json:"answer_time,omitempty"`
+	// The signed-in account that answered (rule 16).
+	AnswerAccount string `protobuf:"bytes,8,opt,name=answer_account,json=answerAccount,proto3" json:"answer_account,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Objection) Reset() {
+	*x = Objection{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Objection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Objection) ProtoMessage() {}
+
+func (x *Objection) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Objection.ProtoReflect.Descriptor instead.
+func (*Objection) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *Objection) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Objection) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *Objection) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *Objection) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Objection) GetLodgeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LodgeTime
+	}
+	return nil
+}
+
+func (x *Objection) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *Objection) GetAnswerTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnswerTime
+	}
+	return nil
+}
+
+func (x *Objection) GetAnswerAccount() string {
+	if x != nil {
+		return x.AnswerAccount
+	}
+	return ""
+}
+
+type CreateNoticeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notice        *Notice                `protobuf:"bytes,1,opt,name=notice,proto3" json:"notice,omitempty"`
+	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateNoticeRequest) Reset() {
+	*x = CreateNoticeRequest{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateNoticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateNoticeRequest) ProtoMessage() {}
+
+func (x *CreateNoticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateNoticeRequest.ProtoReflect.Descriptor instead.
+func (*CreateNoticeRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *CreateNoticeRequest) GetNotice() *Notice {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+func (x *CreateNoticeRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type GetNoticeRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetNoticeRequest) Reset() {
+	*x = GetNoticeRequest{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetNoticeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetNoticeRequest) ProtoMessage() {}
+
+func (x *GetNoticeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetNoticeRequest.ProtoReflect.Descriptor instead.
+func (*GetNoticeRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *GetNoticeRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type ListNoticesRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CompoundId string                 `protobuf:"bytes,1,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
+	Kind       Notice_Kind            `protobuf:"varint,2,opt,name=kind,proto3,enum=tongdu.projects.v1.Notice_Kind" json:"kind,omitempty"`
+	// Only notices of this subject (a project, a survey, …).
+	SubjectId     string `protobuf:"bytes,3,opt,name=subject_id,json=subjectId,proto3" json:"subject_id,omitempty"`
+	PageSize      int32  `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNoticesRequest) Reset() {
+	*x = ListNoticesRequest{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNoticesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNoticesRequest) ProtoMessage() {}
+
+func (x *ListNoticesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNoticesRequest.ProtoReflect.Descriptor instead.
+func (*ListNoticesRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ListNoticesRequest) GetCompoundId() string {
+	if x != nil {
+		return x.CompoundId
+	}
+	return ""
+}
+
+func (x *ListNoticesRequest) GetKind() Notice_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return Notice_KIND_UNSPECIFIED
+}
+
+func (x *ListNoticesRequest) GetSubjectId() string {
+	if x != nil {
+		return x.SubjectId
+	}
+	return ""
+}
+
+func (x *ListNoticesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListNoticesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Newest first; only notices that have gone up (opens_at reached).
+type ListNoticesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Notices       []*Notice              `protobuf:"bytes,1,rep,name=notices,proto3" json:"notices,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListNoticesResponse) Reset() {
+	*x = ListNoticesResponse{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListNoticesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListNoticesResponse) ProtoMessage() {}
+
+func (x *ListNoticesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListNoticesResponse.ProtoReflect.Descriptor instead.
+func (*ListNoticesResponse) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ListNoticesResponse) GetNotices() []*Notice {
+	if x != nil {
+		return x.Notices
+	}
+	return nil
+}
+
+func (x *ListNoticesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type CreateObjectionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NoticeId      string                 `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	Objection     *Objection             `protobuf:"bytes,2,opt,name=objection,proto3" json:"objection,omitempty"`
+	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateObjectionRequest) Reset() {
+	*x = CreateObjectionRequest{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateObjectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateObjectionRequest) ProtoMessage() {}
+
+func (x *CreateObjectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateObjectionRequest.ProtoReflect.Descriptor instead.
+func (*CreateObjectionRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *CreateObjectionRequest) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *CreateObjectionRequest) GetObjection() *Objection {
+	if x != nil {
+		return x.Objection
+	}
+	return nil
+}
+
+func (x *CreateObjectionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type AnswerObjectionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	NoticeId      string                 `protobuf:"bytes,1,opt,name=notice_id,json=noticeId,proto3" json:"notice_id,omitempty"`
+	ObjectionId   string                 `protobuf:"bytes,2,opt,name=objection_id,json=objectionId,proto3" json:"objection_id,omitempty"`
+	Answer        string                 `protobuf:"bytes,3,opt,name=answer,proto3" json:"answer,omitempty"`
+	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AnswerObjectionRequest) Reset() {
+	*x = AnswerObjectionRequest{}
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AnswerObjectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AnswerObjectionRequest) ProtoMessage() {}
+
+func (x *AnswerObjectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_projects_v1_projects_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AnswerObjectionRequest.ProtoReflect.Descriptor instead.
+func (*AnswerObjectionRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_projects_v1_projects_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *AnswerObjectionRequest) GetNoticeId() string {
+	if x != nil {
+		return x.NoticeId
+	}
+	return ""
+}
+
+func (x *AnswerObjectionRequest) GetObjectionId() string {
+	if x != nil {
+		return x.ObjectionId
+	}
+	return ""
+}
+
+func (x *AnswerObjectionRequest) GetAnswer() string {
+	if x != nil {
+		return x.Answer
+	}
+	return ""
+}
+
+func (x *AnswerObjectionRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 var File_tongdu_projects_v1_projects_proto protoreflect.FileDescriptor
 
 const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
@@ -3445,7 +4370,97 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"conditions\x12\x19\n" +
 	"\ball_hold\x18\x04 \x01(\bR\aallHold\x120\n" +
 	"\x14acceptance_survey_id\x18\x05 \x01(\tR\x12acceptanceSurveyId\x127\n" +
-	"\bsignoffs\x18\x06 \x03(\v2\x1b.tongdu.projects.v1.SignoffR\bsignoffs2\xc2\x19\n" +
+	"\bsignoffs\x18\x06 \x03(\v2\x1b.tongdu.projects.v1.SignoffR\bsignoffs\"\xac\b\n" +
+	"\x06Notice\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
+	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"compoundId\x12?\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1f.tongdu.projects.v1.Notice.KindB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12(\n" +
+	"\n" +
+	"subject_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tsubjectId\x12\x1e\n" +
+	"\x05title\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12\x1c\n" +
+	"\x04body\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x04body\x125\n" +
+	"\bopens_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x127\n" +
+	"\tcloses_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bclosesAt\x12<\n" +
+	"\x05state\x18\t \x01(\x0e2 .tongdu.projects.v1.Notice.StateB\x04\xe2A\x01\x03R\x05state\x12@\n" +
+	"\afigures\x18\n" +
+	" \x03(\v2 .tongdu.projects.v1.NoticeFigureB\x04\xe2A\x01\x03R\afigures\x12=\n" +
+	"\x06tables\x18\v \x03(\v2\x1f.tongdu.projects.v1.NoticeTableB\x04\xe2A\x01\x03R\x06tables\x12C\n" +
+	"\n" +
+	"objections\x18\f \x03(\v2\x1d.tongdu.projects.v1.ObjectionB\x04\xe2A\x01\x03R\n" +
+	"objections\x129\n" +
+	"\x15unanswered_objections\x18\r \x01(\x05B\x04\xe2A\x01\x03R\x14unansweredObjections\x12)\n" +
+	"\rcompound_name\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\fcompoundName\x12+\n" +
+	"\x0ecommunity_name\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\rcommunityName\x12E\n" +
+	"\rrecorded_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\frecordedTime\x12+\n" +
+	"\x0ecreate_account\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\rcreateAccount\"w\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\b\n" +
+	"\x04PLAN\x10\x01\x12\x13\n" +
+	"\x0fFUND_DISCLOSURE\x10\x02\x12\x15\n" +
+	"\x11RESOLUTION_RESULT\x10\x03\x12\x13\n" +
+	"\x0fELECTION_RESULT\x10\x04\x12\x0e\n" +
+	"\n" +
+	"CONVENTION\x10\x05\"C\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\r\n" +
+	"\tSCHEDULED\x10\x01\x12\b\n" +
+	"\x04OPEN\x10\x02\x12\n" +
+	"\n" +
+	"\x06CLOSED\x10\x03\"6\n" +
+	"\fNoticeFigure\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"l\n" +
+	"\vNoticeTable\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x18\n" +
+	"\acolumns\x18\x02 \x03(\tR\acolumns\x121\n" +
+	"\x04rows\x18\x03 \x03(\v2\x1d.tongdu.projects.v1.NoticeRowR\x04rows\"!\n" +
+	"\tNoticeRow\x12\x14\n" +
+	"\x05cells\x18\x01 \x03(\tR\x05cells\"\xe1\x02\n" +
+	"\tObjection\x12\x14\n" +
+	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12!\n" +
+	"\tnotice_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\bnoticeId\x12,\n" +
+	"\fhousehold_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\x12\x1e\n" +
+	"\x04text\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04text\x12?\n" +
+	"\n" +
+	"lodge_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tlodgeTime\x12\x1c\n" +
+	"\x06answer\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\x06answer\x12A\n" +
+	"\vanswer_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"answerTime\x12+\n" +
+	"\x0eanswer_account\x18\b \x01(\tB\x04\xe2A\x01\x03R\ranswerAccount\"y\n" +
+	"\x13CreateNoticeRequest\x12:\n" +
+	"\x06notice\x18\x01 \x01(\v2\x1a.tongdu.projects.v1.NoticeB\x06\xbaH\x03\xc8\x01\x01R\x06notice\x12&\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"-\n" +
+	"\x10GetNoticeRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xf9\x01\n" +
+	"\x12ListNoticesRequest\x12*\n" +
+	"\vcompound_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"compoundId\x12=\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1f.tongdu.projects.v1.Notice.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12&\n" +
+	"\n" +
+	"subject_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tsubjectId\x12'\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"s\n" +
+	"\x13ListNoticesResponse\x124\n" +
+	"\anotices\x18\x01 \x03(\v2\x1a.tongdu.projects.v1.NoticeR\anotices\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xad\x01\n" +
+	"\x16CreateObjectionRequest\x12&\n" +
+	"\tnotice_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bnoticeId\x12C\n" +
+	"\tobjection\x18\x02 \x01(\v2\x1d.tongdu.projects.v1.ObjectionB\x06\xbaH\x03\xc8\x01\x01R\tobjection\x12&\n" +
+	"\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xba\x01\n" +
+	"\x16AnswerObjectionRequest\x12&\n" +
+	"\tnotice_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bnoticeId\x12,\n" +
+	"\fobjection_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vobjectionId\x12\"\n" +
+	"\x06answer\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06answer\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId2\xcc\x1e\n" +
 	"\x0fProjectsService\x12u\n" +
 	"\rCreateProject\x12(.tongdu.projects.v1.CreateProjectRequest\x1a\x1b.tongdu.projects.v1.Project\"\x1d\x82\xd3\xe4\x93\x02\x17:\aproject\"\f/v1/projects\x12k\n" +
 	"\n" +
@@ -3470,7 +4485,12 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\x17CreateSupervisionReport\x122.tongdu.projects.v1.CreateSupervisionReportRequest\x1a%.tongdu.projects.v1.SupervisionReport\"I\x82\xd3\xe4\x93\x02C:\x12supervision_report\"-/v1/projects/{project_id}/supervision-reports\x12\xb6\x01\n" +
 	"\x16ListSupervisionReports\x121.tongdu.projects.v1.ListSupervisionReportsRequest\x1a2.tongdu.projects.v1.ListSupervisionReportsResponse\"5\x82\xd3\xe4\x93\x02/\x12-/v1/projects/{project_id}/supervision-reports\x12\x8b\x01\n" +
 	"\rCreateSignoff\x12(.tongdu.projects.v1.CreateSignoffRequest\x1a\x1b.tongdu.projects.v1.Signoff\"3\x82\xd3\xe4\x93\x02-:\asignoff\"\"/v1/projects/{project_id}/signoffs\x12\x87\x01\n" +
-	"\rGetAcceptance\x12(.tongdu.projects.v1.GetAcceptanceRequest\x1a\x1e.tongdu.projects.v1.Acceptance\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/acceptanceB3Z1tongdu/proto/gen/go/tongdu/projects/v1;projectsv1b\x06proto3"
+	"\rGetAcceptance\x12(.tongdu.projects.v1.GetAcceptanceRequest\x1a\x1e.tongdu.projects.v1.Acceptance\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/acceptance\x12p\n" +
+	"\fCreateNotice\x12'.tongdu.projects.v1.CreateNoticeRequest\x1a\x1a.tongdu.projects.v1.Notice\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06notice\"\v/v1/notices\x12g\n" +
+	"\tGetNotice\x12$.tongdu.projects.v1.GetNoticeRequest\x1a\x1a.tongdu.projects.v1.Notice\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/notices/{id}\x12s\n" +
+	"\vListNotices\x12&.tongdu.projects.v1.ListNoticesRequest\x1a'.tongdu.projects.v1.ListNoticesResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\v/v1/notices\x12\x93\x01\n" +
+	"\x0fCreateObjection\x12*.tongdu.projects.v1.CreateObjectionRequest\x1a\x1d.tongdu.projects.v1.Objection\"5\x82\xd3\xe4\x93\x02/:\tobjection\"\"/v1/notices/{notice_id}/objections\x12\xa1\x01\n" +
+	"\x0fAnswerObjection\x12*.tongdu.projects.v1.AnswerObjectionRequest\x1a\x1d.tongdu.projects.v1.Objection\"C\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/notices/{notice_id}/objections/{objection_id}:answerB3Z1tongdu/proto/gen/go/tongdu/projects/v1;projectsv1b\x06proto3"
 
 var (
 	file_tongdu_projects_v1_projects_proto_rawDescOnce sync.Once
@@ -3484,8 +4504,8 @@ func file_tongdu_projects_v1_projects_proto_rawDescGZIP() []byte {
 	return file_tongdu_projects_v1_projects_proto_rawDescData
 }
 
-var file_tongdu_projects_v1_projects_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_tongdu_projects_v1_projects_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
+var file_tongdu_projects_v1_projects_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
+var file_tongdu_projects_v1_projects_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_tongdu_projects_v1_projects_proto_goTypes = []any{
 	(Project_Status)(0),                    // 0: tongdu.projects.v1.Project.Status
 	(WorkItem_Category)(0),                 // 1: tongdu.projects.v1.WorkItem.Category
@@ -3493,136 +4513,174 @@ var file_tongdu_projects_v1_projects_proto_goTypes = []any{
 	(WorkItem_Difficulty)(0),               // 3: tongdu.projects.v1.WorkItem.Difficulty
 	(Signoff_Role)(0),                      // 4: tongdu.projects.v1.Signoff.Role
 	(Signoff_Verdict)(0),                   // 5: tongdu.projects.v1.Signoff.Verdict
-	(*StatusTransition)(nil),               // 6: tongdu.projects.v1.StatusTransition
-	(*Project)(nil),                        // 7: tongdu.projects.v1.Project
-	(*CreateProjectRequest)(nil),           // 8: tongdu.projects.v1.CreateProjectRequest
-	(*GetProjectRequest)(nil),              // 9: tongdu.projects.v1.GetProjectRequest
-	(*ListProjectsRequest)(nil),            // 10: tongdu.projects.v1.ListProjectsRequest
-	(*ListProjectsResponse)(nil),           // 11: tongdu.projects.v1.ListProjectsResponse
-	(*UpdateProjectRequest)(nil),           // 12: tongdu.projects.v1.UpdateProjectRequest
-	(*WorkItem)(nil),                       // 13: tongdu.projects.v1.WorkItem
-	(*CreateWorkItemRequest)(nil),          // 14: tongdu.projects.v1.CreateWorkItemRequest
-	(*GetWorkItemRequest)(nil),             // 15: tongdu.projects.v1.GetWorkItemRequest
-	(*ListWorkItemsRequest)(nil),           // 16: tongdu.projects.v1.ListWorkItemsRequest
-	(*ListWorkItemsResponse)(nil),          // 17: tongdu.projects.v1.ListWorkItemsResponse
-	(*UpdateWorkItemRequest)(nil),          // 18: tongdu.projects.v1.UpdateWorkItemRequest
-	(*GetScheduleRequest)(nil),             // 19: tongdu.projects.v1.GetScheduleRequest
-	(*ScheduleEntry)(nil),                  // 20: tongdu.projects.v1.ScheduleEntry
-	(*Schedule)(nil),                       // 21: tongdu.projects.v1.Schedule
-	(*ApproveProjectRequest)(nil),          // 22: tongdu.projects.v1.ApproveProjectRequest
-	(*StartConstructionRequest)(nil),       // 23: tongdu.projects.v1.StartConstructionRequest
-	(*RequestAcceptanceRequest)(nil),       // 24: tongdu.projects.v1.RequestAcceptanceRequest
-	(*AcceptProjectRequest)(nil),           // 25: tongdu.projects.v1.AcceptProjectRequest
-	(*StartMaintenanceRequest)(nil),        // 26: tongdu.projects.v1.StartMaintenanceRequest
-	(*SuspendProjectRequest)(nil),          // 27: tongdu.projects.v1.SuspendProjectRequest
-	(*ResumeProjectRequest)(nil),           // 28: tongdu.projects.v1.ResumeProjectRequest
-	(*CancelProjectRequest)(nil),           // 29: tongdu.projects.v1.CancelProjectRequest
-	(*ProgressReport)(nil),                 // 30: tongdu.projects.v1.ProgressReport
-	(*CreateProgressReportRequest)(nil),    // 31: tongdu.projects.v1.CreateProgressReportRequest
-	(*ListProgressReportsRequest)(nil),     // 32: tongdu.projects.v1.ListProgressReportsRequest
-	(*ListProgressReportsResponse)(nil),    // 33: tongdu.projects.v1.ListProgressReportsResponse
-	(*SupervisionReport)(nil),              // 34: tongdu.projects.v1.SupervisionReport
-	(*CreateSupervisionReportRequest)(nil), // 35: tongdu.projects.v1.CreateSupervisionReportRequest
-	(*ListSupervisionReportsRequest)(nil),  // 36: tongdu.projects.v1.ListSupervisionReportsRequest
-	(*ListSupervisionReportsResponse)(nil), // 37: tongdu.projects.v1.ListSupervisionReportsResponse
-	(*Signoff)(nil),                        // 38: tongdu.projects.v1.Signoff
-	(*CreateSignoffRequest)(nil),           // 39: tongdu.projects.v1.CreateSignoffRequest
-	(*GetAcceptanceRequest)(nil),           // 40: tongdu.projects.v1.GetAcceptanceRequest
-	(*AcceptanceCondition)(nil),            // 41: tongdu.projects.v1.AcceptanceCondition
-	(*Acceptance)(nil),                     // 42: tongdu.projects.v1.Acceptance
-	(*timestamppb.Timestamp)(nil),          // 43: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),          // 44: google.protobuf.FieldMask
+	(Notice_Kind)(0),                       // 6: tongdu.projects.v1.Notice.Kind
+	(Notice_State)(0),                      // 7: tongdu.projects.v1.Notice.State
+	(*StatusTransition)(nil),               // 8: tongdu.projects.v1.StatusTransition
+	(*Project)(nil),                        // 9: tongdu.projects.v1.Project
+	(*CreateProjectRequest)(nil),           // 10: tongdu.projects.v1.CreateProjectRequest
+	(*GetProjectRequest)(nil),              // 11: tongdu.projects.v1.GetProjectRequest
+	(*ListProjectsRequest)(nil),            // 12: tongdu.projects.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),           // 13: tongdu.projects.v1.ListProjectsResponse
+	(*UpdateProjectRequest)(nil),           // 14: tongdu.projects.v1.UpdateProjectRequest
+	(*WorkItem)(nil),                       // 15: tongdu.projects.v1.WorkItem
+	(*CreateWorkItemRequest)(nil),          // 16: tongdu.projects.v1.CreateWorkItemRequest
+	(*GetWorkItemRequest)(nil),             // 17: tongdu.projects.v1.GetWorkItemRequest
+	(*ListWorkItemsRequest)(nil),           // 18: tongdu.projects.v1.ListWorkItemsRequest
+	(*ListWorkItemsResponse)(nil),          // 19: tongdu.projects.v1.ListWorkItemsResponse
+	(*UpdateWorkItemRequest)(nil),          // 20: tongdu.projects.v1.UpdateWorkItemRequest
+	(*GetScheduleRequest)(nil),             // 21: tongdu.projects.v1.GetScheduleRequest
+	(*ScheduleEntry)(nil),                  // 22: tongdu.projects.v1.ScheduleEntry
+	(*Schedule)(nil),                       // 23: tongdu.projects.v1.Schedule
+	(*ApproveProjectRequest)(nil),          // 24: tongdu.projects.v1.ApproveProjectRequest
+	(*StartConstructionRequest)(nil),       // 25: tongdu.projects.v1.StartConstructionRequest
+	(*RequestAcceptanceRequest)(nil),       // 26: tongdu.projects.v1.RequestAcceptanceRequest
+	(*AcceptProjectRequest)(nil),           // 27: tongdu.projects.v1.AcceptProjectRequest
+	(*StartMaintenanceRequest)(nil),        // 28: tongdu.projects.v1.StartMaintenanceRequest
+	(*SuspendProjectRequest)(nil),          // 29: tongdu.projects.v1.SuspendProjectRequest
+	(*ResumeProjectRequest)(nil),           // 30: tongdu.projects.v1.ResumeProjectRequest
+	(*CancelProjectRequest)(nil),           // 31: tongdu.projects.v1.CancelProjectRequest
+	(*ProgressReport)(nil),                 // 32: tongdu.projects.v1.ProgressReport
+	(*CreateProgressReportRequest)(nil),    // 33: tongdu.projects.v1.CreateProgressReportRequest
+	(*ListProgressReportsRequest)(nil),     // 34: tongdu.projects.v1.ListProgressReportsRequest
+	(*ListProgressReportsResponse)(nil),    // 35: tongdu.projects.v1.ListProgressReportsResponse
+	(*SupervisionReport)(nil),              // 36: tongdu.projects.v1.SupervisionReport
+	(*CreateSupervisionReportRequest)(nil), // 37: tongdu.projects.v1.CreateSupervisionReportRequest
+	(*ListSupervisionReportsRequest)(nil),  // 38: tongdu.projects.v1.ListSupervisionReportsRequest
+	(*ListSupervisionReportsResponse)(nil), // 39: tongdu.projects.v1.ListSupervisionReportsResponse
+	(*Signoff)(nil),                        // 40: tongdu.projects.v1.Signoff
+	(*CreateSignoffRequest)(nil),           // 41: tongdu.projects.v1.CreateSignoffRequest
+	(*GetAcceptanceRequest)(nil),           // 42: tongdu.projects.v1.GetAcceptanceRequest
+	(*AcceptanceCondition)(nil),            // 43: tongdu.projects.v1.AcceptanceCondition
+	(*Acceptance)(nil),                     // 44: tongdu.projects.v1.Acceptance
+	(*Notice)(nil),                         // 45: tongdu.projects.v1.Notice
+	(*NoticeFigure)(nil),                   // 46: tongdu.projects.v1.NoticeFigure
+	(*NoticeTable)(nil),                    // 47: tongdu.projects.v1.NoticeTable
+	(*NoticeRow)(nil),                      // 48: tongdu.projects.v1.NoticeRow
+	(*Objection)(nil),                      // 49: tongdu.projects.v1.Objection
+	(*CreateNoticeRequest)(nil),            // 50: tongdu.projects.v1.CreateNoticeRequest
+	(*GetNoticeRequest)(nil),               // 51: tongdu.projects.v1.GetNoticeRequest
+	(*ListNoticesRequest)(nil),             // 52: tongdu.projects.v1.ListNoticesRequest
+	(*ListNoticesResponse)(nil),            // 53: tongdu.projects.v1.ListNoticesResponse
+	(*CreateObjectionRequest)(nil),         // 54: tongdu.projects.v1.CreateObjectionRequest
+	(*AnswerObjectionRequest)(nil),         // 55: tongdu.projects.v1.AnswerObjectionRequest
+	(*timestamppb.Timestamp)(nil),          // 56: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),          // 57: google.protobuf.FieldMask
 }
 var file_tongdu_projects_v1_projects_proto_depIdxs = []int32{
 	0,  // 0: tongdu.projects.v1.StatusTransition.from:type_name -> tongdu.projects.v1.Project.Status
 	0,  // 1: tongdu.projects.v1.StatusTransition.to:type_name -> tongdu.projects.v1.Project.Status
-	43, // 2: tongdu.projects.v1.StatusTransition.time:type_name -> google.protobuf.Timestamp
+	56, // 2: tongdu.projects.v1.StatusTransition.time:type_name -> google.protobuf.Timestamp
 	0,  // 3: tongdu.projects.v1.Project.status:type_name -> tongdu.projects.v1.Project.Status
 	0,  // 4: tongdu.projects.v1.Project.suspended_from:type_name -> tongdu.projects.v1.Project.Status
-	6,  // 5: tongdu.projects.v1.Project.history:type_name -> tongdu.projects.v1.StatusTransition
-	43, // 6: tongdu.projects.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	43, // 7: tongdu.projects.v1.Project.update_time:type_name -> google.protobuf.Timestamp
-	7,  // 8: tongdu.projects.v1.CreateProjectRequest.project:type_name -> tongdu.projects.v1.Project
+	8,  // 5: tongdu.projects.v1.Project.history:type_name -> tongdu.projects.v1.StatusTransition
+	56, // 6: tongdu.projects.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	56, // 7: tongdu.projects.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 8: tongdu.projects.v1.CreateProjectRequest.project:type_name -> tongdu.projects.v1.Project
 	0,  // 9: tongdu.projects.v1.ListProjectsRequest.status:type_name -> tongdu.projects.v1.Project.Status
-	7,  // 10: tongdu.projects.v1.ListProjectsResponse.projects:type_name -> tongdu.projects.v1.Project
-	7,  // 11: tongdu.projects.v1.UpdateProjectRequest.project:type_name -> tongdu.projects.v1.Project
-	44, // 12: tongdu.projects.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	9,  // 10: tongdu.projects.v1.ListProjectsResponse.projects:type_name -> tongdu.projects.v1.Project
+	9,  // 11: tongdu.projects.v1.UpdateProjectRequest.project:type_name -> tongdu.projects.v1.Project
+	57, // 12: tongdu.projects.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
 	1,  // 13: tongdu.projects.v1.WorkItem.category:type_name -> tongdu.projects.v1.WorkItem.Category
 	2,  // 14: tongdu.projects.v1.WorkItem.kind:type_name -> tongdu.projects.v1.WorkItem.Kind
 	3,  // 15: tongdu.projects.v1.WorkItem.difficulty:type_name -> tongdu.projects.v1.WorkItem.Difficulty
-	43, // 16: tongdu.projects.v1.WorkItem.create_time:type_name -> google.protobuf.Timestamp
-	43, // 17: tongdu.projects.v1.WorkItem.update_time:type_name -> google.protobuf.Timestamp
-	13, // 18: tongdu.projects.v1.CreateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
+	56, // 16: tongdu.projects.v1.WorkItem.create_time:type_name -> google.protobuf.Timestamp
+	56, // 17: tongdu.projects.v1.WorkItem.update_time:type_name -> google.protobuf.Timestamp
+	15, // 18: tongdu.projects.v1.CreateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
 	1,  // 19: tongdu.projects.v1.ListWorkItemsRequest.category:type_name -> tongdu.projects.v1.WorkItem.Category
-	13, // 20: tongdu.projects.v1.ListWorkItemsResponse.items:type_name -> tongdu.projects.v1.WorkItem
-	13, // 21: tongdu.projects.v1.UpdateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
-	44, // 22: tongdu.projects.v1.UpdateWorkItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	13, // 23: tongdu.projects.v1.ScheduleEntry.item:type_name -> tongdu.projects.v1.WorkItem
-	20, // 24: tongdu.projects.v1.Schedule.entries:type_name -> tongdu.projects.v1.ScheduleEntry
-	43, // 25: tongdu.projects.v1.ProgressReport.report_time:type_name -> google.protobuf.Timestamp
-	30, // 26: tongdu.projects.v1.CreateProgressReportRequest.progress_report:type_name -> tongdu.projects.v1.ProgressReport
-	30, // 27: tongdu.projects.v1.ListProgressReportsResponse.progress_reports:type_name -> tongdu.projects.v1.ProgressReport
-	43, // 28: tongdu.projects.v1.SupervisionReport.report_time:type_name -> google.protobuf.Timestamp
-	34, // 29: tongdu.projects.v1.CreateSupervisionReportRequest.supervision_report:type_name -> tongdu.projects.v1.SupervisionReport
-	34, // 30: tongdu.projects.v1.ListSupervisionReportsResponse.supervision_reports:type_name -> tongdu.projects.v1.SupervisionReport
+	15, // 20: tongdu.projects.v1.ListWorkItemsResponse.items:type_name -> tongdu.projects.v1.WorkItem
+	15, // 21: tongdu.projects.v1.UpdateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
+	57, // 22: tongdu.projects.v1.UpdateWorkItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 23: tongdu.projects.v1.ScheduleEntry.item:type_name -> tongdu.projects.v1.WorkItem
+	22, // 24: tongdu.projects.v1.Schedule.entries:type_name -> tongdu.projects.v1.ScheduleEntry
+	56, // 25: tongdu.projects.v1.ProgressReport.report_time:type_name -> google.protobuf.Timestamp
+	32, // 26: tongdu.projects.v1.CreateProgressReportRequest.progress_report:type_name -> tongdu.projects.v1.ProgressReport
+	32, // 27: tongdu.projects.v1.ListProgressReportsResponse.progress_reports:type_name -> tongdu.projects.v1.ProgressReport
+	56, // 28: tongdu.projects.v1.SupervisionReport.report_time:type_name -> google.protobuf.Timestamp
+	36, // 29: tongdu.projects.v1.CreateSupervisionReportRequest.supervision_report:type_name -> tongdu.projects.v1.SupervisionReport
+	36, // 30: tongdu.projects.v1.ListSupervisionReportsResponse.supervision_reports:type_name -> tongdu.projects.v1.SupervisionReport
 	4,  // 31: tongdu.projects.v1.Signoff.role:type_name -> tongdu.projects.v1.Signoff.Role
 	5,  // 32: tongdu.projects.v1.Signoff.verdict:type_name -> tongdu.projects.v1.Signoff.Verdict
-	43, // 33: tongdu.projects.v1.Signoff.sign_time:type_name -> google.protobuf.Timestamp
-	38, // 34: tongdu.projects.v1.CreateSignoffRequest.signoff:type_name -> tongdu.projects.v1.Signoff
+	56, // 33: tongdu.projects.v1.Signoff.sign_time:type_name -> google.protobuf.Timestamp
+	40, // 34: tongdu.projects.v1.CreateSignoffRequest.signoff:type_name -> tongdu.projects.v1.Signoff
 	0,  // 35: tongdu.projects.v1.Acceptance.status:type_name -> tongdu.projects.v1.Project.Status
-	41, // 36: tongdu.projects.v1.Acceptance.conditions:type_name -> tongdu.projects.v1.AcceptanceCondition
-	38, // 37: tongdu.projects.v1.Acceptance.signoffs:type_name -> tongdu.projects.v1.Signoff
-	8,  // 38: tongdu.projects.v1.ProjectsService.CreateProject:input_type -> tongdu.projects.v1.CreateProjectRequest
-	9,  // 39: tongdu.projects.v1.ProjectsService.GetProject:input_type -> tongdu.projects.v1.GetProjectRequest
-	10, // 40: tongdu.projects.v1.ProjectsService.ListProjects:input_type -> tongdu.projects.v1.ListProjectsRequest
-	12, // 41: tongdu.projects.v1.ProjectsService.UpdateProject:input_type -> tongdu.projects.v1.UpdateProjectRequest
-	14, // 42: tongdu.projects.v1.ProjectsService.CreateWorkItem:input_type -> tongdu.projects.v1.CreateWorkItemRequest
-	15, // 43: tongdu.projects.v1.ProjectsService.GetWorkItem:input_type -> tongdu.projects.v1.GetWorkItemRequest
-	16, // 44: tongdu.projects.v1.ProjectsService.ListWorkItems:input_type -> tongdu.projects.v1.ListWorkItemsRequest
-	18, // 45: tongdu.projects.v1.ProjectsService.UpdateWorkItem:input_type -> tongdu.projects.v1.UpdateWorkItemRequest
-	19, // 46: tongdu.projects.v1.ProjectsService.GetSchedule:input_type -> tongdu.projects.v1.GetScheduleRequest
-	22, // 47: tongdu.projects.v1.ProjectsService.ApproveProject:input_type -> tongdu.projects.v1.ApproveProjectRequest
-	23, // 48: tongdu.projects.v1.ProjectsService.StartConstruction:input_type -> tongdu.projects.v1.StartConstructionRequest
-	24, // 49: tongdu.projects.v1.ProjectsService.RequestAcceptance:input_type -> tongdu.projects.v1.RequestAcceptanceRequest
-	25, // 50: tongdu.projects.v1.ProjectsService.AcceptProject:input_type -> tongdu.projects.v1.AcceptProjectRequest
-	26, // 51: tongdu.projects.v1.ProjectsService.StartMaintenance:input_type -> tongdu.projects.v1.StartMaintenanceRequest
-	27, // 52: tongdu.projects.v1.ProjectsService.SuspendProject:input_type -> tongdu.projects.v1.SuspendProjectRequest
-	28, // 53: tongdu.projects.v1.ProjectsService.ResumeProject:input_type -> tongdu.projects.v1.ResumeProjectRequest
-	29, // 54: tongdu.projects.v1.ProjectsService.CancelProject:input_type -> tongdu.projects.v1.CancelProjectRequest
-	31, // 55: tongdu.projects.v1.ProjectsService.CreateProgressReport:input_type -> tongdu.projects.v1.CreateProgressReportRequest
-	32, // 56: tongdu.projects.v1.ProjectsService.ListProgressReports:input_type -> tongdu.projects.v1.ListProgressReportsRequest
-	35, // 57: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:input_type -> tongdu.projects.v1.CreateSupervisionReportRequest
-	36, // 58: tongdu.projects.v1.ProjectsService.ListSupervisionReports:input_type -> tongdu.projects.v1.ListSupervisionReportsRequest
-	39, // 59: tongdu.projects.v1.ProjectsService.CreateSignoff:input_type -> tongdu.projects.v1.CreateSignoffRequest
-	40, // 60: tongdu.projects.v1.ProjectsService.GetAcceptance:input_type -> tongdu.projects.v1.GetAcceptanceRequest
-	7,  // 61: tongdu.projects.v1.ProjectsService.CreateProject:output_type -> tongdu.projects.v1.Project
-	7,  // 62: tongdu.projects.v1.ProjectsService.GetProject:output_type -> tongdu.projects.v1.Project
-	11, // 63: tongdu.projects.v1.ProjectsService.ListProjects:output_type -> tongdu.projects.v1.ListProjectsResponse
-	7,  // 64: tongdu.projects.v1.ProjectsService.UpdateProject:output_type -> tongdu.projects.v1.Project
-	13, // 65: tongdu.projects.v1.ProjectsService.CreateWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	13, // 66: tongdu.projects.v1.ProjectsService.GetWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	17, // 67: tongdu.projects.v1.ProjectsService.ListWorkItems:output_type -> tongdu.projects.v1.ListWorkItemsResponse
-	13, // 68: tongdu.projects.v1.ProjectsService.UpdateWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	21, // 69: tongdu.projects.v1.ProjectsService.GetSchedule:output_type -> tongdu.projects.v1.Schedule
-	7,  // 70: tongdu.projects.v1.ProjectsService.ApproveProject:output_type -> tongdu.projects.v1.Project
-	7,  // 71: tongdu.projects.v1.ProjectsService.StartConstruction:output_type -> tongdu.projects.v1.Project
-	7,  // 72: tongdu.projects.v1.ProjectsService.RequestAcceptance:output_type -> tongdu.projects.v1.Project
-	7,  // 73: tongdu.projects.v1.ProjectsService.AcceptProject:output_type -> tongdu.projects.v1.Project
-	7,  // 74: tongdu.projects.v1.ProjectsService.StartMaintenance:output_type -> tongdu.projects.v1.Project
-	7,  // 75: tongdu.projects.v1.ProjectsService.SuspendProject:output_type -> tongdu.projects.v1.Project
-	7,  // 76: tongdu.projects.v1.ProjectsService.ResumeProject:output_type -> tongdu.projects.v1.Project
-	7,  // 77: tongdu.projects.v1.ProjectsService.CancelProject:output_type -> tongdu.projects.v1.Project
-	30, // 78: tongdu.projects.v1.ProjectsService.CreateProgressReport:output_type -> tongdu.projects.v1.ProgressReport
-	33, // 79: tongdu.projects.v1.ProjectsService.ListProgressReports:output_type -> tongdu.projects.v1.ListProgressReportsResponse
-	34, // 80: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:output_type -> tongdu.projects.v1.SupervisionReport
-	37, // 81: tongdu.projects.v1.ProjectsService.ListSupervisionReports:output_type -> tongdu.projects.v1.ListSupervisionReportsResponse
-	38, // 82: tongdu.projects.v1.ProjectsService.CreateSignoff:output_type -> tongdu.projects.v1.Signoff
-	42, // 83: tongdu.projects.v1.ProjectsService.GetAcceptance:output_type -> tongdu.projects.v1.Acceptance
-	61, // [61:84] is the sub-list for method output_type
-	38, // [38:61] is the sub-list for method input_type
-	38, // [38:38] is the sub-list for extension type_name
-	38, // [38:38] is the sub-list for extension extendee
-	0,  // [0:38] is the sub-list for field type_name
+	43, // 36: tongdu.projects.v1.Acceptance.conditions:type_name -> tongdu.projects.v1.AcceptanceCondition
+	40, // 37: tongdu.projects.v1.Acceptance.signoffs:type_name -> tongdu.projects.v1.Signoff
+	6,  // 38: tongdu.projects.v1.Notice.kind:type_name -> tongdu.projects.v1.Notice.Kind
+	56, // 39: tongdu.projects.v1.Notice.opens_at:type_name -> google.protobuf.Timestamp
+	56, // 40: tongdu.projects.v1.Notice.closes_at:type_name -> google.protobuf.Timestamp
+	7,  // 41: tongdu.projects.v1.Notice.state:type_name -> tongdu.projects.v1.Notice.State
+	46, // 42: tongdu.projects.v1.Notice.figures:type_name -> tongdu.projects.v1.NoticeFigure
+	47, // 43: tongdu.projects.v1.Notice.tables:type_name -> tongdu.projects.v1.NoticeTable
+	49, // 44: tongdu.projects.v1.Notice.objections:type_name -> tongdu.projects.v1.Objection
+	56, // 45: tongdu.projects.v1.Notice.recorded_time:type_name -> google.protobuf.Timestamp
+	48, // 46: tongdu.projects.v1.NoticeTable.rows:type_name -> tongdu.projects.v1.NoticeRow
+	56, // 47: tongdu.projects.v1.Objection.lodge_time:type_name -> google.protobuf.Timestamp
+	56, // 48: tongdu.projects.v1.Objection.answer_time:type_name -> google.protobuf.Timestamp
+	45, // 49: tongdu.projects.v1.CreateNoticeRequest.notice:type_name -> tongdu.projects.v1.Notice
+	6,  // 50: tongdu.projects.v1.ListNoticesRequest.kind:type_name -> tongdu.projects.v1.Notice.Kind
+	45, // 51: tongdu.projects.v1.ListNoticesResponse.notices:type_name -> tongdu.projects.v1.Notice
+	49, // 52: tongdu.projects.v1.CreateObjectionRequest.objection:type_name -> tongdu.projects.v1.Objection
+	10, // 53: tongdu.projects.v1.ProjectsService.CreateProject:input_type -> tongdu.projects.v1.CreateProjectRequest
+	11, // 54: tongdu.projects.v1.ProjectsService.GetProject:input_type -> tongdu.projects.v1.GetProjectRequest
+	12, // 55: tongdu.projects.v1.ProjectsService.ListProjects:input_type -> tongdu.projects.v1.ListProjectsRequest
+	14, // 56: tongdu.projects.v1.ProjectsService.UpdateProject:input_type -> tongdu.projects.v1.UpdateProjectRequest
+	16, // 57: tongdu.projects.v1.ProjectsService.CreateWorkItem:input_type -> tongdu.projects.v1.CreateWorkItemRequest
+	17, // 58: tongdu.projects.v1.ProjectsService.GetWorkItem:input_type -> tongdu.projects.v1.GetWorkItemRequest
+	18, // 59: tongdu.projects.v1.ProjectsService.ListWorkItems:input_type -> tongdu.projects.v1.ListWorkItemsRequest
+	20, // 60: tongdu.projects.v1.ProjectsService.UpdateWorkItem:input_type -> tongdu.projects.v1.UpdateWorkItemRequest
+	21, // 61: tongdu.projects.v1.ProjectsService.GetSchedule:input_type -> tongdu.projects.v1.GetScheduleRequest
+	24, // 62: tongdu.projects.v1.ProjectsService.ApproveProject:input_type -> tongdu.projects.v1.ApproveProjectRequest
+	25, // 63: tongdu.projects.v1.ProjectsService.StartConstruction:input_type -> tongdu.projects.v1.StartConstructionRequest
+	26, // 64: tongdu.projects.v1.ProjectsService.RequestAcceptance:input_type -> tongdu.projects.v1.RequestAcceptanceRequest
+	27, // 65: tongdu.projects.v1.ProjectsService.AcceptProject:input_type -> tongdu.projects.v1.AcceptProjectRequest
+	28, // 66: tongdu.projects.v1.ProjectsService.StartMaintenance:input_type -> tongdu.projects.v1.StartMaintenanceRequest
+	29, // 67: tongdu.projects.v1.ProjectsService.SuspendProject:input_type -> tongdu.projects.v1.SuspendProjectRequest
+	30, // 68: tongdu.projects.v1.ProjectsService.ResumeProject:input_type -> tongdu.projects.v1.ResumeProjectRequest
+	31, // 69: tongdu.projects.v1.ProjectsService.CancelProject:input_type -> tongdu.projects.v1.CancelProjectRequest
+	33, // 70: tongdu.projects.v1.ProjectsService.CreateProgressReport:input_type -> tongdu.projects.v1.CreateProgressReportRequest
+	34, // 71: tongdu.projects.v1.ProjectsService.ListProgressReports:input_type -> tongdu.projects.v1.ListProgressReportsRequest
+	37, // 72: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:input_type -> tongdu.projects.v1.CreateSupervisionReportRequest
+	38, // 73: tongdu.projects.v1.ProjectsService.ListSupervisionReports:input_type -> tongdu.projects.v1.ListSupervisionReportsRequest
+	41, // 74: tongdu.projects.v1.ProjectsService.CreateSignoff:input_type -> tongdu.projects.v1.CreateSignoffRequest
+	42, // 75: tongdu.projects.v1.ProjectsService.GetAcceptance:input_type -> tongdu.projects.v1.GetAcceptanceRequest
+	50, // 76: tongdu.projects.v1.ProjectsService.CreateNotice:input_type -> tongdu.projects.v1.CreateNoticeRequest
+	51, // 77: tongdu.projects.v1.ProjectsService.GetNotice:input_type -> tongdu.projects.v1.GetNoticeRequest
+	52, // 78: tongdu.projects.v1.ProjectsService.ListNotices:input_type -> tongdu.projects.v1.ListNoticesRequest
+	54, // 79: tongdu.projects.v1.ProjectsService.CreateObjection:input_type -> tongdu.projects.v1.CreateObjectionRequest
+	55, // 80: tongdu.projects.v1.ProjectsService.AnswerObjection:input_type -> tongdu.projects.v1.AnswerObjectionRequest
+	9,  // 81: tongdu.projects.v1.ProjectsService.CreateProject:output_type -> tongdu.projects.v1.Project
+	9,  // 82: tongdu.projects.v1.ProjectsService.GetProject:output_type -> tongdu.projects.v1.Project
+	13, // 83: tongdu.projects.v1.ProjectsService.ListProjects:output_type -> tongdu.projects.v1.ListProjectsResponse
+	9,  // 84: tongdu.projects.v1.ProjectsService.UpdateProject:output_type -> tongdu.projects.v1.Project
+	15, // 85: tongdu.projects.v1.ProjectsService.CreateWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	15, // 86: tongdu.projects.v1.ProjectsService.GetWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	19, // 87: tongdu.projects.v1.ProjectsService.ListWorkItems:output_type -> tongdu.projects.v1.ListWorkItemsResponse
+	15, // 88: tongdu.projects.v1.ProjectsService.UpdateWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	23, // 89: tongdu.projects.v1.ProjectsService.GetSchedule:output_type -> tongdu.projects.v1.Schedule
+	9,  // 90: tongdu.projects.v1.ProjectsService.ApproveProject:output_type -> tongdu.projects.v1.Project
+	9,  // 91: tongdu.projects.v1.ProjectsService.StartConstruction:output_type -> tongdu.projects.v1.Project
+	9,  // 92: tongdu.projects.v1.ProjectsService.RequestAcceptance:output_type -> tongdu.projects.v1.Project
+	9,  // 93: tongdu.projects.v1.ProjectsService.AcceptProject:output_type -> tongdu.projects.v1.Project
+	9,  // 94: tongdu.projects.v1.ProjectsService.StartMaintenance:output_type -> tongdu.projects.v1.Project
+	9,  // 95: tongdu.projects.v1.ProjectsService.SuspendProject:output_type -> tongdu.projects.v1.Project
+	9,  // 96: tongdu.projects.v1.ProjectsService.ResumeProject:output_type -> tongdu.projects.v1.Project
+	9,  // 97: tongdu.projects.v1.ProjectsService.CancelProject:output_type -> tongdu.projects.v1.Project
+	32, // 98: tongdu.projects.v1.ProjectsService.CreateProgressReport:output_type -> tongdu.projects.v1.ProgressReport
+	35, // 99: tongdu.projects.v1.ProjectsService.ListProgressReports:output_type -> tongdu.projects.v1.ListProgressReportsResponse
+	36, // 100: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:output_type -> tongdu.projects.v1.SupervisionReport
+	39, // 101: tongdu.projects.v1.ProjectsService.ListSupervisionReports:output_type -> tongdu.projects.v1.ListSupervisionReportsResponse
+	40, // 102: tongdu.projects.v1.ProjectsService.CreateSignoff:output_type -> tongdu.projects.v1.Signoff
+	44, // 103: tongdu.projects.v1.ProjectsService.GetAcceptance:output_type -> tongdu.projects.v1.Acceptance
+	45, // 104: tongdu.projects.v1.ProjectsService.CreateNotice:output_type -> tongdu.projects.v1.Notice
+	45, // 105: tongdu.projects.v1.ProjectsService.GetNotice:output_type -> tongdu.projects.v1.Notice
+	53, // 106: tongdu.projects.v1.ProjectsService.ListNotices:output_type -> tongdu.projects.v1.ListNoticesResponse
+	49, // 107: tongdu.projects.v1.ProjectsService.CreateObjection:output_type -> tongdu.projects.v1.Objection
+	49, // 108: tongdu.projects.v1.ProjectsService.AnswerObjection:output_type -> tongdu.projects.v1.Objection
+	81, // [81:109] is the sub-list for method output_type
+	53, // [53:81] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_projects_v1_projects_proto_init() }
@@ -3635,8 +4693,8 @@ func file_tongdu_projects_v1_projects_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_projects_v1_projects_proto_rawDesc), len(file_tongdu_projects_v1_projects_proto_rawDesc)),
-			NumEnums:      6,
-			NumMessages:   37,
+			NumEnums:      8,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

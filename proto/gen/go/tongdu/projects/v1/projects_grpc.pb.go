@@ -47,6 +47,11 @@ const (
 	ProjectsService_ListSupervisionReports_FullMethodName  = "/tongdu.projects.v1.ProjectsService/ListSupervisionReports"
 	ProjectsService_CreateSignoff_FullMethodName           = "/tongdu.projects.v1.ProjectsService/CreateSignoff"
 	ProjectsService_GetAcceptance_FullMethodName           = "/tongdu.projects.v1.ProjectsService/GetAcceptance"
+	ProjectsService_CreateNotice_FullMethodName            = "/tongdu.projects.v1.ProjectsService/CreateNotice"
+	ProjectsService_GetNotice_FullMethodName               = "/tongdu.projects.v1.ProjectsService/GetNotice"
+	ProjectsService_ListNotices_FullMethodName             = "/tongdu.projects.v1.ProjectsService/ListNotices"
+	ProjectsService_CreateObjection_FullMethodName         = "/tongdu.projects.v1.ProjectsService/CreateObjection"
+	ProjectsService_AnswerObjection_FullMethodName         = "/tongdu.projects.v1.ProjectsService/AnswerObjection"
 )
 
 // ProjectsServiceClient is the client API for ProjectsService service.
@@ -100,6 +105,13 @@ type ProjectsServiceClient interface {
 	// Joint acceptance: professional sign-offs and the residents' acceptance survey.
 	CreateSignoff(ctx context.Context, in *CreateSignoffRequest, opts ...grpc.CallOption) (*Signoff, error)
 	GetAcceptance(ctx context.Context, in *GetAcceptanceRequest, opts ...grpc.CallOption) (*Acceptance, error)
+	// The compound's notice board (公示, rule 14): what the rules say is public is posted
+	// there for a period, residents may object, staff answer. Notices are public.
+	CreateNotice(ctx context.Context, in *CreateNoticeRequest, opts ...grpc.CallOption) (*Notice, error)
+	GetNotice(ctx context.Context, in *GetNoticeRequest, opts ...grpc.CallOption) (*Notice, error)
+	ListNotices(ctx context.Context, in *ListNoticesRequest, opts ...grpc.CallOption) (*ListNoticesResponse, error)
+	CreateObjection(ctx context.Context, in *CreateObjectionRequest, opts ...grpc.CallOption) (*Objection, error)
+	AnswerObjection(ctx context.Context, in *AnswerObjectionRequest, opts ...grpc.CallOption) (*Objection, error)
 }
 
 type projectsServiceClient struct {
@@ -340,6 +352,56 @@ func (c *projectsServiceClient) GetAcceptance(ctx context.Context, in *GetAccept
 	return out, nil
 }
 
+func (c *projectsServiceClient) CreateNotice(ctx context.Context, in *CreateNoticeRequest, opts ...grpc.CallOption) (*Notice, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Notice)
+	err := c.cc.Invoke(ctx, ProjectsService_CreateNotice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *projectsServiceClient) GetNotice(ctx context.Context, in *GetNoticeRequest, opts ...grpc.CallOption) (*Notice, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Notice)
+	err := c.cc.Invoke(ctx, ProjectsService_GetNotice_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *projectsServiceClient) ListNotices(ctx context.Context, in *ListNoticesRequest, opts ...grpc.CallOption) (*ListNoticesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListNoticesResponse)
+	err := c.cc.Invoke(ctx, ProjectsService_ListNotices_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *projectsServiceClient) CreateObjection(ctx context.Context, in *CreateObjectionRequest, opts ...grpc.CallOption) (*Objection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Objection)
+	err := c.cc.Invoke(ctx, ProjectsService_CreateObjection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *projectsServiceClient) AnswerObjection(ctx context.Context, in *AnswerObjectionRequest, opts ...grpc.CallOption) (*Objection, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Objection)
+	err := c.cc.Invoke(ctx, ProjectsService_AnswerObjection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProjectsServiceServer is the server API for ProjectsService service.
 // All implementations must embed UnimplementedProjectsServiceServer
 // for forward compatibility.
@@ -391,6 +453,13 @@ type ProjectsServiceServer interface {
 	// Joint acceptance: professional sign-offs and the residents' acceptance survey.
 	CreateSignoff(context.Context, *CreateSignoffRequest) (*Signoff, error)
 	GetAcceptance(context.Context, *GetAcceptanceRequest) (*Acceptance, error)
+	// The compound's notice board (公示, rule 14): what the rules say is public is posted
+	// there for a period, residents may object, staff answer. Notices are public.
+	CreateNotice(context.Context, *CreateNoticeRequest) (*Notice, error)
+	GetNotice(context.Context, *GetNoticeRequest) (*Notice, error)
+	ListNotices(context.Context, *ListNoticesRequest) (*ListNoticesResponse, error)
+	CreateObjection(context.Context, *CreateObjectionRequest) (*Objection, error)
+	AnswerObjection(context.Context, *AnswerObjectionRequest) (*Objection, error)
 	mustEmbedUnimplementedProjectsServiceServer()
 }
 
@@ -469,6 +538,21 @@ func (UnimplementedProjectsServiceServer) CreateSignoff(context.Context, *Create
 }
 func (UnimplementedProjectsServiceServer) GetAcceptance(context.Context, *GetAcceptanceRequest) (*Acceptance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetAcceptance not implemented")
+}
+func (UnimplementedProjectsServiceServer) CreateNotice(context.Context, *CreateNoticeRequest) (*Notice, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateNotice not implemented")
+}
+func (UnimplementedProjectsServiceServer) GetNotice(context.Context, *GetNoticeRequest) (*Notice, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetNotice not implemented")
+}
+func (UnimplementedProjectsServiceServer) ListNotices(context.Context, *ListNoticesRequest) (*ListNoticesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListNotices not implemented")
+}
+func (UnimplementedProjectsServiceServer) CreateObjection(context.Context, *CreateObjectionRequest) (*Objection, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateObjection not implemented")
+}
+func (UnimplementedProjectsServiceServer) AnswerObjection(context.Context, *AnswerObjectionRequest) (*Objection, error) {
+	return nil, status.Error(codes.Unimplemented, "method AnswerObjection not implemented")
 }
 func (UnimplementedProjectsServiceServer) mustEmbedUnimplementedProjectsServiceServer() {}
 func (UnimplementedProjectsServiceServer) testEmbeddedByValue()                         {}
@@ -905,6 +989,96 @@ func _ProjectsService_GetAcceptance_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ProjectsService_CreateNotice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateNoticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectsServiceServer).CreateNotice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectsService_CreateNotice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectsServiceServer).CreateNotice(ctx, req.(*CreateNoticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProjectsService_GetNotice_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetNoticeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectsServiceServer).GetNotice(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectsService_GetNotice_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectsServiceServer).GetNotice(ctx, req.(*GetNoticeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProjectsService_ListNotices_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListNoticesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectsServiceServer).ListNotices(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectsService_ListNotices_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectsServiceServer).ListNotices(ctx, req.(*ListNoticesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProjectsService_CreateObjection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateObjectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectsServiceServer).CreateObjection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectsService_CreateObjection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectsServiceServer).CreateObjection(ctx, req.(*CreateObjectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProjectsService_AnswerObjection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AnswerObjectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProjectsServiceServer).AnswerObjection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProjectsService_AnswerObjection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProjectsServiceServer).AnswerObjection(ctx, req.(*AnswerObjectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProjectsService_ServiceDesc is the grpc.ServiceDesc for ProjectsService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1003,6 +1177,26 @@ var ProjectsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetAcceptance",
 			Handler:    _ProjectsService_GetAcceptance_Handler,
+		},
+		{
+			MethodName: "CreateNotice",
+			Handler:    _ProjectsService_CreateNotice_Handler,
+		},
+		{
+			MethodName: "GetNotice",
+			Handler:    _ProjectsService_GetNotice_Handler,
+		},
+		{
+			MethodName: "ListNotices",
+			Handler:    _ProjectsService_ListNotices_Handler,
+		},
+		{
+			MethodName: "CreateObjection",
+			Handler:    _ProjectsService_CreateObjection_Handler,
+		},
+		{
+			MethodName: "AnswerObjection",
+			Handler:    _ProjectsService_AnswerObjection_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
