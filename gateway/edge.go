@@ -14,8 +14,8 @@ import (
 
 // publicRoutes need no token: health, readiness, metrics (counts and latencies, no
 // personal data), the OpenAPI document, and the public disclosures (公示) of a project's
-// or a compound's money.
-var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/metrics|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure|/v1/sessions/oidc(/callback)?)$`)
+// or a compound's money and the compounds' notice boards (rule 14).
+var publicRoutes = regexp.MustCompile(`^(/healthz|/readyz|/metrics|/openapi\.json|/v1/(projects|compounds)/[^/]+/disclosure|/v1/notices(/[^/:]+)?|/v1/sessions/oidc(/callback)?)$`)
 
 // public says whether r may go on without a token: the public routes, and signing in
 // (how one gets a token) and out (the cookie's session id is the credential).

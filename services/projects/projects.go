@@ -36,13 +36,18 @@ type Config struct {
 	// Residents' acceptance thresholds of rule 6 (the joint acceptance needs enough
 	// respondents satisfied and enough households responding), as fractions ("2/3").
 	SatisfiedShare, RespondedShare string
+	// NoticePeriod is how long a plan stays on the compound's notice board at least
+	// before it can be approved (rule 14).
+	NoticePeriod time.Duration
+	// Now is the service's clock (nil: time.Now); tests move it to end a notice period.
+	Now func() time.Time
 }
 
 // Flags declares the configuration, with TONGDU_* fallbacks.
 func (c *Config) Flags(s *config.Set) error {
 	s.String(&c.SatisfiedShare, "acceptance-satisfied", "2/3", "rule 6 (the residents' part of the joint acceptance): share of respondents satisfied, at least")
 	s.String(&c.RespondedShare, "acceptance-responded", "1/2", "rule 6 (the residents' part of the joint acceptance): share of households responding, at least")
-	return nil
+	return s.Duration(&c.NoticePeriod, "notice-period", works.DefaultNoticePeriod, "rule 14: how long a plan stays on the compound's notice board at least before approval")
 }
 
 // Thresholds reads the acceptance thresholds; empty ones take rule 6's defaults (2/3 of
@@ -108,7 +113,14 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 	}
 	outbox := events.NewOutbox(rdb, log)
 	store := storage.New(rdb, outbox)
-	uc := app.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, time.Now, th)
+	now, period := cfg.Now, cfg.NoticePeriod
+	if now == nil {
+		now = time.Now
+	}
+	if period <= 0 {
+		period = works.DefaultNoticePeriod
+	}
+	uc := app.New(store, peers.New(p.Survey, p.Finance, p.Governance), log, now, th, period)
 	return &Service{store: store, outbox: outbox, governance: p.Governance, api: api.New(uc)}, nil
 }
 
@@ -125,6 +137,13 @@ func (s *Service) Register(srv *grpcserver.Server) {
 				return nil, err
 			}
 			return []string{"compounds/" + p.CompoundID}, nil
+		})
+		r.Teach("notices", func(ctx context.Context, id string) ([]string, error) {
+			n, err := s.store.GetNotice(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			return []string{"compounds/" + n.CompoundID}, nil
 		})
 	}
 }

@@ -58,11 +58,13 @@ func TestRulesProjectsThroughREST(t *testing.T) {
 		}
 		again := vote(c, "agree", "agree", "agree", "agree")
 		var got project
+		c.postPlan(e.ID, p.ID)
 		c.call("POST", path("/v1/projects/%s:approve", p.ID), map[string]any{"actor": "区住建局"}, &got)
 		if got.Status != "APPROVED" || got.ResolutionSurveyID != again {
 			t.Fatalf("approved %+v, want APPROVED on %s", got, again)
 		}
 		q := newProject(c, 2022)
+		c.postPlan(e.ID, q.ID)
 		st := c.refused(c.do("POST", path("/v1/projects/%s:approve", q.ID), map[string]any{"actor": "区住建局", "resolutionSurveyId": again}), "RESOLUTION_ALREADY_USED", "approving a second project on one resolution")
 		if metadata(st)["project"] != p.ID {
 			t.Errorf("the refusal does not name project %s: %s", p.ID, st.Raw)

@@ -231,6 +231,11 @@ func (c *client) createItem(projectID string) string {
 func (c *client) projectTo(id, verb, want string) {
 	c.t.Helper()
 	var p project
+	if verb == "approve" {
+		// Rule 14: the plan goes up on the board before approval.
+		c.call("GET", path("/v1/projects/%s", id), nil, &p)
+		c.postPlan(p.CompoundID, id)
+	}
 	c.call("POST", path("/v1/projects/%s:"+verb, id), map[string]any{"actor": "区住建局 王科长"}, &p)
 	if p.Status != want {
 		c.t.Fatalf("project after :%s is %s, want %s", verb, p.Status, want)

@@ -846,6 +846,11 @@ func TestShiyangRoadNo21(t *testing.T) {
 
 		step(t, "approved on the closed resolution", func(t *testing.T) {
 			subdistrictStaff := subdistrictStaff.with(t)
+			// The plan went up on the compound's board for its week (rule 14), recorded
+			// after the fact.
+			if n := subdistrictStaff.postPlan(k.ID, pid); n.State != "CLOSED" {
+				t.Errorf("the plan posted eight days ago is %s, want CLOSED", n.State)
+			}
 			// Approved on the closed resolution: the compound is PLANNED.
 			approved := projectTo(t, subdistrictStaff, "approve", "APPROVED", map[string]any{"actor": "东川区住房和城乡建设局", "reason": "业主表决通过"})
 			if approved.ResolutionSurveyID != resolution.ID || approved.ItemCount != len(specs) || approved.EstimatedCostFen != costTotal {

@@ -53,6 +53,7 @@ func TestWhoActs(t *testing.T) {
 	// A transition without actor succeeds, and its history entry names the account.
 	t.Run("transition", func(t *testing.T) {
 		var got withHistory
+		officer.with(t).postPlan(e.ID, p.ID)
 		officer.with(t).call("POST", path("/v1/projects/%s:approve", p.ID), map[string]any{"reason": "表决通过"}, &got)
 		if got.Status != "APPROVED" || len(got.History) < 2 {
 			t.Fatalf("approved project = %+v, want APPROVED with two history entries", got)

@@ -217,6 +217,9 @@ func (c *client) setupApprovable() approvable {
 		"category": "BASIC", "kind": "ROAD_REPAIR", "description": "修缮破损道路", "quantity": 100, "unit": "m2",
 		"difficulty": "MEDIUM", "estimatedCostFen": "300000", "safetyCritical": true,
 	}, nil)
+	// Rule 14: the plan went up on the compound's board, its week over.
+	c.call("POST", "/v1/notices", map[string]any{"compoundId": a.compoundID, "kind": "PLAN", "subjectId": a.projectID,
+		"opensAt": time.Now().Add(-8 * 24 * time.Hour).UTC().Format(time.RFC3339)}, nil)
 	return a
 }
 

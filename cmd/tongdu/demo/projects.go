@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -88,6 +91,16 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}
 	res, err := l.resolution(ctx, key+"-resolution", c, rnd, surveypb.Survey_RENOVATION, "关于实施老旧小区改造的业主表决", 0.9)
 	if err != nil {
+		return "", err
+	}
+	if err := step("post the plan", func() error {
+		// Rule 14: the plan went up on the compound's board for its week before approval;
+		// the demo records it after the fact (rule 15).
+		_, err := l.prj.CreateNotice(ctx, &projectspb.CreateNoticeRequest{RequestId: key + "-notice", Notice: &projectspb.Notice{
+			CompoundId: c.id, Kind: projectspb.Notice_PLAN, SubjectId: id, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour)),
+			Body: "公示期内如有异议，请向社区居委会书面提出。"}})
+		return err
+	}); err != nil {
 		return "", err
 	}
 	if err := step("approve", func() error {

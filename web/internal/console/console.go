@@ -55,6 +55,7 @@ func New(c Clients, log *slog.Logger) *Server {
 	mux.HandleFunc("GET /signin", s.signInForm)
 	mux.HandleFunc("POST /signin", s.signIn)
 	mux.HandleFunc("POST /signout", s.signedIn(s.signOut))
+	s.publicNotices(mux)
 	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
 	for _, p := range pages {
 		mux.HandleFunc(p.pattern, s.signedIn(func(w http.ResponseWriter, r *http.Request) { p.handle(s, w, r) }))

@@ -152,6 +152,9 @@ func (s *Server) renderProject(w http.ResponseWriter, r *http.Request, code int,
 	if a, err := s.c.Projects.GetAcceptance(ctx, &projectspb.GetAcceptanceRequest{ProjectId: id}); err == nil {
 		v.Acceptance = a
 	}
+	if ns, err := s.c.Projects.ListNotices(ctx, &projectspb.ListNoticesRequest{CompoundId: pr.GetCompoundId(), SubjectId: id, PageSize: 100}); err == nil {
+		v.Notices = ns.GetNotices()
+	}
 	if code == http.StatusUnprocessableEntity {
 		// htmx would show the POST's address; the page's own is the one to come back to.
 		w.Header().Set("HX-Push-Url", "/projects/"+url.PathEscape(id))

@@ -3,10 +3,12 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
@@ -312,6 +314,9 @@ func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 		e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
 		p := testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
 			CompoundId: cid, Title: "石羊路21号院改造", Year: year, BudgetFen: budget}}))
+		// Rule 14: the plan went up on the compound's board, its week over.
+		testkit.Must[*prjpb.Notice](t)(e.prj.CreateNotice(bg, &prjpb.CreateNoticeRequest{Notice: &prjpb.Notice{CompoundId: cid, Kind: prjpb.Notice_PLAN,
+			SubjectId: p.Id, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour))}}))
 		testkit.Must[*prjpb.Project](t)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: p.Id, Actor: "区住建局", Reason: "owners resolved"}))
 		return p.Id
 	}

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
@@ -117,7 +118,7 @@ func start(t *testing.T) *env {
 	go func() { _ = srv.Serve(ctx, lis, time.Second); close(done) }()
 	t.Cleanup(func() { cancel(); <-done; conn.Close() })
 	e := &env{
-		ProjectsServiceClient: pb.NewProjectsServiceClient(conn),
+		ProjectsServiceClient: postingPlans{pb.NewProjectsServiceClient(conn)},
 		gov:                   govpb.NewGovernanceServiceClient(conn),
 		sv:                    surveypb.NewSurveyServiceClient(conn),
 		fin:                   fin, rdb: rdb, logs: logs,
@@ -387,3 +388,17 @@ func (e *env) unchanged(t *testing.T, before *pb.Project) {
 }
 
 func mask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// postingPlans posts a project's plan on its compound's board, as gone up eight days ago
+// (its period over), before each approval: these tests are about the other guards; the
+// notice's own (rule 14) is tested through REST in tests/e2e.
+type postingPlans struct{ pb.ProjectsServiceClient }
+
+func (c postingPlans) ApproveProject(ctx context.Context, req *pb.ApproveProjectRequest, opts ...grpc.CallOption) (*pb.Project, error) {
+	if p, err := c.GetProject(ctx, &pb.GetProjectRequest{Id: req.GetId()}); err == nil && p.GetStatus() == pb.Project_PROPOSED {
+		// Refusals (a project of no compound, say) are the approval's to report.
+		_, _ = c.CreateNotice(ctx, &pb.CreateNoticeRequest{Notice: &pb.Notice{CompoundId: p.GetCompoundId(), Kind: pb.Notice_PLAN,
+			SubjectId: p.GetId(), OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour))}})
+	}
+	return c.ProjectsServiceClient.ApproveProject(ctx, req, opts...)
+}

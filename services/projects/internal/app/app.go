@@ -47,6 +47,8 @@ type Store interface {
 
 	AddSignoff(ctx context.Context, so works.Signoff) (works.Signoff, bool, error)
 	LatestSignoffs(ctx context.Context, projectID string) (map[works.Role]works.Signoff, error)
+
+	NoticeStore
 }
 
 // Survey answers for the residents' votes: the renovation resolution (rule 3) and the
@@ -75,6 +77,7 @@ type Peers struct {
 	Survey     Survey
 	Finance    Finance
 	Governance Governance
+	Board      Board // what notices publish
 }
 
 // ErrPeerNotBuilt is what a peer answers when the service that owns a guard does not
@@ -89,12 +92,15 @@ type App struct {
 	log        *slog.Logger
 	now        func() time.Time
 	thresholds works.Thresholds
+	// noticePeriod is how long a plan stays on the board at least (rule 14).
+	noticePeriod time.Duration
 }
 
 // New returns the use cases over store and peers; thresholds are rule 6's (the
-// residents' part of the joint acceptance) shares of satisfied and responding households.
-func New(store Store, peers Peers, log *slog.Logger, now func() time.Time, thresholds works.Thresholds) *App {
-	return &App{store: store, peers: peers, log: log, now: now, thresholds: thresholds}
+// residents' part of the joint acceptance) shares of satisfied and responding households,
+// noticePeriod rule 14's least time a plan stays on the board.
+func New(store Store, peers Peers, log *slog.Logger, now func() time.Time, thresholds works.Thresholds, noticePeriod time.Duration) *App {
+	return &App{store: store, peers: peers, log: log, now: now, thresholds: thresholds, noticePeriod: noticePeriod}
 }
 
 // Request names a write that may be retried (idempotency.Request).
@@ -138,3 +144,6 @@ func fieldNotFound(err error, field string) error {
 	}
 	return err
 }
+
+// Now is the use cases' clock, for states that follow it (a notice's).
+func (a *App) Now() time.Time { return a.now() }

@@ -102,7 +102,9 @@ func statusEvent(p works.Project) string {
 // RESOLUTION_SUPERSEDED), and one resolution approves one project
 // (RESOLUTION_ALREADY_USED). The claim on the resolution is taken in one atomic step
 // before the revision-checked write and given back if that write fails, so of two
-// approvals on one resolution at once only one wins.
+// approvals on one resolution at once only one wins. Rules 6 and 14 add the plan's
+// public notice: the plan as it stands posted, every objection answered, the period over
+// (NOTICE_NOT_PUBLISHED, OBJECTION_UNANSWERED, NOTICE_PERIOD_OPEN).
 func (a *App) ApproveProject(ctx context.Context, m Move, resolutionSurveyID string) (ProjectView, error) {
 	var surveyID string
 	check := func(ctx context.Context, p *works.Project) ([]works.GuardFailure, error) {
@@ -114,7 +116,10 @@ func (a *App) ApproveProject(ctx context.Context, m Move, resolutionSurveyID str
 		if fs := works.CheckResolution(f); fs != nil {
 			return fs, nil
 		}
-		return nil, works.Superseded(f)
+		if err := works.Superseded(f); err != nil {
+			return nil, err
+		}
+		return nil, a.planNotice(ctx, p)
 	}
 	claim := func(ctx context.Context, p *works.Project) (func(), error) {
 		p.ResolutionSurveyID = surveyID

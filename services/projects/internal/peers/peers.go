@@ -41,14 +41,17 @@ var (
 	_ app.Survey     = Survey{}
 	_ app.Finance    = Finance{}
 	_ app.Governance = Governance{}
+	_ app.Board      = Board{}
 )
 
 // New returns the peers over their connections (one connection may serve all three).
 func New(survey, finance, governance grpc.ClientConnInterface) app.Peers {
+	s, f, g := surveypb.NewSurveyServiceClient(survey), financepb.NewFinanceServiceClient(finance), governancepb.NewGovernanceServiceClient(governance)
 	return app.Peers{
-		Survey:     Survey{surveypb.NewSurveyServiceClient(survey)},
-		Finance:    Finance{financepb.NewFinanceServiceClient(finance)},
-		Governance: Governance{governancepb.NewGovernanceServiceClient(governance)},
+		Survey:     Survey{s},
+		Finance:    Finance{f},
+		Governance: Governance{g},
+		Board:      Board{survey: s, finance: f, governance: g},
 	}
 }
 

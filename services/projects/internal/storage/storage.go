@@ -17,6 +17,9 @@
 //	prj:{idx}:plans                 hash: compound|year → project id (one plan per round)
 //	prj:{idx}:resolutions           hash: resolution survey id → project id (rule 6: one
 //	                                resolution approves one project)
+//	prj:{n:<id>}:notice             hash: data, rev (a notice with its objections)
+//	prj:{idx}:notices:<compound>    sorted set of notice ids (the compound's board)
+//	prj:{idx}:plan-notices          hash: project id → its latest PLAN notice (rule 14)
 //	prj:req:<method>:<request id>   idempotency claim
 package storage
 
