@@ -570,6 +570,9 @@ const (
 	Whistle_ACKNOWLEDGED       Whistle_Status = 2
 	Whistle_RESOLVED           Whistle_Status = 3
 	Whistle_CLOSED             Whistle_Status = 4
+	// Reported (ReportWhistle) and awaiting triage: no departments called, no priority,
+	// no limits running yet.
+	Whistle_REPORTED Whistle_Status = 5
 )
 
 // Enum value maps for Whistle_Status.
@@ -580,6 +583,7 @@ var (
 		2: "ACKNOWLEDGED",
 		3: "RESOLVED",
 		4: "CLOSED",
+		5: "REPORTED",
 	}
 	Whistle_Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED": 0,
@@ -587,6 +591,7 @@ var (
 		"ACKNOWLEDGED":       2,
 		"RESOLVED":           3,
 		"CLOSED":             4,
+		"REPORTED":           5,
 	}
 )
 
@@ -721,7 +726,7 @@ func (x LinkageAttendee_Party) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LinkageAttendee_Party.Descriptor instead.
 func (LinkageAttendee_Party) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81, 0}
 }
 
 type Convention_Kind int32
@@ -773,7 +778,7 @@ func (x Convention_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Convention_Kind.Descriptor instead.
 func (Convention_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86, 0}
 }
 
 type Region struct {
@@ -5335,8 +5340,27 @@ type Whistle struct {
 	LinkageMeetingId string `protobuf:"bytes,13,opt,name=linkage_meeting_id,json=linkageMeetingId,proto3" json:"linkage_meeting_id,omitempty"`
 	// The signed-in accounts that raised and closed the whistle: their tokens' subjects
 	// ("accounts/ID", or a system's subject).
-	RaiseAccount  string `protobuf:"bytes,14,opt,name=raise_account,json=raiseAccount,proto3" json:"raise_account,omitempty"`
-	CloseAccount  string `protobuf:"bytes,15,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
+	RaiseAccount string `protobuf:"bytes,14,opt,name=raise_account,json=raiseAccount,proto3" json:"raise_account,omitempty"`
+	CloseAccount string `protobuf:"bytes,15,opt,name=close_account,json=closeAccount,proto3" json:"close_account,omitempty"`
+	// Where in the compound, in the reporter's words ("3号楼东侧路灯").
+	Address string `protobuf:"bytes,16,opt,name=address,proto3" json:"address,omitempty"`
+	// Who reported it: "households/ID" for a household, an Open311 app's subject
+	// ("open311/<app>"), or the reporting account's subject. Empty for whistles raised by
+	// CreateWhistle. Public outputs (Open311) never show it.
+	Reporter string `protobuf:"bytes,17,opt,name=reporter,proto3" json:"reporter,omitempty"`
+	// When the community triaged a reported whistle; its limits run from then. Unset for
+	// whistles raised directly, whose limits run from the raise time.
+	TriageTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=triage_time,json=triageTime,proto3" json:"triage_time,omitempty"`
+	// The reporting household's 1–5 rating once closed; 0 when not rated.
+	ReporterRating int32 `protobuf:"varint,19,opt,name=reporter_rating,json=reporterRating,proto3" json:"reporter_rating,omitempty"`
+	// The limits of rule 11 as fixed when the departments were called; unset while REPORTED.
+	AcknowledgeDeadline *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=acknowledge_deadline,json=acknowledgeDeadline,proto3" json:"acknowledge_deadline,omitempty"`
+	ResolveDeadline     *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=resolve_deadline,json=resolveDeadline,proto3" json:"resolve_deadline,omitempty"`
+	// The triage's remarks and the signed-in account that triaged it (rule 16), and the
+	// account that recorded the reporter's rating.
+	TriageRemarks string `protobuf:"bytes,22,opt,name=triage_remarks,json=triageRemarks,proto3" json:"triage_remarks,omitempty"`
+	TriageAccount string `protobuf:"bytes,23,opt,name=triage_account,json=triageAccount,proto3" json:"triage_account,omitempty"`
+	RateAccount   string `protobuf:"bytes,24,opt,name=rate_account,json=rateAccount,proto3" json:"rate_account,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5476,6 +5500,69 @@ func (x *Whistle) GetCloseAccount() string {
 	return ""
 }
 
+func (x *Whistle) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Whistle) GetReporter() string {
+	if x != nil {
+		return x.Reporter
+	}
+	return ""
+}
+
+func (x *Whistle) GetTriageTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.TriageTime
+	}
+	return nil
+}
+
+func (x *Whistle) GetReporterRating() int32 {
+	if x != nil {
+		return x.ReporterRating
+	}
+	return 0
+}
+
+func (x *Whistle) GetAcknowledgeDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcknowledgeDeadline
+	}
+	return nil
+}
+
+func (x *Whistle) GetResolveDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ResolveDeadline
+	}
+	return nil
+}
+
+func (x *Whistle) GetTriageRemarks() string {
+	if x != nil {
+		return x.TriageRemarks
+	}
+	return ""
+}
+
+func (x *Whistle) GetTriageAccount() string {
+	if x != nil {
+		return x.TriageAccount
+	}
+	return ""
+}
+
+func (x *Whistle) GetRateAccount() string {
+	if x != nil {
+		return x.RateAccount
+	}
+	return ""
+}
+
 type CreateWhistleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Whistle       *Whistle               `protobuf:"bytes,1,opt,name=whistle,proto3" json:"whistle,omitempty"`
@@ -5576,11 +5663,14 @@ type ListWhistlesRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Status Whistle_Status         `protobuf:"varint,1,opt,name=status,proto3,enum=tongdu.governance.v1.Whistle_Status" json:"status,omitempty"`
 	// Only overdue whistles when true.
-	Overdue       bool   `protobuf:"varint,2,opt,name=overdue,proto3" json:"overdue,omitempty"`
-	CompoundId    string `protobuf:"bytes,3,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
-	DepartmentId  string `protobuf:"bytes,4,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
-	PageSize      int32  `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Overdue      bool   `protobuf:"varint,2,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	CompoundId   string `protobuf:"bytes,3,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
+	DepartmentId string `protobuf:"bytes,4,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
+	PageSize     int32  `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken    string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only whistles this household reported ("my whistles"); a RESIDENT lists with their
+	// own household only.
+	HouseholdId   string `protobuf:"bytes,7,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5653,6 +5743,13 @@ func (x *ListWhistlesRequest) GetPageSize() int32 {
 func (x *ListWhistlesRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListWhistlesRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
 	}
 	return ""
 }
@@ -5957,6 +6054,236 @@ func (x *CloseWhistleRequest) GetRequestId() string {
 	return ""
 }
 
+type ReportWhistleRequest struct {
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	CompoundId  string                 `protobuf:"bytes,1,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
+	Category    string                 `protobuf:"bytes,2,opt,name=category,proto3" json:"category,omitempty"`
+	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	Address     string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
+	// The reporting household, if a household reports; a RESIDENT reports for their own.
+	HouseholdId   string `protobuf:"bytes,5,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportWhistleRequest) Reset() {
+	*x = ReportWhistleRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportWhistleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportWhistleRequest) ProtoMessage() {}
+
+func (x *ReportWhistleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportWhistleRequest.ProtoReflect.Descriptor instead.
+func (*ReportWhistleRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{76}
+}
+
+func (x *ReportWhistleRequest) GetCompoundId() string {
+	if x != nil {
+		return x.CompoundId
+	}
+	return ""
+}
+
+func (x *ReportWhistleRequest) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *ReportWhistleRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *ReportWhistleRequest) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *ReportWhistleRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *ReportWhistleRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type TriageWhistleRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DepartmentIds []string               `protobuf:"bytes,2,rep,name=department_ids,json=departmentIds,proto3" json:"department_ids,omitempty"`
+	Priority      Whistle_Priority       `protobuf:"varint,3,opt,name=priority,proto3,enum=tongdu.governance.v1.Whistle_Priority" json:"priority,omitempty"`
+	Remarks       string                 `protobuf:"bytes,4,opt,name=remarks,proto3" json:"remarks,omitempty"`
+	RequestId     string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TriageWhistleRequest) Reset() {
+	*x = TriageWhistleRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TriageWhistleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TriageWhistleRequest) ProtoMessage() {}
+
+func (x *TriageWhistleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TriageWhistleRequest.ProtoReflect.Descriptor instead.
+func (*TriageWhistleRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{77}
+}
+
+func (x *TriageWhistleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *TriageWhistleRequest) GetDepartmentIds() []string {
+	if x != nil {
+		return x.DepartmentIds
+	}
+	return nil
+}
+
+func (x *TriageWhistleRequest) GetPriority() Whistle_Priority {
+	if x != nil {
+		return x.Priority
+	}
+	return Whistle_PRIORITY_UNSPECIFIED
+}
+
+func (x *TriageWhistleRequest) GetRemarks() string {
+	if x != nil {
+		return x.Remarks
+	}
+	return ""
+}
+
+func (x *TriageWhistleRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+type RateWhistleRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The household that reported the whistle.
+	HouseholdId   string `protobuf:"bytes,2,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	Rating        int32  `protobuf:"varint,3,opt,name=rating,proto3" json:"rating,omitempty"`
+	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RateWhistleRequest) Reset() {
+	*x = RateWhistleRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RateWhistleRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RateWhistleRequest) ProtoMessage() {}
+
+func (x *RateWhistleRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RateWhistleRequest.ProtoReflect.Descriptor instead.
+func (*RateWhistleRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78}
+}
+
+func (x *RateWhistleRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RateWhistleRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
+func (x *RateWhistleRequest) GetRating() int32 {
+	if x != nil {
+		return x.Rating
+	}
+	return 0
+}
+
+func (x *RateWhistleRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type GetDepartmentPerformanceRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	DepartmentId  string                 `protobuf:"bytes,1,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
@@ -5966,7 +6293,7 @@ type GetDepartmentPerformanceRequest struct {
 
 func (x *GetDepartmentPerformanceRequest) Reset() {
 	*x = GetDepartmentPerformanceRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5978,7 +6305,7 @@ func (x *GetDepartmentPerformanceRequest) String() string {
 func (*GetDepartmentPerformanceRequest) ProtoMessage() {}
 
 func (x *GetDepartmentPerformanceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[76]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5991,7 +6318,7 @@ func (x *GetDepartmentPerformanceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetDepartmentPerformanceRequest.ProtoReflect.Descriptor instead.
 func (*GetDepartmentPerformanceRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{76}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *GetDepartmentPerformanceRequest) GetDepartmentId() string {
@@ -6018,7 +6345,7 @@ type DepartmentPerformance struct {
 
 func (x *DepartmentPerformance) Reset() {
 	*x = DepartmentPerformance{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6030,7 +6357,7 @@ func (x *DepartmentPerformance) String() string {
 func (*DepartmentPerformance) ProtoMessage() {}
 
 func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[77]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6043,7 +6370,7 @@ func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentPerformance.ProtoReflect.Descriptor instead.
 func (*DepartmentPerformance) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{77}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *DepartmentPerformance) GetDepartmentId() string {
@@ -6119,7 +6446,7 @@ type LinkageAttendee struct {
 
 func (x *LinkageAttendee) Reset() {
 	*x = LinkageAttendee{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6131,7 +6458,7 @@ func (x *LinkageAttendee) String() string {
 func (*LinkageAttendee) ProtoMessage() {}
 
 func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[78]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6144,7 +6471,7 @@ func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageAttendee.ProtoReflect.Descriptor instead.
 func (*LinkageAttendee) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{78}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *LinkageAttendee) GetParty() LinkageAttendee_Party {
@@ -6177,7 +6504,7 @@ type LinkageMeeting struct {
 
 func (x *LinkageMeeting) Reset() {
 	*x = LinkageMeeting{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6189,7 +6516,7 @@ func (x *LinkageMeeting) String() string {
 func (*LinkageMeeting) ProtoMessage() {}
 
 func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[79]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6202,7 +6529,7 @@ func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageMeeting.ProtoReflect.Descriptor instead.
 func (*LinkageMeeting) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{79}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *LinkageMeeting) GetId() string {
@@ -6264,7 +6591,7 @@ type CreateLinkageMeetingRequest struct {
 
 func (x *CreateLinkageMeetingRequest) Reset() {
 	*x = CreateLinkageMeetingRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6276,7 +6603,7 @@ func (x *CreateLinkageMeetingRequest) String() string {
 func (*CreateLinkageMeetingRequest) ProtoMessage() {}
 
 func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6289,7 +6616,7 @@ func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkageMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CreateLinkageMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *CreateLinkageMeetingRequest) GetLinkageMeeting() *LinkageMeeting {
@@ -6317,7 +6644,7 @@ type ListLinkageMeetingsRequest struct {
 
 func (x *ListLinkageMeetingsRequest) Reset() {
 	*x = ListLinkageMeetingsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6329,7 +6656,7 @@ func (x *ListLinkageMeetingsRequest) String() string {
 func (*ListLinkageMeetingsRequest) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6342,7 +6669,7 @@ func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *ListLinkageMeetingsRequest) GetCompoundId() string {
@@ -6376,7 +6703,7 @@ type ListLinkageMeetingsResponse struct {
 
 func (x *ListLinkageMeetingsResponse) Reset() {
 	*x = ListLinkageMeetingsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6388,7 +6715,7 @@ func (x *ListLinkageMeetingsResponse) String() string {
 func (*ListLinkageMeetingsResponse) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6401,7 +6728,7 @@ func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ListLinkageMeetingsResponse) GetLinkageMeetings() []*LinkageMeeting {
@@ -6443,7 +6770,7 @@ type Convention struct {
 
 func (x *Convention) Reset() {
 	*x = Convention{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6455,7 +6782,7 @@ func (x *Convention) String() string {
 func (*Convention) ProtoMessage() {}
 
 func (x *Convention) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6468,7 +6795,7 @@ func (x *Convention) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Convention.ProtoReflect.Descriptor instead.
 func (*Convention) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *Convention) GetId() string {
@@ -6566,7 +6893,7 @@ type CreateConventionRequest struct {
 
 func (x *CreateConventionRequest) Reset() {
 	*x = CreateConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6578,7 +6905,7 @@ func (x *CreateConventionRequest) String() string {
 func (*CreateConventionRequest) ProtoMessage() {}
 
 func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6591,7 +6918,7 @@ func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConventionRequest.ProtoReflect.Descriptor instead.
 func (*CreateConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *CreateConventionRequest) GetCompoundId() string {
@@ -6627,7 +6954,7 @@ type ListConventionsRequest struct {
 
 func (x *ListConventionsRequest) Reset() {
 	*x = ListConventionsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6639,7 +6966,7 @@ func (x *ListConventionsRequest) String() string {
 func (*ListConventionsRequest) ProtoMessage() {}
 
 func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6652,7 +6979,7 @@ func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConventionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *ListConventionsRequest) GetCompoundId() string {
@@ -6693,7 +7020,7 @@ type ListConventionsResponse struct {
 
 func (x *ListConventionsResponse) Reset() {
 	*x = ListConventionsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6705,7 +7032,7 @@ func (x *ListConventionsResponse) String() string {
 func (*ListConventionsResponse) ProtoMessage() {}
 
 func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6718,7 +7045,7 @@ func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConventionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ListConventionsResponse) GetConventions() []*Convention {
@@ -6746,7 +7073,7 @@ type AdoptConventionRequest struct {
 
 func (x *AdoptConventionRequest) Reset() {
 	*x = AdoptConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6758,7 +7085,7 @@ func (x *AdoptConventionRequest) String() string {
 func (*AdoptConventionRequest) ProtoMessage() {}
 
 func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6771,7 +7098,7 @@ func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdoptConventionRequest.ProtoReflect.Descriptor instead.
 func (*AdoptConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *AdoptConventionRequest) GetId() string {
@@ -6818,7 +7145,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6830,7 +7157,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6843,7 +7170,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *AuditEntry) GetId() string {
@@ -6925,7 +7252,7 @@ type ListAuditEntriesRequest struct {
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6937,7 +7264,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6950,7 +7277,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{89}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *ListAuditEntriesRequest) GetResource() string {
@@ -6998,7 +7325,7 @@ type ListAuditEntriesResponse struct {
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7010,7 +7337,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7023,7 +7350,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{90}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -7051,7 +7378,7 @@ type RegionStatistics_StatusCount struct {
 
 func (x *RegionStatistics_StatusCount) Reset() {
 	*x = RegionStatistics_StatusCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7063,7 +7390,7 @@ func (x *RegionStatistics_StatusCount) String() string {
 func (*RegionStatistics_StatusCount) ProtoMessage() {}
 
 func (x *RegionStatistics_StatusCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7104,7 +7431,7 @@ type RegionStatistics_ManagementTypeCount struct {
 
 func (x *RegionStatistics_ManagementTypeCount) Reset() {
 	*x = RegionStatistics_ManagementTypeCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7116,7 +7443,7 @@ func (x *RegionStatistics_ManagementTypeCount) String() string {
 func (*RegionStatistics_ManagementTypeCount) ProtoMessage() {}
 
 func (x *RegionStatistics_ManagementTypeCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7158,7 +7485,7 @@ type RegionStatistics_YearStatusCount struct {
 
 func (x *RegionStatistics_YearStatusCount) Reset() {
 	*x = RegionStatistics_YearStatusCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7170,7 +7497,7 @@ func (x *RegionStatistics_YearStatusCount) String() string {
 func (*RegionStatistics_YearStatusCount) ProtoMessage() {}
 
 func (x *RegionStatistics_YearStatusCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7723,7 +8050,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\aoverdue\x18\x06 \x01(\bR\aoverdue\x12\x16\n" +
 	"\x06rating\x18\a \x01(\x05R\x06rating\x125\n" +
 	"\x13acknowledge_account\x18\b \x01(\tB\x04\xe2A\x01\x03R\x12acknowledgeAccount\x12-\n" +
-	"\x0fresolve_account\x18\t \x01(\tB\x04\xe2A\x01\x03R\x0eresolveAccount\"\xbf\b\n" +
+	"\x0fresolve_account\x18\t \x01(\tB\x04\xe2A\x01\x03R\x0eresolveAccount\"\xaa\f\n" +
 	"\aWhistle\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -7745,19 +8072,30 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"close_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcloseTime\x125\n" +
 	"\x12linkage_meeting_id\x18\r \x01(\tB\a\xbaH\x04r\x02\x18@R\x10linkageMeetingId\x12)\n" +
 	"\rraise_account\x18\x0e \x01(\tB\x04\xe2A\x01\x03R\fraiseAccount\x12)\n" +
-	"\rclose_account\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\"a\n" +
+	"\rclose_account\x18\x0f \x01(\tB\x04\xe2A\x01\x03R\fcloseAccount\x12\"\n" +
+	"\aaddress\x18\x10 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\aaddress\x12 \n" +
+	"\breporter\x18\x11 \x01(\tB\x04\xe2A\x01\x03R\breporter\x12A\n" +
+	"\vtriage_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"triageTime\x12-\n" +
+	"\x0freporter_rating\x18\x13 \x01(\x05B\x04\xe2A\x01\x03R\x0ereporterRating\x12S\n" +
+	"\x14acknowledge_deadline\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x13acknowledgeDeadline\x12K\n" +
+	"\x10resolve_deadline\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\x0fresolveDeadline\x12+\n" +
+	"\x0etriage_remarks\x18\x16 \x01(\tB\x04\xe2A\x01\x03R\rtriageRemarks\x12+\n" +
+	"\x0etriage_account\x18\x17 \x01(\tB\x04\xe2A\x01\x03R\rtriageAccount\x12'\n" +
+	"\frate_account\x18\x18 \x01(\tB\x04\xe2A\x01\x03R\vrateAccount\"a\n" +
 	"\x0fEscalationLevel\x12 \n" +
 	"\x1cESCALATION_LEVEL_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tCOMMUNITY\x10\x01\x12\x0f\n" +
 	"\vSUBDISTRICT\x10\x02\x12\f\n" +
-	"\bDISTRICT\x10\x03\"V\n" +
+	"\bDISTRICT\x10\x03\"d\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04OPEN\x10\x01\x12\x10\n" +
 	"\fACKNOWLEDGED\x10\x02\x12\f\n" +
 	"\bRESOLVED\x10\x03\x12\n" +
 	"\n" +
-	"\x06CLOSED\x10\x04\"<\n" +
+	"\x06CLOSED\x10\x04\x12\f\n" +
+	"\bREPORTED\x10\x05\"<\n" +
 	"\bPriority\x12\x18\n" +
 	"\x14PRIORITY_UNSPECIFIED\x10\x00\x12\n" +
 	"\n" +
@@ -7769,7 +8107,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\".\n" +
 	"\x11GetWhistleRequest\x12\x19\n" +
-	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xa1\x02\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xcd\x02\n" +
 	"\x13ListWhistlesRequest\x12F\n" +
 	"\x06status\x18\x01 \x01(\x0e2$.tongdu.governance.v1.Whistle.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12\x18\n" +
 	"\aoverdue\x18\x02 \x01(\bR\aoverdue\x12(\n" +
@@ -7779,7 +8117,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\tpage_size\x18\x05 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"y\n" +
+	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\x12*\n" +
+	"\fhousehold_id\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\vhouseholdId\"y\n" +
 	"\x14ListWhistlesResponse\x129\n" +
 	"\bwhistles\x18\x01 \x03(\v2\x1d.tongdu.governance.v1.WhistleR\bwhistles\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x01\n" +
@@ -7802,7 +8141,31 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12J\n" +
 	"\aratings\x18\x02 \x03(\v2&.tongdu.governance.v1.DepartmentRatingB\b\xbaH\x05\x92\x01\x02\x10\x14R\aratings\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"Q\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x8f\x02\n" +
+	"\x14ReportWhistleRequest\x12*\n" +
+	"\vcompound_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
+	"compoundId\x12%\n" +
+	"\bcategory\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18(R\bcategory\x12,\n" +
+	"\vdescription\x18\x03 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\vdescription\x12\"\n" +
+	"\aaddress\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\aaddress\x12*\n" +
+	"\fhousehold_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\vhouseholdId\x12&\n" +
+	"\n" +
+	"request_id\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x82\x02\n" +
+	"\x14TriageWhistleRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x123\n" +
+	"\x0edepartment_ids\x18\x02 \x03(\tB\f\xbaH\t\x92\x01\x06\b\x01\x10\x14\x18\x01R\rdepartmentIds\x12N\n" +
+	"\bpriority\x18\x03 \x01(\x0e2&.tongdu.governance.v1.Whistle.PriorityB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bpriority\x12\"\n" +
+	"\aremarks\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12&\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xa8\x01\n" +
+	"\x12RateWhistleRequest\x12\x19\n" +
+	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12,\n" +
+	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\x12!\n" +
+	"\x06rating\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x01R\x06rating\x12&\n" +
+	"\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"Q\n" +
 	"\x1fGetDepartmentPerformanceRequest\x12.\n" +
 	"\rdepartment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\"\xe2\x02\n" +
 	"\x15DepartmentPerformance\x12#\n" +
@@ -7922,7 +8285,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"~\n" +
 	"\x18ListAuditEntriesResponse\x12:\n" +
 	"\aentries\x18\x01 \x03(\v2 .tongdu.governance.v1.AuditEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xef5\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe78\n" +
 	"\x11GovernanceService\x12t\n" +
 	"\fCreateRegion\x12).tongdu.governance.v1.CreateRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06region\"\v/v1/regions\x12k\n" +
 	"\tGetRegion\x12&.tongdu.governance.v1.GetRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/regions/{id}\x12w\n" +
@@ -7966,7 +8329,10 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\fListWhistles\x12).tongdu.governance.v1.ListWhistlesRequest\x1a*.tongdu.governance.v1.ListWhistlesResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/whistles\x12\x8e\x01\n" +
 	"\x12AcknowledgeWhistle\x12/.tongdu.governance.v1.AcknowledgeWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/whistles/{id}:acknowledge\x12\x82\x01\n" +
 	"\x0eResolveWhistle\x12+.tongdu.governance.v1.ResolveWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"$\x82\xd3\xe4\x93\x02\x1e:\x01*\"\x19/v1/whistles/{id}:resolve\x12|\n" +
-	"\fCloseWhistle\x12).tongdu.governance.v1.CloseWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/whistles/{id}:close\x12\xb3\x01\n" +
+	"\fCloseWhistle\x12).tongdu.governance.v1.CloseWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/v1/whistles/{id}:close\x12z\n" +
+	"\rReportWhistle\x12*.tongdu.governance.v1.ReportWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/whistles:report\x12\x7f\n" +
+	"\rTriageWhistle\x12*.tongdu.governance.v1.TriageWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/whistles/{id}:triage\x12y\n" +
+	"\vRateWhistle\x12(.tongdu.governance.v1.RateWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/whistles/{id}:rate\x12\xb3\x01\n" +
 	"\x18GetDepartmentPerformance\x125.tongdu.governance.v1.GetDepartmentPerformanceRequest\x1a+.tongdu.governance.v1.DepartmentPerformance\"3\x82\xd3\xe4\x93\x02-\x12+/v1/departments/{department_id}/performance\x12\x9e\x01\n" +
 	"\x14CreateLinkageMeeting\x121.tongdu.governance.v1.CreateLinkageMeetingRequest\x1a$.tongdu.governance.v1.LinkageMeeting\"-\x82\xd3\xe4\x93\x02':\x0flinkage_meeting\"\x14/v1/linkage-meetings\x12\x98\x01\n" +
 	"\x13ListLinkageMeetings\x120.tongdu.governance.v1.ListLinkageMeetingsRequest\x1a1.tongdu.governance.v1.ListLinkageMeetingsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/linkage-meetings\x12\xa0\x01\n" +
@@ -7989,7 +8355,7 @@ func file_tongdu_governance_v1_governance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_governance_v1_governance_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 94)
+var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 97)
 var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(Region_Level)(0),                            // 0: tongdu.governance.v1.Region.Level
 	(Facility_Condition)(0),                      // 1: tongdu.governance.v1.Facility.Condition
@@ -8080,220 +8446,233 @@ var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(*ResolveWhistleRequest)(nil),                // 86: tongdu.governance.v1.ResolveWhistleRequest
 	(*DepartmentRating)(nil),                     // 87: tongdu.governance.v1.DepartmentRating
 	(*CloseWhistleRequest)(nil),                  // 88: tongdu.governance.v1.CloseWhistleRequest
-	(*GetDepartmentPerformanceRequest)(nil),      // 89: tongdu.governance.v1.GetDepartmentPerformanceRequest
-	(*DepartmentPerformance)(nil),                // 90: tongdu.governance.v1.DepartmentPerformance
-	(*LinkageAttendee)(nil),                      // 91: tongdu.governance.v1.LinkageAttendee
-	(*LinkageMeeting)(nil),                       // 92: tongdu.governance.v1.LinkageMeeting
-	(*CreateLinkageMeetingRequest)(nil),          // 93: tongdu.governance.v1.CreateLinkageMeetingRequest
-	(*ListLinkageMeetingsRequest)(nil),           // 94: tongdu.governance.v1.ListLinkageMeetingsRequest
-	(*ListLinkageMeetingsResponse)(nil),          // 95: tongdu.governance.v1.ListLinkageMeetingsResponse
-	(*Convention)(nil),                           // 96: tongdu.governance.v1.Convention
-	(*CreateConventionRequest)(nil),              // 97: tongdu.governance.v1.CreateConventionRequest
-	(*ListConventionsRequest)(nil),               // 98: tongdu.governance.v1.ListConventionsRequest
-	(*ListConventionsResponse)(nil),              // 99: tongdu.governance.v1.ListConventionsResponse
-	(*AdoptConventionRequest)(nil),               // 100: tongdu.governance.v1.AdoptConventionRequest
-	(*AuditEntry)(nil),                           // 101: tongdu.governance.v1.AuditEntry
-	(*ListAuditEntriesRequest)(nil),              // 102: tongdu.governance.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),             // 103: tongdu.governance.v1.ListAuditEntriesResponse
-	(*RegionStatistics_StatusCount)(nil),         // 104: tongdu.governance.v1.RegionStatistics.StatusCount
-	(*RegionStatistics_ManagementTypeCount)(nil), // 105: tongdu.governance.v1.RegionStatistics.ManagementTypeCount
-	(*RegionStatistics_YearStatusCount)(nil),     // 106: tongdu.governance.v1.RegionStatistics.YearStatusCount
-	(*timestamppb.Timestamp)(nil),                // 107: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),                // 108: google.protobuf.FieldMask
+	(*ReportWhistleRequest)(nil),                 // 89: tongdu.governance.v1.ReportWhistleRequest
+	(*TriageWhistleRequest)(nil),                 // 90: tongdu.governance.v1.TriageWhistleRequest
+	(*RateWhistleRequest)(nil),                   // 91: tongdu.governance.v1.RateWhistleRequest
+	(*GetDepartmentPerformanceRequest)(nil),      // 92: tongdu.governance.v1.GetDepartmentPerformanceRequest
+	(*DepartmentPerformance)(nil),                // 93: tongdu.governance.v1.DepartmentPerformance
+	(*LinkageAttendee)(nil),                      // 94: tongdu.governance.v1.LinkageAttendee
+	(*LinkageMeeting)(nil),                       // 95: tongdu.governance.v1.LinkageMeeting
+	(*CreateLinkageMeetingRequest)(nil),          // 96: tongdu.governance.v1.CreateLinkageMeetingRequest
+	(*ListLinkageMeetingsRequest)(nil),           // 97: tongdu.governance.v1.ListLinkageMeetingsRequest
+	(*ListLinkageMeetingsResponse)(nil),          // 98: tongdu.governance.v1.ListLinkageMeetingsResponse
+	(*Convention)(nil),                           // 99: tongdu.governance.v1.Convention
+	(*CreateConventionRequest)(nil),              // 100: tongdu.governance.v1.CreateConventionRequest
+	(*ListConventionsRequest)(nil),               // 101: tongdu.governance.v1.ListConventionsRequest
+	(*ListConventionsResponse)(nil),              // 102: tongdu.governance.v1.ListConventionsResponse
+	(*AdoptConventionRequest)(nil),               // 103: tongdu.governance.v1.AdoptConventionRequest
+	(*AuditEntry)(nil),                           // 104: tongdu.governance.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),              // 105: tongdu.governance.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),             // 106: tongdu.governance.v1.ListAuditEntriesResponse
+	(*RegionStatistics_StatusCount)(nil),         // 107: tongdu.governance.v1.RegionStatistics.StatusCount
+	(*RegionStatistics_ManagementTypeCount)(nil), // 108: tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	(*RegionStatistics_YearStatusCount)(nil),     // 109: tongdu.governance.v1.RegionStatistics.YearStatusCount
+	(*timestamppb.Timestamp)(nil),                // 110: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),                // 111: google.protobuf.FieldMask
 }
 var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	0,   // 0: tongdu.governance.v1.Region.level:type_name -> tongdu.governance.v1.Region.Level
-	107, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
+	110, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
 	13,  // 2: tongdu.governance.v1.CreateRegionRequest.region:type_name -> tongdu.governance.v1.Region
-	104, // 3: tongdu.governance.v1.RegionStatistics.by_status:type_name -> tongdu.governance.v1.RegionStatistics.StatusCount
-	105, // 4: tongdu.governance.v1.RegionStatistics.by_management_type:type_name -> tongdu.governance.v1.RegionStatistics.ManagementTypeCount
-	106, // 5: tongdu.governance.v1.RegionStatistics.entered_by_year:type_name -> tongdu.governance.v1.RegionStatistics.YearStatusCount
+	107, // 3: tongdu.governance.v1.RegionStatistics.by_status:type_name -> tongdu.governance.v1.RegionStatistics.StatusCount
+	108, // 4: tongdu.governance.v1.RegionStatistics.by_management_type:type_name -> tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	109, // 5: tongdu.governance.v1.RegionStatistics.entered_by_year:type_name -> tongdu.governance.v1.RegionStatistics.YearStatusCount
 	13,  // 6: tongdu.governance.v1.ListRegionsResponse.regions:type_name -> tongdu.governance.v1.Region
 	2,   // 7: tongdu.governance.v1.Facility.kind:type_name -> tongdu.governance.v1.Facility.Kind
 	1,   // 8: tongdu.governance.v1.Facility.condition:type_name -> tongdu.governance.v1.Facility.Condition
 	5,   // 9: tongdu.governance.v1.Classification.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 10: tongdu.governance.v1.Classification.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	107, // 11: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
+	110, // 11: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
 	5,   // 12: tongdu.governance.v1.Compound.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 13: tongdu.governance.v1.Compound.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	20,  // 14: tongdu.governance.v1.Compound.facilities:type_name -> tongdu.governance.v1.Facility
 	3,   // 15: tongdu.governance.v1.Compound.status:type_name -> tongdu.governance.v1.Compound.Status
 	21,  // 16: tongdu.governance.v1.Compound.classification:type_name -> tongdu.governance.v1.Classification
-	107, // 17: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
-	107, // 18: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
+	110, // 17: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
+	110, // 18: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
 	22,  // 19: tongdu.governance.v1.CreateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
 	5,   // 20: tongdu.governance.v1.ListCompoundsRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	3,   // 21: tongdu.governance.v1.ListCompoundsRequest.status:type_name -> tongdu.governance.v1.Compound.Status
 	22,  // 22: tongdu.governance.v1.ListCompoundsResponse.compounds:type_name -> tongdu.governance.v1.Compound
 	22,  // 23: tongdu.governance.v1.UpdateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
-	108, // 24: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
+	111, // 24: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,   // 25: tongdu.governance.v1.ClassifyCompoundRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 26: tongdu.governance.v1.ClassifyCompoundRequest.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	29,  // 27: tongdu.governance.v1.Building.unit_leaders:type_name -> tongdu.governance.v1.UnitLeader
-	107, // 28: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
+	110, // 28: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
 	30,  // 29: tongdu.governance.v1.CreateBuildingRequest.building:type_name -> tongdu.governance.v1.Building
 	30,  // 30: tongdu.governance.v1.ListBuildingsResponse.buildings:type_name -> tongdu.governance.v1.Building
-	107, // 31: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	110, // 31: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	35,  // 32: tongdu.governance.v1.CreateHouseholdRequest.household:type_name -> tongdu.governance.v1.Household
 	35,  // 33: tongdu.governance.v1.BatchCreateHouseholdsRequest.households:type_name -> tongdu.governance.v1.Household
 	35,  // 34: tongdu.governance.v1.BatchCreateHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	35,  // 35: tongdu.governance.v1.ListHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	35,  // 36: tongdu.governance.v1.BatchGetHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	6,   // 37: tongdu.governance.v1.PartyBranch.kind:type_name -> tongdu.governance.v1.PartyBranch.Kind
-	107, // 38: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
+	110, // 38: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
 	44,  // 39: tongdu.governance.v1.CreatePartyBranchRequest.party_branch:type_name -> tongdu.governance.v1.PartyBranch
 	44,  // 40: tongdu.governance.v1.ListPartyBranchesResponse.party_branches:type_name -> tongdu.governance.v1.PartyBranch
-	107, // 41: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
+	110, // 41: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
 	48,  // 42: tongdu.governance.v1.CreateGridCellRequest.grid_cell:type_name -> tongdu.governance.v1.GridCell
 	48,  // 43: tongdu.governance.v1.ListGridCellsResponse.grid_cells:type_name -> tongdu.governance.v1.GridCell
 	7,   // 44: tongdu.governance.v1.LeaderElection.state:type_name -> tongdu.governance.v1.LeaderElection.State
 	52,  // 45: tongdu.governance.v1.LeaderElection.votes:type_name -> tongdu.governance.v1.CandidateVotes
-	107, // 46: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
-	107, // 47: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
+	110, // 46: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
+	110, // 47: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
 	53,  // 48: tongdu.governance.v1.CreateLeaderElectionRequest.leader_election:type_name -> tongdu.governance.v1.LeaderElection
-	107, // 49: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
+	110, // 49: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
 	58,  // 50: tongdu.governance.v1.CreateLinkedUnitRequest.linked_unit:type_name -> tongdu.governance.v1.LinkedUnit
 	58,  // 51: tongdu.governance.v1.ListLinkedUnitsResponse.linked_units:type_name -> tongdu.governance.v1.LinkedUnit
-	107, // 52: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
+	110, // 52: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
 	62,  // 53: tongdu.governance.v1.CreatePartyMemberRequest.party_member:type_name -> tongdu.governance.v1.PartyMember
 	62,  // 54: tongdu.governance.v1.ListPartyMembersResponse.party_members:type_name -> tongdu.governance.v1.PartyMember
 	66,  // 55: tongdu.governance.v1.CreateServiceRecordRequest.service_record:type_name -> tongdu.governance.v1.ServiceRecord
 	69,  // 56: tongdu.governance.v1.ReportBack.member_summaries:type_name -> tongdu.governance.v1.MemberServiceSummary
-	107, // 57: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
+	110, // 57: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
 	71,  // 58: tongdu.governance.v1.CreateLeaderContactRequest.leader_contact:type_name -> tongdu.governance.v1.LeaderContact
 	71,  // 59: tongdu.governance.v1.ListLeaderContactsResponse.leader_contacts:type_name -> tongdu.governance.v1.LeaderContact
-	107, // 60: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
+	110, // 60: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
 	75,  // 61: tongdu.governance.v1.CreateDepartmentRequest.department:type_name -> tongdu.governance.v1.Department
 	75,  // 62: tongdu.governance.v1.ListDepartmentsResponse.departments:type_name -> tongdu.governance.v1.Department
-	107, // 63: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
-	107, // 64: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
+	110, // 63: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
+	110, // 64: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
 	10,  // 65: tongdu.governance.v1.Whistle.priority:type_name -> tongdu.governance.v1.Whistle.Priority
 	9,   // 66: tongdu.governance.v1.Whistle.status:type_name -> tongdu.governance.v1.Whistle.Status
 	8,   // 67: tongdu.governance.v1.Whistle.escalation_level:type_name -> tongdu.governance.v1.Whistle.EscalationLevel
 	79,  // 68: tongdu.governance.v1.Whistle.responses:type_name -> tongdu.governance.v1.DepartmentResponse
-	107, // 69: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
-	107, // 70: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
-	80,  // 71: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
-	9,   // 72: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
-	80,  // 73: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
-	87,  // 74: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
-	11,  // 75: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
-	107, // 76: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
-	91,  // 77: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
-	92,  // 78: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
-	92,  // 79: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
-	12,  // 80: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	107, // 81: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
-	107, // 82: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
-	96,  // 83: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
-	12,  // 84: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	96,  // 85: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
-	107, // 86: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	101, // 87: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
-	3,   // 88: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
-	5,   // 89: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	3,   // 90: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
-	14,  // 91: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
-	15,  // 92: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
-	18,  // 93: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
-	16,  // 94: tongdu.governance.v1.GovernanceService.GetRegionStatistics:input_type -> tongdu.governance.v1.GetRegionStatisticsRequest
-	23,  // 95: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
-	24,  // 96: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
-	25,  // 97: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
-	27,  // 98: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
-	28,  // 99: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
-	31,  // 100: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
-	32,  // 101: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
-	33,  // 102: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
-	36,  // 103: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
-	37,  // 104: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
-	39,  // 105: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
-	40,  // 106: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
-	42,  // 107: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
-	45,  // 108: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
-	46,  // 109: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
-	49,  // 110: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
-	50,  // 111: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
-	54,  // 112: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
-	55,  // 113: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
-	56,  // 114: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
-	57,  // 115: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
-	59,  // 116: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
-	60,  // 117: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
-	63,  // 118: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
-	64,  // 119: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
-	67,  // 120: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
-	68,  // 121: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
-	72,  // 122: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
-	73,  // 123: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
-	76,  // 124: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
-	77,  // 125: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
-	81,  // 126: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
-	82,  // 127: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
-	83,  // 128: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
-	85,  // 129: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
-	86,  // 130: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
-	88,  // 131: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
-	89,  // 132: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
-	93,  // 133: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
-	94,  // 134: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
-	97,  // 135: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
-	98,  // 136: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
-	100, // 137: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
-	102, // 138: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
-	13,  // 139: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
-	13,  // 140: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
-	19,  // 141: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
-	17,  // 142: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
-	22,  // 143: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 144: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
-	26,  // 145: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
-	22,  // 146: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 147: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
-	30,  // 148: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
-	30,  // 149: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
-	34,  // 150: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
-	35,  // 151: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
-	38,  // 152: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
-	35,  // 153: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
-	41,  // 154: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
-	43,  // 155: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
-	44,  // 156: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
-	47,  // 157: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
-	48,  // 158: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
-	51,  // 159: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
-	53,  // 160: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 161: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 162: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 163: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	58,  // 164: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
-	61,  // 165: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
-	62,  // 166: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
-	65,  // 167: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
-	66,  // 168: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
-	70,  // 169: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
-	71,  // 170: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
-	74,  // 171: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
-	75,  // 172: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
-	78,  // 173: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
-	80,  // 174: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 175: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
-	84,  // 176: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
-	80,  // 177: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 178: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 179: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
-	90,  // 180: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
-	92,  // 181: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
-	95,  // 182: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
-	96,  // 183: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
-	99,  // 184: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
-	96,  // 185: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
-	103, // 186: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
-	139, // [139:187] is the sub-list for method output_type
-	91,  // [91:139] is the sub-list for method input_type
-	91,  // [91:91] is the sub-list for extension type_name
-	91,  // [91:91] is the sub-list for extension extendee
-	0,   // [0:91] is the sub-list for field type_name
+	110, // 69: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
+	110, // 70: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
+	110, // 71: tongdu.governance.v1.Whistle.triage_time:type_name -> google.protobuf.Timestamp
+	110, // 72: tongdu.governance.v1.Whistle.acknowledge_deadline:type_name -> google.protobuf.Timestamp
+	110, // 73: tongdu.governance.v1.Whistle.resolve_deadline:type_name -> google.protobuf.Timestamp
+	80,  // 74: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
+	9,   // 75: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
+	80,  // 76: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
+	87,  // 77: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
+	10,  // 78: tongdu.governance.v1.TriageWhistleRequest.priority:type_name -> tongdu.governance.v1.Whistle.Priority
+	11,  // 79: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
+	110, // 80: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
+	94,  // 81: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
+	95,  // 82: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
+	95,  // 83: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
+	12,  // 84: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	110, // 85: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
+	110, // 86: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
+	99,  // 87: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
+	12,  // 88: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	99,  // 89: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
+	110, // 90: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	104, // 91: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
+	3,   // 92: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	5,   // 93: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	3,   // 94: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	14,  // 95: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
+	15,  // 96: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
+	18,  // 97: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
+	16,  // 98: tongdu.governance.v1.GovernanceService.GetRegionStatistics:input_type -> tongdu.governance.v1.GetRegionStatisticsRequest
+	23,  // 99: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
+	24,  // 100: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
+	25,  // 101: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
+	27,  // 102: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
+	28,  // 103: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
+	31,  // 104: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
+	32,  // 105: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
+	33,  // 106: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
+	36,  // 107: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
+	37,  // 108: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
+	39,  // 109: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
+	40,  // 110: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
+	42,  // 111: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
+	45,  // 112: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
+	46,  // 113: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
+	49,  // 114: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
+	50,  // 115: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
+	54,  // 116: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
+	55,  // 117: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
+	56,  // 118: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
+	57,  // 119: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
+	59,  // 120: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
+	60,  // 121: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
+	63,  // 122: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
+	64,  // 123: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
+	67,  // 124: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
+	68,  // 125: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
+	72,  // 126: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
+	73,  // 127: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
+	76,  // 128: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
+	77,  // 129: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
+	81,  // 130: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
+	82,  // 131: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
+	83,  // 132: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
+	85,  // 133: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
+	86,  // 134: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
+	88,  // 135: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
+	89,  // 136: tongdu.governance.v1.GovernanceService.ReportWhistle:input_type -> tongdu.governance.v1.ReportWhistleRequest
+	90,  // 137: tongdu.governance.v1.GovernanceService.TriageWhistle:input_type -> tongdu.governance.v1.TriageWhistleRequest
+	91,  // 138: tongdu.governance.v1.GovernanceService.RateWhistle:input_type -> tongdu.governance.v1.RateWhistleRequest
+	92,  // 139: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
+	96,  // 140: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
+	97,  // 141: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
+	100, // 142: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
+	101, // 143: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
+	103, // 144: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
+	105, // 145: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
+	13,  // 146: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
+	13,  // 147: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
+	19,  // 148: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
+	17,  // 149: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
+	22,  // 150: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 151: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
+	26,  // 152: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
+	22,  // 153: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 154: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
+	30,  // 155: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
+	30,  // 156: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
+	34,  // 157: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
+	35,  // 158: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
+	38,  // 159: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
+	35,  // 160: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
+	41,  // 161: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
+	43,  // 162: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
+	44,  // 163: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
+	47,  // 164: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
+	48,  // 165: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
+	51,  // 166: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
+	53,  // 167: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 168: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 169: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 170: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	58,  // 171: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
+	61,  // 172: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
+	62,  // 173: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
+	65,  // 174: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
+	66,  // 175: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
+	70,  // 176: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
+	71,  // 177: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
+	74,  // 178: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
+	75,  // 179: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
+	78,  // 180: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
+	80,  // 181: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 182: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
+	84,  // 183: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
+	80,  // 184: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 185: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 186: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 187: tongdu.governance.v1.GovernanceService.ReportWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 188: tongdu.governance.v1.GovernanceService.TriageWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 189: tongdu.governance.v1.GovernanceService.RateWhistle:output_type -> tongdu.governance.v1.Whistle
+	93,  // 190: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
+	95,  // 191: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
+	98,  // 192: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
+	99,  // 193: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
+	102, // 194: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
+	99,  // 195: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
+	106, // 196: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
+	146, // [146:197] is the sub-list for method output_type
+	95,  // [95:146] is the sub-list for method input_type
+	95,  // [95:95] is the sub-list for extension type_name
+	95,  // [95:95] is the sub-list for extension extendee
+	0,   // [0:95] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_governance_v1_governance_proto_init() }
@@ -8308,7 +8687,7 @@ func file_tongdu_governance_v1_governance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_governance_v1_governance_proto_rawDesc), len(file_tongdu_governance_v1_governance_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   94,
+			NumMessages:   97,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -64,6 +64,9 @@ const (
 	GovernanceService_AcknowledgeWhistle_FullMethodName       = "/tongdu.governance.v1.GovernanceService/AcknowledgeWhistle"
 	GovernanceService_ResolveWhistle_FullMethodName           = "/tongdu.governance.v1.GovernanceService/ResolveWhistle"
 	GovernanceService_CloseWhistle_FullMethodName             = "/tongdu.governance.v1.GovernanceService/CloseWhistle"
+	GovernanceService_ReportWhistle_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ReportWhistle"
+	GovernanceService_TriageWhistle_FullMethodName            = "/tongdu.governance.v1.GovernanceService/TriageWhistle"
+	GovernanceService_RateWhistle_FullMethodName              = "/tongdu.governance.v1.GovernanceService/RateWhistle"
 	GovernanceService_GetDepartmentPerformance_FullMethodName = "/tongdu.governance.v1.GovernanceService/GetDepartmentPerformance"
 	GovernanceService_CreateLinkageMeeting_FullMethodName     = "/tongdu.governance.v1.GovernanceService/CreateLinkageMeeting"
 	GovernanceService_ListLinkageMeetings_FullMethodName      = "/tongdu.governance.v1.GovernanceService/ListLinkageMeetings"
@@ -132,6 +135,11 @@ type GovernanceServiceClient interface {
 	AcknowledgeWhistle(ctx context.Context, in *AcknowledgeWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	ResolveWhistle(ctx context.Context, in *ResolveWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	CloseWhistle(ctx context.Context, in *CloseWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	// Reports from anyone (issue 19): a resident, staff, or an Open311 app files a whistle
+	// that waits for the community to call departments and set its priority.
+	ReportWhistle(ctx context.Context, in *ReportWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	TriageWhistle(ctx context.Context, in *TriageWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
+	RateWhistle(ctx context.Context, in *RateWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	GetDepartmentPerformance(ctx context.Context, in *GetDepartmentPerformanceRequest, opts ...grpc.CallOption) (*DepartmentPerformance, error)
 	// Five-party linkage meetings and conventions.
 	CreateLinkageMeeting(ctx context.Context, in *CreateLinkageMeetingRequest, opts ...grpc.CallOption) (*LinkageMeeting, error)
@@ -563,6 +571,36 @@ func (c *governanceServiceClient) CloseWhistle(ctx context.Context, in *CloseWhi
 	return out, nil
 }
 
+func (c *governanceServiceClient) ReportWhistle(ctx context.Context, in *ReportWhistleRequest, opts ...grpc.CallOption) (*Whistle, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Whistle)
+	err := c.cc.Invoke(ctx, GovernanceService_ReportWhistle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *governanceServiceClient) TriageWhistle(ctx context.Context, in *TriageWhistleRequest, opts ...grpc.CallOption) (*Whistle, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Whistle)
+	err := c.cc.Invoke(ctx, GovernanceService_TriageWhistle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *governanceServiceClient) RateWhistle(ctx context.Context, in *RateWhistleRequest, opts ...grpc.CallOption) (*Whistle, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Whistle)
+	err := c.cc.Invoke(ctx, GovernanceService_RateWhistle_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *governanceServiceClient) GetDepartmentPerformance(ctx context.Context, in *GetDepartmentPerformanceRequest, opts ...grpc.CallOption) (*DepartmentPerformance, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(DepartmentPerformance)
@@ -692,6 +730,11 @@ type GovernanceServiceServer interface {
 	AcknowledgeWhistle(context.Context, *AcknowledgeWhistleRequest) (*Whistle, error)
 	ResolveWhistle(context.Context, *ResolveWhistleRequest) (*Whistle, error)
 	CloseWhistle(context.Context, *CloseWhistleRequest) (*Whistle, error)
+	// Reports from anyone (issue 19): a resident, staff, or an Open311 app files a whistle
+	// that waits for the community to call departments and set its priority.
+	ReportWhistle(context.Context, *ReportWhistleRequest) (*Whistle, error)
+	TriageWhistle(context.Context, *TriageWhistleRequest) (*Whistle, error)
+	RateWhistle(context.Context, *RateWhistleRequest) (*Whistle, error)
 	GetDepartmentPerformance(context.Context, *GetDepartmentPerformanceRequest) (*DepartmentPerformance, error)
 	// Five-party linkage meetings and conventions.
 	CreateLinkageMeeting(context.Context, *CreateLinkageMeetingRequest) (*LinkageMeeting, error)
@@ -835,6 +878,15 @@ func (UnimplementedGovernanceServiceServer) ResolveWhistle(context.Context, *Res
 }
 func (UnimplementedGovernanceServiceServer) CloseWhistle(context.Context, *CloseWhistleRequest) (*Whistle, error) {
 	return nil, status.Error(codes.Unimplemented, "method CloseWhistle not implemented")
+}
+func (UnimplementedGovernanceServiceServer) ReportWhistle(context.Context, *ReportWhistleRequest) (*Whistle, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportWhistle not implemented")
+}
+func (UnimplementedGovernanceServiceServer) TriageWhistle(context.Context, *TriageWhistleRequest) (*Whistle, error) {
+	return nil, status.Error(codes.Unimplemented, "method TriageWhistle not implemented")
+}
+func (UnimplementedGovernanceServiceServer) RateWhistle(context.Context, *RateWhistleRequest) (*Whistle, error) {
+	return nil, status.Error(codes.Unimplemented, "method RateWhistle not implemented")
 }
 func (UnimplementedGovernanceServiceServer) GetDepartmentPerformance(context.Context, *GetDepartmentPerformanceRequest) (*DepartmentPerformance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDepartmentPerformance not implemented")
@@ -1616,6 +1668,60 @@ func _GovernanceService_CloseWhistle_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GovernanceService_ReportWhistle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportWhistleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).ReportWhistle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_ReportWhistle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).ReportWhistle(ctx, req.(*ReportWhistleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GovernanceService_TriageWhistle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(TriageWhistleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).TriageWhistle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_TriageWhistle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).TriageWhistle(ctx, req.(*TriageWhistleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _GovernanceService_RateWhistle_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RateWhistleRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).RateWhistle(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_RateWhistle_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).RateWhistle(ctx, req.(*RateWhistleRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GovernanceService_GetDepartmentPerformance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetDepartmentPerformanceRequest)
 	if err := dec(in); err != nil {
@@ -1912,6 +2018,18 @@ var GovernanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "CloseWhistle",
 			Handler:    _GovernanceService_CloseWhistle_Handler,
+		},
+		{
+			MethodName: "ReportWhistle",
+			Handler:    _GovernanceService_ReportWhistle_Handler,
+		},
+		{
+			MethodName: "TriageWhistle",
+			Handler:    _GovernanceService_TriageWhistle_Handler,
+		},
+		{
+			MethodName: "RateWhistle",
+			Handler:    _GovernanceService_RateWhistle_Handler,
 		},
 		{
 			MethodName: "GetDepartmentPerformance",
