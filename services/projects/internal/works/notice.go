@@ -292,7 +292,7 @@ func PlanContent(p *Project, schedule []Item, shares PlanShares, places map[stri
 	items := NoticeTable{Key: "items", Columns: []string{"position", "category", "kind", "description", "quantity", "measure", "estimatedCostFen"}}
 	for i, it := range schedule {
 		est += it.EstimatedCostFen
-		items.Rows = append(items.Rows, []string{strconv.Itoa(i + 1), it.Category.String(), KindName(it.Kind), it.Description, strconv.FormatFloat(it.Quantity, 'f', -1, 64), it.Unit, strconv.FormatInt(it.EstimatedCostFen, 10)})
+		items.Rows = append(items.Rows, []string{strconv.Itoa(i + 1), strings.ToUpper(it.Category.String()), KindName(it.Kind), it.Description, strconv.FormatFloat(it.Quantity, 'f', -1, 64), it.Unit, strconv.FormatInt(it.EstimatedCostFen, 10)})
 	}
 	figures := []NoticeFigure{
 		{"title", p.Title}, {"year", strconv.Itoa(p.Year)},
