@@ -2,6 +2,7 @@ package governance
 
 import (
 	"fmt"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -44,30 +45,36 @@ var Policy = auth.Policy{
 	method + "BatchGetHouseholds": {Roles: auth.Everyone, Target: "households/{ids}"},
 
 	// governance: the organisation.
-	method + "CreatePartyBranch":        {Roles: auth.Staff, Target: "regions/{party_branch.community_id}"},
-	method + "ListPartyBranches":        {Roles: auth.Readers, Target: "regions/{community_id}"},
-	method + "CreateGridCell":           {Roles: auth.Staff, Target: "regions/{grid_cell.community_id}"},
-	method + "ListGridCells":            {Roles: auth.CompoundPeople, Target: "regions/{community_id}"},
-	method + "CreateLeaderElection":     {Roles: auth.CompoundPeople, Target: "buildings/{leader_election.building_id}"},
-	method + "GetLeaderElection":        {Roles: auth.Readers, Target: "elections/{id}", Shared: true},
-	method + "CastLeaderVote":           {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "elections/{id}", Shared: true, Own: "household_id"},
-	method + "CloseLeaderElection":      {Roles: auth.CompoundPeople, Target: "elections/{id}"},
-	method + "CreateLinkedUnit":         {Roles: auth.Staff, Target: "regions/{linked_unit.community_id}"},
-	method + "ListLinkedUnits":          {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{community_id}"},
-	method + "CreatePartyMember":        {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{party_member.residence_community_id}"},
-	method + "ListPartyMembers":         {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{residence_community_id}"},
-	method + "CreateServiceRecord":      {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "members/{party_member_id}"},
-	method + "GetReportBack":            {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary, auth.Auditor}), Target: "units/{linked_unit_id}"},
-	method + "CreateLeaderContact":      {Roles: []auth.Role{auth.DistrictAdmin}},
-	method + "ListLeaderContacts":       {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor})},
-	method + "CreateDepartment":         {Roles: []auth.Role{auth.DistrictAdmin}},
-	method + "ListDepartments":          {Roles: auth.Everyone, Anywhere: true},
-	method + "CreateWhistle":            {Roles: auth.CompoundPeople, Target: "compounds/{whistle.compound_id}"},
-	method + "GetWhistle":               {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "whistles/{id}"},
-	method + "ListWhistles":             {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}|compounds/{compound_id}"},
-	method + "AcknowledgeWhistle":       {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
-	method + "ResolveWhistle":           {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
-	method + "CloseWhistle":             {Roles: auth.Staff, Target: "whistles/{id}"},
+	method + "CreatePartyBranch":    {Roles: auth.Staff, Target: "regions/{party_branch.community_id}"},
+	method + "ListPartyBranches":    {Roles: auth.Readers, Target: "regions/{community_id}"},
+	method + "CreateGridCell":       {Roles: auth.Staff, Target: "regions/{grid_cell.community_id}"},
+	method + "ListGridCells":        {Roles: auth.CompoundPeople, Target: "regions/{community_id}"},
+	method + "CreateLeaderElection": {Roles: auth.CompoundPeople, Target: "buildings/{leader_election.building_id}"},
+	method + "GetLeaderElection":    {Roles: auth.Readers, Target: "elections/{id}", Shared: true},
+	method + "CastLeaderVote":       {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "elections/{id}", Shared: true, Own: "household_id"},
+	method + "CloseLeaderElection":  {Roles: auth.CompoundPeople, Target: "elections/{id}"},
+	method + "CreateLinkedUnit":     {Roles: auth.Staff, Target: "regions/{linked_unit.community_id}"},
+	method + "ListLinkedUnits":      {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{community_id}"},
+	method + "CreatePartyMember":    {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{party_member.residence_community_id}"},
+	method + "ListPartyMembers":     {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "regions/{residence_community_id}"},
+	method + "CreateServiceRecord":  {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary}), Target: "members/{party_member_id}"},
+	method + "GetReportBack":        {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.BranchSecretary, auth.Auditor}), Target: "units/{linked_unit_id}"},
+	method + "CreateLeaderContact":  {Roles: []auth.Role{auth.DistrictAdmin}},
+	method + "ListLeaderContacts":   {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor})},
+	method + "CreateDepartment":     {Roles: []auth.Role{auth.DistrictAdmin}},
+	method + "ListDepartments":      {Roles: auth.Everyone, Anywhere: true},
+	method + "CreateWhistle":        {Roles: auth.CompoundPeople, Target: "compounds/{whistle.compound_id}"},
+	method + "GetWhistle":           {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "whistles/{id}"},
+	// A resident lists the whistles their household reported, and no others (Own).
+	method + "ListWhistles":       {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor, auth.Resident}), Target: "departments/{department_id}|compounds/{compound_id}|households/{household_id}", Own: "household_id"},
+	method + "AcknowledgeWhistle": {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
+	method + "ResolveWhistle":     {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
+	method + "CloseWhistle":       {Roles: auth.Staff, Target: "whistles/{id}"},
+	// Reports from anyone (issue 19): the compound's people and its residents (for their
+	// own household), and Open311 apps through the gateway (reportingSystem).
+	method + "ReportWhistle":            {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident, auth.Auditor}), Target: "compounds/{compound_id}", Shared: true, Own: "household_id", Check: reportingSystem},
+	method + "TriageWhistle":            {Roles: auth.Staff, Target: "whistles/{id}"},
+	method + "RateWhistle":              {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "whistles/{id}", Shared: true, Own: "household_id"},
 	method + "GetDepartmentPerformance": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}"},
 	method + "CreateLinkageMeeting":     {Roles: auth.CompoundPeople, Target: "compounds/{linkage_meeting.compound_id}"},
 	method + "ListLinkageMeetings":      {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
@@ -105,6 +112,20 @@ func calledDepartment(p auth.Principal, req proto.Message) error {
 	}
 	if "departments/"+auth.Field(req, "department_id").String() != p.Scope {
 		return fmt.Errorf("a department acknowledges and resolves for itself only")
+	}
+	return nil
+}
+
+// OpenAppPrefix begins the subject of an Open311 app's token ("open311/<app>"), which the
+// gateway's Open311 facade signs for each app it holds a key of.
+const OpenAppPrefix = "open311/"
+
+// reportingSystem: an AUDITOR reads and never changes, except an Open311 app, which the
+// gateway calls with an auditor's reach (it reads whistles to answer the public) and
+// which reports whistles for the people who use it.
+func reportingSystem(p auth.Principal, _ proto.Message) error {
+	if p.Role == auth.Auditor && !strings.HasPrefix(p.Subject, OpenAppPrefix) {
+		return fmt.Errorf("an AUDITOR reports whistles only as an Open311 app (subject %s<app>)", OpenAppPrefix)
 	}
 	return nil
 }

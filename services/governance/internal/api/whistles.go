@@ -52,7 +52,7 @@ func (s *Server) GetWhistle(ctx context.Context, req *pb.GetWhistleRequest) (*pb
 func (s *Server) ListWhistles(ctx context.Context, req *pb.ListWhistlesRequest) (*pb.ListWhistlesResponse, error) {
 	f := registry.WhistleFilter{
 		Status: registry.WhistleStatus(req.GetStatus()), Overdue: req.GetOverdue(),
-		CompoundID: req.GetCompoundId(), DepartmentID: req.GetDepartmentId(),
+		CompoundID: req.GetCompoundId(), DepartmentID: req.GetDepartmentId(), HouseholdID: req.GetHouseholdId(),
 	}
 	ws, next, err := s.app.ListWhistles(ctx, f, req.GetPageToken(), paging.Size(req.GetPageSize()))
 	if err != nil {
@@ -93,6 +93,34 @@ func (s *Server) CloseWhistle(ctx context.Context, req *pb.CloseWhistleRequest) 
 	return encoded(whistleToPB)(s.app.CloseWhistle(ctx, r, req.GetId(), ratings))
 }
 
+// ReportWhistle files a whistle reported by anyone, awaiting triage (app.ReportWhistle).
+func (s *Server) ReportWhistle(ctx context.Context, req *pb.ReportWhistleRequest) (*pb.Whistle, error) {
+	r, err := request(req)
+	if err != nil {
+		return nil, err
+	}
+	in := registry.Whistle{CompoundID: req.GetCompoundId(), Category: req.GetCategory(), Description: req.GetDescription(), Address: req.GetAddress()}
+	return encoded(whistleToPB)(s.app.ReportWhistle(ctx, r, in, req.GetHouseholdId()))
+}
+
+// TriageWhistle calls departments to a REPORTED whistle with a priority (app.TriageWhistle).
+func (s *Server) TriageWhistle(ctx context.Context, req *pb.TriageWhistleRequest) (*pb.Whistle, error) {
+	r, err := request(req)
+	if err != nil {
+		return nil, err
+	}
+	return encoded(whistleToPB)(s.app.TriageWhistle(ctx, r, req.GetId(), slices.Clone(req.GetDepartmentIds()), registry.Priority(req.GetPriority()), req.GetRemarks()))
+}
+
+// RateWhistle records the reporting household's rating of a CLOSED whistle (app.RateWhistle).
+func (s *Server) RateWhistle(ctx context.Context, req *pb.RateWhistleRequest) (*pb.Whistle, error) {
+	r, err := request(req)
+	if err != nil {
+		return nil, err
+	}
+	return encoded(whistleToPB)(s.app.RateWhistle(ctx, r, req.GetId(), req.GetHouseholdId(), int(req.GetRating())))
+}
+
 // GetDepartmentPerformance reports a department's whistles from its running counters.
 func (s *Server) GetDepartmentPerformance(ctx context.Context, req *pb.GetDepartmentPerformanceRequest) (*pb.DepartmentPerformance, error) {
 	p, err := s.app.GetDepartmentPerformance(ctx, req.GetDepartmentId())
@@ -131,6 +159,12 @@ func whistleToPB(aw *app.Whistle) *pb.Whistle {
 		EscalationLevel: pb.Whistle_EscalationLevel(a.Escalation), Overdue: a.Overdue,
 		RaiseTime: ts(w.RaiseTime), CloseTime: ts(w.CloseTime), LinkageMeetingId: w.LinkageMeetingID,
 		RaiseAccount: w.RaiseAccount, CloseAccount: w.CloseAccount,
+		Address: w.Address, Reporter: w.Reporter, TriageTime: ts(w.TriageTime), ReporterRating: int32(w.ReporterRating),
+		TriageRemarks: w.TriageRemarks, TriageAccount: w.TriageAccount, RateAccount: w.RateAccount,
+	}
+	// A REPORTED whistle has no limits yet: its deadlines stay unset.
+	if len(w.Responses) > 0 {
+		out.AcknowledgeDeadline, out.ResolveDeadline = ts(w.AcknowledgeDeadline), ts(w.ResolveDeadline)
 	}
 	for _, r := range w.Responses {
 		out.Responses = append(out.Responses, &pb.DepartmentResponse{

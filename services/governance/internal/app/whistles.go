@@ -86,6 +86,77 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 	return a.GetWhistle(ctx, w.ID)
 }
 
+// ReportWhistle files a whistle reported by anyone: a household (householdID, which must
+// live in the compound), an Open311 app or staff. It is REPORTED: no department is
+// called and no limit runs until the community triages it. The reporter is the household
+// when one is named, else the signed-in caller's subject; the caller is recorded as who
+// raised it either way (rule 16). A replayed request answers with the first report.
+func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistle, householdID string) (*Whistle, error) {
+	if _, err := a.store.GetCompound(ctx, in.CompoundID); errors.Is(err, registry.ErrNotFound) {
+		return nil, fault.Field("compoundId", "no compound "+in.CompoundID)
+	} else if err != nil {
+		return nil, err
+	}
+	reporter := auth.Acting(ctx)
+	if householdID != "" {
+		h, err := a.store.GetHousehold(ctx, householdID)
+		if errors.Is(err, registry.ErrNotFound) {
+			return nil, fault.Field("householdId", "no household "+householdID)
+		} else if err != nil {
+			return nil, err
+		}
+		if h.CompoundID != in.CompoundID {
+			return nil, fault.Field("householdId", "household "+householdID+" is not in compound "+in.CompoundID)
+		}
+		reporter = "households/" + householdID
+	}
+	w, err := registry.NewReportedWhistle(in, reporter, a.now())
+	if err != nil {
+		return nil, err
+	}
+	id, err := a.idsFor(ctx, "ReportWhistle", req, 1)
+	if err != nil {
+		return nil, err
+	}
+	w.ID = id[0]
+	w.RaiseAccount = auth.Acting(ctx)
+	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
+		return nil, err
+	}
+	return a.GetWhistle(ctx, w.ID)
+}
+
+// TriageWhistle calls registered departments to a REPORTED whistle with a priority: it
+// becomes OPEN and rule 11's limits run from now. Any other state is
+// registry.ErrWrongState, except the same triage again (a retried request), which
+// changes nothing.
+func (a *App) TriageWhistle(ctx context.Context, req Request, id string, departments []string, priority registry.Priority, remarks string) (*Whistle, error) {
+	registered, err := a.store.DepartmentsExist(ctx, departments)
+	if err != nil {
+		return nil, err
+	}
+	return a.changeWhistle(ctx, "TriageWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+		next, changed, err := registry.TriageWhistle(w, departments, priority, remarks, registered, a.limits, now)
+		if changed {
+			next.TriageAccount = auth.Acting(ctx)
+		}
+		return next, changed, err
+	})
+}
+
+// RateWhistle records the reporting household's 1–5 rating of a CLOSED whistle, once;
+// another household is registry.ErrNotEligible, a whistle not closed or rated already
+// with another score registry.ErrWrongState.
+func (a *App) RateWhistle(ctx context.Context, req Request, id, householdID string, rating int) (*Whistle, error) {
+	return a.changeWhistle(ctx, "RateWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
+		next, changed, err := registry.RateWhistle(w, householdID, rating)
+		if changed {
+			next.RateAccount = auth.Acting(ctx)
+		}
+		return next, changed, err
+	})
+}
+
 // GetWhistle returns a whistle as it stands now: overdue and escalation by the clock.
 func (a *App) GetWhistle(ctx context.Context, id string) (*Whistle, error) {
 	w, err := a.store.GetWhistle(ctx, id)
@@ -113,6 +184,7 @@ func (a *App) ListWhistles(ctx context.Context, f registry.WhistleFilter, token 
 		return (f.Status == registry.WhistleStatusUnspecified || w.Status == f.Status) &&
 			(f.CompoundID == "" || w.CompoundID == f.CompoundID) &&
 			(f.DepartmentID == "" || slices.Contains(w.DepartmentIDs, f.DepartmentID)) &&
+			(f.HouseholdID == "" || w.ReporterHousehold() == f.HouseholdID) &&
 			(!f.Overdue || w.Assess(now).Overdue)
 	}
 	ws, next, err := a.store.ListWhistles(ctx, f, now, match, token, size)

@@ -34,6 +34,8 @@ type WhistleFilter struct {
 	Overdue      bool
 	CompoundID   string
 	DepartmentID string
+	// HouseholdID keeps the whistles this household reported ("my whistles").
+	HouseholdID string
 }
 
 // AuditEntry is one change of the audit trail.

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"tongdu/platform/fault"
 )
@@ -65,9 +67,10 @@ const (
 	WhistleAcknowledged                    // every called department acknowledged
 	WhistleResolved                        // every called department resolved
 	WhistleClosed                          // the community closed it with its ratings
+	WhistleReported                        // reported by anyone, awaiting the community's triage
 )
 
-var whistleStatusNames = []string{"UNSPECIFIED", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED"}
+var whistleStatusNames = []string{"UNSPECIFIED", "OPEN", "ACKNOWLEDGED", "RESOLVED", "CLOSED", "REPORTED"}
 
 func (s WhistleStatus) String() string { return nameOf(whistleStatusNames, s, "WhistleStatus") }
 
@@ -155,7 +158,139 @@ type Whistle struct {
 	RaiseAccount string `json:"raiseAccount,omitempty"`
 	CloseAccount string `json:"closeAccount,omitempty"`
 
+	// Reports from anyone (ReportWhistle): where, in the reporter's words; who reported
+	// ("households/ID", an app's subject, or an account's); the triage that called the
+	// departments, and the reporting household's rating once closed.
+	Address        string    `json:"address,omitempty"`
+	Reporter       string    `json:"reporter,omitempty"`
+	TriageTime     time.Time `json:"triageTime,omitzero"`
+	TriageRemarks  string    `json:"triageRemarks,omitempty"`
+	TriageAccount  string    `json:"triageAccount,omitempty"`
+	ReporterRating int       `json:"reporterRating,omitempty"`
+	RateAccount    string    `json:"rateAccount,omitempty"`
+
 	Revision int64 `json:"-"`
+}
+
+// ClockStart is when the whistle's limits started to run: its triage for a reported
+// whistle (nobody was called before), its raise time otherwise.
+func (w *Whistle) ClockStart() time.Time {
+	if !w.TriageTime.IsZero() {
+		return w.TriageTime
+	}
+	return w.RaiseTime
+}
+
+// ReporterHousehold is the id of the household that reported the whistle, or "".
+func (w *Whistle) ReporterHousehold() string {
+	id, ok := strings.CutPrefix(w.Reporter, "households/")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+// MaxAddress is the longest address a report may give, in characters.
+const MaxAddress = 200
+
+// NewReportedWhistle checks a whistle reported by anyone (a household, an Open311 app,
+// staff) in a compound the caller found to exist, and fills what the server owns. It is
+// REPORTED: it calls no department and has no priority, so no limit runs (rule 11's
+// clocks start at the triage) and it counts in no department's report. reporter is who
+// reported it ("households/ID" or a subject).
+func NewReportedWhistle(w Whistle, reporter string, now time.Time) (Whistle, error) {
+	var vs []fault.Violation
+	if w.Category == "" {
+		vs = append(vs, violation("category", "is required"))
+	}
+	if w.Description == "" {
+		vs = append(vs, violation("description", "is required"))
+	}
+	if utf8.RuneCountInString(w.Address) > MaxAddress {
+		vs = append(vs, violation("address", fmt.Sprintf("is at most %d characters", MaxAddress)))
+	}
+	if len(vs) > 0 {
+		return Whistle{}, fault.Fields(vs...)
+	}
+	now = now.Truncate(WhistleTime)
+	return Whistle{
+		CompoundID: w.CompoundID, Category: w.Category, Description: w.Description, Address: w.Address,
+		Status: WhistleReported, RaiseTime: now, Reporter: reporter, Responses: []DepartmentResponse{},
+	}, nil
+}
+
+// TriageWhistle is the community's triage of a REPORTED whistle: it calls registered
+// departments with a priority, and rule 11's limits run from now. It reports whether
+// anything changed: the same triage of a whistle triaged already (a retried request) is
+// a no-op; any other triage of a whistle not REPORTED is ErrWrongState (it was triaged
+// otherwise, or raised with its departments already). registered holds the registered
+// departments among those named.
+func TriageWhistle(w Whistle, departments []string, priority Priority, remarks string, registered map[string]bool, limits WhistleLimits, now time.Time) (Whistle, bool, error) {
+	var vs []fault.Violation
+	if len(departments) == 0 {
+		vs = append(vs, violation("departmentIds", "call at least one department"))
+	}
+	seen := map[string]bool{}
+	for i, d := range departments {
+		f := fmt.Sprintf("departmentIds[%d]", i)
+		switch {
+		case seen[d]:
+			vs = append(vs, violation(f, "department "+d+" is called twice"))
+		case !registered[d]:
+			vs = append(vs, violation(f, "no registered department "+d))
+		}
+		seen[d] = true
+	}
+	if priority != Urgent && priority != Normal {
+		vs = append(vs, violation("priority", "is URGENT or NORMAL"))
+	}
+	if len(vs) > 0 {
+		return Whistle{}, false, fault.Fields(vs...)
+	}
+	if w.Status != WhistleReported {
+		if !w.TriageTime.IsZero() && slices.Equal(w.DepartmentIDs, departments) && w.Priority == priority && w.TriageRemarks == remarks {
+			return w, false, nil
+		}
+		return Whistle{}, false, fmt.Errorf("%w: whistle %s is %s; only a REPORTED whistle awaits triage", ErrWrongState, w.ID, w.Status)
+	}
+	w = cloneWhistle(w)
+	now = now.Truncate(WhistleTime)
+	ack, resolve := limits.Of(priority)
+	w.DepartmentIDs = slices.Clone(departments)
+	w.Priority = priority
+	w.Status = WhistleOpen
+	w.TriageTime, w.TriageRemarks = now, remarks
+	w.AcknowledgeDeadline = now.Add(ack.Truncate(WhistleTime))
+	w.ResolveDeadline = now.Add(resolve.Truncate(WhistleTime))
+	w.Responses = make([]DepartmentResponse, len(departments))
+	for i, d := range departments {
+		w.Responses[i] = DepartmentResponse{DepartmentID: d}
+	}
+	return w, true, nil
+}
+
+// RateWhistle records the reporting household's 1–5 rating of a CLOSED whistle it
+// reported, and reports whether anything changed. Another household is ErrNotEligible; a
+// whistle not yet closed is ErrWrongState. A rating is given once: the same rating again
+// (a retried request) is a no-op, another one ErrWrongState.
+func RateWhistle(w Whistle, household string, rating int) (Whistle, bool, error) {
+	if rating < 1 || rating > 5 {
+		return Whistle{}, false, fault.Field("rating", "runs from 1 to 5")
+	}
+	if household == "" || w.ReporterHousehold() != household {
+		return Whistle{}, false, fmt.Errorf("%w: household %s did not report whistle %s; only the reporting household rates it", ErrNotEligible, household, w.ID)
+	}
+	switch {
+	case w.Status != WhistleClosed:
+		return Whistle{}, false, fmt.Errorf("%w: whistle %s is %s; it is rated once closed", ErrWrongState, w.ID, w.Status)
+	case w.ReporterRating == rating:
+		return w, false, nil
+	case w.ReporterRating != 0:
+		return Whistle{}, false, fmt.Errorf("%w: whistle %s is rated already (%d)", ErrWrongState, w.ID, w.ReporterRating)
+	}
+	w = cloneWhistle(w)
+	w.ReporterRating = rating
+	return w, true, nil
 }
 
 // NewWhistle checks a whistle to be raised in a compound (which the caller found to
@@ -440,7 +575,7 @@ type DepartmentTally struct {
 	Resolved     int64
 	Rated        int64
 	Breached     int64 // whistles where a recorded act of the department came after its deadline
-	// Sums in microseconds from the raise time, and of ratings.
+	// Sums in microseconds from the clock's start (ClockStart), and of ratings.
 	AcknowledgeMicros, ResolveMicros, RatingSum int64
 	// Pending is the deadline the department will break if it does nothing more; zero
 	// when it has resolved, or when the whistle counts in Breached already. Pending
@@ -456,11 +591,11 @@ func (w *Whistle) Tallies() []DepartmentTally {
 		t := DepartmentTally{DepartmentID: r.DepartmentID, Whistles: 1}
 		if r.acknowledged() {
 			t.Acknowledged = 1
-			t.AcknowledgeMicros = r.AcknowledgeTime.Sub(w.RaiseTime).Microseconds()
+			t.AcknowledgeMicros = r.AcknowledgeTime.Sub(w.ClockStart()).Microseconds()
 		}
 		if r.resolved() {
 			t.Resolved = 1
-			t.ResolveMicros = r.ResolveTime.Sub(w.RaiseTime).Microseconds()
+			t.ResolveMicros = r.ResolveTime.Sub(w.ClockStart()).Microseconds()
 		}
 		if r.Rating > 0 {
 			t.Rated, t.RatingSum = 1, int64(r.Rating)
@@ -500,10 +635,12 @@ type WhistleChange struct {
 }
 
 // WhistleChangeOf returns the change from prev to next; prev is nil for a new whistle.
-// The departments a whistle calls never change, so the tallies pair up by position.
+// The departments a whistle calls never change once called, so the tallies pair up by
+// position; a triage calls them (a REPORTED whistle calls none), and then the change is
+// the whole of next's, as for a new whistle.
 func WhistleChangeOf(prev, next *Whistle) WhistleChange {
 	c := WhistleChange{OverdueAt: next.OverdueAt(), Departments: next.Tallies()}
-	if prev != nil {
+	if prev != nil && len(prev.Responses) > 0 {
 		before := prev.Tallies()
 		for i := range c.Departments {
 			c.Departments[i] = c.Departments[i].Minus(before[i])

@@ -534,3 +534,84 @@ func TestErrorsOfWhistlesAreTheRegistrySentinels(t *testing.T) {
 		t.Fatalf("closing an OPEN whistle: %v", err)
 	}
 }
+
+// Reports from anyone (issue 19): a REPORTED whistle calls nobody and runs no clock; the
+// triage starts rule 11's limits, and its change counts the departments once.
+func TestReportedWhistleRunsNoClockUntilTriage(t *testing.T) {
+	w, err := registry.NewReportedWhistle(registry.Whistle{CompoundID: "c1", Category: "ROAD", Description: "路面塌陷"}, "households/h1", raised)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ID = "w1"
+	if w.Status != registry.WhistleReported || w.ReporterHousehold() != "h1" {
+		t.Fatalf("reported %+v", w)
+	}
+	later := sinceRaise(1000 * time.Hour)
+	if a := w.Assess(later); a.Overdue || a.Escalation != registry.AtCommunity || !w.OverdueAt().IsZero() {
+		t.Fatalf("a REPORTED whistle is assessed %+v, overdue at %v", a, w.OverdueAt())
+	}
+	if c := registry.WhistleChangeOf(nil, &w); len(c.Departments) != 0 || !c.OverdueAt.IsZero() {
+		t.Fatalf("a report changes %+v", c)
+	}
+
+	next, changed, err := registry.TriageWhistle(w, []string{"water", "housing"}, registry.Urgent, "先查", knownDepartments, ruleLimits, later)
+	if err != nil || !changed {
+		t.Fatal(changed, err)
+	}
+	if next.Status != registry.WhistleOpen || !next.ClockStart().Equal(later) || !next.AcknowledgeDeadline.Equal(later.Add(2*time.Hour)) {
+		t.Fatalf("triaged %+v", next)
+	}
+	c := registry.WhistleChangeOf(&w, &next)
+	if len(c.Departments) != 2 || c.Departments[0].Whistles != 1 || !c.OverdueAt.Equal(later.Add(2*time.Hour)) {
+		t.Fatalf("the triage changes %+v", c)
+	}
+	if _, changed, err := registry.TriageWhistle(next, []string{"water", "housing"}, registry.Urgent, "先查", knownDepartments, ruleLimits, later); err != nil || changed {
+		t.Fatalf("the same triage again: changed %v, %v", changed, err)
+	}
+
+	tests := []struct {
+		name string
+		w    registry.Whistle
+		want error
+	}{
+		{"triaged otherwise", next, registry.ErrWrongState},
+		{"raised with its departments", raiseWhistle(t, registry.Normal, "water"), registry.ErrWrongState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, _, err := registry.TriageWhistle(tt.w, []string{"power"}, registry.Normal, "", knownDepartments, ruleLimits, later); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestOnlyTheReportingHouseholdRatesAClosedWhistleOnce(t *testing.T) {
+	w, _ := registry.NewReportedWhistle(registry.Whistle{CompoundID: "c1", Category: "ROAD", Description: "x"}, "households/h1", raised)
+	closed := w
+	closed.Status = registry.WhistleClosed
+	rated := closed
+	rated.ReporterRating = 4
+	tests := []struct {
+		name      string
+		w         registry.Whistle
+		household string
+		rating    int
+		changed   bool
+		want      error
+	}{
+		{"the reporter, closed", closed, "h1", 4, true, nil},
+		{"another household", closed, "h2", 4, false, registry.ErrNotEligible},
+		{"not yet closed", w, "h1", 4, false, registry.ErrWrongState},
+		{"the same rating again", rated, "h1", 4, false, nil},
+		{"another rating after one", rated, "h1", 1, false, registry.ErrWrongState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, changed, err := registry.RateWhistle(tt.w, tt.household, tt.rating)
+			if changed != tt.changed || !errors.Is(err, tt.want) {
+				t.Fatalf("changed %v, %v; want %v, %v", changed, err, tt.changed, tt.want)
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@
 //	gov:{whistles}:whistle:<id>          hash: data, rev
 //	gov:{whistles}:all                   sorted set of whistle ids
 //	gov:{whistles}:compound:<cid>        sorted set of the compound's whistle ids
+//	gov:{whistles}:household:<hid>       sorted set of the ids of whistles the household reported
 //	gov:{whistles}:status:<STATUS>       sorted set of the ids of whistles in that status
 //	gov:{whistles}:overdue-at            sorted set: whistle id → µs after which it is overdue
 //	                                     (only whistles that are or may become overdue)

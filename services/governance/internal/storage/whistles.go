@@ -27,6 +27,7 @@ func departmentWhistlesKey(id string) string { return "gov:{whistles}:department
 func whistleKey(id string) string            { return "gov:{whistles}:whistle:" + id }
 func whistlesKey() string                    { return "gov:{whistles}:all" }
 func compoundWhistlesKey(cid string) string  { return "gov:{whistles}:compound:" + cid }
+func householdWhistlesKey(id string) string  { return "gov:{whistles}:household:" + id }
 func overdueAtKey() string                   { return "gov:{whistles}:overdue-at" }
 func whistleStatusKey(s registry.WhistleStatus) string {
 	return "gov:{whistles}:status:" + s.String()
@@ -122,8 +123,9 @@ end
 
 // createWhistle stores a new whistle with its indexes and its departments' counters,
 // unless it exists (a replayed request).
-// KEYS: whistle, all, compound's, status, overdue-at, then per department: its whistles,
-// tally, pending. ARGV: id, data, overdue-at, n, then per department its part (tallyScript).
+// KEYS: whistle, all, compound's, status, overdue-at, reporting household's, then per
+// department: its whistles, tally, pending. ARGV: id, data, overdue-at, n, then per
+// department its part (tallyScript).
 var createWhistle = redis.NewScript(tallyScript + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local id, n = ARGV[1], tonumber(ARGV[4])
@@ -132,13 +134,17 @@ redis.call('ZADD', KEYS[2], 0, id)
 redis.call('ZADD', KEYS[3], 0, id)
 redis.call('ZADD', KEYS[4], 0, id)
 overdue(KEYS[5], id, ARGV[3])
-for i = 0, n - 1 do redis.call('ZADD', KEYS[6 + i], 0, id) end
-tally(id, n, 6 + n, 5)
+redis.call('ZADD', KEYS[6], 0, id)
+for i = 0, n - 1 do redis.call('ZADD', KEYS[7 + i], 0, id) end
+tally(id, n, 7 + n, 5)
 return 1`)
 
 // updateWhistle replaces a whistle if its revision is still the one read, and moves its
-// indexes and its departments' counters in the same step.
-// KEYS: whistle, old status, new status, overdue-at, then per department: tally, pending.
+// indexes and its departments' counters in the same step. A triage calls the departments
+// of a reported whistle, so each department's index takes the whistle here too (adding
+// it again, on later changes, changes nothing).
+// KEYS: whistle, old status, new status, overdue-at, then per department: tally, pending,
+// then per department: its whistles.
 // ARGV: rev, data, id, overdue-at, n, then per department its part (tallyScript).
 var updateWhistle = redis.NewScript(tallyScript + `
 local rev = redis.call('HGET', KEYS[1], 'rev')
@@ -152,6 +158,7 @@ if KEYS[2] ~= KEYS[3] then
 end
 overdue(KEYS[4], id, ARGV[4])
 tally(id, n, 5, 6)
+for i = 0, n - 1 do redis.call('ZADD', KEYS[5 + 2*n + i], 0, id) end
 return redis.call('HINCRBY', KEYS[1], 'rev', 1)`)
 
 // micros is a whistle time as a sorted-set score (” for none). Whistle times are whole
@@ -192,7 +199,13 @@ func (s *Store) CreateWhistle(ctx context.Context, w registry.Whistle, c registr
 		return err
 	}
 	n := len(c.Departments)
-	keys := []string{whistleKey(w.ID), whistlesKey(), compoundWhistlesKey(w.CompoundID), whistleStatusKey(w.Status), overdueAtKey()}
+	// A whistle no household reported names the all index again in the household's place:
+	// adding it twice changes nothing, and the script keeps one shape.
+	reporter := whistlesKey()
+	if h := w.ReporterHousehold(); h != "" {
+		reporter = householdWhistlesKey(h)
+	}
+	keys := []string{whistleKey(w.ID), whistlesKey(), compoundWhistlesKey(w.CompoundID), whistleStatusKey(w.Status), overdueAtKey(), reporter}
 	for _, d := range c.Departments {
 		keys = append(keys, departmentWhistlesKey(d.DepartmentID))
 	}
@@ -211,6 +224,9 @@ func (s *Store) UpdateWhistle(ctx context.Context, prev registry.WhistleStatus, 
 	}
 	keys := []string{whistleKey(w.ID), whistleStatusKey(prev), whistleStatusKey(w.Status), overdueAtKey()}
 	keys, args := tallyArgs(c, keys, []any{strconv.FormatInt(w.Revision, 10), data, w.ID, micros(c.OverdueAt), len(c.Departments)})
+	for _, d := range c.Departments {
+		keys = append(keys, departmentWhistlesKey(d.DepartmentID))
+	}
 	rev, err := updateWhistle.Run(ctx, s.rdb, keys, args...).Int64()
 	switch {
 	case err != nil:
@@ -254,14 +270,16 @@ type WhistleFilter = registry.WhistleFilter
 type listed struct{ id, token string }
 
 // ListWhistles pages through the whistles that match, reading the narrowest index the
-// filter allows: the department's whistles, the compound's, the overdue ones, those of a
-// status, or all. Lists come in creation order, except the overdue list alone, which
+// filter allows: the reporting household's whistles, the department's, the compound's,
+// the overdue ones, those of a status, or all. Lists come in creation order, except the overdue list alone, which
 // comes in order of the instant each became overdue (longest overdue first): it is read
 // from the overdue index by range up to now, so it never touches whistles in time.
 func (s *Store) ListWhistles(ctx context.Context, f WhistleFilter, now time.Time, match func(*registry.Whistle) bool, token string, size int) ([]registry.Whistle, string, error) {
 	read := func(token string) ([]listed, string, error) {
 		key := whistlesKey()
 		switch {
+		case f.HouseholdID != "":
+			key = householdWhistlesKey(f.HouseholdID)
 		case f.DepartmentID != "":
 			key = departmentWhistlesKey(f.DepartmentID)
 		case f.CompoundID != "":
