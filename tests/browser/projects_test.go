@@ -144,6 +144,7 @@ func TestProjectsPagesOnScreen(t *testing.T) {
 	}
 	b.accessible()
 	projectsCloseVote(s, r)
+	postPlanOnScreen(t, b, pid)
 	b.follow(`#do-approve`)
 	if st := b.text("#project-status"); st != "已批准" {
 		t.Fatalf("approved, the project is %q (%s)", st, b.text("main"))

@@ -56,7 +56,7 @@ func TestShiyangRoadOnScreen(t *testing.T) {
 
 	// The sub-district approves, and records a household's contribution.
 	officer := s.signedIn(desktop, "story.officer", auth.SubdistrictStaff, "regions/"+e.Subdistrict, "李娟")
-	officer.visit("/projects/" + pid)
+	postPlanOnScreen(t, officer, pid)
 	officer.follow(`#do-approve`)
 	if st := officer.text("#project-status"); st != "已批准" {
 		t.Fatalf("approved on screen, the project is %q: %s", st, officer.text("#lifecycle"))
