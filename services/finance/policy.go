@@ -12,12 +12,14 @@ const method = "/tongdu.finance.v1.FinanceService/"
 // caller's scope), and any further check. A process merges the policies of the services
 // it serves (auth.Merge); a test in cmd/tongdu fails when a method has no entry.
 var Policy = auth.Policy{
-	// finance: staff record money; auditors read every book; disclosures are public.
+	// finance: staff record money; auditors read every book; disclosures are public; a
+	// resident reads their own household's quota (GetHouseholdQuota).
 	method + "CreateFundingPlan":     {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{funding_plan.project_id}"},
 	method + "GetFundingPlan":        {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.OwnersCommittee, auth.Contractor}), Target: "projects/{project_id}"},
 	method + "CreateReceipt":         {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},
 	method + "CreateContribution":    {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.GridWorker}), Target: "projects/{project_id}"},
 	method + "GetCollection":         {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.GridWorker, auth.OwnersCommittee}), Target: "projects/{project_id}"},
+	method + "GetHouseholdQuota":     {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.GridWorker, auth.OwnersCommittee, auth.Resident}), Target: "projects/{project_id}", Shared: true, Own: "household_id"},
 	method + "CreateContract":        {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},
 	method + "ListContracts":         {Roles: auth.RolesOf(auth.MoneyReaders, []auth.Role{auth.OwnersCommittee, auth.Contractor, auth.Supervisor}), Target: "projects/{project_id}"},
 	method + "CreateDisbursement":    {Roles: []auth.Role{auth.DistrictAdmin, auth.SubdistrictStaff}, Target: "projects/{project_id}"},

@@ -24,6 +24,7 @@ var Policy = auth.Policy{
 	method + "SubmitResponse":       {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "surveys/{survey_id}", Shared: true, Own: "response.household_id"},
 	method + "BatchSubmitResponses": {Roles: auth.CompoundPeople, Target: "surveys/{survey_id}"},
 	method + "ListResponses":        {Roles: auth.CompoundPeople, Target: "surveys/{survey_id}"},
+	method + "GetResponse":          {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "surveys/{survey_id}", Shared: true, Own: "household_id"},
 	method + "GetSurveyStats":       {Roles: auth.WorksReaders, Target: "surveys/{survey_id}", Shared: true},
 	method + "ExportSurveyStats":    {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "surveys/{survey_id}"},
 	method + "GetResolutionResult":  {Roles: auth.WorksReaders, Target: "surveys/{survey_id}", Shared: true},

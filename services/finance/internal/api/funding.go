@@ -123,6 +123,15 @@ func (s *Server) GetCollection(ctx context.Context, req *pb.GetCollectionRequest
 	return out, nil
 }
 
+// GetHouseholdQuota calls app.GetHouseholdQuota.
+func (s *Server) GetHouseholdQuota(ctx context.Context, req *pb.GetHouseholdQuotaRequest) (*pb.HouseholdQuota, error) {
+	h, err := s.app.GetHouseholdQuota(ctx, req.GetProjectId(), req.GetHouseholdId())
+	if err != nil {
+		return nil, err
+	}
+	return standingToPB(h), nil
+}
+
 // CreateContract calls app.CreateContract.
 func (s *Server) CreateContract(ctx context.Context, req *pb.CreateContractRequest) (*pb.Contract, error) {
 	hash, err := bodyHash(req)

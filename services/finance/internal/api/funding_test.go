@@ -548,3 +548,21 @@ func TestFundingPlanAndContractRecordWhoActs(t *testing.T) {
 		t.Fatalf("contracts read back: %v", list.Contracts)
 	}
 }
+
+// GetHouseholdQuota is one household's line of the collection list; a household that
+// owes nothing under the plan is NOT_FOUND.
+func TestHouseholdQuotaIsItsLineOfTheCollection(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	s := e.site(t, 3)
+	testkit.Must[*pb.Contribution](t)(e.pay(s.project, s.households[1], 50000, rid("c")))
+
+	got := testkit.Must[*pb.HouseholdQuota](t)(e.GetHouseholdQuota(bg, &pb.GetHouseholdQuotaRequest{ProjectId: s.project, HouseholdId: s.households[1]}))
+	if got.HouseholdId != s.households[1] || got.QuotaFen != 108400 || got.PaidFen != 50000 || got.Status != pb.HouseholdQuota_PARTIALLY_PAID {
+		t.Fatalf("quota %v", got)
+	}
+	_, err := e.GetHouseholdQuota(bg, &pb.GetHouseholdQuotaRequest{ProjectId: s.project, HouseholdId: "no-such-household"})
+	testkit.WantStatus(t, err, codes.NotFound)
+	_, err = e.GetHouseholdQuota(bg, &pb.GetHouseholdQuotaRequest{ProjectId: "none", HouseholdId: s.households[0]})
+	testkit.WantStatus(t, err, codes.NotFound)
+}

@@ -227,6 +227,25 @@ func standings(st *ledger.BookState, tallies map[string]int64) []ledger.Standing
 	return out
 }
 
+// GetHouseholdQuota is one household's standing for a project: its quota and what it has
+// paid, net of reversals. No plan, or a household that owes no quota under it, is
+// ledger.ErrNotFound.
+func (a *App) GetHouseholdQuota(ctx context.Context, projectID, householdID string) (ledger.Standing, error) {
+	st, err := a.plan(ctx, projectID)
+	if err != nil {
+		return ledger.Standing{}, err
+	}
+	quota, ok := st.Plan.Quotas[householdID]
+	if !ok {
+		return ledger.Standing{}, fmt.Errorf("%w: household %s owes no quota for project %s", ledger.ErrNotFound, householdID, projectID)
+	}
+	tallies, err := a.store.Tallies(ctx, st.Book.ID)
+	if err != nil {
+		return ledger.Standing{}, err
+	}
+	return ledger.StandingOf(householdID, quota, -st.Balances[ledger.HouseholdAccount(householdID)], tallies["refunded:"+householdID]), nil
+}
+
 // Collection is rule 8's report: households paid / due, collected / target, and one page
 // of households.
 type Collection struct {

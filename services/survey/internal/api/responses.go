@@ -57,3 +57,12 @@ func (s *Server) ListResponses(ctx context.Context, req *pb.ListResponsesRequest
 	}
 	return out, nil
 }
+
+// GetResponse returns the response a survey keeps for one household.
+func (s *Server) GetResponse(ctx context.Context, req *pb.GetResponseRequest) (*pb.Response, error) {
+	r, err := s.app.GetResponse(ctx, req.GetSurveyId(), req.GetHouseholdId())
+	if err != nil {
+		return nil, err
+	}
+	return responseToPB(r), nil
+}

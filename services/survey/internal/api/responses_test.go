@@ -614,3 +614,25 @@ func TestResponsesRecordWhoActs(t *testing.T) {
 		}
 	}
 }
+
+// GetResponse answers the response the survey keeps for a household (the latest
+// collected), and NOT_FOUND for a household that has not answered.
+func TestGetResponseIsTheKeptAnswer(t *testing.T) {
+	e := start(t)
+	tr := e.tree(t)
+	c := e.compound(t, "幸福里", tr.comA.Id, 1985)
+	hs := e.households(t, c.Id, 6000, 7000)
+	sv := e.open(t, c.Id, pb.Survey_NEEDS, 0)
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second)
+	e.submit(t, sv.Id, at(response(hs[0], answer("wants", "yes")), t0))
+	e.submit(t, sv.Id, at(response(hs[0], answer("wants", "no")), t0.Add(time.Minute)))
+
+	got := testkit.Must[*pb.Response](t)(e.GetResponse(bg, &pb.GetResponseRequest{SurveyId: sv.Id, HouseholdId: hs[0]}))
+	if got.HouseholdId != hs[0] || got.Answers[0].OptionIds[0] != "no" {
+		t.Fatalf("kept response %v", got)
+	}
+	_, err := e.GetResponse(bg, &pb.GetResponseRequest{SurveyId: sv.Id, HouseholdId: hs[1]})
+	testkit.WantStatus(t, err, codes.NotFound)
+	_, err = e.GetResponse(bg, &pb.GetResponseRequest{SurveyId: "no-such-survey", HouseholdId: hs[0]})
+	testkit.WantStatus(t, err, codes.NotFound)
+}

@@ -127,3 +127,12 @@ func (a *App) ListResponses(ctx context.Context, surveyID string, ch opinion.Cha
 	}
 	return a.store.ListResponses(ctx, surveyID, match, token, size)
 }
+
+// GetResponse returns the response the survey keeps for a household; an unknown survey,
+// or a household that has not answered, is opinion.ErrNotFound.
+func (a *App) GetResponse(ctx context.Context, surveyID, householdID string) (*opinion.Response, error) {
+	if _, err := a.store.GetSurvey(ctx, surveyID); err != nil {
+		return nil, err
+	}
+	return a.store.GetResponse(ctx, surveyID, householdID)
+}

@@ -259,7 +259,7 @@ func (x Income_Stream) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Income_Stream.Descriptor instead.
 func (Income_Stream) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19, 0}
 }
 
 type Expense_Kind int32
@@ -320,7 +320,7 @@ func (x Expense_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Expense_Kind.Descriptor instead.
 func (Expense_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21, 0}
 }
 
 type Book_Kind int32
@@ -369,7 +369,7 @@ func (x Book_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Book_Kind.Descriptor instead.
 func (Book_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23, 0}
 }
 
 type Account_Kind int32
@@ -436,7 +436,7 @@ func (x Account_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Account_Kind.Descriptor instead.
 func (Account_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27, 0}
 }
 
 type Transaction_Kind int32
@@ -498,7 +498,7 @@ func (x Transaction_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Transaction_Kind.Descriptor instead.
 func (Transaction_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31, 0}
 }
 
 // One party's commitment to a project's funding.
@@ -1429,6 +1429,58 @@ func (x *GetCollectionRequest) GetPageToken() string {
 	return ""
 }
 
+type GetHouseholdQuotaRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	HouseholdId   string                 `protobuf:"bytes,2,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetHouseholdQuotaRequest) Reset() {
+	*x = GetHouseholdQuotaRequest{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetHouseholdQuotaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetHouseholdQuotaRequest) ProtoMessage() {}
+
+func (x *GetHouseholdQuotaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetHouseholdQuotaRequest.ProtoReflect.Descriptor instead.
+func (*GetHouseholdQuotaRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetHouseholdQuotaRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *GetHouseholdQuotaRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
 // The collection report of a project: households paid / due, amount collected / target.
 type Collection struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
@@ -1451,7 +1503,7 @@ type Collection struct {
 
 func (x *Collection) Reset() {
 	*x = Collection{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1515,7 @@ func (x *Collection) String() string {
 func (*Collection) ProtoMessage() {}
 
 func (x *Collection) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1528,7 @@ func (x *Collection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Collection.ProtoReflect.Descriptor instead.
 func (*Collection) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{11}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Collection) GetProjectId() string {
@@ -1580,7 +1632,7 @@ type Disbursement struct {
 
 func (x *Disbursement) Reset() {
 	*x = Disbursement{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1592,7 +1644,7 @@ func (x *Disbursement) String() string {
 func (*Disbursement) ProtoMessage() {}
 
 func (x *Disbursement) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1605,7 +1657,7 @@ func (x *Disbursement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disbursement.ProtoReflect.Descriptor instead.
 func (*Disbursement) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{12}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Disbursement) GetId() string {
@@ -1723,7 +1775,7 @@ type CreateDisbursementRequest struct {
 
 func (x *CreateDisbursementRequest) Reset() {
 	*x = CreateDisbursementRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1735,7 +1787,7 @@ func (x *CreateDisbursementRequest) String() string {
 func (*CreateDisbursementRequest) ProtoMessage() {}
 
 func (x *CreateDisbursementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1748,7 +1800,7 @@ func (x *CreateDisbursementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDisbursementRequest.ProtoReflect.Descriptor instead.
 func (*CreateDisbursementRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{13}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateDisbursementRequest) GetProjectId() string {
@@ -1792,7 +1844,7 @@ type Contract struct {
 
 func (x *Contract) Reset() {
 	*x = Contract{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1804,7 +1856,7 @@ func (x *Contract) String() string {
 func (*Contract) ProtoMessage() {}
 
 func (x *Contract) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1817,7 +1869,7 @@ func (x *Contract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contract.ProtoReflect.Descriptor instead.
 func (*Contract) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Contract) GetId() string {
@@ -1900,7 +1952,7 @@ type CreateContractRequest struct {
 
 func (x *CreateContractRequest) Reset() {
 	*x = CreateContractRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +1964,7 @@ func (x *CreateContractRequest) String() string {
 func (*CreateContractRequest) ProtoMessage() {}
 
 func (x *CreateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +1977,7 @@ func (x *CreateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateContractRequest.ProtoReflect.Descriptor instead.
 func (*CreateContractRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *CreateContractRequest) GetProjectId() string {
@@ -1953,7 +2005,7 @@ type ListContractsRequest struct {
 
 func (x *ListContractsRequest) Reset() {
 	*x = ListContractsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1965,7 +2017,7 @@ func (x *ListContractsRequest) String() string {
 func (*ListContractsRequest) ProtoMessage() {}
 
 func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1978,7 +2030,7 @@ func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsRequest.ProtoReflect.Descriptor instead.
 func (*ListContractsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListContractsRequest) GetProjectId() string {
@@ -2012,7 +2064,7 @@ type ListContractsResponse struct {
 
 func (x *ListContractsResponse) Reset() {
 	*x = ListContractsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2024,7 +2076,7 @@ func (x *ListContractsResponse) String() string {
 func (*ListContractsResponse) ProtoMessage() {}
 
 func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2037,7 +2089,7 @@ func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsResponse.ProtoReflect.Descriptor instead.
 func (*ListContractsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListContractsResponse) GetContracts() []*Contract {
@@ -2080,7 +2132,7 @@ type Income struct {
 
 func (x *Income) Reset() {
 	*x = Income{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2092,7 +2144,7 @@ func (x *Income) String() string {
 func (*Income) ProtoMessage() {}
 
 func (x *Income) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2105,7 +2157,7 @@ func (x *Income) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Income.ProtoReflect.Descriptor instead.
 func (*Income) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Income) GetId() string {
@@ -2202,7 +2254,7 @@ type RecordIncomeRequest struct {
 
 func (x *RecordIncomeRequest) Reset() {
 	*x = RecordIncomeRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2214,7 +2266,7 @@ func (x *RecordIncomeRequest) String() string {
 func (*RecordIncomeRequest) ProtoMessage() {}
 
 func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2227,7 +2279,7 @@ func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIncomeRequest.ProtoReflect.Descriptor instead.
 func (*RecordIncomeRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RecordIncomeRequest) GetCompoundId() string {
@@ -2267,7 +2319,7 @@ type Expense struct {
 
 func (x *Expense) Reset() {
 	*x = Expense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2279,7 +2331,7 @@ func (x *Expense) String() string {
 func (*Expense) ProtoMessage() {}
 
 func (x *Expense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2292,7 +2344,7 @@ func (x *Expense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Expense.ProtoReflect.Descriptor instead.
 func (*Expense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Expense) GetId() string {
@@ -2389,7 +2441,7 @@ type RecordExpenseRequest struct {
 
 func (x *RecordExpenseRequest) Reset() {
 	*x = RecordExpenseRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2401,7 +2453,7 @@ func (x *RecordExpenseRequest) String() string {
 func (*RecordExpenseRequest) ProtoMessage() {}
 
 func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2414,7 +2466,7 @@ func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordExpenseRequest.ProtoReflect.Descriptor instead.
 func (*RecordExpenseRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RecordExpenseRequest) GetCompoundId() string {
@@ -2451,7 +2503,7 @@ type Book struct {
 
 func (x *Book) Reset() {
 	*x = Book{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2463,7 +2515,7 @@ func (x *Book) String() string {
 func (*Book) ProtoMessage() {}
 
 func (x *Book) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2476,7 +2528,7 @@ func (x *Book) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Book.ProtoReflect.Descriptor instead.
 func (*Book) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Book) GetId() string {
@@ -2544,7 +2596,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2608,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2621,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetBookRequest) GetBookId() string {
@@ -2592,7 +2644,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2604,7 +2656,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2617,7 +2669,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListBooksRequest) GetKind() Book_Kind {
@@ -2665,7 +2717,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2677,7 +2729,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2690,7 +2742,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -2723,7 +2775,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2735,7 +2787,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2748,7 +2800,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Account) GetId() string {
@@ -2798,7 +2850,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2810,7 +2862,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2823,7 +2875,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListAccountsRequest) GetBookId() string {
@@ -2864,7 +2916,7 @@ type ListAccountsResponse struct {
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2876,7 +2928,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2889,7 +2941,7 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAccountsResponse) GetAccounts() []*Account {
@@ -2918,7 +2970,7 @@ type Posting struct {
 
 func (x *Posting) Reset() {
 	*x = Posting{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2930,7 +2982,7 @@ func (x *Posting) String() string {
 func (*Posting) ProtoMessage() {}
 
 func (x *Posting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2943,7 +2995,7 @@ func (x *Posting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Posting.ProtoReflect.Descriptor instead.
 func (*Posting) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *Posting) GetAccountId() string {
@@ -2988,7 +3040,7 @@ type Transaction struct {
 
 func (x *Transaction) Reset() {
 	*x = Transaction{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3000,7 +3052,7 @@ func (x *Transaction) String() string {
 func (*Transaction) ProtoMessage() {}
 
 func (x *Transaction) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3013,7 +3065,7 @@ func (x *Transaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transaction.ProtoReflect.Descriptor instead.
 func (*Transaction) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Transaction) GetId() string {
@@ -3105,7 +3157,7 @@ type ListTransactionsRequest struct {
 
 func (x *ListTransactionsRequest) Reset() {
 	*x = ListTransactionsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3117,7 +3169,7 @@ func (x *ListTransactionsRequest) String() string {
 func (*ListTransactionsRequest) ProtoMessage() {}
 
 func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3130,7 +3182,7 @@ func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsRequest.ProtoReflect.Descriptor instead.
 func (*ListTransactionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ListTransactionsRequest) GetBookId() string {
@@ -3172,7 +3224,7 @@ type ListTransactionsResponse struct {
 
 func (x *ListTransactionsResponse) Reset() {
 	*x = ListTransactionsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3184,7 +3236,7 @@ func (x *ListTransactionsResponse) String() string {
 func (*ListTransactionsResponse) ProtoMessage() {}
 
 func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3197,7 +3249,7 @@ func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsResponse.ProtoReflect.Descriptor instead.
 func (*ListTransactionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListTransactionsResponse) GetTransactions() []*Transaction {
@@ -3226,7 +3278,7 @@ type ReverseTransactionRequest struct {
 
 func (x *ReverseTransactionRequest) Reset() {
 	*x = ReverseTransactionRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3238,7 +3290,7 @@ func (x *ReverseTransactionRequest) String() string {
 func (*ReverseTransactionRequest) ProtoMessage() {}
 
 func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3251,7 +3303,7 @@ func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseTransactionRequest.ProtoReflect.Descriptor instead.
 func (*ReverseTransactionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ReverseTransactionRequest) GetId() string {
@@ -3284,7 +3336,7 @@ type VerifyBookRequest struct {
 
 func (x *VerifyBookRequest) Reset() {
 	*x = VerifyBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3296,7 +3348,7 @@ func (x *VerifyBookRequest) String() string {
 func (*VerifyBookRequest) ProtoMessage() {}
 
 func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3309,7 +3361,7 @@ func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookRequest.ProtoReflect.Descriptor instead.
 func (*VerifyBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *VerifyBookRequest) GetBookId() string {
@@ -3331,7 +3383,7 @@ type BalanceDifference struct {
 
 func (x *BalanceDifference) Reset() {
 	*x = BalanceDifference{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3343,7 +3395,7 @@ func (x *BalanceDifference) String() string {
 func (*BalanceDifference) ProtoMessage() {}
 
 func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3356,7 +3408,7 @@ func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceDifference.ProtoReflect.Descriptor instead.
 func (*BalanceDifference) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *BalanceDifference) GetAccountId() string {
@@ -3395,7 +3447,7 @@ type VerifyBookResponse struct {
 
 func (x *VerifyBookResponse) Reset() {
 	*x = VerifyBookResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3407,7 +3459,7 @@ func (x *VerifyBookResponse) String() string {
 func (*VerifyBookResponse) ProtoMessage() {}
 
 func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3420,7 +3472,7 @@ func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookResponse.ProtoReflect.Descriptor instead.
 func (*VerifyBookResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *VerifyBookResponse) GetBookId() string {
@@ -3470,7 +3522,7 @@ type PartyFunds struct {
 
 func (x *PartyFunds) Reset() {
 	*x = PartyFunds{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3482,7 +3534,7 @@ func (x *PartyFunds) String() string {
 func (*PartyFunds) ProtoMessage() {}
 
 func (x *PartyFunds) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3495,7 +3547,7 @@ func (x *PartyFunds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartyFunds.ProtoReflect.Descriptor instead.
 func (*PartyFunds) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *PartyFunds) GetParty() FundingSource_Party {
@@ -3530,7 +3582,7 @@ type ItemSpending struct {
 
 func (x *ItemSpending) Reset() {
 	*x = ItemSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3542,7 +3594,7 @@ func (x *ItemSpending) String() string {
 func (*ItemSpending) ProtoMessage() {}
 
 func (x *ItemSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3555,7 +3607,7 @@ func (x *ItemSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemSpending.ProtoReflect.Descriptor instead.
 func (*ItemSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *ItemSpending) GetItemId() string {
@@ -3591,7 +3643,7 @@ type PayeeSpending struct {
 
 func (x *PayeeSpending) Reset() {
 	*x = PayeeSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3603,7 +3655,7 @@ func (x *PayeeSpending) String() string {
 func (*PayeeSpending) ProtoMessage() {}
 
 func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3616,7 +3668,7 @@ func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayeeSpending.ProtoReflect.Descriptor instead.
 func (*PayeeSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PayeeSpending) GetPayee() string {
@@ -3670,7 +3722,7 @@ type GetProjectDisclosureRequest struct {
 
 func (x *GetProjectDisclosureRequest) Reset() {
 	*x = GetProjectDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3682,7 +3734,7 @@ func (x *GetProjectDisclosureRequest) String() string {
 func (*GetProjectDisclosureRequest) ProtoMessage() {}
 
 func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3695,7 +3747,7 @@ func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *GetProjectDisclosureRequest) GetProjectId() string {
@@ -3734,7 +3786,7 @@ type ProjectDisclosure struct {
 
 func (x *ProjectDisclosure) Reset() {
 	*x = ProjectDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3746,7 +3798,7 @@ func (x *ProjectDisclosure) String() string {
 func (*ProjectDisclosure) ProtoMessage() {}
 
 func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3759,7 +3811,7 @@ func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectDisclosure.ProtoReflect.Descriptor instead.
 func (*ProjectDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ProjectDisclosure) GetProjectId() string {
@@ -3897,7 +3949,7 @@ type GetCompoundDisclosureRequest struct {
 
 func (x *GetCompoundDisclosureRequest) Reset() {
 	*x = GetCompoundDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3909,7 +3961,7 @@ func (x *GetCompoundDisclosureRequest) String() string {
 func (*GetCompoundDisclosureRequest) ProtoMessage() {}
 
 func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3922,7 +3974,7 @@ func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompoundDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetCompoundDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetCompoundDisclosureRequest) GetCompoundId() string {
@@ -3942,7 +3994,7 @@ type StreamIncome struct {
 
 func (x *StreamIncome) Reset() {
 	*x = StreamIncome{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3954,7 +4006,7 @@ func (x *StreamIncome) String() string {
 func (*StreamIncome) ProtoMessage() {}
 
 func (x *StreamIncome) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3967,7 +4019,7 @@ func (x *StreamIncome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamIncome.ProtoReflect.Descriptor instead.
 func (*StreamIncome) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{43}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *StreamIncome) GetStream() Income_Stream {
@@ -3994,7 +4046,7 @@ type KindExpense struct {
 
 func (x *KindExpense) Reset() {
 	*x = KindExpense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4006,7 +4058,7 @@ func (x *KindExpense) String() string {
 func (*KindExpense) ProtoMessage() {}
 
 func (x *KindExpense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4019,7 +4071,7 @@ func (x *KindExpense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KindExpense.ProtoReflect.Descriptor instead.
 func (*KindExpense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{44}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *KindExpense) GetKind() Expense_Kind {
@@ -4048,7 +4100,7 @@ type ProjectBalance struct {
 
 func (x *ProjectBalance) Reset() {
 	*x = ProjectBalance{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4060,7 +4112,7 @@ func (x *ProjectBalance) String() string {
 func (*ProjectBalance) ProtoMessage() {}
 
 func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4073,7 +4125,7 @@ func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectBalance.ProtoReflect.Descriptor instead.
 func (*ProjectBalance) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{45}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *ProjectBalance) GetProjectId() string {
@@ -4117,7 +4169,7 @@ type CompoundDisclosure struct {
 
 func (x *CompoundDisclosure) Reset() {
 	*x = CompoundDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4129,7 +4181,7 @@ func (x *CompoundDisclosure) String() string {
 func (*CompoundDisclosure) ProtoMessage() {}
 
 func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4142,7 +4194,7 @@ func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompoundDisclosure.ProtoReflect.Descriptor instead.
 func (*CompoundDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{46}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *CompoundDisclosure) GetCompoundId() string {
@@ -4335,7 +4387,11 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\tpage_size\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\xc0\x03\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"r\n" +
+	"\x18GetHouseholdQuotaRequest\x12(\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12,\n" +
+	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\"\xc0\x03\n" +
 	"\n" +
 	"Collection\x12\x1d\n" +
 	"\n" +
@@ -4658,13 +4714,14 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x11expense_total_fen\x18\x06 \x01(\x03R\x0fexpenseTotalFen\x12(\n" +
 	"\x10fund_balance_fen\x18\a \x01(\x03R\x0efundBalanceFen\x12L\n" +
 	"\x10project_balances\x18\b \x03(\v2!.tongdu.finance.v1.ProjectBalanceR\x0fprojectBalances\x12?\n" +
-	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\xf4\x13\n" +
+	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\x97\x15\n" +
 	"\x0eFinanceService\x12\x89\x01\n" +
 	"\x11CreateFundingPlan\x12+.tongdu.finance.v1.CreateFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"'\x82\xd3\xe4\x93\x02!:\ffunding_plan\"\x11/v1/funding-plans\x12\x82\x01\n" +
 	"\x0eGetFundingPlan\x12(.tongdu.finance.v1.GetFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/funding-plans/{project_id}\x12\x89\x01\n" +
 	"\rCreateReceipt\x12'.tongdu.finance.v1.CreateReceiptRequest\x1a\x1a.tongdu.finance.v1.Receipt\"3\x82\xd3\xe4\x93\x02-:\areceipt\"\"/v1/projects/{project_id}/receipts\x12\xa2\x01\n" +
 	"\x12CreateContribution\x12,.tongdu.finance.v1.CreateContributionRequest\x1a\x1f.tongdu.finance.v1.Contribution\"=\x82\xd3\xe4\x93\x027:\fcontribution\"'/v1/projects/{project_id}/contributions\x12\x85\x01\n" +
-	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\x8e\x01\n" +
+	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\xa0\x01\n" +
+	"\x11GetHouseholdQuota\x12+.tongdu.finance.v1.GetHouseholdQuotaRequest\x1a!.tongdu.finance.v1.HouseholdQuota\";\x82\xd3\xe4\x93\x025\x123/v1/projects/{project_id}/collection/{household_id}\x12\x8e\x01\n" +
 	"\x0eCreateContract\x12(.tongdu.finance.v1.CreateContractRequest\x1a\x1b.tongdu.finance.v1.Contract\"5\x82\xd3\xe4\x93\x02/:\bcontract\"#/v1/projects/{project_id}/contracts\x12\x8f\x01\n" +
 	"\rListContracts\x12'.tongdu.finance.v1.ListContractsRequest\x1a(.tongdu.finance.v1.ListContractsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/projects/{project_id}/contracts\x12\xa2\x01\n" +
 	"\x12CreateDisbursement\x12,.tongdu.finance.v1.CreateDisbursementRequest\x1a\x1f.tongdu.finance.v1.Disbursement\"=\x82\xd3\xe4\x93\x027:\fdisbursement\"'/v1/projects/{project_id}/disbursements\x12\x85\x01\n" +
@@ -4693,7 +4750,7 @@ func file_tongdu_finance_v1_finance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_finance_v1_finance_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 47)
+var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
 var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(FundingSource_Party)(0),             // 0: tongdu.finance.v1.FundingSource.Party
 	(HouseholdQuota_Status)(0),           // 1: tongdu.finance.v1.HouseholdQuota.Status
@@ -4714,135 +4771,138 @@ var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(*Contribution)(nil),                 // 16: tongdu.finance.v1.Contribution
 	(*CreateContributionRequest)(nil),    // 17: tongdu.finance.v1.CreateContributionRequest
 	(*GetCollectionRequest)(nil),         // 18: tongdu.finance.v1.GetCollectionRequest
-	(*Collection)(nil),                   // 19: tongdu.finance.v1.Collection
-	(*Disbursement)(nil),                 // 20: tongdu.finance.v1.Disbursement
-	(*CreateDisbursementRequest)(nil),    // 21: tongdu.finance.v1.CreateDisbursementRequest
-	(*Contract)(nil),                     // 22: tongdu.finance.v1.Contract
-	(*CreateContractRequest)(nil),        // 23: tongdu.finance.v1.CreateContractRequest
-	(*ListContractsRequest)(nil),         // 24: tongdu.finance.v1.ListContractsRequest
-	(*ListContractsResponse)(nil),        // 25: tongdu.finance.v1.ListContractsResponse
-	(*Income)(nil),                       // 26: tongdu.finance.v1.Income
-	(*RecordIncomeRequest)(nil),          // 27: tongdu.finance.v1.RecordIncomeRequest
-	(*Expense)(nil),                      // 28: tongdu.finance.v1.Expense
-	(*RecordExpenseRequest)(nil),         // 29: tongdu.finance.v1.RecordExpenseRequest
-	(*Book)(nil),                         // 30: tongdu.finance.v1.Book
-	(*GetBookRequest)(nil),               // 31: tongdu.finance.v1.GetBookRequest
-	(*ListBooksRequest)(nil),             // 32: tongdu.finance.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),            // 33: tongdu.finance.v1.ListBooksResponse
-	(*Account)(nil),                      // 34: tongdu.finance.v1.Account
-	(*ListAccountsRequest)(nil),          // 35: tongdu.finance.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),         // 36: tongdu.finance.v1.ListAccountsResponse
-	(*Posting)(nil),                      // 37: tongdu.finance.v1.Posting
-	(*Transaction)(nil),                  // 38: tongdu.finance.v1.Transaction
-	(*ListTransactionsRequest)(nil),      // 39: tongdu.finance.v1.ListTransactionsRequest
-	(*ListTransactionsResponse)(nil),     // 40: tongdu.finance.v1.ListTransactionsResponse
-	(*ReverseTransactionRequest)(nil),    // 41: tongdu.finance.v1.ReverseTransactionRequest
-	(*VerifyBookRequest)(nil),            // 42: tongdu.finance.v1.VerifyBookRequest
-	(*BalanceDifference)(nil),            // 43: tongdu.finance.v1.BalanceDifference
-	(*VerifyBookResponse)(nil),           // 44: tongdu.finance.v1.VerifyBookResponse
-	(*PartyFunds)(nil),                   // 45: tongdu.finance.v1.PartyFunds
-	(*ItemSpending)(nil),                 // 46: tongdu.finance.v1.ItemSpending
-	(*PayeeSpending)(nil),                // 47: tongdu.finance.v1.PayeeSpending
-	(*GetProjectDisclosureRequest)(nil),  // 48: tongdu.finance.v1.GetProjectDisclosureRequest
-	(*ProjectDisclosure)(nil),            // 49: tongdu.finance.v1.ProjectDisclosure
-	(*GetCompoundDisclosureRequest)(nil), // 50: tongdu.finance.v1.GetCompoundDisclosureRequest
-	(*StreamIncome)(nil),                 // 51: tongdu.finance.v1.StreamIncome
-	(*KindExpense)(nil),                  // 52: tongdu.finance.v1.KindExpense
-	(*ProjectBalance)(nil),               // 53: tongdu.finance.v1.ProjectBalance
-	(*CompoundDisclosure)(nil),           // 54: tongdu.finance.v1.CompoundDisclosure
-	(*timestamppb.Timestamp)(nil),        // 55: google.protobuf.Timestamp
+	(*GetHouseholdQuotaRequest)(nil),     // 19: tongdu.finance.v1.GetHouseholdQuotaRequest
+	(*Collection)(nil),                   // 20: tongdu.finance.v1.Collection
+	(*Disbursement)(nil),                 // 21: tongdu.finance.v1.Disbursement
+	(*CreateDisbursementRequest)(nil),    // 22: tongdu.finance.v1.CreateDisbursementRequest
+	(*Contract)(nil),                     // 23: tongdu.finance.v1.Contract
+	(*CreateContractRequest)(nil),        // 24: tongdu.finance.v1.CreateContractRequest
+	(*ListContractsRequest)(nil),         // 25: tongdu.finance.v1.ListContractsRequest
+	(*ListContractsResponse)(nil),        // 26: tongdu.finance.v1.ListContractsResponse
+	(*Income)(nil),                       // 27: tongdu.finance.v1.Income
+	(*RecordIncomeRequest)(nil),          // 28: tongdu.finance.v1.RecordIncomeRequest
+	(*Expense)(nil),                      // 29: tongdu.finance.v1.Expense
+	(*RecordExpenseRequest)(nil),         // 30: tongdu.finance.v1.RecordExpenseRequest
+	(*Book)(nil),                         // 31: tongdu.finance.v1.Book
+	(*GetBookRequest)(nil),               // 32: tongdu.finance.v1.GetBookRequest
+	(*ListBooksRequest)(nil),             // 33: tongdu.finance.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),            // 34: tongdu.finance.v1.ListBooksResponse
+	(*Account)(nil),                      // 35: tongdu.finance.v1.Account
+	(*ListAccountsRequest)(nil),          // 36: tongdu.finance.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),         // 37: tongdu.finance.v1.ListAccountsResponse
+	(*Posting)(nil),                      // 38: tongdu.finance.v1.Posting
+	(*Transaction)(nil),                  // 39: tongdu.finance.v1.Transaction
+	(*ListTransactionsRequest)(nil),      // 40: tongdu.finance.v1.ListTransactionsRequest
+	(*ListTransactionsResponse)(nil),     // 41: tongdu.finance.v1.ListTransactionsResponse
+	(*ReverseTransactionRequest)(nil),    // 42: tongdu.finance.v1.ReverseTransactionRequest
+	(*VerifyBookRequest)(nil),            // 43: tongdu.finance.v1.VerifyBookRequest
+	(*BalanceDifference)(nil),            // 44: tongdu.finance.v1.BalanceDifference
+	(*VerifyBookResponse)(nil),           // 45: tongdu.finance.v1.VerifyBookResponse
+	(*PartyFunds)(nil),                   // 46: tongdu.finance.v1.PartyFunds
+	(*ItemSpending)(nil),                 // 47: tongdu.finance.v1.ItemSpending
+	(*PayeeSpending)(nil),                // 48: tongdu.finance.v1.PayeeSpending
+	(*GetProjectDisclosureRequest)(nil),  // 49: tongdu.finance.v1.GetProjectDisclosureRequest
+	(*ProjectDisclosure)(nil),            // 50: tongdu.finance.v1.ProjectDisclosure
+	(*GetCompoundDisclosureRequest)(nil), // 51: tongdu.finance.v1.GetCompoundDisclosureRequest
+	(*StreamIncome)(nil),                 // 52: tongdu.finance.v1.StreamIncome
+	(*KindExpense)(nil),                  // 53: tongdu.finance.v1.KindExpense
+	(*ProjectBalance)(nil),               // 54: tongdu.finance.v1.ProjectBalance
+	(*CompoundDisclosure)(nil),           // 55: tongdu.finance.v1.CompoundDisclosure
+	(*timestamppb.Timestamp)(nil),        // 56: google.protobuf.Timestamp
 }
 var file_tongdu_finance_v1_finance_proto_depIdxs = []int32{
 	0,  // 0: tongdu.finance.v1.FundingSource.party:type_name -> tongdu.finance.v1.FundingSource.Party
 	8,  // 1: tongdu.finance.v1.FundingPlan.sources:type_name -> tongdu.finance.v1.FundingSource
 	9,  // 2: tongdu.finance.v1.FundingPlan.quota:type_name -> tongdu.finance.v1.Quota
-	55, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
-	55, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
+	56, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
+	56, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
 	10, // 5: tongdu.finance.v1.CreateFundingPlanRequest.funding_plan:type_name -> tongdu.finance.v1.FundingPlan
 	0,  // 6: tongdu.finance.v1.Receipt.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	55, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
+	56, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
 	13, // 8: tongdu.finance.v1.CreateReceiptRequest.receipt:type_name -> tongdu.finance.v1.Receipt
 	1,  // 9: tongdu.finance.v1.HouseholdQuota.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
 	2,  // 10: tongdu.finance.v1.Contribution.method:type_name -> tongdu.finance.v1.Contribution.Method
 	15, // 11: tongdu.finance.v1.Contribution.household_quota:type_name -> tongdu.finance.v1.HouseholdQuota
-	55, // 12: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
+	56, // 12: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
 	16, // 13: tongdu.finance.v1.CreateContributionRequest.contribution:type_name -> tongdu.finance.v1.Contribution
 	1,  // 14: tongdu.finance.v1.GetCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
 	15, // 15: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
-	55, // 16: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
-	20, // 17: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
-	55, // 18: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	22, // 19: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
-	22, // 20: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
+	56, // 16: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
+	21, // 17: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
+	56, // 18: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	23, // 19: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
+	23, // 20: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
 	3,  // 21: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
-	55, // 22: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
-	26, // 23: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
+	56, // 22: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
+	27, // 23: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
 	4,  // 24: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	55, // 25: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
-	28, // 26: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
+	56, // 25: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
+	29, // 26: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
 	5,  // 27: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
-	55, // 28: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	55, // 29: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	56, // 28: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	56, // 29: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
 	5,  // 30: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
-	30, // 31: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
+	31, // 31: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
 	6,  // 32: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
 	6,  // 33: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
-	34, // 34: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
+	35, // 34: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
 	7,  // 35: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	37, // 36: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
-	55, // 37: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
+	38, // 36: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
+	56, // 37: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
 	7,  // 38: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	38, // 39: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
-	43, // 40: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
+	39, // 39: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
+	44, // 40: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
 	0,  // 41: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	45, // 42: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
-	46, // 43: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
-	47, // 44: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
-	55, // 45: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	46, // 42: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
+	47, // 43: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
+	48, // 44: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
+	56, // 45: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
 	3,  // 46: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
 	4,  // 47: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	51, // 48: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
-	52, // 49: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
-	53, // 50: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
-	55, // 51: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	52, // 48: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
+	53, // 49: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
+	54, // 50: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
+	56, // 51: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
 	11, // 52: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
 	12, // 53: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
 	14, // 54: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
 	17, // 55: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
 	18, // 56: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
-	23, // 57: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
-	24, // 58: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
-	21, // 59: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
-	27, // 60: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
-	29, // 61: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
-	31, // 62: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
-	32, // 63: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
-	35, // 64: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
-	39, // 65: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
-	41, // 66: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
-	42, // 67: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
-	48, // 68: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
-	50, // 69: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
-	10, // 70: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	10, // 71: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	13, // 72: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
-	16, // 73: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
-	19, // 74: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
-	22, // 75: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
-	25, // 76: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
-	20, // 77: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
-	26, // 78: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
-	28, // 79: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
-	30, // 80: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
-	33, // 81: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
-	36, // 82: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
-	40, // 83: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
-	38, // 84: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
-	44, // 85: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
-	49, // 86: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
-	54, // 87: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
-	70, // [70:88] is the sub-list for method output_type
-	52, // [52:70] is the sub-list for method input_type
+	19, // 57: tongdu.finance.v1.FinanceService.GetHouseholdQuota:input_type -> tongdu.finance.v1.GetHouseholdQuotaRequest
+	24, // 58: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
+	25, // 59: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
+	22, // 60: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
+	28, // 61: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
+	30, // 62: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
+	32, // 63: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
+	33, // 64: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
+	36, // 65: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
+	40, // 66: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
+	42, // 67: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
+	43, // 68: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
+	49, // 69: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
+	51, // 70: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
+	10, // 71: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	10, // 72: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	13, // 73: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
+	16, // 74: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
+	20, // 75: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
+	15, // 76: tongdu.finance.v1.FinanceService.GetHouseholdQuota:output_type -> tongdu.finance.v1.HouseholdQuota
+	23, // 77: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
+	26, // 78: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
+	21, // 79: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
+	27, // 80: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
+	29, // 81: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
+	31, // 82: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
+	34, // 83: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
+	37, // 84: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
+	41, // 85: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
+	39, // 86: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
+	45, // 87: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
+	50, // 88: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
+	55, // 89: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
+	71, // [71:90] is the sub-list for method output_type
+	52, // [52:71] is the sub-list for method input_type
 	52, // [52:52] is the sub-list for extension type_name
 	52, // [52:52] is the sub-list for extension extendee
 	0,  // [0:52] is the sub-list for field type_name
@@ -4863,7 +4923,7 @@ func file_tongdu_finance_v1_finance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_finance_v1_finance_proto_rawDesc), len(file_tongdu_finance_v1_finance_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   47,
+			NumMessages:   48,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

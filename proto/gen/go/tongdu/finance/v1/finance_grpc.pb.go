@@ -38,6 +38,7 @@ const (
 	FinanceService_CreateReceipt_FullMethodName         = "/tongdu.finance.v1.FinanceService/CreateReceipt"
 	FinanceService_CreateContribution_FullMethodName    = "/tongdu.finance.v1.FinanceService/CreateContribution"
 	FinanceService_GetCollection_FullMethodName         = "/tongdu.finance.v1.FinanceService/GetCollection"
+	FinanceService_GetHouseholdQuota_FullMethodName     = "/tongdu.finance.v1.FinanceService/GetHouseholdQuota"
 	FinanceService_CreateContract_FullMethodName        = "/tongdu.finance.v1.FinanceService/CreateContract"
 	FinanceService_ListContracts_FullMethodName         = "/tongdu.finance.v1.FinanceService/ListContracts"
 	FinanceService_CreateDisbursement_FullMethodName    = "/tongdu.finance.v1.FinanceService/CreateDisbursement"
@@ -65,6 +66,9 @@ type FinanceServiceClient interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(ctx context.Context, in *CreateContributionRequest, opts ...grpc.CallOption) (*Contribution, error)
 	GetCollection(ctx context.Context, in *GetCollectionRequest, opts ...grpc.CallOption) (*Collection, error)
+	// One household's quota and what it has paid for a project: a resident reads their
+	// own. NOT_FOUND when the project has no funding plan or the household owes no quota.
+	GetHouseholdQuota(ctx context.Context, in *GetHouseholdQuotaRequest, opts ...grpc.CallOption) (*HouseholdQuota, error)
 	// A project's contracts (rule 9: each disbursement names one; at most 97% of its
 	// amount is paid before the project is ACCEPTED).
 	CreateContract(ctx context.Context, in *CreateContractRequest, opts ...grpc.CallOption) (*Contract, error)
@@ -140,6 +144,16 @@ func (c *financeServiceClient) GetCollection(ctx context.Context, in *GetCollect
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Collection)
 	err := c.cc.Invoke(ctx, FinanceService_GetCollection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) GetHouseholdQuota(ctx context.Context, in *GetHouseholdQuotaRequest, opts ...grpc.CallOption) (*HouseholdQuota, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(HouseholdQuota)
+	err := c.cc.Invoke(ctx, FinanceService_GetHouseholdQuota_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +302,9 @@ type FinanceServiceServer interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(context.Context, *CreateContributionRequest) (*Contribution, error)
 	GetCollection(context.Context, *GetCollectionRequest) (*Collection, error)
+	// One household's quota and what it has paid for a project: a resident reads their
+	// own. NOT_FOUND when the project has no funding plan or the household owes no quota.
+	GetHouseholdQuota(context.Context, *GetHouseholdQuotaRequest) (*HouseholdQuota, error)
 	// A project's contracts (rule 9: each disbursement names one; at most 97% of its
 	// amount is paid before the project is ACCEPTED).
 	CreateContract(context.Context, *CreateContractRequest) (*Contract, error)
@@ -333,6 +350,9 @@ func (UnimplementedFinanceServiceServer) CreateContribution(context.Context, *Cr
 }
 func (UnimplementedFinanceServiceServer) GetCollection(context.Context, *GetCollectionRequest) (*Collection, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCollection not implemented")
+}
+func (UnimplementedFinanceServiceServer) GetHouseholdQuota(context.Context, *GetHouseholdQuotaRequest) (*HouseholdQuota, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetHouseholdQuota not implemented")
 }
 func (UnimplementedFinanceServiceServer) CreateContract(context.Context, *CreateContractRequest) (*Contract, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateContract not implemented")
@@ -480,6 +500,24 @@ func _FinanceService_GetCollection_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(FinanceServiceServer).GetCollection(ctx, req.(*GetCollectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_GetHouseholdQuota_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetHouseholdQuotaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).GetHouseholdQuota(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_GetHouseholdQuota_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).GetHouseholdQuota(ctx, req.(*GetHouseholdQuotaRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -744,6 +782,10 @@ var FinanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCollection",
 			Handler:    _FinanceService_GetCollection_Handler,
+		},
+		{
+			MethodName: "GetHouseholdQuota",
+			Handler:    _FinanceService_GetHouseholdQuota_Handler,
 		},
 		{
 			MethodName: "CreateContract",

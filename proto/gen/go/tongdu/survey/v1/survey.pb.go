@@ -476,7 +476,7 @@ func (x Meeting_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Meeting_State.Descriptor instead.
 func (Meeting_State) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{24, 0}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{25, 0}
 }
 
 type Idea_Status int32
@@ -528,7 +528,7 @@ func (x Idea_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Idea_Status.Descriptor instead.
 func (Idea_Status) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{30, 0}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{31, 0}
 }
 
 type QuestionOption struct {
@@ -1733,6 +1733,58 @@ func (x *ListResponsesResponse) GetNextPageToken() string {
 	return ""
 }
 
+type GetResponseRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SurveyId      string                 `protobuf:"bytes,1,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
+	HouseholdId   string                 `protobuf:"bytes,2,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetResponseRequest) Reset() {
+	*x = GetResponseRequest{}
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetResponseRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetResponseRequest) ProtoMessage() {}
+
+func (x *GetResponseRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetResponseRequest.ProtoReflect.Descriptor instead.
+func (*GetResponseRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetResponseRequest) GetSurveyId() string {
+	if x != nil {
+		return x.SurveyId
+	}
+	return ""
+}
+
+func (x *GetResponseRequest) GetHouseholdId() string {
+	if x != nil {
+		return x.HouseholdId
+	}
+	return ""
+}
+
 type GetSurveyStatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	SurveyId      string                 `protobuf:"bytes,1,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
@@ -1742,7 +1794,7 @@ type GetSurveyStatsRequest struct {
 
 func (x *GetSurveyStatsRequest) Reset() {
 	*x = GetSurveyStatsRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[17]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1754,7 +1806,7 @@ func (x *GetSurveyStatsRequest) String() string {
 func (*GetSurveyStatsRequest) ProtoMessage() {}
 
 func (x *GetSurveyStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[17]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1767,7 +1819,7 @@ func (x *GetSurveyStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSurveyStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetSurveyStatsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{17}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetSurveyStatsRequest) GetSurveyId() string {
@@ -1786,7 +1838,7 @@ type ExportSurveyStatsRequest struct {
 
 func (x *ExportSurveyStatsRequest) Reset() {
 	*x = ExportSurveyStatsRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[18]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1850,7 @@ func (x *ExportSurveyStatsRequest) String() string {
 func (*ExportSurveyStatsRequest) ProtoMessage() {}
 
 func (x *ExportSurveyStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[18]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1863,7 @@ func (x *ExportSurveyStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportSurveyStatsRequest.ProtoReflect.Descriptor instead.
 func (*ExportSurveyStatsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{18}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ExportSurveyStatsRequest) GetSurveyId() string {
@@ -1835,7 +1887,7 @@ type OptionStats struct {
 
 func (x *OptionStats) Reset() {
 	*x = OptionStats{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[19]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1847,7 +1899,7 @@ func (x *OptionStats) String() string {
 func (*OptionStats) ProtoMessage() {}
 
 func (x *OptionStats) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[19]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1860,7 +1912,7 @@ func (x *OptionStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OptionStats.ProtoReflect.Descriptor instead.
 func (*OptionStats) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{19}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *OptionStats) GetOptionId() string {
@@ -1908,7 +1960,7 @@ type QuestionStats struct {
 
 func (x *QuestionStats) Reset() {
 	*x = QuestionStats{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[20]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1920,7 +1972,7 @@ func (x *QuestionStats) String() string {
 func (*QuestionStats) ProtoMessage() {}
 
 func (x *QuestionStats) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[20]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1933,7 +1985,7 @@ func (x *QuestionStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuestionStats.ProtoReflect.Descriptor instead.
 func (*QuestionStats) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{20}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *QuestionStats) GetQuestionId() string {
@@ -2001,7 +2053,7 @@ type SurveyStats struct {
 
 func (x *SurveyStats) Reset() {
 	*x = SurveyStats{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[21]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2013,7 +2065,7 @@ func (x *SurveyStats) String() string {
 func (*SurveyStats) ProtoMessage() {}
 
 func (x *SurveyStats) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[21]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2026,7 +2078,7 @@ func (x *SurveyStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SurveyStats.ProtoReflect.Descriptor instead.
 func (*SurveyStats) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{21}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *SurveyStats) GetSurveyId() string {
@@ -2101,7 +2153,7 @@ type GetResolutionResultRequest struct {
 
 func (x *GetResolutionResultRequest) Reset() {
 	*x = GetResolutionResultRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[22]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2165,7 @@ func (x *GetResolutionResultRequest) String() string {
 func (*GetResolutionResultRequest) ProtoMessage() {}
 
 func (x *GetResolutionResultRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[22]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2178,7 @@ func (x *GetResolutionResultRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResolutionResultRequest.ProtoReflect.Descriptor instead.
 func (*GetResolutionResultRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{22}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetResolutionResultRequest) GetSurveyId() string {
@@ -2184,7 +2236,7 @@ type ResolutionResult struct {
 
 func (x *ResolutionResult) Reset() {
 	*x = ResolutionResult{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[23]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2196,7 +2248,7 @@ func (x *ResolutionResult) String() string {
 func (*ResolutionResult) ProtoMessage() {}
 
 func (x *ResolutionResult) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[23]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2209,7 +2261,7 @@ func (x *ResolutionResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolutionResult.ProtoReflect.Descriptor instead.
 func (*ResolutionResult) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{23}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ResolutionResult) GetSurveyId() string {
@@ -2421,7 +2473,7 @@ type Meeting struct {
 
 func (x *Meeting) Reset() {
 	*x = Meeting{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[24]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2433,7 +2485,7 @@ func (x *Meeting) String() string {
 func (*Meeting) ProtoMessage() {}
 
 func (x *Meeting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[24]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2446,7 +2498,7 @@ func (x *Meeting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Meeting.ProtoReflect.Descriptor instead.
 func (*Meeting) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{24}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Meeting) GetId() string {
@@ -2557,7 +2609,7 @@ type CreateMeetingRequest struct {
 
 func (x *CreateMeetingRequest) Reset() {
 	*x = CreateMeetingRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[25]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2569,7 +2621,7 @@ func (x *CreateMeetingRequest) String() string {
 func (*CreateMeetingRequest) ProtoMessage() {}
 
 func (x *CreateMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[25]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2582,7 +2634,7 @@ func (x *CreateMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CreateMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{25}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *CreateMeetingRequest) GetMeeting() *Meeting {
@@ -2608,7 +2660,7 @@ type GetMeetingRequest struct {
 
 func (x *GetMeetingRequest) Reset() {
 	*x = GetMeetingRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[26]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2620,7 +2672,7 @@ func (x *GetMeetingRequest) String() string {
 func (*GetMeetingRequest) ProtoMessage() {}
 
 func (x *GetMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[26]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2633,7 +2685,7 @@ func (x *GetMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMeetingRequest.ProtoReflect.Descriptor instead.
 func (*GetMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{26}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetMeetingRequest) GetId() string {
@@ -2655,7 +2707,7 @@ type ListMeetingsRequest struct {
 
 func (x *ListMeetingsRequest) Reset() {
 	*x = ListMeetingsRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[27]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2667,7 +2719,7 @@ func (x *ListMeetingsRequest) String() string {
 func (*ListMeetingsRequest) ProtoMessage() {}
 
 func (x *ListMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[27]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2680,7 +2732,7 @@ func (x *ListMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*ListMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{27}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListMeetingsRequest) GetCompoundId() string {
@@ -2721,7 +2773,7 @@ type ListMeetingsResponse struct {
 
 func (x *ListMeetingsResponse) Reset() {
 	*x = ListMeetingsResponse{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[28]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2733,7 +2785,7 @@ func (x *ListMeetingsResponse) String() string {
 func (*ListMeetingsResponse) ProtoMessage() {}
 
 func (x *ListMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[28]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2746,7 +2798,7 @@ func (x *ListMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*ListMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{28}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListMeetingsResponse) GetMeetings() []*Meeting {
@@ -2778,7 +2830,7 @@ type CloseMeetingRequest struct {
 
 func (x *CloseMeetingRequest) Reset() {
 	*x = CloseMeetingRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[29]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2790,7 +2842,7 @@ func (x *CloseMeetingRequest) String() string {
 func (*CloseMeetingRequest) ProtoMessage() {}
 
 func (x *CloseMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[29]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2803,7 +2855,7 @@ func (x *CloseMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CloseMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CloseMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{29}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *CloseMeetingRequest) GetId() string {
@@ -2867,7 +2919,7 @@ type Idea struct {
 
 func (x *Idea) Reset() {
 	*x = Idea{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[30]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2879,7 +2931,7 @@ func (x *Idea) String() string {
 func (*Idea) ProtoMessage() {}
 
 func (x *Idea) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[30]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2892,7 +2944,7 @@ func (x *Idea) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Idea.ProtoReflect.Descriptor instead.
 func (*Idea) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{30}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Idea) GetId() string {
@@ -2989,7 +3041,7 @@ type CreateIdeaRequest struct {
 
 func (x *CreateIdeaRequest) Reset() {
 	*x = CreateIdeaRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[31]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3001,7 +3053,7 @@ func (x *CreateIdeaRequest) String() string {
 func (*CreateIdeaRequest) ProtoMessage() {}
 
 func (x *CreateIdeaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[31]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3014,7 +3066,7 @@ func (x *CreateIdeaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateIdeaRequest.ProtoReflect.Descriptor instead.
 func (*CreateIdeaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{31}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *CreateIdeaRequest) GetIdea() *Idea {
@@ -3040,7 +3092,7 @@ type GetIdeaRequest struct {
 
 func (x *GetIdeaRequest) Reset() {
 	*x = GetIdeaRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[32]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3052,7 +3104,7 @@ func (x *GetIdeaRequest) String() string {
 func (*GetIdeaRequest) ProtoMessage() {}
 
 func (x *GetIdeaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[32]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3065,7 +3117,7 @@ func (x *GetIdeaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIdeaRequest.ProtoReflect.Descriptor instead.
 func (*GetIdeaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{32}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetIdeaRequest) GetId() string {
@@ -3090,7 +3142,7 @@ type ListIdeasRequest struct {
 
 func (x *ListIdeasRequest) Reset() {
 	*x = ListIdeasRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[33]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3102,7 +3154,7 @@ func (x *ListIdeasRequest) String() string {
 func (*ListIdeasRequest) ProtoMessage() {}
 
 func (x *ListIdeasRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[33]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3115,7 +3167,7 @@ func (x *ListIdeasRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIdeasRequest.ProtoReflect.Descriptor instead.
 func (*ListIdeasRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{33}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListIdeasRequest) GetCompoundId() string {
@@ -3163,7 +3215,7 @@ type ListIdeasResponse struct {
 
 func (x *ListIdeasResponse) Reset() {
 	*x = ListIdeasResponse{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[34]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3175,7 +3227,7 @@ func (x *ListIdeasResponse) String() string {
 func (*ListIdeasResponse) ProtoMessage() {}
 
 func (x *ListIdeasResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[34]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3188,7 +3240,7 @@ func (x *ListIdeasResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIdeasResponse.ProtoReflect.Descriptor instead.
 func (*ListIdeasResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{34}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ListIdeasResponse) GetIdeas() []*Idea {
@@ -3218,7 +3270,7 @@ type EndorseIdeaRequest struct {
 
 func (x *EndorseIdeaRequest) Reset() {
 	*x = EndorseIdeaRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[35]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3230,7 +3282,7 @@ func (x *EndorseIdeaRequest) String() string {
 func (*EndorseIdeaRequest) ProtoMessage() {}
 
 func (x *EndorseIdeaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[35]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3243,7 +3295,7 @@ func (x *EndorseIdeaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndorseIdeaRequest.ProtoReflect.Descriptor instead.
 func (*EndorseIdeaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{35}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *EndorseIdeaRequest) GetId() string {
@@ -3278,7 +3330,7 @@ type AdoptIdeaRequest struct {
 
 func (x *AdoptIdeaRequest) Reset() {
 	*x = AdoptIdeaRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[36]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3290,7 +3342,7 @@ func (x *AdoptIdeaRequest) String() string {
 func (*AdoptIdeaRequest) ProtoMessage() {}
 
 func (x *AdoptIdeaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[36]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3303,7 +3355,7 @@ func (x *AdoptIdeaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdoptIdeaRequest.ProtoReflect.Descriptor instead.
 func (*AdoptIdeaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{36}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *AdoptIdeaRequest) GetId() string {
@@ -3338,7 +3390,7 @@ type DeclineIdeaRequest struct {
 
 func (x *DeclineIdeaRequest) Reset() {
 	*x = DeclineIdeaRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[37]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3350,7 +3402,7 @@ func (x *DeclineIdeaRequest) String() string {
 func (*DeclineIdeaRequest) ProtoMessage() {}
 
 func (x *DeclineIdeaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[37]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3363,7 +3415,7 @@ func (x *DeclineIdeaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeclineIdeaRequest.ProtoReflect.Descriptor instead.
 func (*DeclineIdeaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{37}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *DeclineIdeaRequest) GetId() string {
@@ -3402,7 +3454,7 @@ type GetRankingRequest struct {
 
 func (x *GetRankingRequest) Reset() {
 	*x = GetRankingRequest{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[38]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3414,7 +3466,7 @@ func (x *GetRankingRequest) String() string {
 func (*GetRankingRequest) ProtoMessage() {}
 
 func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[38]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3427,7 +3479,7 @@ func (x *GetRankingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetRankingRequest.ProtoReflect.Descriptor instead.
 func (*GetRankingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{38}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetRankingRequest) GetRegionId() string {
@@ -3470,7 +3522,7 @@ type RankingWeights struct {
 
 func (x *RankingWeights) Reset() {
 	*x = RankingWeights{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[39]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3482,7 +3534,7 @@ func (x *RankingWeights) String() string {
 func (*RankingWeights) ProtoMessage() {}
 
 func (x *RankingWeights) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[39]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3495,7 +3547,7 @@ func (x *RankingWeights) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingWeights.ProtoReflect.Descriptor instead.
 func (*RankingWeights) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{39}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *RankingWeights) GetDeficit() float64 {
@@ -3548,7 +3600,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3560,7 +3612,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3573,7 +3625,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -3659,7 +3711,7 @@ type Ranking struct {
 
 func (x *Ranking) Reset() {
 	*x = Ranking{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3671,7 +3723,7 @@ func (x *Ranking) String() string {
 func (*Ranking) ProtoMessage() {}
 
 func (x *Ranking) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3684,7 +3736,7 @@ func (x *Ranking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ranking.ProtoReflect.Descriptor instead.
 func (*Ranking) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *Ranking) GetRegionId() string {
@@ -3725,7 +3777,7 @@ type BatchSubmitResponsesResponse_Result struct {
 
 func (x *BatchSubmitResponsesResponse_Result) Reset() {
 	*x = BatchSubmitResponsesResponse_Result{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3737,7 +3789,7 @@ func (x *BatchSubmitResponsesResponse_Result) String() string {
 func (*BatchSubmitResponsesResponse_Result) ProtoMessage() {}
 
 func (x *BatchSubmitResponsesResponse_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3946,7 +3998,10 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"y\n" +
 	"\x15ListResponsesResponse\x128\n" +
 	"\tresponses\x18\x01 \x03(\v2\x1a.tongdu.survey.v1.ResponseR\tresponses\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"?\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"j\n" +
+	"\x12GetResponseRequest\x12&\n" +
+	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\x12,\n" +
+	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\"?\n" +
 	"\x15GetSurveyStatsRequest\x12&\n" +
 	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\"B\n" +
 	"\x18ExportSurveyStatsRequest\x12&\n" +
@@ -4142,7 +4197,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\tregion_id\x18\x01 \x01(\tR\bregionId\x12:\n" +
 	"\aweights\x18\x02 \x01(\v2 .tongdu.survey.v1.RankingWeightsR\aweights\x128\n" +
 	"\aentries\x18\x03 \x03(\v2\x1e.tongdu.survey.v1.RankingEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken2\xb7\x15\n" +
+	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken2\xc3\x16\n" +
 	"\rSurveyService\x12l\n" +
 	"\fCreateSurvey\x12%.tongdu.survey.v1.CreateSurveyRequest\x1a\x18.tongdu.survey.v1.Survey\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06survey\"\v/v1/surveys\x12c\n" +
 	"\tGetSurvey\x12\".tongdu.survey.v1.GetSurveyRequest\x1a\x18.tongdu.survey.v1.Survey\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/surveys/{id}\x12o\n" +
@@ -4153,7 +4208,8 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\vCloseSurvey\x12$.tongdu.survey.v1.CloseSurveyRequest\x1a\x18.tongdu.survey.v1.Survey\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/surveys/{id}:close\x12\x8a\x01\n" +
 	"\x0eSubmitResponse\x12'.tongdu.survey.v1.SubmitResponseRequest\x1a\x1a.tongdu.survey.v1.Response\"3\x82\xd3\xe4\x93\x02-:\bresponse\"!/v1/surveys/{survey_id}/responses\x12\xaf\x01\n" +
 	"\x14BatchSubmitResponses\x12-.tongdu.survey.v1.BatchSubmitResponsesRequest\x1a..tongdu.survey.v1.BatchSubmitResponsesResponse\"8\x82\xd3\xe4\x93\x022:\x01*\"-/v1/surveys/{survey_id}/responses:batchSubmit\x12\x8b\x01\n" +
-	"\rListResponses\x12&.tongdu.survey.v1.ListResponsesRequest\x1a'.tongdu.survey.v1.ListResponsesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/surveys/{survey_id}/responses\x12\x7f\n" +
+	"\rListResponses\x12&.tongdu.survey.v1.ListResponsesRequest\x1a'.tongdu.survey.v1.ListResponsesResponse\")\x82\xd3\xe4\x93\x02#\x12!/v1/surveys/{survey_id}/responses\x12\x89\x01\n" +
+	"\vGetResponse\x12$.tongdu.survey.v1.GetResponseRequest\x1a\x1a.tongdu.survey.v1.Response\"8\x82\xd3\xe4\x93\x022\x120/v1/surveys/{survey_id}/responses/{household_id}\x12\x7f\n" +
 	"\x0eGetSurveyStats\x12'.tongdu.survey.v1.GetSurveyStatsRequest\x1a\x1d.tongdu.survey.v1.SurveyStats\"%\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/surveys/{survey_id}/stats\x12\x83\x01\n" +
 	"\x11ExportSurveyStats\x12*.tongdu.survey.v1.ExportSurveyStatsRequest\x1a\x14.google.api.HttpBody\",\x82\xd3\xe4\x93\x02&\x12$/v1/surveys/{survey_id}/stats:export\x12\x93\x01\n" +
 	"\x13GetResolutionResult\x12,.tongdu.survey.v1.GetResolutionResultRequest\x1a\".tongdu.survey.v1.ResolutionResult\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/surveys/{survey_id}/resolution\x12q\n" +
@@ -4185,7 +4241,7 @@ func file_tongdu_survey_v1_survey_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_survey_v1_survey_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_tongdu_survey_v1_survey_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_tongdu_survey_v1_survey_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_tongdu_survey_v1_survey_proto_goTypes = []any{
 	(Question_Type)(0),      // 0: tongdu.survey.v1.Question.Type
 	(Survey_Kind)(0),        // 1: tongdu.survey.v1.Survey.Kind
@@ -4213,36 +4269,37 @@ var file_tongdu_survey_v1_survey_proto_goTypes = []any{
 	(*BatchSubmitResponsesResponse)(nil),        // 23: tongdu.survey.v1.BatchSubmitResponsesResponse
 	(*ListResponsesRequest)(nil),                // 24: tongdu.survey.v1.ListResponsesRequest
 	(*ListResponsesResponse)(nil),               // 25: tongdu.survey.v1.ListResponsesResponse
-	(*GetSurveyStatsRequest)(nil),               // 26: tongdu.survey.v1.GetSurveyStatsRequest
-	(*ExportSurveyStatsRequest)(nil),            // 27: tongdu.survey.v1.ExportSurveyStatsRequest
-	(*OptionStats)(nil),                         // 28: tongdu.survey.v1.OptionStats
-	(*QuestionStats)(nil),                       // 29: tongdu.survey.v1.QuestionStats
-	(*SurveyStats)(nil),                         // 30: tongdu.survey.v1.SurveyStats
-	(*GetResolutionResultRequest)(nil),          // 31: tongdu.survey.v1.GetResolutionResultRequest
-	(*ResolutionResult)(nil),                    // 32: tongdu.survey.v1.ResolutionResult
-	(*Meeting)(nil),                             // 33: tongdu.survey.v1.Meeting
-	(*CreateMeetingRequest)(nil),                // 34: tongdu.survey.v1.CreateMeetingRequest
-	(*GetMeetingRequest)(nil),                   // 35: tongdu.survey.v1.GetMeetingRequest
-	(*ListMeetingsRequest)(nil),                 // 36: tongdu.survey.v1.ListMeetingsRequest
-	(*ListMeetingsResponse)(nil),                // 37: tongdu.survey.v1.ListMeetingsResponse
-	(*CloseMeetingRequest)(nil),                 // 38: tongdu.survey.v1.CloseMeetingRequest
-	(*Idea)(nil),                                // 39: tongdu.survey.v1.Idea
-	(*CreateIdeaRequest)(nil),                   // 40: tongdu.survey.v1.CreateIdeaRequest
-	(*GetIdeaRequest)(nil),                      // 41: tongdu.survey.v1.GetIdeaRequest
-	(*ListIdeasRequest)(nil),                    // 42: tongdu.survey.v1.ListIdeasRequest
-	(*ListIdeasResponse)(nil),                   // 43: tongdu.survey.v1.ListIdeasResponse
-	(*EndorseIdeaRequest)(nil),                  // 44: tongdu.survey.v1.EndorseIdeaRequest
-	(*AdoptIdeaRequest)(nil),                    // 45: tongdu.survey.v1.AdoptIdeaRequest
-	(*DeclineIdeaRequest)(nil),                  // 46: tongdu.survey.v1.DeclineIdeaRequest
-	(*GetRankingRequest)(nil),                   // 47: tongdu.survey.v1.GetRankingRequest
-	(*RankingWeights)(nil),                      // 48: tongdu.survey.v1.RankingWeights
-	(*RankingEntry)(nil),                        // 49: tongdu.survey.v1.RankingEntry
-	(*Ranking)(nil),                             // 50: tongdu.survey.v1.Ranking
-	(*BatchSubmitResponsesResponse_Result)(nil), // 51: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
-	(*timestamppb.Timestamp)(nil),               // 52: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),               // 53: google.protobuf.FieldMask
-	(v1.Compound_Status)(0),                     // 54: tongdu.governance.v1.Compound.Status
-	(*httpbody.HttpBody)(nil),                   // 55: google.api.HttpBody
+	(*GetResponseRequest)(nil),                  // 26: tongdu.survey.v1.GetResponseRequest
+	(*GetSurveyStatsRequest)(nil),               // 27: tongdu.survey.v1.GetSurveyStatsRequest
+	(*ExportSurveyStatsRequest)(nil),            // 28: tongdu.survey.v1.ExportSurveyStatsRequest
+	(*OptionStats)(nil),                         // 29: tongdu.survey.v1.OptionStats
+	(*QuestionStats)(nil),                       // 30: tongdu.survey.v1.QuestionStats
+	(*SurveyStats)(nil),                         // 31: tongdu.survey.v1.SurveyStats
+	(*GetResolutionResultRequest)(nil),          // 32: tongdu.survey.v1.GetResolutionResultRequest
+	(*ResolutionResult)(nil),                    // 33: tongdu.survey.v1.ResolutionResult
+	(*Meeting)(nil),                             // 34: tongdu.survey.v1.Meeting
+	(*CreateMeetingRequest)(nil),                // 35: tongdu.survey.v1.CreateMeetingRequest
+	(*GetMeetingRequest)(nil),                   // 36: tongdu.survey.v1.GetMeetingRequest
+	(*ListMeetingsRequest)(nil),                 // 37: tongdu.survey.v1.ListMeetingsRequest
+	(*ListMeetingsResponse)(nil),                // 38: tongdu.survey.v1.ListMeetingsResponse
+	(*CloseMeetingRequest)(nil),                 // 39: tongdu.survey.v1.CloseMeetingRequest
+	(*Idea)(nil),                                // 40: tongdu.survey.v1.Idea
+	(*CreateIdeaRequest)(nil),                   // 41: tongdu.survey.v1.CreateIdeaRequest
+	(*GetIdeaRequest)(nil),                      // 42: tongdu.survey.v1.GetIdeaRequest
+	(*ListIdeasRequest)(nil),                    // 43: tongdu.survey.v1.ListIdeasRequest
+	(*ListIdeasResponse)(nil),                   // 44: tongdu.survey.v1.ListIdeasResponse
+	(*EndorseIdeaRequest)(nil),                  // 45: tongdu.survey.v1.EndorseIdeaRequest
+	(*AdoptIdeaRequest)(nil),                    // 46: tongdu.survey.v1.AdoptIdeaRequest
+	(*DeclineIdeaRequest)(nil),                  // 47: tongdu.survey.v1.DeclineIdeaRequest
+	(*GetRankingRequest)(nil),                   // 48: tongdu.survey.v1.GetRankingRequest
+	(*RankingWeights)(nil),                      // 49: tongdu.survey.v1.RankingWeights
+	(*RankingEntry)(nil),                        // 50: tongdu.survey.v1.RankingEntry
+	(*Ranking)(nil),                             // 51: tongdu.survey.v1.Ranking
+	(*BatchSubmitResponsesResponse_Result)(nil), // 52: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	(*timestamppb.Timestamp)(nil),               // 53: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 54: google.protobuf.FieldMask
+	(v1.Compound_Status)(0),                     // 55: tongdu.governance.v1.Compound.Status
+	(*httpbody.HttpBody)(nil),                   // 56: google.api.HttpBody
 }
 var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	0,  // 0: tongdu.survey.v1.Question.type:type_name -> tongdu.survey.v1.Question.Type
@@ -4251,50 +4308,50 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	2,  // 3: tongdu.survey.v1.Survey.matter:type_name -> tongdu.survey.v1.Survey.Matter
 	10, // 4: tongdu.survey.v1.Survey.questions:type_name -> tongdu.survey.v1.Question
 	4,  // 5: tongdu.survey.v1.Survey.state:type_name -> tongdu.survey.v1.Survey.State
-	52, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
-	52, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
-	52, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
-	52, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
+	53, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
+	53, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
+	53, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
+	53, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 10: tongdu.survey.v1.Survey.business_uses:type_name -> tongdu.survey.v1.Survey.BusinessUse
 	11, // 11: tongdu.survey.v1.CreateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
 	1,  // 12: tongdu.survey.v1.ListSurveysRequest.kind:type_name -> tongdu.survey.v1.Survey.Kind
 	4,  // 13: tongdu.survey.v1.ListSurveysRequest.state:type_name -> tongdu.survey.v1.Survey.State
 	11, // 14: tongdu.survey.v1.ListSurveysResponse.surveys:type_name -> tongdu.survey.v1.Survey
 	11, // 15: tongdu.survey.v1.UpdateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
-	53, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	54, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 17: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
-	52, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
+	53, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
 	19, // 19: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
-	52, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
+	53, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
 	20, // 21: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
 	20, // 22: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
-	51, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	52, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
 	5,  // 24: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
 	20, // 25: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
 	0,  // 26: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
-	28, // 27: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
+	29, // 27: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
 	1,  // 28: tongdu.survey.v1.SurveyStats.kind:type_name -> tongdu.survey.v1.Survey.Kind
 	4,  // 29: tongdu.survey.v1.SurveyStats.state:type_name -> tongdu.survey.v1.Survey.State
-	29, // 30: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
+	30, // 30: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
 	2,  // 31: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
 	4,  // 32: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
-	52, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
+	53, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
 	7,  // 34: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
-	52, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
-	52, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
-	33, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
+	53, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
+	53, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
+	34, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
 	7,  // 38: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
-	33, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
+	34, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
 	8,  // 40: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
-	52, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
-	52, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
-	39, // 43: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
+	53, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
+	53, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
+	40, // 43: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
 	8,  // 44: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
-	39, // 45: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
-	54, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	54, // 47: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
-	48, // 48: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
-	49, // 49: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
+	40, // 45: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
+	55, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	55, // 47: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
+	49, // 48: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
+	50, // 49: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
 	6,  // 50: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
 	12, // 51: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
 	13, // 52: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
@@ -4305,45 +4362,47 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	21, // 57: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
 	22, // 58: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
 	24, // 59: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
-	26, // 60: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
-	27, // 61: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
-	31, // 62: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
-	34, // 63: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
-	35, // 64: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
-	36, // 65: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
-	38, // 66: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
-	40, // 67: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
-	41, // 68: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
-	42, // 69: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
-	44, // 70: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
-	45, // 71: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
-	46, // 72: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
-	47, // 73: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
-	11, // 74: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 75: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
-	15, // 76: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
-	11, // 77: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 78: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 79: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
-	20, // 80: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
-	23, // 81: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
-	25, // 82: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
-	30, // 83: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
-	55, // 84: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
-	32, // 85: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
-	33, // 86: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
-	33, // 87: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
-	37, // 88: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
-	33, // 89: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
-	39, // 90: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
-	39, // 91: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
-	43, // 92: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
-	39, // 93: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
-	39, // 94: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
-	39, // 95: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
-	50, // 96: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
-	74, // [74:97] is the sub-list for method output_type
-	51, // [51:74] is the sub-list for method input_type
+	26, // 60: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
+	27, // 61: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
+	28, // 62: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
+	32, // 63: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
+	35, // 64: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
+	36, // 65: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
+	37, // 66: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
+	39, // 67: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
+	41, // 68: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
+	42, // 69: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
+	43, // 70: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
+	45, // 71: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
+	46, // 72: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
+	47, // 73: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
+	48, // 74: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
+	11, // 75: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 76: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
+	15, // 77: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
+	11, // 78: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 79: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 80: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
+	20, // 81: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
+	23, // 82: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
+	25, // 83: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
+	20, // 84: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
+	31, // 85: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
+	56, // 86: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
+	33, // 87: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
+	34, // 88: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
+	34, // 89: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
+	38, // 90: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
+	34, // 91: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
+	40, // 92: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 93: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
+	44, // 94: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
+	40, // 95: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 96: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 97: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
+	51, // 98: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
+	75, // [75:99] is the sub-list for method output_type
+	51, // [51:75] is the sub-list for method input_type
 	51, // [51:51] is the sub-list for extension type_name
 	51, // [51:51] is the sub-list for extension extendee
 	0,  // [0:51] is the sub-list for field type_name
@@ -4360,7 +4419,7 @@ func file_tongdu_survey_v1_survey_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_survey_v1_survey_proto_rawDesc), len(file_tongdu_survey_v1_survey_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   43,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

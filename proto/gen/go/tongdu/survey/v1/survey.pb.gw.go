@@ -478,6 +478,61 @@ func local_request_SurveyService_ListResponses_0(ctx context.Context, marshaler 
 	return msg, metadata, err
 }
 
+func request_SurveyService_GetResponse_0(ctx context.Context, marshaler runtime.Marshaler, client SurveyServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetResponseRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["survey_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "survey_id")
+	}
+	protoReq.SurveyId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "survey_id", err)
+	}
+	val, ok = pathParams["household_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "household_id")
+	}
+	protoReq.HouseholdId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "household_id", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetResponse(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_SurveyService_GetResponse_0(ctx context.Context, marshaler runtime.Marshaler, server SurveyServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetResponseRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["survey_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "survey_id")
+	}
+	protoReq.SurveyId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "survey_id", err)
+	}
+	val, ok = pathParams["household_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "household_id")
+	}
+	protoReq.HouseholdId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "household_id", err)
+	}
+	msg, err := server.GetResponse(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 func request_SurveyService_GetSurveyStats_0(ctx context.Context, marshaler runtime.Marshaler, client SurveyServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq GetSurveyStatsRequest
@@ -1226,6 +1281,26 @@ func RegisterSurveyServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_SurveyService_ListResponses_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_SurveyService_GetResponse_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tongdu.survey.v1.SurveyService/GetResponse", runtime.WithHTTPPathPattern("/v1/surveys/{survey_id}/responses/{household_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_SurveyService_GetResponse_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SurveyService_GetResponse_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_SurveyService_GetSurveyStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1699,6 +1774,23 @@ func RegisterSurveyServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_SurveyService_ListResponses_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_SurveyService_GetResponse_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tongdu.survey.v1.SurveyService/GetResponse", runtime.WithHTTPPathPattern("/v1/surveys/{survey_id}/responses/{household_id}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_SurveyService_GetResponse_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SurveyService_GetResponse_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_SurveyService_GetSurveyStats_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -1950,6 +2042,7 @@ var (
 	pattern_SurveyService_SubmitResponse_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "responses"}, ""))
 	pattern_SurveyService_BatchSubmitResponses_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "responses"}, "batchSubmit"))
 	pattern_SurveyService_ListResponses_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "responses"}, ""))
+	pattern_SurveyService_GetResponse_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "surveys", "survey_id", "responses", "household_id"}, ""))
 	pattern_SurveyService_GetSurveyStats_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "stats"}, ""))
 	pattern_SurveyService_ExportSurveyStats_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "stats"}, "export"))
 	pattern_SurveyService_GetResolutionResult_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "surveys", "survey_id", "resolution"}, ""))
@@ -1976,6 +2069,7 @@ var (
 	forward_SurveyService_SubmitResponse_0       = runtime.ForwardResponseMessage
 	forward_SurveyService_BatchSubmitResponses_0 = runtime.ForwardResponseMessage
 	forward_SurveyService_ListResponses_0        = runtime.ForwardResponseMessage
+	forward_SurveyService_GetResponse_0          = runtime.ForwardResponseMessage
 	forward_SurveyService_GetSurveyStats_0       = runtime.ForwardResponseMessage
 	forward_SurveyService_ExportSurveyStats_0    = runtime.ForwardResponseMessage
 	forward_SurveyService_GetResolutionResult_0  = runtime.ForwardResponseMessage

@@ -34,6 +34,7 @@ const (
 	SurveyService_SubmitResponse_FullMethodName       = "/tongdu.survey.v1.SurveyService/SubmitResponse"
 	SurveyService_BatchSubmitResponses_FullMethodName = "/tongdu.survey.v1.SurveyService/BatchSubmitResponses"
 	SurveyService_ListResponses_FullMethodName        = "/tongdu.survey.v1.SurveyService/ListResponses"
+	SurveyService_GetResponse_FullMethodName          = "/tongdu.survey.v1.SurveyService/GetResponse"
 	SurveyService_GetSurveyStats_FullMethodName       = "/tongdu.survey.v1.SurveyService/GetSurveyStats"
 	SurveyService_ExportSurveyStats_FullMethodName    = "/tongdu.survey.v1.SurveyService/ExportSurveyStats"
 	SurveyService_GetResolutionResult_FullMethodName  = "/tongdu.survey.v1.SurveyService/GetResolutionResult"
@@ -68,6 +69,10 @@ type SurveyServiceClient interface {
 	SubmitResponse(ctx context.Context, in *SubmitResponseRequest, opts ...grpc.CallOption) (*Response, error)
 	BatchSubmitResponses(ctx context.Context, in *BatchSubmitResponsesRequest, opts ...grpc.CallOption) (*BatchSubmitResponsesResponse, error)
 	ListResponses(ctx context.Context, in *ListResponsesRequest, opts ...grpc.CallOption) (*ListResponsesResponse, error)
+	// One household's response, as the survey keeps it: a resident reads their own to see
+	// what they answered (and change it while the survey is OPEN). NOT_FOUND when the
+	// household has not answered.
+	GetResponse(ctx context.Context, in *GetResponseRequest, opts ...grpc.CallOption) (*Response, error)
 	// Statistics and results.
 	GetSurveyStats(ctx context.Context, in *GetSurveyStatsRequest, opts ...grpc.CallOption) (*SurveyStats, error)
 	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8".
@@ -183,6 +188,16 @@ func (c *surveyServiceClient) ListResponses(ctx context.Context, in *ListRespons
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListResponsesResponse)
 	err := c.cc.Invoke(ctx, SurveyService_ListResponses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *surveyServiceClient) GetResponse(ctx context.Context, in *GetResponseRequest, opts ...grpc.CallOption) (*Response, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Response)
+	err := c.cc.Invoke(ctx, SurveyService_GetResponse_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -347,6 +362,10 @@ type SurveyServiceServer interface {
 	SubmitResponse(context.Context, *SubmitResponseRequest) (*Response, error)
 	BatchSubmitResponses(context.Context, *BatchSubmitResponsesRequest) (*BatchSubmitResponsesResponse, error)
 	ListResponses(context.Context, *ListResponsesRequest) (*ListResponsesResponse, error)
+	// One household's response, as the survey keeps it: a resident reads their own to see
+	// what they answered (and change it while the survey is OPEN). NOT_FOUND when the
+	// household has not answered.
+	GetResponse(context.Context, *GetResponseRequest) (*Response, error)
 	// Statistics and results.
 	GetSurveyStats(context.Context, *GetSurveyStatsRequest) (*SurveyStats, error)
 	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8".
@@ -404,6 +423,9 @@ func (UnimplementedSurveyServiceServer) BatchSubmitResponses(context.Context, *B
 }
 func (UnimplementedSurveyServiceServer) ListResponses(context.Context, *ListResponsesRequest) (*ListResponsesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListResponses not implemented")
+}
+func (UnimplementedSurveyServiceServer) GetResponse(context.Context, *GetResponseRequest) (*Response, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetResponse not implemented")
 }
 func (UnimplementedSurveyServiceServer) GetSurveyStats(context.Context, *GetSurveyStatsRequest) (*SurveyStats, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetSurveyStats not implemented")
@@ -626,6 +648,24 @@ func _SurveyService_ListResponses_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(SurveyServiceServer).ListResponses(ctx, req.(*ListResponsesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SurveyService_GetResponse_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetResponseRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SurveyServiceServer).GetResponse(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SurveyService_GetResponse_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SurveyServiceServer).GetResponse(ctx, req.(*GetResponseRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -924,6 +964,10 @@ var SurveyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListResponses",
 			Handler:    _SurveyService_ListResponses_Handler,
+		},
+		{
+			MethodName: "GetResponse",
+			Handler:    _SurveyService_GetResponse_Handler,
 		},
 		{
 			MethodName: "GetSurveyStats",
