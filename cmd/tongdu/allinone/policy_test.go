@@ -226,8 +226,8 @@ func TestOnlyReadsAreAnywhere(t *testing.T) {
 	}
 }
 
-// The only methods that need no token are the public reports, the probes, and signing
-// in and out (whose credentials or session id are the proof).
+// The only methods that need no token are the public reports and notice boards (rule
+// 14), the probes, and signing in and out (whose credentials or session id are the proof).
 func TestPublicMethods(t *testing.T) {
 	want := map[string]bool{
 		"/tongdu.finance.v1.FinanceService/GetProjectDisclosure":  true,
@@ -236,6 +236,8 @@ func TestPublicMethods(t *testing.T) {
 		"/tongdu.governance.v1.AccountService/DeleteSession":      true,
 		"/tongdu.governance.v1.AccountService/ResolveSession":     true,
 		"/tongdu.governance.v1.AccountService/StartSignOn":        true,
+		"/tongdu.projects.v1.ProjectsService/GetNotice":           true,
+		"/tongdu.projects.v1.ProjectsService/ListNotices":         true,
 	}
 	for name, rule := range policy {
 		if !strings.HasPrefix(name, "/tongdu.") {
