@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
@@ -300,6 +302,8 @@ func TestProjectsContractsAndPayments(t *testing.T) {
 	pid := r.Project.Id
 	projectsCloseVote(s, r)
 	ctx := s.district()
+	testkit.Must[*projectspb.Notice](t)(projectspb.NewProjectsServiceClient(s.conn).CreateNotice(ctx, &projectspb.CreateNoticeRequest{Notice: &projectspb.Notice{
+		CompoundId: e.Compound.Id, Kind: projectspb.Notice_PLAN, SubjectId: pid, OpensAt: timestamppb.New(time.Now().AddDate(0, 0, -8))}}))
 	testkit.Must[*projectspb.Project](t)(projectspb.NewProjectsServiceClient(s.conn).ApproveProject(ctx, &projectspb.ApproveProjectRequest{Id: pid, Actor: "东川区住房和城乡建设局"}))
 	testkit.Must[*financepb.Receipt](t)(financepb.NewFinanceServiceClient(s.conn).CreateReceipt(ctx, &financepb.CreateReceiptRequest{ProjectId: pid,
 		Receipt: &financepb.Receipt{Party: financepb.FundingSource_GOVERNMENT, Funder: "区住建局", AmountFen: 4_000_000, RequestId: "receipt-bureau"}}))
