@@ -52,6 +52,9 @@ type Config struct {
 	// CallTimeout bounds each call to a service (0: grpcclient.DefaultTimeout); past it
 	// the client gets 504.
 	CallTimeout time.Duration
+	// Open311 configures the GeoReport v2 facade at /open311/v2/ (open311.go); it is
+	// served when it has a signer.
+	Open311 Open311
 }
 
 // DefaultMaxBodyBytes fits a batch of 1,000 households or survey responses with room.
@@ -105,6 +108,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	g.fail = func(w http.ResponseWriter, r *http.Request, err error) {
 		onError(r.Context(), mux, marshaler, w, r, err)
 	}
+	var governance governancepb.GovernanceServiceClient // the Open311 facade's
 	for _, b := range g.backends {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)
@@ -117,6 +121,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		b.conn = conn
 		if b.name == "governance" {
 			g.accounts = governancepb.NewAccountServiceClient(conn)
+			governance = governancepb.NewGovernanceServiceClient(conn)
 		}
 		if err := b.register(ctx, mux, conn); err != nil {
 			g.Close()
@@ -140,6 +145,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	})
 	root.HandleFunc("GET /v1/sessions/oidc", g.startSignOn)
 	root.HandleFunc("GET /v1/sessions/oidc/callback", g.finishSignOn)
+	if cfg.Open311.Signer != nil {
+		root.Handle("/open311/v2/", newOpen311(cfg.Open311, governance, log))
+	}
 	root.Handle("/", requestIDFromQuery(mux))
 	g.handler = otelhttp.NewHandler(g.cors(g.limit(g.sessions(g.authenticate(g.limitBody(root))))), "gateway",
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }))

@@ -65,6 +65,8 @@ type Config struct {
 	// CallTimeout bounds the gateway's calls to the services and theirs to each other
 	// when the caller set no shorter deadline.
 	CallTimeout time.Duration
+	// Open311Keys are the Open311 apps' keys, "app=sha256hex,…" (gateway.ParseOpen311Keys).
+	Open311Keys string
 	// TLS between the gateway and the services (their one gRPC port), and of that port.
 	TLS tlsconfig.Files
 	// Modules are the services to run (nil: Modules(), with their defaults). Flags
@@ -117,6 +119,7 @@ func (c *Config) Flags(s *config.Set) error {
 		return err
 	}
 	s.String(&c.DebugAddr, "debug-addr", "", "listen address of Go's profiles (/debug/pprof/) and the parked events (/debug/events/parked), e.g. 127.0.0.1:6060; empty: not served")
+	s.String(&c.Open311Keys, "open311-keys", "", "Open311 apps' keys as app=SHA-256 hex of the key, comma-separated (the keys themselves are never configured)")
 	s.String(&c.TLS.Cert, "tls-cert", "", "TLS certificate of the gRPC port (PEM)")
 	s.String(&c.TLS.Key, "tls-key", "", "TLS key of the gRPC port (PEM)")
 	s.String(&c.TLS.CA, "tls-ca", "", "CA that signs the gRPC port's certificate and, for mutual TLS, its clients'")
@@ -257,6 +260,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}
+	// The Open311 facade signs its apps' tokens with the data dir's key, which the services trust.
+	if gc.Open311.Keys, err = gateway.ParseOpen311Keys(cfg.Open311Keys); err != nil {
+		return nil, err
+	}
+	gc.Open311.Signer = a.signer
 	if a.gw, err = gateway.New(runCtx, gc, log); err != nil {
 		return nil, err
 	}

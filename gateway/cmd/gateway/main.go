@@ -23,7 +23,7 @@ func main() {
 
 func run(ctx context.Context, log *slog.Logger, args []string) error {
 	var gc gateway.Config
-	var httpAddr, origins, jwks, audience string
+	var httpAddr, origins, jwks, audience, open311Keys, open311KeyDir string
 	var maxBody int
 	var peerTLS tlsconfig.Files
 	cfg := config.New("gateway")
@@ -44,6 +44,8 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	if err := cfg.Duration(&gc.CallTimeout, "call-timeout", grpcclient.DefaultTimeout, "longest wait for a service's answer (then 504)"); err != nil {
 		return err
 	}
+	cfg.String(&open311Keys, "open311-keys", "", "Open311 apps' keys as app=SHA-256 hex of the key, comma-separated")
+	cfg.String(&open311KeyDir, "open311-signing-key-dir", "", "dir of the key that signs the Open311 facade's tokens (created on first use; the services must trust it); empty: no Open311 facade")
 	cfg.String(&peerTLS.CA, "tls-ca", "", "CA that signs the services' certificates (TLS to the services)")
 	cfg.String(&peerTLS.Cert, "tls-cert", "", "client certificate for mutual TLS (PEM)")
 	cfg.String(&peerTLS.Key, "tls-key", "", "client key for mutual TLS (PEM)")
@@ -57,6 +59,14 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	gc.Verifier = verifier
+	if gc.Open311.Keys, err = gateway.ParseOpen311Keys(open311Keys); err != nil {
+		return err
+	}
+	if open311KeyDir != "" {
+		if gc.Open311.Signer, _, err = auth.LocalKeys(open311KeyDir); err != nil {
+			return err
+		}
+	}
 	if gc.Dial, err = tlsconfig.Client(peerTLS); err != nil {
 		return err
 	}
