@@ -254,4 +254,65 @@ func TestNoticeRulesThroughREST(t *testing.T) {
 		c.postPlan(e.ID, p.ID)
 		c.projectTo(p.ID, "approve", "APPROVED")
 	})
+
+	// Rule 14: fund disclosures, resolution results, election results and conventions go
+	// up the same way, public, each with what its owner reports and nothing personal.
+	t.Run("each kind publishes its subject's facts", func(t *testing.T) {
+		c := c.with(t)
+		c.call("POST", "/v1/funding-plans", map[string]any{"projectId": p.ID, "sources": []map[string]any{{"party": "GOVERNMENT", "funder": "区财政", "committedFen": "500000"}}}, nil)
+		var vote struct {
+			ID string `json:"id"`
+		}
+		var list struct {
+			Surveys []struct {
+				ID string `json:"id"`
+			} `json:"surveys"`
+		}
+		c.call("GET", "/v1/surveys?compoundId="+e.ID+"&kind=RESOLUTION", nil, &list)
+		vote.ID = list.Surveys[len(list.Surveys)-1].ID
+		var el struct {
+			ID string `json:"id"`
+		}
+		c.call("POST", "/v1/leader-elections", map[string]any{"buildingId": e.buildingID, "candidateHouseholdIds": []string{e.hid(0), e.hid(1)}}, &el)
+		c.call("POST", path("/v1/leader-elections/%s:vote", el.ID), map[string]any{"householdId": e.hid(1), "candidateHouseholdId": e.hid(0)}, nil)
+		c.call("POST", path("/v1/leader-elections/%s:close", el.ID), map[string]any{}, nil)
+		var conv struct {
+			ID string `json:"id"`
+		}
+		c.call("POST", path("/v1/compounds/%s/conventions", e.ID), map[string]any{"kind": "RESIDENTS_CONVENTION", "title": "居民公约", "text": "爱护公共设施，垃圾分类投放。"}, &conv)
+
+		for _, k := range []struct{ kind, subject, wantFigure, wantText string }{
+			{"FUND_DISCLOSURE", p.ID, "committedFen", "500000"},
+			{"RESOLUTION_RESULT", vote.ID, "passed", "true"},
+			{"ELECTION_RESULT", el.ID, "winner", "1号楼 1 101"},
+			{"CONVENTION", conv.ID, "title", "居民公约"},
+		} {
+			var n notice
+			c.call("POST", "/v1/notices", map[string]any{"compoundId": e.ID, "kind": k.kind, "subjectId": k.subject}, &n)
+			r := c.noToken().do("GET", path("/v1/notices/%s", n.ID), nil)
+			if r.status != http.StatusOK {
+				t.Fatalf("%s: public GET answered %d: %s", k.kind, r.status, r.body)
+			}
+			found := false
+			for _, f := range n.Figures {
+				found = found || (f.Key == k.wantFigure && f.Value == k.wantText)
+			}
+			if !found {
+				t.Errorf("%s: figures %+v, want %s = %s", k.kind, n.Figures, k.wantFigure, k.wantText)
+			}
+			for _, h := range []string{e.hid(0), e.hid(1)} {
+				if strings.Contains(string(r.body), h) {
+					t.Errorf("%s names household %s: %s", k.kind, h, r.body)
+				}
+			}
+			if k.kind != "PLAN" && n.State != "OPEN" {
+				t.Errorf("%s is %s, want OPEN", k.kind, n.State)
+			}
+		}
+		// A subject of another compound, or of the wrong kind, is bad input on subjectId.
+		r := c.do("POST", "/v1/notices", map[string]any{"compoundId": e.ID, "kind": "ELECTION_RESULT", "subjectId": conv.ID})
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), "subjectId") {
+			t.Errorf("an election notice of a convention answered %d: %s", r.status, r.body)
+		}
+	})
 }
