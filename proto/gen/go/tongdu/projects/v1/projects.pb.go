@@ -3849,7 +3849,7 @@ func (x *ListNoticesRequest) GetPageToken() string {
 	return ""
 }
 
-// Newest first; only notices that have gone up (opens_at reached).
+// In the order posted (oldest first); only notices that have gone up (opens_at reached).
 type ListNoticesResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Notices       []*Notice              `protobuf:"bytes,1,rep,name=notices,proto3" json:"notices,omitempty"`
