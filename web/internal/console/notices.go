@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	"tongdu/web/internal/view"
 )
@@ -27,6 +29,7 @@ func init() {
 // publicNotices are the board's routes that need no sign-in to read; lodging and
 // answering check the session themselves (signedIn).
 func (s *Server) publicNotices(mux *http.ServeMux) {
+	mux.HandleFunc("GET /notices", s.noticeBoard)
 	mux.HandleFunc("GET /notices/{id}", s.noticePage)
 	mux.HandleFunc("POST /notices/{id}/objections", s.signedIn(s.lodgeObjection))
 	mux.HandleFunc("POST /notices/{id}/objections/{oid}/answer", s.signedIn(s.answerObjection))
@@ -158,4 +161,39 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/notices/"+url.PathEscape(got.GetId())+"?done=noticePosted", http.StatusSeeOther)
+}
+
+// noticeBoard is a compound's board: every notice that has gone up, the latest first.
+// It is public like the notices themselves; the printed notices' QR codes lead to each.
+func (s *Server) noticeBoard(w http.ResponseWriter, r *http.Request) {
+	cid := r.URL.Query().Get("compound")
+	if cid == "" {
+		s.notFound(w, r)
+		return
+	}
+	var all []*projectspb.Notice
+	tok := ""
+	for {
+		got, err := s.c.Projects.ListNotices(call(r), &projectspb.ListNoticesRequest{CompoundId: cid, PageSize: 200, PageToken: tok})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		all = append(all, got.GetNotices()...)
+		if tok = got.GetNextPageToken(); tok == "" || len(all) >= 1000 {
+			break
+		}
+	}
+	slices.Reverse(all)
+	p := s.page(r, "notices.board.title", "")
+	v := view.NoticeBoard{CompoundID: cid, Notices: all}
+	if c, err := s.c.Governance.GetCompound(call(r), &governancepb.GetCompoundRequest{Id: cid}); err == nil {
+		v.CompoundName = c.GetName()
+	} else if len(all) > 0 {
+		v.CompoundName = all[0].GetCompoundName()
+	}
+	if v.CompoundName != "" {
+		p.Title = p.T("notices.board.of", v.CompoundName)
+	}
+	s.render(w, r, http.StatusOK, view.NoticeBoardPage(p, v))
 }

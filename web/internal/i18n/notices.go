@@ -6,6 +6,12 @@ func init() {
 	add(map[string]Text{
 		"notices.title": {"公示", "Public notice"},
 
+		"notices.board.title": {"公示栏", "Notice board"},
+		"notices.board.of":    {"%s 公示栏", "%s notice board"},
+		"notices.board.hint":  {"小区的改造方案、资金使用、表决和选举结果、公约在此公示，任何人可查看，不含居民个人信息。", "The compound's plans, money, vote and election results and conventions are posted here for anyone to read, without residents' personal data."},
+		"notices.board.none":  {"暂无公示。", "Nothing posted yet."},
+		"notices.board.link":  {"查看小区公示栏", "The compound's notice board"},
+
 		"done.noticePosted":      {"已张贴公示", "Notice posted"},
 		"done.objectionLodged":   {"异议已提交，社区将在公示期内答复", "Objection lodged; the community will answer it during the notice period"},
 		"done.objectionAnswered": {"已答复", "Answered"},
