@@ -255,3 +255,47 @@ func TestWhistlesRaiseAcknowledgeClose(t *testing.T) {
 		t.Fatalf("a department sees %d departments' reports", n)
 	}
 }
+
+// A whistle reported by the public (Open311, a resident) waits on the board as 待分派,
+// first, and staff triage it with the page's form without scripts: a missing department
+// and priority are named beside their fields; triaged, its clocks run from then.
+func TestWhistlesTriageOfAReport(t *testing.T) {
+	s := whistlesStartSite(t)
+	e := s.newEstate("铜都小区", 1988, 55)
+	whistlesDepartments(s)
+	whistlesRaise(s, e.Compound.Id, "WATER", "5号楼停水", governancepb.Whistle_NORMAL, "water")
+	reported := testkit.Must[*governancepb.Whistle](t)(s.gov().ReportWhistle(s.district(), &governancepb.ReportWhistleRequest{
+		CompoundId: e.Compound.Id, Category: "ROAD", Description: "路面塌陷", Address: "3号楼东侧"}))
+	s.addAccount(governance.NewAccount{Login: "whistles.triage", DisplayName: "刘社区", Role: auth.CommunityStaff, Scope: "regions/" + e.Community, Password: testPassword})
+	b := s.openNoScript(phone)
+	b.signIn("whistles.triage", testPassword)
+	b.visit("/whistles?compoundId=" + e.Compound.Id)
+	if first := eval[string](b, `document.querySelector("#whistles-table tbody tr").dataset.whistle`); first != reported.Id {
+		t.Fatalf("the first row is %s, want the report %s", first, reported.Id)
+	}
+	if got := b.text(`#whistles-table tr[data-whistle="` + reported.Id + `"] .whistles-state`); !strings.Contains(got, "待分派") {
+		t.Fatalf("the report's state %q", got)
+	}
+	b.follow(`#whistles-table tr[data-whistle="` + reported.Id + `"] a.whistles-triage`)
+	b.follow(`form[action$="/triage"] button[type=submit]`)
+	if got := b.text(`#f-departmentIds-error`); got != "请至少召集一个部门" {
+		t.Fatalf("no department: %q", got)
+	}
+	if got := b.text(`#f-priority-error`); got != "请选择紧急程度" {
+		t.Fatalf("no priority: %q", got)
+	}
+	b.do(chromedp.Click(css(`#f-triage-dept-housing`)), chromedp.Click(css(`#f-triage-priority-URGENT`)))
+	b.follow(`form[action$="/triage"] button[type=submit]`)
+	if got := b.text(".notice"); !strings.Contains(got, "已分派") {
+		t.Fatalf("triaged: notice %q", got)
+	}
+	if got := b.text("#whistle-state"); !strings.Contains(got, "待报到") {
+		t.Fatalf("triaged: state %q", got)
+	}
+	if got := b.text(`#whistle-parts-table tr[data-department="housing"] .whistles-ack`); !strings.Contains(got, "剩余") {
+		t.Fatalf("housing's clock %q", got)
+	}
+	if n := eval[int](b, `document.querySelectorAll("form[action$='/triage']").length`); n != 0 {
+		t.Fatalf("a triaged whistle still offers %d triage forms", n)
+	}
+}

@@ -21,7 +21,8 @@ import (
 // departments' parts and the forms of each role, and the departments' performance.
 
 // whistlesReaders may list whistles (the policy's ListWhistles roles); whistlesRaisers
-// may raise one (CreateWhistle); whistlesClosers close one with ratings (CloseWhistle).
+// may raise one (CreateWhistle); whistlesClosers close one with ratings (CloseWhistle)
+// and triage a reported one (TriageWhistle: the same staff).
 var (
 	whistlesReaders = []string{"DISTRICT_ADMIN", "SUBDISTRICT_STAFF", "COMMUNITY_STAFF", "GRID_WORKER", "BRANCH_SECRETARY", "OWNERS_COMMITTEE", "BUILDING_LEADER", "DEPARTMENT", "AUDITOR"}
 	whistlesRaisers = []string{"DISTRICT_ADMIN", "SUBDISTRICT_STAFF", "COMMUNITY_STAFF", "GRID_WORKER", "BRANCH_SECRETARY", "OWNERS_COMMITTEE", "BUILDING_LEADER"}
@@ -42,6 +43,7 @@ func init() {
 	route("POST /whistles/{id}/acknowledge", (*Server).acknowledgeWhistle)
 	route("POST /whistles/{id}/resolve", (*Server).resolveWhistle)
 	route("POST /whistles/{id}/close", (*Server).closeWhistle)
+	route("POST /whistles/{id}/triage", (*Server).triageWhistle)
 	route("GET /departments", (*Server).departmentsPage)
 	route("POST /departments", (*Server).createDepartment)
 	addMenu(50, "whistles", "/whistles", whistlesReaders...)
@@ -124,7 +126,7 @@ func (s *Server) renderWhistlesBoard(w http.ResponseWriter, r *http.Request, cod
 		Filter: view.WhistlesFilter{CompoundID: q.Get("compoundId"), DepartmentID: q.Get("departmentId"), Status: q.Get("status"),
 			Overdue: q.Get("overdue") != "", Urgent: q.Get("urgent") != "", Token: q.Get("pageToken")},
 		Now: s.now(), CanRaise: p.Viewer.Can(whistlesRaisers...), Raise: raise, Errs: errs,
-		DepartmentFilter: sc.district,
+		DepartmentFilter: sc.district, CanTriage: p.Viewer.Can(whistlesClosers...),
 	}
 	if b.Raise.RequestID == "" {
 		b.Raise.RequestID = randomToken()
@@ -205,6 +207,11 @@ func (s *Server) renderWhistlesBoard(w http.ResponseWriter, r *http.Request, cod
 		}
 		b.Rows = append(b.Rows, row)
 	}
+	// Reports awaiting triage (待分派) come first: nobody works on them until staff call
+	// departments, and no limit runs for them yet.
+	sort.SliceStable(b.Rows, func(i, j int) bool {
+		return b.Rows[i].W.GetStatus() == governancepb.Whistle_REPORTED && b.Rows[j].W.GetStatus() != governancepb.Whistle_REPORTED
+	})
 	if next != "" {
 		f := b.Filter
 		f.Token = next
@@ -296,13 +303,13 @@ func (s *Server) renderWhistle(w http.ResponseWriter, r *http.Request, code int,
 		s.fail(w, r, err)
 		return
 	}
-	_, names, err := s.whistlesDepartments(ctx)
+	depts, names, err := s.whistlesDepartments(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p := s.page(r, "whistles.title", "whistles")
-	v := view.WhistleView{W: wh, DeptNames: names, Now: s.now(), Form: form, Vals: vals, Errs: errs, RequestID: randomToken()}
+	v := view.WhistleView{W: wh, DeptNames: names, Now: s.now(), Form: form, Vals: vals, Errs: errs, RequestID: randomToken(), Departments: depts}
 	if form != "" && vals.Get("requestId") != "" {
 		v.RequestID = vals.Get("requestId")
 	}
@@ -329,6 +336,7 @@ func (s *Server) renderWhistle(w http.ResponseWriter, r *http.Request, code int,
 		}
 	}
 	v.CanClose = wh.GetStatus() == governancepb.Whistle_RESOLVED && p.Viewer.Can(whistlesClosers...)
+	v.CanTriage = wh.GetStatus() == governancepb.Whistle_REPORTED && p.Viewer.Can(whistlesClosers...)
 	s.render(w, r, code, view.WhistlePage(p, v))
 }
 
@@ -425,6 +433,39 @@ func (s *Server) closeWhistle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/whistles/"+url.PathEscape(id)+"?done=whistleClosed", http.StatusSeeOther)
+}
+
+// triageWhistle calls departments to a reported whistle with a priority (分派). The
+// form's own checks come first; the service's refusals land beside their fields (or
+// above the page when the whistle was triaged meanwhile).
+func (s *Server) triageWhistle(w http.ResponseWriter, r *http.Request) {
+	lang := visitOf(r).lang
+	_ = r.ParseForm()
+	id := r.PathValue("id")
+	errs := view.Errors{}
+	depts := r.PostForm["departmentIds"]
+	if len(depts) == 0 {
+		errs["departmentIds"] = lang.T("whistles.err.departments")
+	}
+	priority, ok := governancepb.Whistle_Priority_value[r.PostFormValue("priority")]
+	if !ok || priority == 0 {
+		errs["priority"] = lang.T("whistles.err.priority")
+	}
+	if errs.Any() {
+		s.renderWhistle(w, r, http.StatusUnprocessableEntity, "triage", r.PostForm, errs)
+		return
+	}
+	_, err := s.c.Governance.TriageWhistle(call(r), &governancepb.TriageWhistleRequest{Id: id, DepartmentIds: depts,
+		Priority: governancepb.Whistle_Priority(priority), Remarks: strings.TrimSpace(r.PostFormValue("remarks")), RequestId: r.PostFormValue("requestId")})
+	if err != nil {
+		if errs, ok := whistlesErrors(lang, err); ok {
+			s.renderWhistle(w, r, http.StatusUnprocessableEntity, "triage", r.PostForm, errs)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/whistles/"+url.PathEscape(id)+"?done=whistleTriaged", http.StatusSeeOther)
 }
 
 // whistlesErrors are formErrors, with the whistles' own words for the rules' reasons
