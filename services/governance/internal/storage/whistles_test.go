@@ -353,3 +353,60 @@ func ackAndResolve(w registry.Whistle, department string, at time.Time) (registr
 	next, changed, err := registry.ResolveWhistle(acked, department, "", at)
 	return next, changed || ackChanged, err
 }
+
+// A report sits in its household's index and in no department's, with no counters and
+// no overdue instant; its triage puts it in the called departments' indexes and counts
+// it there, in the same step as the record.
+func TestReportedWhistleJoinsDepartmentsAtItsTriage(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	tr := newTree(t, s)
+	c1 := compound(t, s, tr, tr.communityA, nil)
+	departments(t, s, "water")
+	w, err := registry.NewReportedWhistle(registry.Whistle{CompoundID: c1.ID, Category: "ROAD", Description: "x"}, "households/h1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ID = ids.New()
+	if err := s.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
+		t.Fatal(err)
+	}
+	list := func(f WhistleFilter) []string {
+		t.Helper()
+		ws, _, err := s.ListWhistles(ctx, f, t0.Add(1000*time.Hour), func(*registry.Whistle) bool { return true }, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, w := range ws {
+			out = append(out, w.ID)
+		}
+		return out
+	}
+	if got := list(WhistleFilter{HouseholdID: "h1"}); !reflect.DeepEqual(got, []string{w.ID}) {
+		t.Fatalf("the household's whistles: %v", got)
+	}
+	if got := list(WhistleFilter{DepartmentID: "water"}); len(got) != 0 {
+		t.Fatalf("water's whistles before the triage: %v", got)
+	}
+	if n, err := s.CountOverdue(ctx, t0.Add(1000*time.Hour)); err != nil || n != 0 {
+		t.Fatalf("overdue before the triage: %d, %v", n, err)
+	}
+	triaged := t0.Add(10 * time.Hour)
+	next := change(t, s, w.ID, func(w registry.Whistle) (registry.Whistle, bool, error) {
+		return registry.TriageWhistle(w, []string{"water"}, registry.Urgent, "", map[string]bool{"water": true}, whistleLimits, triaged)
+	})
+	if next.Status != registry.WhistleOpen || !next.TriageTime.Equal(triaged) {
+		t.Fatalf("stored %+v", next)
+	}
+	if got := list(WhistleFilter{DepartmentID: "water"}); !reflect.DeepEqual(got, []string{w.ID}) {
+		t.Fatalf("water's whistles after the triage: %v", got)
+	}
+	if got := list(WhistleFilter{Status: registry.WhistleReported}); len(got) != 0 {
+		t.Fatalf("still REPORTED: %v", got)
+	}
+	tally, pastDue := tallyOf(t, s, "water", triaged.Add(3*time.Hour))
+	if tally.Whistles != 1 || pastDue != 1 {
+		t.Fatalf("water's tally %+v, %d past due", tally, pastDue)
+	}
+}
