@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tongdu/cmd/tongdu/allinone"
+	"tongdu/platform/auth"
 	"tongdu/platform/testkit"
 )
 
@@ -270,6 +271,8 @@ func TestResidentReportsListsAndRatesOwnWhistles(t *testing.T) {
 	report["householdId"] = neighbour
 	res.failure(res.do("POST", "/v1/whistles:report", report), http.StatusForbidden, "a report for a neighbour's household")
 	report["householdId"] = mine
+	// An auditor reads and never changes; only an Open311 app's subject reports with that role.
+	c.asRole(auth.Auditor, "").failure(c.asRole(auth.Auditor, "").do("POST", "/v1/whistles:report", report), http.StatusForbidden, "an auditor's report")
 	var w struct {
 		ID       string `json:"id"`
 		Status   string `json:"status"`
