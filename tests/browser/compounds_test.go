@@ -250,7 +250,7 @@ func TestCompoundsCodesSheet(t *testing.T) {
 	r.visit("/signin?as=resident")
 	r.do(chromedp.SendKeys(css("#f-accessCode"), code))
 	r.follow(`form:has(#f-accessCode) button[type=submit]`)
-	if loc := r.location(); loc != "/" {
+	if loc := r.location(); loc != "/r/" {
 		t.Fatalf("the resident signed in and is at %s", loc)
 	}
 	if v := r.text(".viewer small"); v != "居民" {

@@ -56,9 +56,12 @@ func New(c Clients, log *slog.Logger) *Server {
 	mux.HandleFunc("POST /signin", s.signIn)
 	mux.HandleFunc("POST /signout", s.signedIn(s.signOut))
 	s.publicNotices(mux)
-	mux.HandleFunc("GET /{$}", s.signedIn(s.home))
+	mux.HandleFunc("GET /{$}", s.signedIn(s.forStaff(s.home)))
 	for _, p := range pages {
-		mux.HandleFunc(p.pattern, s.signedIn(func(w http.ResponseWriter, r *http.Request) { p.handle(s, w, r) }))
+		mux.HandleFunc(p.pattern, s.signedIn(s.forStaff(func(w http.ResponseWriter, r *http.Request) { p.handle(s, w, r) })))
+	}
+	for _, p := range residentPages {
+		mux.HandleFunc(p.pattern, s.signedIn(s.forResidents(func(w http.ResponseWriter, r *http.Request) { p.handle(s, w, r) })))
 	}
 	mux.HandleFunc("/", s.notFound)
 	s.handler = secure(s.withVisit(mux))
@@ -139,8 +142,8 @@ func (s *Server) page(r *http.Request, titleKey, nav string) view.Page {
 	return p
 }
 
-// menuEntry is a navigation entry and the roles that see it (none: every staff role;
-// "RESIDENT" among them: residents too).
+// menuEntry is a navigation entry of the staff console and the roles that see it (none:
+// every staff role). Residents have their own navigation (residentMenu).
 type menuEntry struct {
 	order     int
 	key, href string
@@ -158,26 +161,17 @@ func addMenu(order int, key, href string, roles ...string) {
 }
 
 func menu(lang i18n.Lang, v *view.Viewer) []view.NavItem {
+	if v.Household != "" {
+		return residentMenu(lang)
+	}
 	items := []view.NavItem{{Key: "home", Href: "/", Label: lang.T("nav.home")}}
 	for _, m := range menus {
-		if v.Household != "" && !contains(m.roles, "RESIDENT") {
-			continue
-		}
 		if len(m.roles) > 0 && !v.Can(m.roles...) {
 			continue
 		}
 		items = append(items, view.NavItem{Key: m.key, Href: m.href, Label: lang.T("nav." + m.key)})
 	}
 	return items
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

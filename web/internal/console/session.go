@@ -190,7 +190,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: signInCookie, Path: "/signin", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	next := f.Next
 	if next == "/" && got.GetAccount().GetRole() == "RESIDENT" {
-		next = "/"
+		next = "/r/"
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
