@@ -35,11 +35,11 @@ import (
 // the SHA-256 of each key (a leaked configuration leaks no key) and compares in constant
 // time. The facade then calls governance as a district system, with a short-lived token
 // it signs for the subject "open311/<app>" (so the whistle's raise account and reporter
-// name the app, rule 16) and the AUDITOR role over the whole district: an auditor reads
-// every whistle and changes nothing, except that governance lets an Open311 app report
-// (its policy's reportingSystem). Reads without a key act as "open311/public". Answers
-// hold public fields only: no reporter, no household, no remarks, no accounts; names,
-// phone numbers and e-mail addresses sent with a report are never stored (rule 13).
+// name the app, rule 16) and the REPORTER role over the whole district: a reporting
+// system reads whistles and departments and files reports, nothing else. Reads without
+// a key act as "open311/public". Answers hold public fields only: no reporter, no
+// household, no remarks, no accounts; names, phone numbers and e-mail addresses sent
+// with a report are never stored (rule 13).
 
 // Open311 configures the facade. With no keys the facade still answers the public reads;
 // without a signer it is not served at all.
@@ -234,7 +234,7 @@ func (o *open311) as(ctx context.Context, app string) (context.Context, error) {
 	defer o.mu.Unlock()
 	t, ok := o.toks[subject]
 	if !ok || now.After(t.until) {
-		tok, err := o.cfg.Signer.Sign(auth.Principal{Subject: subject, Role: auth.Auditor}, open311TokenTTL)
+		tok, err := o.cfg.Signer.Sign(auth.Principal{Subject: subject, Role: auth.Reporter}, open311TokenTTL)
 		if err != nil {
 			return nil, err
 		}

@@ -29,10 +29,14 @@ const (
 	Supervisor       Role = "SUPERVISOR"
 	Department       Role = "DEPARTMENT"
 	Auditor          Role = "AUDITOR"
+	// Reporter is a system that reports problems for the public and reads where they
+	// stand (an Open311 app, through the gateway's facade): it reads whistles and
+	// departments and files reports, nothing else.
+	Reporter Role = "REPORTER"
 )
 
 // Roles lists every role.
-var Roles = []Role{DistrictAdmin, SubdistrictStaff, CommunityStaff, GridWorker, BranchSecretary, OwnersCommittee, BuildingLeader, Resident, Contractor, Supervisor, Department, Auditor}
+var Roles = []Role{DistrictAdmin, SubdistrictStaff, CommunityStaff, GridWorker, BranchSecretary, OwnersCommittee, BuildingLeader, Resident, Contractor, Supervisor, Department, Auditor, Reporter}
 
 // ParseRole reads a role name.
 func ParseRole(s string) (Role, error) {

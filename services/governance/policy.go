@@ -2,7 +2,6 @@ package governance
 
 import (
 	"fmt"
-	"strings"
 
 	"google.golang.org/protobuf/proto"
 
@@ -62,17 +61,17 @@ var Policy = auth.Policy{
 	method + "CreateLeaderContact":  {Roles: []auth.Role{auth.DistrictAdmin}},
 	method + "ListLeaderContacts":   {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor})},
 	method + "CreateDepartment":     {Roles: []auth.Role{auth.DistrictAdmin}},
-	method + "ListDepartments":      {Roles: auth.Everyone, Anywhere: true},
+	method + "ListDepartments":      {Roles: auth.RolesOf(auth.Everyone, []auth.Role{auth.Reporter}), Anywhere: true},
 	method + "CreateWhistle":        {Roles: auth.CompoundPeople, Target: "compounds/{whistle.compound_id}"},
-	method + "GetWhistle":           {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor}), Target: "whistles/{id}"},
+	method + "GetWhistle":           {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor, auth.Reporter}), Target: "whistles/{id}"},
 	// A resident lists the whistles their household reported, and no others (Own).
-	method + "ListWhistles":       {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor, auth.Resident}), Target: "departments/{department_id}|compounds/{compound_id}|households/{household_id}", Own: "household_id"},
+	method + "ListWhistles":       {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Department, auth.Auditor, auth.Resident, auth.Reporter}), Target: "departments/{department_id}|compounds/{compound_id}|households/{household_id}", Own: "household_id"},
 	method + "AcknowledgeWhistle": {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
 	method + "ResolveWhistle":     {Roles: []auth.Role{auth.Department, auth.DistrictAdmin}, Target: "departments/{department_id}", Check: calledDepartment},
 	method + "CloseWhistle":       {Roles: auth.Staff, Target: "whistles/{id}"},
-	// Reports from anyone (issue 19): the compound's people and its residents (for their
-	// own household), and Open311 apps through the gateway (reportingSystem).
-	method + "ReportWhistle":            {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident, auth.Auditor}), Target: "compounds/{compound_id}", Shared: true, Own: "household_id", Check: reportingSystem},
+	// Reports from anyone (issue 19): the compound's people, its residents (for their own
+	// household), and reporting systems such as Open311 apps through the gateway.
+	method + "ReportWhistle":            {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident, auth.Reporter}), Target: "compounds/{compound_id}", Shared: true, Own: "household_id"},
 	method + "TriageWhistle":            {Roles: auth.Staff, Target: "whistles/{id}"},
 	method + "RateWhistle":              {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "whistles/{id}", Shared: true, Own: "household_id"},
 	method + "GetDepartmentPerformance": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}"},
@@ -112,20 +111,6 @@ func calledDepartment(p auth.Principal, req proto.Message) error {
 	}
 	if "departments/"+auth.Field(req, "department_id").String() != p.Scope {
 		return fmt.Errorf("a department acknowledges and resolves for itself only")
-	}
-	return nil
-}
-
-// OpenAppPrefix begins the subject of an Open311 app's token ("open311/<app>"), which the
-// gateway's Open311 facade signs for each app it holds a key of.
-const OpenAppPrefix = "open311/"
-
-// reportingSystem: an AUDITOR reads and never changes, except an Open311 app, which the
-// gateway calls with an auditor's reach (it reads whistles to answer the public) and
-// which reports whistles for the people who use it.
-func reportingSystem(p auth.Principal, _ proto.Message) error {
-	if p.Role == auth.Auditor && !strings.HasPrefix(p.Subject, OpenAppPrefix) {
-		return fmt.Errorf("an AUDITOR reports whistles only as an Open311 app (subject %s<app>)", OpenAppPrefix)
 	}
 	return nil
 }

@@ -271,7 +271,7 @@ func TestResidentReportsListsAndRatesOwnWhistles(t *testing.T) {
 	report["householdId"] = neighbour
 	res.failure(res.do("POST", "/v1/whistles:report", report), http.StatusForbidden, "a report for a neighbour's household")
 	report["householdId"] = mine
-	// An auditor reads and never changes; only an Open311 app's subject reports with that role.
+	// An auditor reads and never changes: reports come from people and reporting systems.
 	c.asRole(auth.Auditor, "").failure(c.asRole(auth.Auditor, "").do("POST", "/v1/whistles:report", report), http.StatusForbidden, "an auditor's report")
 	var w struct {
 		ID       string `json:"id"`

@@ -24,6 +24,7 @@ func init() {
 		"role.CONTRACTOR":        {"施工单位", "Contractor"},
 		"role.SUPERVISOR":        {"监理单位", "Supervisor"},
 		"role.AUDITOR":           {"审计", "Auditor"},
+		"role.REPORTER":          {"上报系统", "Reporting system"},
 		"role.DEPARTMENT":        {"职能部门", "Department"},
 		"role.RESIDENT":          {"居民", "Resident"},
 
