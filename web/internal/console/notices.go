@@ -106,6 +106,10 @@ func (s *Server) lodgeObjection(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	household, _ := strings.CutPrefix(v.session.GetAccount().GetScope(), "households/")
 	text := strings.TrimSpace(r.PostFormValue("objection.text"))
+	if text == "" {
+		s.renderNotice(w, r, http.StatusUnprocessableEntity, view.NoticeForms{Errors: view.Errors{"objection.text": v.lang.T("notices.error.objection")}})
+		return
+	}
 	_, err := s.c.Projects.CreateObjection(call(r), &projectspb.CreateObjectionRequest{NoticeId: r.PathValue("id"), RequestId: r.PostFormValue("requestId"),
 		Objection: &projectspb.Objection{HouseholdId: household, Text: text}})
 	if err != nil {
@@ -123,6 +127,10 @@ func (s *Server) lodgeObjection(w http.ResponseWriter, r *http.Request) {
 func (s *Server) answerObjection(w http.ResponseWriter, r *http.Request) {
 	v := visitOf(r)
 	answer := strings.TrimSpace(r.PostFormValue("answer"))
+	if answer == "" {
+		s.renderNotice(w, r, http.StatusUnprocessableEntity, view.NoticeForms{AnswerTo: r.PathValue("oid"), Errors: view.Errors{"answer": v.lang.T("notices.error.answer")}})
+		return
+	}
 	_, err := s.c.Projects.AnswerObjection(call(r), &projectspb.AnswerObjectionRequest{NoticeId: r.PathValue("id"), ObjectionId: r.PathValue("oid"),
 		Answer: answer, RequestId: r.PostFormValue("requestId")})
 	if err != nil {
@@ -171,6 +179,11 @@ func (s *Server) noticeBoard(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
+	s.renderBoard(w, r, cid, s.page(r, "notices.board.title", ""))
+}
+
+// renderBoard renders compound cid's board in frame p.
+func (s *Server) renderBoard(w http.ResponseWriter, r *http.Request, cid string, p view.Page) {
 	var all []*projectspb.Notice
 	tok := ""
 	for {
@@ -185,7 +198,6 @@ func (s *Server) noticeBoard(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Reverse(all)
-	p := s.page(r, "notices.board.title", "")
 	v := view.NoticeBoard{CompoundID: cid, Notices: all}
 	if c, err := s.c.Governance.GetCompound(call(r), &governancepb.GetCompoundRequest{Id: cid}); err == nil {
 		v.CompoundName = c.GetName()

@@ -51,6 +51,8 @@ func init() {
 		"notices.field.opensAt.hint":  {"留空为今天；已在现场张贴的，填实际张贴日期。", "Empty: today. If it went up on paper already, the day it did."},
 		"notices.field.body":          {"说明（可选）", "Note (optional)"},
 		"notices.action.post":         {"张贴方案公示", "Post the plan"},
+		"notices.error.objection":     {"请写明异议内容", "Say what you object to"},
+		"notices.error.answer":        {"请写明答复", "Write the answer"},
 		"notices.error.date":          {"请按 年-月-日 填写日期", "Write the date as year-month-day"},
 		"reason.NOTICE_PERIOD_OPEN":   {"公示期未满，期满后方可审批", "The notice period is not over yet"},
 		"reason.OBJECTION_UNANSWERED": {"尚有异议未答复，须全部答复后方可审批", "An objection has no answer yet"},
