@@ -59,7 +59,7 @@ func TestNoticeObjectionOnScreen(t *testing.T) {
 	if got := resident.text("#f-objection-text-error"); got == "" {
 		t.Errorf("an empty objection is not told beside its field: %q", resident.text("main"))
 	}
-	resident.fill("objection.text", "充电桩离1单元太近，请再考虑")
+	resident.do(chromedp.SetValue(css("#"+fieldID("objection.text")), "充电桩离1单元太近，请再考虑"))
 	resident.follow(`#object button[type=submit]`)
 	if got := resident.text("#objections"); !strings.Contains(got, "充电桩离1单元太近") || !strings.Contains(got, "待社区答复") {
 		t.Errorf("after objecting, the notice shows %q", got)
@@ -73,7 +73,7 @@ func TestNoticeObjectionOnScreen(t *testing.T) {
 	}
 
 	clerk.visit("/notices/" + nid)
-	clerk.fill("answer", "已与施工单位核实，充电桩移至3单元北侧")
+	clerk.do(chromedp.SetValue(css("#"+fieldID("answer")), "已与施工单位核实，充电桩移至3单元北侧"))
 	clerk.follow(`#objections form button[type=submit]`)
 	if got := clerk.text("#objections"); !strings.Contains(got, "已与施工单位核实") || strings.Contains(got, "待社区答复") {
 		t.Errorf("after answering, the notice shows %q", got)

@@ -98,7 +98,7 @@ func TestResidentAnswersAndVotes(t *testing.T) {
 	if got := b.text("#res-door"); !strings.Contains(got, "石羊路21号院") || !strings.Contains(got, "1号楼 1单元 104室") {
 		t.Fatalf("the household's door: %q", got)
 	}
-	if got := eval[[]string](b, `[...document.querySelectorAll("#res-cards h2")].map(h => h.textContent.trim())`); strings.Join(got, ",") != "调查与表决,我家出资,金点子,改造进度" {
+	if got := eval[[]string](b, `[...document.querySelectorAll("#res-cards h2")].map(h => h.textContent.trim())`); strings.Join(got, ",") != "调查与表决,我家出资,金点子,改造进度,吹哨反映,小区公示" {
 		t.Errorf("home cards %q", got)
 	}
 	b.accessible()
@@ -279,7 +279,7 @@ func TestResidentPagesOnPhone(t *testing.T) {
 			t.Errorf("a resident asking for %s is at %s", path, loc)
 		}
 	}
-	if got := eval[[]string](b, `[...document.querySelectorAll(".top nav a")].map(a => a.getAttribute("href"))`); strings.Join(got, " ") != "/r/ /r/surveys /r/money /r/ideas /r/projects" {
+	if got := eval[[]string](b, `[...document.querySelectorAll(".top nav a")].map(a => a.getAttribute("href"))`); strings.Join(got, " ") != "/r/ /r/surveys /r/money /r/ideas /r/projects /r/whistles /r/notices" {
 		t.Errorf("the resident's navigation: %q", got)
 	}
 }

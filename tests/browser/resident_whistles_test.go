@@ -25,7 +25,7 @@ func TestResidentReportsAndRatesAWhistle(t *testing.T) {
 		t.Fatalf("an empty report: category error %q, description error %q", c, d)
 	}
 	b.do(chromedp.SetValue(css("#f-category"), "ROAD"))
-	b.fill("description", "3号楼门口路灯不亮")
+	b.do(chromedp.SetValue(css("#"+fieldID("description")), "3号楼门口路灯不亮")) // a textarea
 	b.fill("address", "3号楼门口")
 	b.follow(`#res-report-submit`)
 	if got := b.text("#res-whistles"); !strings.Contains(got, "路灯不亮") || !strings.Contains(got, "待分派") {
