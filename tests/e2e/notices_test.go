@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,24 +17,6 @@ import (
 	"tongdu/platform/testkit"
 	"tongdu/services/projects"
 )
-
-// testClock is a clock a test moves forward.
-type testClock struct {
-	mu     sync.Mutex
-	offset time.Duration
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.offset += d
-}
 
 type notice struct {
 	ID         string `json:"id"`
@@ -75,7 +56,7 @@ func (c *client) postPlan(compoundID, projectID string) notice {
 }
 
 func TestNoticeBoardGuardsApproval(t *testing.T) {
-	clock := &testClock{}
+	clock := &testkit.Clock{}
 	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: testkit.RedisURL(t), DataDir: t.TempDir(),
 		Modules: allinone.With(projects.ModuleWith(projects.Config{Now: clock.Now}))})
 	t.Cleanup(app.Close)

@@ -29,16 +29,16 @@ func TestRule11WhistleEscalatesOneLevelPerBreachedLimit(t *testing.T) {
 	h := time.Hour
 	tests := []struct {
 		name  string
-		acts  func(e env, clock *testClock, id string)
+		acts  func(e env, clock *testkit.Clock, id string)
 		at    time.Duration
 		level pb.Whistle_EscalationLevel
 	}{
-		{"acknowledged in time, resolve limit breached: one limit, SUBDISTRICT", func(e env, c *testClock, id string) {
+		{"acknowledged in time, resolve limit breached: one limit, SUBDISTRICT", func(e env, c *testkit.Clock, id string) {
 			c.Set(h)
 			e.ack(t, id, "water")
 			e.ack(t, id, "housing")
 		}, 24*h + time.Second, pb.Whistle_SUBDISTRICT},
-		{"acknowledged in time, resolved late: still one limit, SUBDISTRICT", func(e env, c *testClock, id string) {
+		{"acknowledged in time, resolved late: still one limit, SUBDISTRICT", func(e env, c *testkit.Clock, id string) {
 			c.Set(h)
 			e.ack(t, id, "water")
 			e.ack(t, id, "housing")
@@ -46,7 +46,7 @@ func TestRule11WhistleEscalatesOneLevelPerBreachedLimit(t *testing.T) {
 			e.resolve(t, id, "water")
 			e.resolve(t, id, "housing")
 		}, 100 * h, pb.Whistle_SUBDISTRICT},
-		{"both departments late to acknowledge: one limit, however many departments, SUBDISTRICT", func(e env, c *testClock, id string) {
+		{"both departments late to acknowledge: one limit, however many departments, SUBDISTRICT", func(e env, c *testkit.Clock, id string) {
 			c.Set(3 * h)
 			e.ack(t, id, "water")
 			e.ack(t, id, "housing")
@@ -56,14 +56,14 @@ func TestRule11WhistleEscalatesOneLevelPerBreachedLimit(t *testing.T) {
 		}, 100 * h, pb.Whistle_SUBDISTRICT},
 		{"nothing done past the acknowledge limit: SUBDISTRICT", nil, 2*h + time.Second, pb.Whistle_SUBDISTRICT},
 		{"nothing done past both limits: two limits, DISTRICT", nil, 24*h + time.Second, pb.Whistle_DISTRICT},
-		{"one late to acknowledge, the other late to resolve: two limits, DISTRICT", func(e env, c *testClock, id string) {
+		{"one late to acknowledge, the other late to resolve: two limits, DISTRICT", func(e env, c *testkit.Clock, id string) {
 			c.Set(h)
 			e.ack(t, id, "water")
 			c.Set(3 * h)
 			e.ack(t, id, "housing")
 			e.resolve(t, id, "housing")
 		}, 24*h + time.Second, pb.Whistle_DISTRICT},
-		{"everything in time: COMMUNITY", func(e env, c *testClock, id string) {
+		{"everything in time: COMMUNITY", func(e env, c *testkit.Clock, id string) {
 			c.Set(h)
 			e.ack(t, id, "water")
 			e.ack(t, id, "housing")

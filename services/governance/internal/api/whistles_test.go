@@ -17,30 +17,11 @@ import (
 // whistleT0 is when the whistle tests' clock starts.
 var whistleT0 = time.Date(2025, 6, 3, 8, 0, 0, 0, time.UTC)
 
-// testClock is a server clock the test moves by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Set moves the clock to whistleT0 + d.
-func (c *testClock) Set(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = whistleT0.Add(d)
-}
-
 // startWith runs the governance API like start does, on a clock the test controls
 // (starting at whistleT0) and with the given survey peer (nil for none).
-func startWith(t *testing.T, res app.Resolutions) (env, *testClock) {
+func startWith(t *testing.T, res app.Resolutions) (env, *testkit.Clock) {
 	t.Helper()
-	clock := &testClock{now: whistleT0}
+	clock := &testkit.Clock{Start: whistleT0}
 	return serve(t, clock.Now, res), clock
 }
 

@@ -185,42 +185,28 @@ func (a *App) CreateObjection(ctx context.Context, noticeID string, o works.Obje
 		return works.Objection{}, err
 	}
 	checked := false
-	for {
-		n, err := a.store.GetNotice(ctx, noticeID)
-		if err != nil {
-			return works.Objection{}, err
-		}
+	return a.changeNotice(ctx, noticeID, func(n *works.Notice) (works.Objection, bool, error) {
 		for _, had := range n.Objections {
 			if had.ID == ids[0] {
-				return had, nil // a retry finds its objection lodged
+				return had, true, nil // a retry finds its objection lodged
 			}
 		}
 		if !checked {
 			cid, err := a.peers.Governance.HouseholdCompound(ctx, o.HouseholdID)
 			if err != nil {
-				return works.Objection{}, fieldNotFound(err, "objection.householdId")
+				return works.Objection{}, false, fieldNotFound(err, "objection.householdId")
 			}
 			if cid != n.CompoundID {
-				return works.Objection{}, fmt.Errorf("%w: household %s is not a household of compound %s", works.ErrNotInCompound, o.HouseholdID, n.CompoundID)
+				return works.Objection{}, false, fmt.Errorf("%w: household %s is not a household of compound %s", works.ErrNotInCompound, o.HouseholdID, n.CompoundID)
 			}
 			checked = true
 		}
 		o.ID, o.RequestID, o.LodgeAccount = ids[0], rq.ID, auth.Acting(ctx)
 		if err := n.Lodge(o, a.now()); err != nil {
-			return works.Objection{}, err
+			return works.Objection{}, false, err
 		}
-		err = a.store.UpdateNotice(ctx, *n)
-		if isConflict(err) {
-			if err := retryPause(ctx); err != nil {
-				return works.Objection{}, err
-			}
-			continue
-		}
-		if err != nil {
-			return works.Objection{}, err
-		}
-		return n.Objections[len(n.Objections)-1], nil
-	}
+		return n.Objections[len(n.Objections)-1], false, nil
+	})
 }
 
 // AnswerObjection records the staff's answer to an objection, once; the answer becomes
@@ -229,19 +215,31 @@ func (a *App) AnswerObjection(ctx context.Context, noticeID, objectionID, answer
 	if _, _, err := a.claim(ctx, "AnswerObjection", rq, 0); err != nil {
 		return works.Objection{}, err
 	}
-	for {
-		n, err := a.store.GetNotice(ctx, noticeID)
-		if err != nil {
-			return works.Objection{}, err
-		}
+	o, err := a.changeNotice(ctx, noticeID, func(n *works.Notice) (works.Objection, bool, error) {
 		for _, had := range n.Objections {
 			if had.ID == objectionID && rq.ID != "" && had.AnswerRequest == rq.ID {
-				return had.Public(), nil // a retry finds its answer recorded
+				return had, true, nil // a retry finds its answer recorded
 			}
 		}
 		o, err := n.AnswerObjection(objectionID, answer, auth.Acting(ctx), rq.ID, a.now())
+		return o, false, err
+	})
+	return o.Public(), err
+}
+
+// changeNotice applies change to the notice as stored and writes it, revision-checked:
+// when another writer won (two objections at once), change runs again on what that
+// writer left. change answers done when it finds its work done already (a retry), and
+// nothing is written.
+func (a *App) changeNotice(ctx context.Context, id string, change func(n *works.Notice) (works.Objection, bool, error)) (works.Objection, error) {
+	for {
+		n, err := a.store.GetNotice(ctx, id)
 		if err != nil {
 			return works.Objection{}, err
+		}
+		o, done, err := change(n)
+		if err != nil || done {
+			return o, err
 		}
 		err = a.store.UpdateNotice(ctx, *n)
 		if isConflict(err) {
@@ -250,10 +248,7 @@ func (a *App) AnswerObjection(ctx context.Context, noticeID, objectionID, answer
 			}
 			continue
 		}
-		if err != nil {
-			return works.Objection{}, err
-		}
-		return o.Public(), nil
+		return o, err
 	}
 }
 
