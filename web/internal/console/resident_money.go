@@ -22,12 +22,7 @@ func init() {
 
 func (s *Server) residentMoney(w http.ResponseWriter, r *http.Request) {
 	ctx, own := call(r), residentOwn(r)
-	h, err := s.residentHousehold(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	projects, err := s.residentProjects(r, h.GetCompoundId())
+	projects, err := s.residentProjects(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -57,10 +52,14 @@ func residentQuotaRow(pr *projectspb.Project, q *financepb.HouseholdQuota) view.
 		DueFen: max(0, q.GetQuotaFen()-q.GetPaidFen()), Status: q.GetStatus().String()}
 }
 
-// residentProjects are the compound's projects, newest year first.
-func (s *Server) residentProjects(r *http.Request, compound string) ([]*projectspb.Project, error) {
+// residentProjects are the projects of the visitor's compound, newest year first.
+func (s *Server) residentProjects(r *http.Request) ([]*projectspb.Project, error) {
+	h, err := s.residentHousehold(r)
+	if err != nil {
+		return nil, err
+	}
 	ps, err := listAll(func(tok string) ([]*projectspb.Project, string, error) {
-		got, err := s.c.Projects.ListProjects(call(r), &projectspb.ListProjectsRequest{CompoundId: compound, PageSize: 1000, PageToken: tok})
+		got, err := s.c.Projects.ListProjects(call(r), &projectspb.ListProjectsRequest{CompoundId: h.GetCompoundId(), PageSize: 1000, PageToken: tok})
 		return got.GetProjects(), got.GetNextPageToken(), err
 	})
 	if err != nil {

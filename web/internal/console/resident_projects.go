@@ -22,12 +22,7 @@ func init() {
 }
 
 func (s *Server) residentProjectList(w http.ResponseWriter, r *http.Request) {
-	h, err := s.residentHousehold(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	projects, err := s.residentProjects(r, h.GetCompoundId())
+	projects, err := s.residentProjects(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
