@@ -28,7 +28,7 @@ var Policy = auth.Policy{
 	// Counts only, but of a whole region: the staff and auditors of that region.
 	method + "GetRegionStatistics":   {Roles: auth.MoneyReaders, Target: "regions/{id}"},
 	method + "CreateCompound":        {Roles: auth.Staff, Target: "regions/{compound.community_id}"},
-	method + "GetCompound":           {Roles: auth.Everyone, Anywhere: true},
+	method + "GetCompound":           {Roles: auth.RolesOf(auth.Everyone, []auth.Role{auth.Reporter}), Anywhere: true},
 	method + "ListCompounds":         {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Auditor}), Target: "regions/{region_id}"},
 	method + "UpdateCompound":        {Roles: auth.Staff, Target: "compounds/{compound.id}"},
 	method + "ClassifyCompound":      {Roles: auth.Staff, Target: "compounds/{id}"},

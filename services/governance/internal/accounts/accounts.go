@@ -136,13 +136,17 @@ func rank(r auth.Role) int {
 // CheckRole says whether a caller of role by may make an account of role r: a role not
 // above its own; AUDITOR and DEPARTMENT only by a DISTRICT_ADMIN (they see across the
 // district's subtrees); never RESIDENT (residents sign in with their household's access
-// code). An unknown role or RESIDENT is a violation on role; a wider one ErrTooWide.
+// code) nor REPORTER (a reporting system has a key at the gateway). An unknown role,
+// RESIDENT or REPORTER is a violation on role; a wider one ErrTooWide.
 func CheckRole(by, r auth.Role) error {
 	if _, err := auth.ParseRole(string(r)); err != nil {
 		return fault.Field("role", "is not a role")
 	}
 	if r == auth.Resident {
 		return fault.Field("role", "residents sign in with their household's access code, not an account")
+	}
+	if r == auth.Reporter {
+		return fault.Field("role", "a reporting system (an Open311 app) has a key at the gateway (--open311-keys), not an account")
 	}
 	if rank(by) == 0 {
 		return fmt.Errorf("%w: a %s makes no accounts", ErrTooWide, by)

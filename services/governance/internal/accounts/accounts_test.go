@@ -68,6 +68,7 @@ func TestRoleRank(t *testing.T) {
 		{auth.CommunityStaff, auth.Department, ErrTooWide},
 		{auth.GridWorker, auth.GridWorker, ErrTooWide},
 		{auth.DistrictAdmin, auth.Resident, errInvalid},
+		{auth.DistrictAdmin, auth.Reporter, errInvalid}, // a reporting system has a key, not an account
 		{auth.DistrictAdmin, "KING", errInvalid},
 	} {
 		err := CheckRole(tc.by, tc.role)
