@@ -148,8 +148,10 @@ func NewServiceRecord(r ServiceRecord, now time.Time) (ServiceRecord, error) {
 	if !datePattern.MatchString(r.Date) {
 		return ServiceRecord{}, fault.Field("serviceRecord.date", "is a day, e.g. 2021-11-06")
 	}
-	// The day is the one of the clock's zone: the district records local days.
-	d, err := time.ParseInLocation(time.DateOnly, r.Date, now.Location())
+	// The day is the district's (China's, UTC+8 all year), whatever zone the server's
+	// clock runs in: between 00:00 and 08:00 in China a UTC server is still on
+	// yesterday, and today's service must not read as the future.
+	d, err := time.ParseInLocation(time.DateOnly, r.Date, DistrictZone)
 	if err != nil {
 		return ServiceRecord{}, fault.Field("serviceRecord.date", "is not a day of the calendar")
 	}

@@ -128,13 +128,12 @@ func TestNewServiceRecord(t *testing.T) {
 	}
 }
 
-// A day of service is a day of the calendar where the service is: a record dated today
-// is not "in the future" because the clock's zone is ahead of UTC (Chengdu is UTC+8, so
-// every morning before 08:00 today's date is still tomorrow in UTC), and a day that has
-// not begun where the clock is is in the future even if it has begun in UTC.
-func TestNewServiceRecordReadsTheDateInTheClocksZone(t *testing.T) {
+// A day of service is a day of the district's calendar (China, UTC+8), whatever zone the
+// server's clock runs in: a record dated today is not "in the future" because UTC is
+// still on yesterday (every morning before 08:00 in China), and a day that has not begun
+// in China is in the future even where it has begun elsewhere.
+func TestNewServiceRecordReadsTheDateInTheDistrictsZone(t *testing.T) {
 	shanghai := time.FixedZone("CST", 8*3600)
-	newYork := time.FixedZone("EST", -5*3600)
 	tests := []struct {
 		name  string
 		date  string
@@ -143,7 +142,9 @@ func TestNewServiceRecordReadsTheDateInTheClocksZone(t *testing.T) {
 	}{
 		{"today, early in the morning in UTC+8", "2021-11-06", time.Date(2021, 11, 6, 7, 30, 0, 0, shanghai), ""},
 		{"today, just after midnight in UTC+8", "2021-11-06", time.Date(2021, 11, 6, 0, 5, 0, 0, shanghai), ""},
-		{"tomorrow, late in the evening in UTC-5 (already today in UTC)", "2021-11-07", time.Date(2021, 11, 6, 22, 0, 0, 0, newYork), "serviceRecord.date"},
+		{"today in China on a UTC server still on yesterday", "2021-11-07", time.Date(2021, 11, 6, 20, 0, 0, 0, time.UTC), ""},
+		{"tomorrow in China, on a UTC server", "2021-11-08", time.Date(2021, 11, 6, 20, 0, 0, 0, time.UTC), "serviceRecord.date"},
+		{"tomorrow in China, late in the evening in UTC-5", "2021-11-08", time.Date(2021, 11, 6, 22, 0, 0, 0, time.FixedZone("EST", -5*3600)), "serviceRecord.date"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

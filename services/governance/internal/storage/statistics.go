@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -66,9 +65,6 @@ end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'management', ARGV[3], 'households', ARGV[4], 'buildings', ARGV[5])
 return 1`)
 
-// china is the district's clock, which years of status moves are counted in.
-var china = time.FixedZone("CST", 8*3600)
-
 // RecountCompound brings the region counters up to the compound as it is stored now.
 // It is what every write of a compound, its buildings and households ends with; calling
 // it again changes nothing.
@@ -91,7 +87,7 @@ func (s *Store) RecountCompound(ctx context.Context, cid string) error {
 		keys = append(keys, regionStatsKey(r))
 	}
 	return countCompound.Run(ctx, s.rdb, keys, version, int(c.Status), int(c.ManagementType),
-		c.HouseholdCount, c.BuildingCount, at.In(china).Year()).Err()
+		c.HouseholdCount, c.BuildingCount, at.In(registry.DistrictZone).Year()).Err()
 }
 
 // RegionStatistics reads a region's counters ("" for every compound stored).
