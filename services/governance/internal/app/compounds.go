@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/fault"
@@ -150,7 +151,9 @@ func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[stri
 		if err != nil {
 			return err
 		}
-		next, moved := registry.FollowStatus(*c, fact, fields["status"], a.now())
+		// Projects say when the move happened (rule 15); a fact without it happened now.
+		at, _ := time.Parse(time.RFC3339Nano, fields["at"])
+		next, moved := registry.FollowStatus(*c, fact, fields["status"], at, a.now())
 		if !moved {
 			// A redelivered fact may come after a move whose count a crash cut short.
 			return a.store.RecountCompound(ctx, cid)

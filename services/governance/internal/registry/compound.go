@@ -93,6 +93,10 @@ type Compound struct {
 	Classification          *Classification `json:"classification,omitempty"`
 	CreateTime              time.Time       `json:"createTime"`
 	UpdateTime              time.Time       `json:"updateTime"`
+	// StatusTime is when the compound entered its status (rule 15: when the fact behind
+	// it happened, which a project entered after the fact dates years back); zero for
+	// records from before it was kept.
+	StatusTime time.Time `json:"statusTime,omitzero"`
 	// CreateAccount is the signed-in account (its token's subject) that registered the
 	// compound; UpdateAccount the one of its last update or classification (rule 16: who
 	// acts). A status that follows the renovation moves on an event, which no one signed
@@ -393,13 +397,16 @@ func FollowRenovation(cur CompoundStatus, fact, projectStatus string) CompoundSt
 	return cur
 }
 
-// FollowStatus sets the compound's status after a fact, unchanged when the fact does not
-// move it.
-func FollowStatus(c Compound, fact, projectStatus string, now time.Time) (Compound, bool) {
+// FollowStatus sets the compound's status after a fact that happened at at (zero: now),
+// unchanged when the fact does not move it.
+func FollowStatus(c Compound, fact, projectStatus string, at, now time.Time) (Compound, bool) {
 	next := FollowRenovation(c.Status, fact, projectStatus)
 	if next == c.Status {
 		return c, false
 	}
-	c.Status, c.UpdateTime = next, now
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	c.Status, c.UpdateTime, c.StatusTime = next, now, at
 	return c, true
 }

@@ -77,7 +77,11 @@ func (s *Store) RecountCompound(ctx context.Context, cid string) error {
 	if err != nil {
 		return err
 	}
-	at := c.UpdateTime
+	// The year a compound's status counts in is when it entered it (rule 15).
+	at := c.StatusTime
+	if at.IsZero() {
+		at = c.UpdateTime
+	}
 	if at.IsZero() {
 		at = c.CreateTime
 	}

@@ -16,7 +16,7 @@ func (s *Server) CreateSignoff(ctx context.Context, req *pb.CreateSignoffRequest
 	}
 	in := req.GetSignoff()
 	so, err := s.app.CreateSignoff(ctx, req.GetProjectId(), works.Signoff{
-		Role: works.Role(in.GetRole()), Verdict: works.Verdict(in.GetVerdict()), Remarks: in.GetRemarks(), Signer: in.GetSigner()}, rq)
+		Role: works.Role(in.GetRole()), Verdict: works.Verdict(in.GetVerdict()), Remarks: in.GetRemarks(), Signer: in.GetSigner()}, timeOf(req.GetEffectiveTime()), rq)
 	if err != nil {
 		return nil, err
 	}

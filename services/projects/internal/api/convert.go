@@ -41,7 +41,7 @@ func projectToPB(p *works.Project, items []works.Item) *pb.Project {
 		}
 	}
 	for _, t := range p.History {
-		out.History = append(out.History, &pb.StatusTransition{From: pb.Project_Status(t.From), To: pb.Project_Status(t.To), Actor: t.Actor, Reason: t.Reason, Time: ts(t.Time), Account: t.Account})
+		out.History = append(out.History, &pb.StatusTransition{From: pb.Project_Status(t.From), To: pb.Project_Status(t.To), Actor: t.Actor, Reason: t.Reason, Time: ts(t.Time), Account: t.Account, RecordTime: ts(t.RecordTime)})
 	}
 	return out
 }
@@ -74,5 +74,5 @@ func supervisionToPB(r *works.SupervisionReport) *pb.SupervisionReport {
 }
 
 func signoffToPB(s *works.Signoff) *pb.Signoff {
-	return &pb.Signoff{Id: s.ID, ProjectId: s.ProjectID, Role: pb.Signoff_Role(s.Role), Verdict: pb.Signoff_Verdict(s.Verdict), Remarks: s.Remarks, Signer: s.Signer, SignTime: ts(s.SignTime), Account: s.Account}
+	return &pb.Signoff{Id: s.ID, ProjectId: s.ProjectID, Role: pb.Signoff_Role(s.Role), Verdict: pb.Signoff_Verdict(s.Verdict), Remarks: s.Remarks, Signer: s.Signer, SignTime: ts(s.SignTime), Account: s.Account, RecordTime: ts(s.RecordTime)}
 }

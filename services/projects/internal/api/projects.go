@@ -25,7 +25,7 @@ func (s *Server) CreateProject(ctx context.Context, req *pb.CreateProjectRequest
 	if err != nil {
 		return nil, err
 	}
-	return project(s.app.CreateProject(ctx, projectFromPB(req.GetProject()), actorOf(ctx, ""), rq))
+	return project(s.app.CreateProject(ctx, projectFromPB(req.GetProject()), actorOf(ctx, ""), timeOf(req.GetEffectiveTime()), rq))
 }
 
 // GetProject returns a project with its history and item figures.

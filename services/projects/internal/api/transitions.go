@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/idempotency"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -18,12 +19,13 @@ type transitionRequest interface {
 	GetActor() string
 	GetReason() string
 	GetRequestId() string
+	GetEffectiveTime() *timestamppb.Timestamp
 }
 
 // move decodes a transition request.
 func move(ctx context.Context, req transitionRequest) (app.Move, error) {
 	rq, err := idempotency.Of(req.GetRequestId(), req)
-	return app.Move{ID: req.GetId(), Actor: actorOf(ctx, req.GetActor()), Reason: req.GetReason(), Request: rq}, err
+	return app.Move{ID: req.GetId(), Actor: actorOf(ctx, req.GetActor()), Reason: req.GetReason(), Request: rq, At: timeOf(req.GetEffectiveTime())}, err
 }
 
 // transition decodes req and calls the transition use case do.

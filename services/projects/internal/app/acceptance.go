@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"tongdu/platform/auth"
 	"tongdu/services/projects/internal/works"
@@ -12,16 +13,21 @@ import (
 // later sign-off of the same role replaces the earlier, and a retried request answers
 // the sign-off it recorded. When it completes the acceptance conditions, the project is
 // accepted at once.
-func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Signoff, rq Request) (works.Signoff, error) {
+func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Signoff, at time.Time, rq Request) (works.Signoff, error) {
 	p, err := a.projectFor(ctx, projectID, works.CanSignOff)
 	if err != nil {
+		return works.Signoff{}, err
+	}
+	// Rule 15: a sign-off entered after the fact carries when the party signed, which is
+	// not before the works were handed over for acceptance.
+	if at, err = works.Effective(at, a.now(), p.Since(), "effectiveTime", "the request for acceptance"); err != nil {
 		return works.Signoff{}, err
 	}
 	id, _, err := a.claim(ctx, "CreateSignoff", rq, 1)
 	if err != nil {
 		return works.Signoff{}, err
 	}
-	so.ID, so.ProjectID, so.SignTime = id[0], p.ID, a.now()
+	so.ID, so.ProjectID, so.SignTime, so.RecordTime = id[0], p.ID, at, a.now()
 	so.Account = auth.Acting(ctx)
 	so, created, err := a.store.AddSignoff(ctx, so)
 	if err != nil {
@@ -32,7 +38,7 @@ func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Sign
 		if by == "" {
 			by = so.Account
 		}
-		a.acceptIfReady(ctx, p.ID, by)
+		a.acceptIfReady(ctx, p.ID, by, so.SignTime)
 	}
 	return so, nil
 }
@@ -40,7 +46,7 @@ func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Sign
 // acceptIfReady accepts the project when every condition now holds. Not holding yet is
 // the usual case and no error; anything else is logged, as the sign-off is recorded and
 // :accept remains.
-func (a *App) acceptIfReady(ctx context.Context, projectID, signer string) {
+func (a *App) acceptIfReady(ctx context.Context, projectID, signer string, at time.Time) {
 	p, err := a.store.GetProject(ctx, projectID)
 	if err != nil {
 		a.log.WarnContext(ctx, "acceptance not checked", "project", projectID, "cause", err.Error())
@@ -54,7 +60,8 @@ func (a *App) acceptIfReady(ctx context.Context, projectID, signer string) {
 	if len(works.Failures(cs)) > 0 {
 		return
 	}
-	m := Move{ID: projectID, Actor: "tongdu (after the sign-off by " + signer + ")", Reason: "every acceptance condition holds"}
+	// Accepted when the last party signed (rule 15), which may be a day entered late.
+	m := Move{ID: projectID, Actor: "tongdu (after the sign-off by " + signer + ")", Reason: "every acceptance condition holds", At: at}
 	if _, err := a.AcceptProject(ctx, m); err != nil {
 		a.log.WarnContext(ctx, "project not accepted after sign-off", "project", projectID, "cause", err.Error())
 	}

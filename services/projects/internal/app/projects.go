@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/fault"
@@ -27,7 +28,7 @@ func (a *App) view(ctx context.Context, p *works.Project) (ProjectView, error) {
 // CreateProject draws up a compound's plan for a round, with actor as its first history
 // entry. The compound must be one governance knows (bad input on project.compoundId
 // otherwise); one live plan per compound and year (works.ErrAlreadyExists otherwise).
-func (a *App) CreateProject(ctx context.Context, in works.Project, actor string, rq Request) (ProjectView, error) {
+func (a *App) CreateProject(ctx context.Context, in works.Project, actor string, at time.Time, rq Request) (ProjectView, error) {
 	ok, err := a.peers.Governance.CompoundExists(ctx, in.CompoundID)
 	if err != nil {
 		return ProjectView{}, err
@@ -35,7 +36,7 @@ func (a *App) CreateProject(ctx context.Context, in works.Project, actor string,
 	if !ok {
 		return ProjectView{}, fault.Field("project.compoundId", "no compound "+in.CompoundID)
 	}
-	p, err := works.NewProject(in, actor, a.now())
+	p, err := works.NewProject(in, actor, at, a.now())
 	if err != nil {
 		return ProjectView{}, err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/events"
@@ -15,6 +16,8 @@ import (
 type Move struct {
 	ID, Actor, Reason string
 	Request           Request
+	// At is when the move happened, for one entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // guard checks a transition's guard against its owner; it returns the failures (none:
@@ -53,7 +56,7 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 				return ProjectView{}, err
 			}
 		}
-		next, err := works.Apply(*p, act, failures, m.Actor, m.Reason, m.Request.ID, a.now())
+		next, err := works.Apply(*p, act, failures, m.Actor, m.Reason, m.Request.ID, m.At, a.now())
 		if err != nil {
 			return ProjectView{}, err
 		}
@@ -90,9 +93,11 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 }
 
 // statusEvent tells governance, on the compound events stream, that a project of a
-// compound reached a status; governance follows it in the compound's status.
+// compound reached a status, and when (rule 15: when it happened); governance follows it
+// in the compound's status and counts it in that year.
 func statusEvent(p works.Project) string {
-	return events.Event(events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String()})
+	return events.Event(events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String(),
+		"at": p.Since().UTC().Format(time.RFC3339Nano)})
 }
 
 // ApproveProject: PROPOSED → APPROVED once the compound's renovation resolution passed

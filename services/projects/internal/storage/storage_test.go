@@ -38,7 +38,7 @@ func newStore(t *testing.T, rdb redis.UniversalClient) *Store {
 
 func newProject(t *testing.T, s *Store, compound string, year int) works.Project {
 	t.Helper()
-	p, err := works.NewProject(works.Project{ID: ids.New(), CompoundID: compound, Title: "改造", Year: year, BudgetFen: 60_000_000}, "planner", t0)
+	p, err := works.NewProject(works.Project{ID: ids.New(), CompoundID: compound, Title: "改造", Year: year, BudgetFen: 60_000_000}, "planner", time.Time{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestProjectRoundTripsAndStartsAtRevisionOne(t *testing.T) {
 func TestOnePlanPerCompoundAndYear(t *testing.T) {
 	s := newStore(t, testkit.Redis(t))
 	a := newProject(t, s, "c1", 2021)
-	dup, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "again", Year: 2021}, "x", t0)
+	dup, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "again", Year: 2021}, "x", time.Time{}, t0)
 	if err := s.CreateProject(bg, dup); !errors.Is(err, works.ErrAlreadyExists) {
 		t.Fatalf("second plan for c1/2021: %v", err)
 	}
@@ -145,7 +145,7 @@ func TestACancelledHolderDoesNotHoldTheRound(t *testing.T) {
 	if _, err := s.UpdateProject(bg, a); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "new round", Year: 2021}, "x", t0)
+	b, _ := works.NewProject(works.Project{ID: ids.New(), CompoundID: "c1", Title: "new round", Year: 2021}, "x", time.Time{}, t0)
 	if err := s.CreateProject(bg, b); err != nil {
 		t.Fatalf("BUG: a plan held by cancelled project %s blocks the round for ever: %v", a.ID, err)
 	}

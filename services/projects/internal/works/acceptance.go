@@ -46,7 +46,9 @@ type Signoff struct {
 	Verdict   Verdict   `json:"verdict"`
 	Remarks   string    `json:"remarks,omitempty"`
 	Signer    string    `json:"signer"`
-	SignTime  time.Time `json:"signTime"`
+	SignTime  time.Time `json:"signTime"` // when the party signed (rule 15)
+	// RecordTime is when the sign-off was entered.
+	RecordTime time.Time `json:"recordTime,omitzero"`
 	// Account is the signed-in account that recorded the sign-off (its token's subject;
 	// rule 16: who acts). Signer is only a note of the person signing for the party.
 	Account string `json:"account,omitempty"`

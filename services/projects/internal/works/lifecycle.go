@@ -94,9 +94,14 @@ func Refusal(a Action, failures []GuardFailure) *fault.Error {
 }
 
 // Apply moves the project by action once its guard has passed (failures empty), and
-// records the transition, and the request that made it, in the history.
-func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestID string, now time.Time) (Project, error) {
+// records the transition, and the request that made it, in the history: as happened at
+// at (rule 15; zero: now), which may not be before the move it follows.
+func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestID string, at, now time.Time) (Project, error) {
 	to, err := Target(&p, a)
+	if err != nil {
+		return Project{}, err
+	}
+	at, err = Effective(at, now, p.Since(), "effectiveTime", "the project's last move")
 	if err != nil {
 		return Project{}, err
 	}
@@ -114,7 +119,7 @@ func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestI
 		p.SuspendedFrom = StatusUnspecified
 	}
 	p.Status = to
-	p.History = append(append([]Transition(nil), p.History...), Transition{From: from, To: to, Actor: actor, Reason: reason, Time: now, RequestID: requestID})
+	p.History = append(append([]Transition(nil), p.History...), Transition{From: from, To: to, Actor: actor, Reason: reason, Time: at, RequestID: requestID, RecordTime: now})
 	p.UpdateTime = now
 	return p, nil
 }

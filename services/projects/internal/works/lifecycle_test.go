@@ -56,7 +56,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 
 				// With a failed guard.
 				fail := []GuardFailure{{Guard: "SOME_GUARD", Detail: "short by 1"}}
-				_, err = Apply(p, a, fail, "officer 王", "because", "req-"+a.String(), later)
+				_, err = Apply(p, a, fail, "officer 王", "because", "req-"+a.String(), time.Time{}, later)
 				if !allowed {
 					if !errors.Is(err, ErrTransition) {
 						t.Fatalf("forbidden %s from %s: %v, want ErrTransition", a, from, err)
@@ -86,7 +86,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 				}
 
 				// With the guard holding.
-				next, err := Apply(p, a, nil, "officer 王", "because", "req-"+a.String(), later)
+				next, err := Apply(p, a, nil, "officer 王", "because", "req-"+a.String(), time.Time{}, later)
 				if !allowed {
 					if !errors.Is(err, ErrTransition) {
 						t.Fatalf("forbidden %s from %s: %v", a, from, err)
@@ -103,7 +103,7 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 					t.Fatalf("history %v", next.History)
 				}
 				last := next.History[len(next.History)-1]
-				if want := (Transition{From: from, To: to, Actor: "officer 王", Reason: "because", Time: later, RequestID: "req-" + a.String()}); last != want {
+				if want := (Transition{From: from, To: to, Actor: "officer 王", Reason: "because", Time: later, RequestID: "req-" + a.String(), RecordTime: later}); last != want {
 					t.Fatalf("history entry %+v, want %+v", last, want)
 				}
 				if !next.UpdateTime.Equal(later) {
@@ -131,14 +131,14 @@ func TestEveryTransitionOfRule6(t *testing.T) {
 func TestResumeReturnsToTheStatusLeft(t *testing.T) {
 	for _, left := range []Status{Approved, InConstruction, PendingAcceptance} {
 		p := projectIn(left)
-		p, err := Apply(p, Suspend, nil, "街道", "rainy season", "", t0)
+		p, err := Apply(p, Suspend, nil, "街道", "rainy season", "", time.Time{}, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if p.Status != Suspended || p.SuspendedFrom != left {
 			t.Fatalf("suspended: %s from %s", p.Status, p.SuspendedFrom)
 		}
-		p, err = Apply(p, Resume, nil, "街道", "", "", t0.Add(time.Hour))
+		p, err = Apply(p, Resume, nil, "街道", "", "", time.Time{}, t0.Add(time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,11 +154,11 @@ func TestApplyDoesNotAliasHistory(t *testing.T) {
 	p := projectIn(Approved)
 	p.History = make([]Transition, 1, 10)
 	p.History[0] = Transition{To: Proposed}
-	a, err := Apply(p, Suspend, nil, "x", "flood", "", t0)
+	a, err := Apply(p, Suspend, nil, "x", "flood", "", time.Time{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Apply(p, Cancel, nil, "y", "no money", "", t0)
+	b, err := Apply(p, Cancel, nil, "y", "no money", "", time.Time{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestApplyDoesNotAliasHistory(t *testing.T) {
 func TestSuspendAndCancelNeedAReason(t *testing.T) {
 	for _, a := range []Action{Suspend, Cancel} {
 		for _, reason := range []string{"", "   ", "\t\n"} {
-			_, err := Apply(projectIn(Approved), a, nil, "x", reason, "", t0)
+			_, err := Apply(projectIn(Approved), a, nil, "x", reason, "", time.Time{}, t0)
 			if fs := violationFields(err); !slices.Equal(fs, []string{"reason"}) {
 				t.Errorf("%s with reason %q: %v", a, reason, err)
 			}
@@ -178,7 +178,7 @@ func TestSuspendAndCancelNeedAReason(t *testing.T) {
 	}
 	// The other transitions may go without one.
 	for _, a := range []Action{Approve} {
-		if _, err := Apply(projectIn(Proposed), a, nil, "x", "", "", t0); err != nil {
+		if _, err := Apply(projectIn(Proposed), a, nil, "x", "", "", time.Time{}, t0); err != nil {
 			t.Errorf("%s without a reason: %v", a, err)
 		}
 	}
@@ -188,7 +188,7 @@ func TestSuspendAndCancelNeedAReason(t *testing.T) {
 // table of rule 6 and checks the history stays a chain from PROPOSED to the status.
 func TestLifecycleMachine(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
-		p, err := NewProject(Project{CompoundID: "c", Title: "x", Year: 2024}, "planner", t0)
+		p, err := NewProject(Project{CompoundID: "c", Title: "x", Year: 2024}, "planner", time.Time{}, t0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +200,7 @@ func TestLifecycleMachine(t *testing.T) {
 			if a == Resume && ok {
 				want = left
 			}
-			next, err := Apply(p, a, nil, "actor", "why", "", t0.Add(time.Duration(i)*time.Minute))
+			next, err := Apply(p, a, nil, "actor", "why", "", time.Time{}, t0.Add(time.Duration(i)*time.Minute))
 			if ok != (err == nil) {
 				t.Fatalf("%s from %s: err %v, allowed %v", a, model, err, ok)
 			}
@@ -238,7 +238,7 @@ func TestLifecycleMachine(t *testing.T) {
 }
 
 func TestNewProject(t *testing.T) {
-	p, err := NewProject(Project{ID: "p", CompoundID: "c", Title: "改造", Year: 2021, BudgetFen: 1, Status: Accepted, SuspendedFrom: Approved, ResolutionSurveyID: "forged"}, "", t0)
+	p, err := NewProject(Project{ID: "p", CompoundID: "c", Title: "改造", Year: 2021, BudgetFen: 1, Status: Accepted, SuspendedFrom: Approved, ResolutionSurveyID: "forged"}, "", time.Time{}, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func TestNewProject(t *testing.T) {
 	if len(p.History) != 1 || p.History[0].To != Proposed || p.History[0].Actor == "" || !p.History[0].Time.Equal(t0) || !p.CreateTime.Equal(t0) {
 		t.Fatalf("creation not recorded: %+v", p.History)
 	}
-	_, err = NewProject(Project{BudgetFen: -1}, "x", t0)
+	_, err = NewProject(Project{BudgetFen: -1}, "x", time.Time{}, t0)
 	if fs := violationFields(err); !slices.Equal(fs, []string{"project.budgetFen"}) {
 		t.Fatalf("negative budget: %v", err)
 	}
@@ -354,9 +354,9 @@ func TestMadeByFindsTheRequestInTheHistory(t *testing.T) {
 	if p.MadeBy("") || p.MadeBy("r1") {
 		t.Error("a new project was moved by a request")
 	}
-	p, _ = Apply(p, Approve, nil, "x", "", "r1", t0)
-	p, _ = Apply(p, Suspend, nil, "x", "flood", "r2", t0)
-	p, _ = Apply(p, Resume, nil, "x", "", "r3", t0)
+	p, _ = Apply(p, Approve, nil, "x", "", "r1", time.Time{}, t0)
+	p, _ = Apply(p, Suspend, nil, "x", "flood", "r2", time.Time{}, t0)
+	p, _ = Apply(p, Resume, nil, "x", "", "r3", time.Time{}, t0)
 	for _, id := range []string{"r1", "r2", "r3"} {
 		if !p.MadeBy(id) {
 			t.Errorf("history lost request %s: %+v", id, p.History)
@@ -364,5 +364,40 @@ func TestMadeByFindsTheRequestInTheHistory(t *testing.T) {
 	}
 	if p.MadeBy("r4") || p.MadeBy("") {
 		t.Error("MadeBy found a request that made nothing")
+	}
+}
+
+// Rule 15: a move entered after the fact carries when it happened beside when it was
+// entered; it may not lie in the future nor before the move it follows.
+func TestApplyAfterTheFact(t *testing.T) {
+	now := time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)
+	drawn := time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)
+	p, err := NewProject(Project{CompoundID: "c", Title: "石羊路21号院改造", Year: 2021}, "区住建局", drawn, now)
+	if err != nil || !p.History[0].Time.Equal(drawn) || !p.History[0].RecordTime.Equal(now) {
+		t.Fatalf("a 2021 plan entered now: %+v, %v", p.History, err)
+	}
+	approved := time.Date(2021, 4, 10, 0, 0, 0, 0, time.UTC)
+	q, err := Apply(p, Approve, nil, "x", "", "", approved, now)
+	if err != nil || !q.Since().Equal(approved) || !q.History[1].RecordTime.Equal(now) {
+		t.Fatalf("approved in 2021, entered now: %+v, %v", q.History, err)
+	}
+	for _, c := range []struct {
+		name string
+		at   time.Time
+	}{
+		{"in the future", now.Add(time.Hour)},
+		{"before the move it follows", drawn.Add(-time.Hour)},
+	} {
+		_, err := Apply(p, Approve, nil, "x", "", "", c.at, now)
+		found := false
+		for _, v := range fault.ViolationsOf(err) {
+			found = found || v.Field == "effectiveTime"
+		}
+		if !found {
+			t.Errorf("%s: %v, want a violation on effectiveTime", c.name, err)
+		}
+	}
+	if _, err := Apply(p, Approve, nil, "x", "", "", now.Add(30*time.Second), now); err != nil {
+		t.Errorf("half a minute ahead (clocks differ a little): %v", err)
 	}
 }

@@ -59,8 +59,10 @@ type Transition struct {
 	To        Status    `json:"to"`
 	Actor     string    `json:"actor"`
 	Reason    string    `json:"reason,omitempty"`
-	Time      time.Time `json:"time"`
+	Time      time.Time `json:"time"` // when it happened (rule 15)
 	RequestID string    `json:"requestId,omitempty"`
+	// RecordTime is when it was entered: Time, unless it was entered after the fact.
+	RecordTime time.Time `json:"recordTime,omitzero"`
 	// Account is the signed-in account that made the change (its token's subject; rule
 	// 16: who acts). Actor is only a note of the officer on whose behalf.
 	Account string `json:"account,omitempty"`
@@ -108,17 +110,22 @@ func (p *Project) Open() bool {
 	return p.Status != Accepted && p.Status != Maintenance && p.Status != Cancelled
 }
 
-// NewProject checks a project to be created and records its creation in the history.
-func NewProject(p Project, actor string, now time.Time) (Project, error) {
+// NewProject checks a project to be created and records its creation in the history,
+// as drawn up at at (rule 15: a plan of years ago entered now; zero: now).
+func NewProject(p Project, actor string, at, now time.Time) (Project, error) {
 	if p.BudgetFen < 0 {
 		return Project{}, fault.Field("project.budgetFen", "must not be negative")
+	}
+	at, err := Effective(at, now, time.Time{}, "effectiveTime", "")
+	if err != nil {
+		return Project{}, err
 	}
 	p.Status, p.SuspendedFrom = Proposed, StatusUnspecified
 	p.ResolutionSurveyID = ""
 	if actor == "" {
 		actor = "unknown"
 	}
-	p.History = []Transition{{From: StatusUnspecified, To: Proposed, Actor: actor, Reason: "plan drawn up", Time: now}}
+	p.History = []Transition{{From: StatusUnspecified, To: Proposed, Actor: actor, Reason: "plan drawn up", Time: at, RecordTime: now}}
 	p.CreateTime, p.UpdateTime = now, now
 	return p, nil
 }
@@ -162,4 +169,32 @@ func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project,
 	}
 	next.UpdateTime = now
 	return next, nil
+}
+
+// clockSkew is how far ahead of the server's clock an effective time may lie: the
+// office's machine and the server never agree to the second.
+const clockSkew = time.Minute
+
+// Effective is when something entered at now happened (rule 15): at, or now when at is
+// zero. It may not lie in the future, nor before after, the time of what it follows
+// (named by follows; zero after: nothing). field names it in a refusal.
+func Effective(at, now, after time.Time, field, follows string) (time.Time, error) {
+	if at.IsZero() {
+		at = now
+	}
+	if at.After(now.Add(clockSkew)) {
+		return time.Time{}, fault.Field(field, fmt.Sprintf("%s lies in the future; give when it happened", at.Format(time.RFC3339)))
+	}
+	if !after.IsZero() && at.Before(after) {
+		return time.Time{}, fault.Field(field, fmt.Sprintf("%s is before %s (%s); give a time after it", at.Format(time.RFC3339), follows, after.Format(time.RFC3339)))
+	}
+	return at, nil
+}
+
+// Since is when the project entered its present status (rule 15: when it happened).
+func (p *Project) Since() time.Time {
+	if len(p.History) == 0 {
+		return time.Time{}
+	}
+	return p.History[len(p.History)-1].Time
 }

@@ -550,7 +550,10 @@ type StatusTransition struct {
 	Time   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=time,proto3" json:"time,omitempty"`
 	// The signed-in account that made the change: its token's subject ("accounts/ID",
 	// "households/ID", or a system's subject such as the service itself).
-	Account       string `protobuf:"bytes,6,opt,name=account,proto3" json:"account,omitempty"`
+	Account string `protobuf:"bytes,6,opt,name=account,proto3" json:"account,omitempty"`
+	// When the change was entered; time is when it happened (rule 15: the same, unless it
+	// was entered after the fact).
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -625,6 +628,13 @@ func (x *StatusTransition) GetAccount() string {
 		return x.Account
 	}
 	return ""
+}
+
+func (x *StatusTransition) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
 }
 
 type Project struct {
@@ -819,9 +829,12 @@ func (x *Project) GetEtag() string {
 }
 
 type CreateProjectRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Project       *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Project   *Project               `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	RequestId string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -868,6 +881,13 @@ func (x *CreateProjectRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type GetProjectRequest struct {
@@ -1751,8 +1771,11 @@ type ApproveProjectRequest struct {
 	// renovation resolution.
 	ResolutionSurveyId string `protobuf:"bytes,4,opt,name=resolution_survey_id,json=resolutionSurveyId,proto3" json:"resolution_survey_id,omitempty"`
 	RequestId          string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApproveProjectRequest) Reset() {
@@ -1820,14 +1843,24 @@ func (x *ApproveProjectRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ApproveProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type StartConstructionRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1890,14 +1923,24 @@ func (x *StartConstructionRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *StartConstructionRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type RequestAcceptanceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1960,14 +2003,24 @@ func (x *RequestAcceptanceRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *RequestAcceptanceRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type AcceptProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2030,14 +2083,24 @@ func (x *AcceptProjectRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *AcceptProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type StartMaintenanceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2100,14 +2163,24 @@ func (x *StartMaintenanceRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *StartMaintenanceRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type SuspendProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2170,14 +2243,24 @@ func (x *SuspendProjectRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *SuspendProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type ResumeProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2240,14 +2323,24 @@ func (x *ResumeProjectRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ResumeProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type CancelProjectRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// An optional note of the officer on whose behalf the caller acts; never required. Who
 	// acted is the signed-in account, recorded as the history entry's account.
-	Actor         string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	RequestId     string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	Actor     string `protobuf:"bytes,2,opt,name=actor,proto3" json:"actor,omitempty"`
+	Reason    string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	RequestId string `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2308,6 +2401,13 @@ func (x *CancelProjectRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CancelProjectRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 // A contractor's report on one item; it sets the item's progress_percent.
@@ -2870,11 +2970,14 @@ type Signoff struct {
 	Remarks   string                 `protobuf:"bytes,5,opt,name=remarks,proto3" json:"remarks,omitempty"`
 	// An optional note of the person signing for the party (the officer on whose behalf);
 	// never required. Who signed is the signed-in account (account).
-	Signer   string                 `protobuf:"bytes,6,opt,name=signer,proto3" json:"signer,omitempty"`
+	Signer string `protobuf:"bytes,6,opt,name=signer,proto3" json:"signer,omitempty"`
+	// When the party signed (rule 15: the request's effective_time, or when it was
+	// entered); record_time is when it was entered.
 	SignTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=sign_time,json=signTime,proto3" json:"sign_time,omitempty"`
 	// The signed-in account that recorded the sign-off: its token's subject
 	// ("accounts/ID", "households/ID", or a system's subject).
-	Account       string `protobuf:"bytes,8,opt,name=account,proto3" json:"account,omitempty"`
+	Account       string                 `protobuf:"bytes,8,opt,name=account,proto3" json:"account,omitempty"`
+	RecordTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=record_time,json=recordTime,proto3" json:"record_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2965,11 +3068,21 @@ func (x *Signoff) GetAccount() string {
 	return ""
 }
 
+func (x *Signoff) GetRecordTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RecordTime
+	}
+	return nil
+}
+
 type CreateSignoffRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
-	Signoff       *Signoff               `protobuf:"bytes,2,opt,name=signoff,proto3" json:"signoff,omitempty"`
-	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	Signoff   *Signoff               `protobuf:"bytes,2,opt,name=signoff,proto3" json:"signoff,omitempty"`
+	RequestId string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3023,6 +3136,13 @@ func (x *CreateSignoffRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateSignoffRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type GetAcceptanceRequest struct {
@@ -4034,14 +4154,16 @@ var File_tongdu_projects_v1_projects_proto protoreflect.FileDescriptor
 
 const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\n" +
-	"!tongdu/projects/v1/projects.proto\x12\x12tongdu.projects.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
+	"!tongdu/projects/v1/projects.proto\x12\x12tongdu.projects.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbf\x02\n" +
 	"\x10StatusTransition\x126\n" +
 	"\x04from\x18\x01 \x01(\x0e2\".tongdu.projects.v1.Project.StatusR\x04from\x122\n" +
 	"\x02to\x18\x02 \x01(\x0e2\".tongdu.projects.v1.Project.StatusR\x02to\x12\x14\n" +
 	"\x05actor\x18\x03 \x01(\tR\x05actor\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12.\n" +
 	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x1e\n" +
-	"\aaccount\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\aaccount\"\xc0\b\n" +
+	"\aaccount\x18\x06 \x01(\tB\x04\xe2A\x01\x03R\aaccount\x12A\n" +
+	"\vrecord_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"recordTime\"\xc0\b\n" +
 	"\aProject\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12(\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\n" +
@@ -4076,11 +4198,12 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\bACCEPTED\x10\x05\x12\x0f\n" +
 	"\vMAINTENANCE\x10\x06\x12\r\n" +
 	"\tSUSPENDED\x10\a\x12\r\n" +
-	"\tCANCELLED\x10\b\"\xe6\x02\n" +
+	"\tCANCELLED\x10\b\"\xa9\x03\n" +
 	"\x14CreateProjectRequest\x12=\n" +
 	"\aproject\x18\x01 \x01(\v2\x1b.tongdu.projects.v1.ProjectB\x06\xbaH\x03\xc8\x01\x01R\aproject\x12&\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId:\xe6\x01\xbaH\xe2\x01\x1aV\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime:\xe6\x01\xbaH\xe2\x01\x1aV\n" +
 	"\x1cproject.compound_id_required\x12\x16compoundId is required\x1a\x1ethis.project.compound_id != ''\x1aE\n" +
 	"\x16project.title_required\x12\x11title is required\x1a\x18this.project.title != ''\x1aA\n" +
 	"\x15project.year_required\x12\x10year is required\x1a\x16this.project.year != 0\".\n" +
@@ -4214,58 +4337,66 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\bSchedule\x12\x1d\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tR\tprojectId\x12;\n" +
-	"\aentries\x18\x02 \x03(\v2!.tongdu.projects.v1.ScheduleEntryR\aentries\"\xd6\x01\n" +
+	"\aentries\x18\x02 \x03(\v2!.tongdu.projects.v1.ScheduleEntryR\aentries\"\x99\x02\n" +
 	"\x15ApproveProjectRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x129\n" +
 	"\x14resolution_survey_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x12resolutionSurveyId\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9e\x01\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xe1\x01\n" +
 	"\x18StartConstructionRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9e\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xe1\x01\n" +
 	"\x18RequestAcceptanceRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xdd\x01\n" +
 	"\x14AcceptProjectRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9d\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xe0\x01\n" +
 	"\x17StartMaintenanceRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9d\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xe0\x01\n" +
 	"\x15SuspendProjectRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9a\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xdd\x01\n" +
 	"\x14ResumeProjectRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x9c\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xdf\x01\n" +
 	"\x14CancelProjectRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\x1d\n" +
 	"\x05actor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05actor\x12\"\n" +
 	"\x06reason\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xb7\x02\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xb7\x02\n" +
 	"\x0eProgressReport\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4322,7 +4453,7 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\xa0\x01\n" +
 	"\x1eListSupervisionReportsResponse\x12V\n" +
 	"\x13supervision_reports\x18\x01 \x03(\v2%.tongdu.projects.v1.SupervisionReportR\x12supervisionReports\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x87\x04\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x04\n" +
 	"\aSignoff\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4334,7 +4465,9 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\aremarks\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12\x1f\n" +
 	"\x06signer\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\x06signer\x12=\n" +
 	"\tsign_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\bsignTime\x12\x1e\n" +
-	"\aaccount\x18\b \x01(\tB\x04\xe2A\x01\x03R\aaccount\"X\n" +
+	"\aaccount\x18\b \x01(\tB\x04\xe2A\x01\x03R\aaccount\x12A\n" +
+	"\vrecord_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
+	"recordTime\"X\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -4346,13 +4479,14 @@ const file_tongdu_projects_v1_projects_proto_rawDesc = "" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04PASS\x10\x01\x12\b\n" +
-	"\x04FAIL\x10\x02\"\xa7\x01\n" +
+	"\x04FAIL\x10\x02\"\xea\x01\n" +
 	"\x14CreateSignoffRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12=\n" +
 	"\asignoff\x18\x02 \x01(\v2\x1b.tongdu.projects.v1.SignoffB\x06\xbaH\x03\xc8\x01\x01R\asignoff\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"@\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"@\n" +
 	"\x14GetAcceptanceRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\"W\n" +
@@ -4570,117 +4704,129 @@ var file_tongdu_projects_v1_projects_proto_depIdxs = []int32{
 	0,  // 0: tongdu.projects.v1.StatusTransition.from:type_name -> tongdu.projects.v1.Project.Status
 	0,  // 1: tongdu.projects.v1.StatusTransition.to:type_name -> tongdu.projects.v1.Project.Status
 	56, // 2: tongdu.projects.v1.StatusTransition.time:type_name -> google.protobuf.Timestamp
-	0,  // 3: tongdu.projects.v1.Project.status:type_name -> tongdu.projects.v1.Project.Status
-	0,  // 4: tongdu.projects.v1.Project.suspended_from:type_name -> tongdu.projects.v1.Project.Status
-	8,  // 5: tongdu.projects.v1.Project.history:type_name -> tongdu.projects.v1.StatusTransition
-	56, // 6: tongdu.projects.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	56, // 7: tongdu.projects.v1.Project.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 8: tongdu.projects.v1.CreateProjectRequest.project:type_name -> tongdu.projects.v1.Project
-	0,  // 9: tongdu.projects.v1.ListProjectsRequest.status:type_name -> tongdu.projects.v1.Project.Status
-	9,  // 10: tongdu.projects.v1.ListProjectsResponse.projects:type_name -> tongdu.projects.v1.Project
-	9,  // 11: tongdu.projects.v1.UpdateProjectRequest.project:type_name -> tongdu.projects.v1.Project
-	57, // 12: tongdu.projects.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 13: tongdu.projects.v1.WorkItem.category:type_name -> tongdu.projects.v1.WorkItem.Category
-	2,  // 14: tongdu.projects.v1.WorkItem.kind:type_name -> tongdu.projects.v1.WorkItem.Kind
-	3,  // 15: tongdu.projects.v1.WorkItem.difficulty:type_name -> tongdu.projects.v1.WorkItem.Difficulty
-	56, // 16: tongdu.projects.v1.WorkItem.create_time:type_name -> google.protobuf.Timestamp
-	56, // 17: tongdu.projects.v1.WorkItem.update_time:type_name -> google.protobuf.Timestamp
-	15, // 18: tongdu.projects.v1.CreateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
-	1,  // 19: tongdu.projects.v1.ListWorkItemsRequest.category:type_name -> tongdu.projects.v1.WorkItem.Category
-	15, // 20: tongdu.projects.v1.ListWorkItemsResponse.items:type_name -> tongdu.projects.v1.WorkItem
-	15, // 21: tongdu.projects.v1.UpdateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
-	57, // 22: tongdu.projects.v1.UpdateWorkItemRequest.update_mask:type_name -> google.protobuf.FieldMask
-	15, // 23: tongdu.projects.v1.ScheduleEntry.item:type_name -> tongdu.projects.v1.WorkItem
-	22, // 24: tongdu.projects.v1.Schedule.entries:type_name -> tongdu.projects.v1.ScheduleEntry
-	56, // 25: tongdu.projects.v1.ProgressReport.report_time:type_name -> google.protobuf.Timestamp
-	32, // 26: tongdu.projects.v1.CreateProgressReportRequest.progress_report:type_name -> tongdu.projects.v1.ProgressReport
-	32, // 27: tongdu.projects.v1.ListProgressReportsResponse.progress_reports:type_name -> tongdu.projects.v1.ProgressReport
-	56, // 28: tongdu.projects.v1.SupervisionReport.report_time:type_name -> google.protobuf.Timestamp
-	36, // 29: tongdu.projects.v1.CreateSupervisionReportRequest.supervision_report:type_name -> tongdu.projects.v1.SupervisionReport
-	36, // 30: tongdu.projects.v1.ListSupervisionReportsResponse.supervision_reports:type_name -> tongdu.projects.v1.SupervisionReport
-	4,  // 31: tongdu.projects.v1.Signoff.role:type_name -> tongdu.projects.v1.Signoff.Role
-	5,  // 32: tongdu.projects.v1.Signoff.verdict:type_name -> tongdu.projects.v1.Signoff.Verdict
-	56, // 33: tongdu.projects.v1.Signoff.sign_time:type_name -> google.protobuf.Timestamp
-	40, // 34: tongdu.projects.v1.CreateSignoffRequest.signoff:type_name -> tongdu.projects.v1.Signoff
-	0,  // 35: tongdu.projects.v1.Acceptance.status:type_name -> tongdu.projects.v1.Project.Status
-	43, // 36: tongdu.projects.v1.Acceptance.conditions:type_name -> tongdu.projects.v1.AcceptanceCondition
-	40, // 37: tongdu.projects.v1.Acceptance.signoffs:type_name -> tongdu.projects.v1.Signoff
-	6,  // 38: tongdu.projects.v1.Notice.kind:type_name -> tongdu.projects.v1.Notice.Kind
-	56, // 39: tongdu.projects.v1.Notice.opens_at:type_name -> google.protobuf.Timestamp
-	56, // 40: tongdu.projects.v1.Notice.closes_at:type_name -> google.protobuf.Timestamp
-	7,  // 41: tongdu.projects.v1.Notice.state:type_name -> tongdu.projects.v1.Notice.State
-	46, // 42: tongdu.projects.v1.Notice.figures:type_name -> tongdu.projects.v1.NoticeFigure
-	47, // 43: tongdu.projects.v1.Notice.tables:type_name -> tongdu.projects.v1.NoticeTable
-	49, // 44: tongdu.projects.v1.Notice.objections:type_name -> tongdu.projects.v1.Objection
-	56, // 45: tongdu.projects.v1.Notice.recorded_time:type_name -> google.protobuf.Timestamp
-	48, // 46: tongdu.projects.v1.NoticeTable.rows:type_name -> tongdu.projects.v1.NoticeRow
-	56, // 47: tongdu.projects.v1.Objection.lodge_time:type_name -> google.protobuf.Timestamp
-	56, // 48: tongdu.projects.v1.Objection.answer_time:type_name -> google.protobuf.Timestamp
-	45, // 49: tongdu.projects.v1.CreateNoticeRequest.notice:type_name -> tongdu.projects.v1.Notice
-	6,  // 50: tongdu.projects.v1.ListNoticesRequest.kind:type_name -> tongdu.projects.v1.Notice.Kind
-	45, // 51: tongdu.projects.v1.ListNoticesResponse.notices:type_name -> tongdu.projects.v1.Notice
-	49, // 52: tongdu.projects.v1.CreateObjectionRequest.objection:type_name -> tongdu.projects.v1.Objection
-	10, // 53: tongdu.projects.v1.ProjectsService.CreateProject:input_type -> tongdu.projects.v1.CreateProjectRequest
-	11, // 54: tongdu.projects.v1.ProjectsService.GetProject:input_type -> tongdu.projects.v1.GetProjectRequest
-	12, // 55: tongdu.projects.v1.ProjectsService.ListProjects:input_type -> tongdu.projects.v1.ListProjectsRequest
-	14, // 56: tongdu.projects.v1.ProjectsService.UpdateProject:input_type -> tongdu.projects.v1.UpdateProjectRequest
-	16, // 57: tongdu.projects.v1.ProjectsService.CreateWorkItem:input_type -> tongdu.projects.v1.CreateWorkItemRequest
-	17, // 58: tongdu.projects.v1.ProjectsService.GetWorkItem:input_type -> tongdu.projects.v1.GetWorkItemRequest
-	18, // 59: tongdu.projects.v1.ProjectsService.ListWorkItems:input_type -> tongdu.projects.v1.ListWorkItemsRequest
-	20, // 60: tongdu.projects.v1.ProjectsService.UpdateWorkItem:input_type -> tongdu.projects.v1.UpdateWorkItemRequest
-	21, // 61: tongdu.projects.v1.ProjectsService.GetSchedule:input_type -> tongdu.projects.v1.GetScheduleRequest
-	24, // 62: tongdu.projects.v1.ProjectsService.ApproveProject:input_type -> tongdu.projects.v1.ApproveProjectRequest
-	25, // 63: tongdu.projects.v1.ProjectsService.StartConstruction:input_type -> tongdu.projects.v1.StartConstructionRequest
-	26, // 64: tongdu.projects.v1.ProjectsService.RequestAcceptance:input_type -> tongdu.projects.v1.RequestAcceptanceRequest
-	27, // 65: tongdu.projects.v1.ProjectsService.AcceptProject:input_type -> tongdu.projects.v1.AcceptProjectRequest
-	28, // 66: tongdu.projects.v1.ProjectsService.StartMaintenance:input_type -> tongdu.projects.v1.StartMaintenanceRequest
-	29, // 67: tongdu.projects.v1.ProjectsService.SuspendProject:input_type -> tongdu.projects.v1.SuspendProjectRequest
-	30, // 68: tongdu.projects.v1.ProjectsService.ResumeProject:input_type -> tongdu.projects.v1.ResumeProjectRequest
-	31, // 69: tongdu.projects.v1.ProjectsService.CancelProject:input_type -> tongdu.projects.v1.CancelProjectRequest
-	33, // 70: tongdu.projects.v1.ProjectsService.CreateProgressReport:input_type -> tongdu.projects.v1.CreateProgressReportRequest
-	34, // 71: tongdu.projects.v1.ProjectsService.ListProgressReports:input_type -> tongdu.projects.v1.ListProgressReportsRequest
-	37, // 72: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:input_type -> tongdu.projects.v1.CreateSupervisionReportRequest
-	38, // 73: tongdu.projects.v1.ProjectsService.ListSupervisionReports:input_type -> tongdu.projects.v1.ListSupervisionReportsRequest
-	41, // 74: tongdu.projects.v1.ProjectsService.CreateSignoff:input_type -> tongdu.projects.v1.CreateSignoffRequest
-	42, // 75: tongdu.projects.v1.ProjectsService.GetAcceptance:input_type -> tongdu.projects.v1.GetAcceptanceRequest
-	50, // 76: tongdu.projects.v1.ProjectsService.CreateNotice:input_type -> tongdu.projects.v1.CreateNoticeRequest
-	51, // 77: tongdu.projects.v1.ProjectsService.GetNotice:input_type -> tongdu.projects.v1.GetNoticeRequest
-	52, // 78: tongdu.projects.v1.ProjectsService.ListNotices:input_type -> tongdu.projects.v1.ListNoticesRequest
-	54, // 79: tongdu.projects.v1.ProjectsService.CreateObjection:input_type -> tongdu.projects.v1.CreateObjectionRequest
-	55, // 80: tongdu.projects.v1.ProjectsService.AnswerObjection:input_type -> tongdu.projects.v1.AnswerObjectionRequest
-	9,  // 81: tongdu.projects.v1.ProjectsService.CreateProject:output_type -> tongdu.projects.v1.Project
-	9,  // 82: tongdu.projects.v1.ProjectsService.GetProject:output_type -> tongdu.projects.v1.Project
-	13, // 83: tongdu.projects.v1.ProjectsService.ListProjects:output_type -> tongdu.projects.v1.ListProjectsResponse
-	9,  // 84: tongdu.projects.v1.ProjectsService.UpdateProject:output_type -> tongdu.projects.v1.Project
-	15, // 85: tongdu.projects.v1.ProjectsService.CreateWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	15, // 86: tongdu.projects.v1.ProjectsService.GetWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	19, // 87: tongdu.projects.v1.ProjectsService.ListWorkItems:output_type -> tongdu.projects.v1.ListWorkItemsResponse
-	15, // 88: tongdu.projects.v1.ProjectsService.UpdateWorkItem:output_type -> tongdu.projects.v1.WorkItem
-	23, // 89: tongdu.projects.v1.ProjectsService.GetSchedule:output_type -> tongdu.projects.v1.Schedule
-	9,  // 90: tongdu.projects.v1.ProjectsService.ApproveProject:output_type -> tongdu.projects.v1.Project
-	9,  // 91: tongdu.projects.v1.ProjectsService.StartConstruction:output_type -> tongdu.projects.v1.Project
-	9,  // 92: tongdu.projects.v1.ProjectsService.RequestAcceptance:output_type -> tongdu.projects.v1.Project
-	9,  // 93: tongdu.projects.v1.ProjectsService.AcceptProject:output_type -> tongdu.projects.v1.Project
-	9,  // 94: tongdu.projects.v1.ProjectsService.StartMaintenance:output_type -> tongdu.projects.v1.Project
-	9,  // 95: tongdu.projects.v1.ProjectsService.SuspendProject:output_type -> tongdu.projects.v1.Project
-	9,  // 96: tongdu.projects.v1.ProjectsService.ResumeProject:output_type -> tongdu.projects.v1.Project
-	9,  // 97: tongdu.projects.v1.ProjectsService.CancelProject:output_type -> tongdu.projects.v1.Project
-	32, // 98: tongdu.projects.v1.ProjectsService.CreateProgressReport:output_type -> tongdu.projects.v1.ProgressReport
-	35, // 99: tongdu.projects.v1.ProjectsService.ListProgressReports:output_type -> tongdu.projects.v1.ListProgressReportsResponse
-	36, // 100: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:output_type -> tongdu.projects.v1.SupervisionReport
-	39, // 101: tongdu.projects.v1.ProjectsService.ListSupervisionReports:output_type -> tongdu.projects.v1.ListSupervisionReportsResponse
-	40, // 102: tongdu.projects.v1.ProjectsService.CreateSignoff:output_type -> tongdu.projects.v1.Signoff
-	44, // 103: tongdu.projects.v1.ProjectsService.GetAcceptance:output_type -> tongdu.projects.v1.Acceptance
-	45, // 104: tongdu.projects.v1.ProjectsService.CreateNotice:output_type -> tongdu.projects.v1.Notice
-	45, // 105: tongdu.projects.v1.ProjectsService.GetNotice:output_type -> tongdu.projects.v1.Notice
-	53, // 106: tongdu.projects.v1.ProjectsService.ListNotices:output_type -> tongdu.projects.v1.ListNoticesResponse
-	49, // 107: tongdu.projects.v1.ProjectsService.CreateObjection:output_type -> tongdu.projects.v1.Objection
-	49, // 108: tongdu.projects.v1.ProjectsService.AnswerObjection:output_type -> tongdu.projects.v1.Objection
-	81, // [81:109] is the sub-list for method output_type
-	53, // [53:81] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	56, // 3: tongdu.projects.v1.StatusTransition.record_time:type_name -> google.protobuf.Timestamp
+	0,  // 4: tongdu.projects.v1.Project.status:type_name -> tongdu.projects.v1.Project.Status
+	0,  // 5: tongdu.projects.v1.Project.suspended_from:type_name -> tongdu.projects.v1.Project.Status
+	8,  // 6: tongdu.projects.v1.Project.history:type_name -> tongdu.projects.v1.StatusTransition
+	56, // 7: tongdu.projects.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	56, // 8: tongdu.projects.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 9: tongdu.projects.v1.CreateProjectRequest.project:type_name -> tongdu.projects.v1.Project
+	56, // 10: tongdu.projects.v1.CreateProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	0,  // 11: tongdu.projects.v1.ListProjectsRequest.status:type_name -> tongdu.projects.v1.Project.Status
+	9,  // 12: tongdu.projects.v1.ListProjectsResponse.projects:type_name -> tongdu.projects.v1.Project
+	9,  // 13: tongdu.projects.v1.UpdateProjectRequest.project:type_name -> tongdu.projects.v1.Project
+	57, // 14: tongdu.projects.v1.UpdateProjectRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 15: tongdu.projects.v1.WorkItem.category:type_name -> tongdu.projects.v1.WorkItem.Category
+	2,  // 16: tongdu.projects.v1.WorkItem.kind:type_name -> tongdu.projects.v1.WorkItem.Kind
+	3,  // 17: tongdu.projects.v1.WorkItem.difficulty:type_name -> tongdu.projects.v1.WorkItem.Difficulty
+	56, // 18: tongdu.projects.v1.WorkItem.create_time:type_name -> google.protobuf.Timestamp
+	56, // 19: tongdu.projects.v1.WorkItem.update_time:type_name -> google.protobuf.Timestamp
+	15, // 20: tongdu.projects.v1.CreateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
+	1,  // 21: tongdu.projects.v1.ListWorkItemsRequest.category:type_name -> tongdu.projects.v1.WorkItem.Category
+	15, // 22: tongdu.projects.v1.ListWorkItemsResponse.items:type_name -> tongdu.projects.v1.WorkItem
+	15, // 23: tongdu.projects.v1.UpdateWorkItemRequest.item:type_name -> tongdu.projects.v1.WorkItem
+	57, // 24: tongdu.projects.v1.UpdateWorkItemRequest.update_mask:type_name -> google.protobuf.FieldMask
+	15, // 25: tongdu.projects.v1.ScheduleEntry.item:type_name -> tongdu.projects.v1.WorkItem
+	22, // 26: tongdu.projects.v1.Schedule.entries:type_name -> tongdu.projects.v1.ScheduleEntry
+	56, // 27: tongdu.projects.v1.ApproveProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 28: tongdu.projects.v1.StartConstructionRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 29: tongdu.projects.v1.RequestAcceptanceRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 30: tongdu.projects.v1.AcceptProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 31: tongdu.projects.v1.StartMaintenanceRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 32: tongdu.projects.v1.SuspendProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 33: tongdu.projects.v1.ResumeProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 34: tongdu.projects.v1.CancelProjectRequest.effective_time:type_name -> google.protobuf.Timestamp
+	56, // 35: tongdu.projects.v1.ProgressReport.report_time:type_name -> google.protobuf.Timestamp
+	32, // 36: tongdu.projects.v1.CreateProgressReportRequest.progress_report:type_name -> tongdu.projects.v1.ProgressReport
+	32, // 37: tongdu.projects.v1.ListProgressReportsResponse.progress_reports:type_name -> tongdu.projects.v1.ProgressReport
+	56, // 38: tongdu.projects.v1.SupervisionReport.report_time:type_name -> google.protobuf.Timestamp
+	36, // 39: tongdu.projects.v1.CreateSupervisionReportRequest.supervision_report:type_name -> tongdu.projects.v1.SupervisionReport
+	36, // 40: tongdu.projects.v1.ListSupervisionReportsResponse.supervision_reports:type_name -> tongdu.projects.v1.SupervisionReport
+	4,  // 41: tongdu.projects.v1.Signoff.role:type_name -> tongdu.projects.v1.Signoff.Role
+	5,  // 42: tongdu.projects.v1.Signoff.verdict:type_name -> tongdu.projects.v1.Signoff.Verdict
+	56, // 43: tongdu.projects.v1.Signoff.sign_time:type_name -> google.protobuf.Timestamp
+	56, // 44: tongdu.projects.v1.Signoff.record_time:type_name -> google.protobuf.Timestamp
+	40, // 45: tongdu.projects.v1.CreateSignoffRequest.signoff:type_name -> tongdu.projects.v1.Signoff
+	56, // 46: tongdu.projects.v1.CreateSignoffRequest.effective_time:type_name -> google.protobuf.Timestamp
+	0,  // 47: tongdu.projects.v1.Acceptance.status:type_name -> tongdu.projects.v1.Project.Status
+	43, // 48: tongdu.projects.v1.Acceptance.conditions:type_name -> tongdu.projects.v1.AcceptanceCondition
+	40, // 49: tongdu.projects.v1.Acceptance.signoffs:type_name -> tongdu.projects.v1.Signoff
+	6,  // 50: tongdu.projects.v1.Notice.kind:type_name -> tongdu.projects.v1.Notice.Kind
+	56, // 51: tongdu.projects.v1.Notice.opens_at:type_name -> google.protobuf.Timestamp
+	56, // 52: tongdu.projects.v1.Notice.closes_at:type_name -> google.protobuf.Timestamp
+	7,  // 53: tongdu.projects.v1.Notice.state:type_name -> tongdu.projects.v1.Notice.State
+	46, // 54: tongdu.projects.v1.Notice.figures:type_name -> tongdu.projects.v1.NoticeFigure
+	47, // 55: tongdu.projects.v1.Notice.tables:type_name -> tongdu.projects.v1.NoticeTable
+	49, // 56: tongdu.projects.v1.Notice.objections:type_name -> tongdu.projects.v1.Objection
+	56, // 57: tongdu.projects.v1.Notice.recorded_time:type_name -> google.protobuf.Timestamp
+	48, // 58: tongdu.projects.v1.NoticeTable.rows:type_name -> tongdu.projects.v1.NoticeRow
+	56, // 59: tongdu.projects.v1.Objection.lodge_time:type_name -> google.protobuf.Timestamp
+	56, // 60: tongdu.projects.v1.Objection.answer_time:type_name -> google.protobuf.Timestamp
+	45, // 61: tongdu.projects.v1.CreateNoticeRequest.notice:type_name -> tongdu.projects.v1.Notice
+	6,  // 62: tongdu.projects.v1.ListNoticesRequest.kind:type_name -> tongdu.projects.v1.Notice.Kind
+	45, // 63: tongdu.projects.v1.ListNoticesResponse.notices:type_name -> tongdu.projects.v1.Notice
+	49, // 64: tongdu.projects.v1.CreateObjectionRequest.objection:type_name -> tongdu.projects.v1.Objection
+	10, // 65: tongdu.projects.v1.ProjectsService.CreateProject:input_type -> tongdu.projects.v1.CreateProjectRequest
+	11, // 66: tongdu.projects.v1.ProjectsService.GetProject:input_type -> tongdu.projects.v1.GetProjectRequest
+	12, // 67: tongdu.projects.v1.ProjectsService.ListProjects:input_type -> tongdu.projects.v1.ListProjectsRequest
+	14, // 68: tongdu.projects.v1.ProjectsService.UpdateProject:input_type -> tongdu.projects.v1.UpdateProjectRequest
+	16, // 69: tongdu.projects.v1.ProjectsService.CreateWorkItem:input_type -> tongdu.projects.v1.CreateWorkItemRequest
+	17, // 70: tongdu.projects.v1.ProjectsService.GetWorkItem:input_type -> tongdu.projects.v1.GetWorkItemRequest
+	18, // 71: tongdu.projects.v1.ProjectsService.ListWorkItems:input_type -> tongdu.projects.v1.ListWorkItemsRequest
+	20, // 72: tongdu.projects.v1.ProjectsService.UpdateWorkItem:input_type -> tongdu.projects.v1.UpdateWorkItemRequest
+	21, // 73: tongdu.projects.v1.ProjectsService.GetSchedule:input_type -> tongdu.projects.v1.GetScheduleRequest
+	24, // 74: tongdu.projects.v1.ProjectsService.ApproveProject:input_type -> tongdu.projects.v1.ApproveProjectRequest
+	25, // 75: tongdu.projects.v1.ProjectsService.StartConstruction:input_type -> tongdu.projects.v1.StartConstructionRequest
+	26, // 76: tongdu.projects.v1.ProjectsService.RequestAcceptance:input_type -> tongdu.projects.v1.RequestAcceptanceRequest
+	27, // 77: tongdu.projects.v1.ProjectsService.AcceptProject:input_type -> tongdu.projects.v1.AcceptProjectRequest
+	28, // 78: tongdu.projects.v1.ProjectsService.StartMaintenance:input_type -> tongdu.projects.v1.StartMaintenanceRequest
+	29, // 79: tongdu.projects.v1.ProjectsService.SuspendProject:input_type -> tongdu.projects.v1.SuspendProjectRequest
+	30, // 80: tongdu.projects.v1.ProjectsService.ResumeProject:input_type -> tongdu.projects.v1.ResumeProjectRequest
+	31, // 81: tongdu.projects.v1.ProjectsService.CancelProject:input_type -> tongdu.projects.v1.CancelProjectRequest
+	33, // 82: tongdu.projects.v1.ProjectsService.CreateProgressReport:input_type -> tongdu.projects.v1.CreateProgressReportRequest
+	34, // 83: tongdu.projects.v1.ProjectsService.ListProgressReports:input_type -> tongdu.projects.v1.ListProgressReportsRequest
+	37, // 84: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:input_type -> tongdu.projects.v1.CreateSupervisionReportRequest
+	38, // 85: tongdu.projects.v1.ProjectsService.ListSupervisionReports:input_type -> tongdu.projects.v1.ListSupervisionReportsRequest
+	41, // 86: tongdu.projects.v1.ProjectsService.CreateSignoff:input_type -> tongdu.projects.v1.CreateSignoffRequest
+	42, // 87: tongdu.projects.v1.ProjectsService.GetAcceptance:input_type -> tongdu.projects.v1.GetAcceptanceRequest
+	50, // 88: tongdu.projects.v1.ProjectsService.CreateNotice:input_type -> tongdu.projects.v1.CreateNoticeRequest
+	51, // 89: tongdu.projects.v1.ProjectsService.GetNotice:input_type -> tongdu.projects.v1.GetNoticeRequest
+	52, // 90: tongdu.projects.v1.ProjectsService.ListNotices:input_type -> tongdu.projects.v1.ListNoticesRequest
+	54, // 91: tongdu.projects.v1.ProjectsService.CreateObjection:input_type -> tongdu.projects.v1.CreateObjectionRequest
+	55, // 92: tongdu.projects.v1.ProjectsService.AnswerObjection:input_type -> tongdu.projects.v1.AnswerObjectionRequest
+	9,  // 93: tongdu.projects.v1.ProjectsService.CreateProject:output_type -> tongdu.projects.v1.Project
+	9,  // 94: tongdu.projects.v1.ProjectsService.GetProject:output_type -> tongdu.projects.v1.Project
+	13, // 95: tongdu.projects.v1.ProjectsService.ListProjects:output_type -> tongdu.projects.v1.ListProjectsResponse
+	9,  // 96: tongdu.projects.v1.ProjectsService.UpdateProject:output_type -> tongdu.projects.v1.Project
+	15, // 97: tongdu.projects.v1.ProjectsService.CreateWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	15, // 98: tongdu.projects.v1.ProjectsService.GetWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	19, // 99: tongdu.projects.v1.ProjectsService.ListWorkItems:output_type -> tongdu.projects.v1.ListWorkItemsResponse
+	15, // 100: tongdu.projects.v1.ProjectsService.UpdateWorkItem:output_type -> tongdu.projects.v1.WorkItem
+	23, // 101: tongdu.projects.v1.ProjectsService.GetSchedule:output_type -> tongdu.projects.v1.Schedule
+	9,  // 102: tongdu.projects.v1.ProjectsService.ApproveProject:output_type -> tongdu.projects.v1.Project
+	9,  // 103: tongdu.projects.v1.ProjectsService.StartConstruction:output_type -> tongdu.projects.v1.Project
+	9,  // 104: tongdu.projects.v1.ProjectsService.RequestAcceptance:output_type -> tongdu.projects.v1.Project
+	9,  // 105: tongdu.projects.v1.ProjectsService.AcceptProject:output_type -> tongdu.projects.v1.Project
+	9,  // 106: tongdu.projects.v1.ProjectsService.StartMaintenance:output_type -> tongdu.projects.v1.Project
+	9,  // 107: tongdu.projects.v1.ProjectsService.SuspendProject:output_type -> tongdu.projects.v1.Project
+	9,  // 108: tongdu.projects.v1.ProjectsService.ResumeProject:output_type -> tongdu.projects.v1.Project
+	9,  // 109: tongdu.projects.v1.ProjectsService.CancelProject:output_type -> tongdu.projects.v1.Project
+	32, // 110: tongdu.projects.v1.ProjectsService.CreateProgressReport:output_type -> tongdu.projects.v1.ProgressReport
+	35, // 111: tongdu.projects.v1.ProjectsService.ListProgressReports:output_type -> tongdu.projects.v1.ListProgressReportsResponse
+	36, // 112: tongdu.projects.v1.ProjectsService.CreateSupervisionReport:output_type -> tongdu.projects.v1.SupervisionReport
+	39, // 113: tongdu.projects.v1.ProjectsService.ListSupervisionReports:output_type -> tongdu.projects.v1.ListSupervisionReportsResponse
+	40, // 114: tongdu.projects.v1.ProjectsService.CreateSignoff:output_type -> tongdu.projects.v1.Signoff
+	44, // 115: tongdu.projects.v1.ProjectsService.GetAcceptance:output_type -> tongdu.projects.v1.Acceptance
+	45, // 116: tongdu.projects.v1.ProjectsService.CreateNotice:output_type -> tongdu.projects.v1.Notice
+	45, // 117: tongdu.projects.v1.ProjectsService.GetNotice:output_type -> tongdu.projects.v1.Notice
+	53, // 118: tongdu.projects.v1.ProjectsService.ListNotices:output_type -> tongdu.projects.v1.ListNoticesResponse
+	49, // 119: tongdu.projects.v1.ProjectsService.CreateObjection:output_type -> tongdu.projects.v1.Objection
+	49, // 120: tongdu.projects.v1.ProjectsService.AnswerObjection:output_type -> tongdu.projects.v1.Objection
+	93, // [93:121] is the sub-list for method output_type
+	65, // [65:93] is the sub-list for method input_type
+	65, // [65:65] is the sub-list for extension type_name
+	65, // [65:65] is the sub-list for extension extendee
+	0,  // [0:65] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_projects_v1_projects_proto_init() }

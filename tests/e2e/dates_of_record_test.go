@@ -1,0 +1,125 @@
+package e2e
+
+// Dates of record (rule 15), through the REST gateway: a project of 2021 entered now,
+// each step with when it happened, keeps those dates beside when they were entered; a
+// step dated in the future or before the one it follows is refused on effectiveTime; the
+// region's statistics count the compound's moves in 2021.
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestA2021ProjectEnteredAfterTheFact(t *testing.T) {
+	c := startApp(t)
+	rt := c.createRegionTree()
+	e := c.setupEstate(rt.community.ID, "石羊路21号院", 1985, nil, 60, 60, 60, 60)
+	vote := c.createSurvey(map[string]any{"compoundId": e.ID, "title": "改造表决", "kind": "RESOLUTION", "matter": "RENOVATION", "questions": []map[string]any{voteQuestion}})
+	c.transition(vote.ID, "open", "OPEN")
+	for i := range 4 {
+		c.submit(vote.ID, resp(e.hid(i), "DOOR_TO_DOOR", time.Time{}, ans("vote", "agree")))
+	}
+	c.transition(vote.ID, "close", "CLOSED")
+
+	day := func(s string) string { return s + "T10:00:00+08:00" }
+	var p struct {
+		ID      string `json:"id"`
+		Status  string `json:"status"`
+		History []struct {
+			To         string `json:"to"`
+			Time       string `json:"time"`
+			RecordTime string `json:"recordTime"`
+		} `json:"history"`
+	}
+	// Where the body is the record itself, effectiveTime goes in the query, as requestId does.
+	c.call("POST", "/v1/projects?effectiveTime="+url.QueryEscape(day("2021-03-01")), map[string]any{"compoundId": e.ID, "title": "石羊路21号院改造", "year": 2021, "budgetFen": "1000000"}, &p)
+	item := c.createItem(p.ID)
+	c.call("POST", "/v1/notices", map[string]any{"compoundId": e.ID, "kind": "PLAN", "subjectId": p.ID, "opensAt": day("2021-03-20")}, nil)
+
+	move := func(verb, at string) response {
+		return c.do("POST", path("/v1/projects/%s:"+verb, p.ID), map[string]any{"actor": "区住建局", "effectiveTime": at})
+	}
+	for _, bad := range []struct{ what, at string }{
+		{"a move in the future", time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)},
+		{"a move before the plan was drawn up", day("2021-02-01")},
+	} {
+		st := c.failure(move("approve", bad.at), http.StatusBadRequest, bad.what)
+		if _, ok := st.violationLike("effectiveTime"); !ok {
+			t.Errorf("%s: refused without naming effectiveTime: %s", bad.what, st.Raw)
+		}
+	}
+	if r := move("approve", day("2021-04-10")); r.status != http.StatusOK {
+		t.Fatalf("approval dated 2021-04-10: %d %s", r.status, r.body)
+	}
+	c.call("POST", "/v1/funding-plans", map[string]any{"projectId": p.ID, "sources": []map[string]any{{"party": "GOVERNMENT", "funder": "区财政", "committedFen": "1000000"}}}, nil)
+	if r := move("startConstruction", day("2021-05-06")); r.status != http.StatusOK {
+		t.Fatalf("construction dated 2021-05-06: %d %s", r.status, r.body)
+	}
+	c.call("POST", path("/v1/projects/%s/progress-reports", p.ID), map[string]any{"itemId": item, "progressPercent": 100, "contractor": "东川建工"}, nil)
+	if r := move("requestAcceptance", day("2021-09-20")); r.status != http.StatusOK {
+		t.Fatalf("acceptance requested 2021-09-20: %d %s", r.status, r.body)
+	}
+	acceptance := c.createSurvey(map[string]any{"compoundId": e.ID, "projectId": p.ID, "title": "民意验收", "kind": "ACCEPTANCE",
+		"questions": []map[string]any{{"id": "verdict", "text": "满意吗？", "type": "SINGLE_CHOICE", "options": []map[string]any{{"id": "satisfied", "text": "满意"}, {"id": "unsatisfied", "text": "不满意"}}}}})
+	c.transition(acceptance.ID, "open", "OPEN")
+	for i := range 4 {
+		c.submit(acceptance.ID, resp(e.hid(i), "DOOR_TO_DOOR", time.Time{}, ans("verdict", "satisfied")))
+	}
+	c.transition(acceptance.ID, "close", "CLOSED")
+	c.call("PATCH", path("/v1/projects/%s", p.ID), map[string]any{"acceptanceSurveyId": acceptance.ID}, nil)
+	signoffs := func(at string) string {
+		return path("/v1/projects/%s/signoffs", p.ID) + "?effectiveTime=" + url.QueryEscape(at)
+	}
+	st := c.failure(c.do("POST", signoffs(day("2021-09-01")), map[string]any{"role": "SUPERVISOR", "verdict": "PASS"}),
+		http.StatusBadRequest, "a sign-off before the works were handed over")
+	if _, ok := st.violationLike("effectiveTime"); !ok {
+		t.Errorf("an early sign-off refused without naming effectiveTime: %s", st.Raw)
+	}
+	for i, role := range []string{"SUPERVISOR", "CONTRACTOR", "BUILDER", "COMMUNITY"} {
+		c.call("POST", signoffs(day("2021-10-0"+string(rune('5'+i)))), map[string]any{"role": role, "verdict": "PASS"}, nil)
+	}
+
+	c.call("GET", path("/v1/projects/%s", p.ID), nil, &p)
+	if p.Status != "ACCEPTED" {
+		t.Fatalf("after the four sign-offs the project is %s", p.Status)
+	}
+	want := []struct{ to, day string }{{"PROPOSED", "2021-03-01"}, {"APPROVED", "2021-04-10"}, {"IN_CONSTRUCTION", "2021-05-06"}, {"PENDING_ACCEPTANCE", "2021-09-20"}, {"ACCEPTED", "2021-10-08"}}
+	if len(p.History) != len(want) {
+		t.Fatalf("history %+v", p.History)
+	}
+	today := time.Now().UTC().Format("2006-01-02")
+	for i, w := range want {
+		h := p.History[i]
+		at, _ := time.Parse(time.RFC3339, h.Time)
+		if h.To != w.to || at.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") != w.day || !strings.HasPrefix(h.RecordTime, today) {
+			t.Errorf("history %d = %+v, want %s on %s, entered today", i, h, w.to, w.day)
+		}
+	}
+
+	// The region's statistics count the compound's moves in the years they happened.
+	var stats struct {
+		EnteredByYear []struct {
+			Year      int    `json:"year"`
+			Status    string `json:"status"`
+			Compounds string `json:"compounds"`
+		} `json:"enteredByYear"`
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c.call("GET", path("/v1/regions/%s/statistics", rt.community.ID), nil, &stats)
+		found := false
+		for _, y := range stats.EnteredByYear {
+			found = found || (y.Year == 2021 && y.Status == "ACCEPTED" && y.Compounds == "1")
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the community's statistics do not count the compound ACCEPTED in 2021: %+v", stats.EnteredByYear)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
