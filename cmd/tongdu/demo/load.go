@@ -92,7 +92,7 @@ func (l *loader) load(ctx context.Context) error {
 // and a shop after a business-use resolution.
 func (l *loader) storyLife(ctx context.Context, c *compound) error {
 	rnd := rand.New(rand.NewPCG(5000, 21))
-	held := time.Date(2021, 5, 15, 19, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	held := time.Date(2021, 5, 15, 19, 30, 0, 0, china)
 	if _, err := l.svy.CreateMeeting(ctx, &surveypb.CreateMeetingRequest{Meeting: &surveypb.Meeting{
 		CompoundId: c.id, Title: "石羊路21号院改造院坝会", Place: "院坝", HeldAt: timestamppb.New(held),
 		AttendeeHouseholdIds: c.households[:20], Topics: []string{"改造内容", "自筹资金", "保留老墙"},

@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"time"
 
@@ -54,7 +55,15 @@ type plan struct {
 // project draws up a compound's plan and takes it to the target status through every
 // guard of rule 6 (the project lifecycle), as the district would: resolution, funding, works, acceptance.
 func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand.Rand, p plan) (string, error) {
-	pr, err := l.prj.CreateProject(ctx, &projectspb.CreateProjectRequest{Project: &projectspb.Project{
+	// When each step happened (rule 15): the round of 2021, its plans drawn up between
+	// February and June, a compound's steps apart as works go. The days follow from the
+	// key, not the random draws, so a second run sends the same requests and the
+	// figures drawn later stay as they were.
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	start := time.Date(2021, time.February, 1, 9, 0, 0, 0, china).AddDate(0, 0, int(h.Sum32()%140))
+	on := func(days int) *timestamppb.Timestamp { return timestamppb.New(start.AddDate(0, 0, days)) }
+	pr, err := l.prj.CreateProject(ctx, &projectspb.CreateProjectRequest{EffectiveTime: on(0), Project: &projectspb.Project{
 		CompoundId: c.id, Title: c.name + "老旧小区改造", Year: 2021, BudgetFen: p.budget, HeritageNotes: "保留原有红砖与瓷砖镶嵌外墙",
 	}, RequestId: key})
 	if err != nil {
@@ -85,7 +94,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}
 	if p.target == projectspb.Project_CANCELLED {
 		return id, step("cancel", func() error {
-			_, err := l.prj.CancelProject(ctx, &projectspb.CancelProjectRequest{Id: id, Actor: actor, Reason: "居民意见分歧，下一年度再议", RequestId: key + "-cancel"})
+			_, err := l.prj.CancelProject(ctx, &projectspb.CancelProjectRequest{EffectiveTime: on(20), Id: id, Actor: actor, Reason: "居民意见分歧，下一年度再议", RequestId: key + "-cancel"})
 			return err
 		})
 	}
@@ -115,17 +124,17 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		return "", err
 	}
 	if err := step("post the plan", func() error {
-		// Rule 14: the plan went up on the compound's board for its week before approval;
-		// the demo records it after the fact (rule 15).
+		// Rule 14: the plan went up on the compound's board for its week before approval
+		// (entered after the fact, rule 15).
 		_, err := l.prj.CreateNotice(ctx, &projectspb.CreateNoticeRequest{RequestId: key + "-notice", Notice: &projectspb.Notice{
-			CompoundId: c.id, Kind: projectspb.Notice_PLAN, SubjectId: id, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour)),
+			CompoundId: c.id, Kind: projectspb.Notice_PLAN, SubjectId: id, OpensAt: on(5),
 			Body: "公示期内如有异议，请向社区居委会书面提出。"}})
 		return err
 	}); err != nil {
 		return "", err
 	}
 	if err := step("approve", func() error {
-		_, err := l.prj.ApproveProject(ctx, &projectspb.ApproveProjectRequest{Id: id, Actor: actor, ResolutionSurveyId: res, RequestId: key + "-approve"})
+		_, err := l.prj.ApproveProject(ctx, &projectspb.ApproveProjectRequest{EffectiveTime: on(16), Id: id, Actor: actor, ResolutionSurveyId: res, RequestId: key + "-approve"})
 		return err
 	}); err != nil {
 		return "", err
@@ -156,14 +165,14 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		}
 	}
 	if err := step("start construction", func() error {
-		_, err := l.prj.StartConstruction(ctx, &projectspb.StartConstructionRequest{Id: id, Actor: actor, RequestId: key + "-start"})
+		_, err := l.prj.StartConstruction(ctx, &projectspb.StartConstructionRequest{EffectiveTime: on(30), Id: id, Actor: actor, RequestId: key + "-start"})
 		return err
 	}); err != nil {
 		return "", err
 	}
 	if p.target == projectspb.Project_SUSPENDED {
 		return id, step("suspend", func() error {
-			_, err := l.prj.SuspendProject(ctx, &projectspb.SuspendProjectRequest{Id: id, Actor: "铜都街道办事处", Reason: "雨季停工，待天晴复工", RequestId: key + "-suspend"})
+			_, err := l.prj.SuspendProject(ctx, &projectspb.SuspendProjectRequest{EffectiveTime: on(75), Id: id, Actor: "铜都街道办事处", Reason: "雨季停工，待天晴复工", RequestId: key + "-suspend"})
 			return err
 		})
 	}
@@ -184,7 +193,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		return id, nil
 	}
 	if err := step("request acceptance", func() error {
-		_, err := l.prj.RequestAcceptance(ctx, &projectspb.RequestAcceptanceRequest{Id: id, Actor: "东川建工集团", RequestId: key + "-request"})
+		_, err := l.prj.RequestAcceptance(ctx, &projectspb.RequestAcceptanceRequest{EffectiveTime: on(150), Id: id, Actor: "东川建工集团", RequestId: key + "-request"})
 		return err
 	}); err != nil {
 		return "", err
@@ -226,7 +235,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		signer string
 	}{{projectspb.Signoff_SUPERVISOR, "云南监理公司"}, {projectspb.Signoff_CONTRACTOR, "东川建工集团"}, {projectspb.Signoff_BUILDER, "东川区住建局"}, {projectspb.Signoff_COMMUNITY, "沙坝社区居委会"}} {
 		if err := step("sign-off", func() error {
-			_, err := l.prj.CreateSignoff(ctx, &projectspb.CreateSignoffRequest{ProjectId: id, Signoff: &projectspb.Signoff{
+			_, err := l.prj.CreateSignoff(ctx, &projectspb.CreateSignoffRequest{EffectiveTime: on(160 + int(so.role)), ProjectId: id, Signoff: &projectspb.Signoff{
 				Role: so.role, Verdict: projectspb.Signoff_PASS, Signer: so.signer, Remarks: "验收合格"}, RequestId: fmt.Sprintf("%s-signoff-%d", key, so.role)})
 			return err
 		}); err != nil {
@@ -252,7 +261,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		return id, nil
 	}
 	return id, step("maintenance", func() error {
-		_, err := l.prj.StartMaintenance(ctx, &projectspb.StartMaintenanceRequest{Id: id, Actor: "业主委员会", Reason: "移交小区自管", RequestId: key + "-maintenance"})
+		_, err := l.prj.StartMaintenance(ctx, &projectspb.StartMaintenanceRequest{EffectiveTime: on(195), Id: id, Actor: "业主委员会", Reason: "移交小区自管", RequestId: key + "-maintenance"})
 		return err
 	})
 }
