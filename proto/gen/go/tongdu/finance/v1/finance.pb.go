@@ -939,6 +939,10 @@ type Receipt struct {
 	TransactionId string                 `protobuf:"bytes,9,opt,name=transaction_id,json=transactionId,proto3" json:"transaction_id,omitempty"`
 	ReceiptNumber string                 `protobuf:"bytes,10,opt,name=receipt_number,json=receiptNumber,proto3" json:"receipt_number,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the money moved, for what is entered after the fact (rule 15: a contribution
+	// paid in cash last week); empty: now. Not in the future; create_time is when it was
+	// entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1046,6 +1050,13 @@ func (x *Receipt) GetReceiptNumber() string {
 func (x *Receipt) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Receipt) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
 	}
 	return nil
 }
@@ -1189,8 +1200,12 @@ type Contribution struct {
 	// The household's standing after this contribution.
 	HouseholdQuota *HouseholdQuota        `protobuf:"bytes,11,opt,name=household_quota,json=householdQuota,proto3" json:"household_quota,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When the money moved, for what is entered after the fact (rule 15: a contribution
+	// paid in cash last week); empty: now. Not in the future; create_time is when it was
+	// entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Contribution) Reset() {
@@ -1303,6 +1318,13 @@ func (x *Contribution) GetHouseholdQuota() *HouseholdQuota {
 func (x *Contribution) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Contribution) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
 	}
 	return nil
 }
@@ -1625,7 +1647,11 @@ type Disbursement struct {
 	FundBalanceFen int64                  `protobuf:"varint,13,opt,name=fund_balance_fen,json=fundBalanceFen,proto3" json:"fund_balance_fen,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The contract paid under (rule 9); required.
-	ContractId    string `protobuf:"bytes,15,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	ContractId string `protobuf:"bytes,15,opt,name=contract_id,json=contractId,proto3" json:"contract_id,omitempty"`
+	// When the money moved, for what is entered after the fact (rule 15: a contribution
+	// paid in cash last week); empty: now. Not in the future; create_time is when it was
+	// entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1763,6 +1789,13 @@ func (x *Disbursement) GetContractId() string {
 		return x.ContractId
 	}
 	return ""
+}
+
+func (x *Disbursement) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type CreateDisbursementRequest struct {
@@ -2126,8 +2159,12 @@ type Income struct {
 	// The fund account's balance after this income.
 	FundBalanceFen int64                  `protobuf:"varint,11,opt,name=fund_balance_fen,json=fundBalanceFen,proto3" json:"fund_balance_fen,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When the money moved, for what is entered after the fact (rule 15: a contribution
+	// paid in cash last week); empty: now. Not in the future; create_time is when it was
+	// entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Income) Reset() {
@@ -2244,6 +2281,13 @@ func (x *Income) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Income) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type RecordIncomeRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	CompoundId    string                 `protobuf:"bytes,1,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
@@ -2313,8 +2357,12 @@ type Expense struct {
 	// The fund account's balance after this expense; it may never go negative.
 	FundBalanceFen int64                  `protobuf:"varint,11,opt,name=fund_balance_fen,json=fundBalanceFen,proto3" json:"fund_balance_fen,omitempty"`
 	CreateTime     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// When the money moved, for what is entered after the fact (rule 15: a contribution
+	// paid in cash last week); empty: now. Not in the future; create_time is when it was
+	// entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Expense) Reset() {
@@ -2427,6 +2475,13 @@ func (x *Expense) GetFundBalanceFen() int64 {
 func (x *Expense) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Expense) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
 	}
 	return nil
 }
@@ -3033,7 +3088,9 @@ type Transaction struct {
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// The signed-in account that made the write: its token's subject ("accounts/ID",
 	// "households/ID", or a system's subject).
-	Account       string `protobuf:"bytes,11,opt,name=account,proto3" json:"account,omitempty"`
+	Account string `protobuf:"bytes,11,opt,name=account,proto3" json:"account,omitempty"`
+	// When the money moved (rule 15); create_time is when it was entered.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3143,6 +3200,13 @@ func (x *Transaction) GetAccount() string {
 		return x.Account
 	}
 	return ""
+}
+
+func (x *Transaction) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type ListTransactionsRequest struct {
@@ -4315,7 +4379,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"A\n" +
 	"\x15GetFundingPlanRequest\x12(\n" +
 	"\n" +
-	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\"\xe4\x03\n" +
+	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\"\xa7\x04\n" +
 	"\aReceipt\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4333,7 +4397,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x0ereceipt_number\x18\n" +
 	" \x01(\tB\x04\xe2A\x01\x03R\rreceiptNumber\x12A\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"~\n" +
+	"createTime\x12A\n" +
+	"\x0eeffective_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"~\n" +
 	"\x14CreateReceiptRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12<\n" +
@@ -4348,7 +4413,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x03DUE\x10\x01\x12\x12\n" +
 	"\x0ePARTIALLY_PAID\x10\x02\x12\b\n" +
 	"\x04PAID\x10\x03\x12\f\n" +
-	"\bREFUNDED\x10\x04\"\x96\x05\n" +
+	"\bREFUNDED\x10\x04\"\xd9\x05\n" +
 	"\fContribution\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4367,7 +4432,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	" \x01(\tB\x04\xe2A\x01\x03R\rreceiptNumber\x12P\n" +
 	"\x0fhousehold_quota\x18\v \x01(\v2!.tongdu.finance.v1.HouseholdQuotaB\x04\xe2A\x01\x03R\x0ehouseholdQuota\x12A\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"L\n" +
+	"createTime\x12A\n" +
+	"\x0eeffective_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"L\n" +
 	"\x06Method\x12\x16\n" +
 	"\x12METHOD_UNSPECIFIED\x10\x00\x12\b\n" +
 	"\x04CASH\x10\x01\x12\b\n" +
@@ -4408,7 +4474,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"households\x18\t \x03(\v2!.tongdu.finance.v1.HouseholdQuotaR\n" +
 	"households\x12&\n" +
 	"\x0fnext_page_token\x18\n" +
-	" \x01(\tR\rnextPageToken\"\x81\x05\n" +
+	" \x01(\tR\rnextPageToken\"\xc4\x05\n" +
 	"\fDisbursement\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12#\n" +
 	"\n" +
@@ -4430,7 +4496,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12*\n" +
 	"\vcontract_id\x18\x0f \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
-	"contractId\"\x92\x01\n" +
+	"contractId\x12A\n" +
+	"\x0eeffective_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\x92\x01\n" +
 	"\x19CreateDisbursementRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12K\n" +
@@ -4464,7 +4531,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"z\n" +
 	"\x15ListContractsResponse\x129\n" +
 	"\tcontracts\x18\x01 \x03(\v2\x1b.tongdu.finance.v1.ContractR\tcontracts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x05\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x05\n" +
 	"\x06Income\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12%\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\n" +
@@ -4483,7 +4550,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	" \x01(\tB\x04\xe2A\x01\x03R\rtransactionId\x12.\n" +
 	"\x10fund_balance_fen\x18\v \x01(\x03B\x04\xe2A\x01\x03R\x0efundBalanceFen\x12A\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"b\n" +
+	"createTime\x12A\n" +
+	"\x0eeffective_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"b\n" +
 	"\x06Stream\x12\x16\n" +
 	"\x12STREAM_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0ePARKING_OWNERS\x10\x01\x12\x12\n" +
@@ -4493,7 +4561,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x13RecordIncomeRequest\x12*\n" +
 	"\vcompound_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"compoundId\x129\n" +
-	"\x06income\x18\x02 \x01(\v2\x19.tongdu.finance.v1.IncomeB\x06\xbaH\x03\xc8\x01\x01R\x06income\"\x98\x05\n" +
+	"\x06income\x18\x02 \x01(\v2\x19.tongdu.finance.v1.IncomeB\x06\xbaH\x03\xc8\x01\x01R\x06income\"\xdb\x05\n" +
 	"\aExpense\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12%\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\n" +
@@ -4512,7 +4580,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	" \x01(\tB\x04\xe2A\x01\x03R\rtransactionId\x12.\n" +
 	"\x10fund_balance_fen\x18\v \x01(\x03B\x04\xe2A\x01\x03R\x0efundBalanceFen\x12A\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
-	"createTime\"m\n" +
+	"createTime\x12A\n" +
+	"\x0eeffective_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"m\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\f\n" +
 	"\bCLEANING\x10\x01\x12\v\n" +
@@ -4589,7 +4658,7 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\n" +
 	"account_id\x18\x01 \x01(\tR\taccountId\x12\x1d\n" +
 	"\n" +
-	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xfa\x04\n" +
+	"amount_fen\x18\x02 \x01(\x03R\tamountFen\"\xc3\x05\n" +
 	"\vTransaction\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12\x1d\n" +
 	"\abook_id\x18\x02 \x01(\tB\x04\xe2A\x01\x03R\x06bookId\x12#\n" +
@@ -4604,7 +4673,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\vcreate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\n" +
 	"createTime\x12\x1e\n" +
-	"\aaccount\x18\v \x01(\tB\x04\xe2A\x01\x03R\aaccount\"t\n" +
+	"\aaccount\x18\v \x01(\tB\x04\xe2A\x01\x03R\aaccount\x12G\n" +
+	"\x0eeffective_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\reffectiveTime\"t\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\v\n" +
 	"\aRECEIPT\x10\x01\x12\x10\n" +
@@ -4819,93 +4889,99 @@ var file_tongdu_finance_v1_finance_proto_depIdxs = []int32{
 	10, // 5: tongdu.finance.v1.CreateFundingPlanRequest.funding_plan:type_name -> tongdu.finance.v1.FundingPlan
 	0,  // 6: tongdu.finance.v1.Receipt.party:type_name -> tongdu.finance.v1.FundingSource.Party
 	56, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
-	13, // 8: tongdu.finance.v1.CreateReceiptRequest.receipt:type_name -> tongdu.finance.v1.Receipt
-	1,  // 9: tongdu.finance.v1.HouseholdQuota.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
-	2,  // 10: tongdu.finance.v1.Contribution.method:type_name -> tongdu.finance.v1.Contribution.Method
-	15, // 11: tongdu.finance.v1.Contribution.household_quota:type_name -> tongdu.finance.v1.HouseholdQuota
-	56, // 12: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
-	16, // 13: tongdu.finance.v1.CreateContributionRequest.contribution:type_name -> tongdu.finance.v1.Contribution
-	1,  // 14: tongdu.finance.v1.GetCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
-	15, // 15: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
-	56, // 16: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
-	21, // 17: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
-	56, // 18: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	23, // 19: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
-	23, // 20: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
-	3,  // 21: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
-	56, // 22: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
-	27, // 23: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
-	4,  // 24: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	56, // 25: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
-	29, // 26: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
-	5,  // 27: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
-	56, // 28: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	56, // 29: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 30: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
-	31, // 31: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
-	6,  // 32: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
-	6,  // 33: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
-	35, // 34: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
-	7,  // 35: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	38, // 36: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
-	56, // 37: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
-	7,  // 38: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	39, // 39: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
-	44, // 40: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
-	0,  // 41: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	46, // 42: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
-	47, // 43: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
-	48, // 44: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
-	56, // 45: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	3,  // 46: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
-	4,  // 47: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	52, // 48: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
-	53, // 49: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
-	54, // 50: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
-	56, // 51: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	11, // 52: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
-	12, // 53: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
-	14, // 54: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
-	17, // 55: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
-	18, // 56: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
-	19, // 57: tongdu.finance.v1.FinanceService.GetHouseholdQuota:input_type -> tongdu.finance.v1.GetHouseholdQuotaRequest
-	24, // 58: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
-	25, // 59: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
-	22, // 60: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
-	28, // 61: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
-	30, // 62: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
-	32, // 63: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
-	33, // 64: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
-	36, // 65: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
-	40, // 66: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
-	42, // 67: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
-	43, // 68: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
-	49, // 69: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
-	51, // 70: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
-	10, // 71: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	10, // 72: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	13, // 73: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
-	16, // 74: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
-	20, // 75: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
-	15, // 76: tongdu.finance.v1.FinanceService.GetHouseholdQuota:output_type -> tongdu.finance.v1.HouseholdQuota
-	23, // 77: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
-	26, // 78: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
-	21, // 79: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
-	27, // 80: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
-	29, // 81: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
-	31, // 82: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
-	34, // 83: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
-	37, // 84: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
-	41, // 85: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
-	39, // 86: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
-	45, // 87: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
-	50, // 88: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
-	55, // 89: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
-	71, // [71:90] is the sub-list for method output_type
-	52, // [52:71] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	56, // 8: tongdu.finance.v1.Receipt.effective_time:type_name -> google.protobuf.Timestamp
+	13, // 9: tongdu.finance.v1.CreateReceiptRequest.receipt:type_name -> tongdu.finance.v1.Receipt
+	1,  // 10: tongdu.finance.v1.HouseholdQuota.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
+	2,  // 11: tongdu.finance.v1.Contribution.method:type_name -> tongdu.finance.v1.Contribution.Method
+	15, // 12: tongdu.finance.v1.Contribution.household_quota:type_name -> tongdu.finance.v1.HouseholdQuota
+	56, // 13: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
+	56, // 14: tongdu.finance.v1.Contribution.effective_time:type_name -> google.protobuf.Timestamp
+	16, // 15: tongdu.finance.v1.CreateContributionRequest.contribution:type_name -> tongdu.finance.v1.Contribution
+	1,  // 16: tongdu.finance.v1.GetCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
+	15, // 17: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
+	56, // 18: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
+	56, // 19: tongdu.finance.v1.Disbursement.effective_time:type_name -> google.protobuf.Timestamp
+	21, // 20: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
+	56, // 21: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	23, // 22: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
+	23, // 23: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
+	3,  // 24: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
+	56, // 25: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
+	56, // 26: tongdu.finance.v1.Income.effective_time:type_name -> google.protobuf.Timestamp
+	27, // 27: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
+	4,  // 28: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	56, // 29: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
+	56, // 30: tongdu.finance.v1.Expense.effective_time:type_name -> google.protobuf.Timestamp
+	29, // 31: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
+	5,  // 32: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
+	56, // 33: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	56, // 34: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 35: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
+	31, // 36: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
+	6,  // 37: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
+	6,  // 38: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
+	35, // 39: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
+	7,  // 40: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	38, // 41: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
+	56, // 42: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
+	56, // 43: tongdu.finance.v1.Transaction.effective_time:type_name -> google.protobuf.Timestamp
+	7,  // 44: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	39, // 45: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
+	44, // 46: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
+	0,  // 47: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
+	46, // 48: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
+	47, // 49: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
+	48, // 50: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
+	56, // 51: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	3,  // 52: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
+	4,  // 53: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	52, // 54: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
+	53, // 55: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
+	54, // 56: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
+	56, // 57: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	11, // 58: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
+	12, // 59: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
+	14, // 60: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
+	17, // 61: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
+	18, // 62: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
+	19, // 63: tongdu.finance.v1.FinanceService.GetHouseholdQuota:input_type -> tongdu.finance.v1.GetHouseholdQuotaRequest
+	24, // 64: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
+	25, // 65: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
+	22, // 66: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
+	28, // 67: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
+	30, // 68: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
+	32, // 69: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
+	33, // 70: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
+	36, // 71: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
+	40, // 72: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
+	42, // 73: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
+	43, // 74: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
+	49, // 75: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
+	51, // 76: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
+	10, // 77: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	10, // 78: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	13, // 79: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
+	16, // 80: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
+	20, // 81: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
+	15, // 82: tongdu.finance.v1.FinanceService.GetHouseholdQuota:output_type -> tongdu.finance.v1.HouseholdQuota
+	23, // 83: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
+	26, // 84: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
+	21, // 85: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
+	27, // 86: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
+	29, // 87: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
+	31, // 88: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
+	34, // 89: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
+	37, // 90: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
+	41, // 91: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
+	39, // 92: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
+	45, // 93: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
+	50, // 94: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
+	55, // 95: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
+	77, // [77:96] is the sub-list for method output_type
+	58, // [58:77] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_finance_v1_finance_proto_init() }
