@@ -58,6 +58,25 @@ func TestA2021ProjectEnteredAfterTheFact(t *testing.T) {
 	if r := move("startConstruction", day("2021-05-06")); r.status != http.StatusOK {
 		t.Fatalf("construction dated 2021-05-06: %d %s", r.status, r.body)
 	}
+	// Money entered after the fact carries when it moved; a time in the future is refused.
+	c.call("POST", path("/v1/projects/%s/receipts", p.ID), map[string]any{"party": "GOVERNMENT", "funder": "区财政", "amountFen": "400000",
+		"requestId": "r-2021", "effectiveTime": day("2021-05-10")}, nil)
+	st := c.failure(c.do("POST", path("/v1/projects/%s/receipts", p.ID), map[string]any{"party": "GOVERNMENT", "funder": "区财政", "amountFen": "1000",
+		"requestId": "r-future", "effectiveTime": time.Now().Add(48 * time.Hour).UTC().Format(time.RFC3339)}), http.StatusBadRequest, "a receipt in the future")
+	if _, ok := st.violationLike("effectiveTime"); !ok {
+		t.Errorf("a receipt in the future refused without naming effectiveTime: %s", st.Raw)
+	}
+	var txs struct {
+		Transactions []struct {
+			Kind          string `json:"kind"`
+			EffectiveTime string `json:"effectiveTime"`
+			CreateTime    string `json:"createTime"`
+		} `json:"transactions"`
+	}
+	c.call("GET", path("/v1/books/%s/transactions", "renovation-"+p.ID), nil, &txs)
+	if len(txs.Transactions) != 1 || !strings.HasPrefix(txs.Transactions[0].EffectiveTime, "2021-05-10") || !strings.HasPrefix(txs.Transactions[0].CreateTime, time.Now().UTC().Format("2006-01-02")) {
+		t.Errorf("the book's entries: %+v, want the receipt moved 2021-05-10, entered today", txs.Transactions)
+	}
 	c.call("POST", path("/v1/projects/%s/progress-reports", p.ID), map[string]any{"itemId": item, "progressPercent": 100, "contractor": "东川建工"}, nil)
 	if r := move("requestAcceptance", day("2021-09-20")); r.status != http.StatusOK {
 		t.Fatalf("acceptance requested 2021-09-20: %d %s", r.status, r.body)
@@ -73,7 +92,7 @@ func TestA2021ProjectEnteredAfterTheFact(t *testing.T) {
 	signoffs := func(at string) string {
 		return path("/v1/projects/%s/signoffs", p.ID) + "?effectiveTime=" + url.QueryEscape(at)
 	}
-	st := c.failure(c.do("POST", signoffs(day("2021-09-01")), map[string]any{"role": "SUPERVISOR", "verdict": "PASS"}),
+	st = c.failure(c.do("POST", signoffs(day("2021-09-01")), map[string]any{"role": "SUPERVISOR", "verdict": "PASS"}),
 		http.StatusBadRequest, "a sign-off before the works were handed over")
 	if _, ok := st.violationLike("effectiveTime"); !ok {
 		t.Errorf("an early sign-off refused without naming effectiveTime: %s", st.Raw)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -57,7 +58,7 @@ func (s *Server) ListAccounts(ctx context.Context, req *pb.ListAccountsRequest) 
 func txToPB(t *ledger.Transaction) *pb.Transaction {
 	out := &pb.Transaction{
 		Id: t.ID, BookId: t.BookID, RequestId: t.RequestID, Kind: pb.Transaction_Kind(t.Kind), ReversesTransactionId: t.Reverses,
-		ReversedByTransactionId: t.ReversedBy, Memo: t.Memo, Sequence: t.Sequence, CreateTime: timestamppb.New(t.CreateTime),
+		ReversedByTransactionId: t.ReversedBy, Memo: t.Memo, Sequence: t.Sequence, CreateTime: timestamppb.New(t.CreateTime), EffectiveTime: effectiveOf(t),
 		Account: t.Account,
 	}
 	for _, p := range t.Postings {
@@ -103,4 +104,21 @@ func (s *Server) VerifyBook(ctx context.Context, req *pb.VerifyBookRequest) (*pb
 		out.Differences = append(out.Differences, &pb.BalanceDifference{AccountId: d.Account, StoredFen: d.StoredFen, RecomputedFen: d.RecomputedFen})
 	}
 	return out, nil
+}
+
+// effectiveOf is when a transaction's money moved: its effective time, or for
+// transactions written before it was kept, when they were entered.
+func effectiveOf(t *ledger.Transaction) *timestamppb.Timestamp {
+	if t.EffectiveTime.IsZero() {
+		return timestamppb.New(t.CreateTime)
+	}
+	return timestamppb.New(t.EffectiveTime)
+}
+
+// timeOf is a request's time, zero when it gives none.
+func timeOf(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
 }

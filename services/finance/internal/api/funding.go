@@ -69,7 +69,7 @@ func (s *Server) CreateReceipt(ctx context.Context, req *pb.CreateReceiptRequest
 	}
 	in := req.GetReceipt()
 	e, err := s.app.CreateReceipt(ctx, req.GetProjectId(), app.ReceiptRequest{
-		Party: ledger.Party(in.GetParty()), Funder: in.GetFunder(), AmountFen: in.GetAmountFen(), Memo: in.GetMemo(), RequestID: in.GetRequestId()}, hash)
+		Party: ledger.Party(in.GetParty()), Funder: in.GetFunder(), AmountFen: in.GetAmountFen(), Memo: in.GetMemo(), RequestID: in.GetRequestId(), At: timeOf(in.GetEffectiveTime())}, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +77,7 @@ func (s *Server) CreateReceipt(ctx context.Context, req *pb.CreateReceiptRequest
 	return &pb.Receipt{
 		Id: e.Tx.ID, ProjectId: rec.ProjectID, Party: pb.FundingSource_Party(rec.Party), Funder: rec.Funder, AmountFen: rec.AmountFen,
 		RequestId: e.Tx.RequestID, Memo: e.Tx.Memo, BookId: e.Tx.BookID, TransactionId: e.Tx.ID, ReceiptNumber: e.ReceiptNumber(),
-		CreateTime: timestamppb.New(e.Tx.CreateTime),
+		CreateTime: timestamppb.New(e.Tx.CreateTime), EffectiveTime: timestamppb.New(e.Tx.EffectiveTime),
 	}, nil
 }
 
@@ -89,7 +89,7 @@ func (s *Server) CreateContribution(ctx context.Context, req *pb.CreateContribut
 	}
 	in := req.GetContribution()
 	c, err := s.app.CreateContribution(ctx, req.GetProjectId(), app.ContributionRequest{
-		HouseholdID: in.GetHouseholdId(), AmountFen: in.GetAmountFen(), Method: int(in.GetMethod()), Memo: in.GetMemo(), RequestID: in.GetRequestId()}, hash)
+		HouseholdID: in.GetHouseholdId(), AmountFen: in.GetAmountFen(), Method: int(in.GetMethod()), Memo: in.GetMemo(), RequestID: in.GetRequestId(), At: timeOf(in.GetEffectiveTime())}, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (s *Server) CreateContribution(ctx context.Context, req *pb.CreateContribut
 		Id: c.Tx.ID, ProjectId: rec.ProjectID, HouseholdId: rec.HouseholdID, AmountFen: rec.AmountFen,
 		Method: pb.Contribution_Method(rec.Method), RequestId: c.Tx.RequestID, Memo: c.Tx.Memo, BookId: c.Tx.BookID,
 		TransactionId: c.Tx.ID, ReceiptNumber: c.ReceiptNumber(), HouseholdQuota: standingToPB(c.Standing),
-		CreateTime: timestamppb.New(c.Tx.CreateTime),
+		CreateTime: timestamppb.New(c.Tx.CreateTime), EffectiveTime: timestamppb.New(c.Tx.EffectiveTime),
 	}, nil
 }
 
@@ -176,7 +176,7 @@ func (s *Server) CreateDisbursement(ctx context.Context, req *pb.CreateDisbursem
 	in := req.GetDisbursement()
 	d, err := s.app.CreateDisbursement(ctx, req.GetProjectId(), app.DisbursementRequest{
 		ContractID: in.GetContractId(), AmountFen: in.GetAmountFen(),
-		ItemID: in.GetItemId(), Purpose: in.GetPurpose(), RequestID: in.GetRequestId()}, hash)
+		ItemID: in.GetItemId(), Purpose: in.GetPurpose(), RequestID: in.GetRequestId(), At: timeOf(in.GetEffectiveTime())}, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +185,6 @@ func (s *Server) CreateDisbursement(ctx context.Context, req *pb.CreateDisbursem
 		Id: d.Tx.ID, ProjectId: rec.ProjectID, ContractId: rec.ContractID, Payee: rec.Payee, ContractAmountFen: rec.ContractFen, AmountFen: rec.AmountFen,
 		Purpose: rec.Purpose, ItemId: rec.ItemID, RequestId: d.Tx.RequestID, BookId: d.Tx.BookID, TransactionId: d.Tx.ID,
 		PaidToPayeeFen: d.PaidToPayeeFen, RetentionFen: d.RetentionFen,
-		FundBalanceFen: d.FundBalanceFen(), CreateTime: timestamppb.New(d.Tx.CreateTime),
+		FundBalanceFen: d.FundBalanceFen(), CreateTime: timestamppb.New(d.Tx.CreateTime), EffectiveTime: timestamppb.New(d.Tx.EffectiveTime),
 	}, nil
 }

@@ -19,7 +19,7 @@ func (s *Server) RecordIncome(ctx context.Context, req *pb.RecordIncomeRequest) 
 	in := req.GetIncome()
 	e, err := s.app.RecordIncome(ctx, req.GetCompoundId(), app.IncomeRequest{
 		Stream: ledger.Stream(in.GetStream()), AmountFen: in.GetAmountFen(), ResolutionSurveyID: in.GetResolutionSurveyId(),
-		Period: in.GetPeriod(), Notes: in.GetNotes(), RequestID: in.GetRequestId()}, hash)
+		Period: in.GetPeriod(), Notes: in.GetNotes(), RequestID: in.GetRequestId(), At: timeOf(in.GetEffectiveTime())}, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (s *Server) RecordIncome(ctx context.Context, req *pb.RecordIncomeRequest) 
 	return &pb.Income{
 		Id: e.Tx.ID, CompoundId: rec.CompoundID, Stream: pb.Income_Stream(rec.Stream), AmountFen: rec.AmountFen,
 		RequestId: e.Tx.RequestID, ResolutionSurveyId: rec.ResolutionSurveyID, Period: rec.Period, Notes: e.Tx.Memo,
-		BookId: e.Tx.BookID, TransactionId: e.Tx.ID, FundBalanceFen: e.FundBalanceFen(), CreateTime: timestamppb.New(e.Tx.CreateTime),
+		BookId: e.Tx.BookID, TransactionId: e.Tx.ID, FundBalanceFen: e.FundBalanceFen(), CreateTime: timestamppb.New(e.Tx.CreateTime), EffectiveTime: timestamppb.New(e.Tx.EffectiveTime),
 	}, nil
 }
 
@@ -40,7 +40,7 @@ func (s *Server) RecordExpense(ctx context.Context, req *pb.RecordExpenseRequest
 	in := req.GetExpense()
 	e, err := s.app.RecordExpense(ctx, req.GetCompoundId(), app.ExpenseRequest{
 		Kind: ledger.Expense(in.GetKind()), Payee: in.GetPayee(), AmountFen: in.GetAmountFen(),
-		Period: in.GetPeriod(), Notes: in.GetNotes(), RequestID: in.GetRequestId()}, hash)
+		Period: in.GetPeriod(), Notes: in.GetNotes(), RequestID: in.GetRequestId(), At: timeOf(in.GetEffectiveTime())}, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -49,6 +49,6 @@ func (s *Server) RecordExpense(ctx context.Context, req *pb.RecordExpenseRequest
 	return &pb.Expense{
 		Id: e.Tx.ID, CompoundId: rec.CompoundID, Kind: pb.Expense_Kind(rec.ExpenseKind), Payee: rec.Payee, AmountFen: rec.AmountFen,
 		RequestId: e.Tx.RequestID, Period: rec.Period, Notes: in.GetNotes(), BookId: e.Tx.BookID, TransactionId: e.Tx.ID,
-		FundBalanceFen: e.FundBalanceFen(), CreateTime: timestamppb.New(e.Tx.CreateTime),
+		FundBalanceFen: e.FundBalanceFen(), CreateTime: timestamppb.New(e.Tx.CreateTime), EffectiveTime: timestamppb.New(e.Tx.EffectiveTime),
 	}, nil
 }

@@ -143,6 +143,9 @@ func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t l
 		return nil, err
 	}
 	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
+	if t.EffectiveTime, err = ledger.Effective(t.EffectiveTime, t.CreateTime); err != nil {
+		return nil, err
+	}
 	t.Account = auth.Acting(ctx)
 	p, err := a.store.Post(ctx, t, bodyHash, extra, contractID)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/fault"
@@ -140,6 +141,8 @@ type ReceiptRequest struct {
 	AmountFen int64
 	Memo      string
 	RequestID string
+	// At is when the money moved, for what is entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // CreateReceipt records money received from a government or social funder of the plan;
@@ -154,6 +157,7 @@ func (a *App) CreateReceipt(ctx context.Context, projectID string, in ReceiptReq
 		return nil, err
 	}
 	t.Memo = in.Memo
+	t.EffectiveTime = in.At
 	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, Party: int(in.Party), Funder: in.Funder, AmountFen: in.AmountFen}, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "OVER_COMMITMENT")
@@ -168,6 +172,8 @@ type ContributionRequest struct {
 	Method      int // the API's payment method, kept as the request said it
 	Memo        string
 	RequestID   string
+	// At is when the money moved, for what is entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // Contribution is a contribution written, with the household's standing after it.
@@ -202,6 +208,7 @@ func (a *App) CreateContribution(ctx context.Context, projectID string, in Contr
 		return nil, err
 	}
 	t.Memo = in.Memo
+	t.EffectiveTime = in.At
 	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, Record{ProjectID: st.Plan.ProjectID, HouseholdID: hid, Method: in.Method, AmountFen: in.AmountFen}, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
@@ -308,6 +315,8 @@ type DisbursementRequest struct {
 	AmountFen       int64
 	ItemID, Purpose string
 	RequestID       string
+	// At is when the money moved, for what is entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // Disbursement is a payment written, with what the contract has been paid and what is
@@ -355,6 +364,7 @@ func (a *App) CreateDisbursement(ctx context.Context, projectID string, in Disbu
 	}
 	t.Memo = in.Purpose
 	rec := Record{ProjectID: proj.ID, ContractID: c.ID, Payee: c.Payee, ContractFen: c.AmountFen, ItemID: in.ItemID, Purpose: in.Purpose, AmountFen: in.AmountFen}
+	t.EffectiveTime = in.At
 	e, err := a.write(ctx, st.Book.ID, in.RequestID, bodyHash, t, rec, []ledger.Bound{cap}, c.ID)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return nil, fault.Field("disbursement.contractId", "no contract "+in.ContractID+" of project "+proj.ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"tongdu/platform/fault"
 	"tongdu/services/finance/internal/ledger"
@@ -46,6 +47,8 @@ type IncomeRequest struct {
 	ResolutionSurveyID string
 	Period, Notes      string
 	RequestID          string
+	// At is when the money moved, for what is entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // RecordIncome credits the compound's maintenance fund (rule 10: income from common
@@ -90,6 +93,7 @@ func (a *App) RecordIncome(ctx context.Context, compoundID string, in IncomeRequ
 	}
 	t.Memo = in.Notes
 	rec := Record{CompoundID: compoundID, Stream: int(in.Stream), Period: in.Period, ResolutionSurveyID: in.ResolutionSurveyID, AmountFen: in.AmountFen}
+	t.EffectiveTime = in.At
 	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")
@@ -104,6 +108,8 @@ type ExpenseRequest struct {
 	AmountFen     int64
 	Period, Notes string
 	RequestID     string
+	// At is when the money moved, for what is entered after the fact (rule 15); zero: now.
+	At time.Time
 }
 
 // RecordExpense pays an upkeep expense from the compound's maintenance fund, never beyond
@@ -126,6 +132,7 @@ func (a *App) RecordExpense(ctx context.Context, compoundID string, in ExpenseRe
 		t.Memo = in.Payee + ": " + in.Notes
 	}
 	rec := Record{CompoundID: compoundID, ExpenseKind: int(in.Kind), Payee: in.Payee, Period: in.Period, AmountFen: in.AmountFen}
+	t.EffectiveTime = in.At
 	e, err := a.write(ctx, bookID, in.RequestID, bodyHash, t, rec, nil, "")
 	if err != nil {
 		return nil, explainBound(err, "")

@@ -145,6 +145,9 @@ type Transaction struct {
 	Memo       string    `json:"memo,omitempty"`
 	Detail     string    `json:"detail,omitempty"` // the API record it made (receipt, contribution, ...), as JSON
 	CreateTime time.Time `json:"createTime"`
+	// EffectiveTime is when the money moved (rule 15): CreateTime, unless it was entered
+	// after the fact.
+	EffectiveTime time.Time `json:"effectiveTime,omitzero"`
 	// Account is the signed-in account that made the write: its token's subject
 	// (rule 16: who acts), never taken from the request.
 	Account string `json:"account,omitempty"`
@@ -188,4 +191,20 @@ func Yuan(fen int64) string {
 		sign, abs = "-", -abs // as uint64, so that the most negative int64 has a magnitude too
 	}
 	return sign + strconv.FormatUint(abs/100, 10) + "." + fmt.Sprintf("%02d", abs%100)
+}
+
+// clockSkew is how far ahead of the server's clock an effective time may lie: the
+// office's machine and the server never agree to the second.
+const clockSkew = time.Minute
+
+// Effective is when money entered at now moved (rule 15): at, or now when at is zero; it
+// may not lie in the future.
+func Effective(at, now time.Time) (time.Time, error) {
+	if at.IsZero() {
+		return now, nil
+	}
+	if at.After(now.Add(clockSkew)) {
+		return time.Time{}, fault.Field("effectiveTime", fmt.Sprintf("%s lies in the future; give when the money moved", at.Format(time.RFC3339)))
+	}
+	return at, nil
 }
