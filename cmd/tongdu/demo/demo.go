@@ -114,3 +114,7 @@ func parallel(n, workers int, f func(i int) error) error {
 
 // china is the district's clock, which the demo's dates of record are written in.
 var china = time.FixedZone("CST", 8*3600)
+
+// thisRound is the year of the demo's current round of renovation (its plans dated from
+// that March, so the demo must be loaded after that September at the earliest).
+const thisRound int32 = 2026

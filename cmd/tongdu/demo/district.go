@@ -64,14 +64,14 @@ type spec struct {
 // specs draws the synthetic compounds (the story's comes first, as the article has it).
 func (l *loader) specs(communities []string) []spec {
 	story := spec{
-		name: "石羊路21号院", community: communities[0], buildYear: 1986, owningUnit: "",
+		name: "石羊路21号院", community: communities[0], buildYear: 1986, owningUnit: "东川砖瓦厂", // a work-unit compound with no property manager
 		facilities: []*governancepb.Facility{
-			{Kind: governancepb.Facility_ROADS, Condition: governancepb.Facility_POOR, Notes: "968 m² of broken road"},
-			{Kind: governancepb.Facility_DRAINS, Condition: governancepb.Facility_POOR, Notes: "blocked drains, 7 broken covers"},
-			{Kind: governancepb.Facility_LIGHTING, Condition: governancepb.Facility_POOR, Notes: "stairwell lights out in 8 units"},
+			{Kind: governancepb.Facility_ROADS, Condition: governancepb.Facility_POOR, Notes: "968平方米路面破损"},
+			{Kind: governancepb.Facility_DRAINS, Condition: governancepb.Facility_POOR, Notes: "排水不畅，7个雨污井盖破损"},
+			{Kind: governancepb.Facility_LIGHTING, Condition: governancepb.Facility_POOR, Notes: "8个单元楼道灯不亮"},
 			{Kind: governancepb.Facility_STAIRWELLS, Condition: governancepb.Facility_FAIR},
 			{Kind: governancepb.Facility_EV_CHARGING, Condition: governancepb.Facility_POOR},
-			{Kind: governancepb.Facility_ACCESSIBILITY, Condition: governancepb.Facility_POOR, Notes: "a disabled resident, no ramp"},
+			{Kind: governancepb.Facility_ACCESSIBILITY, Condition: governancepb.Facility_POOR, Notes: "有残障居民，无坡道"},
 		},
 		buildings: 8, units: 2, roomsPerUnit: 4, heritage: "保留瓷砖镶嵌外墙，不刷白", demonstration: true,
 	}

@@ -51,31 +51,40 @@ func (l *loader) load(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	// 25 compounds renovated in 2021, at every stage of rule 6 (the project lifecycle); the story's is done.
-	stages := []projectspb.Project_Status{
-		projectspb.Project_MAINTENANCE, projectspb.Project_MAINTENANCE, projectspb.Project_MAINTENANCE,
-		projectspb.Project_ACCEPTED, projectspb.Project_ACCEPTED, projectspb.Project_ACCEPTED,
+	// The article's 25 compounds renovated in 2021, every one accepted that year (the
+	// story's first), all their households paid; then this year's round at every other
+	// stage of rule 6 (the project lifecycle), on other compounds.
+	var stages []projectspb.Project_Status
+	for k := range 25 {
+		stages = append(stages, []projectspb.Project_Status{projectspb.Project_MAINTENANCE, projectspb.Project_ACCEPTED}[k%2])
+	}
+	stages = append(stages,
 		projectspb.Project_PENDING_ACCEPTANCE, projectspb.Project_PENDING_ACCEPTANCE, projectspb.Project_PENDING_ACCEPTANCE,
 		projectspb.Project_IN_CONSTRUCTION, projectspb.Project_IN_CONSTRUCTION, projectspb.Project_IN_CONSTRUCTION, projectspb.Project_IN_CONSTRUCTION, projectspb.Project_IN_CONSTRUCTION,
 		projectspb.Project_APPROVED, projectspb.Project_APPROVED, projectspb.Project_APPROVED, projectspb.Project_APPROVED,
 		projectspb.Project_PROPOSED, projectspb.Project_PROPOSED, projectspb.Project_PROPOSED, projectspb.Project_PROPOSED,
-		projectspb.Project_SUSPENDED, projectspb.Project_SUSPENDED, projectspb.Project_CANCELLED,
-	}
+		projectspb.Project_SUSPENDED, projectspb.Project_SUSPENDED, projectspb.Project_CANCELLED)
 	ids := make([]string, len(stages))
 	if err := parallel(len(stages), workers, func(k int) error {
 		rnd := rand.New(rand.NewPCG(4000, uint64(k)))
 		c := cs[k*6] // spread over the district; the story's compound is the first
-		p := plan{target: stages[k], quotaFen: 50_000, paid: 0.7}
+		p := plan{target: stages[k], quotaFen: 50_000, paid: 1, year: 2021, round: time.Date(2021, time.March, 1, 9, 0, 0, 0, china)}
+		if k >= 25 {
+			p.paid, p.year, p.round = 0.7, thisRound, time.Date(int(thisRound), time.March, 1, 9, 0, 0, 0, china)
+		}
 		if k == 0 {
-			p = plan{target: projectspb.Project_MAINTENANCE, items: articleItems, budget: 61_000_000, quotaFen: 108_400, paid: 1, story: true}
+			p.items, p.quotaFen, p.story = articleItems, 108_400, true
 		} else {
 			for _, j := range rnd.Perm(len(articleItems))[:4+rnd.IntN(5)] {
 				p.items = append(p.items, articleItems[j])
 			}
-			for _, it := range p.items {
-				p.budget += it.costFen
-			}
-			p.budget = p.budget*6/5 + int64(len(c.households))*p.quotaFen
+		}
+		// The budget is what the works cost; the households' share is part of it.
+		for _, it := range p.items {
+			p.budget += it.costFen
+		}
+		if share := int64(len(c.households)) * p.quotaFen; share > p.budget/2 {
+			p.quotaFen = p.budget / 2 / int64(max(1, len(c.households)))
 		}
 		id, err := l.project(ctx, fmt.Sprintf("demo-project-%d", k), c, rnd, p)
 		ids[k] = id

@@ -25,21 +25,23 @@ type item struct {
 	costFen    int64
 }
 
-// articleItems are the works of Shiyang Road No. 21, as the article lists them.
+// articleItems are the works of Shiyang Road No. 21, as the article lists them; their
+// costs add up to the 610,000 yuan its three sides pooled (the article: more than
+// 600,000), every fen of it spent on these works.
 var articleItems = []item{
-	{projectspb.WorkItem_DEMOLISH_ILLEGAL_STRUCTURE, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, true, 80, "m2", "拆除违章建筑", 3_000_000},
-	{projectspb.WorkItem_STAIRWELL_PAINTING, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, false, 8, "buildings", "楼道粉刷", 6_400_000},
-	{projectspb.WorkItem_ROAD_REPAIR, projectspb.WorkItem_BASIC, projectspb.WorkItem_MEDIUM, true, 968, "m2", "修复破损路面", 19_360_000},
+	{projectspb.WorkItem_DEMOLISH_ILLEGAL_STRUCTURE, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, true, 80, "m2", "拆除违章建筑", 3_246_000},
+	{projectspb.WorkItem_STAIRWELL_PAINTING, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, false, 8, "buildings", "楼道粉刷", 9_600_000},
+	{projectspb.WorkItem_ROAD_REPAIR, projectspb.WorkItem_BASIC, projectspb.WorkItem_MEDIUM, true, 968, "m2", "修复破损路面", 27_104_000},
 	{projectspb.WorkItem_GREENING, projectspb.WorkItem_IMPROVEMENT, projectspb.WorkItem_EASY, false, 10, "m2", "增加绿化", 200_000},
-	{projectspb.WorkItem_DRAIN_PIPE, projectspb.WorkItem_BASIC, projectspb.WorkItem_MEDIUM, true, 40, "m", "更换居民排水管", 1_200_000},
+	{projectspb.WorkItem_DRAIN_PIPE, projectspb.WorkItem_BASIC, projectspb.WorkItem_MEDIUM, true, 40, "m", "更换居民排水管", 1_600_000},
 	{projectspb.WorkItem_COVER_REPLACEMENT, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, true, 7, "pcs", "更换破损雨污井盖", 210_000},
 	{projectspb.WorkItem_STAIRWELL_LIGHTING, projectspb.WorkItem_BASIC, projectspb.WorkItem_EASY, true, 32, "pcs", "更换8个单元32盏楼道灯", 640_000},
 	{projectspb.WorkItem_EV_CHARGER, projectspb.WorkItem_UPGRADE, projectspb.WorkItem_MEDIUM, false, 1, "pcs", "电动车充电桩", 1_500_000},
-	{projectspb.WorkItem_BIKE_SHED, projectspb.WorkItem_IMPROVEMENT, projectspb.WorkItem_MEDIUM, false, 1, "pcs", "电动车车棚", 3_000_000},
-	{projectspb.WorkItem_PAVILION, projectspb.WorkItem_UPGRADE, projectspb.WorkItem_MEDIUM, false, 1, "pcs", "连心亭", 4_000_000},
+	{projectspb.WorkItem_BIKE_SHED, projectspb.WorkItem_IMPROVEMENT, projectspb.WorkItem_MEDIUM, false, 1, "pcs", "电动车车棚", 3_600_000},
+	{projectspb.WorkItem_PAVILION, projectspb.WorkItem_UPGRADE, projectspb.WorkItem_MEDIUM, false, 1, "pcs", "连心亭", 4_800_000},
 	{projectspb.WorkItem_DRYING_AREA, projectspb.WorkItem_IMPROVEMENT, projectspb.WorkItem_EASY, false, 1, "pcs", "公共晾晒区", 800_000},
 	{projectspb.WorkItem_ACCESSIBLE_RAMP, projectspb.WorkItem_IMPROVEMENT, projectspb.WorkItem_EASY, true, 1, "pcs", "通往活动广场的无障碍坡道", 1_200_000},
-	{projectspb.WorkItem_MEETING_ROOM, projectspb.WorkItem_UPGRADE, projectspb.WorkItem_HARD, false, 1, "pcs", "危棚改建党群议事厅“睦邻议事厅”", 5_000_000},
+	{projectspb.WorkItem_MEETING_ROOM, projectspb.WorkItem_UPGRADE, projectspb.WorkItem_HARD, false, 1, "pcs", "危棚改建党群议事厅“睦邻议事厅”", 6_500_000},
 }
 
 // plan is how far a project is taken and how it is funded.
@@ -50,21 +52,25 @@ type plan struct {
 	quotaFen int64   // each household's flat quota
 	paid     float64 // share of households that paid
 	story    bool
+	// year is the round; round is when its plans began to be drawn up (rule 15: the
+	// steps are dated from it).
+	year  int32
+	round time.Time
 }
 
 // project draws up a compound's plan and takes it to the target status through every
 // guard of rule 6 (the project lifecycle), as the district would: resolution, funding, works, acceptance.
 func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand.Rand, p plan) (string, error) {
-	// When each step happened (rule 15): the round of 2021, its plans drawn up between
-	// February and June, a compound's steps apart as works go. The days follow from the
-	// key, not the random draws, so a second run sends the same requests and the
+	// When each step happened (rule 15): the plans of a round drawn up over about two
+	// months from its start, a compound's steps apart as works go. The days follow from
+	// the key, not the random draws, so a second run sends the same requests and the
 	// figures drawn later stay as they were.
 	h := fnv.New32a()
 	h.Write([]byte(key))
-	start := time.Date(2021, time.February, 1, 9, 0, 0, 0, china).AddDate(0, 0, int(h.Sum32()%140))
+	start := p.round.AddDate(0, 0, int(h.Sum32()%60))
 	on := func(days int) *timestamppb.Timestamp { return timestamppb.New(start.AddDate(0, 0, days)) }
 	pr, err := l.prj.CreateProject(ctx, &projectspb.CreateProjectRequest{EffectiveTime: on(0), Project: &projectspb.Project{
-		CompoundId: c.id, Title: c.name + "老旧小区改造", Year: 2021, BudgetFen: p.budget, HeritageNotes: "保留原有红砖与瓷砖镶嵌外墙",
+		CompoundId: c.id, Title: c.name + "老旧小区改造", Year: p.year, BudgetFen: p.budget, HeritageNotes: "保留原有红砖与瓷砖镶嵌外墙",
 	}, RequestId: key})
 	if err != nil {
 		return "", fmt.Errorf("project of %s: %w", c.name, err)
@@ -199,8 +205,9 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		return "", err
 	}
 	// Rule 9: the works contract is a record, and every payment names it; its request id
-	// makes a second run find the same contract.
-	contract := p.budget * 7 / 10
+	// makes a second run find the same contract. It is the whole budget: what is raised
+	// is spent on the works (the items' costs add up to it), paid as the money comes in.
+	contract := p.budget
 	var contractID string
 	if err := step("contract", func() error {
 		c, err := l.fin.CreateContract(ctx, &financepb.CreateContractRequest{ProjectId: id, Contract: &financepb.Contract{
@@ -212,7 +219,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}
 	if err := step("disbursement", func() error {
 		_, err := l.fin.CreateDisbursement(ctx, &financepb.CreateDisbursementRequest{ProjectId: id, Disbursement: &financepb.Disbursement{
-			ContractId: contractID, AmountFen: contract * 97 / 100, Purpose: "工程进度款", RequestId: key + "-pay-contractor"}})
+			ContractId: contractID, AmountFen: progressPayment(contract, p.paid), Purpose: "工程进度款", RequestId: key + "-pay-contractor"}})
 		return err
 	}); err != nil {
 		return "", err
@@ -264,4 +271,13 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 		_, err := l.prj.StartMaintenance(ctx, &projectspb.StartMaintenanceRequest{EffectiveTime: on(195), Id: id, Actor: "业主委员会", Reason: "移交小区自管", RequestId: key + "-maintenance"})
 		return err
 	})
+}
+
+// progressPayment is what the contractor is paid on handing the works over: all but the
+// 3% retention (rule 9) once every household has paid, else 60% while the rest comes in.
+func progressPayment(contract int64, paid float64) int64 {
+	if paid >= 1 {
+		return contract * 97 / 100
+	}
+	return contract * 6 / 10
 }
