@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/dated"
 	"tongdu/platform/fault"
 	"tongdu/platform/ids"
 	"tongdu/services/finance/internal/ledger"
@@ -143,7 +144,8 @@ func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t l
 		return nil, err
 	}
 	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
-	if t.EffectiveTime, err = ledger.Effective(t.EffectiveTime, t.CreateTime); err != nil {
+	// Rule 15: when the money moved, for what is entered after the fact.
+	if t.EffectiveTime, err = dated.At(t.EffectiveTime, t.CreateTime, time.Time{}, "effectiveTime", ""); err != nil {
 		return nil, err
 	}
 	t.Account = auth.Acting(ctx)

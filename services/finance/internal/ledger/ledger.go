@@ -192,19 +192,3 @@ func Yuan(fen int64) string {
 	}
 	return sign + strconv.FormatUint(abs/100, 10) + "." + fmt.Sprintf("%02d", abs%100)
 }
-
-// clockSkew is how far ahead of the server's clock an effective time may lie: the
-// office's machine and the server never agree to the second.
-const clockSkew = time.Minute
-
-// Effective is when money entered at now moved (rule 15): at, or now when at is zero; it
-// may not lie in the future.
-func Effective(at, now time.Time) (time.Time, error) {
-	if at.IsZero() {
-		return now, nil
-	}
-	if at.After(now.Add(clockSkew)) {
-		return time.Time{}, fault.Field("effectiveTime", fmt.Sprintf("%s lies in the future; give when the money moved", at.Format(time.RFC3339)))
-	}
-	return at, nil
-}

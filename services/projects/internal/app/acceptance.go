@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/dated"
 	"tongdu/services/projects/internal/works"
 )
 
@@ -20,7 +21,7 @@ func (a *App) CreateSignoff(ctx context.Context, projectID string, so works.Sign
 	}
 	// Rule 15: a sign-off entered after the fact carries when the party signed, which is
 	// not before the works were handed over for acceptance.
-	if at, err = works.Effective(at, a.now(), p.Since(), "effectiveTime", "the request for acceptance"); err != nil {
+	if at, err = dated.At(at, a.now(), p.Since(), "effectiveTime", "the request for acceptance"); err != nil {
 		return works.Signoff{}, err
 	}
 	id, _, err := a.claim(ctx, "CreateSignoff", rq, 1)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"tongdu/platform/dated"
 	"tongdu/platform/fault"
 )
 
@@ -101,7 +102,7 @@ func Apply(p Project, a Action, failures []GuardFailure, actor, reason, requestI
 	if err != nil {
 		return Project{}, err
 	}
-	at, err = Effective(at, now, p.Since(), "effectiveTime", "the project's last move")
+	at, err = dated.At(at, now, p.Since(), "effectiveTime", "the project's last move")
 	if err != nil {
 		return Project{}, err
 	}

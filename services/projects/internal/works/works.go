@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"tongdu/platform/dated"
 	"tongdu/platform/fault"
 )
 
@@ -116,7 +117,7 @@ func NewProject(p Project, actor string, at, now time.Time) (Project, error) {
 	if p.BudgetFen < 0 {
 		return Project{}, fault.Field("project.budgetFen", "must not be negative")
 	}
-	at, err := Effective(at, now, time.Time{}, "effectiveTime", "")
+	at, err := dated.At(at, now, time.Time{}, "effectiveTime", "")
 	if err != nil {
 		return Project{}, err
 	}
@@ -169,26 +170,6 @@ func ApplyUpdate(current, patch Project, mask []string, now time.Time) (Project,
 	}
 	next.UpdateTime = now
 	return next, nil
-}
-
-// clockSkew is how far ahead of the server's clock an effective time may lie: the
-// office's machine and the server never agree to the second.
-const clockSkew = time.Minute
-
-// Effective is when something entered at now happened (rule 15): at, or now when at is
-// zero. It may not lie in the future, nor before after, the time of what it follows
-// (named by follows; zero after: nothing). field names it in a refusal.
-func Effective(at, now, after time.Time, field, follows string) (time.Time, error) {
-	if at.IsZero() {
-		at = now
-	}
-	if at.After(now.Add(clockSkew)) {
-		return time.Time{}, fault.Field(field, fmt.Sprintf("%s lies in the future; give when it happened", at.Format(time.RFC3339)))
-	}
-	if !after.IsZero() && at.Before(after) {
-		return time.Time{}, fault.Field(field, fmt.Sprintf("%s is before %s (%s); give a time after it", at.Format(time.RFC3339), follows, after.Format(time.RFC3339)))
-	}
-	return at, nil
 }
 
 // Since is when the project entered its present status (rule 15: when it happened).
