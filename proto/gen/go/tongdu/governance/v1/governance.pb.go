@@ -5564,9 +5564,13 @@ func (x *Whistle) GetRateAccount() string {
 }
 
 type CreateWhistleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Whistle       *Whistle               `protobuf:"bytes,1,opt,name=whistle,proto3" json:"whistle,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Whistle   *Whistle               `protobuf:"bytes,1,opt,name=whistle,proto3" json:"whistle,omitempty"`
+	RequestId string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5613,6 +5617,13 @@ func (x *CreateWhistleRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CreateWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type GetWhistleRequest struct {
@@ -5807,11 +5818,15 @@ func (x *ListWhistlesResponse) GetNextPageToken() string {
 }
 
 type AcknowledgeWhistleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	DepartmentId  string                 `protobuf:"bytes,2,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
-	Remarks       string                 `protobuf:"bytes,3,opt,name=remarks,proto3" json:"remarks,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DepartmentId string                 `protobuf:"bytes,2,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
+	Remarks      string                 `protobuf:"bytes,3,opt,name=remarks,proto3" json:"remarks,omitempty"`
+	RequestId    string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5874,12 +5889,23 @@ func (x *AcknowledgeWhistleRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *AcknowledgeWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type ResolveWhistleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	DepartmentId  string                 `protobuf:"bytes,2,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
-	Remarks       string                 `protobuf:"bytes,3,opt,name=remarks,proto3" json:"remarks,omitempty"`
-	RequestId     string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Id           string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	DepartmentId string                 `protobuf:"bytes,2,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
+	Remarks      string                 `protobuf:"bytes,3,opt,name=remarks,proto3" json:"remarks,omitempty"`
+	RequestId    string                 `protobuf:"bytes,4,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5942,6 +5968,13 @@ func (x *ResolveWhistleRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ResolveWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type DepartmentRating struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	DepartmentId  string                 `protobuf:"bytes,1,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
@@ -5995,10 +6028,14 @@ func (x *DepartmentRating) GetScore() int32 {
 }
 
 type CloseWhistleRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Ratings       []*DepartmentRating    `protobuf:"bytes,2,rep,name=ratings,proto3" json:"ratings,omitempty"`
-	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Ratings   []*DepartmentRating    `protobuf:"bytes,2,rep,name=ratings,proto3" json:"ratings,omitempty"`
+	RequestId string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6054,6 +6091,13 @@ func (x *CloseWhistleRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *CloseWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type ReportWhistleRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	CompoundId  string                 `protobuf:"bytes,1,opt,name=compound_id,json=compoundId,proto3" json:"compound_id,omitempty"`
@@ -6061,8 +6105,12 @@ type ReportWhistleRequest struct {
 	Description string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
 	Address     string                 `protobuf:"bytes,4,opt,name=address,proto3" json:"address,omitempty"`
 	// The reporting household, if a household reports; a RESIDENT reports for their own.
-	HouseholdId   string `protobuf:"bytes,5,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
-	RequestId     string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	HouseholdId string `protobuf:"bytes,5,opt,name=household_id,json=householdId,proto3" json:"household_id,omitempty"`
+	RequestId   string `protobuf:"bytes,6,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6139,6 +6187,13 @@ func (x *ReportWhistleRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *ReportWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type TriageWhistleRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -6146,6 +6201,10 @@ type TriageWhistleRequest struct {
 	Priority      Whistle_Priority       `protobuf:"varint,3,opt,name=priority,proto3,enum=tongdu.governance.v1.Whistle_Priority" json:"priority,omitempty"`
 	Remarks       string                 `protobuf:"bytes,4,opt,name=remarks,proto3" json:"remarks,omitempty"`
 	RequestId     string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it happened, for what is entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before what it follows (the raise, the triage, the
+	// acknowledgement, the resolution).
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -6213,6 +6272,13 @@ func (x *TriageWhistleRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *TriageWhistleRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type RateWhistleRequest struct {
@@ -8101,11 +8167,12 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"\x06URGENT\x10\x01\x12\n" +
 	"\n" +
-	"\x06NORMAL\x10\x02\"\x7f\n" +
+	"\x06NORMAL\x10\x02\"\xc2\x01\n" +
 	"\x14CreateWhistleRequest\x12?\n" +
 	"\awhistle\x18\x01 \x01(\v2\x1d.tongdu.governance.v1.WhistleB\x06\xbaH\x03\xc8\x01\x01R\awhistle\x12&\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\".\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\".\n" +
 	"\x11GetWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\"\xcd\x02\n" +
 	"\x13ListWhistlesRequest\x12F\n" +
@@ -8121,27 +8188,30 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\fhousehold_id\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\vhouseholdId\"y\n" +
 	"\x14ListWhistlesResponse\x129\n" +
 	"\bwhistles\x18\x01 \x03(\v2\x1d.tongdu.governance.v1.WhistleR\bwhistles\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb2\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf5\x01\n" +
 	"\x19AcknowledgeWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12.\n" +
 	"\rdepartment_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\x12\"\n" +
 	"\aremarks\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xae\x01\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xf1\x01\n" +
 	"\x15ResolveWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12.\n" +
 	"\rdepartment_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\x12\"\n" +
 	"\aremarks\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12&\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"c\n" +
+	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"c\n" +
 	"\x10DepartmentRating\x12.\n" +
 	"\rdepartment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\x12\x1f\n" +
-	"\x05score\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x01R\x05score\"\xa4\x01\n" +
+	"\x05score\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x01R\x05score\"\xe7\x01\n" +
 	"\x13CloseWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12J\n" +
 	"\aratings\x18\x02 \x03(\v2&.tongdu.governance.v1.DepartmentRatingB\b\xbaH\x05\x92\x01\x02\x10\x14R\aratings\x12&\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x8f\x02\n" +
+	"request_id\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xd2\x02\n" +
 	"\x14ReportWhistleRequest\x12*\n" +
 	"\vcompound_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"compoundId\x12%\n" +
@@ -8151,7 +8221,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\aaddress\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\aaddress\x12*\n" +
 	"\fhousehold_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18@R\vhouseholdId\x12&\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\x82\x02\n" +
+	"request_id\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xc5\x02\n" +
 	"\x14TriageWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x123\n" +
 	"\x0edepartment_ids\x18\x02 \x03(\tB\f\xbaH\t\x92\x01\x06\b\x01\x10\x14\x18\x01R\rdepartmentIds\x12N\n" +
@@ -8159,7 +8230,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bpriority\x12\"\n" +
 	"\aremarks\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\aremarks\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xa8\x01\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xa8\x01\n" +
 	"\x12RateWhistleRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12,\n" +
 	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\x12!\n" +
@@ -8546,133 +8618,139 @@ var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	110, // 72: tongdu.governance.v1.Whistle.acknowledge_deadline:type_name -> google.protobuf.Timestamp
 	110, // 73: tongdu.governance.v1.Whistle.resolve_deadline:type_name -> google.protobuf.Timestamp
 	80,  // 74: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
-	9,   // 75: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
-	80,  // 76: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
-	87,  // 77: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
-	10,  // 78: tongdu.governance.v1.TriageWhistleRequest.priority:type_name -> tongdu.governance.v1.Whistle.Priority
-	11,  // 79: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
-	110, // 80: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
-	94,  // 81: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
-	95,  // 82: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
-	95,  // 83: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
-	12,  // 84: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	110, // 85: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
-	110, // 86: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
-	99,  // 87: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
-	12,  // 88: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	99,  // 89: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
-	110, // 90: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	104, // 91: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
-	3,   // 92: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
-	5,   // 93: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
-	3,   // 94: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
-	14,  // 95: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
-	15,  // 96: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
-	18,  // 97: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
-	16,  // 98: tongdu.governance.v1.GovernanceService.GetRegionStatistics:input_type -> tongdu.governance.v1.GetRegionStatisticsRequest
-	23,  // 99: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
-	24,  // 100: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
-	25,  // 101: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
-	27,  // 102: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
-	28,  // 103: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
-	31,  // 104: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
-	32,  // 105: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
-	33,  // 106: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
-	36,  // 107: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
-	37,  // 108: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
-	39,  // 109: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
-	40,  // 110: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
-	42,  // 111: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
-	45,  // 112: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
-	46,  // 113: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
-	49,  // 114: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
-	50,  // 115: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
-	54,  // 116: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
-	55,  // 117: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
-	56,  // 118: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
-	57,  // 119: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
-	59,  // 120: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
-	60,  // 121: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
-	63,  // 122: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
-	64,  // 123: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
-	67,  // 124: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
-	68,  // 125: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
-	72,  // 126: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
-	73,  // 127: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
-	76,  // 128: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
-	77,  // 129: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
-	81,  // 130: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
-	82,  // 131: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
-	83,  // 132: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
-	85,  // 133: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
-	86,  // 134: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
-	88,  // 135: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
-	89,  // 136: tongdu.governance.v1.GovernanceService.ReportWhistle:input_type -> tongdu.governance.v1.ReportWhistleRequest
-	90,  // 137: tongdu.governance.v1.GovernanceService.TriageWhistle:input_type -> tongdu.governance.v1.TriageWhistleRequest
-	91,  // 138: tongdu.governance.v1.GovernanceService.RateWhistle:input_type -> tongdu.governance.v1.RateWhistleRequest
-	92,  // 139: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
-	96,  // 140: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
-	97,  // 141: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
-	100, // 142: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
-	101, // 143: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
-	103, // 144: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
-	105, // 145: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
-	13,  // 146: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
-	13,  // 147: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
-	19,  // 148: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
-	17,  // 149: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
-	22,  // 150: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 151: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
-	26,  // 152: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
-	22,  // 153: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 154: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
-	30,  // 155: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
-	30,  // 156: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
-	34,  // 157: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
-	35,  // 158: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
-	38,  // 159: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
-	35,  // 160: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
-	41,  // 161: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
-	43,  // 162: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
-	44,  // 163: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
-	47,  // 164: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
-	48,  // 165: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
-	51,  // 166: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
-	53,  // 167: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 168: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 169: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 170: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	58,  // 171: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
-	61,  // 172: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
-	62,  // 173: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
-	65,  // 174: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
-	66,  // 175: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
-	70,  // 176: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
-	71,  // 177: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
-	74,  // 178: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
-	75,  // 179: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
-	78,  // 180: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
-	80,  // 181: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 182: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
-	84,  // 183: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
-	80,  // 184: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 185: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 186: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 187: tongdu.governance.v1.GovernanceService.ReportWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 188: tongdu.governance.v1.GovernanceService.TriageWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 189: tongdu.governance.v1.GovernanceService.RateWhistle:output_type -> tongdu.governance.v1.Whistle
-	93,  // 190: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
-	95,  // 191: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
-	98,  // 192: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
-	99,  // 193: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
-	102, // 194: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
-	99,  // 195: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
-	106, // 196: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
-	146, // [146:197] is the sub-list for method output_type
-	95,  // [95:146] is the sub-list for method input_type
-	95,  // [95:95] is the sub-list for extension type_name
-	95,  // [95:95] is the sub-list for extension extendee
-	0,   // [0:95] is the sub-list for field type_name
+	110, // 75: tongdu.governance.v1.CreateWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	9,   // 76: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
+	80,  // 77: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
+	110, // 78: tongdu.governance.v1.AcknowledgeWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	110, // 79: tongdu.governance.v1.ResolveWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	87,  // 80: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
+	110, // 81: tongdu.governance.v1.CloseWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	110, // 82: tongdu.governance.v1.ReportWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	10,  // 83: tongdu.governance.v1.TriageWhistleRequest.priority:type_name -> tongdu.governance.v1.Whistle.Priority
+	110, // 84: tongdu.governance.v1.TriageWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	11,  // 85: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
+	110, // 86: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
+	94,  // 87: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
+	95,  // 88: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
+	95,  // 89: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
+	12,  // 90: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	110, // 91: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
+	110, // 92: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
+	99,  // 93: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
+	12,  // 94: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
+	99,  // 95: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
+	110, // 96: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	104, // 97: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
+	3,   // 98: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	5,   // 99: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
+	3,   // 100: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
+	14,  // 101: tongdu.governance.v1.GovernanceService.CreateRegion:input_type -> tongdu.governance.v1.CreateRegionRequest
+	15,  // 102: tongdu.governance.v1.GovernanceService.GetRegion:input_type -> tongdu.governance.v1.GetRegionRequest
+	18,  // 103: tongdu.governance.v1.GovernanceService.ListRegions:input_type -> tongdu.governance.v1.ListRegionsRequest
+	16,  // 104: tongdu.governance.v1.GovernanceService.GetRegionStatistics:input_type -> tongdu.governance.v1.GetRegionStatisticsRequest
+	23,  // 105: tongdu.governance.v1.GovernanceService.CreateCompound:input_type -> tongdu.governance.v1.CreateCompoundRequest
+	24,  // 106: tongdu.governance.v1.GovernanceService.GetCompound:input_type -> tongdu.governance.v1.GetCompoundRequest
+	25,  // 107: tongdu.governance.v1.GovernanceService.ListCompounds:input_type -> tongdu.governance.v1.ListCompoundsRequest
+	27,  // 108: tongdu.governance.v1.GovernanceService.UpdateCompound:input_type -> tongdu.governance.v1.UpdateCompoundRequest
+	28,  // 109: tongdu.governance.v1.GovernanceService.ClassifyCompound:input_type -> tongdu.governance.v1.ClassifyCompoundRequest
+	31,  // 110: tongdu.governance.v1.GovernanceService.CreateBuilding:input_type -> tongdu.governance.v1.CreateBuildingRequest
+	32,  // 111: tongdu.governance.v1.GovernanceService.GetBuilding:input_type -> tongdu.governance.v1.GetBuildingRequest
+	33,  // 112: tongdu.governance.v1.GovernanceService.ListBuildings:input_type -> tongdu.governance.v1.ListBuildingsRequest
+	36,  // 113: tongdu.governance.v1.GovernanceService.CreateHousehold:input_type -> tongdu.governance.v1.CreateHouseholdRequest
+	37,  // 114: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:input_type -> tongdu.governance.v1.BatchCreateHouseholdsRequest
+	39,  // 115: tongdu.governance.v1.GovernanceService.GetHousehold:input_type -> tongdu.governance.v1.GetHouseholdRequest
+	40,  // 116: tongdu.governance.v1.GovernanceService.ListHouseholds:input_type -> tongdu.governance.v1.ListHouseholdsRequest
+	42,  // 117: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:input_type -> tongdu.governance.v1.BatchGetHouseholdsRequest
+	45,  // 118: tongdu.governance.v1.GovernanceService.CreatePartyBranch:input_type -> tongdu.governance.v1.CreatePartyBranchRequest
+	46,  // 119: tongdu.governance.v1.GovernanceService.ListPartyBranches:input_type -> tongdu.governance.v1.ListPartyBranchesRequest
+	49,  // 120: tongdu.governance.v1.GovernanceService.CreateGridCell:input_type -> tongdu.governance.v1.CreateGridCellRequest
+	50,  // 121: tongdu.governance.v1.GovernanceService.ListGridCells:input_type -> tongdu.governance.v1.ListGridCellsRequest
+	54,  // 122: tongdu.governance.v1.GovernanceService.CreateLeaderElection:input_type -> tongdu.governance.v1.CreateLeaderElectionRequest
+	55,  // 123: tongdu.governance.v1.GovernanceService.GetLeaderElection:input_type -> tongdu.governance.v1.GetLeaderElectionRequest
+	56,  // 124: tongdu.governance.v1.GovernanceService.CastLeaderVote:input_type -> tongdu.governance.v1.CastLeaderVoteRequest
+	57,  // 125: tongdu.governance.v1.GovernanceService.CloseLeaderElection:input_type -> tongdu.governance.v1.CloseLeaderElectionRequest
+	59,  // 126: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:input_type -> tongdu.governance.v1.CreateLinkedUnitRequest
+	60,  // 127: tongdu.governance.v1.GovernanceService.ListLinkedUnits:input_type -> tongdu.governance.v1.ListLinkedUnitsRequest
+	63,  // 128: tongdu.governance.v1.GovernanceService.CreatePartyMember:input_type -> tongdu.governance.v1.CreatePartyMemberRequest
+	64,  // 129: tongdu.governance.v1.GovernanceService.ListPartyMembers:input_type -> tongdu.governance.v1.ListPartyMembersRequest
+	67,  // 130: tongdu.governance.v1.GovernanceService.CreateServiceRecord:input_type -> tongdu.governance.v1.CreateServiceRecordRequest
+	68,  // 131: tongdu.governance.v1.GovernanceService.GetReportBack:input_type -> tongdu.governance.v1.GetReportBackRequest
+	72,  // 132: tongdu.governance.v1.GovernanceService.CreateLeaderContact:input_type -> tongdu.governance.v1.CreateLeaderContactRequest
+	73,  // 133: tongdu.governance.v1.GovernanceService.ListLeaderContacts:input_type -> tongdu.governance.v1.ListLeaderContactsRequest
+	76,  // 134: tongdu.governance.v1.GovernanceService.CreateDepartment:input_type -> tongdu.governance.v1.CreateDepartmentRequest
+	77,  // 135: tongdu.governance.v1.GovernanceService.ListDepartments:input_type -> tongdu.governance.v1.ListDepartmentsRequest
+	81,  // 136: tongdu.governance.v1.GovernanceService.CreateWhistle:input_type -> tongdu.governance.v1.CreateWhistleRequest
+	82,  // 137: tongdu.governance.v1.GovernanceService.GetWhistle:input_type -> tongdu.governance.v1.GetWhistleRequest
+	83,  // 138: tongdu.governance.v1.GovernanceService.ListWhistles:input_type -> tongdu.governance.v1.ListWhistlesRequest
+	85,  // 139: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:input_type -> tongdu.governance.v1.AcknowledgeWhistleRequest
+	86,  // 140: tongdu.governance.v1.GovernanceService.ResolveWhistle:input_type -> tongdu.governance.v1.ResolveWhistleRequest
+	88,  // 141: tongdu.governance.v1.GovernanceService.CloseWhistle:input_type -> tongdu.governance.v1.CloseWhistleRequest
+	89,  // 142: tongdu.governance.v1.GovernanceService.ReportWhistle:input_type -> tongdu.governance.v1.ReportWhistleRequest
+	90,  // 143: tongdu.governance.v1.GovernanceService.TriageWhistle:input_type -> tongdu.governance.v1.TriageWhistleRequest
+	91,  // 144: tongdu.governance.v1.GovernanceService.RateWhistle:input_type -> tongdu.governance.v1.RateWhistleRequest
+	92,  // 145: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
+	96,  // 146: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
+	97,  // 147: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
+	100, // 148: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
+	101, // 149: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
+	103, // 150: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
+	105, // 151: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
+	13,  // 152: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
+	13,  // 153: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
+	19,  // 154: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
+	17,  // 155: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
+	22,  // 156: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 157: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
+	26,  // 158: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
+	22,  // 159: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 160: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
+	30,  // 161: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
+	30,  // 162: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
+	34,  // 163: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
+	35,  // 164: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
+	38,  // 165: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
+	35,  // 166: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
+	41,  // 167: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
+	43,  // 168: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
+	44,  // 169: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
+	47,  // 170: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
+	48,  // 171: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
+	51,  // 172: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
+	53,  // 173: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 174: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 175: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 176: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	58,  // 177: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
+	61,  // 178: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
+	62,  // 179: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
+	65,  // 180: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
+	66,  // 181: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
+	70,  // 182: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
+	71,  // 183: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
+	74,  // 184: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
+	75,  // 185: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
+	78,  // 186: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
+	80,  // 187: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 188: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
+	84,  // 189: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
+	80,  // 190: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 191: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 192: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 193: tongdu.governance.v1.GovernanceService.ReportWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 194: tongdu.governance.v1.GovernanceService.TriageWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 195: tongdu.governance.v1.GovernanceService.RateWhistle:output_type -> tongdu.governance.v1.Whistle
+	93,  // 196: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
+	95,  // 197: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
+	98,  // 198: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
+	99,  // 199: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
+	102, // 200: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
+	99,  // 201: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
+	106, // 202: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
+	152, // [152:203] is the sub-list for method output_type
+	101, // [101:152] is the sub-list for method input_type
+	101, // [101:101] is the sub-list for extension type_name
+	101, // [101:101] is the sub-list for extension extendee
+	0,   // [0:101] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_governance_v1_governance_proto_init() }
