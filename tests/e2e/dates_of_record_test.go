@@ -142,3 +142,33 @@ func TestA2021ProjectEnteredAfterTheFact(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Rule 15 with rule 11: a whistle raised on paper three days ago and entered now runs its
+// limits from then, so it is overdue and escalated at once; an acknowledgement dated
+// before the raise is refused on effectiveTime.
+func TestAWhistleEnteredAfterTheFact(t *testing.T) {
+	c := startApp(t)
+	rt := c.createRegionTree()
+	e := c.setupEstate(rt.community.ID, "石羊路21号院", 1985, nil, 60)
+	c.call("POST", "/v1/departments", map[string]any{"id": "water", "name": "水务局"}, nil)
+	raised := time.Now().Add(-72 * time.Hour).UTC().Format(time.RFC3339)
+	var w struct {
+		ID              string `json:"id"`
+		Overdue         bool   `json:"overdue"`
+		EscalationLevel string `json:"escalationLevel"`
+		RaiseTime       string `json:"raiseTime"`
+	}
+	c.call("POST", "/v1/whistles?effectiveTime="+url.QueryEscape(raised), map[string]any{"compoundId": e.ID, "category": "WATER", "description": "3号楼停水",
+		"departmentIds": []string{"water"}, "priority": "URGENT"}, &w)
+	c.call("GET", path("/v1/whistles/%s", w.ID), nil, &w)
+	if at, _ := time.Parse(time.RFC3339, w.RaiseTime); at.Format(time.RFC3339) != raised || !w.Overdue || w.EscalationLevel != "DISTRICT" {
+		t.Errorf("a whistle raised 3 days ago: %+v, want overdue past both limits, escalated to DISTRICT", w)
+	}
+	st := c.failure(c.do("POST", path("/v1/whistles/%s:acknowledge", w.ID), map[string]any{"departmentId": "water",
+		"effectiveTime": time.Now().Add(-96 * time.Hour).UTC().Format(time.RFC3339)}), http.StatusBadRequest, "an acknowledgement before the raise")
+	if _, ok := st.violationLike("effectiveTime"); !ok {
+		t.Errorf("refused without naming effectiveTime: %s", st.Raw)
+	}
+	c.call("POST", path("/v1/whistles/%s:acknowledge", w.ID), map[string]any{"departmentId": "water",
+		"effectiveTime": time.Now().Add(-70 * time.Hour).UTC().Format(time.RFC3339)}, nil)
+}

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"slices"
+	"time"
 
 	"tongdu/platform/paging"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
@@ -40,7 +42,7 @@ func (s *Server) CreateWhistle(ctx context.Context, req *pb.CreateWhistleRequest
 	if err != nil {
 		return nil, err
 	}
-	return encoded(whistleToPB)(s.app.CreateWhistle(ctx, r, whistleFromPB(req.GetWhistle())))
+	return encoded(whistleToPB)(s.app.CreateWhistle(ctx, r, whistleFromPB(req.GetWhistle()), timeOf(req.GetEffectiveTime())))
 }
 
 // GetWhistle returns a whistle as it stands now: overdue and escalation by the clock.
@@ -67,7 +69,7 @@ func (s *Server) AcknowledgeWhistle(ctx context.Context, req *pb.AcknowledgeWhis
 	if err != nil {
 		return nil, err
 	}
-	return encoded(whistleToPB)(s.app.AcknowledgeWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
+	return encoded(whistleToPB)(s.app.AcknowledgeWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks(), timeOf(req.GetEffectiveTime())))
 }
 
 // ResolveWhistle records that a called department resolved its part.
@@ -76,7 +78,7 @@ func (s *Server) ResolveWhistle(ctx context.Context, req *pb.ResolveWhistleReque
 	if err != nil {
 		return nil, err
 	}
-	return encoded(whistleToPB)(s.app.ResolveWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks()))
+	return encoded(whistleToPB)(s.app.ResolveWhistle(ctx, r, req.GetId(), req.GetDepartmentId(), req.GetRemarks(), timeOf(req.GetEffectiveTime())))
 }
 
 // CloseWhistle closes a RESOLVED whistle with the community's rating of every department
@@ -90,7 +92,7 @@ func (s *Server) CloseWhistle(ctx context.Context, req *pb.CloseWhistleRequest) 
 	for i, rt := range req.GetRatings() {
 		ratings[i] = registry.DepartmentRating{DepartmentID: rt.GetDepartmentId(), Score: int(rt.GetScore())}
 	}
-	return encoded(whistleToPB)(s.app.CloseWhistle(ctx, r, req.GetId(), ratings))
+	return encoded(whistleToPB)(s.app.CloseWhistle(ctx, r, req.GetId(), ratings, timeOf(req.GetEffectiveTime())))
 }
 
 // ReportWhistle files a whistle reported by anyone, awaiting triage (app.ReportWhistle).
@@ -100,7 +102,7 @@ func (s *Server) ReportWhistle(ctx context.Context, req *pb.ReportWhistleRequest
 		return nil, err
 	}
 	in := registry.Whistle{CompoundID: req.GetCompoundId(), Category: req.GetCategory(), Description: req.GetDescription(), Address: req.GetAddress()}
-	return encoded(whistleToPB)(s.app.ReportWhistle(ctx, r, in, req.GetHouseholdId()))
+	return encoded(whistleToPB)(s.app.ReportWhistle(ctx, r, in, req.GetHouseholdId(), timeOf(req.GetEffectiveTime())))
 }
 
 // TriageWhistle calls departments to a REPORTED whistle with a priority (app.TriageWhistle).
@@ -109,7 +111,7 @@ func (s *Server) TriageWhistle(ctx context.Context, req *pb.TriageWhistleRequest
 	if err != nil {
 		return nil, err
 	}
-	return encoded(whistleToPB)(s.app.TriageWhistle(ctx, r, req.GetId(), slices.Clone(req.GetDepartmentIds()), registry.Priority(req.GetPriority()), req.GetRemarks()))
+	return encoded(whistleToPB)(s.app.TriageWhistle(ctx, r, req.GetId(), slices.Clone(req.GetDepartmentIds()), registry.Priority(req.GetPriority()), req.GetRemarks(), timeOf(req.GetEffectiveTime())))
 }
 
 // RateWhistle records the reporting household's rating of a CLOSED whistle (app.RateWhistle).
@@ -174,4 +176,12 @@ func whistleToPB(aw *app.Whistle) *pb.Whistle {
 		})
 	}
 	return out
+}
+
+// timeOf is a request's time of record (rule 15), zero when it gives none.
+func timeOf(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
 }

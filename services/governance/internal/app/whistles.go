@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/dated"
 	"tongdu/platform/fault"
 	"tongdu/services/governance/internal/registry"
 )
@@ -52,7 +53,7 @@ func (a *App) ListDepartments(ctx context.Context, token string, size int) ([]re
 
 // CreateWhistle raises a whistle in a compound, calling registered departments. Its
 // deadlines are fixed now, from the limits of its priority.
-func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistle) (*Whistle, error) {
+func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistle, at time.Time) (*Whistle, error) {
 	if _, err := a.store.GetCompound(ctx, in.CompoundID); errors.Is(err, registry.ErrNotFound) {
 		return nil, fault.Field("whistle.compoundId", "no compound "+in.CompoundID)
 	} else if err != nil {
@@ -69,7 +70,13 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 			return nil, err
 		}
 	}
-	w, err := registry.NewWhistle(in, registered, meeting, a.limits, a.now())
+	// Rule 15: a whistle raised on paper before it is entered carries when it was raised,
+	// and its limits run from then.
+	raised, err := dated.At(at, a.now(), time.Time{}, "effectiveTime", "")
+	if err != nil {
+		return nil, err
+	}
+	w, err := registry.NewWhistle(in, registered, meeting, a.limits, raised)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +98,7 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 // called and no limit runs until the community triages it. The reporter is the household
 // when one is named, else the signed-in caller's subject; the caller is recorded as who
 // raised it either way (rule 16). A replayed request answers with the first report.
-func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistle, householdID string) (*Whistle, error) {
+func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistle, householdID string, at time.Time) (*Whistle, error) {
 	if _, err := a.store.GetCompound(ctx, in.CompoundID); errors.Is(err, registry.ErrNotFound) {
 		return nil, fault.Field("compoundId", "no compound "+in.CompoundID)
 	} else if err != nil {
@@ -110,7 +117,11 @@ func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistl
 		}
 		reporter = "households/" + householdID
 	}
-	w, err := registry.NewReportedWhistle(in, reporter, a.now())
+	reported, err := dated.At(at, a.now(), time.Time{}, "effectiveTime", "")
+	if err != nil {
+		return nil, err
+	}
+	w, err := registry.NewReportedWhistle(in, reporter, reported)
 	if err != nil {
 		return nil, err
 	}
@@ -130,13 +141,17 @@ func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistl
 // becomes OPEN and rule 11's limits run from now. Any other state is
 // registry.ErrWrongState, except the same triage again (a retried request), which
 // changes nothing.
-func (a *App) TriageWhistle(ctx context.Context, req Request, id string, departments []string, priority registry.Priority, remarks string) (*Whistle, error) {
+func (a *App) TriageWhistle(ctx context.Context, req Request, id string, departments []string, priority registry.Priority, remarks string, at time.Time) (*Whistle, error) {
 	registered, err := a.store.DepartmentsExist(ctx, departments)
 	if err != nil {
 		return nil, err
 	}
 	return a.changeWhistle(ctx, "TriageWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		next, changed, err := registry.TriageWhistle(w, departments, priority, remarks, registered, a.limits, now)
+		when, err := dated.At(at, now, w.RaiseTime, "effectiveTime", "the report")
+		if err != nil {
+			return w, false, err
+		}
+		next, changed, err := registry.TriageWhistle(w, departments, priority, remarks, registered, a.limits, when)
 		if changed {
 			next.TriageAccount = auth.Acting(ctx)
 		}
@@ -201,9 +216,13 @@ func (a *App) ListWhistles(ctx context.Context, f registry.WhistleFilter, token 
 // AcknowledgeWhistle records a called department's acknowledgement (报到). Acknowledging
 // again changes nothing; a department the whistle does not call is
 // registry.ErrNotEligible.
-func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
+func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, department, remarks string, at time.Time) (*Whistle, error) {
 	return a.changeWhistle(ctx, "AcknowledgeWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		next, changed, err := registry.AcknowledgeWhistle(w, department, remarks, now)
+		when, err := dated.At(at, now, w.ClockStart(), "effectiveTime", "the call")
+		if err != nil {
+			return w, false, err
+		}
+		next, changed, err := registry.AcknowledgeWhistle(w, department, remarks, when)
 		if changed {
 			responseOf(&next, department).AcknowledgeAccount = auth.Acting(ctx)
 		}
@@ -215,9 +234,13 @@ func (a *App) AcknowledgeWhistle(ctx context.Context, req Request, id, departmen
 // acknowledged is refused, registry.ErrNotAcknowledged (rule 11: a department resolves
 // only what it has acknowledged), before its request id is claimed. Resolving again
 // changes nothing.
-func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, remarks string) (*Whistle, error) {
+func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, remarks string, at time.Time) (*Whistle, error) {
 	return a.changeWhistle(ctx, "ResolveWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		next, changed, err := registry.ResolveWhistle(w, department, remarks, now)
+		when, err := dated.At(at, now, responseOf(&w, department).AcknowledgeTime, "effectiveTime", "the acknowledgement")
+		if err != nil {
+			return w, false, err
+		}
+		next, changed, err := registry.ResolveWhistle(w, department, remarks, when)
 		if changed {
 			responseOf(&next, department).ResolveAccount = auth.Acting(ctx)
 		}
@@ -227,9 +250,19 @@ func (a *App) ResolveWhistle(ctx context.Context, req Request, id, department, r
 
 // CloseWhistle closes a RESOLVED whistle with the community's 1–5 rating of every
 // department it called; before that it is registry.ErrWrongState.
-func (a *App) CloseWhistle(ctx context.Context, req Request, id string, ratings []registry.DepartmentRating) (*Whistle, error) {
+func (a *App) CloseWhistle(ctx context.Context, req Request, id string, ratings []registry.DepartmentRating, at time.Time) (*Whistle, error) {
 	return a.changeWhistle(ctx, "CloseWhistle", req, id, func(w registry.Whistle, now time.Time) (registry.Whistle, bool, error) {
-		next, changed, err := registry.CloseWhistle(w, ratings, now)
+		var resolved time.Time
+		for _, r := range w.Responses {
+			if r.ResolveTime.After(resolved) {
+				resolved = r.ResolveTime
+			}
+		}
+		when, err := dated.At(at, now, resolved, "effectiveTime", "the last resolution")
+		if err != nil {
+			return w, false, err
+		}
+		next, changed, err := registry.CloseWhistle(w, ratings, when)
 		if changed {
 			next.CloseAccount = auth.Acting(ctx)
 		}
