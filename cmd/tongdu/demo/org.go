@@ -3,7 +3,9 @@ package demo
 import (
 	"context"
 	"fmt"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"math/rand/v2"
+	"time"
 
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 )
@@ -69,52 +71,70 @@ func (l *loader) organisation(ctx context.Context, communities []string, cs []*c
 		return err
 	}
 	l.count(func(s *Summary) { s.PartyMembers = PartyMembers })
-	for _, d := range [][2]string{{"water", "东川区自来水公司"}, {"power", "东川区供电局"}, {"housing", "东川区住建局"}, {"urban", "东川区城市管理局"}} {
+	for _, d := range [][2]string{{"water", "东川区自来水公司"}, {"power", "东川区供电局"}, {"housing", "东川区住建局"}, {"urban", "东川区城市管理局"}, {"gas", "东川区燃气公司"}} {
 		if _, err := l.gov.CreateDepartment(ctx, &governancepb.CreateDepartmentRequest{Department: &governancepb.Department{Id: d[0], Name: d[1]}, RequestId: "demo-department-" + d[0]}); err != nil {
 			return fmt.Errorf("department: %w", err)
 		}
+	}
+	// Whistles of the last weeks, each entered with when it happened (rule 15), so the
+	// board shows what the district's would: urgent things marked urgent, some handled in
+	// time and rated, some overdue and escalated, one report waiting for triage. The
+	// times are fixed days, so a second run sends the same requests.
+	day := func(d, h int) *timestamppb.Timestamp {
+		return timestamppb.New(time.Date(2026, time.November, d, h, 0, 0, 0, china))
 	}
 	whistles := []struct {
 		category, text string
 		deps           []string
 		priority       governancepb.Whistle_Priority
-		ack, resolve   bool
+		raised         *timestamppb.Timestamp
+		ack, resolve   *timestamppb.Timestamp // nil: not (yet)
+		score          int32                  // the community's rating once closed (0: open)
 	}{
-		{"DRAINAGE", "雨水井堵塞，院内积水", []string{"water", "urban"}, governancepb.Whistle_URGENT, true, true},
-		{"POWER", "楼道电线老化", []string{"power"}, governancepb.Whistle_URGENT, true, false},
-		{"ROAD", "路面塌陷", []string{"housing"}, governancepb.Whistle_NORMAL, false, false},
-		{"SANITATION", "垃圾清运不及时", []string{"urban"}, governancepb.Whistle_NORMAL, true, true},
+		{"DRAINAGE", "雨水井堵塞，院内积水", []string{"water", "urban"}, governancepb.Whistle_URGENT, day(10, 8), day(10, 9), day(10, 18), 5},
+		{"SANITATION", "垃圾清运不及时", []string{"urban"}, governancepb.Whistle_NORMAL, day(12, 9), day(12, 15), day(13, 10), 4},
+		{"WATER", "5号楼停水", []string{"water"}, governancepb.Whistle_NORMAL, day(16, 7), day(17, 16), day(18, 12), 3},
+		{"POWER", "楼道电线老化，有漏电隐患", []string{"power"}, governancepb.Whistle_URGENT, day(24, 10), day(24, 11), nil, 0},
+		{"ROAD", "路面塌陷", []string{"housing"}, governancepb.Whistle_NORMAL, day(25, 9), nil, nil, 0},
+		{"GAS", "楼道燃气管道有异味", []string{"gas", "housing"}, governancepb.Whistle_URGENT, day(28, 20), nil, nil, 0},
 	}
 	for j, w := range whistles {
 		c := cs[j*7]
 		wh, err := l.gov.CreateWhistle(ctx, &governancepb.CreateWhistleRequest{Whistle: &governancepb.Whistle{
 			CompoundId: c.id, Category: w.category, Description: w.text, DepartmentIds: w.deps, Priority: w.priority,
-		}, RequestId: fmt.Sprintf("demo-whistle-%d", j)})
+		}, EffectiveTime: w.raised, RequestId: fmt.Sprintf("demo-whistle-%d", j)})
 		if err != nil {
 			return fmt.Errorf("whistle: %w", err)
 		}
 		l.count(func(s *Summary) { s.Whistles++ })
 		for _, d := range w.deps {
-			if w.ack {
-				if _, err := l.gov.AcknowledgeWhistle(ctx, &governancepb.AcknowledgeWhistleRequest{Id: wh.GetId(), DepartmentId: d, Remarks: "已派人到场", RequestId: fmt.Sprintf("demo-whistle-%d-ack-%s", j, d)}); err != nil {
+			if w.ack != nil {
+				if _, err := l.gov.AcknowledgeWhistle(ctx, &governancepb.AcknowledgeWhistleRequest{Id: wh.GetId(), DepartmentId: d, Remarks: "已派人到场", EffectiveTime: w.ack, RequestId: fmt.Sprintf("demo-whistle-%d-ack-%s", j, d)}); err != nil {
 					return fmt.Errorf("acknowledge: %w", err)
 				}
 			}
-			if w.resolve {
-				if _, err := l.gov.ResolveWhistle(ctx, &governancepb.ResolveWhistleRequest{Id: wh.GetId(), DepartmentId: d, Remarks: "已处理", RequestId: fmt.Sprintf("demo-whistle-%d-resolve-%s", j, d)}); err != nil {
+			if w.resolve != nil {
+				if _, err := l.gov.ResolveWhistle(ctx, &governancepb.ResolveWhistleRequest{Id: wh.GetId(), DepartmentId: d, Remarks: "已处理", EffectiveTime: w.resolve, RequestId: fmt.Sprintf("demo-whistle-%d-resolve-%s", j, d)}); err != nil {
 					return fmt.Errorf("resolve: %w", err)
 				}
 			}
 		}
-		if w.resolve {
+		if w.score > 0 {
 			var ratings []*governancepb.DepartmentRating
 			for _, d := range w.deps {
-				ratings = append(ratings, &governancepb.DepartmentRating{DepartmentId: d, Score: 5})
+				ratings = append(ratings, &governancepb.DepartmentRating{DepartmentId: d, Score: w.score})
 			}
-			if _, err := l.gov.CloseWhistle(ctx, &governancepb.CloseWhistleRequest{Id: wh.GetId(), Ratings: ratings, RequestId: fmt.Sprintf("demo-whistle-%d-close", j)}); err != nil {
+			closed := timestamppb.New(w.resolve.AsTime().Add(2 * time.Hour))
+			if _, err := l.gov.CloseWhistle(ctx, &governancepb.CloseWhistleRequest{Id: wh.GetId(), Ratings: ratings, EffectiveTime: closed, RequestId: fmt.Sprintf("demo-whistle-%d-close", j)}); err != nil {
 				return fmt.Errorf("close whistle: %w", err)
 			}
 		}
 	}
+	// A resident's report, waiting for the community to call the departments.
+	if _, err := l.gov.ReportWhistle(ctx, &governancepb.ReportWhistleRequest{CompoundId: cs[0].id, HouseholdId: cs[0].households[0],
+		Category: "PARKING", Description: "外来车辆长期占用消防通道", Address: "1栋北侧", EffectiveTime: day(30, 19), RequestId: "demo-whistle-report"}); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	l.count(func(s *Summary) { s.Whistles++ })
 	return nil
 }
