@@ -109,6 +109,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		onError(r.Context(), mux, marshaler, w, r, err)
 	}
 	var governance governancepb.GovernanceServiceClient // the Open311 facade's
+	var imports governancepb.ImportServiceClient        // the upload's (imports.go)
 	for _, b := range g.backends {
 		if b.target == "" {
 			return nil, fmt.Errorf("gateway: no address for the %s service", b.name)
@@ -122,6 +123,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 		if b.name == "governance" {
 			g.accounts = governancepb.NewAccountServiceClient(conn)
 			governance = governancepb.NewGovernanceServiceClient(conn)
+			imports = governancepb.NewImportServiceClient(conn)
 		}
 		if err := b.register(ctx, mux, conn); err != nil {
 			g.Close()
@@ -145,6 +147,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 	})
 	root.HandleFunc("GET /v1/sessions/oidc", g.startSignOn)
 	root.HandleFunc("GET /v1/sessions/oidc/callback", g.finishSignOn)
+	root.Handle("POST "+importPath, g.upload(imports))
 	if cfg.Open311.Signer != nil {
 		root.Handle("/open311/v2/", newOpen311(cfg.Open311, governance, log))
 	}
@@ -173,6 +176,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Gateway, error) {
 // organisation, and accounts and sessions.
 func registerGovernance(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error {
 	if err := governancepb.RegisterGovernanceServiceHandler(ctx, mux, conn); err != nil {
+		return err
+	}
+	if err := governancepb.RegisterImportServiceHandler(ctx, mux, conn); err != nil {
 		return err
 	}
 	return governancepb.RegisterAccountServiceHandler(ctx, mux, conn)
@@ -256,11 +262,12 @@ func (g *Gateway) readyz(w http.ResponseWriter, r *http.Request) {
 // cutting the read short otherwise (chunked uploads), which the error handler turns into 413.
 func (g *Gateway) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > g.cfg.MaxBodyBytes {
+		limit := g.bodyCap(r)
+		if r.ContentLength > limit {
 			writeTooLarge(w, r.ContentLength)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

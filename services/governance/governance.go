@@ -35,6 +35,7 @@ type Service struct {
 	app    *app.App
 	api    *api.Server
 	accts  *app.Accounts
+	imps   *app.Imports
 	log    *slog.Logger
 	srv    *grpcserver.Server
 }
@@ -142,15 +143,18 @@ func New(rdb redis.UniversalClient, p Peers, log *slog.Logger, cfg Config) (*Ser
 		RedirectURL: cfg.OIDCRedirectURL, RoleClaim: cfg.OIDCRoleClaim, ScopeClaim: cfg.OIDCScopeClaim, RoleMap: roleMap}, store); err != nil {
 		return nil, err
 	}
-	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a), accts: accts}, nil
+	return &Service{rdb: rdb, store: store, outbox: outbox, log: log, app: a, api: api.New(a), accts: accts,
+		imps: app.NewImports(a, store, log)}, nil
 }
 
 // Register adds the service to srv and teaches srv's resolver the registry's kinds.
 func (s *Service) Register(srv *grpcserver.Server) {
 	pb.RegisterGovernanceServiceServer(srv.GRPC, s.api)
 	pb.RegisterAccountServiceServer(srv.GRPC, api.NewAccounts(s.accts))
+	pb.RegisterImportServiceServer(srv.GRPC, api.NewImports(s.imps))
 	if srv.Auth != nil {
 		teach(srv.Auth.Resolver(), s.store)
+		teachImports(srv.Auth.Resolver(), s.store)
 		s.accts.SetAncestry(srv.Auth.Resolver().Ancestry)
 	}
 	s.srv = srv

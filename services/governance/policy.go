@@ -2,6 +2,7 @@ package governance
 
 import (
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 
@@ -10,6 +11,9 @@ import (
 
 // method is the prefix of this service's full gRPC method names.
 const method = "/tongdu.governance.v1.GovernanceService/"
+
+// importMethod is the prefix of the import service's (issue 20).
+const importMethod = "/tongdu.governance.v1.ImportService/"
 
 // accountMethod is the prefix of the account service's (issue 17).
 const accountMethod = "/tongdu.governance.v1.AccountService/"
@@ -75,12 +79,15 @@ var Policy = auth.Policy{
 	method + "TriageWhistle":            {Roles: auth.Staff, Target: "whistles/{id}"},
 	method + "RateWhistle":              {Roles: auth.RolesOf(auth.CompoundPeople, []auth.Role{auth.Resident}), Target: "whistles/{id}", Shared: true, Own: "household_id"},
 	method + "GetDepartmentPerformance": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}"},
-	method + "CreateLinkageMeeting":     {Roles: auth.CompoundPeople, Target: "compounds/{linkage_meeting.compound_id}"},
-	method + "ListLinkageMeetings":      {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
-	method + "CreateConvention":         {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "compounds/{compound_id}"},
-	method + "ListConventions":          {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
-	method + "AdoptConvention":          {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "conventions/{id}"},
-	method + "ListAuditEntries":         {Roles: []auth.Role{auth.DistrictAdmin, auth.Auditor}},
+	// As the performance (issue 20); without a department every department's, so the
+	// district's staff and auditors only (no target: no scope).
+	method + "ExportDepartmentPerformance": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Department, auth.Auditor}), Target: "departments/{department_id}"},
+	method + "CreateLinkageMeeting":        {Roles: auth.CompoundPeople, Target: "compounds/{linkage_meeting.compound_id}"},
+	method + "ListLinkageMeetings":         {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
+	method + "CreateConvention":            {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "compounds/{compound_id}"},
+	method + "ListConventions":             {Roles: auth.Readers, Target: "compounds/{compound_id}", Shared: true},
+	method + "AdoptConvention":             {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "conventions/{id}"},
+	method + "ListAuditEntries":            {Roles: []auth.Role{auth.DistrictAdmin, auth.Auditor}},
 
 	// accounts: staff make and keep accounts no wider than their own. A new account's
 	// scope is a request field holding a whole resource name, and a wider one is refused
@@ -102,6 +109,30 @@ var Policy = auth.Policy{
 	accountMethod + "IssueAccessCode":          {Roles: auth.Fieldwork, Target: "households/{household_id}"},
 	accountMethod + "IssueCompoundAccessCodes": {Roles: auth.Fieldwork, Target: "compounds/{compound_id}"},
 	accountMethod + "RevokeAccessCode":         {Roles: auth.Fieldwork, Target: "households/{household_id}"},
+
+	// imports (issue 20): a register is imported by those who register households one by
+	// one (the compound's staff and grid workers), an inventory by the staff who register
+	// compounds (the community's); the preview, its report (the uploader's own file) and
+	// its confirmation stay within the same scope, through the import's place.
+	importMethod + "CreateImport":      {Roles: auth.Fieldwork, Target: "compounds/{compound_id}|regions/{community_id}", Check: compoundsByStaff},
+	importMethod + "GetImport":         {Roles: auth.Fieldwork, Target: "imports/{id}"},
+	importMethod + "ConfirmImport":     {Roles: auth.Fieldwork, Target: "imports/{id}"},
+	importMethod + "GetImportReport":   {Roles: auth.Fieldwork, Target: "imports/{id}"},
+	importMethod + "GetImportTemplate": {Roles: auth.Fieldwork, Anywhere: true},
+}
+
+// compoundsByStaff: an inventory of compounds is imported by staff (as CreateCompound),
+// and a request names its compound or its community, not both (the scope is checked on
+// what it names).
+func compoundsByStaff(p auth.Principal, req proto.Message) error {
+	compound, community := auth.Field(req, "compound_id").String(), auth.Field(req, "community_id").String()
+	if compound != "" && community != "" {
+		return fmt.Errorf("an import names a compound (households) or a community (compounds), not both")
+	}
+	if community != "" && !slices.Contains(auth.Staff, p.Role) {
+		return fmt.Errorf("compounds are imported by staff")
+	}
+	return nil
 }
 
 // calledDepartment: a department acts for itself only.

@@ -46,6 +46,10 @@ type Household struct {
 	// CreateAccount is the signed-in account (its token's subject) that registered the
 	// household (rule 16: who acts). An account id is no personal data: never masked.
 	CreateAccount string `json:"createAccount,omitempty"`
+	// UpdateAccount and UpdateTime are the account that last changed the household (an
+	// import of the register, rule 16) and when; empty until then.
+	UpdateAccount string    `json:"updateAccount,omitempty"`
+	UpdateTime    time.Time `json:"updateTime,omitzero"`
 }
 
 // DwellingKey names a dwelling within its compound; no two households share one. The
