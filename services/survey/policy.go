@@ -39,4 +39,6 @@ var Policy = auth.Policy{
 	method + "AdoptIdea":            {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "ideas/{id}"},
 	method + "DeclineIdea":          {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.OwnersCommittee}), Target: "ideas/{id}"},
 	method + "GetRanking":           {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor}), Target: "regions/{region_id}"},
+	// The ranking as a workbook: as the ranking (issue 20).
+	method + "ExportRanking": {Roles: auth.RolesOf(auth.Staff, []auth.Role{auth.Auditor}), Target: "regions/{region_id}"},
 }

@@ -23,6 +23,7 @@ package financev1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -259,7 +260,7 @@ func (x Income_Stream) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Income_Stream.Descriptor instead.
 func (Income_Stream) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20, 0}
 }
 
 type Expense_Kind int32
@@ -320,7 +321,7 @@ func (x Expense_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Expense_Kind.Descriptor instead.
 func (Expense_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22, 0}
 }
 
 type Book_Kind int32
@@ -369,7 +370,7 @@ func (x Book_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Book_Kind.Descriptor instead.
 func (Book_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24, 0}
 }
 
 type Account_Kind int32
@@ -436,7 +437,7 @@ func (x Account_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Account_Kind.Descriptor instead.
 func (Account_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28, 0}
 }
 
 type Transaction_Kind int32
@@ -498,7 +499,7 @@ func (x Transaction_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Transaction_Kind.Descriptor instead.
 func (Transaction_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31, 0}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32, 0}
 }
 
 // One party's commitment to a project's funding.
@@ -1451,6 +1452,68 @@ func (x *GetCollectionRequest) GetPageToken() string {
 	return ""
 }
 
+type ExportCollectionRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	ProjectId string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
+	// Only households in this status; unset: all.
+	Status HouseholdQuota_Status `protobuf:"varint,2,opt,name=status,proto3,enum=tongdu.finance.v1.HouseholdQuota_Status" json:"status,omitempty"`
+	// "xlsx" (unset: xlsx).
+	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportCollectionRequest) Reset() {
+	*x = ExportCollectionRequest{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportCollectionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportCollectionRequest) ProtoMessage() {}
+
+func (x *ExportCollectionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportCollectionRequest.ProtoReflect.Descriptor instead.
+func (*ExportCollectionRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ExportCollectionRequest) GetProjectId() string {
+	if x != nil {
+		return x.ProjectId
+	}
+	return ""
+}
+
+func (x *ExportCollectionRequest) GetStatus() HouseholdQuota_Status {
+	if x != nil {
+		return x.Status
+	}
+	return HouseholdQuota_STATUS_UNSPECIFIED
+}
+
+func (x *ExportCollectionRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 type GetHouseholdQuotaRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ProjectId     string                 `protobuf:"bytes,1,opt,name=project_id,json=projectId,proto3" json:"project_id,omitempty"`
@@ -1461,7 +1524,7 @@ type GetHouseholdQuotaRequest struct {
 
 func (x *GetHouseholdQuotaRequest) Reset() {
 	*x = GetHouseholdQuotaRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1473,7 +1536,7 @@ func (x *GetHouseholdQuotaRequest) String() string {
 func (*GetHouseholdQuotaRequest) ProtoMessage() {}
 
 func (x *GetHouseholdQuotaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[11]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1486,7 +1549,7 @@ func (x *GetHouseholdQuotaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHouseholdQuotaRequest.ProtoReflect.Descriptor instead.
 func (*GetHouseholdQuotaRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{11}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetHouseholdQuotaRequest) GetProjectId() string {
@@ -1525,7 +1588,7 @@ type Collection struct {
 
 func (x *Collection) Reset() {
 	*x = Collection{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1600,7 @@ func (x *Collection) String() string {
 func (*Collection) ProtoMessage() {}
 
 func (x *Collection) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[12]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1613,7 @@ func (x *Collection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Collection.ProtoReflect.Descriptor instead.
 func (*Collection) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{12}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Collection) GetProjectId() string {
@@ -1658,7 +1721,7 @@ type Disbursement struct {
 
 func (x *Disbursement) Reset() {
 	*x = Disbursement{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1733,7 @@ func (x *Disbursement) String() string {
 func (*Disbursement) ProtoMessage() {}
 
 func (x *Disbursement) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[13]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1746,7 @@ func (x *Disbursement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Disbursement.ProtoReflect.Descriptor instead.
 func (*Disbursement) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{13}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Disbursement) GetId() string {
@@ -1808,7 +1871,7 @@ type CreateDisbursementRequest struct {
 
 func (x *CreateDisbursementRequest) Reset() {
 	*x = CreateDisbursementRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1820,7 +1883,7 @@ func (x *CreateDisbursementRequest) String() string {
 func (*CreateDisbursementRequest) ProtoMessage() {}
 
 func (x *CreateDisbursementRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[14]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1833,7 +1896,7 @@ func (x *CreateDisbursementRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateDisbursementRequest.ProtoReflect.Descriptor instead.
 func (*CreateDisbursementRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{14}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *CreateDisbursementRequest) GetProjectId() string {
@@ -1877,7 +1940,7 @@ type Contract struct {
 
 func (x *Contract) Reset() {
 	*x = Contract{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1889,7 +1952,7 @@ func (x *Contract) String() string {
 func (*Contract) ProtoMessage() {}
 
 func (x *Contract) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[15]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1902,7 +1965,7 @@ func (x *Contract) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Contract.ProtoReflect.Descriptor instead.
 func (*Contract) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{15}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Contract) GetId() string {
@@ -1985,7 +2048,7 @@ type CreateContractRequest struct {
 
 func (x *CreateContractRequest) Reset() {
 	*x = CreateContractRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1997,7 +2060,7 @@ func (x *CreateContractRequest) String() string {
 func (*CreateContractRequest) ProtoMessage() {}
 
 func (x *CreateContractRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[16]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2010,7 +2073,7 @@ func (x *CreateContractRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateContractRequest.ProtoReflect.Descriptor instead.
 func (*CreateContractRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{16}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *CreateContractRequest) GetProjectId() string {
@@ -2038,7 +2101,7 @@ type ListContractsRequest struct {
 
 func (x *ListContractsRequest) Reset() {
 	*x = ListContractsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2050,7 +2113,7 @@ func (x *ListContractsRequest) String() string {
 func (*ListContractsRequest) ProtoMessage() {}
 
 func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[17]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2063,7 +2126,7 @@ func (x *ListContractsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsRequest.ProtoReflect.Descriptor instead.
 func (*ListContractsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{17}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ListContractsRequest) GetProjectId() string {
@@ -2097,7 +2160,7 @@ type ListContractsResponse struct {
 
 func (x *ListContractsResponse) Reset() {
 	*x = ListContractsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2172,7 @@ func (x *ListContractsResponse) String() string {
 func (*ListContractsResponse) ProtoMessage() {}
 
 func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[18]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2185,7 @@ func (x *ListContractsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListContractsResponse.ProtoReflect.Descriptor instead.
 func (*ListContractsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{18}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListContractsResponse) GetContracts() []*Contract {
@@ -2169,7 +2232,7 @@ type Income struct {
 
 func (x *Income) Reset() {
 	*x = Income{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2181,7 +2244,7 @@ func (x *Income) String() string {
 func (*Income) ProtoMessage() {}
 
 func (x *Income) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[19]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2194,7 +2257,7 @@ func (x *Income) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Income.ProtoReflect.Descriptor instead.
 func (*Income) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{19}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Income) GetId() string {
@@ -2298,7 +2361,7 @@ type RecordIncomeRequest struct {
 
 func (x *RecordIncomeRequest) Reset() {
 	*x = RecordIncomeRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2310,7 +2373,7 @@ func (x *RecordIncomeRequest) String() string {
 func (*RecordIncomeRequest) ProtoMessage() {}
 
 func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[20]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2323,7 +2386,7 @@ func (x *RecordIncomeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordIncomeRequest.ProtoReflect.Descriptor instead.
 func (*RecordIncomeRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{20}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *RecordIncomeRequest) GetCompoundId() string {
@@ -2367,7 +2430,7 @@ type Expense struct {
 
 func (x *Expense) Reset() {
 	*x = Expense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2379,7 +2442,7 @@ func (x *Expense) String() string {
 func (*Expense) ProtoMessage() {}
 
 func (x *Expense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[21]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2392,7 +2455,7 @@ func (x *Expense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Expense.ProtoReflect.Descriptor instead.
 func (*Expense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{21}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *Expense) GetId() string {
@@ -2496,7 +2559,7 @@ type RecordExpenseRequest struct {
 
 func (x *RecordExpenseRequest) Reset() {
 	*x = RecordExpenseRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2508,7 +2571,7 @@ func (x *RecordExpenseRequest) String() string {
 func (*RecordExpenseRequest) ProtoMessage() {}
 
 func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[22]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2521,7 +2584,7 @@ func (x *RecordExpenseRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RecordExpenseRequest.ProtoReflect.Descriptor instead.
 func (*RecordExpenseRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{22}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *RecordExpenseRequest) GetCompoundId() string {
@@ -2558,7 +2621,7 @@ type Book struct {
 
 func (x *Book) Reset() {
 	*x = Book{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2570,7 +2633,7 @@ func (x *Book) String() string {
 func (*Book) ProtoMessage() {}
 
 func (x *Book) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[23]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2583,7 +2646,7 @@ func (x *Book) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Book.ProtoReflect.Descriptor instead.
 func (*Book) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{23}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *Book) GetId() string {
@@ -2651,7 +2714,7 @@ type GetBookRequest struct {
 
 func (x *GetBookRequest) Reset() {
 	*x = GetBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2663,7 +2726,7 @@ func (x *GetBookRequest) String() string {
 func (*GetBookRequest) ProtoMessage() {}
 
 func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[24]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2676,7 +2739,7 @@ func (x *GetBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetBookRequest.ProtoReflect.Descriptor instead.
 func (*GetBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{24}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetBookRequest) GetBookId() string {
@@ -2699,7 +2762,7 @@ type ListBooksRequest struct {
 
 func (x *ListBooksRequest) Reset() {
 	*x = ListBooksRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2711,7 +2774,7 @@ func (x *ListBooksRequest) String() string {
 func (*ListBooksRequest) ProtoMessage() {}
 
 func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[25]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2724,7 +2787,7 @@ func (x *ListBooksRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksRequest.ProtoReflect.Descriptor instead.
 func (*ListBooksRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{25}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListBooksRequest) GetKind() Book_Kind {
@@ -2772,7 +2835,7 @@ type ListBooksResponse struct {
 
 func (x *ListBooksResponse) Reset() {
 	*x = ListBooksResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2784,7 +2847,7 @@ func (x *ListBooksResponse) String() string {
 func (*ListBooksResponse) ProtoMessage() {}
 
 func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[26]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2797,7 +2860,7 @@ func (x *ListBooksResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBooksResponse.ProtoReflect.Descriptor instead.
 func (*ListBooksResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{26}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListBooksResponse) GetBooks() []*Book {
@@ -2830,7 +2893,7 @@ type Account struct {
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2842,7 +2905,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[27]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2855,7 +2918,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{27}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *Account) GetId() string {
@@ -2905,7 +2968,7 @@ type ListAccountsRequest struct {
 
 func (x *ListAccountsRequest) Reset() {
 	*x = ListAccountsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2917,7 +2980,7 @@ func (x *ListAccountsRequest) String() string {
 func (*ListAccountsRequest) ProtoMessage() {}
 
 func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[28]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2930,7 +2993,7 @@ func (x *ListAccountsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsRequest.ProtoReflect.Descriptor instead.
 func (*ListAccountsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{28}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListAccountsRequest) GetBookId() string {
@@ -2971,7 +3034,7 @@ type ListAccountsResponse struct {
 
 func (x *ListAccountsResponse) Reset() {
 	*x = ListAccountsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2983,7 +3046,7 @@ func (x *ListAccountsResponse) String() string {
 func (*ListAccountsResponse) ProtoMessage() {}
 
 func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[29]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2996,7 +3059,7 @@ func (x *ListAccountsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAccountsResponse.ProtoReflect.Descriptor instead.
 func (*ListAccountsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{29}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListAccountsResponse) GetAccounts() []*Account {
@@ -3025,7 +3088,7 @@ type Posting struct {
 
 func (x *Posting) Reset() {
 	*x = Posting{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3037,7 +3100,7 @@ func (x *Posting) String() string {
 func (*Posting) ProtoMessage() {}
 
 func (x *Posting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[30]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3050,7 +3113,7 @@ func (x *Posting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Posting.ProtoReflect.Descriptor instead.
 func (*Posting) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{30}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *Posting) GetAccountId() string {
@@ -3097,7 +3160,7 @@ type Transaction struct {
 
 func (x *Transaction) Reset() {
 	*x = Transaction{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3109,7 +3172,7 @@ func (x *Transaction) String() string {
 func (*Transaction) ProtoMessage() {}
 
 func (x *Transaction) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[31]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3122,7 +3185,7 @@ func (x *Transaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Transaction.ProtoReflect.Descriptor instead.
 func (*Transaction) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{31}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Transaction) GetId() string {
@@ -3221,7 +3284,7 @@ type ListTransactionsRequest struct {
 
 func (x *ListTransactionsRequest) Reset() {
 	*x = ListTransactionsRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3233,7 +3296,7 @@ func (x *ListTransactionsRequest) String() string {
 func (*ListTransactionsRequest) ProtoMessage() {}
 
 func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[32]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3246,7 +3309,7 @@ func (x *ListTransactionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsRequest.ProtoReflect.Descriptor instead.
 func (*ListTransactionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{32}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListTransactionsRequest) GetBookId() string {
@@ -3288,7 +3351,7 @@ type ListTransactionsResponse struct {
 
 func (x *ListTransactionsResponse) Reset() {
 	*x = ListTransactionsResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3300,7 +3363,7 @@ func (x *ListTransactionsResponse) String() string {
 func (*ListTransactionsResponse) ProtoMessage() {}
 
 func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[33]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3313,7 +3376,7 @@ func (x *ListTransactionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTransactionsResponse.ProtoReflect.Descriptor instead.
 func (*ListTransactionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{33}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListTransactionsResponse) GetTransactions() []*Transaction {
@@ -3330,6 +3393,67 @@ func (x *ListTransactionsResponse) GetNextPageToken() string {
 	return ""
 }
 
+type ExportTransactionsRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	BookId string                 `protobuf:"bytes,1,opt,name=book_id,json=bookId,proto3" json:"book_id,omitempty"`
+	Kind   Transaction_Kind       `protobuf:"varint,2,opt,name=kind,proto3,enum=tongdu.finance.v1.Transaction_Kind" json:"kind,omitempty"`
+	// "xlsx" (unset: xlsx).
+	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportTransactionsRequest) Reset() {
+	*x = ExportTransactionsRequest{}
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportTransactionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportTransactionsRequest) ProtoMessage() {}
+
+func (x *ExportTransactionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportTransactionsRequest.ProtoReflect.Descriptor instead.
+func (*ExportTransactionsRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *ExportTransactionsRequest) GetBookId() string {
+	if x != nil {
+		return x.BookId
+	}
+	return ""
+}
+
+func (x *ExportTransactionsRequest) GetKind() Transaction_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return Transaction_KIND_UNSPECIFIED
+}
+
+func (x *ExportTransactionsRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 type ReverseTransactionRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Id     string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -3342,7 +3466,7 @@ type ReverseTransactionRequest struct {
 
 func (x *ReverseTransactionRequest) Reset() {
 	*x = ReverseTransactionRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3354,7 +3478,7 @@ func (x *ReverseTransactionRequest) String() string {
 func (*ReverseTransactionRequest) ProtoMessage() {}
 
 func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[34]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3367,7 +3491,7 @@ func (x *ReverseTransactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReverseTransactionRequest.ProtoReflect.Descriptor instead.
 func (*ReverseTransactionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{34}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ReverseTransactionRequest) GetId() string {
@@ -3400,7 +3524,7 @@ type VerifyBookRequest struct {
 
 func (x *VerifyBookRequest) Reset() {
 	*x = VerifyBookRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3412,7 +3536,7 @@ func (x *VerifyBookRequest) String() string {
 func (*VerifyBookRequest) ProtoMessage() {}
 
 func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[35]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3425,7 +3549,7 @@ func (x *VerifyBookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookRequest.ProtoReflect.Descriptor instead.
 func (*VerifyBookRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{35}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *VerifyBookRequest) GetBookId() string {
@@ -3447,7 +3571,7 @@ type BalanceDifference struct {
 
 func (x *BalanceDifference) Reset() {
 	*x = BalanceDifference{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3459,7 +3583,7 @@ func (x *BalanceDifference) String() string {
 func (*BalanceDifference) ProtoMessage() {}
 
 func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[36]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3472,7 +3596,7 @@ func (x *BalanceDifference) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BalanceDifference.ProtoReflect.Descriptor instead.
 func (*BalanceDifference) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{36}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *BalanceDifference) GetAccountId() string {
@@ -3511,7 +3635,7 @@ type VerifyBookResponse struct {
 
 func (x *VerifyBookResponse) Reset() {
 	*x = VerifyBookResponse{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3523,7 +3647,7 @@ func (x *VerifyBookResponse) String() string {
 func (*VerifyBookResponse) ProtoMessage() {}
 
 func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[37]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3536,7 +3660,7 @@ func (x *VerifyBookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyBookResponse.ProtoReflect.Descriptor instead.
 func (*VerifyBookResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{37}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *VerifyBookResponse) GetBookId() string {
@@ -3586,7 +3710,7 @@ type PartyFunds struct {
 
 func (x *PartyFunds) Reset() {
 	*x = PartyFunds{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3598,7 +3722,7 @@ func (x *PartyFunds) String() string {
 func (*PartyFunds) ProtoMessage() {}
 
 func (x *PartyFunds) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[38]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3611,7 +3735,7 @@ func (x *PartyFunds) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartyFunds.ProtoReflect.Descriptor instead.
 func (*PartyFunds) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{38}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *PartyFunds) GetParty() FundingSource_Party {
@@ -3646,7 +3770,7 @@ type ItemSpending struct {
 
 func (x *ItemSpending) Reset() {
 	*x = ItemSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3658,7 +3782,7 @@ func (x *ItemSpending) String() string {
 func (*ItemSpending) ProtoMessage() {}
 
 func (x *ItemSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[39]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3671,7 +3795,7 @@ func (x *ItemSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ItemSpending.ProtoReflect.Descriptor instead.
 func (*ItemSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{39}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ItemSpending) GetItemId() string {
@@ -3707,7 +3831,7 @@ type PayeeSpending struct {
 
 func (x *PayeeSpending) Reset() {
 	*x = PayeeSpending{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3719,7 +3843,7 @@ func (x *PayeeSpending) String() string {
 func (*PayeeSpending) ProtoMessage() {}
 
 func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[40]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3732,7 +3856,7 @@ func (x *PayeeSpending) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PayeeSpending.ProtoReflect.Descriptor instead.
 func (*PayeeSpending) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *PayeeSpending) GetPayee() string {
@@ -3786,7 +3910,7 @@ type GetProjectDisclosureRequest struct {
 
 func (x *GetProjectDisclosureRequest) Reset() {
 	*x = GetProjectDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3798,7 +3922,7 @@ func (x *GetProjectDisclosureRequest) String() string {
 func (*GetProjectDisclosureRequest) ProtoMessage() {}
 
 func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[41]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3811,7 +3935,7 @@ func (x *GetProjectDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetProjectDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetProjectDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetProjectDisclosureRequest) GetProjectId() string {
@@ -3850,7 +3974,7 @@ type ProjectDisclosure struct {
 
 func (x *ProjectDisclosure) Reset() {
 	*x = ProjectDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3862,7 +3986,7 @@ func (x *ProjectDisclosure) String() string {
 func (*ProjectDisclosure) ProtoMessage() {}
 
 func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[42]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3875,7 +3999,7 @@ func (x *ProjectDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectDisclosure.ProtoReflect.Descriptor instead.
 func (*ProjectDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{42}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ProjectDisclosure) GetProjectId() string {
@@ -4013,7 +4137,7 @@ type GetCompoundDisclosureRequest struct {
 
 func (x *GetCompoundDisclosureRequest) Reset() {
 	*x = GetCompoundDisclosureRequest{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4025,7 +4149,7 @@ func (x *GetCompoundDisclosureRequest) String() string {
 func (*GetCompoundDisclosureRequest) ProtoMessage() {}
 
 func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[43]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4038,7 +4162,7 @@ func (x *GetCompoundDisclosureRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCompoundDisclosureRequest.ProtoReflect.Descriptor instead.
 func (*GetCompoundDisclosureRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{43}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *GetCompoundDisclosureRequest) GetCompoundId() string {
@@ -4058,7 +4182,7 @@ type StreamIncome struct {
 
 func (x *StreamIncome) Reset() {
 	*x = StreamIncome{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4070,7 +4194,7 @@ func (x *StreamIncome) String() string {
 func (*StreamIncome) ProtoMessage() {}
 
 func (x *StreamIncome) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[44]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4083,7 +4207,7 @@ func (x *StreamIncome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamIncome.ProtoReflect.Descriptor instead.
 func (*StreamIncome) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{44}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *StreamIncome) GetStream() Income_Stream {
@@ -4110,7 +4234,7 @@ type KindExpense struct {
 
 func (x *KindExpense) Reset() {
 	*x = KindExpense{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4122,7 +4246,7 @@ func (x *KindExpense) String() string {
 func (*KindExpense) ProtoMessage() {}
 
 func (x *KindExpense) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[45]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4135,7 +4259,7 @@ func (x *KindExpense) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KindExpense.ProtoReflect.Descriptor instead.
 func (*KindExpense) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{45}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *KindExpense) GetKind() Expense_Kind {
@@ -4164,7 +4288,7 @@ type ProjectBalance struct {
 
 func (x *ProjectBalance) Reset() {
 	*x = ProjectBalance{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4176,7 +4300,7 @@ func (x *ProjectBalance) String() string {
 func (*ProjectBalance) ProtoMessage() {}
 
 func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[46]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4189,7 +4313,7 @@ func (x *ProjectBalance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProjectBalance.ProtoReflect.Descriptor instead.
 func (*ProjectBalance) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{46}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ProjectBalance) GetProjectId() string {
@@ -4233,7 +4357,7 @@ type CompoundDisclosure struct {
 
 func (x *CompoundDisclosure) Reset() {
 	*x = CompoundDisclosure{}
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -4245,7 +4369,7 @@ func (x *CompoundDisclosure) String() string {
 func (*CompoundDisclosure) ProtoMessage() {}
 
 func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[47]
+	mi := &file_tongdu_finance_v1_finance_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4258,7 +4382,7 @@ func (x *CompoundDisclosure) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CompoundDisclosure.ProtoReflect.Descriptor instead.
 func (*CompoundDisclosure) Descriptor() ([]byte, []int) {
-	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{47}
+	return file_tongdu_finance_v1_finance_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *CompoundDisclosure) GetCompoundId() string {
@@ -4328,7 +4452,7 @@ var File_tongdu_finance_v1_finance_proto protoreflect.FileDescriptor
 
 const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\n" +
-	"\x1ftongdu/finance/v1/finance.proto\x12\x11tongdu.finance.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x02\n" +
+	"\x1ftongdu/finance/v1/finance.proto\x12\x11tongdu.finance.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x02\n" +
 	"\rFundingSource\x12H\n" +
 	"\x05party\x18\x01 \x01(\x0e2&.tongdu.finance.v1.FundingSource.PartyB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05party\x12!\n" +
@@ -4453,7 +4577,13 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\tpage_size\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"r\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\xb6\x01\n" +
+	"\x17ExportCollectionRequest\x12(\n" +
+	"\n" +
+	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12J\n" +
+	"\x06status\x18\x02 \x01(\x0e2(.tongdu.finance.v1.HouseholdQuota.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12%\n" +
+	"\x06format\x18\x03 \x01(\tB\r\xbaH\n" +
+	"r\bR\x00R\x04xlsxR\x06format\"r\n" +
 	"\x18GetHouseholdQuotaRequest\x12(\n" +
 	"\n" +
 	"project_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\tprojectId\x12,\n" +
@@ -4693,7 +4823,12 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x86\x01\n" +
 	"\x18ListTransactionsResponse\x12B\n" +
 	"\ftransactions\x18\x01 \x03(\v2\x1e.tongdu.finance.v1.TransactionR\ftransactions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa9\x01\n" +
+	"\x19ExportTransactionsRequest\x12\"\n" +
+	"\abook_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x06bookId\x12A\n" +
+	"\x04kind\x18\x02 \x01(\x0e2#.tongdu.finance.v1.Transaction.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12%\n" +
+	"\x06format\x18\x03 \x01(\tB\r\xbaH\n" +
+	"r\bR\x00R\x04xlsxR\x06format\"\x84\x01\n" +
 	"\x19ReverseTransactionRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12\"\n" +
 	"\x06reason\x18\x02 \x01(\tB\n" +
@@ -4784,13 +4919,14 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\x11expense_total_fen\x18\x06 \x01(\x03R\x0fexpenseTotalFen\x12(\n" +
 	"\x10fund_balance_fen\x18\a \x01(\x03R\x0efundBalanceFen\x12L\n" +
 	"\x10project_balances\x18\b \x03(\v2!.tongdu.finance.v1.ProjectBalanceR\x0fprojectBalances\x12?\n" +
-	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\x97\x15\n" +
+	"\rgenerate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\fgenerateTime2\xaf\x17\n" +
 	"\x0eFinanceService\x12\x89\x01\n" +
 	"\x11CreateFundingPlan\x12+.tongdu.finance.v1.CreateFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"'\x82\xd3\xe4\x93\x02!:\ffunding_plan\"\x11/v1/funding-plans\x12\x82\x01\n" +
 	"\x0eGetFundingPlan\x12(.tongdu.finance.v1.GetFundingPlanRequest\x1a\x1e.tongdu.finance.v1.FundingPlan\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/funding-plans/{project_id}\x12\x89\x01\n" +
 	"\rCreateReceipt\x12'.tongdu.finance.v1.CreateReceiptRequest\x1a\x1a.tongdu.finance.v1.Receipt\"3\x82\xd3\xe4\x93\x02-:\areceipt\"\"/v1/projects/{project_id}/receipts\x12\xa2\x01\n" +
 	"\x12CreateContribution\x12,.tongdu.finance.v1.CreateContributionRequest\x1a\x1f.tongdu.finance.v1.Contribution\"=\x82\xd3\xe4\x93\x027:\fcontribution\"'/v1/projects/{project_id}/contributions\x12\x85\x01\n" +
-	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\xa0\x01\n" +
+	"\rGetCollection\x12'.tongdu.finance.v1.GetCollectionRequest\x1a\x1d.tongdu.finance.v1.Collection\",\x82\xd3\xe4\x93\x02&\x12$/v1/projects/{project_id}/collection\x12\x89\x01\n" +
+	"\x10ExportCollection\x12*.tongdu.finance.v1.ExportCollectionRequest\x1a\x14.google.api.HttpBody\"3\x82\xd3\xe4\x93\x02-\x12+/v1/projects/{project_id}/collection:export\x12\xa0\x01\n" +
 	"\x11GetHouseholdQuota\x12+.tongdu.finance.v1.GetHouseholdQuotaRequest\x1a!.tongdu.finance.v1.HouseholdQuota\";\x82\xd3\xe4\x93\x025\x123/v1/projects/{project_id}/collection/{household_id}\x12\x8e\x01\n" +
 	"\x0eCreateContract\x12(.tongdu.finance.v1.CreateContractRequest\x1a\x1b.tongdu.finance.v1.Contract\"5\x82\xd3\xe4\x93\x02/:\bcontract\"#/v1/projects/{project_id}/contracts\x12\x8f\x01\n" +
 	"\rListContracts\x12'.tongdu.finance.v1.ListContractsRequest\x1a(.tongdu.finance.v1.ListContractsResponse\"+\x82\xd3\xe4\x93\x02%\x12#/v1/projects/{project_id}/contracts\x12\xa2\x01\n" +
@@ -4800,7 +4936,8 @@ const file_tongdu_finance_v1_finance_proto_rawDesc = "" +
 	"\aGetBook\x12!.tongdu.finance.v1.GetBookRequest\x1a\x17.tongdu.finance.v1.Book\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/books/{book_id}\x12i\n" +
 	"\tListBooks\x12#.tongdu.finance.v1.ListBooksRequest\x1a$.tongdu.finance.v1.ListBooksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/books\x12\x85\x01\n" +
 	"\fListAccounts\x12&.tongdu.finance.v1.ListAccountsRequest\x1a'.tongdu.finance.v1.ListAccountsResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/books/{book_id}/accounts\x12\x95\x01\n" +
-	"\x10ListTransactions\x12*.tongdu.finance.v1.ListTransactionsRequest\x1a+.tongdu.finance.v1.ListTransactionsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/books/{book_id}/transactions\x12\x8c\x01\n" +
+	"\x10ListTransactions\x12*.tongdu.finance.v1.ListTransactionsRequest\x1a+.tongdu.finance.v1.ListTransactionsResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/books/{book_id}/transactions\x12\x89\x01\n" +
+	"\x12ExportTransactions\x12,.tongdu.finance.v1.ExportTransactionsRequest\x1a\x14.google.api.HttpBody\"/\x82\xd3\xe4\x93\x02)\x12'/v1/books/{book_id}/transactions:export\x12\x8c\x01\n" +
 	"\x12ReverseTransaction\x12,.tongdu.finance.v1.ReverseTransactionRequest\x1a\x1e.tongdu.finance.v1.Transaction\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/transactions/{id}:reverse\x12}\n" +
 	"\n" +
 	"VerifyBook\x12$.tongdu.finance.v1.VerifyBookRequest\x1a%.tongdu.finance.v1.VerifyBookResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/books/{book_id}:verify\x12\x9a\x01\n" +
@@ -4820,7 +4957,7 @@ func file_tongdu_finance_v1_finance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_finance_v1_finance_proto_enumTypes = make([]protoimpl.EnumInfo, 8)
-var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 48)
+var file_tongdu_finance_v1_finance_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
 var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(FundingSource_Party)(0),             // 0: tongdu.finance.v1.FundingSource.Party
 	(HouseholdQuota_Status)(0),           // 1: tongdu.finance.v1.HouseholdQuota.Status
@@ -4841,147 +4978,156 @@ var file_tongdu_finance_v1_finance_proto_goTypes = []any{
 	(*Contribution)(nil),                 // 16: tongdu.finance.v1.Contribution
 	(*CreateContributionRequest)(nil),    // 17: tongdu.finance.v1.CreateContributionRequest
 	(*GetCollectionRequest)(nil),         // 18: tongdu.finance.v1.GetCollectionRequest
-	(*GetHouseholdQuotaRequest)(nil),     // 19: tongdu.finance.v1.GetHouseholdQuotaRequest
-	(*Collection)(nil),                   // 20: tongdu.finance.v1.Collection
-	(*Disbursement)(nil),                 // 21: tongdu.finance.v1.Disbursement
-	(*CreateDisbursementRequest)(nil),    // 22: tongdu.finance.v1.CreateDisbursementRequest
-	(*Contract)(nil),                     // 23: tongdu.finance.v1.Contract
-	(*CreateContractRequest)(nil),        // 24: tongdu.finance.v1.CreateContractRequest
-	(*ListContractsRequest)(nil),         // 25: tongdu.finance.v1.ListContractsRequest
-	(*ListContractsResponse)(nil),        // 26: tongdu.finance.v1.ListContractsResponse
-	(*Income)(nil),                       // 27: tongdu.finance.v1.Income
-	(*RecordIncomeRequest)(nil),          // 28: tongdu.finance.v1.RecordIncomeRequest
-	(*Expense)(nil),                      // 29: tongdu.finance.v1.Expense
-	(*RecordExpenseRequest)(nil),         // 30: tongdu.finance.v1.RecordExpenseRequest
-	(*Book)(nil),                         // 31: tongdu.finance.v1.Book
-	(*GetBookRequest)(nil),               // 32: tongdu.finance.v1.GetBookRequest
-	(*ListBooksRequest)(nil),             // 33: tongdu.finance.v1.ListBooksRequest
-	(*ListBooksResponse)(nil),            // 34: tongdu.finance.v1.ListBooksResponse
-	(*Account)(nil),                      // 35: tongdu.finance.v1.Account
-	(*ListAccountsRequest)(nil),          // 36: tongdu.finance.v1.ListAccountsRequest
-	(*ListAccountsResponse)(nil),         // 37: tongdu.finance.v1.ListAccountsResponse
-	(*Posting)(nil),                      // 38: tongdu.finance.v1.Posting
-	(*Transaction)(nil),                  // 39: tongdu.finance.v1.Transaction
-	(*ListTransactionsRequest)(nil),      // 40: tongdu.finance.v1.ListTransactionsRequest
-	(*ListTransactionsResponse)(nil),     // 41: tongdu.finance.v1.ListTransactionsResponse
-	(*ReverseTransactionRequest)(nil),    // 42: tongdu.finance.v1.ReverseTransactionRequest
-	(*VerifyBookRequest)(nil),            // 43: tongdu.finance.v1.VerifyBookRequest
-	(*BalanceDifference)(nil),            // 44: tongdu.finance.v1.BalanceDifference
-	(*VerifyBookResponse)(nil),           // 45: tongdu.finance.v1.VerifyBookResponse
-	(*PartyFunds)(nil),                   // 46: tongdu.finance.v1.PartyFunds
-	(*ItemSpending)(nil),                 // 47: tongdu.finance.v1.ItemSpending
-	(*PayeeSpending)(nil),                // 48: tongdu.finance.v1.PayeeSpending
-	(*GetProjectDisclosureRequest)(nil),  // 49: tongdu.finance.v1.GetProjectDisclosureRequest
-	(*ProjectDisclosure)(nil),            // 50: tongdu.finance.v1.ProjectDisclosure
-	(*GetCompoundDisclosureRequest)(nil), // 51: tongdu.finance.v1.GetCompoundDisclosureRequest
-	(*StreamIncome)(nil),                 // 52: tongdu.finance.v1.StreamIncome
-	(*KindExpense)(nil),                  // 53: tongdu.finance.v1.KindExpense
-	(*ProjectBalance)(nil),               // 54: tongdu.finance.v1.ProjectBalance
-	(*CompoundDisclosure)(nil),           // 55: tongdu.finance.v1.CompoundDisclosure
-	(*timestamppb.Timestamp)(nil),        // 56: google.protobuf.Timestamp
+	(*ExportCollectionRequest)(nil),      // 19: tongdu.finance.v1.ExportCollectionRequest
+	(*GetHouseholdQuotaRequest)(nil),     // 20: tongdu.finance.v1.GetHouseholdQuotaRequest
+	(*Collection)(nil),                   // 21: tongdu.finance.v1.Collection
+	(*Disbursement)(nil),                 // 22: tongdu.finance.v1.Disbursement
+	(*CreateDisbursementRequest)(nil),    // 23: tongdu.finance.v1.CreateDisbursementRequest
+	(*Contract)(nil),                     // 24: tongdu.finance.v1.Contract
+	(*CreateContractRequest)(nil),        // 25: tongdu.finance.v1.CreateContractRequest
+	(*ListContractsRequest)(nil),         // 26: tongdu.finance.v1.ListContractsRequest
+	(*ListContractsResponse)(nil),        // 27: tongdu.finance.v1.ListContractsResponse
+	(*Income)(nil),                       // 28: tongdu.finance.v1.Income
+	(*RecordIncomeRequest)(nil),          // 29: tongdu.finance.v1.RecordIncomeRequest
+	(*Expense)(nil),                      // 30: tongdu.finance.v1.Expense
+	(*RecordExpenseRequest)(nil),         // 31: tongdu.finance.v1.RecordExpenseRequest
+	(*Book)(nil),                         // 32: tongdu.finance.v1.Book
+	(*GetBookRequest)(nil),               // 33: tongdu.finance.v1.GetBookRequest
+	(*ListBooksRequest)(nil),             // 34: tongdu.finance.v1.ListBooksRequest
+	(*ListBooksResponse)(nil),            // 35: tongdu.finance.v1.ListBooksResponse
+	(*Account)(nil),                      // 36: tongdu.finance.v1.Account
+	(*ListAccountsRequest)(nil),          // 37: tongdu.finance.v1.ListAccountsRequest
+	(*ListAccountsResponse)(nil),         // 38: tongdu.finance.v1.ListAccountsResponse
+	(*Posting)(nil),                      // 39: tongdu.finance.v1.Posting
+	(*Transaction)(nil),                  // 40: tongdu.finance.v1.Transaction
+	(*ListTransactionsRequest)(nil),      // 41: tongdu.finance.v1.ListTransactionsRequest
+	(*ListTransactionsResponse)(nil),     // 42: tongdu.finance.v1.ListTransactionsResponse
+	(*ExportTransactionsRequest)(nil),    // 43: tongdu.finance.v1.ExportTransactionsRequest
+	(*ReverseTransactionRequest)(nil),    // 44: tongdu.finance.v1.ReverseTransactionRequest
+	(*VerifyBookRequest)(nil),            // 45: tongdu.finance.v1.VerifyBookRequest
+	(*BalanceDifference)(nil),            // 46: tongdu.finance.v1.BalanceDifference
+	(*VerifyBookResponse)(nil),           // 47: tongdu.finance.v1.VerifyBookResponse
+	(*PartyFunds)(nil),                   // 48: tongdu.finance.v1.PartyFunds
+	(*ItemSpending)(nil),                 // 49: tongdu.finance.v1.ItemSpending
+	(*PayeeSpending)(nil),                // 50: tongdu.finance.v1.PayeeSpending
+	(*GetProjectDisclosureRequest)(nil),  // 51: tongdu.finance.v1.GetProjectDisclosureRequest
+	(*ProjectDisclosure)(nil),            // 52: tongdu.finance.v1.ProjectDisclosure
+	(*GetCompoundDisclosureRequest)(nil), // 53: tongdu.finance.v1.GetCompoundDisclosureRequest
+	(*StreamIncome)(nil),                 // 54: tongdu.finance.v1.StreamIncome
+	(*KindExpense)(nil),                  // 55: tongdu.finance.v1.KindExpense
+	(*ProjectBalance)(nil),               // 56: tongdu.finance.v1.ProjectBalance
+	(*CompoundDisclosure)(nil),           // 57: tongdu.finance.v1.CompoundDisclosure
+	(*timestamppb.Timestamp)(nil),        // 58: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),            // 59: google.api.HttpBody
 }
 var file_tongdu_finance_v1_finance_proto_depIdxs = []int32{
 	0,  // 0: tongdu.finance.v1.FundingSource.party:type_name -> tongdu.finance.v1.FundingSource.Party
 	8,  // 1: tongdu.finance.v1.FundingPlan.sources:type_name -> tongdu.finance.v1.FundingSource
 	9,  // 2: tongdu.finance.v1.FundingPlan.quota:type_name -> tongdu.finance.v1.Quota
-	56, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
-	56, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
+	58, // 3: tongdu.finance.v1.FundingPlan.create_time:type_name -> google.protobuf.Timestamp
+	58, // 4: tongdu.finance.v1.FundingPlan.update_time:type_name -> google.protobuf.Timestamp
 	10, // 5: tongdu.finance.v1.CreateFundingPlanRequest.funding_plan:type_name -> tongdu.finance.v1.FundingPlan
 	0,  // 6: tongdu.finance.v1.Receipt.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	56, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
-	56, // 8: tongdu.finance.v1.Receipt.effective_time:type_name -> google.protobuf.Timestamp
+	58, // 7: tongdu.finance.v1.Receipt.create_time:type_name -> google.protobuf.Timestamp
+	58, // 8: tongdu.finance.v1.Receipt.effective_time:type_name -> google.protobuf.Timestamp
 	13, // 9: tongdu.finance.v1.CreateReceiptRequest.receipt:type_name -> tongdu.finance.v1.Receipt
 	1,  // 10: tongdu.finance.v1.HouseholdQuota.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
 	2,  // 11: tongdu.finance.v1.Contribution.method:type_name -> tongdu.finance.v1.Contribution.Method
 	15, // 12: tongdu.finance.v1.Contribution.household_quota:type_name -> tongdu.finance.v1.HouseholdQuota
-	56, // 13: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
-	56, // 14: tongdu.finance.v1.Contribution.effective_time:type_name -> google.protobuf.Timestamp
+	58, // 13: tongdu.finance.v1.Contribution.create_time:type_name -> google.protobuf.Timestamp
+	58, // 14: tongdu.finance.v1.Contribution.effective_time:type_name -> google.protobuf.Timestamp
 	16, // 15: tongdu.finance.v1.CreateContributionRequest.contribution:type_name -> tongdu.finance.v1.Contribution
 	1,  // 16: tongdu.finance.v1.GetCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
-	15, // 17: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
-	56, // 18: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
-	56, // 19: tongdu.finance.v1.Disbursement.effective_time:type_name -> google.protobuf.Timestamp
-	21, // 20: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
-	56, // 21: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
-	23, // 22: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
-	23, // 23: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
-	3,  // 24: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
-	56, // 25: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
-	56, // 26: tongdu.finance.v1.Income.effective_time:type_name -> google.protobuf.Timestamp
-	27, // 27: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
-	4,  // 28: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	56, // 29: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
-	56, // 30: tongdu.finance.v1.Expense.effective_time:type_name -> google.protobuf.Timestamp
-	29, // 31: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
-	5,  // 32: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
-	56, // 33: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
-	56, // 34: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
-	5,  // 35: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
-	31, // 36: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
-	6,  // 37: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
-	6,  // 38: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
-	35, // 39: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
-	7,  // 40: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	38, // 41: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
-	56, // 42: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
-	56, // 43: tongdu.finance.v1.Transaction.effective_time:type_name -> google.protobuf.Timestamp
-	7,  // 44: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
-	39, // 45: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
-	44, // 46: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
-	0,  // 47: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
-	46, // 48: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
-	47, // 49: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
-	48, // 50: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
-	56, // 51: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	3,  // 52: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
-	4,  // 53: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
-	52, // 54: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
-	53, // 55: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
-	54, // 56: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
-	56, // 57: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
-	11, // 58: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
-	12, // 59: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
-	14, // 60: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
-	17, // 61: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
-	18, // 62: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
-	19, // 63: tongdu.finance.v1.FinanceService.GetHouseholdQuota:input_type -> tongdu.finance.v1.GetHouseholdQuotaRequest
-	24, // 64: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
-	25, // 65: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
-	22, // 66: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
-	28, // 67: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
-	30, // 68: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
-	32, // 69: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
-	33, // 70: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
-	36, // 71: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
-	40, // 72: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
-	42, // 73: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
-	43, // 74: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
-	49, // 75: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
-	51, // 76: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
-	10, // 77: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	10, // 78: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
-	13, // 79: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
-	16, // 80: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
-	20, // 81: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
-	15, // 82: tongdu.finance.v1.FinanceService.GetHouseholdQuota:output_type -> tongdu.finance.v1.HouseholdQuota
-	23, // 83: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
-	26, // 84: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
-	21, // 85: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
-	27, // 86: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
-	29, // 87: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
-	31, // 88: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
-	34, // 89: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
-	37, // 90: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
-	41, // 91: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
-	39, // 92: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
-	45, // 93: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
-	50, // 94: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
-	55, // 95: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
-	77, // [77:96] is the sub-list for method output_type
-	58, // [58:77] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	1,  // 17: tongdu.finance.v1.ExportCollectionRequest.status:type_name -> tongdu.finance.v1.HouseholdQuota.Status
+	15, // 18: tongdu.finance.v1.Collection.households:type_name -> tongdu.finance.v1.HouseholdQuota
+	58, // 19: tongdu.finance.v1.Disbursement.create_time:type_name -> google.protobuf.Timestamp
+	58, // 20: tongdu.finance.v1.Disbursement.effective_time:type_name -> google.protobuf.Timestamp
+	22, // 21: tongdu.finance.v1.CreateDisbursementRequest.disbursement:type_name -> tongdu.finance.v1.Disbursement
+	58, // 22: tongdu.finance.v1.Contract.create_time:type_name -> google.protobuf.Timestamp
+	24, // 23: tongdu.finance.v1.CreateContractRequest.contract:type_name -> tongdu.finance.v1.Contract
+	24, // 24: tongdu.finance.v1.ListContractsResponse.contracts:type_name -> tongdu.finance.v1.Contract
+	3,  // 25: tongdu.finance.v1.Income.stream:type_name -> tongdu.finance.v1.Income.Stream
+	58, // 26: tongdu.finance.v1.Income.create_time:type_name -> google.protobuf.Timestamp
+	58, // 27: tongdu.finance.v1.Income.effective_time:type_name -> google.protobuf.Timestamp
+	28, // 28: tongdu.finance.v1.RecordIncomeRequest.income:type_name -> tongdu.finance.v1.Income
+	4,  // 29: tongdu.finance.v1.Expense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	58, // 30: tongdu.finance.v1.Expense.create_time:type_name -> google.protobuf.Timestamp
+	58, // 31: tongdu.finance.v1.Expense.effective_time:type_name -> google.protobuf.Timestamp
+	30, // 32: tongdu.finance.v1.RecordExpenseRequest.expense:type_name -> tongdu.finance.v1.Expense
+	5,  // 33: tongdu.finance.v1.Book.kind:type_name -> tongdu.finance.v1.Book.Kind
+	58, // 34: tongdu.finance.v1.Book.create_time:type_name -> google.protobuf.Timestamp
+	58, // 35: tongdu.finance.v1.Book.update_time:type_name -> google.protobuf.Timestamp
+	5,  // 36: tongdu.finance.v1.ListBooksRequest.kind:type_name -> tongdu.finance.v1.Book.Kind
+	32, // 37: tongdu.finance.v1.ListBooksResponse.books:type_name -> tongdu.finance.v1.Book
+	6,  // 38: tongdu.finance.v1.Account.kind:type_name -> tongdu.finance.v1.Account.Kind
+	6,  // 39: tongdu.finance.v1.ListAccountsRequest.kind:type_name -> tongdu.finance.v1.Account.Kind
+	36, // 40: tongdu.finance.v1.ListAccountsResponse.accounts:type_name -> tongdu.finance.v1.Account
+	7,  // 41: tongdu.finance.v1.Transaction.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	39, // 42: tongdu.finance.v1.Transaction.postings:type_name -> tongdu.finance.v1.Posting
+	58, // 43: tongdu.finance.v1.Transaction.create_time:type_name -> google.protobuf.Timestamp
+	58, // 44: tongdu.finance.v1.Transaction.effective_time:type_name -> google.protobuf.Timestamp
+	7,  // 45: tongdu.finance.v1.ListTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	40, // 46: tongdu.finance.v1.ListTransactionsResponse.transactions:type_name -> tongdu.finance.v1.Transaction
+	7,  // 47: tongdu.finance.v1.ExportTransactionsRequest.kind:type_name -> tongdu.finance.v1.Transaction.Kind
+	46, // 48: tongdu.finance.v1.VerifyBookResponse.differences:type_name -> tongdu.finance.v1.BalanceDifference
+	0,  // 49: tongdu.finance.v1.PartyFunds.party:type_name -> tongdu.finance.v1.FundingSource.Party
+	48, // 50: tongdu.finance.v1.ProjectDisclosure.sources_by_party:type_name -> tongdu.finance.v1.PartyFunds
+	49, // 51: tongdu.finance.v1.ProjectDisclosure.spending_by_item:type_name -> tongdu.finance.v1.ItemSpending
+	50, // 52: tongdu.finance.v1.ProjectDisclosure.spending_by_payee:type_name -> tongdu.finance.v1.PayeeSpending
+	58, // 53: tongdu.finance.v1.ProjectDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	3,  // 54: tongdu.finance.v1.StreamIncome.stream:type_name -> tongdu.finance.v1.Income.Stream
+	4,  // 55: tongdu.finance.v1.KindExpense.kind:type_name -> tongdu.finance.v1.Expense.Kind
+	54, // 56: tongdu.finance.v1.CompoundDisclosure.income_by_stream:type_name -> tongdu.finance.v1.StreamIncome
+	55, // 57: tongdu.finance.v1.CompoundDisclosure.expenses_by_kind:type_name -> tongdu.finance.v1.KindExpense
+	56, // 58: tongdu.finance.v1.CompoundDisclosure.project_balances:type_name -> tongdu.finance.v1.ProjectBalance
+	58, // 59: tongdu.finance.v1.CompoundDisclosure.generate_time:type_name -> google.protobuf.Timestamp
+	11, // 60: tongdu.finance.v1.FinanceService.CreateFundingPlan:input_type -> tongdu.finance.v1.CreateFundingPlanRequest
+	12, // 61: tongdu.finance.v1.FinanceService.GetFundingPlan:input_type -> tongdu.finance.v1.GetFundingPlanRequest
+	14, // 62: tongdu.finance.v1.FinanceService.CreateReceipt:input_type -> tongdu.finance.v1.CreateReceiptRequest
+	17, // 63: tongdu.finance.v1.FinanceService.CreateContribution:input_type -> tongdu.finance.v1.CreateContributionRequest
+	18, // 64: tongdu.finance.v1.FinanceService.GetCollection:input_type -> tongdu.finance.v1.GetCollectionRequest
+	19, // 65: tongdu.finance.v1.FinanceService.ExportCollection:input_type -> tongdu.finance.v1.ExportCollectionRequest
+	20, // 66: tongdu.finance.v1.FinanceService.GetHouseholdQuota:input_type -> tongdu.finance.v1.GetHouseholdQuotaRequest
+	25, // 67: tongdu.finance.v1.FinanceService.CreateContract:input_type -> tongdu.finance.v1.CreateContractRequest
+	26, // 68: tongdu.finance.v1.FinanceService.ListContracts:input_type -> tongdu.finance.v1.ListContractsRequest
+	23, // 69: tongdu.finance.v1.FinanceService.CreateDisbursement:input_type -> tongdu.finance.v1.CreateDisbursementRequest
+	29, // 70: tongdu.finance.v1.FinanceService.RecordIncome:input_type -> tongdu.finance.v1.RecordIncomeRequest
+	31, // 71: tongdu.finance.v1.FinanceService.RecordExpense:input_type -> tongdu.finance.v1.RecordExpenseRequest
+	33, // 72: tongdu.finance.v1.FinanceService.GetBook:input_type -> tongdu.finance.v1.GetBookRequest
+	34, // 73: tongdu.finance.v1.FinanceService.ListBooks:input_type -> tongdu.finance.v1.ListBooksRequest
+	37, // 74: tongdu.finance.v1.FinanceService.ListAccounts:input_type -> tongdu.finance.v1.ListAccountsRequest
+	41, // 75: tongdu.finance.v1.FinanceService.ListTransactions:input_type -> tongdu.finance.v1.ListTransactionsRequest
+	43, // 76: tongdu.finance.v1.FinanceService.ExportTransactions:input_type -> tongdu.finance.v1.ExportTransactionsRequest
+	44, // 77: tongdu.finance.v1.FinanceService.ReverseTransaction:input_type -> tongdu.finance.v1.ReverseTransactionRequest
+	45, // 78: tongdu.finance.v1.FinanceService.VerifyBook:input_type -> tongdu.finance.v1.VerifyBookRequest
+	51, // 79: tongdu.finance.v1.FinanceService.GetProjectDisclosure:input_type -> tongdu.finance.v1.GetProjectDisclosureRequest
+	53, // 80: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:input_type -> tongdu.finance.v1.GetCompoundDisclosureRequest
+	10, // 81: tongdu.finance.v1.FinanceService.CreateFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	10, // 82: tongdu.finance.v1.FinanceService.GetFundingPlan:output_type -> tongdu.finance.v1.FundingPlan
+	13, // 83: tongdu.finance.v1.FinanceService.CreateReceipt:output_type -> tongdu.finance.v1.Receipt
+	16, // 84: tongdu.finance.v1.FinanceService.CreateContribution:output_type -> tongdu.finance.v1.Contribution
+	21, // 85: tongdu.finance.v1.FinanceService.GetCollection:output_type -> tongdu.finance.v1.Collection
+	59, // 86: tongdu.finance.v1.FinanceService.ExportCollection:output_type -> google.api.HttpBody
+	15, // 87: tongdu.finance.v1.FinanceService.GetHouseholdQuota:output_type -> tongdu.finance.v1.HouseholdQuota
+	24, // 88: tongdu.finance.v1.FinanceService.CreateContract:output_type -> tongdu.finance.v1.Contract
+	27, // 89: tongdu.finance.v1.FinanceService.ListContracts:output_type -> tongdu.finance.v1.ListContractsResponse
+	22, // 90: tongdu.finance.v1.FinanceService.CreateDisbursement:output_type -> tongdu.finance.v1.Disbursement
+	28, // 91: tongdu.finance.v1.FinanceService.RecordIncome:output_type -> tongdu.finance.v1.Income
+	30, // 92: tongdu.finance.v1.FinanceService.RecordExpense:output_type -> tongdu.finance.v1.Expense
+	32, // 93: tongdu.finance.v1.FinanceService.GetBook:output_type -> tongdu.finance.v1.Book
+	35, // 94: tongdu.finance.v1.FinanceService.ListBooks:output_type -> tongdu.finance.v1.ListBooksResponse
+	38, // 95: tongdu.finance.v1.FinanceService.ListAccounts:output_type -> tongdu.finance.v1.ListAccountsResponse
+	42, // 96: tongdu.finance.v1.FinanceService.ListTransactions:output_type -> tongdu.finance.v1.ListTransactionsResponse
+	59, // 97: tongdu.finance.v1.FinanceService.ExportTransactions:output_type -> google.api.HttpBody
+	40, // 98: tongdu.finance.v1.FinanceService.ReverseTransaction:output_type -> tongdu.finance.v1.Transaction
+	47, // 99: tongdu.finance.v1.FinanceService.VerifyBook:output_type -> tongdu.finance.v1.VerifyBookResponse
+	52, // 100: tongdu.finance.v1.FinanceService.GetProjectDisclosure:output_type -> tongdu.finance.v1.ProjectDisclosure
+	57, // 101: tongdu.finance.v1.FinanceService.GetCompoundDisclosure:output_type -> tongdu.finance.v1.CompoundDisclosure
+	81, // [81:102] is the sub-list for method output_type
+	60, // [60:81] is the sub-list for method input_type
+	60, // [60:60] is the sub-list for extension type_name
+	60, // [60:60] is the sub-list for extension extendee
+	0,  // [0:60] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_finance_v1_finance_proto_init() }
@@ -4999,7 +5145,7 @@ func file_tongdu_finance_v1_finance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_finance_v1_finance_proto_rawDesc), len(file_tongdu_finance_v1_finance_proto_rawDesc)),
 			NumEnums:      8,
-			NumMessages:   48,
+			NumMessages:   50,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ package financev1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -38,6 +39,7 @@ const (
 	FinanceService_CreateReceipt_FullMethodName         = "/tongdu.finance.v1.FinanceService/CreateReceipt"
 	FinanceService_CreateContribution_FullMethodName    = "/tongdu.finance.v1.FinanceService/CreateContribution"
 	FinanceService_GetCollection_FullMethodName         = "/tongdu.finance.v1.FinanceService/GetCollection"
+	FinanceService_ExportCollection_FullMethodName      = "/tongdu.finance.v1.FinanceService/ExportCollection"
 	FinanceService_GetHouseholdQuota_FullMethodName     = "/tongdu.finance.v1.FinanceService/GetHouseholdQuota"
 	FinanceService_CreateContract_FullMethodName        = "/tongdu.finance.v1.FinanceService/CreateContract"
 	FinanceService_ListContracts_FullMethodName         = "/tongdu.finance.v1.FinanceService/ListContracts"
@@ -48,6 +50,7 @@ const (
 	FinanceService_ListBooks_FullMethodName             = "/tongdu.finance.v1.FinanceService/ListBooks"
 	FinanceService_ListAccounts_FullMethodName          = "/tongdu.finance.v1.FinanceService/ListAccounts"
 	FinanceService_ListTransactions_FullMethodName      = "/tongdu.finance.v1.FinanceService/ListTransactions"
+	FinanceService_ExportTransactions_FullMethodName    = "/tongdu.finance.v1.FinanceService/ExportTransactions"
 	FinanceService_ReverseTransaction_FullMethodName    = "/tongdu.finance.v1.FinanceService/ReverseTransaction"
 	FinanceService_VerifyBook_FullMethodName            = "/tongdu.finance.v1.FinanceService/VerifyBook"
 	FinanceService_GetProjectDisclosure_FullMethodName  = "/tongdu.finance.v1.FinanceService/GetProjectDisclosure"
@@ -66,6 +69,9 @@ type FinanceServiceClient interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(ctx context.Context, in *CreateContributionRequest, opts ...grpc.CallOption) (*Contribution, error)
 	GetCollection(ctx context.Context, in *GetCollectionRequest, opts ...grpc.CallOption) (*Collection, error)
+	// The collection list as a workbook (format=xlsx): each household's quota, paid and
+	// status, its residents' names as the caller may see them (rule 13) (issue 20).
+	ExportCollection(ctx context.Context, in *ExportCollectionRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// One household's quota and what it has paid for a project: a resident reads their
 	// own. NOT_FOUND when the project has no funding plan or the household owes no quota.
 	GetHouseholdQuota(ctx context.Context, in *GetHouseholdQuotaRequest, opts ...grpc.CallOption) (*HouseholdQuota, error)
@@ -83,6 +89,9 @@ type FinanceServiceClient interface {
 	ListBooks(ctx context.Context, in *ListBooksRequest, opts ...grpc.CallOption) (*ListBooksResponse, error)
 	ListAccounts(ctx context.Context, in *ListAccountsRequest, opts ...grpc.CallOption) (*ListAccountsResponse, error)
 	ListTransactions(ctx context.Context, in *ListTransactionsRequest, opts ...grpc.CallOption) (*ListTransactionsResponse, error)
+	// A book's entries as a workbook (format=xlsx): each transaction's postings, amounts,
+	// request id and times, in log order (issue 20).
+	ExportTransactions(ctx context.Context, in *ExportTransactionsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Undoes a transaction by appending its mirror image; returns the reversing transaction.
 	ReverseTransaction(ctx context.Context, in *ReverseTransactionRequest, opts ...grpc.CallOption) (*Transaction, error)
 	// Recomputes every balance of a book from its transaction log and compares.
@@ -144,6 +153,16 @@ func (c *financeServiceClient) GetCollection(ctx context.Context, in *GetCollect
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Collection)
 	err := c.cc.Invoke(ctx, FinanceService_GetCollection_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *financeServiceClient) ExportCollection(ctx context.Context, in *ExportCollectionRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, FinanceService_ExportCollection_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +269,16 @@ func (c *financeServiceClient) ListTransactions(ctx context.Context, in *ListTra
 	return out, nil
 }
 
+func (c *financeServiceClient) ExportTransactions(ctx context.Context, in *ExportTransactionsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, FinanceService_ExportTransactions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *financeServiceClient) ReverseTransaction(ctx context.Context, in *ReverseTransactionRequest, opts ...grpc.CallOption) (*Transaction, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(Transaction)
@@ -302,6 +331,9 @@ type FinanceServiceServer interface {
 	// Household contributions (自筹) and the collection report (rule 8).
 	CreateContribution(context.Context, *CreateContributionRequest) (*Contribution, error)
 	GetCollection(context.Context, *GetCollectionRequest) (*Collection, error)
+	// The collection list as a workbook (format=xlsx): each household's quota, paid and
+	// status, its residents' names as the caller may see them (rule 13) (issue 20).
+	ExportCollection(context.Context, *ExportCollectionRequest) (*httpbody.HttpBody, error)
 	// One household's quota and what it has paid for a project: a resident reads their
 	// own. NOT_FOUND when the project has no funding plan or the household owes no quota.
 	GetHouseholdQuota(context.Context, *GetHouseholdQuotaRequest) (*HouseholdQuota, error)
@@ -319,6 +351,9 @@ type FinanceServiceServer interface {
 	ListBooks(context.Context, *ListBooksRequest) (*ListBooksResponse, error)
 	ListAccounts(context.Context, *ListAccountsRequest) (*ListAccountsResponse, error)
 	ListTransactions(context.Context, *ListTransactionsRequest) (*ListTransactionsResponse, error)
+	// A book's entries as a workbook (format=xlsx): each transaction's postings, amounts,
+	// request id and times, in log order (issue 20).
+	ExportTransactions(context.Context, *ExportTransactionsRequest) (*httpbody.HttpBody, error)
 	// Undoes a transaction by appending its mirror image; returns the reversing transaction.
 	ReverseTransaction(context.Context, *ReverseTransactionRequest) (*Transaction, error)
 	// Recomputes every balance of a book from its transaction log and compares.
@@ -351,6 +386,9 @@ func (UnimplementedFinanceServiceServer) CreateContribution(context.Context, *Cr
 func (UnimplementedFinanceServiceServer) GetCollection(context.Context, *GetCollectionRequest) (*Collection, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetCollection not implemented")
 }
+func (UnimplementedFinanceServiceServer) ExportCollection(context.Context, *ExportCollectionRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportCollection not implemented")
+}
 func (UnimplementedFinanceServiceServer) GetHouseholdQuota(context.Context, *GetHouseholdQuotaRequest) (*HouseholdQuota, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetHouseholdQuota not implemented")
 }
@@ -380,6 +418,9 @@ func (UnimplementedFinanceServiceServer) ListAccounts(context.Context, *ListAcco
 }
 func (UnimplementedFinanceServiceServer) ListTransactions(context.Context, *ListTransactionsRequest) (*ListTransactionsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTransactions not implemented")
+}
+func (UnimplementedFinanceServiceServer) ExportTransactions(context.Context, *ExportTransactionsRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportTransactions not implemented")
 }
 func (UnimplementedFinanceServiceServer) ReverseTransaction(context.Context, *ReverseTransactionRequest) (*Transaction, error) {
 	return nil, status.Error(codes.Unimplemented, "method ReverseTransaction not implemented")
@@ -500,6 +541,24 @@ func _FinanceService_GetCollection_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(FinanceServiceServer).GetCollection(ctx, req.(*GetCollectionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FinanceService_ExportCollection_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportCollectionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).ExportCollection(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_ExportCollection_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).ExportCollection(ctx, req.(*ExportCollectionRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -684,6 +743,24 @@ func _FinanceService_ListTransactions_Handler(srv interface{}, ctx context.Conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _FinanceService_ExportTransactions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportTransactionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FinanceServiceServer).ExportTransactions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FinanceService_ExportTransactions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FinanceServiceServer).ExportTransactions(ctx, req.(*ExportTransactionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _FinanceService_ReverseTransaction_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ReverseTransactionRequest)
 	if err := dec(in); err != nil {
@@ -784,6 +861,10 @@ var FinanceService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _FinanceService_GetCollection_Handler,
 		},
 		{
+			MethodName: "ExportCollection",
+			Handler:    _FinanceService_ExportCollection_Handler,
+		},
+		{
 			MethodName: "GetHouseholdQuota",
 			Handler:    _FinanceService_GetHouseholdQuota_Handler,
 		},
@@ -822,6 +903,10 @@ var FinanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTransactions",
 			Handler:    _FinanceService_ListTransactions_Handler,
+		},
+		{
+			MethodName: "ExportTransactions",
+			Handler:    _FinanceService_ExportTransactions_Handler,
 		},
 		{
 			MethodName: "ReverseTransaction",

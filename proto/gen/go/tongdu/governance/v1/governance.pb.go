@@ -13,6 +13,7 @@ package governancev1
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -726,7 +727,7 @@ func (x LinkageAttendee_Party) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use LinkageAttendee_Party.Descriptor instead.
 func (LinkageAttendee_Party) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82, 0}
 }
 
 type Convention_Kind int32
@@ -778,7 +779,7 @@ func (x Convention_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Convention_Kind.Descriptor instead.
 func (Convention_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86, 0}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87, 0}
 }
 
 type Region struct {
@@ -6394,6 +6395,60 @@ func (x *GetDepartmentPerformanceRequest) GetDepartmentId() string {
 	return ""
 }
 
+type ExportDepartmentPerformanceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One department only; unset: every department.
+	DepartmentId string `protobuf:"bytes,1,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
+	// "xlsx" (unset: xlsx).
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportDepartmentPerformanceRequest) Reset() {
+	*x = ExportDepartmentPerformanceRequest{}
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportDepartmentPerformanceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportDepartmentPerformanceRequest) ProtoMessage() {}
+
+func (x *ExportDepartmentPerformanceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportDepartmentPerformanceRequest.ProtoReflect.Descriptor instead.
+func (*ExportDepartmentPerformanceRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
+}
+
+func (x *ExportDepartmentPerformanceRequest) GetDepartmentId() string {
+	if x != nil {
+		return x.DepartmentId
+	}
+	return ""
+}
+
+func (x *ExportDepartmentPerformanceRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 type DepartmentPerformance struct {
 	state                  protoimpl.MessageState `protogen:"open.v1"`
 	DepartmentId           string                 `protobuf:"bytes,1,opt,name=department_id,json=departmentId,proto3" json:"department_id,omitempty"`
@@ -6411,7 +6466,7 @@ type DepartmentPerformance struct {
 
 func (x *DepartmentPerformance) Reset() {
 	*x = DepartmentPerformance{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6423,7 +6478,7 @@ func (x *DepartmentPerformance) String() string {
 func (*DepartmentPerformance) ProtoMessage() {}
 
 func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[80]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6436,7 +6491,7 @@ func (x *DepartmentPerformance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DepartmentPerformance.ProtoReflect.Descriptor instead.
 func (*DepartmentPerformance) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{80}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *DepartmentPerformance) GetDepartmentId() string {
@@ -6512,7 +6567,7 @@ type LinkageAttendee struct {
 
 func (x *LinkageAttendee) Reset() {
 	*x = LinkageAttendee{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6524,7 +6579,7 @@ func (x *LinkageAttendee) String() string {
 func (*LinkageAttendee) ProtoMessage() {}
 
 func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[81]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6537,7 +6592,7 @@ func (x *LinkageAttendee) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageAttendee.ProtoReflect.Descriptor instead.
 func (*LinkageAttendee) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{81}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *LinkageAttendee) GetParty() LinkageAttendee_Party {
@@ -6570,7 +6625,7 @@ type LinkageMeeting struct {
 
 func (x *LinkageMeeting) Reset() {
 	*x = LinkageMeeting{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6582,7 +6637,7 @@ func (x *LinkageMeeting) String() string {
 func (*LinkageMeeting) ProtoMessage() {}
 
 func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[82]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6595,7 +6650,7 @@ func (x *LinkageMeeting) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LinkageMeeting.ProtoReflect.Descriptor instead.
 func (*LinkageMeeting) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{82}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *LinkageMeeting) GetId() string {
@@ -6657,7 +6712,7 @@ type CreateLinkageMeetingRequest struct {
 
 func (x *CreateLinkageMeetingRequest) Reset() {
 	*x = CreateLinkageMeetingRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6669,7 +6724,7 @@ func (x *CreateLinkageMeetingRequest) String() string {
 func (*CreateLinkageMeetingRequest) ProtoMessage() {}
 
 func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[83]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6682,7 +6737,7 @@ func (x *CreateLinkageMeetingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateLinkageMeetingRequest.ProtoReflect.Descriptor instead.
 func (*CreateLinkageMeetingRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{83}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *CreateLinkageMeetingRequest) GetLinkageMeeting() *LinkageMeeting {
@@ -6710,7 +6765,7 @@ type ListLinkageMeetingsRequest struct {
 
 func (x *ListLinkageMeetingsRequest) Reset() {
 	*x = ListLinkageMeetingsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6722,7 +6777,7 @@ func (x *ListLinkageMeetingsRequest) String() string {
 func (*ListLinkageMeetingsRequest) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[84]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6735,7 +6790,7 @@ func (x *ListLinkageMeetingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsRequest.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{84}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *ListLinkageMeetingsRequest) GetCompoundId() string {
@@ -6769,7 +6824,7 @@ type ListLinkageMeetingsResponse struct {
 
 func (x *ListLinkageMeetingsResponse) Reset() {
 	*x = ListLinkageMeetingsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6781,7 +6836,7 @@ func (x *ListLinkageMeetingsResponse) String() string {
 func (*ListLinkageMeetingsResponse) ProtoMessage() {}
 
 func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[85]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6794,7 +6849,7 @@ func (x *ListLinkageMeetingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListLinkageMeetingsResponse.ProtoReflect.Descriptor instead.
 func (*ListLinkageMeetingsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{85}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *ListLinkageMeetingsResponse) GetLinkageMeetings() []*LinkageMeeting {
@@ -6836,7 +6891,7 @@ type Convention struct {
 
 func (x *Convention) Reset() {
 	*x = Convention{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6848,7 +6903,7 @@ func (x *Convention) String() string {
 func (*Convention) ProtoMessage() {}
 
 func (x *Convention) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[86]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6861,7 +6916,7 @@ func (x *Convention) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Convention.ProtoReflect.Descriptor instead.
 func (*Convention) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{86}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *Convention) GetId() string {
@@ -6959,7 +7014,7 @@ type CreateConventionRequest struct {
 
 func (x *CreateConventionRequest) Reset() {
 	*x = CreateConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6971,7 +7026,7 @@ func (x *CreateConventionRequest) String() string {
 func (*CreateConventionRequest) ProtoMessage() {}
 
 func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[87]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6984,7 +7039,7 @@ func (x *CreateConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateConventionRequest.ProtoReflect.Descriptor instead.
 func (*CreateConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{87}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *CreateConventionRequest) GetCompoundId() string {
@@ -7020,7 +7075,7 @@ type ListConventionsRequest struct {
 
 func (x *ListConventionsRequest) Reset() {
 	*x = ListConventionsRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7032,7 +7087,7 @@ func (x *ListConventionsRequest) String() string {
 func (*ListConventionsRequest) ProtoMessage() {}
 
 func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[88]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7045,7 +7100,7 @@ func (x *ListConventionsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsRequest.ProtoReflect.Descriptor instead.
 func (*ListConventionsRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{88}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *ListConventionsRequest) GetCompoundId() string {
@@ -7086,7 +7141,7 @@ type ListConventionsResponse struct {
 
 func (x *ListConventionsResponse) Reset() {
 	*x = ListConventionsResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7098,7 +7153,7 @@ func (x *ListConventionsResponse) String() string {
 func (*ListConventionsResponse) ProtoMessage() {}
 
 func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[89]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7111,7 +7166,7 @@ func (x *ListConventionsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListConventionsResponse.ProtoReflect.Descriptor instead.
 func (*ListConventionsResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{89}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ListConventionsResponse) GetConventions() []*Convention {
@@ -7139,7 +7194,7 @@ type AdoptConventionRequest struct {
 
 func (x *AdoptConventionRequest) Reset() {
 	*x = AdoptConventionRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7151,7 +7206,7 @@ func (x *AdoptConventionRequest) String() string {
 func (*AdoptConventionRequest) ProtoMessage() {}
 
 func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[90]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7164,7 +7219,7 @@ func (x *AdoptConventionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AdoptConventionRequest.ProtoReflect.Descriptor instead.
 func (*AdoptConventionRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{90}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *AdoptConventionRequest) GetId() string {
@@ -7211,7 +7266,7 @@ type AuditEntry struct {
 
 func (x *AuditEntry) Reset() {
 	*x = AuditEntry{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7223,7 +7278,7 @@ func (x *AuditEntry) String() string {
 func (*AuditEntry) ProtoMessage() {}
 
 func (x *AuditEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[91]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7236,7 +7291,7 @@ func (x *AuditEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditEntry.ProtoReflect.Descriptor instead.
 func (*AuditEntry) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{91}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *AuditEntry) GetId() string {
@@ -7318,7 +7373,7 @@ type ListAuditEntriesRequest struct {
 
 func (x *ListAuditEntriesRequest) Reset() {
 	*x = ListAuditEntriesRequest{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7330,7 +7385,7 @@ func (x *ListAuditEntriesRequest) String() string {
 func (*ListAuditEntriesRequest) ProtoMessage() {}
 
 func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[92]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7343,7 +7398,7 @@ func (x *ListAuditEntriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesRequest.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesRequest) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{92}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *ListAuditEntriesRequest) GetResource() string {
@@ -7391,7 +7446,7 @@ type ListAuditEntriesResponse struct {
 
 func (x *ListAuditEntriesResponse) Reset() {
 	*x = ListAuditEntriesResponse{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7403,7 +7458,7 @@ func (x *ListAuditEntriesResponse) String() string {
 func (*ListAuditEntriesResponse) ProtoMessage() {}
 
 func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[93]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7416,7 +7471,7 @@ func (x *ListAuditEntriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAuditEntriesResponse.ProtoReflect.Descriptor instead.
 func (*ListAuditEntriesResponse) Descriptor() ([]byte, []int) {
-	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{93}
+	return file_tongdu_governance_v1_governance_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *ListAuditEntriesResponse) GetEntries() []*AuditEntry {
@@ -7444,7 +7499,7 @@ type RegionStatistics_StatusCount struct {
 
 func (x *RegionStatistics_StatusCount) Reset() {
 	*x = RegionStatistics_StatusCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7456,7 +7511,7 @@ func (x *RegionStatistics_StatusCount) String() string {
 func (*RegionStatistics_StatusCount) ProtoMessage() {}
 
 func (x *RegionStatistics_StatusCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[94]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7497,7 +7552,7 @@ type RegionStatistics_ManagementTypeCount struct {
 
 func (x *RegionStatistics_ManagementTypeCount) Reset() {
 	*x = RegionStatistics_ManagementTypeCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7509,7 +7564,7 @@ func (x *RegionStatistics_ManagementTypeCount) String() string {
 func (*RegionStatistics_ManagementTypeCount) ProtoMessage() {}
 
 func (x *RegionStatistics_ManagementTypeCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[95]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7551,7 +7606,7 @@ type RegionStatistics_YearStatusCount struct {
 
 func (x *RegionStatistics_YearStatusCount) Reset() {
 	*x = RegionStatistics_YearStatusCount{}
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7563,7 +7618,7 @@ func (x *RegionStatistics_YearStatusCount) String() string {
 func (*RegionStatistics_YearStatusCount) ProtoMessage() {}
 
 func (x *RegionStatistics_YearStatusCount) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[96]
+	mi := &file_tongdu_governance_v1_governance_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7604,7 +7659,7 @@ var File_tongdu_governance_v1_governance_proto protoreflect.FileDescriptor
 
 const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
-	"%tongdu/governance/v1/governance.proto\x12\x14tongdu.governance.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x02\n" +
+	"%tongdu/governance/v1/governance.proto\x12\x14tongdu.governance.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xbc\x02\n" +
 	"\x06Region\x12\x1b\n" +
 	"\x02id\x18\x01 \x01(\tB\v\xe2A\x01\x03\xbaH\x04r\x02\x18@R\x02id\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12D\n" +
@@ -8239,7 +8294,11 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"Q\n" +
 	"\x1fGetDepartmentPerformanceRequest\x12.\n" +
-	"\rdepartment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\"\xe2\x02\n" +
+	"\rdepartment_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\fdepartmentId\"y\n" +
+	"\"ExportDepartmentPerformanceRequest\x12,\n" +
+	"\rdepartment_id\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\fdepartmentId\x12%\n" +
+	"\x06format\x18\x02 \x01(\tB\r\xbaH\n" +
+	"r\bR\x00R\x04xlsxR\x06format\"\xe2\x02\n" +
 	"\x15DepartmentPerformance\x12#\n" +
 	"\rdepartment_id\x18\x01 \x01(\tR\fdepartmentId\x12\x1a\n" +
 	"\bwhistles\x18\x02 \x01(\x05R\bwhistles\x12\"\n" +
@@ -8357,7 +8416,7 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"~\n" +
 	"\x18ListAuditEntriesResponse\x12:\n" +
 	"\aentries\x18\x01 \x03(\v2 .tongdu.governance.v1.AuditEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe78\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\x83:\n" +
 	"\x11GovernanceService\x12t\n" +
 	"\fCreateRegion\x12).tongdu.governance.v1.CreateRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06region\"\v/v1/regions\x12k\n" +
 	"\tGetRegion\x12&.tongdu.governance.v1.GetRegionRequest\x1a\x1c.tongdu.governance.v1.Region\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/regions/{id}\x12w\n" +
@@ -8405,7 +8464,8 @@ const file_tongdu_governance_v1_governance_proto_rawDesc = "" +
 	"\rReportWhistle\x12*.tongdu.governance.v1.ReportWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/whistles:report\x12\x7f\n" +
 	"\rTriageWhistle\x12*.tongdu.governance.v1.TriageWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/whistles/{id}:triage\x12y\n" +
 	"\vRateWhistle\x12(.tongdu.governance.v1.RateWhistleRequest\x1a\x1d.tongdu.governance.v1.Whistle\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/whistles/{id}:rate\x12\xb3\x01\n" +
-	"\x18GetDepartmentPerformance\x125.tongdu.governance.v1.GetDepartmentPerformanceRequest\x1a+.tongdu.governance.v1.DepartmentPerformance\"3\x82\xd3\xe4\x93\x02-\x12+/v1/departments/{department_id}/performance\x12\x9e\x01\n" +
+	"\x18GetDepartmentPerformance\x125.tongdu.governance.v1.GetDepartmentPerformanceRequest\x1a+.tongdu.governance.v1.DepartmentPerformance\"3\x82\xd3\xe4\x93\x02-\x12+/v1/departments/{department_id}/performance\x12\x99\x01\n" +
+	"\x1bExportDepartmentPerformance\x128.tongdu.governance.v1.ExportDepartmentPerformanceRequest\x1a\x14.google.api.HttpBody\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/departments/performance:export\x12\x9e\x01\n" +
 	"\x14CreateLinkageMeeting\x121.tongdu.governance.v1.CreateLinkageMeetingRequest\x1a$.tongdu.governance.v1.LinkageMeeting\"-\x82\xd3\xe4\x93\x02':\x0flinkage_meeting\"\x14/v1/linkage-meetings\x12\x98\x01\n" +
 	"\x13ListLinkageMeetings\x120.tongdu.governance.v1.ListLinkageMeetingsRequest\x1a1.tongdu.governance.v1.ListLinkageMeetingsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/linkage-meetings\x12\xa0\x01\n" +
 	"\x10CreateConvention\x12-.tongdu.governance.v1.CreateConventionRequest\x1a .tongdu.governance.v1.Convention\";\x82\xd3\xe4\x93\x025:\n" +
@@ -8427,7 +8487,7 @@ func file_tongdu_governance_v1_governance_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_governance_v1_governance_proto_enumTypes = make([]protoimpl.EnumInfo, 13)
-var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 97)
+var file_tongdu_governance_v1_governance_proto_msgTypes = make([]protoimpl.MessageInfo, 98)
 var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(Region_Level)(0),                            // 0: tongdu.governance.v1.Region.Level
 	(Facility_Condition)(0),                      // 1: tongdu.governance.v1.Facility.Condition
@@ -8522,125 +8582,127 @@ var file_tongdu_governance_v1_governance_proto_goTypes = []any{
 	(*TriageWhistleRequest)(nil),                 // 90: tongdu.governance.v1.TriageWhistleRequest
 	(*RateWhistleRequest)(nil),                   // 91: tongdu.governance.v1.RateWhistleRequest
 	(*GetDepartmentPerformanceRequest)(nil),      // 92: tongdu.governance.v1.GetDepartmentPerformanceRequest
-	(*DepartmentPerformance)(nil),                // 93: tongdu.governance.v1.DepartmentPerformance
-	(*LinkageAttendee)(nil),                      // 94: tongdu.governance.v1.LinkageAttendee
-	(*LinkageMeeting)(nil),                       // 95: tongdu.governance.v1.LinkageMeeting
-	(*CreateLinkageMeetingRequest)(nil),          // 96: tongdu.governance.v1.CreateLinkageMeetingRequest
-	(*ListLinkageMeetingsRequest)(nil),           // 97: tongdu.governance.v1.ListLinkageMeetingsRequest
-	(*ListLinkageMeetingsResponse)(nil),          // 98: tongdu.governance.v1.ListLinkageMeetingsResponse
-	(*Convention)(nil),                           // 99: tongdu.governance.v1.Convention
-	(*CreateConventionRequest)(nil),              // 100: tongdu.governance.v1.CreateConventionRequest
-	(*ListConventionsRequest)(nil),               // 101: tongdu.governance.v1.ListConventionsRequest
-	(*ListConventionsResponse)(nil),              // 102: tongdu.governance.v1.ListConventionsResponse
-	(*AdoptConventionRequest)(nil),               // 103: tongdu.governance.v1.AdoptConventionRequest
-	(*AuditEntry)(nil),                           // 104: tongdu.governance.v1.AuditEntry
-	(*ListAuditEntriesRequest)(nil),              // 105: tongdu.governance.v1.ListAuditEntriesRequest
-	(*ListAuditEntriesResponse)(nil),             // 106: tongdu.governance.v1.ListAuditEntriesResponse
-	(*RegionStatistics_StatusCount)(nil),         // 107: tongdu.governance.v1.RegionStatistics.StatusCount
-	(*RegionStatistics_ManagementTypeCount)(nil), // 108: tongdu.governance.v1.RegionStatistics.ManagementTypeCount
-	(*RegionStatistics_YearStatusCount)(nil),     // 109: tongdu.governance.v1.RegionStatistics.YearStatusCount
-	(*timestamppb.Timestamp)(nil),                // 110: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),                // 111: google.protobuf.FieldMask
+	(*ExportDepartmentPerformanceRequest)(nil),   // 93: tongdu.governance.v1.ExportDepartmentPerformanceRequest
+	(*DepartmentPerformance)(nil),                // 94: tongdu.governance.v1.DepartmentPerformance
+	(*LinkageAttendee)(nil),                      // 95: tongdu.governance.v1.LinkageAttendee
+	(*LinkageMeeting)(nil),                       // 96: tongdu.governance.v1.LinkageMeeting
+	(*CreateLinkageMeetingRequest)(nil),          // 97: tongdu.governance.v1.CreateLinkageMeetingRequest
+	(*ListLinkageMeetingsRequest)(nil),           // 98: tongdu.governance.v1.ListLinkageMeetingsRequest
+	(*ListLinkageMeetingsResponse)(nil),          // 99: tongdu.governance.v1.ListLinkageMeetingsResponse
+	(*Convention)(nil),                           // 100: tongdu.governance.v1.Convention
+	(*CreateConventionRequest)(nil),              // 101: tongdu.governance.v1.CreateConventionRequest
+	(*ListConventionsRequest)(nil),               // 102: tongdu.governance.v1.ListConventionsRequest
+	(*ListConventionsResponse)(nil),              // 103: tongdu.governance.v1.ListConventionsResponse
+	(*AdoptConventionRequest)(nil),               // 104: tongdu.governance.v1.AdoptConventionRequest
+	(*AuditEntry)(nil),                           // 105: tongdu.governance.v1.AuditEntry
+	(*ListAuditEntriesRequest)(nil),              // 106: tongdu.governance.v1.ListAuditEntriesRequest
+	(*ListAuditEntriesResponse)(nil),             // 107: tongdu.governance.v1.ListAuditEntriesResponse
+	(*RegionStatistics_StatusCount)(nil),         // 108: tongdu.governance.v1.RegionStatistics.StatusCount
+	(*RegionStatistics_ManagementTypeCount)(nil), // 109: tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	(*RegionStatistics_YearStatusCount)(nil),     // 110: tongdu.governance.v1.RegionStatistics.YearStatusCount
+	(*timestamppb.Timestamp)(nil),                // 111: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),                // 112: google.protobuf.FieldMask
+	(*httpbody.HttpBody)(nil),                    // 113: google.api.HttpBody
 }
 var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	0,   // 0: tongdu.governance.v1.Region.level:type_name -> tongdu.governance.v1.Region.Level
-	110, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
+	111, // 1: tongdu.governance.v1.Region.create_time:type_name -> google.protobuf.Timestamp
 	13,  // 2: tongdu.governance.v1.CreateRegionRequest.region:type_name -> tongdu.governance.v1.Region
-	107, // 3: tongdu.governance.v1.RegionStatistics.by_status:type_name -> tongdu.governance.v1.RegionStatistics.StatusCount
-	108, // 4: tongdu.governance.v1.RegionStatistics.by_management_type:type_name -> tongdu.governance.v1.RegionStatistics.ManagementTypeCount
-	109, // 5: tongdu.governance.v1.RegionStatistics.entered_by_year:type_name -> tongdu.governance.v1.RegionStatistics.YearStatusCount
+	108, // 3: tongdu.governance.v1.RegionStatistics.by_status:type_name -> tongdu.governance.v1.RegionStatistics.StatusCount
+	109, // 4: tongdu.governance.v1.RegionStatistics.by_management_type:type_name -> tongdu.governance.v1.RegionStatistics.ManagementTypeCount
+	110, // 5: tongdu.governance.v1.RegionStatistics.entered_by_year:type_name -> tongdu.governance.v1.RegionStatistics.YearStatusCount
 	13,  // 6: tongdu.governance.v1.ListRegionsResponse.regions:type_name -> tongdu.governance.v1.Region
 	2,   // 7: tongdu.governance.v1.Facility.kind:type_name -> tongdu.governance.v1.Facility.Kind
 	1,   // 8: tongdu.governance.v1.Facility.condition:type_name -> tongdu.governance.v1.Facility.Condition
 	5,   // 9: tongdu.governance.v1.Classification.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 10: tongdu.governance.v1.Classification.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
-	110, // 11: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
+	111, // 11: tongdu.governance.v1.Classification.decide_time:type_name -> google.protobuf.Timestamp
 	5,   // 12: tongdu.governance.v1.Compound.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 13: tongdu.governance.v1.Compound.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	20,  // 14: tongdu.governance.v1.Compound.facilities:type_name -> tongdu.governance.v1.Facility
 	3,   // 15: tongdu.governance.v1.Compound.status:type_name -> tongdu.governance.v1.Compound.Status
 	21,  // 16: tongdu.governance.v1.Compound.classification:type_name -> tongdu.governance.v1.Classification
-	110, // 17: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
-	110, // 18: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
+	111, // 17: tongdu.governance.v1.Compound.create_time:type_name -> google.protobuf.Timestamp
+	111, // 18: tongdu.governance.v1.Compound.update_time:type_name -> google.protobuf.Timestamp
 	22,  // 19: tongdu.governance.v1.CreateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
 	5,   // 20: tongdu.governance.v1.ListCompoundsRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	3,   // 21: tongdu.governance.v1.ListCompoundsRequest.status:type_name -> tongdu.governance.v1.Compound.Status
 	22,  // 22: tongdu.governance.v1.ListCompoundsResponse.compounds:type_name -> tongdu.governance.v1.Compound
 	22,  // 23: tongdu.governance.v1.UpdateCompoundRequest.compound:type_name -> tongdu.governance.v1.Compound
-	111, // 24: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
+	112, // 24: tongdu.governance.v1.UpdateCompoundRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,   // 25: tongdu.governance.v1.ClassifyCompoundRequest.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	4,   // 26: tongdu.governance.v1.ClassifyCompoundRequest.governance_mode:type_name -> tongdu.governance.v1.Compound.GovernanceMode
 	29,  // 27: tongdu.governance.v1.Building.unit_leaders:type_name -> tongdu.governance.v1.UnitLeader
-	110, // 28: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
+	111, // 28: tongdu.governance.v1.Building.create_time:type_name -> google.protobuf.Timestamp
 	30,  // 29: tongdu.governance.v1.CreateBuildingRequest.building:type_name -> tongdu.governance.v1.Building
 	30,  // 30: tongdu.governance.v1.ListBuildingsResponse.buildings:type_name -> tongdu.governance.v1.Building
-	110, // 31: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
+	111, // 31: tongdu.governance.v1.Household.create_time:type_name -> google.protobuf.Timestamp
 	35,  // 32: tongdu.governance.v1.CreateHouseholdRequest.household:type_name -> tongdu.governance.v1.Household
 	35,  // 33: tongdu.governance.v1.BatchCreateHouseholdsRequest.households:type_name -> tongdu.governance.v1.Household
 	35,  // 34: tongdu.governance.v1.BatchCreateHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	35,  // 35: tongdu.governance.v1.ListHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	35,  // 36: tongdu.governance.v1.BatchGetHouseholdsResponse.households:type_name -> tongdu.governance.v1.Household
 	6,   // 37: tongdu.governance.v1.PartyBranch.kind:type_name -> tongdu.governance.v1.PartyBranch.Kind
-	110, // 38: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
+	111, // 38: tongdu.governance.v1.PartyBranch.create_time:type_name -> google.protobuf.Timestamp
 	44,  // 39: tongdu.governance.v1.CreatePartyBranchRequest.party_branch:type_name -> tongdu.governance.v1.PartyBranch
 	44,  // 40: tongdu.governance.v1.ListPartyBranchesResponse.party_branches:type_name -> tongdu.governance.v1.PartyBranch
-	110, // 41: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
+	111, // 41: tongdu.governance.v1.GridCell.create_time:type_name -> google.protobuf.Timestamp
 	48,  // 42: tongdu.governance.v1.CreateGridCellRequest.grid_cell:type_name -> tongdu.governance.v1.GridCell
 	48,  // 43: tongdu.governance.v1.ListGridCellsResponse.grid_cells:type_name -> tongdu.governance.v1.GridCell
 	7,   // 44: tongdu.governance.v1.LeaderElection.state:type_name -> tongdu.governance.v1.LeaderElection.State
 	52,  // 45: tongdu.governance.v1.LeaderElection.votes:type_name -> tongdu.governance.v1.CandidateVotes
-	110, // 46: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
-	110, // 47: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
+	111, // 46: tongdu.governance.v1.LeaderElection.create_time:type_name -> google.protobuf.Timestamp
+	111, // 47: tongdu.governance.v1.LeaderElection.close_time:type_name -> google.protobuf.Timestamp
 	53,  // 48: tongdu.governance.v1.CreateLeaderElectionRequest.leader_election:type_name -> tongdu.governance.v1.LeaderElection
-	110, // 49: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
+	111, // 49: tongdu.governance.v1.LinkedUnit.create_time:type_name -> google.protobuf.Timestamp
 	58,  // 50: tongdu.governance.v1.CreateLinkedUnitRequest.linked_unit:type_name -> tongdu.governance.v1.LinkedUnit
 	58,  // 51: tongdu.governance.v1.ListLinkedUnitsResponse.linked_units:type_name -> tongdu.governance.v1.LinkedUnit
-	110, // 52: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
+	111, // 52: tongdu.governance.v1.PartyMember.register_time:type_name -> google.protobuf.Timestamp
 	62,  // 53: tongdu.governance.v1.CreatePartyMemberRequest.party_member:type_name -> tongdu.governance.v1.PartyMember
 	62,  // 54: tongdu.governance.v1.ListPartyMembersResponse.party_members:type_name -> tongdu.governance.v1.PartyMember
 	66,  // 55: tongdu.governance.v1.CreateServiceRecordRequest.service_record:type_name -> tongdu.governance.v1.ServiceRecord
 	69,  // 56: tongdu.governance.v1.ReportBack.member_summaries:type_name -> tongdu.governance.v1.MemberServiceSummary
-	110, // 57: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
+	111, // 57: tongdu.governance.v1.LeaderContact.create_time:type_name -> google.protobuf.Timestamp
 	71,  // 58: tongdu.governance.v1.CreateLeaderContactRequest.leader_contact:type_name -> tongdu.governance.v1.LeaderContact
 	71,  // 59: tongdu.governance.v1.ListLeaderContactsResponse.leader_contacts:type_name -> tongdu.governance.v1.LeaderContact
-	110, // 60: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
+	111, // 60: tongdu.governance.v1.Department.create_time:type_name -> google.protobuf.Timestamp
 	75,  // 61: tongdu.governance.v1.CreateDepartmentRequest.department:type_name -> tongdu.governance.v1.Department
 	75,  // 62: tongdu.governance.v1.ListDepartmentsResponse.departments:type_name -> tongdu.governance.v1.Department
-	110, // 63: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
-	110, // 64: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
+	111, // 63: tongdu.governance.v1.DepartmentResponse.acknowledge_time:type_name -> google.protobuf.Timestamp
+	111, // 64: tongdu.governance.v1.DepartmentResponse.resolve_time:type_name -> google.protobuf.Timestamp
 	10,  // 65: tongdu.governance.v1.Whistle.priority:type_name -> tongdu.governance.v1.Whistle.Priority
 	9,   // 66: tongdu.governance.v1.Whistle.status:type_name -> tongdu.governance.v1.Whistle.Status
 	8,   // 67: tongdu.governance.v1.Whistle.escalation_level:type_name -> tongdu.governance.v1.Whistle.EscalationLevel
 	79,  // 68: tongdu.governance.v1.Whistle.responses:type_name -> tongdu.governance.v1.DepartmentResponse
-	110, // 69: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
-	110, // 70: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
-	110, // 71: tongdu.governance.v1.Whistle.triage_time:type_name -> google.protobuf.Timestamp
-	110, // 72: tongdu.governance.v1.Whistle.acknowledge_deadline:type_name -> google.protobuf.Timestamp
-	110, // 73: tongdu.governance.v1.Whistle.resolve_deadline:type_name -> google.protobuf.Timestamp
+	111, // 69: tongdu.governance.v1.Whistle.raise_time:type_name -> google.protobuf.Timestamp
+	111, // 70: tongdu.governance.v1.Whistle.close_time:type_name -> google.protobuf.Timestamp
+	111, // 71: tongdu.governance.v1.Whistle.triage_time:type_name -> google.protobuf.Timestamp
+	111, // 72: tongdu.governance.v1.Whistle.acknowledge_deadline:type_name -> google.protobuf.Timestamp
+	111, // 73: tongdu.governance.v1.Whistle.resolve_deadline:type_name -> google.protobuf.Timestamp
 	80,  // 74: tongdu.governance.v1.CreateWhistleRequest.whistle:type_name -> tongdu.governance.v1.Whistle
-	110, // 75: tongdu.governance.v1.CreateWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 75: tongdu.governance.v1.CreateWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
 	9,   // 76: tongdu.governance.v1.ListWhistlesRequest.status:type_name -> tongdu.governance.v1.Whistle.Status
 	80,  // 77: tongdu.governance.v1.ListWhistlesResponse.whistles:type_name -> tongdu.governance.v1.Whistle
-	110, // 78: tongdu.governance.v1.AcknowledgeWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
-	110, // 79: tongdu.governance.v1.ResolveWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 78: tongdu.governance.v1.AcknowledgeWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 79: tongdu.governance.v1.ResolveWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
 	87,  // 80: tongdu.governance.v1.CloseWhistleRequest.ratings:type_name -> tongdu.governance.v1.DepartmentRating
-	110, // 81: tongdu.governance.v1.CloseWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
-	110, // 82: tongdu.governance.v1.ReportWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 81: tongdu.governance.v1.CloseWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 82: tongdu.governance.v1.ReportWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
 	10,  // 83: tongdu.governance.v1.TriageWhistleRequest.priority:type_name -> tongdu.governance.v1.Whistle.Priority
-	110, // 84: tongdu.governance.v1.TriageWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
+	111, // 84: tongdu.governance.v1.TriageWhistleRequest.effective_time:type_name -> google.protobuf.Timestamp
 	11,  // 85: tongdu.governance.v1.LinkageAttendee.party:type_name -> tongdu.governance.v1.LinkageAttendee.Party
-	110, // 86: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
-	94,  // 87: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
-	95,  // 88: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
-	95,  // 89: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
+	111, // 86: tongdu.governance.v1.LinkageMeeting.held_time:type_name -> google.protobuf.Timestamp
+	95,  // 87: tongdu.governance.v1.LinkageMeeting.attendees:type_name -> tongdu.governance.v1.LinkageAttendee
+	96,  // 88: tongdu.governance.v1.CreateLinkageMeetingRequest.linkage_meeting:type_name -> tongdu.governance.v1.LinkageMeeting
+	96,  // 89: tongdu.governance.v1.ListLinkageMeetingsResponse.linkage_meetings:type_name -> tongdu.governance.v1.LinkageMeeting
 	12,  // 90: tongdu.governance.v1.Convention.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	110, // 91: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
-	110, // 92: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
-	99,  // 93: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
+	111, // 91: tongdu.governance.v1.Convention.adopt_time:type_name -> google.protobuf.Timestamp
+	111, // 92: tongdu.governance.v1.Convention.create_time:type_name -> google.protobuf.Timestamp
+	100, // 93: tongdu.governance.v1.CreateConventionRequest.convention:type_name -> tongdu.governance.v1.Convention
 	12,  // 94: tongdu.governance.v1.ListConventionsRequest.kind:type_name -> tongdu.governance.v1.Convention.Kind
-	99,  // 95: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
-	110, // 96: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
-	104, // 97: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
+	100, // 95: tongdu.governance.v1.ListConventionsResponse.conventions:type_name -> tongdu.governance.v1.Convention
+	111, // 96: tongdu.governance.v1.AuditEntry.time:type_name -> google.protobuf.Timestamp
+	105, // 97: tongdu.governance.v1.ListAuditEntriesResponse.entries:type_name -> tongdu.governance.v1.AuditEntry
 	3,   // 98: tongdu.governance.v1.RegionStatistics.StatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
 	5,   // 99: tongdu.governance.v1.RegionStatistics.ManagementTypeCount.management_type:type_name -> tongdu.governance.v1.Compound.ManagementType
 	3,   // 100: tongdu.governance.v1.RegionStatistics.YearStatusCount.status:type_name -> tongdu.governance.v1.Compound.Status
@@ -8689,65 +8751,67 @@ var file_tongdu_governance_v1_governance_proto_depIdxs = []int32{
 	90,  // 143: tongdu.governance.v1.GovernanceService.TriageWhistle:input_type -> tongdu.governance.v1.TriageWhistleRequest
 	91,  // 144: tongdu.governance.v1.GovernanceService.RateWhistle:input_type -> tongdu.governance.v1.RateWhistleRequest
 	92,  // 145: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:input_type -> tongdu.governance.v1.GetDepartmentPerformanceRequest
-	96,  // 146: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
-	97,  // 147: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
-	100, // 148: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
-	101, // 149: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
-	103, // 150: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
-	105, // 151: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
-	13,  // 152: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
-	13,  // 153: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
-	19,  // 154: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
-	17,  // 155: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
-	22,  // 156: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 157: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
-	26,  // 158: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
-	22,  // 159: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
-	22,  // 160: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
-	30,  // 161: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
-	30,  // 162: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
-	34,  // 163: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
-	35,  // 164: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
-	38,  // 165: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
-	35,  // 166: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
-	41,  // 167: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
-	43,  // 168: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
-	44,  // 169: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
-	47,  // 170: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
-	48,  // 171: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
-	51,  // 172: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
-	53,  // 173: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 174: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 175: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
-	53,  // 176: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
-	58,  // 177: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
-	61,  // 178: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
-	62,  // 179: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
-	65,  // 180: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
-	66,  // 181: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
-	70,  // 182: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
-	71,  // 183: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
-	74,  // 184: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
-	75,  // 185: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
-	78,  // 186: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
-	80,  // 187: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 188: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
-	84,  // 189: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
-	80,  // 190: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 191: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 192: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 193: tongdu.governance.v1.GovernanceService.ReportWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 194: tongdu.governance.v1.GovernanceService.TriageWhistle:output_type -> tongdu.governance.v1.Whistle
-	80,  // 195: tongdu.governance.v1.GovernanceService.RateWhistle:output_type -> tongdu.governance.v1.Whistle
-	93,  // 196: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
-	95,  // 197: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
-	98,  // 198: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
-	99,  // 199: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
-	102, // 200: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
-	99,  // 201: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
-	106, // 202: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
-	152, // [152:203] is the sub-list for method output_type
-	101, // [101:152] is the sub-list for method input_type
+	93,  // 146: tongdu.governance.v1.GovernanceService.ExportDepartmentPerformance:input_type -> tongdu.governance.v1.ExportDepartmentPerformanceRequest
+	97,  // 147: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:input_type -> tongdu.governance.v1.CreateLinkageMeetingRequest
+	98,  // 148: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:input_type -> tongdu.governance.v1.ListLinkageMeetingsRequest
+	101, // 149: tongdu.governance.v1.GovernanceService.CreateConvention:input_type -> tongdu.governance.v1.CreateConventionRequest
+	102, // 150: tongdu.governance.v1.GovernanceService.ListConventions:input_type -> tongdu.governance.v1.ListConventionsRequest
+	104, // 151: tongdu.governance.v1.GovernanceService.AdoptConvention:input_type -> tongdu.governance.v1.AdoptConventionRequest
+	106, // 152: tongdu.governance.v1.GovernanceService.ListAuditEntries:input_type -> tongdu.governance.v1.ListAuditEntriesRequest
+	13,  // 153: tongdu.governance.v1.GovernanceService.CreateRegion:output_type -> tongdu.governance.v1.Region
+	13,  // 154: tongdu.governance.v1.GovernanceService.GetRegion:output_type -> tongdu.governance.v1.Region
+	19,  // 155: tongdu.governance.v1.GovernanceService.ListRegions:output_type -> tongdu.governance.v1.ListRegionsResponse
+	17,  // 156: tongdu.governance.v1.GovernanceService.GetRegionStatistics:output_type -> tongdu.governance.v1.RegionStatistics
+	22,  // 157: tongdu.governance.v1.GovernanceService.CreateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 158: tongdu.governance.v1.GovernanceService.GetCompound:output_type -> tongdu.governance.v1.Compound
+	26,  // 159: tongdu.governance.v1.GovernanceService.ListCompounds:output_type -> tongdu.governance.v1.ListCompoundsResponse
+	22,  // 160: tongdu.governance.v1.GovernanceService.UpdateCompound:output_type -> tongdu.governance.v1.Compound
+	22,  // 161: tongdu.governance.v1.GovernanceService.ClassifyCompound:output_type -> tongdu.governance.v1.Compound
+	30,  // 162: tongdu.governance.v1.GovernanceService.CreateBuilding:output_type -> tongdu.governance.v1.Building
+	30,  // 163: tongdu.governance.v1.GovernanceService.GetBuilding:output_type -> tongdu.governance.v1.Building
+	34,  // 164: tongdu.governance.v1.GovernanceService.ListBuildings:output_type -> tongdu.governance.v1.ListBuildingsResponse
+	35,  // 165: tongdu.governance.v1.GovernanceService.CreateHousehold:output_type -> tongdu.governance.v1.Household
+	38,  // 166: tongdu.governance.v1.GovernanceService.BatchCreateHouseholds:output_type -> tongdu.governance.v1.BatchCreateHouseholdsResponse
+	35,  // 167: tongdu.governance.v1.GovernanceService.GetHousehold:output_type -> tongdu.governance.v1.Household
+	41,  // 168: tongdu.governance.v1.GovernanceService.ListHouseholds:output_type -> tongdu.governance.v1.ListHouseholdsResponse
+	43,  // 169: tongdu.governance.v1.GovernanceService.BatchGetHouseholds:output_type -> tongdu.governance.v1.BatchGetHouseholdsResponse
+	44,  // 170: tongdu.governance.v1.GovernanceService.CreatePartyBranch:output_type -> tongdu.governance.v1.PartyBranch
+	47,  // 171: tongdu.governance.v1.GovernanceService.ListPartyBranches:output_type -> tongdu.governance.v1.ListPartyBranchesResponse
+	48,  // 172: tongdu.governance.v1.GovernanceService.CreateGridCell:output_type -> tongdu.governance.v1.GridCell
+	51,  // 173: tongdu.governance.v1.GovernanceService.ListGridCells:output_type -> tongdu.governance.v1.ListGridCellsResponse
+	53,  // 174: tongdu.governance.v1.GovernanceService.CreateLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 175: tongdu.governance.v1.GovernanceService.GetLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 176: tongdu.governance.v1.GovernanceService.CastLeaderVote:output_type -> tongdu.governance.v1.LeaderElection
+	53,  // 177: tongdu.governance.v1.GovernanceService.CloseLeaderElection:output_type -> tongdu.governance.v1.LeaderElection
+	58,  // 178: tongdu.governance.v1.GovernanceService.CreateLinkedUnit:output_type -> tongdu.governance.v1.LinkedUnit
+	61,  // 179: tongdu.governance.v1.GovernanceService.ListLinkedUnits:output_type -> tongdu.governance.v1.ListLinkedUnitsResponse
+	62,  // 180: tongdu.governance.v1.GovernanceService.CreatePartyMember:output_type -> tongdu.governance.v1.PartyMember
+	65,  // 181: tongdu.governance.v1.GovernanceService.ListPartyMembers:output_type -> tongdu.governance.v1.ListPartyMembersResponse
+	66,  // 182: tongdu.governance.v1.GovernanceService.CreateServiceRecord:output_type -> tongdu.governance.v1.ServiceRecord
+	70,  // 183: tongdu.governance.v1.GovernanceService.GetReportBack:output_type -> tongdu.governance.v1.ReportBack
+	71,  // 184: tongdu.governance.v1.GovernanceService.CreateLeaderContact:output_type -> tongdu.governance.v1.LeaderContact
+	74,  // 185: tongdu.governance.v1.GovernanceService.ListLeaderContacts:output_type -> tongdu.governance.v1.ListLeaderContactsResponse
+	75,  // 186: tongdu.governance.v1.GovernanceService.CreateDepartment:output_type -> tongdu.governance.v1.Department
+	78,  // 187: tongdu.governance.v1.GovernanceService.ListDepartments:output_type -> tongdu.governance.v1.ListDepartmentsResponse
+	80,  // 188: tongdu.governance.v1.GovernanceService.CreateWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 189: tongdu.governance.v1.GovernanceService.GetWhistle:output_type -> tongdu.governance.v1.Whistle
+	84,  // 190: tongdu.governance.v1.GovernanceService.ListWhistles:output_type -> tongdu.governance.v1.ListWhistlesResponse
+	80,  // 191: tongdu.governance.v1.GovernanceService.AcknowledgeWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 192: tongdu.governance.v1.GovernanceService.ResolveWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 193: tongdu.governance.v1.GovernanceService.CloseWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 194: tongdu.governance.v1.GovernanceService.ReportWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 195: tongdu.governance.v1.GovernanceService.TriageWhistle:output_type -> tongdu.governance.v1.Whistle
+	80,  // 196: tongdu.governance.v1.GovernanceService.RateWhistle:output_type -> tongdu.governance.v1.Whistle
+	94,  // 197: tongdu.governance.v1.GovernanceService.GetDepartmentPerformance:output_type -> tongdu.governance.v1.DepartmentPerformance
+	113, // 198: tongdu.governance.v1.GovernanceService.ExportDepartmentPerformance:output_type -> google.api.HttpBody
+	96,  // 199: tongdu.governance.v1.GovernanceService.CreateLinkageMeeting:output_type -> tongdu.governance.v1.LinkageMeeting
+	99,  // 200: tongdu.governance.v1.GovernanceService.ListLinkageMeetings:output_type -> tongdu.governance.v1.ListLinkageMeetingsResponse
+	100, // 201: tongdu.governance.v1.GovernanceService.CreateConvention:output_type -> tongdu.governance.v1.Convention
+	103, // 202: tongdu.governance.v1.GovernanceService.ListConventions:output_type -> tongdu.governance.v1.ListConventionsResponse
+	100, // 203: tongdu.governance.v1.GovernanceService.AdoptConvention:output_type -> tongdu.governance.v1.Convention
+	107, // 204: tongdu.governance.v1.GovernanceService.ListAuditEntries:output_type -> tongdu.governance.v1.ListAuditEntriesResponse
+	153, // [153:205] is the sub-list for method output_type
+	101, // [101:153] is the sub-list for method input_type
 	101, // [101:101] is the sub-list for extension type_name
 	101, // [101:101] is the sub-list for extension extendee
 	0,   // [0:101] is the sub-list for field type_name
@@ -8765,7 +8829,7 @@ func file_tongdu_governance_v1_governance_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_governance_v1_governance_proto_rawDesc), len(file_tongdu_governance_v1_governance_proto_rawDesc)),
 			NumEnums:      13,
-			NumMessages:   97,
+			NumMessages:   98,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

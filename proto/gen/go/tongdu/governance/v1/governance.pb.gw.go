@@ -1956,6 +1956,41 @@ func local_request_GovernanceService_GetDepartmentPerformance_0(ctx context.Cont
 	return msg, metadata, err
 }
 
+var filter_GovernanceService_ExportDepartmentPerformance_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_GovernanceService_ExportDepartmentPerformance_0(ctx context.Context, marshaler runtime.Marshaler, client GovernanceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportDepartmentPerformanceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_GovernanceService_ExportDepartmentPerformance_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportDepartmentPerformance(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_GovernanceService_ExportDepartmentPerformance_0(ctx context.Context, marshaler runtime.Marshaler, server GovernanceServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportDepartmentPerformanceRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_GovernanceService_ExportDepartmentPerformance_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ExportDepartmentPerformance(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_GovernanceService_CreateLinkageMeeting_0 = &utilities.DoubleArray{Encoding: map[string]int{"linkage_meeting": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
 func request_GovernanceService_CreateLinkageMeeting_0(ctx context.Context, marshaler runtime.Marshaler, client GovernanceServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -3130,6 +3165,26 @@ func RegisterGovernanceServiceHandlerServer(ctx context.Context, mux *runtime.Se
 		}
 		forward_GovernanceService_GetDepartmentPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_GovernanceService_ExportDepartmentPerformance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tongdu.governance.v1.GovernanceService/ExportDepartmentPerformance", runtime.WithHTTPPathPattern("/v1/departments/performance:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_GovernanceService_ExportDepartmentPerformance_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GovernanceService_ExportDepartmentPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_GovernanceService_CreateLinkageMeeting_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -4055,6 +4110,23 @@ func RegisterGovernanceServiceHandlerClient(ctx context.Context, mux *runtime.Se
 		}
 		forward_GovernanceService_GetDepartmentPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_GovernanceService_ExportDepartmentPerformance_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tongdu.governance.v1.GovernanceService/ExportDepartmentPerformance", runtime.WithHTTPPathPattern("/v1/departments/performance:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_GovernanceService_ExportDepartmentPerformance_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_GovernanceService_ExportDepartmentPerformance_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodPost, pattern_GovernanceService_CreateLinkageMeeting_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -4161,109 +4233,111 @@ func RegisterGovernanceServiceHandlerClient(ctx context.Context, mux *runtime.Se
 }
 
 var (
-	pattern_GovernanceService_CreateRegion_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "regions"}, ""))
-	pattern_GovernanceService_GetRegion_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "regions", "id"}, ""))
-	pattern_GovernanceService_ListRegions_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "regions"}, ""))
-	pattern_GovernanceService_GetRegionStatistics_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "regions", "id", "statistics"}, ""))
-	pattern_GovernanceService_CreateCompound_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "compounds"}, ""))
-	pattern_GovernanceService_GetCompound_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "id"}, ""))
-	pattern_GovernanceService_ListCompounds_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "compounds"}, ""))
-	pattern_GovernanceService_UpdateCompound_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "compound.id"}, ""))
-	pattern_GovernanceService_ClassifyCompound_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "id"}, "classify"))
-	pattern_GovernanceService_CreateBuilding_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "buildings"}, ""))
-	pattern_GovernanceService_GetBuilding_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "buildings", "id"}, ""))
-	pattern_GovernanceService_ListBuildings_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "buildings"}, ""))
-	pattern_GovernanceService_CreateHousehold_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, ""))
-	pattern_GovernanceService_BatchCreateHouseholds_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, "batchCreate"))
-	pattern_GovernanceService_GetHousehold_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "households", "id"}, ""))
-	pattern_GovernanceService_ListHouseholds_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, ""))
-	pattern_GovernanceService_BatchGetHouseholds_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "households"}, "batchGet"))
-	pattern_GovernanceService_CreatePartyBranch_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-branches"}, ""))
-	pattern_GovernanceService_ListPartyBranches_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-branches"}, ""))
-	pattern_GovernanceService_CreateGridCell_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "grid-cells"}, ""))
-	pattern_GovernanceService_ListGridCells_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "grid-cells"}, ""))
-	pattern_GovernanceService_CreateLeaderElection_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-elections"}, ""))
-	pattern_GovernanceService_GetLeaderElection_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, ""))
-	pattern_GovernanceService_CastLeaderVote_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, "vote"))
-	pattern_GovernanceService_CloseLeaderElection_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, "close"))
-	pattern_GovernanceService_CreateLinkedUnit_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linked-units"}, ""))
-	pattern_GovernanceService_ListLinkedUnits_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linked-units"}, ""))
-	pattern_GovernanceService_CreatePartyMember_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-members"}, ""))
-	pattern_GovernanceService_ListPartyMembers_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-members"}, ""))
-	pattern_GovernanceService_CreateServiceRecord_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "party-members", "party_member_id", "service-records"}, ""))
-	pattern_GovernanceService_GetReportBack_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "linked-units", "linked_unit_id", "report"}, ""))
-	pattern_GovernanceService_CreateLeaderContact_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-contacts"}, ""))
-	pattern_GovernanceService_ListLeaderContacts_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-contacts"}, ""))
-	pattern_GovernanceService_CreateDepartment_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
-	pattern_GovernanceService_ListDepartments_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
-	pattern_GovernanceService_CreateWhistle_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, ""))
-	pattern_GovernanceService_GetWhistle_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, ""))
-	pattern_GovernanceService_ListWhistles_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, ""))
-	pattern_GovernanceService_AcknowledgeWhistle_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "acknowledge"))
-	pattern_GovernanceService_ResolveWhistle_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "resolve"))
-	pattern_GovernanceService_CloseWhistle_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "close"))
-	pattern_GovernanceService_ReportWhistle_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, "report"))
-	pattern_GovernanceService_TriageWhistle_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "triage"))
-	pattern_GovernanceService_RateWhistle_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "rate"))
-	pattern_GovernanceService_GetDepartmentPerformance_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "departments", "department_id", "performance"}, ""))
-	pattern_GovernanceService_CreateLinkageMeeting_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linkage-meetings"}, ""))
-	pattern_GovernanceService_ListLinkageMeetings_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linkage-meetings"}, ""))
-	pattern_GovernanceService_CreateConvention_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "conventions"}, ""))
-	pattern_GovernanceService_ListConventions_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "conventions"}, ""))
-	pattern_GovernanceService_AdoptConvention_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "conventions", "id"}, "adopt"))
-	pattern_GovernanceService_ListAuditEntries_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit"}, ""))
+	pattern_GovernanceService_CreateRegion_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "regions"}, ""))
+	pattern_GovernanceService_GetRegion_0                   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "regions", "id"}, ""))
+	pattern_GovernanceService_ListRegions_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "regions"}, ""))
+	pattern_GovernanceService_GetRegionStatistics_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "regions", "id", "statistics"}, ""))
+	pattern_GovernanceService_CreateCompound_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "compounds"}, ""))
+	pattern_GovernanceService_GetCompound_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "id"}, ""))
+	pattern_GovernanceService_ListCompounds_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "compounds"}, ""))
+	pattern_GovernanceService_UpdateCompound_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "compound.id"}, ""))
+	pattern_GovernanceService_ClassifyCompound_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "compounds", "id"}, "classify"))
+	pattern_GovernanceService_CreateBuilding_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "buildings"}, ""))
+	pattern_GovernanceService_GetBuilding_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "buildings", "id"}, ""))
+	pattern_GovernanceService_ListBuildings_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "buildings"}, ""))
+	pattern_GovernanceService_CreateHousehold_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, ""))
+	pattern_GovernanceService_BatchCreateHouseholds_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, "batchCreate"))
+	pattern_GovernanceService_GetHousehold_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "households", "id"}, ""))
+	pattern_GovernanceService_ListHouseholds_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "households"}, ""))
+	pattern_GovernanceService_BatchGetHouseholds_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "households"}, "batchGet"))
+	pattern_GovernanceService_CreatePartyBranch_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-branches"}, ""))
+	pattern_GovernanceService_ListPartyBranches_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-branches"}, ""))
+	pattern_GovernanceService_CreateGridCell_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "grid-cells"}, ""))
+	pattern_GovernanceService_ListGridCells_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "grid-cells"}, ""))
+	pattern_GovernanceService_CreateLeaderElection_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-elections"}, ""))
+	pattern_GovernanceService_GetLeaderElection_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, ""))
+	pattern_GovernanceService_CastLeaderVote_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, "vote"))
+	pattern_GovernanceService_CloseLeaderElection_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "leader-elections", "id"}, "close"))
+	pattern_GovernanceService_CreateLinkedUnit_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linked-units"}, ""))
+	pattern_GovernanceService_ListLinkedUnits_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linked-units"}, ""))
+	pattern_GovernanceService_CreatePartyMember_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-members"}, ""))
+	pattern_GovernanceService_ListPartyMembers_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "party-members"}, ""))
+	pattern_GovernanceService_CreateServiceRecord_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "party-members", "party_member_id", "service-records"}, ""))
+	pattern_GovernanceService_GetReportBack_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "linked-units", "linked_unit_id", "report"}, ""))
+	pattern_GovernanceService_CreateLeaderContact_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-contacts"}, ""))
+	pattern_GovernanceService_ListLeaderContacts_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "leader-contacts"}, ""))
+	pattern_GovernanceService_CreateDepartment_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
+	pattern_GovernanceService_ListDepartments_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "departments"}, ""))
+	pattern_GovernanceService_CreateWhistle_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, ""))
+	pattern_GovernanceService_GetWhistle_0                  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, ""))
+	pattern_GovernanceService_ListWhistles_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, ""))
+	pattern_GovernanceService_AcknowledgeWhistle_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "acknowledge"))
+	pattern_GovernanceService_ResolveWhistle_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "resolve"))
+	pattern_GovernanceService_CloseWhistle_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "close"))
+	pattern_GovernanceService_ReportWhistle_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "whistles"}, "report"))
+	pattern_GovernanceService_TriageWhistle_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "triage"))
+	pattern_GovernanceService_RateWhistle_0                 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "whistles", "id"}, "rate"))
+	pattern_GovernanceService_GetDepartmentPerformance_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "departments", "department_id", "performance"}, ""))
+	pattern_GovernanceService_ExportDepartmentPerformance_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 2, 2}, []string{"v1", "departments", "performance"}, "export"))
+	pattern_GovernanceService_CreateLinkageMeeting_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linkage-meetings"}, ""))
+	pattern_GovernanceService_ListLinkageMeetings_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "linkage-meetings"}, ""))
+	pattern_GovernanceService_CreateConvention_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "conventions"}, ""))
+	pattern_GovernanceService_ListConventions_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "compounds", "compound_id", "conventions"}, ""))
+	pattern_GovernanceService_AdoptConvention_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "conventions", "id"}, "adopt"))
+	pattern_GovernanceService_ListAuditEntries_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit"}, ""))
 )
 
 var (
-	forward_GovernanceService_CreateRegion_0             = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetRegion_0                = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListRegions_0              = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetRegionStatistics_0      = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateCompound_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetCompound_0              = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListCompounds_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_UpdateCompound_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_ClassifyCompound_0         = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateBuilding_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetBuilding_0              = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListBuildings_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateHousehold_0          = runtime.ForwardResponseMessage
-	forward_GovernanceService_BatchCreateHouseholds_0    = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetHousehold_0             = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListHouseholds_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_BatchGetHouseholds_0       = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreatePartyBranch_0        = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListPartyBranches_0        = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateGridCell_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListGridCells_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateLeaderElection_0     = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetLeaderElection_0        = runtime.ForwardResponseMessage
-	forward_GovernanceService_CastLeaderVote_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_CloseLeaderElection_0      = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateLinkedUnit_0         = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListLinkedUnits_0          = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreatePartyMember_0        = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListPartyMembers_0         = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateServiceRecord_0      = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetReportBack_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateLeaderContact_0      = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListLeaderContacts_0       = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateDepartment_0         = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListDepartments_0          = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateWhistle_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetWhistle_0               = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListWhistles_0             = runtime.ForwardResponseMessage
-	forward_GovernanceService_AcknowledgeWhistle_0       = runtime.ForwardResponseMessage
-	forward_GovernanceService_ResolveWhistle_0           = runtime.ForwardResponseMessage
-	forward_GovernanceService_CloseWhistle_0             = runtime.ForwardResponseMessage
-	forward_GovernanceService_ReportWhistle_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_TriageWhistle_0            = runtime.ForwardResponseMessage
-	forward_GovernanceService_RateWhistle_0              = runtime.ForwardResponseMessage
-	forward_GovernanceService_GetDepartmentPerformance_0 = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateLinkageMeeting_0     = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListLinkageMeetings_0      = runtime.ForwardResponseMessage
-	forward_GovernanceService_CreateConvention_0         = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListConventions_0          = runtime.ForwardResponseMessage
-	forward_GovernanceService_AdoptConvention_0          = runtime.ForwardResponseMessage
-	forward_GovernanceService_ListAuditEntries_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateRegion_0                = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetRegion_0                   = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListRegions_0                 = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetRegionStatistics_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateCompound_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetCompound_0                 = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListCompounds_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_UpdateCompound_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_ClassifyCompound_0            = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateBuilding_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetBuilding_0                 = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListBuildings_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateHousehold_0             = runtime.ForwardResponseMessage
+	forward_GovernanceService_BatchCreateHouseholds_0       = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetHousehold_0                = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListHouseholds_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_BatchGetHouseholds_0          = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreatePartyBranch_0           = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListPartyBranches_0           = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateGridCell_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListGridCells_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateLeaderElection_0        = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetLeaderElection_0           = runtime.ForwardResponseMessage
+	forward_GovernanceService_CastLeaderVote_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_CloseLeaderElection_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateLinkedUnit_0            = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListLinkedUnits_0             = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreatePartyMember_0           = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListPartyMembers_0            = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateServiceRecord_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetReportBack_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateLeaderContact_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListLeaderContacts_0          = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateDepartment_0            = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListDepartments_0             = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateWhistle_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetWhistle_0                  = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListWhistles_0                = runtime.ForwardResponseMessage
+	forward_GovernanceService_AcknowledgeWhistle_0          = runtime.ForwardResponseMessage
+	forward_GovernanceService_ResolveWhistle_0              = runtime.ForwardResponseMessage
+	forward_GovernanceService_CloseWhistle_0                = runtime.ForwardResponseMessage
+	forward_GovernanceService_ReportWhistle_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_TriageWhistle_0               = runtime.ForwardResponseMessage
+	forward_GovernanceService_RateWhistle_0                 = runtime.ForwardResponseMessage
+	forward_GovernanceService_GetDepartmentPerformance_0    = runtime.ForwardResponseMessage
+	forward_GovernanceService_ExportDepartmentPerformance_0 = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateLinkageMeeting_0        = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListLinkageMeetings_0         = runtime.ForwardResponseMessage
+	forward_GovernanceService_CreateConvention_0            = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListConventions_0             = runtime.ForwardResponseMessage
+	forward_GovernanceService_AdoptConvention_0             = runtime.ForwardResponseMessage
+	forward_GovernanceService_ListAuditEntries_0            = runtime.ForwardResponseMessage
 )

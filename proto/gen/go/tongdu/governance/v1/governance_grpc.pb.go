@@ -12,6 +12,7 @@ package governancev1
 
 import (
 	context "context"
+	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	grpc "google.golang.org/grpc"
 	codes "google.golang.org/grpc/codes"
 	status "google.golang.org/grpc/status"
@@ -23,57 +24,58 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	GovernanceService_CreateRegion_FullMethodName             = "/tongdu.governance.v1.GovernanceService/CreateRegion"
-	GovernanceService_GetRegion_FullMethodName                = "/tongdu.governance.v1.GovernanceService/GetRegion"
-	GovernanceService_ListRegions_FullMethodName              = "/tongdu.governance.v1.GovernanceService/ListRegions"
-	GovernanceService_GetRegionStatistics_FullMethodName      = "/tongdu.governance.v1.GovernanceService/GetRegionStatistics"
-	GovernanceService_CreateCompound_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreateCompound"
-	GovernanceService_GetCompound_FullMethodName              = "/tongdu.governance.v1.GovernanceService/GetCompound"
-	GovernanceService_ListCompounds_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListCompounds"
-	GovernanceService_UpdateCompound_FullMethodName           = "/tongdu.governance.v1.GovernanceService/UpdateCompound"
-	GovernanceService_ClassifyCompound_FullMethodName         = "/tongdu.governance.v1.GovernanceService/ClassifyCompound"
-	GovernanceService_CreateBuilding_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreateBuilding"
-	GovernanceService_GetBuilding_FullMethodName              = "/tongdu.governance.v1.GovernanceService/GetBuilding"
-	GovernanceService_ListBuildings_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListBuildings"
-	GovernanceService_CreateHousehold_FullMethodName          = "/tongdu.governance.v1.GovernanceService/CreateHousehold"
-	GovernanceService_BatchCreateHouseholds_FullMethodName    = "/tongdu.governance.v1.GovernanceService/BatchCreateHouseholds"
-	GovernanceService_GetHousehold_FullMethodName             = "/tongdu.governance.v1.GovernanceService/GetHousehold"
-	GovernanceService_ListHouseholds_FullMethodName           = "/tongdu.governance.v1.GovernanceService/ListHouseholds"
-	GovernanceService_BatchGetHouseholds_FullMethodName       = "/tongdu.governance.v1.GovernanceService/BatchGetHouseholds"
-	GovernanceService_CreatePartyBranch_FullMethodName        = "/tongdu.governance.v1.GovernanceService/CreatePartyBranch"
-	GovernanceService_ListPartyBranches_FullMethodName        = "/tongdu.governance.v1.GovernanceService/ListPartyBranches"
-	GovernanceService_CreateGridCell_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreateGridCell"
-	GovernanceService_ListGridCells_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListGridCells"
-	GovernanceService_CreateLeaderElection_FullMethodName     = "/tongdu.governance.v1.GovernanceService/CreateLeaderElection"
-	GovernanceService_GetLeaderElection_FullMethodName        = "/tongdu.governance.v1.GovernanceService/GetLeaderElection"
-	GovernanceService_CastLeaderVote_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CastLeaderVote"
-	GovernanceService_CloseLeaderElection_FullMethodName      = "/tongdu.governance.v1.GovernanceService/CloseLeaderElection"
-	GovernanceService_CreateLinkedUnit_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateLinkedUnit"
-	GovernanceService_ListLinkedUnits_FullMethodName          = "/tongdu.governance.v1.GovernanceService/ListLinkedUnits"
-	GovernanceService_CreatePartyMember_FullMethodName        = "/tongdu.governance.v1.GovernanceService/CreatePartyMember"
-	GovernanceService_ListPartyMembers_FullMethodName         = "/tongdu.governance.v1.GovernanceService/ListPartyMembers"
-	GovernanceService_CreateServiceRecord_FullMethodName      = "/tongdu.governance.v1.GovernanceService/CreateServiceRecord"
-	GovernanceService_GetReportBack_FullMethodName            = "/tongdu.governance.v1.GovernanceService/GetReportBack"
-	GovernanceService_CreateLeaderContact_FullMethodName      = "/tongdu.governance.v1.GovernanceService/CreateLeaderContact"
-	GovernanceService_ListLeaderContacts_FullMethodName       = "/tongdu.governance.v1.GovernanceService/ListLeaderContacts"
-	GovernanceService_CreateDepartment_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateDepartment"
-	GovernanceService_ListDepartments_FullMethodName          = "/tongdu.governance.v1.GovernanceService/ListDepartments"
-	GovernanceService_CreateWhistle_FullMethodName            = "/tongdu.governance.v1.GovernanceService/CreateWhistle"
-	GovernanceService_GetWhistle_FullMethodName               = "/tongdu.governance.v1.GovernanceService/GetWhistle"
-	GovernanceService_ListWhistles_FullMethodName             = "/tongdu.governance.v1.GovernanceService/ListWhistles"
-	GovernanceService_AcknowledgeWhistle_FullMethodName       = "/tongdu.governance.v1.GovernanceService/AcknowledgeWhistle"
-	GovernanceService_ResolveWhistle_FullMethodName           = "/tongdu.governance.v1.GovernanceService/ResolveWhistle"
-	GovernanceService_CloseWhistle_FullMethodName             = "/tongdu.governance.v1.GovernanceService/CloseWhistle"
-	GovernanceService_ReportWhistle_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ReportWhistle"
-	GovernanceService_TriageWhistle_FullMethodName            = "/tongdu.governance.v1.GovernanceService/TriageWhistle"
-	GovernanceService_RateWhistle_FullMethodName              = "/tongdu.governance.v1.GovernanceService/RateWhistle"
-	GovernanceService_GetDepartmentPerformance_FullMethodName = "/tongdu.governance.v1.GovernanceService/GetDepartmentPerformance"
-	GovernanceService_CreateLinkageMeeting_FullMethodName     = "/tongdu.governance.v1.GovernanceService/CreateLinkageMeeting"
-	GovernanceService_ListLinkageMeetings_FullMethodName      = "/tongdu.governance.v1.GovernanceService/ListLinkageMeetings"
-	GovernanceService_CreateConvention_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateConvention"
-	GovernanceService_ListConventions_FullMethodName          = "/tongdu.governance.v1.GovernanceService/ListConventions"
-	GovernanceService_AdoptConvention_FullMethodName          = "/tongdu.governance.v1.GovernanceService/AdoptConvention"
-	GovernanceService_ListAuditEntries_FullMethodName         = "/tongdu.governance.v1.GovernanceService/ListAuditEntries"
+	GovernanceService_CreateRegion_FullMethodName                = "/tongdu.governance.v1.GovernanceService/CreateRegion"
+	GovernanceService_GetRegion_FullMethodName                   = "/tongdu.governance.v1.GovernanceService/GetRegion"
+	GovernanceService_ListRegions_FullMethodName                 = "/tongdu.governance.v1.GovernanceService/ListRegions"
+	GovernanceService_GetRegionStatistics_FullMethodName         = "/tongdu.governance.v1.GovernanceService/GetRegionStatistics"
+	GovernanceService_CreateCompound_FullMethodName              = "/tongdu.governance.v1.GovernanceService/CreateCompound"
+	GovernanceService_GetCompound_FullMethodName                 = "/tongdu.governance.v1.GovernanceService/GetCompound"
+	GovernanceService_ListCompounds_FullMethodName               = "/tongdu.governance.v1.GovernanceService/ListCompounds"
+	GovernanceService_UpdateCompound_FullMethodName              = "/tongdu.governance.v1.GovernanceService/UpdateCompound"
+	GovernanceService_ClassifyCompound_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ClassifyCompound"
+	GovernanceService_CreateBuilding_FullMethodName              = "/tongdu.governance.v1.GovernanceService/CreateBuilding"
+	GovernanceService_GetBuilding_FullMethodName                 = "/tongdu.governance.v1.GovernanceService/GetBuilding"
+	GovernanceService_ListBuildings_FullMethodName               = "/tongdu.governance.v1.GovernanceService/ListBuildings"
+	GovernanceService_CreateHousehold_FullMethodName             = "/tongdu.governance.v1.GovernanceService/CreateHousehold"
+	GovernanceService_BatchCreateHouseholds_FullMethodName       = "/tongdu.governance.v1.GovernanceService/BatchCreateHouseholds"
+	GovernanceService_GetHousehold_FullMethodName                = "/tongdu.governance.v1.GovernanceService/GetHousehold"
+	GovernanceService_ListHouseholds_FullMethodName              = "/tongdu.governance.v1.GovernanceService/ListHouseholds"
+	GovernanceService_BatchGetHouseholds_FullMethodName          = "/tongdu.governance.v1.GovernanceService/BatchGetHouseholds"
+	GovernanceService_CreatePartyBranch_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreatePartyBranch"
+	GovernanceService_ListPartyBranches_FullMethodName           = "/tongdu.governance.v1.GovernanceService/ListPartyBranches"
+	GovernanceService_CreateGridCell_FullMethodName              = "/tongdu.governance.v1.GovernanceService/CreateGridCell"
+	GovernanceService_ListGridCells_FullMethodName               = "/tongdu.governance.v1.GovernanceService/ListGridCells"
+	GovernanceService_CreateLeaderElection_FullMethodName        = "/tongdu.governance.v1.GovernanceService/CreateLeaderElection"
+	GovernanceService_GetLeaderElection_FullMethodName           = "/tongdu.governance.v1.GovernanceService/GetLeaderElection"
+	GovernanceService_CastLeaderVote_FullMethodName              = "/tongdu.governance.v1.GovernanceService/CastLeaderVote"
+	GovernanceService_CloseLeaderElection_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CloseLeaderElection"
+	GovernanceService_CreateLinkedUnit_FullMethodName            = "/tongdu.governance.v1.GovernanceService/CreateLinkedUnit"
+	GovernanceService_ListLinkedUnits_FullMethodName             = "/tongdu.governance.v1.GovernanceService/ListLinkedUnits"
+	GovernanceService_CreatePartyMember_FullMethodName           = "/tongdu.governance.v1.GovernanceService/CreatePartyMember"
+	GovernanceService_ListPartyMembers_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListPartyMembers"
+	GovernanceService_CreateServiceRecord_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateServiceRecord"
+	GovernanceService_GetReportBack_FullMethodName               = "/tongdu.governance.v1.GovernanceService/GetReportBack"
+	GovernanceService_CreateLeaderContact_FullMethodName         = "/tongdu.governance.v1.GovernanceService/CreateLeaderContact"
+	GovernanceService_ListLeaderContacts_FullMethodName          = "/tongdu.governance.v1.GovernanceService/ListLeaderContacts"
+	GovernanceService_CreateDepartment_FullMethodName            = "/tongdu.governance.v1.GovernanceService/CreateDepartment"
+	GovernanceService_ListDepartments_FullMethodName             = "/tongdu.governance.v1.GovernanceService/ListDepartments"
+	GovernanceService_CreateWhistle_FullMethodName               = "/tongdu.governance.v1.GovernanceService/CreateWhistle"
+	GovernanceService_GetWhistle_FullMethodName                  = "/tongdu.governance.v1.GovernanceService/GetWhistle"
+	GovernanceService_ListWhistles_FullMethodName                = "/tongdu.governance.v1.GovernanceService/ListWhistles"
+	GovernanceService_AcknowledgeWhistle_FullMethodName          = "/tongdu.governance.v1.GovernanceService/AcknowledgeWhistle"
+	GovernanceService_ResolveWhistle_FullMethodName              = "/tongdu.governance.v1.GovernanceService/ResolveWhistle"
+	GovernanceService_CloseWhistle_FullMethodName                = "/tongdu.governance.v1.GovernanceService/CloseWhistle"
+	GovernanceService_ReportWhistle_FullMethodName               = "/tongdu.governance.v1.GovernanceService/ReportWhistle"
+	GovernanceService_TriageWhistle_FullMethodName               = "/tongdu.governance.v1.GovernanceService/TriageWhistle"
+	GovernanceService_RateWhistle_FullMethodName                 = "/tongdu.governance.v1.GovernanceService/RateWhistle"
+	GovernanceService_GetDepartmentPerformance_FullMethodName    = "/tongdu.governance.v1.GovernanceService/GetDepartmentPerformance"
+	GovernanceService_ExportDepartmentPerformance_FullMethodName = "/tongdu.governance.v1.GovernanceService/ExportDepartmentPerformance"
+	GovernanceService_CreateLinkageMeeting_FullMethodName        = "/tongdu.governance.v1.GovernanceService/CreateLinkageMeeting"
+	GovernanceService_ListLinkageMeetings_FullMethodName         = "/tongdu.governance.v1.GovernanceService/ListLinkageMeetings"
+	GovernanceService_CreateConvention_FullMethodName            = "/tongdu.governance.v1.GovernanceService/CreateConvention"
+	GovernanceService_ListConventions_FullMethodName             = "/tongdu.governance.v1.GovernanceService/ListConventions"
+	GovernanceService_AdoptConvention_FullMethodName             = "/tongdu.governance.v1.GovernanceService/AdoptConvention"
+	GovernanceService_ListAuditEntries_FullMethodName            = "/tongdu.governance.v1.GovernanceService/ListAuditEntries"
 )
 
 // GovernanceServiceClient is the client API for GovernanceService service.
@@ -141,6 +143,9 @@ type GovernanceServiceClient interface {
 	TriageWhistle(ctx context.Context, in *TriageWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	RateWhistle(ctx context.Context, in *RateWhistleRequest, opts ...grpc.CallOption) (*Whistle, error)
 	GetDepartmentPerformance(ctx context.Context, in *GetDepartmentPerformanceRequest, opts ...grpc.CallOption) (*DepartmentPerformance, error)
+	// The departments' performance as a workbook (format=xlsx), one row per department:
+	// every department (the district's staff and auditors), or the one named (issue 20).
+	ExportDepartmentPerformance(ctx context.Context, in *ExportDepartmentPerformanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Five-party linkage meetings and conventions.
 	CreateLinkageMeeting(ctx context.Context, in *CreateLinkageMeetingRequest, opts ...grpc.CallOption) (*LinkageMeeting, error)
 	ListLinkageMeetings(ctx context.Context, in *ListLinkageMeetingsRequest, opts ...grpc.CallOption) (*ListLinkageMeetingsResponse, error)
@@ -611,6 +616,16 @@ func (c *governanceServiceClient) GetDepartmentPerformance(ctx context.Context, 
 	return out, nil
 }
 
+func (c *governanceServiceClient) ExportDepartmentPerformance(ctx context.Context, in *ExportDepartmentPerformanceRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, GovernanceService_ExportDepartmentPerformance_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *governanceServiceClient) CreateLinkageMeeting(ctx context.Context, in *CreateLinkageMeetingRequest, opts ...grpc.CallOption) (*LinkageMeeting, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(LinkageMeeting)
@@ -736,6 +751,9 @@ type GovernanceServiceServer interface {
 	TriageWhistle(context.Context, *TriageWhistleRequest) (*Whistle, error)
 	RateWhistle(context.Context, *RateWhistleRequest) (*Whistle, error)
 	GetDepartmentPerformance(context.Context, *GetDepartmentPerformanceRequest) (*DepartmentPerformance, error)
+	// The departments' performance as a workbook (format=xlsx), one row per department:
+	// every department (the district's staff and auditors), or the one named (issue 20).
+	ExportDepartmentPerformance(context.Context, *ExportDepartmentPerformanceRequest) (*httpbody.HttpBody, error)
 	// Five-party linkage meetings and conventions.
 	CreateLinkageMeeting(context.Context, *CreateLinkageMeetingRequest) (*LinkageMeeting, error)
 	ListLinkageMeetings(context.Context, *ListLinkageMeetingsRequest) (*ListLinkageMeetingsResponse, error)
@@ -890,6 +908,9 @@ func (UnimplementedGovernanceServiceServer) RateWhistle(context.Context, *RateWh
 }
 func (UnimplementedGovernanceServiceServer) GetDepartmentPerformance(context.Context, *GetDepartmentPerformanceRequest) (*DepartmentPerformance, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetDepartmentPerformance not implemented")
+}
+func (UnimplementedGovernanceServiceServer) ExportDepartmentPerformance(context.Context, *ExportDepartmentPerformanceRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportDepartmentPerformance not implemented")
 }
 func (UnimplementedGovernanceServiceServer) CreateLinkageMeeting(context.Context, *CreateLinkageMeetingRequest) (*LinkageMeeting, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateLinkageMeeting not implemented")
@@ -1740,6 +1761,24 @@ func _GovernanceService_GetDepartmentPerformance_Handler(srv interface{}, ctx co
 	return interceptor(ctx, in, info, handler)
 }
 
+func _GovernanceService_ExportDepartmentPerformance_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportDepartmentPerformanceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(GovernanceServiceServer).ExportDepartmentPerformance(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: GovernanceService_ExportDepartmentPerformance_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(GovernanceServiceServer).ExportDepartmentPerformance(ctx, req.(*ExportDepartmentPerformanceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _GovernanceService_CreateLinkageMeeting_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CreateLinkageMeetingRequest)
 	if err := dec(in); err != nil {
@@ -2034,6 +2073,10 @@ var GovernanceService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetDepartmentPerformance",
 			Handler:    _GovernanceService_GetDepartmentPerformance_Handler,
+		},
+		{
+			MethodName: "ExportDepartmentPerformance",
+			Handler:    _GovernanceService_ExportDepartmentPerformance_Handler,
 		},
 		{
 			MethodName: "CreateLinkageMeeting",

@@ -1830,8 +1830,10 @@ func (x *GetSurveyStatsRequest) GetSurveyId() string {
 }
 
 type ExportSurveyStatsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SurveyId      string                 `protobuf:"bytes,1,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	SurveyId string                 `protobuf:"bytes,1,opt,name=survey_id,json=surveyId,proto3" json:"survey_id,omitempty"`
+	// "csv" (unset) or "xlsx".
+	Format        string `protobuf:"bytes,2,opt,name=format,proto3" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1869,6 +1871,13 @@ func (*ExportSurveyStatsRequest) Descriptor() ([]byte, []int) {
 func (x *ExportSurveyStatsRequest) GetSurveyId() string {
 	if x != nil {
 		return x.SurveyId
+	}
+	return ""
+}
+
+func (x *ExportSurveyStatsRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
 	}
 	return ""
 }
@@ -3510,6 +3519,68 @@ func (x *GetRankingRequest) GetStatus() []v1.Compound_Status {
 	return nil
 }
 
+type ExportRankingRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// As GetRankingRequest.
+	RegionId string               `protobuf:"bytes,1,opt,name=region_id,json=regionId,proto3" json:"region_id,omitempty"`
+	Status   []v1.Compound_Status `protobuf:"varint,2,rep,packed,name=status,proto3,enum=tongdu.governance.v1.Compound_Status" json:"status,omitempty"`
+	// "xlsx" (unset: xlsx).
+	Format        string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportRankingRequest) Reset() {
+	*x = ExportRankingRequest{}
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportRankingRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportRankingRequest) ProtoMessage() {}
+
+func (x *ExportRankingRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportRankingRequest.ProtoReflect.Descriptor instead.
+func (*ExportRankingRequest) Descriptor() ([]byte, []int) {
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ExportRankingRequest) GetRegionId() string {
+	if x != nil {
+		return x.RegionId
+	}
+	return ""
+}
+
+func (x *ExportRankingRequest) GetStatus() []v1.Compound_Status {
+	if x != nil {
+		return x.Status
+	}
+	return nil
+}
+
+func (x *ExportRankingRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
 // The weights of the score, from configuration; by default 0.40, 0.35 and 0.25.
 type RankingWeights struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -3522,7 +3593,7 @@ type RankingWeights struct {
 
 func (x *RankingWeights) Reset() {
 	*x = RankingWeights{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3534,7 +3605,7 @@ func (x *RankingWeights) String() string {
 func (*RankingWeights) ProtoMessage() {}
 
 func (x *RankingWeights) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[40]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3547,7 +3618,7 @@ func (x *RankingWeights) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingWeights.ProtoReflect.Descriptor instead.
 func (*RankingWeights) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{40}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *RankingWeights) GetDeficit() float64 {
@@ -3600,7 +3671,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3612,7 +3683,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[41]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3625,7 +3696,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{41}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -3711,7 +3782,7 @@ type Ranking struct {
 
 func (x *Ranking) Reset() {
 	*x = Ranking{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3723,7 +3794,7 @@ func (x *Ranking) String() string {
 func (*Ranking) ProtoMessage() {}
 
 func (x *Ranking) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[42]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3736,7 +3807,7 @@ func (x *Ranking) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ranking.ProtoReflect.Descriptor instead.
 func (*Ranking) Descriptor() ([]byte, []int) {
-	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{42}
+	return file_tongdu_survey_v1_survey_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *Ranking) GetRegionId() string {
@@ -3777,7 +3848,7 @@ type BatchSubmitResponsesResponse_Result struct {
 
 func (x *BatchSubmitResponsesResponse_Result) Reset() {
 	*x = BatchSubmitResponsesResponse_Result{}
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3789,7 +3860,7 @@ func (x *BatchSubmitResponsesResponse_Result) String() string {
 func (*BatchSubmitResponsesResponse_Result) ProtoMessage() {}
 
 func (x *BatchSubmitResponsesResponse_Result) ProtoReflect() protoreflect.Message {
-	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[43]
+	mi := &file_tongdu_survey_v1_survey_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -4003,9 +4074,10 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\x12,\n" +
 	"\fhousehold_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\vhouseholdId\"?\n" +
 	"\x15GetSurveyStatsRequest\x12&\n" +
-	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\"B\n" +
+	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\"n\n" +
 	"\x18ExportSurveyStatsRequest\x12&\n" +
-	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\"j\n" +
+	"\tsurvey_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bsurveyId\x12*\n" +
+	"\x06format\x18\x02 \x01(\tB\x12\xbaH\x0fr\rR\x00R\x03csvR\x04xlsxR\x06format\"j\n" +
 	"\vOptionStats\x12\x1b\n" +
 	"\toption_id\x18\x01 \x01(\tR\boptionId\x12\x12\n" +
 	"\x04text\x18\x02 \x01(\tR\x04text\x12\x14\n" +
@@ -4174,7 +4246,12 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\x12P\n" +
-	"\x06status\x18\x04 \x03(\x0e2%.tongdu.governance.v1.Compound.StatusB\x11\xbaH\x0e\x92\x01\v\x10\x06\"\a\x82\x01\x04\x10\x01 \x00R\x06status\"r\n" +
+	"\x06status\x18\x04 \x03(\x0e2%.tongdu.governance.v1.Compound.StatusB\x11\xbaH\x0e\x92\x01\v\x10\x06\"\a\x82\x01\x04\x10\x01 \x00R\x06status\"\xb7\x01\n" +
+	"\x14ExportRankingRequest\x12&\n" +
+	"\tregion_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\bregionId\x12P\n" +
+	"\x06status\x18\x02 \x03(\x0e2%.tongdu.governance.v1.Compound.StatusB\x11\xbaH\x0e\x92\x01\v\x10\x06\"\a\x82\x01\x04\x10\x01 \x00R\x06status\x12%\n" +
+	"\x06format\x18\x03 \x01(\tB\r\xbaH\n" +
+	"r\bR\x00R\x04xlsxR\x06format\"r\n" +
 	"\x0eRankingWeights\x12\x18\n" +
 	"\adeficit\x18\x01 \x01(\x01R\adeficit\x12 \n" +
 	"\vwillingness\x18\x02 \x01(\x01R\vwillingness\x12$\n" +
@@ -4197,7 +4274,7 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\tregion_id\x18\x01 \x01(\tR\bregionId\x12:\n" +
 	"\aweights\x18\x02 \x01(\v2 .tongdu.survey.v1.RankingWeightsR\aweights\x128\n" +
 	"\aentries\x18\x03 \x03(\v2\x1e.tongdu.survey.v1.RankingEntryR\aentries\x12&\n" +
-	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken2\xc3\x16\n" +
+	"\x0fnext_page_token\x18\x04 \x01(\tR\rnextPageToken2\xaf\x17\n" +
 	"\rSurveyService\x12l\n" +
 	"\fCreateSurvey\x12%.tongdu.survey.v1.CreateSurveyRequest\x1a\x18.tongdu.survey.v1.Survey\"\x1b\x82\xd3\xe4\x93\x02\x15:\x06survey\"\v/v1/surveys\x12c\n" +
 	"\tGetSurvey\x12\".tongdu.survey.v1.GetSurveyRequest\x1a\x18.tongdu.survey.v1.Survey\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/surveys/{id}\x12o\n" +
@@ -4226,7 +4303,8 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\tAdoptIdea\x12\".tongdu.survey.v1.AdoptIdeaRequest\x1a\x16.tongdu.survey.v1.Idea\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/ideas/{id}:adopt\x12n\n" +
 	"\vDeclineIdea\x12$.tongdu.survey.v1.DeclineIdeaRequest\x1a\x16.tongdu.survey.v1.Idea\"!\x82\xd3\xe4\x93\x02\x1b:\x01*\"\x16/v1/ideas/{id}:decline\x12b\n" +
 	"\n" +
-	"GetRanking\x12#.tongdu.survey.v1.GetRankingRequest\x1a\x19.tongdu.survey.v1.Ranking\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/rankingsB/Z-tongdu/proto/gen/go/tongdu/survey/v1;surveyv1b\x06proto3"
+	"GetRanking\x12#.tongdu.survey.v1.GetRankingRequest\x1a\x19.tongdu.survey.v1.Ranking\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/rankings\x12j\n" +
+	"\rExportRanking\x12&.tongdu.survey.v1.ExportRankingRequest\x1a\x14.google.api.HttpBody\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/rankings:exportB/Z-tongdu/proto/gen/go/tongdu/survey/v1;surveyv1b\x06proto3"
 
 var (
 	file_tongdu_survey_v1_survey_proto_rawDescOnce sync.Once
@@ -4241,7 +4319,7 @@ func file_tongdu_survey_v1_survey_proto_rawDescGZIP() []byte {
 }
 
 var file_tongdu_survey_v1_survey_proto_enumTypes = make([]protoimpl.EnumInfo, 9)
-var file_tongdu_survey_v1_survey_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_tongdu_survey_v1_survey_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_tongdu_survey_v1_survey_proto_goTypes = []any{
 	(Question_Type)(0),      // 0: tongdu.survey.v1.Question.Type
 	(Survey_Kind)(0),        // 1: tongdu.survey.v1.Survey.Kind
@@ -4292,14 +4370,15 @@ var file_tongdu_survey_v1_survey_proto_goTypes = []any{
 	(*AdoptIdeaRequest)(nil),                    // 46: tongdu.survey.v1.AdoptIdeaRequest
 	(*DeclineIdeaRequest)(nil),                  // 47: tongdu.survey.v1.DeclineIdeaRequest
 	(*GetRankingRequest)(nil),                   // 48: tongdu.survey.v1.GetRankingRequest
-	(*RankingWeights)(nil),                      // 49: tongdu.survey.v1.RankingWeights
-	(*RankingEntry)(nil),                        // 50: tongdu.survey.v1.RankingEntry
-	(*Ranking)(nil),                             // 51: tongdu.survey.v1.Ranking
-	(*BatchSubmitResponsesResponse_Result)(nil), // 52: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
-	(*timestamppb.Timestamp)(nil),               // 53: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),               // 54: google.protobuf.FieldMask
-	(v1.Compound_Status)(0),                     // 55: tongdu.governance.v1.Compound.Status
-	(*httpbody.HttpBody)(nil),                   // 56: google.api.HttpBody
+	(*ExportRankingRequest)(nil),                // 49: tongdu.survey.v1.ExportRankingRequest
+	(*RankingWeights)(nil),                      // 50: tongdu.survey.v1.RankingWeights
+	(*RankingEntry)(nil),                        // 51: tongdu.survey.v1.RankingEntry
+	(*Ranking)(nil),                             // 52: tongdu.survey.v1.Ranking
+	(*BatchSubmitResponsesResponse_Result)(nil), // 53: tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	(*timestamppb.Timestamp)(nil),               // 54: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 55: google.protobuf.FieldMask
+	(v1.Compound_Status)(0),                     // 56: tongdu.governance.v1.Compound.Status
+	(*httpbody.HttpBody)(nil),                   // 57: google.api.HttpBody
 }
 var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	0,  // 0: tongdu.survey.v1.Question.type:type_name -> tongdu.survey.v1.Question.Type
@@ -4308,24 +4387,24 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	2,  // 3: tongdu.survey.v1.Survey.matter:type_name -> tongdu.survey.v1.Survey.Matter
 	10, // 4: tongdu.survey.v1.Survey.questions:type_name -> tongdu.survey.v1.Question
 	4,  // 5: tongdu.survey.v1.Survey.state:type_name -> tongdu.survey.v1.Survey.State
-	53, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
-	53, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
-	53, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
-	53, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
+	54, // 6: tongdu.survey.v1.Survey.open_time:type_name -> google.protobuf.Timestamp
+	54, // 7: tongdu.survey.v1.Survey.close_time:type_name -> google.protobuf.Timestamp
+	54, // 8: tongdu.survey.v1.Survey.create_time:type_name -> google.protobuf.Timestamp
+	54, // 9: tongdu.survey.v1.Survey.update_time:type_name -> google.protobuf.Timestamp
 	3,  // 10: tongdu.survey.v1.Survey.business_uses:type_name -> tongdu.survey.v1.Survey.BusinessUse
 	11, // 11: tongdu.survey.v1.CreateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
 	1,  // 12: tongdu.survey.v1.ListSurveysRequest.kind:type_name -> tongdu.survey.v1.Survey.Kind
 	4,  // 13: tongdu.survey.v1.ListSurveysRequest.state:type_name -> tongdu.survey.v1.Survey.State
 	11, // 14: tongdu.survey.v1.ListSurveysResponse.surveys:type_name -> tongdu.survey.v1.Survey
 	11, // 15: tongdu.survey.v1.UpdateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
-	54, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
+	55, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
 	5,  // 17: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
-	53, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
+	54, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
 	19, // 19: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
-	53, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
+	54, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
 	20, // 21: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
 	20, // 22: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
-	52, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	53, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
 	5,  // 24: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
 	20, // 25: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
 	0,  // 26: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
@@ -4335,77 +4414,80 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	30, // 30: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
 	2,  // 31: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
 	4,  // 32: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
-	53, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
+	54, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
 	7,  // 34: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
-	53, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
-	53, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
+	54, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
+	54, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
 	34, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
 	7,  // 38: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
 	34, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
 	8,  // 40: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
-	53, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
-	53, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
+	54, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
+	54, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
 	40, // 43: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
 	8,  // 44: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
 	40, // 45: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
-	55, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	55, // 47: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
-	49, // 48: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
-	50, // 49: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
-	6,  // 50: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
-	12, // 51: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
-	13, // 52: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
-	14, // 53: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
-	16, // 54: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
-	17, // 55: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
-	18, // 56: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
-	21, // 57: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
-	22, // 58: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
-	24, // 59: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
-	26, // 60: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
-	27, // 61: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
-	28, // 62: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
-	32, // 63: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
-	35, // 64: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
-	36, // 65: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
-	37, // 66: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
-	39, // 67: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
-	41, // 68: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
-	42, // 69: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
-	43, // 70: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
-	45, // 71: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
-	46, // 72: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
-	47, // 73: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
-	48, // 74: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
-	11, // 75: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 76: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
-	15, // 77: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
-	11, // 78: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 79: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 80: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
-	20, // 81: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
-	23, // 82: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
-	25, // 83: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
-	20, // 84: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
-	31, // 85: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
-	56, // 86: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
-	33, // 87: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
-	34, // 88: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
-	34, // 89: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
-	38, // 90: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
-	34, // 91: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
-	40, // 92: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 93: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
-	44, // 94: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
-	40, // 95: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 96: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 97: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
-	51, // 98: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
-	75, // [75:99] is the sub-list for method output_type
-	51, // [51:75] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	56, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 47: tongdu.survey.v1.ExportRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 48: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
+	50, // 49: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
+	51, // 50: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
+	6,  // 51: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
+	12, // 52: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
+	13, // 53: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
+	14, // 54: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
+	16, // 55: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
+	17, // 56: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
+	18, // 57: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
+	21, // 58: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
+	22, // 59: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
+	24, // 60: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
+	26, // 61: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
+	27, // 62: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
+	28, // 63: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
+	32, // 64: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
+	35, // 65: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
+	36, // 66: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
+	37, // 67: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
+	39, // 68: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
+	41, // 69: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
+	42, // 70: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
+	43, // 71: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
+	45, // 72: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
+	46, // 73: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
+	47, // 74: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
+	48, // 75: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
+	49, // 76: tongdu.survey.v1.SurveyService.ExportRanking:input_type -> tongdu.survey.v1.ExportRankingRequest
+	11, // 77: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 78: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
+	15, // 79: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
+	11, // 80: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 81: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 82: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
+	20, // 83: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
+	23, // 84: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
+	25, // 85: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
+	20, // 86: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
+	31, // 87: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
+	57, // 88: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
+	33, // 89: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
+	34, // 90: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
+	34, // 91: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
+	38, // 92: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
+	34, // 93: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
+	40, // 94: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 95: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
+	44, // 96: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
+	40, // 97: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 98: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 99: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
+	52, // 100: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
+	57, // 101: tongdu.survey.v1.SurveyService.ExportRanking:output_type -> google.api.HttpBody
+	77, // [77:102] is the sub-list for method output_type
+	52, // [52:77] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_survey_v1_survey_proto_init() }
@@ -4419,7 +4501,7 @@ func file_tongdu_survey_v1_survey_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tongdu_survey_v1_survey_proto_rawDesc), len(file_tongdu_survey_v1_survey_proto_rawDesc)),
 			NumEnums:      9,
-			NumMessages:   44,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -572,6 +572,8 @@ func local_request_SurveyService_GetSurveyStats_0(ctx context.Context, marshaler
 	return msg, metadata, err
 }
 
+var filter_SurveyService_ExportSurveyStats_0 = &utilities.DoubleArray{Encoding: map[string]int{"survey_id": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
 func request_SurveyService_ExportSurveyStats_0(ctx context.Context, marshaler runtime.Marshaler, client SurveyServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
 		protoReq ExportSurveyStatsRequest
@@ -585,6 +587,12 @@ func request_SurveyService_ExportSurveyStats_0(ctx context.Context, marshaler ru
 	protoReq.SurveyId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "survey_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SurveyService_ExportSurveyStats_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
@@ -606,6 +614,12 @@ func local_request_SurveyService_ExportSurveyStats_0(ctx context.Context, marsha
 	protoReq.SurveyId, err = runtime.String(val)
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "survey_id", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SurveyService_ExportSurveyStats_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	msg, err := server.ExportSurveyStats(ctx, &protoReq)
 	return msg, metadata, err
@@ -1095,6 +1109,41 @@ func local_request_SurveyService_GetRanking_0(ctx context.Context, marshaler run
 	return msg, metadata, err
 }
 
+var filter_SurveyService_ExportRanking_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
+
+func request_SurveyService_ExportRanking_0(ctx context.Context, marshaler runtime.Marshaler, client SurveyServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportRankingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SurveyService_ExportRanking_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportRanking(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_SurveyService_ExportRanking_0(ctx context.Context, marshaler runtime.Marshaler, server SurveyServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportRankingRequest
+		metadata runtime.ServerMetadata
+	)
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_SurveyService_ExportRanking_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ExportRanking(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterSurveyServiceHandlerServer registers the http handlers for service SurveyService to "mux".
 // UnaryRPC     :call SurveyServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1581,6 +1630,26 @@ func RegisterSurveyServiceHandlerServer(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_SurveyService_GetRanking_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_SurveyService_ExportRanking_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/tongdu.survey.v1.SurveyService/ExportRanking", runtime.WithHTTPPathPattern("/v1/rankings:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_SurveyService_ExportRanking_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SurveyService_ExportRanking_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -2029,6 +2098,23 @@ func RegisterSurveyServiceHandlerClient(ctx context.Context, mux *runtime.ServeM
 		}
 		forward_SurveyService_GetRanking_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_SurveyService_ExportRanking_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/tongdu.survey.v1.SurveyService/ExportRanking", runtime.WithHTTPPathPattern("/v1/rankings:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_SurveyService_ExportRanking_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_SurveyService_ExportRanking_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
@@ -2057,6 +2143,7 @@ var (
 	pattern_SurveyService_AdoptIdea_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "ideas", "id"}, "adopt"))
 	pattern_SurveyService_DeclineIdea_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "ideas", "id"}, "decline"))
 	pattern_SurveyService_GetRanking_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "rankings"}, ""))
+	pattern_SurveyService_ExportRanking_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "rankings"}, "export"))
 )
 
 var (
@@ -2084,4 +2171,5 @@ var (
 	forward_SurveyService_AdoptIdea_0            = runtime.ForwardResponseMessage
 	forward_SurveyService_DeclineIdea_0          = runtime.ForwardResponseMessage
 	forward_SurveyService_GetRanking_0           = runtime.ForwardResponseMessage
+	forward_SurveyService_ExportRanking_0        = runtime.ForwardResponseMessage
 )

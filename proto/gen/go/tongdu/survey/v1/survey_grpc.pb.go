@@ -49,6 +49,7 @@ const (
 	SurveyService_AdoptIdea_FullMethodName            = "/tongdu.survey.v1.SurveyService/AdoptIdea"
 	SurveyService_DeclineIdea_FullMethodName          = "/tongdu.survey.v1.SurveyService/DeclineIdea"
 	SurveyService_GetRanking_FullMethodName           = "/tongdu.survey.v1.SurveyService/GetRanking"
+	SurveyService_ExportRanking_FullMethodName        = "/tongdu.survey.v1.SurveyService/ExportRanking"
 )
 
 // SurveyServiceClient is the client API for SurveyService service.
@@ -75,7 +76,8 @@ type SurveyServiceClient interface {
 	GetResponse(ctx context.Context, in *GetResponseRequest, opts ...grpc.CallOption) (*Response, error)
 	// Statistics and results.
 	GetSurveyStats(ctx context.Context, in *GetSurveyStatsRequest, opts ...grpc.CallOption) (*SurveyStats, error)
-	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8".
+	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8",
+	// or with format=xlsx as a workbook (issue 20).
 	ExportSurveyStats(ctx context.Context, in *ExportSurveyStatsRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// The owners' vote of a RESOLUTION survey against rule 3; FAILED_PRECONDITION for
 	// other kinds. While the survey is OPEN the result is provisional (frozen = false).
@@ -94,6 +96,9 @@ type SurveyServiceClient interface {
 	DeclineIdea(ctx context.Context, in *DeclineIdeaRequest, opts ...grpc.CallOption) (*Idea, error)
 	// The district's priority ranking of compounds (rule 4).
 	GetRanking(ctx context.Context, in *GetRankingRequest, opts ...grpc.CallOption) (*Ranking, error)
+	// The ranking as a workbook (format=xlsx), each term shown: every compound the ranking
+	// holds, in its order (issue 20).
+	ExportRanking(ctx context.Context, in *ExportRankingRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
 type surveyServiceClient struct {
@@ -344,6 +349,16 @@ func (c *surveyServiceClient) GetRanking(ctx context.Context, in *GetRankingRequ
 	return out, nil
 }
 
+func (c *surveyServiceClient) ExportRanking(ctx context.Context, in *ExportRankingRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(httpbody.HttpBody)
+	err := c.cc.Invoke(ctx, SurveyService_ExportRanking_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SurveyServiceServer is the server API for SurveyService service.
 // All implementations must embed UnimplementedSurveyServiceServer
 // for forward compatibility.
@@ -368,7 +383,8 @@ type SurveyServiceServer interface {
 	GetResponse(context.Context, *GetResponseRequest) (*Response, error)
 	// Statistics and results.
 	GetSurveyStats(context.Context, *GetSurveyStatsRequest) (*SurveyStats, error)
-	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8".
+	// The statistics table (民意调查统计表) as CSV, content type "text/csv; charset=utf-8",
+	// or with format=xlsx as a workbook (issue 20).
 	ExportSurveyStats(context.Context, *ExportSurveyStatsRequest) (*httpbody.HttpBody, error)
 	// The owners' vote of a RESOLUTION survey against rule 3; FAILED_PRECONDITION for
 	// other kinds. While the survey is OPEN the result is provisional (frozen = false).
@@ -387,6 +403,9 @@ type SurveyServiceServer interface {
 	DeclineIdea(context.Context, *DeclineIdeaRequest) (*Idea, error)
 	// The district's priority ranking of compounds (rule 4).
 	GetRanking(context.Context, *GetRankingRequest) (*Ranking, error)
+	// The ranking as a workbook (format=xlsx), each term shown: every compound the ranking
+	// holds, in its order (issue 20).
+	ExportRanking(context.Context, *ExportRankingRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedSurveyServiceServer()
 }
 
@@ -468,6 +487,9 @@ func (UnimplementedSurveyServiceServer) DeclineIdea(context.Context, *DeclineIde
 }
 func (UnimplementedSurveyServiceServer) GetRanking(context.Context, *GetRankingRequest) (*Ranking, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRanking not implemented")
+}
+func (UnimplementedSurveyServiceServer) ExportRanking(context.Context, *ExportRankingRequest) (*httpbody.HttpBody, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportRanking not implemented")
 }
 func (UnimplementedSurveyServiceServer) mustEmbedUnimplementedSurveyServiceServer() {}
 func (UnimplementedSurveyServiceServer) testEmbeddedByValue()                       {}
@@ -922,6 +944,24 @@ func _SurveyService_GetRanking_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SurveyService_ExportRanking_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportRankingRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SurveyServiceServer).ExportRanking(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SurveyService_ExportRanking_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SurveyServiceServer).ExportRanking(ctx, req.(*ExportRankingRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SurveyService_ServiceDesc is the grpc.ServiceDesc for SurveyService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1024,6 +1064,10 @@ var SurveyService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetRanking",
 			Handler:    _SurveyService_GetRanking_Handler,
+		},
+		{
+			MethodName: "ExportRanking",
+			Handler:    _SurveyService_ExportRanking_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
