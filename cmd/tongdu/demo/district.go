@@ -87,8 +87,10 @@ func (l *loader) specs(communities []string) []spec {
 			continue
 		}
 		seen[name] = true
-		s := spec{name: name, community: communities[l.rnd.IntN(len(communities))], buildYear: int32(1975 + l.rnd.IntN(31)),
-			buildings: 1 + l.rnd.IntN(5), units: 1 + l.rnd.IntN(2), roomsPerUnit: 2 + l.rnd.IntN(4)}
+		// An old town's compounds: built before 2000, from a courtyard of a few households
+		// to a factory's estate of a hundred and more.
+		s := spec{name: name, community: communities[l.rnd.IntN(len(communities))], buildYear: int32(1962 + l.rnd.IntN(38)),
+			buildings: 1 + l.rnd.IntN(6), units: 1 + l.rnd.IntN(3), roomsPerUnit: 4 + l.rnd.IntN(7)}
 		switch l.rnd.IntN(10) {
 		case 0, 1, 2:
 			s.owningUnit = owningUnits[l.rnd.IntN(len(owningUnits))]
