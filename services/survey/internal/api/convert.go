@@ -159,3 +159,11 @@ func rankEntryToPB(rank int, e *opinion.RankEntry) *pb.RankingEntry {
 		Status: govpb.Compound_Status(e.Status),
 	}
 }
+
+// timeOf is a request's time of record (rule 15), zero when it gives none.
+func timeOf(t *timestamppb.Timestamp) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.AsTime()
+}

@@ -42,7 +42,7 @@ func (s *Server) CloseMeeting(ctx context.Context, req *pb.CloseMeetingRequest) 
 	if err != nil {
 		return nil, err
 	}
-	return meetingOut(s.app.CloseMeeting(ctx, req.GetId(), req.GetAttendeeHouseholdIds(), req.GetMinutes(), req.GetDecisions(), r))
+	return meetingOut(s.app.CloseMeeting(ctx, req.GetId(), req.GetAttendeeHouseholdIds(), req.GetMinutes(), req.GetDecisions(), timeOf(req.GetEffectiveTime()), r))
 }
 
 func meetingOut(m *opinion.Meeting, err error) (*pb.Meeting, error) {

@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
+	"tongdu/platform/dated"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/fault"
@@ -51,7 +53,7 @@ func (a *App) ListMeetings(ctx context.Context, compoundID string, st opinion.Me
 
 // CloseMeeting closes a meeting with its attendance, minutes and decisions; a closed one
 // is opinion.ErrWrongState, unless this is a retry of the request that closed it.
-func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, minutes string, decisions []string, req Request) (*opinion.Meeting, error) {
+func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, minutes string, decisions []string, at time.Time, req Request) (*opinion.Meeting, error) {
 	m, err := a.store.GetMeeting(ctx, id)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,12 @@ func (a *App) CloseMeeting(ctx context.Context, id string, attendees []string, m
 	} else if replayed && m.State == opinion.MeetingClosed {
 		return seenBy(ctx).meeting(m, nil)
 	}
-	closed, err := opinion.CloseMeeting(*m, attendees, minutes, decisions, a.now())
+	// Rule 15: minutes entered after the meeting carry when it ended, not before it was held.
+	ended, err := dated.At(at, a.now(), m.HeldAt, "effectiveTime", "the meeting")
+	if err != nil {
+		return nil, err
+	}
+	closed, err := opinion.CloseMeeting(*m, attendees, minutes, decisions, ended)
 	if err != nil {
 		return nil, err
 	}

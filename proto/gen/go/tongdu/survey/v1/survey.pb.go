@@ -2833,8 +2833,11 @@ type CloseMeetingRequest struct {
 	Minutes              string                 `protobuf:"bytes,3,opt,name=minutes,proto3" json:"minutes,omitempty"`
 	Decisions            []string               `protobuf:"bytes,4,rep,name=decisions,proto3" json:"decisions,omitempty"`
 	RequestId            string                 `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// When the meeting ended, for one entered after the fact (rule 15); empty: now. Not in
+	// the future, and not before the meeting was held.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CloseMeetingRequest) Reset() {
@@ -2900,6 +2903,13 @@ func (x *CloseMeetingRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CloseMeetingRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type Idea struct {
@@ -4175,14 +4185,15 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"u\n" +
 	"\x14ListMeetingsResponse\x125\n" +
 	"\bmeetings\x18\x01 \x03(\v2\x19.tongdu.survey.v1.MeetingR\bmeetings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf9\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbc\x02\n" +
 	"\x13CloseMeetingRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12I\n" +
 	"\x16attendee_household_ids\x18\x02 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10\xe8\a\x18\x01\"\x06r\x04\x10\x01\x18@R\x14attendeeHouseholdIds\x12#\n" +
 	"\aminutes\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\xa0\x9c\x01R\aminutes\x12/\n" +
 	"\tdecisions\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x102\"\ar\x05\x10\x01\x18\xe8\aR\tdecisions\x12&\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xf9\x04\n" +
+	"request_id\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xf9\x04\n" +
 	"\x04Idea\x12\x14\n" +
 	"\x02id\x18\x01 \x01(\tB\x04\xe2A\x01\x03R\x02id\x12*\n" +
 	"\vcompound_id\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
@@ -4421,73 +4432,74 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	34, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
 	7,  // 38: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
 	34, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
-	8,  // 40: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
-	54, // 41: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
-	54, // 42: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
-	40, // 43: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
-	8,  // 44: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
-	40, // 45: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
-	56, // 46: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	56, // 47: tongdu.survey.v1.ExportRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	56, // 48: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
-	50, // 49: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
-	51, // 50: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
-	6,  // 51: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
-	12, // 52: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
-	13, // 53: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
-	14, // 54: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
-	16, // 55: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
-	17, // 56: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
-	18, // 57: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
-	21, // 58: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
-	22, // 59: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
-	24, // 60: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
-	26, // 61: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
-	27, // 62: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
-	28, // 63: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
-	32, // 64: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
-	35, // 65: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
-	36, // 66: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
-	37, // 67: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
-	39, // 68: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
-	41, // 69: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
-	42, // 70: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
-	43, // 71: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
-	45, // 72: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
-	46, // 73: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
-	47, // 74: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
-	48, // 75: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
-	49, // 76: tongdu.survey.v1.SurveyService.ExportRanking:input_type -> tongdu.survey.v1.ExportRankingRequest
-	11, // 77: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 78: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
-	15, // 79: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
-	11, // 80: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 81: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 82: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
-	20, // 83: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
-	23, // 84: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
-	25, // 85: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
-	20, // 86: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
-	31, // 87: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
-	57, // 88: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
-	33, // 89: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
-	34, // 90: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
-	34, // 91: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
-	38, // 92: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
-	34, // 93: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
-	40, // 94: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 95: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
-	44, // 96: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
-	40, // 97: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 98: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 99: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
-	52, // 100: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
-	57, // 101: tongdu.survey.v1.SurveyService.ExportRanking:output_type -> google.api.HttpBody
-	77, // [77:102] is the sub-list for method output_type
-	52, // [52:77] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	54, // 40: tongdu.survey.v1.CloseMeetingRequest.effective_time:type_name -> google.protobuf.Timestamp
+	8,  // 41: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
+	54, // 42: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
+	54, // 43: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
+	40, // 44: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
+	8,  // 45: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
+	40, // 46: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
+	56, // 47: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 48: tongdu.survey.v1.ExportRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 49: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
+	50, // 50: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
+	51, // 51: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
+	6,  // 52: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
+	12, // 53: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
+	13, // 54: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
+	14, // 55: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
+	16, // 56: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
+	17, // 57: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
+	18, // 58: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
+	21, // 59: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
+	22, // 60: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
+	24, // 61: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
+	26, // 62: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
+	27, // 63: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
+	28, // 64: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
+	32, // 65: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
+	35, // 66: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
+	36, // 67: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
+	37, // 68: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
+	39, // 69: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
+	41, // 70: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
+	42, // 71: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
+	43, // 72: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
+	45, // 73: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
+	46, // 74: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
+	47, // 75: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
+	48, // 76: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
+	49, // 77: tongdu.survey.v1.SurveyService.ExportRanking:input_type -> tongdu.survey.v1.ExportRankingRequest
+	11, // 78: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 79: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
+	15, // 80: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
+	11, // 81: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 82: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 83: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
+	20, // 84: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
+	23, // 85: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
+	25, // 86: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
+	20, // 87: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
+	31, // 88: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
+	57, // 89: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
+	33, // 90: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
+	34, // 91: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
+	34, // 92: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
+	38, // 93: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
+	34, // 94: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
+	40, // 95: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 96: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
+	44, // 97: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
+	40, // 98: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 99: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 100: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
+	52, // 101: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
+	57, // 102: tongdu.survey.v1.SurveyService.ExportRanking:output_type -> google.api.HttpBody
+	78, // [78:103] is the sub-list for method output_type
+	53, // [53:78] is the sub-list for method input_type
+	53, // [53:53] is the sub-list for extension type_name
+	53, // [53:53] is the sub-list for extension extendee
+	0,  // [0:53] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_survey_v1_survey_proto_init() }
