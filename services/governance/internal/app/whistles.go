@@ -80,7 +80,14 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 	if err != nil {
 		return nil, err
 	}
-	id, err := a.idsFor(ctx, "CreateWhistle", req, 1)
+	return a.storeNew(ctx, "CreateWhistle", req, w)
+}
+
+// storeNew stores a new whistle under its request's id, naming the signed-in caller as
+// who raised it (rule 16), and answers it as it stands; a replayed request answers with
+// what the first one stored.
+func (a *App) storeNew(ctx context.Context, method string, req Request, w registry.Whistle) (*Whistle, error) {
+	id, err := a.idsFor(ctx, method, req, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +96,6 @@ func (a *App) CreateWhistle(ctx context.Context, req Request, in registry.Whistl
 	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
 		return nil, err
 	}
-	// A replayed request answers with what the first one raised.
 	return a.GetWhistle(ctx, w.ID)
 }
 
@@ -125,16 +131,7 @@ func (a *App) ReportWhistle(ctx context.Context, req Request, in registry.Whistl
 	if err != nil {
 		return nil, err
 	}
-	id, err := a.idsFor(ctx, "ReportWhistle", req, 1)
-	if err != nil {
-		return nil, err
-	}
-	w.ID = id[0]
-	w.RaiseAccount = auth.Acting(ctx)
-	if err := a.store.CreateWhistle(ctx, w, registry.WhistleChangeOf(nil, &w)); err != nil {
-		return nil, err
-	}
-	return a.GetWhistle(ctx, w.ID)
+	return a.storeNew(ctx, "ReportWhistle", req, w)
 }
 
 // TriageWhistle calls registered departments to a REPORTED whistle with a priority: it
