@@ -5,6 +5,7 @@
 //	tongdu demo [flags]      loads the demo district into a running Tongdu
 //	tongdu token [flags]     prints a token signed with the data dir's key
 //	tongdu user add [flags]  makes a staff account, the password read from standard input
+//	tongdu import [flags] FILE  previews a register (.xlsx or CSV) and with --confirm applies it
 //
 // Each command takes --help. Ctrl-C stops serve cleanly; a restart finds the data again.
 package main
@@ -40,6 +41,7 @@ var commands = []command{
 	{"demo", "load the demo district (Shiyang Road No. 21 and a synthetic sub-district) into a running Tongdu", loadDemo},
 	{"token", "print a bearer token signed with the data dir's key, for district systems and scripts", token},
 	{"user", "staff accounts made at the machine: user add (the first administrator of a new install)", userCmd},
+	{"import", "preview (and with --confirm apply) a household register or compound inventory from .xlsx or CSV", importFile},
 }
 
 func main() { os.Exit(dispatch(os.Args[1:], os.Stderr)) }
