@@ -22,8 +22,12 @@ func (s *Server) GetSurveyStats(ctx context.Context, req *pb.GetSurveyStatsReque
 	return statsToPB(sv, st), nil
 }
 
-// ExportSurveyStats returns the statistics table as a CSV file.
+// ExportSurveyStats returns the statistics table as a CSV file, or with format=xlsx as
+// a workbook (export.go).
 func (s *Server) ExportSurveyStats(ctx context.Context, req *pb.ExportSurveyStatsRequest) (*httpbody.HttpBody, error) {
+	if req.GetFormat() == "xlsx" {
+		return s.exportStatsXLSX(ctx, req.GetSurveyId())
+	}
 	sv, data, err := s.app.ExportSurveyStats(ctx, req.GetSurveyId())
 	if err != nil {
 		return nil, err
