@@ -2,9 +2,12 @@ package console
 
 import (
 	"errors"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+	"tongdu/web/internal/i18n"
 
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -109,13 +112,14 @@ func (s *Server) createReceipt(w http.ResponseWriter, r *http.Request) {
 	if funder == "" {
 		errs["receipt.funder"] = lang.T("money.error.funder")
 	}
+	at := dayField(lang, errs, "receipt.effectiveTime", r.PostFormValue("receipt.effectiveTime"))
 	if errs.Any() {
 		s.renderMoney(w, r, http.StatusUnprocessableEntity, projectForm{name: "receipt", vals: r.PostForm, errs: errs})
 		return
 	}
 	_, err := s.c.Finance.CreateReceipt(call(r), &financepb.CreateReceiptRequest{ProjectId: r.PathValue("id"), Receipt: &financepb.Receipt{
 		Party: financepb.FundingSource_Party(financepb.FundingSource_Party_value[party]), Funder: funder, AmountFen: amount,
-		Memo: strings.TrimSpace(r.PostFormValue("receipt.memo")), RequestId: r.PostFormValue("requestId")}})
+		Memo: strings.TrimSpace(r.PostFormValue("receipt.memo")), RequestId: r.PostFormValue("requestId"), EffectiveTime: at}})
 	s.moneySent(w, r, "receipt", "money.receipt", err)
 }
 
@@ -127,6 +131,7 @@ func (s *Server) createContribution(w http.ResponseWriter, r *http.Request) {
 	if r.PostFormValue("contribution.householdId") == "" {
 		errs["contribution.householdId"] = lang.T("money.error.household")
 	}
+	at := dayField(lang, errs, "contribution.effectiveTime", r.PostFormValue("contribution.effectiveTime"))
 	if errs.Any() {
 		s.renderMoney(w, r, http.StatusUnprocessableEntity, projectForm{name: "contribution", vals: r.PostForm, errs: errs})
 		return
@@ -134,7 +139,7 @@ func (s *Server) createContribution(w http.ResponseWriter, r *http.Request) {
 	_, err := s.c.Finance.CreateContribution(call(r), &financepb.CreateContributionRequest{ProjectId: r.PathValue("id"), Contribution: &financepb.Contribution{
 		HouseholdId: r.PostFormValue("contribution.householdId"), AmountFen: amount,
 		Method: financepb.Contribution_Method(financepb.Contribution_Method_value[r.PostFormValue("contribution.method")]),
-		Memo:   strings.TrimSpace(r.PostFormValue("contribution.memo")), RequestId: r.PostFormValue("requestId")}})
+		Memo:   strings.TrimSpace(r.PostFormValue("contribution.memo")), RequestId: r.PostFormValue("requestId"), EffectiveTime: at}})
 	s.moneySent(w, r, "contribution", "money.contribution", err)
 }
 
@@ -193,4 +198,20 @@ func parseYuan(typed string) (int64, error) {
 	frac = (frac + "00")[:2]
 	fen = fen*100 + int64(frac[0]-'0')*10 + int64(frac[1]-'0')
 	return fen, nil
+}
+
+// dayField reads an optional day of record (rule 15: money paid before it is entered),
+// a district day "2021-05-10", as noon of that day in the district's time; nil when
+// empty. A malformed day is an error beside field.
+func dayField(lang i18n.Lang, errs view.Errors, field, typed string) *timestamppb.Timestamp {
+	typed = strings.TrimSpace(typed)
+	if typed == "" {
+		return nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, typed, view.China)
+	if err != nil {
+		errs[field] = lang.T("notices.error.date")
+		return nil
+	}
+	return timestamppb.New(d.Add(12 * time.Hour))
 }

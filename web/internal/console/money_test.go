@@ -1,6 +1,11 @@
 package console
 
-import "testing"
+import (
+	"testing"
+
+	"tongdu/web/internal/i18n"
+	"tongdu/web/internal/view"
+)
 
 // Amounts are typed in yuan and kept in fen exactly (rule 7): no floating point, at most
 // two decimals, thousands separators only where they belong.
@@ -21,5 +26,21 @@ func TestParseYuan(t *testing.T) {
 		if _, err := parseYuan(typed); err == nil || err.Error() != want {
 			t.Errorf("parseYuan(%q): error %v, want %s", typed, err, want)
 		}
+	}
+}
+
+// A day of record (rule 15) is the district's day, noon of it; none given is none; a
+// malformed one is told beside its field.
+func TestDayField(t *testing.T) {
+	errs := view.Errors{}
+	if got := dayField(i18n.ZH, errs, "f", ""); got != nil || errs.Any() {
+		t.Errorf("empty: %v %v", got, errs)
+	}
+	got := dayField(i18n.ZH, errs, "f", "2021-05-10")
+	if got == nil || got.AsTime().In(view.China).Format("2006-01-02 15:04") != "2021-05-10 12:00" {
+		t.Errorf("2021-05-10: %v", got)
+	}
+	if dayField(i18n.ZH, errs, "f", "10/05/2021"); errs.Of("f") == "" {
+		t.Errorf("a malformed day is not told: %v", errs)
 	}
 }

@@ -6,11 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
-
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
@@ -155,13 +152,10 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n := &projectspb.Notice{CompoundId: pr.GetCompoundId(), Kind: projectspb.Notice_PLAN, SubjectId: id, Body: strings.TrimSpace(r.PostFormValue("notice.body"))}
-	if d := strings.TrimSpace(r.PostFormValue("notice.opensAt")); d != "" {
-		t, err := time.ParseInLocation(time.DateOnly, d, view.China)
-		if err != nil {
-			s.refuse(w, r, "notice", view.Errors{"notice.opensAt": visitOf(r).lang.T("notices.error.date")})
-			return
-		}
-		n.OpensAt = timestamppb.New(t)
+	errs := view.Errors{}
+	if n.OpensAt = dayField(visitOf(r).lang, errs, "notice.opensAt", r.PostFormValue("notice.opensAt")); errs.Any() {
+		s.refuse(w, r, "notice", errs)
+		return
 	}
 	got, err := s.c.Projects.CreateNotice(ctx, &projectspb.CreateNoticeRequest{Notice: n, RequestId: r.PostFormValue("requestId")})
 	if err != nil {
