@@ -61,6 +61,7 @@ func New(_ context.Context, cfg Config, log *slog.Logger) (*Console, error) {
 	}{
 		{"governance", cfg.Governance, func(cc *grpc.ClientConn) {
 			clients.Governance, clients.Accounts = governancepb.NewGovernanceServiceClient(cc), governancepb.NewAccountServiceClient(cc)
+			clients.Imports = governancepb.NewImportServiceClient(cc)
 		}},
 		{"survey", cfg.Survey, func(cc *grpc.ClientConn) { clients.Survey = surveypb.NewSurveyServiceClient(cc) }},
 		{"projects", cfg.Projects, func(cc *grpc.ClientConn) { clients.Projects = projectspb.NewProjectsServiceClient(cc) }},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -12,6 +13,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"tongdu/cmd/tongdu/allinone"
+	"tongdu/platform/auth"
+	"tongdu/platform/testkit"
+	"tongdu/services/governance"
 )
 
 // importAnswer is the preview (and, confirmed, the import) as the REST API answers it.
@@ -284,4 +290,77 @@ func wrongDigit(d byte) string {
 		return "2"
 	}
 	return "1"
+}
+
+// The console's import pages work without scripts: a community's staff opens the
+// compound's import page, uploads a register (a plain multipart form), sees each row's
+// result and the errors beside it, confirms, and downloads the report and the template;
+// the import and the households record the signed-in account (rule 16).
+func TestImportConsolePages(t *testing.T) {
+	redisURL := testkit.RedisURL(t)
+	app := startAllInOne(t, allinone.Config{HTTPAddr: "127.0.0.1:0", GRPCAddr: "127.0.0.1:0", RedisURL: redisURL, DataDir: t.TempDir()})
+	t.Cleanup(app.Close)
+	c := newClient(t, app)
+	rt := c.createRegionTree()
+	cp := c.createCompound(map[string]any{"name": "书院街5号", "communityId": rt.community.ID})
+	const password = "a staff passphrase"
+	addAtTheMachine(t, redisURL, governance.NewAccount{Login: "li.staff", DisplayName: "李干事", Role: auth.CommunityStaff,
+		Scope: "regions/" + rt.community.ID, Password: password, CreatedBy: "cli:operator"})
+	b := c.browser()
+	if r, _ := b.signIn(map[string]any{"login": "li.staff", "password": password}); r.status != http.StatusOK {
+		t.Fatalf("sign in: %d %s", r.status, r.body)
+	}
+	_, s := b.signIn(map[string]any{"login": "li.staff", "password": password})
+
+	form := b.do("GET", "/compounds/"+cp.ID+"/import", nil)
+	if form.status != http.StatusOK || !strings.Contains(string(form.body), `enctype="multipart/form-data"`) || !strings.Contains(string(form.body), "/import-templates/HOUSEHOLDS.xlsx") {
+		t.Fatalf("import page: %d %s", form.status, form.body)
+	}
+	file := register(t, 3, func(f *excelize.File, s string) {
+		_ = f.SetCellStr(s, "G3", idNumber(1)[:17]+wrongDigit(idNumber(1)[17]))
+	})
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("csrf", s.CSRFToken)
+	_ = w.WriteField("kind", "HOUSEHOLDS")
+	_ = w.WriteField("compoundId", cp.ID)
+	part, _ := w.CreateFormFile("file", "register.xlsx")
+	_, _ = part.Write(file)
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", b.base+"/imports", &body)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	status, text, at := browse(t, b, req)
+	if status != http.StatusOK || !strings.Contains(text, "身份证号: the check digit") || !strings.Contains(text, "确认导入 2 行") {
+		t.Fatalf("preview page: %d %s", status, text)
+	}
+	id := strings.TrimPrefix(at, "/imports/")
+	confirm, _ := http.NewRequest("POST", b.base+"/imports/"+id+"/confirm", strings.NewReader("csrf="+s.CSRFToken))
+	confirm.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if status, text, _ := browse(t, b, confirm); status != http.StatusOK || !strings.Contains(text, "已写入 2 行") {
+		t.Fatalf("after confirm: %d %s", status, text)
+	}
+	for _, path := range []string{"/imports/" + id + "/report.xlsx", "/import-templates/HOUSEHOLDS.xlsx"} {
+		r := b.do("GET", path, nil)
+		if r.status != http.StatusOK || !strings.Contains(r.header.Get("Content-Type"), "spreadsheetml") || !strings.Contains(r.header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("%s: %d %s", path, r.status, r.header)
+		}
+	}
+	var imp importAnswer
+	c.call("GET", "/v1/imports/"+id, nil, &imp)
+	if imp.ConfirmAccount != "accounts/"+s.Account.ID {
+		t.Fatalf("confirmed by %q, want the signed-in account %q", imp.ConfirmAccount, s.Account.ID)
+	}
+}
+
+// browse sends req as the browser, following redirects, and returns the page's status,
+// text and path.
+func browse(t *testing.T, b *client, req *http.Request) (int, string, string) {
+	t.Helper()
+	resp, err := b.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(data), resp.Request.URL.Path
 }

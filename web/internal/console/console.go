@@ -28,6 +28,7 @@ import (
 type Clients struct {
 	Governance governancepb.GovernanceServiceClient
 	Accounts   governancepb.AccountServiceClient
+	Imports    governancepb.ImportServiceClient
 	Survey     surveypb.SurveyServiceClient
 	Projects   projectspb.ProjectsServiceClient
 	Finance    financepb.FinanceServiceClient
