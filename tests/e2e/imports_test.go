@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -363,4 +364,49 @@ func browse(t *testing.T, b *client, req *http.Request) (int, string, string) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(data), resp.Request.URL.Path
+}
+
+// A community's compound inventory: new compounds are registered, a known one (by name)
+// updated by the columns that differ, a management type contradicting the facts refused
+// (rule 1); only staff of the community may import it.
+func TestImportCompoundInventory(t *testing.T) {
+	c := startApp(t)
+	rt := c.createRegionTree()
+	old := c.createCompound(map[string]any{"name": "和平里", "communityId": rt.community.ID, "buildYear": 1985})
+	f := excelize.NewFile()
+	defer f.Close()
+	for i, row := range [][]any{
+		{"小区名称", "地址", "建成年份", "管理类型", "物业服务企业", "产权单位", "自管委员会", "历史风貌", "示范小区"},
+		{"和平里", "书院街1号", 1986, "", "", "", "否", "", "否"},
+		{"新华里", "书院街9号", 1992, "三无", "", "", "否", "", "是"},
+		{"光明里", "", 1990, "专业物业", "", "", "否", "", "否"}, // a professional manager with none named
+		{"东风里", "", "九零年", "", "", "", "", "", ""},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		_ = f.SetSheetRow("Sheet1", cell, &row)
+	}
+	var buf bytes.Buffer
+	_ = f.Write(&buf)
+
+	staffElsewhere := c.asRole(auth.CommunityStaff, "regions/"+rt.otherCommunity.ID)
+	c.failure(staffElsewhere.upload("COMPOUNDS", "communityId", rt.community.ID, "inventory.xlsx", buf.Bytes()), http.StatusForbidden, "staff of another community")
+	c.failure(c.asRole(auth.GridWorker, "compounds/"+old.ID).upload("COMPOUNDS", "communityId", rt.community.ID, "inventory.xlsx", buf.Bytes()), http.StatusForbidden, "a grid worker")
+
+	staff := c.asRole(auth.CommunityStaff, "regions/"+rt.community.ID)
+	p := staff.preview("COMPOUNDS", "communityId", rt.community.ID, "inventory.xlsx", buf.Bytes())
+	if p.Summary.New != 1 || p.Summary.Changed != 1 || p.Summary.Errors != 2 {
+		t.Fatalf("inventory preview %+v: %+v", p.Summary, p.Rows)
+	}
+	var done importAnswer
+	staff.call("POST", "/v1/imports/"+p.ID+":confirm", map[string]any{}, &done)
+	if got := c.getCompound(old.ID); got.BuildYear != 1986 {
+		t.Fatalf("the known compound: build year %d, want 1986", got.BuildYear)
+	}
+	if n := len(c.listCompounds(url.Values{"regionId": {rt.community.ID}})); n != 2 {
+		t.Fatalf("the community has %d compounds, want 2", n)
+	}
+	again := staff.preview("COMPOUNDS", "communityId", rt.community.ID, "inventory.xlsx", buf.Bytes())
+	if again.Summary.Unchanged != 2 || again.Summary.New+again.Summary.Changed != 0 {
+		t.Fatalf("the same inventory again: %+v", again.Summary)
+	}
 }
