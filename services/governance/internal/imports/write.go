@@ -89,39 +89,50 @@ func Template(kind registry.ImportKind) ([]byte, error) {
 // .xlsx keeps its other sheets and formats; a CSV becomes one sheet of text cells, made
 // safe from formulas). errs are by sheet row number.
 func Report(t *Table, data []byte, errs map[int][]registry.RowError) ([]byte, error) {
-	var f *excelize.File
-	sheetName := t.Sheet
-	width := len(t.Header)
-	if t.Format == "xlsx" {
-		var err error
-		if f, err = excelize.OpenReader(bytes.NewReader(data)); err != nil {
-			return nil, err
+	text := func(es []registry.RowError) string {
+		parts := make([]string, len(es))
+		for i, e := range es {
+			parts[i] = e.Column + ": " + e.Reason
 		}
-		if dim, err := f.GetSheetDimension(sheetName); err == nil {
-			if parts := strings.Split(dim, ":"); len(parts) == 2 {
-				if c, _, err := excelize.CellNameToCoordinates(parts[1]); err == nil && c > width {
-					width = c
-				}
-			}
-		}
-	} else {
-		f = excelize.NewFile()
-		sheetName = "导入"
-		if err := f.SetSheetName("Sheet1", sheetName); err != nil {
+		return strings.Join(parts, "; ")
+	}
+	const errorsHeader = "错误 / errors"
+	var buf bytes.Buffer
+	if t.Format != "xlsx" {
+		// A CSV becomes one sheet, streamed, the error column written with each row (a
+		// streamed sheet takes no cells afterwards).
+		f := excelize.NewFile()
+		defer f.Close()
+		const name = "导入"
+		if err := f.SetSheetName("Sheet1", name); err != nil {
 			return nil, err
 		}
 		recs, err := csvLines(data)
 		if err != nil {
 			return nil, err
 		}
-		sw, err := f.NewStreamWriter(sheetName)
+		width := len(t.Header)
+		for _, rec := range recs {
+			width = max(width, len(rec.cells))
+		}
+		sw, err := f.NewStreamWriter(name)
 		if err != nil {
 			return nil, err
 		}
-		for _, rec := range recs {
-			row := make([]any, len(rec.cells))
-			for j, c := range rec.cells {
-				row[j] = sheet.SafeCell(c)
+		if err := sw.SetColWidth(width+1, width+1, 60); err != nil {
+			return nil, err
+		}
+		for i, rec := range recs {
+			row := make([]any, width+1)
+			for j := range width {
+				row[j] = ""
+				if j < len(rec.cells) {
+					row[j] = sheet.SafeCell(rec.cells[j])
+				}
+			}
+			row[width] = text(errs[rec.line])
+			if i == 0 {
+				row[width] = errorsHeader
 			}
 			cell, _ := excelize.CoordinatesToCellName(1, rec.line)
 			if err := sw.SetRow(cell, row); err != nil {
@@ -131,13 +142,29 @@ func Report(t *Table, data []byte, errs map[int][]registry.RowError) ([]byte, er
 		if err := sw.Flush(); err != nil {
 			return nil, err
 		}
+		if err := f.Write(&buf); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
 	}
-	defer f.Close()
-	col, _ := excelize.ColumnNumberToName(width + 1)
-	if err := f.SetCellStr(sheetName, col+"1", "错误 / errors"); err != nil {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
 		return nil, err
 	}
-	if err := f.SetColWidth(sheetName, col, col, 60); err != nil {
+	defer f.Close()
+	width := len(t.Header)
+	if dim, err := f.GetSheetDimension(t.Sheet); err == nil {
+		if parts := strings.Split(dim, ":"); len(parts) == 2 {
+			if c, _, err := excelize.CellNameToCoordinates(parts[1]); err == nil && c > width {
+				width = c
+			}
+		}
+	}
+	col, _ := excelize.ColumnNumberToName(width + 1)
+	if err := f.SetCellStr(t.Sheet, col+"1", errorsHeader); err != nil {
+		return nil, err
+	}
+	if err := f.SetColWidth(t.Sheet, col, col, 60); err != nil {
 		return nil, err
 	}
 	red, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "C00000"}})
@@ -145,19 +172,14 @@ func Report(t *Table, data []byte, errs map[int][]registry.RowError) ([]byte, er
 		return nil, err
 	}
 	for row, es := range errs {
-		parts := make([]string, len(es))
-		for i, e := range es {
-			parts[i] = e.Column + ": " + e.Reason
-		}
 		cell := fmt.Sprintf("%s%d", col, row)
-		if err := f.SetCellStr(sheetName, cell, strings.Join(parts, "; ")); err != nil {
+		if err := f.SetCellStr(t.Sheet, cell, text(es)); err != nil {
 			return nil, err
 		}
-		if err := f.SetCellStyle(sheetName, cell, cell, red); err != nil {
+		if err := f.SetCellStyle(t.Sheet, cell, cell, red); err != nil {
 			return nil, err
 		}
 	}
-	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
 		return nil, err
 	}
