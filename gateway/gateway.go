@@ -360,6 +360,7 @@ func openapiDocument() ([]byte, error) {
 	}
 	doc["security"] = []any{map[string]any{"bearer": []any{}}}
 	if paths, ok := doc["paths"].(map[string]any); ok {
+		documentUpload(paths)
 		for path, item := range paths {
 			if !publicRoutes.MatchString(placeholders.ReplaceAllString(path, "x")) && path != "/v1/sessions" && path != "/v1/sessions/current" {
 				continue

@@ -129,3 +129,32 @@ func (g *Gateway) upload(imports governancepb.ImportServiceClient) http.HandlerF
 		_, _ = w.Write(body)
 	}
 }
+
+// documentUpload adds POST /v1/imports to the OpenAPI paths: the generator knows only
+// the contract's routes, and the upload is a multipart form served here.
+func documentUpload(paths map[string]any) {
+	field := func(name, typ, desc string, required bool) map[string]any {
+		return map[string]any{"name": name, "in": "formData", "type": typ, "required": required, "description": desc}
+	}
+	paths[importPath] = map[string]any{"post": map[string]any{
+		"summary": "Uploads a spreadsheet and previews importing it (a dry run: nothing changes until POST /v1/imports/{id}:confirm).",
+		"description": "A household register of a compound (kind HOUSEHOLDS, compoundId) or a compound inventory of a community " +
+			"(kind COMPOUNDS, communityId), as .xlsx or CSV in UTF-8 or GB18030, at most 4,000,000 bytes. Answers the import: " +
+			"its id, summary {new, changed, unchanged, errors} and rows[] {row, status, errors[] {column, reason}}.",
+		"operationId": "ImportService_Upload",
+		"consumes":    []any{"multipart/form-data"},
+		"parameters": []any{
+			field("file", "file", "the spreadsheet", true),
+			map[string]any{"name": "kind", "in": "formData", "type": "string", "required": true, "enum": []any{"HOUSEHOLDS", "COMPOUNDS"}},
+			field("compoundId", "string", "the compound whose households the file registers (kind HOUSEHOLDS)", false),
+			field("communityId", "string", "the community whose compounds the file lists (kind COMPOUNDS)", false),
+			field("dryRun", "boolean", "every upload is a dry run; false is refused", false),
+		},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "the preview", "schema": map[string]any{"$ref": "#/definitions/v1Import"}},
+			"400": map[string]any{"description": "the file cannot be read (violation on file)", "schema": map[string]any{"$ref": "#/definitions/googleRpcStatus"}},
+			"413": map[string]any{"description": "the file is too large", "schema": map[string]any{"$ref": "#/definitions/googleRpcStatus"}},
+		},
+		"tags": []any{"ImportService"},
+	}}
+}
