@@ -410,3 +410,56 @@ func TestImportCompoundInventory(t *testing.T) {
 		t.Fatalf("the same inventory again: %+v", again.Summary)
 	}
 }
+
+// Rule 13 through an import: the names, phones and ID numbers of an uploaded register
+// (and of its mistakes) reach neither the log nor any span, and no error reason quotes
+// them.
+func TestImportKeepsPersonalDataOutOfLogsAndTraces(t *testing.T) {
+	admin, cp := startCaptured(t)
+	rt := admin.createRegionTree()
+	comp := admin.createCompound(map[string]any{"name": "光华小区", "communityId": rt.community.ID})
+	names := []string{"独特名字甲", "独特名字乙", "独特名字丙"}
+	phones := []string{"13987654321", "13987654322", "13987654323"}
+	ids := []string{idNumber(11), idNumber(12), idNumber(13)[:17] + wrongDigit(idNumber(13)[17])}
+	seeded := append(append(append([]string{}, names...), phones...), ids...)
+	csv := "楼栋,单元,房号,专有面积,姓名,电话,身份证号,党员,无障碍需求\n"
+	for i := range names {
+		csv += fmt.Sprintf("1号楼,1,%d,60,%s,%s,%s,否,否\n", 101+i, names[i], phones[i], ids[i])
+	}
+	p := admin.preview("HOUSEHOLDS", "compoundId", comp.ID, "register.csv", []byte(csv))
+	if p.Summary.New != 2 || p.Summary.Errors != 1 {
+		t.Fatalf("preview %+v", p.Summary)
+	}
+	var all importAnswer
+	admin.call("GET", "/v1/imports/"+p.ID, nil, &all)
+	admin.call("POST", "/v1/imports/"+p.ID+":confirm", map[string]any{}, nil)
+	if r := admin.do("GET", "/v1/imports/"+p.ID+"/report.xlsx", nil); r.status != http.StatusOK {
+		t.Fatalf("report: %d", r.status)
+	}
+	for _, r := range all.Rows {
+		for _, e := range r.Errors {
+			if l := leaks(e.Column+e.Reason, seeded); len(l) > 0 {
+				t.Errorf("row %d's reason shows %q", r.Row, l)
+			}
+		}
+	}
+	admin.app.Close()
+	logText := cp.logs.String()
+	if !strings.Contains(logText, "import applied") {
+		t.Fatalf("the log was not captured: %q", logText)
+	}
+	for _, s := range leaks(logText, seeded) {
+		t.Errorf("the log shows %q:\n…%s…", s, excerpt(logText, s))
+	}
+	var spans strings.Builder
+	for _, s := range cp.spans.GetSpans() {
+		spans.WriteString(spanText(s))
+		spans.WriteByte('\n')
+	}
+	if !strings.Contains(spans.String(), "ImportService/ConfirmImport") {
+		t.Fatalf("no span of the confirm (is tracing on?)")
+	}
+	for _, s := range leaks(spans.String(), seeded) {
+		t.Errorf("a span shows %q:\n…%s…", s, excerpt(spans.String(), s))
+	}
+}
