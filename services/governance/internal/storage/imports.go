@@ -76,20 +76,30 @@ func (s *Store) GetImport(ctx context.Context, id string, plan, file bool) (*Imp
 	return r, nil
 }
 
-// claimImport moves a previewed import to applying, once.
-// KEYS: import. ARGV: confirm (JSON). Returns 1 when claimed, 0 when it was not
-// PREVIEWED (the state is answered instead), -1 when there is none.
+// claimImport moves a previewed import to applying, once; an import left applying
+// longer than stale ago (its confirm died with its process) may be claimed again.
+// KEYS: import. ARGV: confirm (JSON), now (ms), stale (ms). Returns 1 when claimed, 0
+// when it is applying or applied, -1 when there is none.
 var claimImport = redis.NewScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return -1 end
-if state ~= 'PREVIEWED' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'APPLYING', 'confirm', ARGV[1])
+if state == 'APPLYING' then
+  local at = tonumber(redis.call('HGET', KEYS[1], 'claimed') or '0')
+  if at + tonumber(ARGV[3]) > tonumber(ARGV[2]) then return 0 end
+elseif state ~= 'PREVIEWED' then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', 'APPLYING', 'confirm', ARGV[1], 'claimed', ARGV[2])
 return 1`)
 
+// importStale is how long a confirm may run before another may take over its import.
+const importStale = 10 * time.Minute
+
 // ClaimImport marks a previewed import as being applied by confirm. It returns false
-// when it is applying or applied already, and ErrNotFound when there is none.
+// when it is applied, or being applied by a confirm that started less than ten minutes
+// ago, and ErrNotFound when there is none.
 func (s *Store) ClaimImport(ctx context.Context, id string, confirm []byte) (bool, error) {
-	res, err := claimImport.Run(ctx, s.rdb, []string{importKey(id)}, confirm).Int()
+	res, err := claimImport.Run(ctx, s.rdb, []string{importKey(id)}, confirm, time.Now().UnixMilli(), importStale.Milliseconds()).Int()
 	switch {
 	case err != nil:
 		return false, err
