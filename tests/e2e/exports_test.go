@@ -108,6 +108,11 @@ func TestExportsAreWorkbooksOfTheReports(t *testing.T) {
 		if r := rowWith(rows, d.h1.ID); !strings.Contains(r, "|李**|500.00|") || strings.Contains(strings.Join(rows, "\n"), h1Name) {
 			t.Fatalf("H1's row as the owners' committee: %q", r)
 		}
+		// An auditor reads the money but no households: no names at all.
+		rows = c.asRole(auth.Auditor, "").exported(p, "收款清单", ascii)
+		if rows[0] != "住户编号|住户|应缴（元）|已缴（元）|未缴（元）|状态" || !strings.HasPrefix(rowWith(rows, d.h1.ID), d.h1.ID+"||500.00|500.00|") {
+			t.Fatalf("as an auditor: %q", rows)
+		}
 		// Only the households still due.
 		if rows := c.exported(p+"&status=DUE", "收款清单", ascii); len(rows) != 1+len(d.k1.households) || rowWith(rows, d.h1.ID) != "" {
 			t.Fatalf("due rows %q", rows)
