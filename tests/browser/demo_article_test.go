@@ -8,6 +8,7 @@ import (
 	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
 
 // The demo district reads like the source article (../shared/seed/article.en.md): the
@@ -57,6 +58,30 @@ func TestDemoReadsLikeTheArticle(t *testing.T) {
 	for _, h := range p.GetHistory() {
 		if y := h.GetTime().AsTime().In(china).Year(); h.GetTo() != projectspb.Project_MAINTENANCE && y != 2021 {
 			t.Errorf("its move to %s happened in %d, want 2021", h.GetTo(), y)
+		}
+	}
+
+	// Its residents were asked and voted before the works began (rule 15: dated when they
+	// ran), and the courtyard meeting's minutes were closed.
+	var began time.Time
+	for _, h := range p.GetHistory() {
+		if h.GetTo() == projectspb.Project_IN_CONSTRUCTION {
+			began = h.GetTime().AsTime()
+		}
+	}
+	svs := testkit.Must[*surveypb.ListSurveysResponse](t)(surveypb.NewSurveyServiceClient(s.conn).ListSurveys(ctx, &surveypb.ListSurveysRequest{CompoundId: k.GetId(), PageSize: 100}))
+	for _, sv := range svs.GetSurveys() {
+		if sv.GetKind() == surveypb.Survey_ACCEPTANCE || sv.GetMatter() == surveypb.Survey_COMMON_PART_BUSINESS {
+			continue
+		}
+		if sv.GetState() != surveypb.Survey_CLOSED || !sv.GetCloseTime().AsTime().Before(began) {
+			t.Errorf("survey %q is %s, closed %v; want closed before the works began on %v", sv.GetTitle(), sv.GetState(), sv.GetCloseTime().AsTime(), began)
+		}
+	}
+	ms := testkit.Must[*surveypb.ListMeetingsResponse](t)(surveypb.NewSurveyServiceClient(s.conn).ListMeetings(ctx, &surveypb.ListMeetingsRequest{CompoundId: k.GetId()}))
+	for _, m := range ms.GetMeetings() {
+		if m.GetState() != surveypb.Meeting_CLOSED || !m.GetCloseTime().AsTime().Before(began) {
+			t.Errorf("meeting %q is %s; want its minutes closed before the works began", m.GetTitle(), m.GetState())
 		}
 	}
 

@@ -46,7 +46,13 @@ func (l *loader) load(ctx context.Context) error {
 		if i == 0 {
 			participation, willingness = 0.95, 0.9
 		}
-		_, err := l.needs(ctx, fmt.Sprintf("demo-needs-%d", i), c, rnd, participation, willingness, i%5 == 4, i%10 == 9)
+		closed, when := i%5 == 4, dates{}
+		if i == 0 {
+			// Shiyang Road's residents were asked first, and the survey closed before the
+			// works began (rule 15: dated when it ran).
+			closed, when = true, dates{timestamppb.New(time.Date(2021, time.January, 8, 9, 0, 0, 0, china)), timestamppb.New(time.Date(2021, time.February, 5, 18, 0, 0, 0, china))}
+		}
+		_, err := l.needs(ctx, fmt.Sprintf("demo-needs-%d", i), c, rnd, participation, willingness, closed, i%10 == 9, when)
 		return err
 	}); err != nil {
 		return err
@@ -101,13 +107,18 @@ func (l *loader) load(ctx context.Context) error {
 // and a shop after a business-use resolution.
 func (l *loader) storyLife(ctx context.Context, c *compound) error {
 	rnd := rand.New(rand.NewPCG(5000, 21))
-	held := time.Date(2021, 5, 15, 19, 30, 0, 0, china)
-	if _, err := l.svy.CreateMeeting(ctx, &surveypb.CreateMeetingRequest{Meeting: &surveypb.Meeting{
+	held := time.Date(2021, 2, 20, 19, 30, 0, 0, china)
+	m, err := l.svy.CreateMeeting(ctx, &surveypb.CreateMeetingRequest{Meeting: &surveypb.Meeting{
 		CompoundId: c.id, Title: "石羊路21号院改造院坝会", Place: "院坝", HeldAt: timestamppb.New(held),
 		AttendeeHouseholdIds: c.households[:20], Topics: []string{"改造内容", "自筹资金", "保留老墙"},
 		Minutes: "居民讨论改造方案，同意每户自筹1084元", Decisions: []string{"先拆违、修路、通排水", "保留瓷砖镶嵌外墙"},
-	}, RequestId: "demo-story-meeting"}); err != nil {
+	}, RequestId: "demo-story-meeting"})
+	if err != nil {
 		return fmt.Errorf("meeting: %w", err)
+	}
+	// The meeting's minutes were closed that evening, before the works began (rule 15).
+	if _, err := l.svy.CloseMeeting(ctx, &surveypb.CloseMeetingRequest{Id: m.GetId(), EffectiveTime: timestamppb.New(held.Add(2 * time.Hour)), RequestId: "demo-story-meeting-close"}); err != nil {
+		return fmt.Errorf("close meeting: %w", err)
 	}
 	ideas := []struct{ text, category string }{
 		{"保留老厂区的瓷砖镶嵌外墙，不要刷白", "HERITAGE"},
@@ -148,7 +159,8 @@ func (l *loader) storyLife(ctx context.Context, c *compound) error {
 		return fmt.Errorf("close election: %w", err)
 	}
 	// Upkeep: owners' parking, parking let to outsiders and a shop, after the owners agreed.
-	res, err := l.resolution(ctx, "demo-story-business", c, rnd, surveypb.Survey_COMMON_PART_BUSINESS, "关于利用公共部位停车位对外出租及开设便民商店的表决", 0.85)
+	res, err := l.resolution(ctx, "demo-story-business", c, rnd, surveypb.Survey_COMMON_PART_BUSINESS, "关于利用公共部位停车位对外出租及开设便民商店的表决", 0.85,
+		dates{timestamppb.New(time.Date(2022, time.March, 1, 9, 0, 0, 0, china)), timestamppb.New(time.Date(2022, time.March, 15, 18, 0, 0, 0, china))})
 	if err != nil {
 		return err
 	}

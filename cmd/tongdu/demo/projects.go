@@ -104,7 +104,9 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 			return err
 		})
 	}
-	res, err := l.resolution(ctx, key+"-resolution", c, rnd, surveypb.Survey_RENOVATION, "关于实施老旧小区改造的业主表决", 0.9)
+	// The owners voted before the plan was drawn up, the residents accepted the works
+	// after they were handed over (rule 15: the surveys dated when they ran).
+	res, err := l.resolution(ctx, key+"-resolution", c, rnd, surveypb.Survey_RENOVATION, "关于实施老旧小区改造的业主表决", 0.9, dates{on(-20), on(-10)})
 	if err != nil {
 		return "", err
 	}
@@ -227,7 +229,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	if p.target == projectspb.Project_PENDING_ACCEPTANCE {
 		return id, nil
 	}
-	acc, err := l.acceptance(ctx, key+"-acceptance", c, rnd, 0.92)
+	acc, err := l.acceptance(ctx, key+"-acceptance", c, rnd, 0.92, dates{on(151), on(158)})
 	if err != nil {
 		return "", err
 	}

@@ -52,7 +52,7 @@ func (s *Server) OpenSurvey(ctx context.Context, req *pb.OpenSurveyRequest) (*pb
 	if err != nil {
 		return nil, err
 	}
-	return surveyOut(s.app.OpenSurvey(ctx, req.GetId(), r))
+	return surveyOut(s.app.OpenSurvey(ctx, req.GetId(), timeOf(req.GetEffectiveTime()), r))
 }
 
 // CloseSurvey closes a survey and freezes its electorate.
@@ -61,7 +61,7 @@ func (s *Server) CloseSurvey(ctx context.Context, req *pb.CloseSurveyRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return surveyOut(s.app.CloseSurvey(ctx, req.GetId(), r))
+	return surveyOut(s.app.CloseSurvey(ctx, req.GetId(), timeOf(req.GetEffectiveTime()), r))
 }
 
 func surveyOut(sv app.SurveyView, err error) (*pb.Survey, error) {

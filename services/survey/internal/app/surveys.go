@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
+	"tongdu/platform/dated"
 
 	"tongdu/platform/auth"
 	"tongdu/platform/events"
@@ -102,7 +103,7 @@ func (a *App) UpdateSurvey(ctx context.Context, id, etag string, patch opinion.S
 // OpenSurvey opens a drafted survey to responses. Opening a NEEDS survey makes it the one
 // that speaks for its compound in the ranking, and tells governance (a compound event,
 // written in the same step as the opening: neither without the other).
-func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyView, error) {
+func (a *App) OpenSurvey(ctx context.Context, id string, at time.Time, req Request) (SurveyView, error) {
 	if done, ok, err := a.replayedTransition(ctx, "OpenSurvey", req, id, opinion.Open); ok || err != nil {
 		return done, err
 	}
@@ -111,7 +112,11 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 		if err != nil {
 			return opinion.Survey{}, err
 		}
-		next, err := opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		opened, err := dated.At(at, a.now(), time.Time{}, "effectiveTime", "")
+		if err != nil {
+			return opinion.Survey{}, err
+		}
+		next, err := opinion.OpenSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, opened)
 		next.OpenAccount = auth.Acting(ctx)
 		return next, err
 	}, func(sv opinion.Survey) []string {
@@ -136,7 +141,7 @@ func (a *App) OpenSurvey(ctx context.Context, id string, req Request) (SurveyVie
 // CloseSurvey closes a survey: no more responses, and the electorate is frozen into its
 // result (rule 3: a vote is judged on the households and areas of the compound), so later
 // registry edits cannot change a decided vote.
-func (a *App) CloseSurvey(ctx context.Context, id string, req Request) (SurveyView, error) {
+func (a *App) CloseSurvey(ctx context.Context, id string, at time.Time, req Request) (SurveyView, error) {
 	if done, ok, err := a.replayedTransition(ctx, "CloseSurvey", req, id, opinion.Closed); ok || err != nil {
 		return done, err
 	}
@@ -145,7 +150,11 @@ func (a *App) CloseSurvey(ctx context.Context, id string, req Request) (SurveyVi
 		if err != nil {
 			return opinion.Survey{}, err
 		}
-		next, err := opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, a.now())
+		closed, err := dated.At(at, a.now(), sv.OpenTime, "effectiveTime", "its opening")
+		if err != nil {
+			return opinion.Survey{}, err
+		}
+		next, err := opinion.CloseSurvey(sv, opinion.Electorate{Households: c.Households, Area: c.Area}, closed)
 		next.CloseAccount = auth.Acting(ctx)
 		return next, err
 	}, nil)

@@ -1153,9 +1153,12 @@ func (x *UpdateSurveyRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type OpenSurveyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	RequestId string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it opened, for a survey entered after the fact (rule 15); empty: now. Not in the
+	// future.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1204,10 +1207,20 @@ func (x *OpenSurveyRequest) GetRequestId() string {
 	return ""
 }
 
+func (x *OpenSurveyRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
+}
+
 type CloseSurveyRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	RequestId     string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	RequestId string                 `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// When it closed, for a survey entered after the fact (rule 15); empty: now. Not in the
+	// future, and not before it opened.
+	EffectiveTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=effective_time,json=effectiveTime,proto3" json:"effective_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1254,6 +1267,13 @@ func (x *CloseSurveyRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *CloseSurveyRequest) GetEffectiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EffectiveTime
+	}
+	return nil
 }
 
 type Answer struct {
@@ -4010,15 +4030,17 @@ const file_tongdu_survey_v1_survey_proto_rawDesc = "" +
 	"\x13UpdateSurveyRequest\x128\n" +
 	"\x06survey\x18\x01 \x01(\v2\x18.tongdu.survey.v1.SurveyB\x06\xbaH\x03\xc8\x01\x01R\x06survey\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"V\n" +
+	"updateMask\"\x99\x01\n" +
 	"\x11OpenSurveyRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12&\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"W\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\x9a\x01\n" +
 	"\x12CloseSurveyRequest\x12\x19\n" +
 	"\x02id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x02id\x12&\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\"\xab\x02\n" +
+	"request_id\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\trequestId\x12A\n" +
+	"\x0eeffective_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\reffectiveTime\"\xab\x02\n" +
 	"\x06Answer\x12*\n" +
 	"\vquestion_id\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\n" +
 	"questionId\x121\n" +
@@ -4409,97 +4431,99 @@ var file_tongdu_survey_v1_survey_proto_depIdxs = []int32{
 	11, // 14: tongdu.survey.v1.ListSurveysResponse.surveys:type_name -> tongdu.survey.v1.Survey
 	11, // 15: tongdu.survey.v1.UpdateSurveyRequest.survey:type_name -> tongdu.survey.v1.Survey
 	55, // 16: tongdu.survey.v1.UpdateSurveyRequest.update_mask:type_name -> google.protobuf.FieldMask
-	5,  // 17: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
-	54, // 18: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
-	19, // 19: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
-	54, // 20: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
-	20, // 21: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
-	20, // 22: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
-	53, // 23: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
-	5,  // 24: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
-	20, // 25: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
-	0,  // 26: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
-	29, // 27: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
-	1,  // 28: tongdu.survey.v1.SurveyStats.kind:type_name -> tongdu.survey.v1.Survey.Kind
-	4,  // 29: tongdu.survey.v1.SurveyStats.state:type_name -> tongdu.survey.v1.Survey.State
-	30, // 30: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
-	2,  // 31: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
-	4,  // 32: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
-	54, // 33: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
-	7,  // 34: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
-	54, // 35: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
-	54, // 36: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
-	34, // 37: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
-	7,  // 38: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
-	34, // 39: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
-	54, // 40: tongdu.survey.v1.CloseMeetingRequest.effective_time:type_name -> google.protobuf.Timestamp
-	8,  // 41: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
-	54, // 42: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
-	54, // 43: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
-	40, // 44: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
-	8,  // 45: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
-	40, // 46: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
-	56, // 47: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	56, // 48: tongdu.survey.v1.ExportRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
-	56, // 49: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
-	50, // 50: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
-	51, // 51: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
-	6,  // 52: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
-	12, // 53: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
-	13, // 54: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
-	14, // 55: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
-	16, // 56: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
-	17, // 57: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
-	18, // 58: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
-	21, // 59: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
-	22, // 60: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
-	24, // 61: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
-	26, // 62: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
-	27, // 63: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
-	28, // 64: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
-	32, // 65: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
-	35, // 66: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
-	36, // 67: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
-	37, // 68: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
-	39, // 69: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
-	41, // 70: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
-	42, // 71: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
-	43, // 72: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
-	45, // 73: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
-	46, // 74: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
-	47, // 75: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
-	48, // 76: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
-	49, // 77: tongdu.survey.v1.SurveyService.ExportRanking:input_type -> tongdu.survey.v1.ExportRankingRequest
-	11, // 78: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 79: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
-	15, // 80: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
-	11, // 81: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 82: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
-	11, // 83: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
-	20, // 84: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
-	23, // 85: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
-	25, // 86: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
-	20, // 87: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
-	31, // 88: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
-	57, // 89: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
-	33, // 90: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
-	34, // 91: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
-	34, // 92: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
-	38, // 93: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
-	34, // 94: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
-	40, // 95: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 96: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
-	44, // 97: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
-	40, // 98: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 99: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
-	40, // 100: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
-	52, // 101: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
-	57, // 102: tongdu.survey.v1.SurveyService.ExportRanking:output_type -> google.api.HttpBody
-	78, // [78:103] is the sub-list for method output_type
-	53, // [53:78] is the sub-list for method input_type
-	53, // [53:53] is the sub-list for extension type_name
-	53, // [53:53] is the sub-list for extension extendee
-	0,  // [0:53] is the sub-list for field type_name
+	54, // 17: tongdu.survey.v1.OpenSurveyRequest.effective_time:type_name -> google.protobuf.Timestamp
+	54, // 18: tongdu.survey.v1.CloseSurveyRequest.effective_time:type_name -> google.protobuf.Timestamp
+	5,  // 19: tongdu.survey.v1.Response.channel:type_name -> tongdu.survey.v1.Response.Channel
+	54, // 20: tongdu.survey.v1.Response.collected_at:type_name -> google.protobuf.Timestamp
+	19, // 21: tongdu.survey.v1.Response.answers:type_name -> tongdu.survey.v1.Answer
+	54, // 22: tongdu.survey.v1.Response.submit_time:type_name -> google.protobuf.Timestamp
+	20, // 23: tongdu.survey.v1.SubmitResponseRequest.response:type_name -> tongdu.survey.v1.Response
+	20, // 24: tongdu.survey.v1.BatchSubmitResponsesRequest.responses:type_name -> tongdu.survey.v1.Response
+	53, // 25: tongdu.survey.v1.BatchSubmitResponsesResponse.results:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result
+	5,  // 26: tongdu.survey.v1.ListResponsesRequest.channel:type_name -> tongdu.survey.v1.Response.Channel
+	20, // 27: tongdu.survey.v1.ListResponsesResponse.responses:type_name -> tongdu.survey.v1.Response
+	0,  // 28: tongdu.survey.v1.QuestionStats.type:type_name -> tongdu.survey.v1.Question.Type
+	29, // 29: tongdu.survey.v1.QuestionStats.options:type_name -> tongdu.survey.v1.OptionStats
+	1,  // 30: tongdu.survey.v1.SurveyStats.kind:type_name -> tongdu.survey.v1.Survey.Kind
+	4,  // 31: tongdu.survey.v1.SurveyStats.state:type_name -> tongdu.survey.v1.Survey.State
+	30, // 32: tongdu.survey.v1.SurveyStats.questions:type_name -> tongdu.survey.v1.QuestionStats
+	2,  // 33: tongdu.survey.v1.ResolutionResult.matter:type_name -> tongdu.survey.v1.Survey.Matter
+	4,  // 34: tongdu.survey.v1.ResolutionResult.survey_state:type_name -> tongdu.survey.v1.Survey.State
+	54, // 35: tongdu.survey.v1.Meeting.held_at:type_name -> google.protobuf.Timestamp
+	7,  // 36: tongdu.survey.v1.Meeting.state:type_name -> tongdu.survey.v1.Meeting.State
+	54, // 37: tongdu.survey.v1.Meeting.create_time:type_name -> google.protobuf.Timestamp
+	54, // 38: tongdu.survey.v1.Meeting.close_time:type_name -> google.protobuf.Timestamp
+	34, // 39: tongdu.survey.v1.CreateMeetingRequest.meeting:type_name -> tongdu.survey.v1.Meeting
+	7,  // 40: tongdu.survey.v1.ListMeetingsRequest.state:type_name -> tongdu.survey.v1.Meeting.State
+	34, // 41: tongdu.survey.v1.ListMeetingsResponse.meetings:type_name -> tongdu.survey.v1.Meeting
+	54, // 42: tongdu.survey.v1.CloseMeetingRequest.effective_time:type_name -> google.protobuf.Timestamp
+	8,  // 43: tongdu.survey.v1.Idea.status:type_name -> tongdu.survey.v1.Idea.Status
+	54, // 44: tongdu.survey.v1.Idea.create_time:type_name -> google.protobuf.Timestamp
+	54, // 45: tongdu.survey.v1.Idea.decide_time:type_name -> google.protobuf.Timestamp
+	40, // 46: tongdu.survey.v1.CreateIdeaRequest.idea:type_name -> tongdu.survey.v1.Idea
+	8,  // 47: tongdu.survey.v1.ListIdeasRequest.status:type_name -> tongdu.survey.v1.Idea.Status
+	40, // 48: tongdu.survey.v1.ListIdeasResponse.ideas:type_name -> tongdu.survey.v1.Idea
+	56, // 49: tongdu.survey.v1.GetRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 50: tongdu.survey.v1.ExportRankingRequest.status:type_name -> tongdu.governance.v1.Compound.Status
+	56, // 51: tongdu.survey.v1.RankingEntry.status:type_name -> tongdu.governance.v1.Compound.Status
+	50, // 52: tongdu.survey.v1.Ranking.weights:type_name -> tongdu.survey.v1.RankingWeights
+	51, // 53: tongdu.survey.v1.Ranking.entries:type_name -> tongdu.survey.v1.RankingEntry
+	6,  // 54: tongdu.survey.v1.BatchSubmitResponsesResponse.Result.outcome:type_name -> tongdu.survey.v1.BatchSubmitResponsesResponse.Result.Outcome
+	12, // 55: tongdu.survey.v1.SurveyService.CreateSurvey:input_type -> tongdu.survey.v1.CreateSurveyRequest
+	13, // 56: tongdu.survey.v1.SurveyService.GetSurvey:input_type -> tongdu.survey.v1.GetSurveyRequest
+	14, // 57: tongdu.survey.v1.SurveyService.ListSurveys:input_type -> tongdu.survey.v1.ListSurveysRequest
+	16, // 58: tongdu.survey.v1.SurveyService.UpdateSurvey:input_type -> tongdu.survey.v1.UpdateSurveyRequest
+	17, // 59: tongdu.survey.v1.SurveyService.OpenSurvey:input_type -> tongdu.survey.v1.OpenSurveyRequest
+	18, // 60: tongdu.survey.v1.SurveyService.CloseSurvey:input_type -> tongdu.survey.v1.CloseSurveyRequest
+	21, // 61: tongdu.survey.v1.SurveyService.SubmitResponse:input_type -> tongdu.survey.v1.SubmitResponseRequest
+	22, // 62: tongdu.survey.v1.SurveyService.BatchSubmitResponses:input_type -> tongdu.survey.v1.BatchSubmitResponsesRequest
+	24, // 63: tongdu.survey.v1.SurveyService.ListResponses:input_type -> tongdu.survey.v1.ListResponsesRequest
+	26, // 64: tongdu.survey.v1.SurveyService.GetResponse:input_type -> tongdu.survey.v1.GetResponseRequest
+	27, // 65: tongdu.survey.v1.SurveyService.GetSurveyStats:input_type -> tongdu.survey.v1.GetSurveyStatsRequest
+	28, // 66: tongdu.survey.v1.SurveyService.ExportSurveyStats:input_type -> tongdu.survey.v1.ExportSurveyStatsRequest
+	32, // 67: tongdu.survey.v1.SurveyService.GetResolutionResult:input_type -> tongdu.survey.v1.GetResolutionResultRequest
+	35, // 68: tongdu.survey.v1.SurveyService.CreateMeeting:input_type -> tongdu.survey.v1.CreateMeetingRequest
+	36, // 69: tongdu.survey.v1.SurveyService.GetMeeting:input_type -> tongdu.survey.v1.GetMeetingRequest
+	37, // 70: tongdu.survey.v1.SurveyService.ListMeetings:input_type -> tongdu.survey.v1.ListMeetingsRequest
+	39, // 71: tongdu.survey.v1.SurveyService.CloseMeeting:input_type -> tongdu.survey.v1.CloseMeetingRequest
+	41, // 72: tongdu.survey.v1.SurveyService.CreateIdea:input_type -> tongdu.survey.v1.CreateIdeaRequest
+	42, // 73: tongdu.survey.v1.SurveyService.GetIdea:input_type -> tongdu.survey.v1.GetIdeaRequest
+	43, // 74: tongdu.survey.v1.SurveyService.ListIdeas:input_type -> tongdu.survey.v1.ListIdeasRequest
+	45, // 75: tongdu.survey.v1.SurveyService.EndorseIdea:input_type -> tongdu.survey.v1.EndorseIdeaRequest
+	46, // 76: tongdu.survey.v1.SurveyService.AdoptIdea:input_type -> tongdu.survey.v1.AdoptIdeaRequest
+	47, // 77: tongdu.survey.v1.SurveyService.DeclineIdea:input_type -> tongdu.survey.v1.DeclineIdeaRequest
+	48, // 78: tongdu.survey.v1.SurveyService.GetRanking:input_type -> tongdu.survey.v1.GetRankingRequest
+	49, // 79: tongdu.survey.v1.SurveyService.ExportRanking:input_type -> tongdu.survey.v1.ExportRankingRequest
+	11, // 80: tongdu.survey.v1.SurveyService.CreateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 81: tongdu.survey.v1.SurveyService.GetSurvey:output_type -> tongdu.survey.v1.Survey
+	15, // 82: tongdu.survey.v1.SurveyService.ListSurveys:output_type -> tongdu.survey.v1.ListSurveysResponse
+	11, // 83: tongdu.survey.v1.SurveyService.UpdateSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 84: tongdu.survey.v1.SurveyService.OpenSurvey:output_type -> tongdu.survey.v1.Survey
+	11, // 85: tongdu.survey.v1.SurveyService.CloseSurvey:output_type -> tongdu.survey.v1.Survey
+	20, // 86: tongdu.survey.v1.SurveyService.SubmitResponse:output_type -> tongdu.survey.v1.Response
+	23, // 87: tongdu.survey.v1.SurveyService.BatchSubmitResponses:output_type -> tongdu.survey.v1.BatchSubmitResponsesResponse
+	25, // 88: tongdu.survey.v1.SurveyService.ListResponses:output_type -> tongdu.survey.v1.ListResponsesResponse
+	20, // 89: tongdu.survey.v1.SurveyService.GetResponse:output_type -> tongdu.survey.v1.Response
+	31, // 90: tongdu.survey.v1.SurveyService.GetSurveyStats:output_type -> tongdu.survey.v1.SurveyStats
+	57, // 91: tongdu.survey.v1.SurveyService.ExportSurveyStats:output_type -> google.api.HttpBody
+	33, // 92: tongdu.survey.v1.SurveyService.GetResolutionResult:output_type -> tongdu.survey.v1.ResolutionResult
+	34, // 93: tongdu.survey.v1.SurveyService.CreateMeeting:output_type -> tongdu.survey.v1.Meeting
+	34, // 94: tongdu.survey.v1.SurveyService.GetMeeting:output_type -> tongdu.survey.v1.Meeting
+	38, // 95: tongdu.survey.v1.SurveyService.ListMeetings:output_type -> tongdu.survey.v1.ListMeetingsResponse
+	34, // 96: tongdu.survey.v1.SurveyService.CloseMeeting:output_type -> tongdu.survey.v1.Meeting
+	40, // 97: tongdu.survey.v1.SurveyService.CreateIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 98: tongdu.survey.v1.SurveyService.GetIdea:output_type -> tongdu.survey.v1.Idea
+	44, // 99: tongdu.survey.v1.SurveyService.ListIdeas:output_type -> tongdu.survey.v1.ListIdeasResponse
+	40, // 100: tongdu.survey.v1.SurveyService.EndorseIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 101: tongdu.survey.v1.SurveyService.AdoptIdea:output_type -> tongdu.survey.v1.Idea
+	40, // 102: tongdu.survey.v1.SurveyService.DeclineIdea:output_type -> tongdu.survey.v1.Idea
+	52, // 103: tongdu.survey.v1.SurveyService.GetRanking:output_type -> tongdu.survey.v1.Ranking
+	57, // 104: tongdu.survey.v1.SurveyService.ExportRanking:output_type -> google.api.HttpBody
+	80, // [80:105] is the sub-list for method output_type
+	55, // [55:80] is the sub-list for method input_type
+	55, // [55:55] is the sub-list for extension type_name
+	55, // [55:55] is the sub-list for extension extendee
+	0,  // [0:55] is the sub-list for field type_name
 }
 
 func init() { file_tongdu_survey_v1_survey_proto_init() }
