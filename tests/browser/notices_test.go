@@ -86,3 +86,26 @@ func TestNoticeObjectionOnScreen(t *testing.T) {
 		t.Errorf("approval during the period refused with %q", got)
 	}
 }
+
+// A move entered after the fact on screen (rule 15): the day it happened is checked
+// against the step before it — a day before the plan was drawn up is told beside the
+// field, and the project does not move.
+func TestProjectMoveDatedOnScreen(t *testing.T) {
+	s := startSite(t)
+	e := s.newEstate("石羊路21号院", 1990, 62.5, 48.0)
+	r := projectsFixture(s, e)
+	pid := r.Project.Id
+	projectsCloseVote(s, r)
+	b := s.signedIn(desktop, "dated.approver", auth.SubdistrictStaff, "regions/"+e.Subdistrict, "王科长")
+	postPlanOnScreen(t, b, pid)
+	yesterday := time.Now().In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -2).Format(time.DateOnly)
+	b.do(chromedp.SetAttributeValue(css(`form:has(#do-approve) details`), "open", ""), chromedp.SetValue(css("#"+fieldID("approve.effectiveTime")), yesterday))
+	b.follow(`#do-approve`)
+	if got := b.text("#" + fieldID("approve.effectiveTime") + "-error"); !strings.Contains(got, "before") {
+		t.Errorf("a day before the plan was drawn up: error %q", got)
+	}
+	if st := b.text("#project-status"); st != "已申报" {
+		t.Errorf("refused, the project is %q", st)
+	}
+	b.accessible()
+}

@@ -268,30 +268,37 @@ func (s *Server) projectTransition(w http.ResponseWriter, r *http.Request) {
 	a := r.PostFormValue("action")
 	// Suspending and cancelling each have their own reason field on the page.
 	actor, reason, rid := strings.TrimSpace(r.PostFormValue("actor")), strings.TrimSpace(r.PostFormValue(a+".reason")), r.PostFormValue("requestId")
+	// Rule 15: a move entered after the fact carries the day it happened.
+	dayErrs := view.Errors{}
+	at := dayField(visitOf(r).lang, dayErrs, a+".effectiveTime", r.PostFormValue(a+".effectiveTime"))
+	if dayErrs.Any() {
+		s.refuse(w, r, "lifecycle", dayErrs)
+		return
+	}
 	var err error
 	switch a {
 	case "approve":
-		_, err = s.c.Projects.ApproveProject(ctx, &projectspb.ApproveProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.ApproveProject(ctx, &projectspb.ApproveProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	case "startConstruction":
-		_, err = s.c.Projects.StartConstruction(ctx, &projectspb.StartConstructionRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.StartConstruction(ctx, &projectspb.StartConstructionRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	case "requestAcceptance":
-		_, err = s.c.Projects.RequestAcceptance(ctx, &projectspb.RequestAcceptanceRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.RequestAcceptance(ctx, &projectspb.RequestAcceptanceRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	case "accept":
-		_, err = s.c.Projects.AcceptProject(ctx, &projectspb.AcceptProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.AcceptProject(ctx, &projectspb.AcceptProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	case "startMaintenance":
-		_, err = s.c.Projects.StartMaintenance(ctx, &projectspb.StartMaintenanceRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.StartMaintenance(ctx, &projectspb.StartMaintenanceRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	case "suspend", "cancel":
 		if reason == "" {
 			s.refuse(w, r, "lifecycle", view.Errors{a + ".reason": visitOf(r).lang.T("projects.error.reason")})
 			return
 		}
 		if a == "suspend" {
-			_, err = s.c.Projects.SuspendProject(ctx, &projectspb.SuspendProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+			_, err = s.c.Projects.SuspendProject(ctx, &projectspb.SuspendProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 		} else {
-			_, err = s.c.Projects.CancelProject(ctx, &projectspb.CancelProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+			_, err = s.c.Projects.CancelProject(ctx, &projectspb.CancelProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 		}
 	case "resume":
-		_, err = s.c.Projects.ResumeProject(ctx, &projectspb.ResumeProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid})
+		_, err = s.c.Projects.ResumeProject(ctx, &projectspb.ResumeProjectRequest{Id: id, Actor: actor, Reason: reason, RequestId: rid, EffectiveTime: at})
 	default:
 		s.notFound(w, r)
 		return
@@ -299,8 +306,10 @@ func (s *Server) projectTransition(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// The transition forms share one place for a refusal: the lifecycle's.
 		if errs, ok := formErrors(visitOf(r).lang, err); ok {
-			if e := errs.Of("reason"); e != "" {
-				errs[a+".reason"] = e
+			for _, f := range []string{"reason", "effectiveTime"} {
+				if e := errs.Of(f); e != "" {
+					errs[a+"."+f] = e
+				}
 			}
 			if g := projectsGuards(visitOf(r).lang, err); g != "" && errs[""] != "" {
 				// Rule 6: a refusal says which guard failed and by how much.
