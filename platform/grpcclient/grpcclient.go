@@ -21,6 +21,11 @@ import (
 // DefaultTimeout bounds a call whose context has no deadline of its own.
 const DefaultTimeout = 10 * time.Second
 
+// MaxMessage is the largest message a call carries either way: a district's spreadsheet
+// export (a whole book's entries, a sub-district's collection lists) passes gRPC's default
+// of 4 MiB. Servers take the same (grpcserver).
+const MaxMessage = 32 << 20
+
 // New returns a lazily connecting client for target ("host:port" or any gRPC target).
 // The connection is made on first use, so a peer that is down does not stop start-up.
 func New(target string, opts ...grpc.DialOption) (*grpc.ClientConn, error) {
@@ -37,6 +42,7 @@ func NewWithTimeout(target string, timeout time.Duration, opts ...grpc.DialOptio
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithStatsHandler(otelgrpc.NewClientHandler()),
 		grpc.WithChainUnaryInterceptor(deadlineInterceptor(timeout), identityInterceptor),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessage), grpc.MaxCallSendMsgSize(MaxMessage)),
 	}
 	return grpc.NewClient(target, append(base, opts...)...)
 }

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"time"
+	"tongdu/platform/grpcclient"
 
 	"buf.build/go/protovalidate"
 	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
@@ -115,6 +116,9 @@ func New(log *slog.Logger, opts ...Option) (*Server, error) {
 		// goroutine per call spent about 8% of a survey response's CPU growing its stack.
 		// Beyond these workers gRPC starts a goroutine as before, so no call waits.
 		grpc.NumStreamWorkers(uint32(4 * runtime.GOMAXPROCS(0))),
+		// A spreadsheet upload (an import) may pass gRPC's default of 4 MiB; the gateway
+		// caps what it forwards, and a direct caller is authenticated first.
+		grpc.MaxRecvMsgSize(grpcclient.MaxMessage),
 	}
 	if o.creds != nil {
 		serverOpts = append(serverOpts, grpc.Creds(o.creds))
