@@ -118,6 +118,12 @@ func TestDemoReadsLikeTheArticle(t *testing.T) {
 	if d.GetDisbursedTotalFen() != raised || d.GetFundBalanceFen() != 0 {
 		t.Errorf("paid out %d fen of %d raised, %d left in the fund; want all of it spent on the works", d.GetDisbursedTotalFen(), raised, d.GetFundBalanceFen())
 	}
+	txs := testkit.Must[*financepb.ListTransactionsResponse](t)(fin.ListTransactions(ctx, &financepb.ListTransactionsRequest{BookId: d.GetBookId(), PageSize: 1000}))
+	for _, tx := range txs.GetTransactions() {
+		if y := tx.GetEffectiveTime().AsTime().In(china).Year(); y != 2021 {
+			t.Errorf("entry %s (%s) of the fund moved in %d, want 2021 (rule 15)", tx.GetId(), tx.GetKind(), y)
+		}
+	}
 	if d.GetReceivedTotalFen() == 0 || d.GetCollectedFen() == 0 {
 		t.Errorf("received %d fen from funders and %d from households; the article: the sub-district, the housing bureau and the residents", d.GetReceivedTotalFen(), d.GetCollectedFen())
 	}

@@ -164,17 +164,19 @@ func (l *loader) storyLife(ctx context.Context, c *compound) error {
 	if err != nil {
 		return err
 	}
+	// The year's upkeep money, booked at the end of 2022 (rule 15).
+	yearEnd2022 := timestamppb.New(time.Date(2022, time.December, 31, 17, 0, 0, 0, china))
 	for j, in := range []struct {
 		stream financepb.Income_Stream
 		fen    int64
 	}{{financepb.Income_PARKING_OWNERS, 960_000}, {financepb.Income_PARKING_PUBLIC, 1_440_000}, {financepb.Income_SHOP_RENT, 1_200_000}} {
 		if _, err := l.fin.RecordIncome(ctx, &financepb.RecordIncomeRequest{CompoundId: c.id, Income: &financepb.Income{
-			Stream: in.stream, AmountFen: in.fen, RequestId: fmt.Sprintf("demo-story-income-%d", j), ResolutionSurveyId: res, Period: "2022"}}); err != nil {
+			Stream: in.stream, AmountFen: in.fen, RequestId: fmt.Sprintf("demo-story-income-%d", j), ResolutionSurveyId: res, Period: "2022", EffectiveTime: yearEnd2022}}); err != nil {
 			return fmt.Errorf("income: %w", err)
 		}
 	}
 	if _, err := l.fin.RecordExpense(ctx, &financepb.RecordExpenseRequest{CompoundId: c.id, Expense: &financepb.Expense{
-		Kind: financepb.Expense_CLEANING, Payee: "保洁员", AmountFen: 720_000, RequestId: "demo-story-cleaning", Period: "2022"}}); err != nil {
+		Kind: financepb.Expense_CLEANING, Payee: "保洁员", AmountFen: 720_000, RequestId: "demo-story-cleaning", Period: "2022", EffectiveTime: yearEnd2022}}); err != nil {
 		return fmt.Errorf("expense: %w", err)
 	}
 	return nil

@@ -110,7 +110,8 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	if err != nil {
 		return "", err
 	}
-	// Money from three sides: the sub-district, the housing bureau, the households.
+	// Money from three sides: the sub-district, the housing bureau, the households; each
+	// payment dated when the money moved (rule 15).
 	residents := p.quotaFen * int64(len(c.households))
 	first := p.budget * 2 / 5
 	// The plan posted below shows each household's share (rules 8 and 14), so the
@@ -156,7 +157,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}{{"铜都街道办事处", first}, {"东川区住房和城乡建设局", p.budget - first - residents}} {
 		if err := step("receipt", func() error {
 			_, err := l.fin.CreateReceipt(ctx, &financepb.CreateReceiptRequest{ProjectId: id, Receipt: &financepb.Receipt{
-				Party: financepb.FundingSource_GOVERNMENT, Funder: f.funder, AmountFen: f.fen, RequestId: fmt.Sprintf("%s-receipt-%d", key, j)}})
+				Party: financepb.FundingSource_GOVERNMENT, Funder: f.funder, AmountFen: f.fen, RequestId: fmt.Sprintf("%s-receipt-%d", key, j), EffectiveTime: on(22 + j)}})
 			return err
 		}); err != nil {
 			return "", err
@@ -166,7 +167,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	for _, i := range share(rnd, len(c.households), p.paid) {
 		if err := step("contribution", func() error {
 			_, err := l.fin.CreateContribution(ctx, &financepb.CreateContributionRequest{ProjectId: id, Contribution: &financepb.Contribution{
-				HouseholdId: c.households[i], AmountFen: p.quotaFen, Method: methods[i%len(methods)], RequestId: fmt.Sprintf("%s-pay-%d", key, i)}})
+				HouseholdId: c.households[i], AmountFen: p.quotaFen, Method: methods[i%len(methods)], RequestId: fmt.Sprintf("%s-pay-%d", key, i), EffectiveTime: on(24 + i%14)}})
 			return err
 		}); err != nil {
 			return "", err
@@ -221,7 +222,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	}
 	if err := step("disbursement", func() error {
 		_, err := l.fin.CreateDisbursement(ctx, &financepb.CreateDisbursementRequest{ProjectId: id, Disbursement: &financepb.Disbursement{
-			ContractId: contractID, AmountFen: progressPayment(contract, p.paid), Purpose: "工程进度款", RequestId: key + "-pay-contractor"}})
+			ContractId: contractID, AmountFen: progressPayment(contract, p.paid), Purpose: "工程进度款", RequestId: key + "-pay-contractor", EffectiveTime: on(152)}})
 		return err
 	}); err != nil {
 		return "", err
@@ -261,7 +262,7 @@ func (l *loader) project(ctx context.Context, key string, c *compound, rnd *rand
 	// The retention is paid once accepted.
 	if err := step("retention", func() error {
 		_, err := l.fin.CreateDisbursement(ctx, &financepb.CreateDisbursementRequest{ProjectId: id, Disbursement: &financepb.Disbursement{
-			ContractId: contractID, AmountFen: contract - contract*97/100, Purpose: "质保金", RequestId: key + "-retention"}})
+			ContractId: contractID, AmountFen: contract - contract*97/100, Purpose: "质保金", RequestId: key + "-retention", EffectiveTime: on(166)}})
 		return err
 	}); err != nil {
 		return "", err
