@@ -266,7 +266,9 @@ func TestCompoundsClassifyAndBuilding(t *testing.T) {
 	e := s.newEstate("石羊路21号院", 1985, 58.6, 62.3)
 	b := s.signedIn(phone, "li.community", auth.CommunityStaff, "regions/"+e.Community, "李社区")
 	b.visit("/compounds/" + e.Compound.Id)
-	b.do(chromedp.Click(css(`#classification-section details summary`)))
+	// Opened by its attribute: a click on the summary can land on the page while a phone's
+	// layout still settles, and then nothing opens.
+	b.do(chromedp.SetAttributeValue(css(`#classification-section details`), "open", ""))
 	b.do(chromedp.SetValue(css("#f-managementType"), "PROFESSIONAL_PM"), chromedp.SetValue(css("#f-governanceMode"), "INTRODUCE_PM"))
 	b.fill("decidedBy", "石羊社区五方联席会")
 	b.follow(`form[action$="/classify"] button[type=submit]`)
@@ -283,7 +285,9 @@ func TestCompoundsClassifyAndBuilding(t *testing.T) {
 		t.Fatalf("classification shown: %s", got)
 	}
 
-	b.do(chromedp.Click(css(`#buildings-section details summary`)))
+	// Opened by its attribute: a click on the summary can land on the page while a phone's
+	// layout still settles, and then nothing opens.
+	b.do(chromedp.SetAttributeValue(css(`#buildings-section details`), "open", ""))
 	b.fill("building.name", "2号楼")
 	b.fill("building.unitCount", "0")
 	b.follow(`form[action$="/buildings"] button[type=submit]`)
