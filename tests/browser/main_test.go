@@ -232,6 +232,9 @@ func (b *browser) visit(path string) {
 func (b *browser) follow(sel string) {
 	b.t.Helper()
 	b.do(
+		// A page htmx has just swapped in settles for a moment, and a click in that moment
+		// is dropped; a person never clicks that fast, a test does.
+		chromedp.Evaluate[chromedp.Void](`new Promise(r => { const f = () => document.querySelector(".htmx-settling, .htmx-swapping, .htmx-request") ? setTimeout(f, 10) : r(); f(); })`, chromedp.EvalAwaitPromise),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector("main").dataset.left = "1"`, chromedp.EvalAsValue),
 		chromedp.Click(css(sel)),
 		chromedp.WaitReady(css("main:not([data-left])")),

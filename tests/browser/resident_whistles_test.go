@@ -48,6 +48,9 @@ func TestResidentReportsAndRatesAWhistle(t *testing.T) {
 	if got := b.text(`#w-` + id + ` .error`); got == "" {
 		t.Errorf("rating with no score chosen is not told: %q", b.text("#w-"+id))
 	}
+	// The page afresh, as a resident comes back to it (not the form sent back by htmx,
+	// whose swap a click could race).
+	b.visit("/r/whistles")
 	b.do(chromedp.Click(css(`#w-` + id + ` input[name=rating][value="4"]`)))
 	b.follow(`#w-` + id + ` button[type=submit]`)
 	if got := b.text(`#w-` + id); !strings.Contains(got, "本户评价：4 分") || !strings.Contains(got, "已关闭") {
