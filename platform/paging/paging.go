@@ -149,3 +149,22 @@ func Decode[T any](data string) (*T, error) {
 
 // All is a filter that keeps every record.
 func All[T any](*T) bool { return true }
+
+// Collect reads every page of a list whose pages page returns (from the token of the
+// one before, "" first), for lists known to be short (a building's households, a
+// community's compounds).
+func Collect[T any](page func(token string) ([]T, string, error)) ([]T, error) {
+	var out []T
+	token := ""
+	for {
+		got, next, err := page(token)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if next == "" {
+			return out, nil
+		}
+		token = next
+	}
+}

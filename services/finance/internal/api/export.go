@@ -5,9 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 
+	"tongdu/platform/grpcserver"
 	"tongdu/platform/sheet"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
 	"tongdu/services/finance/internal/ledger"
@@ -19,12 +18,6 @@ import (
 
 // exportPage is how many households or transactions an export reads at a time.
 const exportPage = 1000
-
-// workbook answers a workbook, the gateway passing the name on as Content-Disposition.
-func workbook(ctx context.Context, name, ascii string, data []byte) *httpbody.HttpBody {
-	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition", sheet.Disposition(name, ascii)))
-	return &httpbody.HttpBody{ContentType: sheet.XLSXType, Data: data}
-}
 
 // quotaStatuses are the households' standings as the console names them.
 var quotaStatuses = map[ledger.QuotaStatus]string{
@@ -80,7 +73,7 @@ func (s *Server) ExportCollection(ctx context.Context, req *pb.ExportCollectionR
 	if err != nil {
 		return nil, err
 	}
-	return workbook(ctx, fmt.Sprintf("收款清单-%s.xlsx", first.ProjectID), fmt.Sprintf("collection-%s.xlsx", first.ProjectID), data), nil
+	return grpcserver.Attachment(ctx, sheet.Disposition(fmt.Sprintf("收款清单-%s.xlsx", first.ProjectID), fmt.Sprintf("collection-%s.xlsx", first.ProjectID)), sheet.XLSXType, data), nil
 }
 
 // txKinds are the entries' kinds as the console names them.
@@ -128,7 +121,7 @@ func (s *Server) ExportTransactions(ctx context.Context, req *pb.ExportTransacti
 	if err != nil {
 		return nil, err
 	}
-	return workbook(ctx, fmt.Sprintf("账目明细-%s.xlsx", req.GetBookId()), fmt.Sprintf("book-%s-entries.xlsx", req.GetBookId()), data), nil
+	return grpcserver.Attachment(ctx, sheet.Disposition(fmt.Sprintf("账目明细-%s.xlsx", req.GetBookId()), fmt.Sprintf("book-%s-entries.xlsx", req.GetBookId())), sheet.XLSXType, data), nil
 }
 
 // txRows writes a transaction's postings.

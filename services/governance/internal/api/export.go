@@ -5,9 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 
+	"tongdu/platform/grpcserver"
 	"tongdu/platform/sheet"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/internal/registry"
@@ -70,6 +69,5 @@ func (s *Server) ExportDepartmentPerformance(ctx context.Context, req *pb.Export
 	if id := req.GetDepartmentId(); id != "" {
 		name, ascii = fmt.Sprintf("部门考评-%s.xlsx", depts[0].Name), fmt.Sprintf("department-%s-performance.xlsx", id)
 	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition", sheet.Disposition(name, ascii)))
-	return &httpbody.HttpBody{ContentType: sheet.XLSXType, Data: data}, nil
+	return grpcserver.Attachment(ctx, sheet.Disposition(name, ascii), sheet.XLSXType, data), nil
 }

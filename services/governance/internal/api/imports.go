@@ -5,17 +5,14 @@ import (
 	"strings"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 
 	"tongdu/platform/fault"
+	"tongdu/platform/grpcserver"
+	"tongdu/platform/sheet"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/governance/internal/app"
 	"tongdu/services/governance/internal/registry"
 )
-
-// xlsxType is an .xlsx download's content type.
-const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // Imports implements tongdu.governance.v1.ImportService.
 type Imports struct {
@@ -61,8 +58,8 @@ func (s *Imports) GetImportReport(ctx context.Context, req *pb.GetImportReportRe
 	if err != nil {
 		return nil, err
 	}
-	download(ctx, "import-"+req.GetId()+"-report.xlsx")
-	return &httpbody.HttpBody{ContentType: xlsxType, Data: data}, nil
+	name := "import-" + req.GetId() + "-report.xlsx"
+	return grpcserver.Attachment(ctx, sheet.Disposition(name, name), sheet.XLSXType, data), nil
 }
 
 // GetImportTemplate answers the empty .xlsx of a kind ("HOUSEHOLDS.xlsx").
@@ -76,13 +73,8 @@ func (s *Imports) GetImportTemplate(ctx context.Context, req *pb.GetImportTempla
 	if err != nil {
 		return nil, err
 	}
-	download(ctx, "tongdu-"+strings.ToLower(kind.String())+"-template.xlsx")
-	return &httpbody.HttpBody{ContentType: xlsxType, Data: data}, nil
-}
-
-// download names the answer's file for the gateway (Content-Disposition).
-func download(ctx context.Context, name string) {
-	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition", `attachment; filename="`+name+`"`))
+	file := "tongdu-" + strings.ToLower(kind.String()) + "-template.xlsx"
+	return grpcserver.Attachment(ctx, sheet.Disposition(file, file), sheet.XLSXType, data), nil
 }
 
 func importToPB(imp *app.Import, offset, limit int, errorsOnly bool) *pb.Import {

@@ -11,6 +11,7 @@ import (
 	"tongdu/platform/auth"
 	"tongdu/platform/fault"
 	"tongdu/platform/ids"
+	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/imports"
 	"tongdu/services/governance/internal/registry"
 	"tongdu/services/governance/internal/storage"
@@ -181,19 +182,9 @@ func (m *Imports) Create(ctx context.Context, kind registry.ImportKind, compound
 // communityCompounds are the compounds of a community (its compounds index holds those
 // anywhere under it; a community has tens).
 func (m *Imports) communityCompounds(ctx context.Context, community string) ([]registry.Compound, error) {
-	var out []registry.Compound
-	token := ""
-	for {
-		page, next, err := m.app.store.ListCompounds(ctx, community, func(c *registry.Compound) bool { return c.CommunityID == community }, token, 1000)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		token = next
-	}
+	return paging.Collect(func(token string) ([]registry.Compound, string, error) {
+		return m.app.store.ListCompounds(ctx, community, func(c *registry.Compound) bool { return c.CommunityID == community }, token, 1000)
+	})
 }
 
 // Get returns an import with its rows, or registry.ErrNotFound (also once expired).

@@ -174,17 +174,7 @@ func (s *Store) CloseElection(ctx context.Context, e registry.Election) error {
 
 // BuildingHouseholds lists every household of a building (tens).
 func (s *Store) BuildingHouseholds(ctx context.Context, cid, bid string) ([]registry.Household, error) {
-	var out []registry.Household
-	token := ""
-	for {
-		page, next, err := s.ListHouseholds(ctx, cid, bid, token, 1000)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		token = next
-	}
+	return paging.Collect(func(token string) ([]registry.Household, string, error) {
+		return s.ListHouseholds(ctx, cid, bid, token, 1000)
+	})
 }

@@ -159,19 +159,9 @@ func (s *Store) ListPartyMembers(ctx context.Context, community, unit, token str
 
 // UnitMembers lists every member of a linked unit (a unit has tens to hundreds).
 func (s *Store) UnitMembers(ctx context.Context, unit string) ([]registry.PartyMember, error) {
-	var out []registry.PartyMember
-	token := ""
-	for {
-		page, next, err := s.ListPartyMembers(ctx, "", unit, token, 1000)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		token = next
-	}
+	return paging.Collect(func(token string) ([]registry.PartyMember, string, error) {
+		return s.ListPartyMembers(ctx, "", unit, token, 1000)
+	})
 }
 
 // addServiceRecord stores a record once and adds it to the member's monthly totals in

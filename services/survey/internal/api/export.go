@@ -5,9 +5,8 @@ import (
 	"fmt"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
 
+	"tongdu/platform/grpcserver"
 	"tongdu/platform/sheet"
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	pb "tongdu/proto/gen/go/tongdu/survey/v1"
@@ -19,12 +18,6 @@ import (
 
 // exportPage is how many entries of the ranking an export reads at a time.
 const exportPage = 1000
-
-// workbook answers a workbook, the gateway passing the name on as Content-Disposition.
-func workbook(ctx context.Context, name, ascii string, data []byte) *httpbody.HttpBody {
-	_ = grpc.SetHeader(ctx, metadata.Pairs("content-disposition", sheet.Disposition(name, ascii)))
-	return &httpbody.HttpBody{ContentType: sheet.XLSXType, Data: data}
-}
 
 // exportStatsXLSX is the statistics table (民意调查统计表) as a workbook: the CSV's
 // rows, counts as numbers and shares as percentages.
@@ -56,7 +49,7 @@ func (s *Server) exportStatsXLSX(ctx context.Context, id string) (*httpbody.Http
 	if err != nil {
 		return nil, err
 	}
-	return workbook(ctx, fmt.Sprintf("民意调查统计表-%s.xlsx", sv.Title), fmt.Sprintf("survey-%s-stats.xlsx", sv.ID), data), nil
+	return grpcserver.Attachment(ctx, sheet.Disposition(fmt.Sprintf("民意调查统计表-%s.xlsx", sv.Title), fmt.Sprintf("survey-%s-stats.xlsx", sv.ID)), sheet.XLSXType, data), nil
 }
 
 // compoundStages are the stages' Chinese names, as the console shows them.
@@ -123,5 +116,5 @@ func (s *Server) ExportRanking(ctx context.Context, req *pb.ExportRankingRequest
 	if err != nil {
 		return nil, err
 	}
-	return workbook(ctx, fmt.Sprintf("改造优先级排名-%s.xlsx", req.GetRegionId()), fmt.Sprintf("ranking-%s.xlsx", req.GetRegionId()), data), nil
+	return grpcserver.Attachment(ctx, sheet.Disposition(fmt.Sprintf("改造优先级排名-%s.xlsx", req.GetRegionId()), fmt.Sprintf("ranking-%s.xlsx", req.GetRegionId())), sheet.XLSXType, data), nil
 }
