@@ -10,6 +10,11 @@ import (
 	"tongdu/platform/fault"
 )
 
+// Zone is the district's clock, China Standard Time (UTC+8 all year, no daylight
+// saving): the days people write, the years reports count and the times spreadsheets
+// show are its, whatever zone a server runs in.
+var Zone = time.FixedZone("CST", 8*3600)
+
 // ClockSkew is how far ahead of the server's clock a time of record may lie: the
 // office's machine and the server never agree to the second.
 const ClockSkew = time.Minute

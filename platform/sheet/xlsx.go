@@ -8,14 +8,16 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"tongdu/platform/dated"
 )
 
 // XLSXType is the content type of an .xlsx workbook.
 const XLSXType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-// Zone is the district's clock: dates and times are written as its offices read them
-// (a spreadsheet's dates have no zone).
-var Zone = time.FixedZone("CST", 8*3600)
+// Zone is the district's clock (dated.Zone): dates and times are written as its offices
+// read them (a spreadsheet's dates have no zone).
+var Zone = dated.Zone
 
 // Kind is how a column's cells are written and shown.
 type Kind int

@@ -21,6 +21,8 @@ import (
 	governancepb "tongdu/proto/gen/go/tongdu/governance/v1"
 	projectspb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+
+	"tongdu/platform/dated"
 )
 
 // Figures of the source article the synthetic sub-district matches.
@@ -113,7 +115,7 @@ func parallel(n, workers int, f func(i int) error) error {
 }
 
 // china is the district's clock, which the demo's dates of record are written in.
-var china = time.FixedZone("CST", 8*3600)
+var china = dated.Zone
 
 // thisRound is the year of the demo's current round of renovation (its plans dated from
 // that March, so the demo must be loaded after that September at the earliest).

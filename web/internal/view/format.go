@@ -3,14 +3,15 @@ package view
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"tongdu/platform/dated"
 )
 
-// China is the district's clock (UTC+8 all year), fixed so that no time zone database
+// China is the district's clock (dated.Zone: UTC+8 all year), fixed so that no time zone database
 // is needed at run time.
-var China = time.FixedZone("CST", 8*3600)
+var China = dated.Zone
 
 // Yuan writes an amount in fen as yuan with thousands separators: 1234567 → "¥12,345.67".
 func Yuan(fen int64) string {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"time"
 
+	"tongdu/platform/dated"
 	"tongdu/platform/fault"
 )
 
@@ -151,7 +152,7 @@ func NewServiceRecord(r ServiceRecord, now time.Time) (ServiceRecord, error) {
 	// The day is the district's (China's, UTC+8 all year), whatever zone the server's
 	// clock runs in: between 00:00 and 08:00 in China a UTC server is still on
 	// yesterday, and today's service must not read as the future.
-	d, err := time.ParseInLocation(time.DateOnly, r.Date, DistrictZone)
+	d, err := time.ParseInLocation(time.DateOnly, r.Date, dated.Zone)
 	if err != nil {
 		return ServiceRecord{}, fault.Field("serviceRecord.date", "is not a day of the calendar")
 	}

@@ -124,7 +124,3 @@ func nameOf[E ~int](names []string, v E, typ string) string {
 	}
 	return names[v]
 }
-
-// DistrictZone is the district's clock (China Standard Time, UTC+8 all year): the days
-// people write are its days.
-var DistrictZone = time.FixedZone("CST", 8*3600)

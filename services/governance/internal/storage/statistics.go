@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"tongdu/platform/dated"
 	"tongdu/platform/paging"
 	"tongdu/services/governance/internal/registry"
 )
@@ -91,7 +92,7 @@ func (s *Store) RecountCompound(ctx context.Context, cid string) error {
 		keys = append(keys, regionStatsKey(r))
 	}
 	return countCompound.Run(ctx, s.rdb, keys, version, int(c.Status), int(c.ManagementType),
-		c.HouseholdCount, c.BuildingCount, at.In(registry.DistrictZone).Year()).Err()
+		c.HouseholdCount, c.BuildingCount, at.In(dated.Zone).Year()).Err()
 }
 
 // RegionStatistics reads a region's counters ("" for every compound stored).
