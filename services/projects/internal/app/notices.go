@@ -52,7 +52,7 @@ func (a *App) CreateNotice(ctx context.Context, in works.Notice, rq Request) (wo
 	}
 	if replayed {
 		if got, err := a.store.GetNotice(ctx, ids[0]); err == nil {
-			return a.shown(ctx, got), nil
+			return shown(got), nil
 		}
 	}
 	n.ID, n.RequestID, n.CreateAccount = ids[0], rq.ID, auth.Acting(ctx)
@@ -68,7 +68,7 @@ func (a *App) CreateNotice(ctx context.Context, in works.Notice, rq Request) (wo
 	if err := a.store.CreateNotice(ctx, n); err != nil {
 		return works.Notice{}, err
 	}
-	return a.shown(ctx, &n), nil
+	return shown(&n), nil
 }
 
 // publish takes what the notice publishes from its subject.
@@ -147,7 +147,7 @@ func (a *App) GetNotice(ctx context.Context, id string) (works.Notice, error) {
 	if p, ok := auth.FromContext(ctx); n.State(a.now()) == works.NoticeScheduled && !(ok && slices.Contains(auth.Staff, p.Role)) {
 		return works.Notice{}, fault.Refuse(works.ReasonNoticeNotPublished, fmt.Sprintf("notice %s goes up on %s", n.ID, n.OpensAt.Format(time.DateOnly)), nil)
 	}
-	return a.shown(ctx, n), nil
+	return shown(n), nil
 }
 
 // ListNotices pages through a compound's board in the order notices were posted, of a
@@ -162,13 +162,13 @@ func (a *App) ListNotices(ctx context.Context, compoundID string, kind works.Not
 		return nil, "", err
 	}
 	for i := range ns {
-		ns[i] = a.shown(ctx, &ns[i])
+		ns[i] = shown(&ns[i])
 	}
 	return ns, next, nil
 }
 
 // shown is a notice as the board shows it: objections without who lodged them (rule 13).
-func (a *App) shown(_ context.Context, n *works.Notice) works.Notice {
+func shown(n *works.Notice) works.Notice {
 	out := *n
 	out.Objections = make([]works.Objection, len(n.Objections))
 	for i, o := range n.Objections {
