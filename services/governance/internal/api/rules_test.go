@@ -239,10 +239,19 @@ func (e env) registryEvents(t *testing.T, cid, from string) ([]string, string) {
 	}
 	var out []string
 	for _, m := range msgs {
-		if len(m.Values) != 2 {
+		ev := fmt.Sprint(m.Values["compound"], " ", m.Values["fact"])
+		switch {
+		case m.Values["fact"] == "HOUSEHOLDS_CHANGED" && len(m.Values) == 3:
+			// The households written, with their areas, for the surveys' own copies.
+			hs, err := events.DecodeHouseholds(fmt.Sprint(m.Values[events.HouseholdsField]))
+			if err != nil || len(hs) == 0 {
+				t.Fatalf("event %s carries households %v (%v)", m.ID, m.Values[events.HouseholdsField], err)
+			}
+			ev += fmt.Sprintf(" %d, the first of %d hundredths of m²", len(hs), hs[0].Area)
+		case len(m.Values) != 2:
 			t.Fatalf("event %s has fields %v, want compound and fact", m.ID, m.Values)
 		}
-		out = append(out, fmt.Sprint(m.Values["compound"], " ", m.Values["fact"]))
+		out = append(out, ev)
 		from = m.ID
 	}
 	return out, from
@@ -289,12 +298,12 @@ func TestRule4RegistryFactsArePublishedForTheRanking(t *testing.T) {
 	t.Run("a household added", func(t *testing.T) {
 		want(t) // a building alone moves no term of the ranking
 		testkit.Must[*pb.Household](t)(e.CreateHousehold(bg, &pb.CreateHouseholdRequest{CompoundId: c.Id, Household: &pb.Household{BuildingId: b.Id, Unit: "1", Room: "101", ExclusiveAreaM2: 70}}))
-		want(t, c.Id+" HOUSEHOLDS_CHANGED")
+		want(t, c.Id+" HOUSEHOLDS_CHANGED 1, the first of 7000 hundredths of m²")
 	})
 	t.Run("a batch of households added: one event", func(t *testing.T) {
 		in, _ := dwellings(b.Id, 20)
 		testkit.Must[*pb.BatchCreateHouseholdsResponse](t)(e.BatchCreateHouseholds(bg, &pb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: in}))
-		want(t, c.Id+" HOUSEHOLDS_CHANGED")
+		want(t, fmt.Sprintf("%s HOUSEHOLDS_CHANGED 20, the first of %d hundredths of m²", c.Id, int64(in[0].ExclusiveAreaM2*100+0.5)))
 	})
 	t.Run("classified", func(t *testing.T) {
 		testkit.Must[*pb.Compound](t)(e.ClassifyCompound(bg, &pb.ClassifyCompoundRequest{Id: c.Id, GovernanceMode: pb.Compound_SELF_GOVERNANCE, DecidedBy: "社区党委"}))

@@ -151,6 +151,20 @@ func factEvents(compoundID string, facts ...string) []string {
 	return evs
 }
 
+// householdsEvent tells the survey service which households a step wrote in a compound,
+// with their areas (events.HouseholdsField): participation counts over all households
+// (rule 4), and the survey service checks each response against its own copy of the
+// compound's households and weighs it by the area (rules 2 and 3) without asking
+// governance. One event per step, written with it by the store.
+func householdsEvent(compoundID string, hs []registry.Household) []string {
+	areas := make([]events.HouseholdArea, len(hs))
+	for i, h := range hs {
+		areas[i] = events.HouseholdArea{ID: h.ID, Area: int64(h.ExclusiveArea)}
+	}
+	return []string{events.Event(events.RegistryTopic, map[string]string{
+		"compound": compoundID, "fact": registry.FactHouseholdsChanged, events.HouseholdsField: events.EncodeHouseholds(areas)})}
+}
+
 // idsFor returns n new ids for a create, or those an earlier request with the same
 // request id made (idempotency.NewIDs).
 func (a *App) idsFor(ctx context.Context, method string, req Request, n int) ([]string, error) {

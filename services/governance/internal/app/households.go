@@ -71,9 +71,9 @@ func (a *App) createHouseholds(ctx context.Context, method string, req Request, 
 	for i := range hs {
 		hs[i].ID, hs[i].CreateAccount = newIDs[i], auth.Acting(ctx)
 	}
-	// Participation counts over all households (rule 4): the ranking must hear of them,
-	// once per set written (a replay writes nothing, so tells nothing again).
-	err = a.store.CreateHouseholds(ctx, cid, hs, factEvents(cid, registry.FactHouseholdsChanged)...)
+	// The ranking and the survey service's copy of the compound's households must hear of
+	// them, once per set written (a replay writes nothing, so tells nothing again).
+	err = a.store.CreateHouseholds(ctx, cid, hs, householdsEvent(cid, hs)...)
 	var taken *registry.DwellingTakenError
 	if errors.As(err, &taken) {
 		name := field

@@ -352,7 +352,7 @@ func (m *Imports) applyHouseholds(ctx context.Context, imp *Import, p plan) erro
 		}
 		for from := 0; from < len(fresh); from += importBatch {
 			to := min(from+importBatch, len(fresh))
-			err := m.app.store.CreateHouseholds(ctx, cid, fresh[from:to], factEvents(cid, registry.FactHouseholdsChanged)...)
+			err := m.app.store.CreateHouseholds(ctx, cid, fresh[from:to], householdsEvent(cid, fresh[from:to])...)
 			var taken *registry.DwellingTakenError
 			if errors.As(err, &taken) {
 				return fmt.Errorf("%w: a dwelling of the file was registered since the preview; upload the file again", registry.ErrConflict)
@@ -368,7 +368,7 @@ func (m *Imports) applyHouseholds(ctx context.Context, imp *Import, p plan) erro
 	}
 	for from := 0; from < len(changed); from += importBatch {
 		to := min(from+importBatch, len(changed))
-		if err := m.store.UpdateHouseholds(ctx, cid, p.Before, prev, changed[from:to], factEvents(cid, registry.FactHouseholdsChanged)...); err != nil {
+		if err := m.store.UpdateHouseholds(ctx, cid, p.Before, prev, changed[from:to], householdsEvent(cid, changed[from:to])...); err != nil {
 			return err
 		}
 		applied += to - from

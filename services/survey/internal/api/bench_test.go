@@ -90,7 +90,7 @@ func BenchmarkGetSurveyStats(b *testing.B) {
 					},
 				})
 			}
-			if _, _, err := e.store.SubmitResponses(bg, stored, rs, "", ""); err != nil {
+			if _, _, err := e.store.SubmitResponses(bg, stored, rs, "", "", electorateOf(rs)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -115,4 +115,14 @@ func BenchmarkGetSurveyStats(b *testing.B) {
 			}
 		})
 	}
+}
+
+// electorateOf is the households of rs with their areas, added to the survey's electorate
+// as the app adds what it learned from governance (these households are made up).
+func electorateOf(rs []opinion.Response) map[string]int64 {
+	out := make(map[string]int64, len(rs))
+	for _, r := range rs {
+		out[r.HouseholdID] = r.Area
+	}
+	return out
 }

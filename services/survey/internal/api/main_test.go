@@ -41,6 +41,7 @@ type env struct {
 	// server here checks no tokens, so only a context can carry one).
 	handlers *api.Server
 	gov      govpb.GovernanceServiceClient
+	imports  govpb.ImportServiceClient
 	store    *storage.Store
 	rdb      redis.UniversalClient
 	logs     *testkit.LogBuffer
@@ -53,10 +54,18 @@ type env struct {
 	publish bool
 }
 
-// countingRegistry counts the calls that read every compound under a region.
+// countingRegistry counts the calls that read every compound under a region, and the
+// households asked of governance one by one (a response's check asks none when the
+// survey's electorate holds them).
 type countingRegistry struct {
 	app.Registry
-	regionReads atomic.Int64
+	regionReads    atomic.Int64
+	householdReads atomic.Int64
+}
+
+func (r *countingRegistry) Households(ctx context.Context, ids []string) (map[string]app.Household, error) {
+	r.householdReads.Add(int64(len(ids)))
+	return r.Registry.Households(ctx, ids)
 }
 
 func (r *countingRegistry) CompoundsUnder(ctx context.Context, region string, each func([]*app.Compound) error) error {
@@ -103,7 +112,8 @@ func start(tb testing.TB) *env {
 	tb.Cleanup(func() { cancel(); <-done; conn.Close() })
 	return &env{
 		SurveyServiceClient: pb.NewSurveyServiceClient(conn), handlers: handlers, gov: govpb.NewGovernanceServiceClient(conn),
-		store: store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry, publish: true,
+		imports: govpb.NewImportServiceClient(conn),
+		store:   store, rdb: rdb, logs: logs, seq: new(atomic.Int64), registry: registry, publish: true,
 	}
 }
 

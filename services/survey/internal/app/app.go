@@ -36,7 +36,15 @@ type Store interface {
 	Tally(ctx context.Context, id string) (opinion.Tally, error)
 	Counters(ctx context.Context, surveyIDs []string, counters ...string) ([]opinion.Tally, error)
 
-	SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []opinion.Response, requestID, bodyHash string) ([]opinion.Outcome, bool, error)
+	// SubmitResponses records checked responses in one step, each household checked
+	// against and weighed by the survey's electorate (KeepElectorate), after adding the
+	// households learned (id → area); households it does not hold are an
+	// *opinion.UnknownHouseholds and nothing is recorded.
+	SubmitResponses(ctx context.Context, sv *opinion.Survey, rs []opinion.Response, requestID, bodyHash string, learned map[string]int64) ([]opinion.Outcome, bool, error)
+	// KeepElectorate writes households (id → area, hundredths of m²) into a survey's copy
+	// of its compound's households: over what is there with replace, else beside it.
+	KeepElectorate(ctx context.Context, surveyID string, areas map[string]int64, replace bool) error
+	ForgetElectorate(ctx context.Context, surveyID string) error
 	GetResponse(ctx context.Context, surveyID, householdID string) (*opinion.Response, error)
 	ListResponses(ctx context.Context, surveyID string, match func(*opinion.Response) bool, token string, size int) ([]opinion.Response, string, error)
 
@@ -68,6 +76,8 @@ type Registry interface {
 	Compound(ctx context.Context, id string) (*Compound, error)
 	// Households returns the households asked for by id; unknown ones are absent.
 	Households(ctx context.Context, ids []string) (map[string]Household, error)
+	// HouseholdsIn calls each with successive pages of a compound's households.
+	HouseholdsIn(ctx context.Context, compoundID string, each func([]Household) error) error
 	CheckRegion(ctx context.Context, id string) error
 	// CompoundsUnder calls each with successive pages of the compounds under a region.
 	CompoundsUnder(ctx context.Context, region string, each func([]*Compound) error) error

@@ -28,3 +28,9 @@ func countRecorded(ctx context.Context, outcomes []opinion.Outcome) {
 		responsesRecorded.Add(ctx, n)
 	}
 }
+
+// householdsLearned counts households a response's check had to ask governance about,
+// because the survey's electorate did not hold them (electorate.go): near zero when the
+// registry's events reach the survey service, as they should.
+var householdsLearned, _ = otel.Meter("tongdu/services/survey").Int64Counter("tongdu.survey.households_learned",
+	metric.WithDescription("households a response's check asked governance about, missing from the survey's own copy"))

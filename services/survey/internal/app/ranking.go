@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"tongdu/platform/events"
 	"tongdu/platform/fault"
 	"tongdu/platform/paging"
 	"tongdu/services/survey/internal/opinion"
@@ -379,12 +380,18 @@ func (a *App) refreshMarked(ctx context.Context) {
 // so the next ranking read ranks it again with the registry's facts, as a response moves
 // it within the same delay. The mark is kept in Redis, so a read in any replica moves it.
 // The loop cannot ask the registry itself: it acts for no caller and has no token to show.
-// Marking twice is harmless, so a redelivered event is too.
+// Marking twice is harmless, so a redelivered event is too. Households added or changed
+// also go into the electorate of the compound's surveys (electorate.go).
 func (a *App) FollowRegistryEvent(ctx context.Context, _ string, fields map[string]string) error {
 	cid := fields["compound"]
 	if cid == "" {
 		a.log.WarnContext(ctx, "registry event without a compound dropped", "fact", fields["fact"])
 		return nil
+	}
+	if hs := fields[events.HouseholdsField]; hs != "" {
+		if err := a.keepHouseholds(ctx, cid, hs); err != nil {
+			return err
+		}
 	}
 	return a.store.MarkRegistryChanged(ctx, cid)
 }

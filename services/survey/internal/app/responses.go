@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,11 +23,12 @@ type Result struct {
 // that stored response is what comes back. r's survey id and submit time are the server's;
 // a zero CollectedAt means now.
 func (a *App) SubmitResponse(ctx context.Context, surveyID string, r opinion.Response, req Request) (*opinion.Response, error) {
-	sv, rs, err := a.prepare(ctx, surveyID, req, []opinion.Response{r}, func(int) string { return "response" })
+	field := func(int) string { return "response" }
+	sv, rs, err := a.prepare(ctx, surveyID, req, []opinion.Response{r}, field)
 	if err != nil {
 		return nil, err
 	}
-	outcomes, replayed, err := a.record(ctx, sv, rs, req)
+	outcomes, replayed, err := a.record(ctx, sv, rs, req, field)
 	if err != nil {
 		return nil, err
 	}
@@ -39,11 +41,12 @@ func (a *App) SubmitResponse(ctx context.Context, surveyID string, r opinion.Res
 // BatchSubmitResponses records up to 1,000 responses collected offline, in order and all
 // in one step: if any is refused, none is recorded.
 func (a *App) BatchSubmitResponses(ctx context.Context, surveyID string, in []opinion.Response, req Request) ([]Result, error) {
-	sv, rs, err := a.prepare(ctx, surveyID, req, in, func(i int) string { return fmt.Sprintf("responses[%d]", i) })
+	field := func(i int) string { return fmt.Sprintf("responses[%d]", i) }
+	sv, rs, err := a.prepare(ctx, surveyID, req, in, field)
 	if err != nil {
 		return nil, err
 	}
-	outcomes, _, err := a.record(ctx, sv, rs, req)
+	outcomes, _, err := a.record(ctx, sv, rs, req, field)
 	if err != nil {
 		return nil, err
 	}
@@ -54,8 +57,8 @@ func (a *App) BatchSubmitResponses(ctx context.Context, surveyID string, in []op
 	return out, nil
 }
 
-// prepare checks responses against their survey and the registry and fills in each
-// household's area. The survey must be OPEN (the store checks again, atomically), except
+// prepare checks responses against their survey (the households are checked where they
+// are recorded: record). The survey must be OPEN (the store checks again, atomically), except
 // for a retry of a request it took while open: the store then replays the retry instead
 // of recording it again, which could undo a newer answer.
 func (a *App) prepare(ctx context.Context, surveyID string, req Request, in []opinion.Response, field func(int) string) (*opinion.Survey, []opinion.Response, error) {
@@ -87,25 +90,25 @@ func (a *App) prepare(ctx context.Context, surveyID string, req Request, in []op
 	if err := bad.Err(); err != nil {
 		return nil, nil, err
 	}
-	hids := make([]string, len(rs))
-	for i := range rs {
-		hids[i] = rs[i].HouseholdID
-	}
-	hs, err := a.householdsOf(ctx, sv.CompoundID, hids, func(i int) string { return field(i) + ".householdId" })
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range rs {
-		rs[i].Area = hs[rs[i].HouseholdID].Area
-	}
 	return sv, rs, nil
 }
 
-// record stores checked responses; unless the store replayed a retry, it counts them and
-// marks the compound of a NEEDS survey for moving in the rankings (rankQueue says when it
-// moves).
-func (a *App) record(ctx context.Context, sv *opinion.Survey, rs []opinion.Response, req Request) ([]opinion.Outcome, bool, error) {
-	outcomes, replayed, err := a.store.SubmitResponses(ctx, sv, rs, req.ID, req.Hash)
+// record stores checked responses in one step that also checks each household belongs
+// to the compound and weighs it by its area, from the survey's own copy of the compound's
+// households (electorate.go). Households that copy does not hold are asked of governance,
+// once, and the step tried again with them. Unless the store replayed a retry, it counts
+// the responses and marks the compound of a NEEDS survey for moving in the rankings
+// (rankQueue says when it moves).
+func (a *App) record(ctx context.Context, sv *opinion.Survey, rs []opinion.Response, req Request, field func(int) string) ([]opinion.Outcome, bool, error) {
+	outcomes, replayed, err := a.store.SubmitResponses(ctx, sv, rs, req.ID, req.Hash, nil)
+	var unknown *opinion.UnknownHouseholds
+	if errors.As(err, &unknown) {
+		learned, lerr := a.learnHouseholds(ctx, sv, rs, unknown.IDs, field)
+		if lerr != nil {
+			return nil, false, lerr
+		}
+		outcomes, replayed, err = a.store.SubmitResponses(ctx, sv, rs, req.ID, req.Hash, learned)
+	}
 	if err != nil || replayed {
 		return outcomes, replayed, err
 	}

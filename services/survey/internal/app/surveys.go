@@ -129,6 +129,7 @@ func (a *App) OpenSurvey(ctx context.Context, id string, at time.Time, req Reque
 	if err != nil {
 		return SurveyView{}, err
 	}
+	a.loadElectorate(ctx, out)
 	if out.Kind == opinion.Needs {
 		if err := a.store.SetLatestNeeds(ctx, out.CompoundID, out.ID); err != nil {
 			return SurveyView{}, err
@@ -160,6 +161,11 @@ func (a *App) CloseSurvey(ctx context.Context, id string, at time.Time, req Requ
 	}, nil)
 	if err != nil {
 		return SurveyView{}, err
+	}
+	// Its result is frozen with the electorate's totals: the copy of the households that
+	// checked its responses has done its work.
+	if err := a.store.ForgetElectorate(ctx, out.ID); err != nil {
+		a.log.WarnContext(ctx, "electorate of a closed survey not dropped", "survey", out.ID, "cause", err.Error())
 	}
 	if out.Kind == opinion.Needs {
 		a.rerank(ctx, out.CompoundID)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"tongdu/platform/fault"
@@ -262,6 +263,41 @@ func ratio(n, d int64) float64 {
 // times to the nanosecond (rule 2: the later collection wins), for any year 1 to 9999.
 func CollectedKey(t time.Time) string {
 	return fmt.Sprintf("%012d%09d", t.Unix()+62135596800, t.Nanosecond())
+}
+
+// EncodeContributionTemplate is EncodeContribution with "@" for the amounts that are the
+// household's area (the area counters of rule 3's vote), for the response script, which
+// reads the area from the survey's own copy of its compound's households.
+func EncodeContributionTemplate(ds []Delta) string {
+	b := make([]byte, 0, 32*len(ds))
+	for i, d := range ds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, d.Counter...)
+		b = append(b, '=')
+		if isAreaCounter(d.Counter) {
+			b = append(b, '@')
+		} else {
+			b = strconv.AppendInt(b, d.Amount, 10)
+		}
+	}
+	return string(b)
+}
+
+// isAreaCounter tells the counters whose amount is the household's area; question and
+// option ids are letters, digits, '_' and '-', so ":area:" occurs in no other name.
+func isAreaCounter(c string) bool {
+	return c == CounterVotedArea || strings.Contains(c, ":area:")
+}
+
+// UnknownHouseholds names households of a request that the survey's copy of its
+// compound's households does not hold: new to it, or of another compound. The survey
+// service then asks governance about them, once.
+type UnknownHouseholds struct{ IDs []string }
+
+func (e *UnknownHouseholds) Error() string {
+	return fmt.Sprintf("%d households not known in the compound: %s", len(e.IDs), strings.Join(e.IDs, ", "))
 }
 
 // EncodeContribution writes deltas as "counter=amount,..." for the tally script.

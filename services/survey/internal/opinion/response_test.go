@@ -184,6 +184,15 @@ func TestEncodeContribution(t *testing.T) {
 	}
 }
 
+// The response script puts the household's area where the template says "@": the vote's
+// area counters (rule 3), and nothing else.
+func TestEncodeContributionTemplate(t *testing.T) {
+	got := EncodeContributionTemplate([]Delta{{"area", 8523}, {"q:vote:area:agree", 8523}, {"q:vote:o:agree", 1}, {"q:area-q:o:x", 1}, {"x", -2}})
+	if got != "area=@,q:vote:area:agree=@,q:vote:o:agree=1,q:area-q:o:x=1,x=-2" {
+		t.Fatalf("template %q", got)
+	}
+}
+
 func TestComputeStats(t *testing.T) {
 	s := needsSurvey()
 	tally := Tally{}

@@ -103,6 +103,27 @@ func (g *Governance) Households(ctx context.Context, ids []string) (map[string]a
 	return out, nil
 }
 
+// HouseholdsIn calls each with successive pages of a compound's households.
+func (g *Governance) HouseholdsIn(ctx context.Context, compoundID string, each func([]app.Household) error) error {
+	token := ""
+	for {
+		resp, err := g.client.ListHouseholds(ctx, &pb.ListHouseholdsRequest{CompoundId: compoundID, PageSize: 1000, PageToken: token})
+		if err != nil {
+			return notFound(err)
+		}
+		page := make([]app.Household, len(resp.GetHouseholds()))
+		for i, h := range resp.GetHouseholds() {
+			page[i] = app.Household{ID: h.GetId(), CompoundID: h.GetCompoundId(), Area: centi(h.GetExclusiveAreaM2())}
+		}
+		if err := each(page); err != nil {
+			return err
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return nil
+		}
+	}
+}
+
 // CheckRegion returns opinion.ErrNotFound for an unknown region.
 func (g *Governance) CheckRegion(ctx context.Context, id string) error {
 	_, err := g.client.GetRegion(ctx, &pb.GetRegionRequest{Id: id})

@@ -113,7 +113,7 @@ func wants(h string, yes bool, at time.Time) opinion.Response {
 
 func (f fixture) submit(t testing.TB, sv *opinion.Survey, rs ...opinion.Response) []opinion.Outcome {
 	t.Helper()
-	out, _, err := f.store.SubmitResponses(bg, sv, rs, "", "")
+	out, _, err := f.store.SubmitResponses(bg, sv, rs, "", "", learnedOf(rs))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,14 +215,14 @@ func TestSubmitResponsesReplaysARequestIDInsteadOfRecordingAgain(t *testing.T) {
 	f := newFixture(t)
 	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)
 	first := []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}
-	out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1")
+	out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1", learnedOf(first))
 	if err != nil || replayed || !reflect.DeepEqual(out, []opinion.Outcome{opinion.Recorded, opinion.Recorded}) {
 		t.Fatalf("first: %v %v %v", out, replayed, err)
 	}
 	// A newer answer of h1 arrives; then the first request is retried.
 	f.submit(t, sv, wants("h1", false, t0.Add(time.Hour)))
 	before := f.tally(t, sv.ID)
-	out, replayed, err = f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1")
+	out, replayed, err = f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1", learnedOf(first))
 	if err != nil || !replayed || !reflect.DeepEqual(out, []opinion.Outcome{opinion.Recorded, opinion.Recorded}) {
 		t.Fatalf("retry: %v %v %v", out, replayed, err)
 	}
@@ -232,7 +232,7 @@ func TestSubmitResponsesReplaysARequestIDInsteadOfRecordingAgain(t *testing.T) {
 	if r, _ := f.store.GetResponse(bg, sv.ID, "h1"); r.Answers[0].OptionIDs[0] != "no" {
 		t.Fatalf("the retry undid the newer answer: %+v", r)
 	}
-	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h3", true, t0)}, "req-1", "hash-2"); !errors.Is(err, opinion.ErrRequestReused) {
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h3", true, t0)}, "req-1", "hash-2", learnedOf([]opinion.Response{wants("h3", true, t0)})); !errors.Is(err, opinion.ErrRequestReused) {
 		t.Fatalf("another body under the same request id: %v", err)
 	}
 	if after := f.tally(t, sv.ID); !reflect.DeepEqual(after, before) {
@@ -244,10 +244,10 @@ func TestSubmitResponsesReplaysARequestIDInsteadOfRecordingAgain(t *testing.T) {
 	if err := f.store.UpdateSurvey(bg, closed); err != nil {
 		t.Fatal(err)
 	}
-	if out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1"); err != nil || !replayed || len(out) != 2 {
+	if out, replayed, err := f.store.SubmitResponses(bg, sv, first, "req-1", "hash-1", learnedOf(first)); err != nil || !replayed || len(out) != 2 {
 		t.Fatalf("retry after close: %v %v %v", out, replayed, err)
 	}
-	if _, _, err := f.store.SubmitResponses(bg, sv, first, "req-2", "hash-1"); !errors.Is(err, opinion.ErrSurveyClosed) {
+	if _, _, err := f.store.SubmitResponses(bg, sv, first, "req-2", "hash-1", learnedOf(first)); !errors.Is(err, opinion.ErrSurveyClosed) {
 		t.Fatalf("new request after close: %v", err)
 	}
 	f.wantTallyIsRecount(t, sv)
@@ -285,7 +285,7 @@ func TestSubmitResponsesRefusedUnlessOpenChangesNothing(t *testing.T) {
 		t.Run(c.state.String(), func(t *testing.T) {
 			id := "s-" + c.state.String()
 			sv := f.survey(t, id, opinion.Needs, c.state)
-			_, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}, "", "")
+			_, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}, "", "", learnedOf([]opinion.Response{wants("h1", true, t0), wants("h2", true, t0)}))
 			if !errors.Is(err, c.want) {
 				t.Fatalf("got %v, want %v", err, c.want)
 			}
@@ -321,7 +321,7 @@ func TestSubmitResponsesClosedInBetweenKeepsWhatWasRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The caller read the survey while it was OPEN; the script checks again.
-	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", false, t0.Add(time.Hour))}, "", ""); !errors.Is(err, opinion.ErrSurveyClosed) {
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{wants("h1", false, t0.Add(time.Hour))}, "", "", learnedOf([]opinion.Response{wants("h1", false, t0.Add(time.Hour))})); !errors.Is(err, opinion.ErrSurveyClosed) {
 		t.Fatalf("got %v, want ErrSurveyClosed", err)
 	}
 	if after := f.tally(t, sv.ID); !reflect.DeepEqual(after, before) {
@@ -402,7 +402,7 @@ func TestConcurrentSubmissionsKeepTheTallyEqualToARecount(t *testing.T) {
 				for j := range rs {
 					rs[j] = randomResponse(rng, fmt.Sprintf("h%03d", rng.IntN(households)))
 				}
-				if _, _, err := f.store.SubmitResponses(bg, sv, rs, "", ""); err != nil {
+				if _, _, err := f.store.SubmitResponses(bg, sv, rs, "", "", learnedOf(rs)); err != nil {
 					errs <- err
 					return
 				}
@@ -598,12 +598,12 @@ func TestResponsesKeepTheAccountThatEnteredThem(t *testing.T) {
 	sv := f.survey(t, "s1", opinion.Needs, opinion.Open)
 	entered := wants("h1", true, t0)
 	entered.Account = "accounts/acct-grid"
-	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{entered}, "req-1", "hash-1"); err != nil {
+	if _, _, err := f.store.SubmitResponses(bg, sv, []opinion.Response{entered}, "req-1", "hash-1", learnedOf([]opinion.Response{entered})); err != nil {
 		t.Fatal(err)
 	}
 	retried := entered
 	retried.Account = "accounts/acct-colleague"
-	if _, replayed, err := f.store.SubmitResponses(bg, sv, []opinion.Response{retried}, "req-1", "hash-1"); err != nil || !replayed {
+	if _, replayed, err := f.store.SubmitResponses(bg, sv, []opinion.Response{retried}, "req-1", "hash-1", learnedOf([]opinion.Response{retried})); err != nil || !replayed {
 		t.Fatalf("retry: replayed %v, %v", replayed, err)
 	}
 	if r, err := f.store.GetResponse(bg, sv.ID, "h1"); err != nil || r.Account != "accounts/acct-grid" {
@@ -619,4 +619,14 @@ func TestResponsesKeepTheAccountThatEnteredThem(t *testing.T) {
 	if err != nil || r.Account != "" || r.CollectorID != "grid-7" || r.Answers[0].OptionIDs[0] != "no" {
 		t.Fatalf("an old response reads as %+v, %v", r, err)
 	}
+}
+
+// learnedOf is the households of rs with their areas, as the app passes what it learned
+// from governance: the store weighs responses by the electorate, not by rs' Area.
+func learnedOf(rs []opinion.Response) map[string]int64 {
+	out := make(map[string]int64, len(rs))
+	for _, r := range rs {
+		out[r.HouseholdID] = r.Area
+	}
+	return out
 }
