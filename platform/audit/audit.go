@@ -44,6 +44,7 @@ func ServiceOf(method string) string {
 // could not be recorded. A trail that cannot be written at all is logged by the caller's
 // log, never fails the change (the change already happened).
 func Interceptor(rdb redis.UniversalClient, policy auth.Policy, spool *Spool, onError func(ctx context.Context, err error)) grpc.UnaryServerInterceptor {
+	tr := &trail{rdb: rdb, spool: spool}
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		if !auth.IsChange(info.FullMethod) {
 			return handler(ctx, req)
@@ -71,10 +72,11 @@ func Interceptor(rdb redis.UniversalClient, policy auth.Policy, spool *Spool, on
 				requestID = keys[0]
 			}
 		}
-		werr := Record(context.WithoutCancel(ctx), rdb, spool, Entry{
+		e := Entry{
 			Actor: p.Subject, Role: p.Role, Method: info.FullMethod,
 			Resource: policy.Target(info.FullMethod, msg), RequestID: requestID, Outcome: status.Code(err),
-		})
+		}
+		werr := tr.record(StreamKey(ServiceOf(e.Method)), e.values())
 		if werr != nil && onError != nil {
 			onError(ctx, werr)
 		}
@@ -96,17 +98,22 @@ type Entry struct {
 // take it. The interceptor records every change made through the API with it; a change
 // made beside the API (an account made at the machine by tongdu user add) records itself.
 func Record(ctx context.Context, rdb redis.UniversalClient, spool *Spool, e Entry) error {
-	values := map[string]any{
-		"actor": e.Actor, "role": string(e.Role), "method": e.Method,
-		"resource": e.Resource, "requestId": e.RequestID,
-		"outcome": CodeName(e.Outcome), "time": time.Now().UTC().Format(time.RFC3339Nano),
-	}
+	values := e.values()
 	stream := StreamKey(ServiceOf(e.Method))
 	err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, MaxLen: MaxLen, Approx: true, Values: values}).Err()
 	if err != nil && spool != nil {
 		err = spool.Add(stream, values)
 	}
 	return err
+}
+
+// values are an entry's fields in the stream, timed now.
+func (e Entry) values() map[string]any {
+	return map[string]any{
+		"actor": e.Actor, "role": string(e.Role), "method": e.Method,
+		"resource": e.Resource, "requestId": e.RequestID,
+		"outcome": CodeName(e.Outcome), "time": time.Now().UTC().Format(time.RFC3339Nano),
+	}
 }
 
 // CodeName writes a status code as the contracts do: OK, FAILED_PRECONDITION, ….
