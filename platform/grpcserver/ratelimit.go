@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
 	"tongdu/platform/auth"
+	"tongdu/platform/inproc"
 	"tongdu/platform/ratelimit"
 )
 
@@ -54,13 +56,22 @@ func limited(ctx context.Context, l *ratelimit.Limiter, v *auth.Verifier, method
 }
 
 // limitKey is the caller of ctx for the limit: the subject of a valid token (verified
-// once a minute at most: the verifier remembers valid tokens), else the peer's host.
+// once a minute at most: the verifier remembers valid tokens), else the peer's host. For
+// a call from this process (the all-in-one's gateway, over an in-memory connection) that
+// host is the client's the gateway forwards for, so each anonymous REST caller has its
+// own budget here as at the gateway, instead of all sharing the gateway's one address. A
+// caller off the network could write any x-forwarded-for, so theirs is not read.
 func limitKey(ctx context.Context, v *auth.Verifier) string {
 	if v != nil {
 		if token := auth.BearerToken(ctx); token != "" {
 			if p, err := v.Verify(token); err == nil && p.Subject != "" {
 				return ratelimit.SubjectKey(p.Subject)
 			}
+		}
+	}
+	if inproc.Caller(ctx) {
+		if host := forwardedFor(ctx); host != "" {
+			return ratelimit.AddressKey(host)
 		}
 	}
 	host := "unknown"
@@ -71,6 +82,17 @@ func limitKey(ctx context.Context, v *auth.Verifier) string {
 		}
 	}
 	return ratelimit.AddressKey(host)
+}
+
+// forwardedFor is the client address the gateway saw: grpc-gateway appends it to
+// x-forwarded-for, after whatever the client itself sent there.
+func forwardedFor(ctx context.Context) string {
+	vs := metadata.ValueFromIncomingContext(ctx, "x-forwarded-for")
+	if len(vs) == 0 {
+		return ""
+	}
+	parts := strings.Split(vs[len(vs)-1], ",")
+	return strings.TrimSpace(parts[len(parts)-1])
 }
 
 func limitInterceptor(l *ratelimit.Limiter, v *auth.Verifier) grpc.UnaryServerInterceptor {

@@ -1,7 +1,9 @@
 // Package allinone runs all of Tongdu in one process: the four services on one gRPC
 // port, the REST gateway, and (unless a Redis URL is given) a private redis-server with
-// append-only persistence under the data dir. The services still reach each other and
-// the gateway reaches them over gRPC, exactly as when they run apart.
+// append-only persistence under the data dir. The services still reach each other, and
+// the gateway and the console reach them, over gRPC through the same server and its
+// interceptors as when they run apart, but on an in-memory connection (platform/inproc)
+// instead of the loopback network; the TCP port is for clients outside the process.
 package allinone
 
 import (
@@ -29,6 +31,7 @@ import (
 	"tongdu/platform/grpcclient"
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/httpserver"
+	"tongdu/platform/inproc"
 	"tongdu/platform/opsport"
 	"tongdu/platform/redisconn"
 	"tongdu/platform/redisproc"
@@ -150,6 +153,7 @@ type App struct {
 	peers    *grpc.ClientConn
 	signer   *auth.Signer
 	grpcLis  net.Listener
+	memLis   *inproc.Listener // the same gRPC server, for this process's own clients
 	httpLis  net.Listener
 	stopProf func()
 	unlock   func() // releases the data dir
@@ -226,16 +230,24 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if a.grpc, err = grpcserver.New(log, opts...); err != nil {
 		return nil, err
 	}
-	self := loopback(a.grpcLis.Addr())
+	// The gateway, the console and the services' peer calls reach the server in memory:
+	// no loopback round trip per call, and the same interceptors. With TLS configured the
+	// in-memory connection is TLS too, made with the client credentials the TCP port
+	// takes (so mutual TLS holds as well): the server has one set of credentials for all
+	// its listeners, and keeping it so is simpler than a server that trusts one listener.
+	// The authority is the TCP port's address, the name its certificate is checked for.
+	a.memLis = inproc.Listen()
+	self := []grpc.DialOption{a.memLis.Dial(), grpc.WithAuthority(loopback(a.grpcLis.Addr()))}
+	self = append(self, dial...)
 	// Even in one process the services call each other over gRPC, as when apart. A call
 	// made while serving a request counts against its caller's rate, and waits for it
 	// rather than failing the request half-way (grpcclient.PaceToLimits).
-	if a.peers, err = grpcclient.NewWithTimeout(self, cfg.CallTimeout, append([]grpc.DialOption{grpcclient.PaceToLimits()}, dial...)...); err != nil {
+	if a.peers, err = grpcclient.NewWithTimeout(inproc.Target, cfg.CallTimeout, append([]grpc.DialOption{grpcclient.PaceToLimits()}, self...)...); err != nil {
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	// Every peer of every module is this process's own gRPC port.
+	// Every peer of every module is this process's own gRPC server.
 	services := make([]servicemain.Service, len(modules))
 	for i, m := range modules {
 		peers := map[string]grpc.ClientConnInterface{}
@@ -255,8 +267,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		log.Warn("parked events gauge not registered", "cause", err.Error())
 	}
 
-	gc := gateway.Config{Governance: self, Survey: self, Projects: self, Finance: self, MaxBodyBytes: int64(cfg.MaxBodyBytes),
-		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: dial, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}
+	mem := inproc.Target
+	gc := gateway.Config{Governance: mem, Survey: mem, Projects: mem, Finance: mem, MaxBodyBytes: int64(cfg.MaxBodyBytes),
+		Verifier: verifier, RateLimit: cfg.RateLimit, Dial: self, Metrics: telemetry.Handler(), CallTimeout: cfg.CallTimeout}
 	if cfg.CORSOrigins != "" {
 		gc.CORSOrigins = strings.Split(cfg.CORSOrigins, ",")
 	}
@@ -268,7 +281,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 	if a.gw, err = gateway.New(runCtx, gc, log); err != nil {
 		return nil, err
 	}
-	if a.console, err = web.New(runCtx, web.Config{Governance: self, Survey: self, Projects: self, Finance: self, Dial: dial, CallTimeout: cfg.CallTimeout}, log); err != nil {
+	if a.console, err = web.New(runCtx, web.Config{Governance: mem, Survey: mem, Projects: mem, Finance: mem, Dial: self, CallTimeout: cfg.CallTimeout}, log); err != nil {
 		return nil, err
 	}
 	if cfg.DebugAddr != "" {
@@ -280,10 +293,22 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (a *App, err error
 		}
 	}
 	a.serving = true
-	a.wg.Add(2)
+	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
 		a.fail(a.grpc.Serve(runCtx, a.grpcLis, 10*time.Second))
+		// Serve stopped the server, unless the TCP port failed: then stop it here, or the
+		// in-memory listener would be served on and Close would wait for it forever.
+		a.grpc.GRPC.Stop()
+	}()
+	// The same server on the in-memory listener. The server's stop closes every listener
+	// it serves, this one too, and this Serve then returns (nil, or ErrServerStopped if
+	// the stop came first).
+	go func() {
+		defer a.wg.Done()
+		if err := a.grpc.GRPC.Serve(a.memLis); !errors.Is(err, grpc.ErrServerStopped) {
+			a.fail(err)
+		}
 	}()
 	go func() {
 		defer a.wg.Done()
@@ -379,6 +404,9 @@ func (a *App) Close() {
 	if !a.serving {
 		if a.grpcLis != nil {
 			_ = a.grpcLis.Close()
+		}
+		if a.memLis != nil {
+			_ = a.memLis.Close()
 		}
 		if a.httpLis != nil {
 			_ = a.httpLis.Close()
