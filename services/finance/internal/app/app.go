@@ -43,6 +43,11 @@ type Store interface {
 	ApprovedStream(ctx context.Context, bookID, stream string) (string, error)
 	ApproveStream(ctx context.Context, bookID, stream, surveyID string) error
 	Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contractID string) (*ledger.Posted, error)
+	// PostContribution is Post for a household's contribution (ledger.ContributionOf):
+	// in the same step it checks that the household owes a quota under the book's plan
+	// (ledger.ErrNotInPlan if not) and answers that quota, so a contribution needs no
+	// read of the plan.
+	PostContribution(ctx context.Context, t ledger.Transaction, bodyHash, householdID string) (*ledger.Posted, int64, error)
 	Transaction(ctx context.Context, book, txID string) (*ledger.Transaction, error)
 	TransactionBook(ctx context.Context, txID string) (string, error)
 	Transactions(ctx context.Context, book string, match func(*ledger.Transaction) bool, token string, size int) ([]ledger.Transaction, string, error)
@@ -139,20 +144,37 @@ func (e *Entry) ReceiptNumber() string {
 // retry replays and another body under the same request id is refused (rule 7: the same
 // id with the same body returns the first result).
 func (a *App) write(ctx context.Context, bookID, requestID, bodyHash string, t ledger.Transaction, rec Record, extra []ledger.Bound, contractID string) (*Entry, error) {
-	detail, err := json.Marshal(rec)
+	t, err := a.stamp(ctx, bookID, requestID, t, rec)
 	if err != nil {
 		return nil, err
 	}
-	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
-	// Rule 15: when the money moved, for what is entered after the fact.
-	if t.EffectiveTime, err = dated.At(t.EffectiveTime, t.CreateTime, time.Time{}, "effectiveTime", ""); err != nil {
-		return nil, err
-	}
-	t.Account = auth.Acting(ctx)
 	p, err := a.store.Post(ctx, t, bodyHash, extra, contractID)
 	if err != nil {
 		return nil, err
 	}
+	return entryOf(p)
+}
+
+// stamp fills what the service owns of a transaction about to be posted: its id, book,
+// request id, times, the record of the request (Detail) and who acts (rule 16), and
+// checks when the money moved (rule 15). The only error is a bad effective time.
+func (a *App) stamp(ctx context.Context, bookID, requestID string, t ledger.Transaction, rec Record) (ledger.Transaction, error) {
+	detail, err := json.Marshal(rec)
+	if err != nil {
+		return t, err
+	}
+	t.ID, t.BookID, t.RequestID, t.CreateTime, t.Detail = ids.New(), bookID, requestID, a.now(), string(detail)
+	// Rule 15: when the money moved, for what is entered after the fact.
+	if t.EffectiveTime, err = dated.At(t.EffectiveTime, t.CreateTime, time.Time{}, "effectiveTime", ""); err != nil {
+		return t, err
+	}
+	t.Account = auth.Acting(ctx)
+	return t, nil
+}
+
+// entryOf is the entry of a posted transaction, with the record of the request that made
+// it (the first one, on a replay).
+func entryOf(p *ledger.Posted) (*Entry, error) {
 	e := &Entry{Tx: p.Tx, After: p.After, Replayed: p.Replayed}
 	if err := json.Unmarshal([]byte(p.Tx.Detail), &e.Record); err != nil {
 		return nil, fmt.Errorf("corrupt record of %s: %w", p.Tx.ID, err)

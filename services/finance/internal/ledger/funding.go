@@ -180,6 +180,19 @@ func Contribution(p *Plan, householdID string, amount int64) (Transaction, error
 	if _, ok := p.Quotas[householdID]; !ok {
 		return Transaction{}, fmt.Errorf("%w: household %s owes no quota in this plan", ErrNotInPlan, householdID)
 	}
+	return ContributionOf(householdID, amount)
+}
+
+// ContributionOf is Contribution without the plan at hand: the transaction of a
+// household paying towards its quota, for a store that checks in its one step what the
+// plan says of the household, as it stands then: that it owes a quota (else
+// ErrNotInPlan), and that it pays within it (the plan's Bounds: its account never below
+// minus its quota). A household's quota never changes once the plan is made, but the
+// store holds it, so a write need not read the plan first.
+func ContributionOf(householdID string, amount int64) (Transaction, error) {
+	if err := positive(amount, "contribution.amountFen"); err != nil {
+		return Transaction{}, err
+	}
 	return Transaction{Kind: TxContribution, Postings: []Posting{{FundAccount, amount}, {HouseholdAccount(householdID), -amount}}}, nil
 }
 

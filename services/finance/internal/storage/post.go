@@ -15,23 +15,42 @@ import (
 
 // post writes one transaction, all in one step, or nothing (rule 7: postings
 // sum to zero, the fund never negative, a request id answered once). In order it:
-// replays a known request id (same body hash) or refuses it (another body); refuses to
-// reverse a transaction twice; refuses a contract the project does not have (rule 9:
-// every disbursement names its contract); refuses postings that do not sum to zero; refuses any balance that would leave
-// its bounds (the book's own, and this request's); then appends the transaction, moves
-// the balances and tallies, and records the balances just after it.
+// refuses a household that owes no quota under the book's plan, when the write is a
+// household's contribution (before the request id, as the service always checked the
+// household first); replays a known request id (same body hash) or refuses it (another
+// body); refuses to reverse a transaction twice; refuses a contract the project does not
+// have (rule 9: every disbursement names its contract); refuses postings that do not sum
+// to zero; refuses any balance that would leave its bounds (the book's own, among them
+// each household's quota, and this request's); then appends the transaction, moves the
+// balances and tallies, records the balances just after it and, given its key, the
+// transaction's location.
 //
-// KEYS: book, balances, bounds, log, order, requests, reversed, tallies, contracts, after.
-// ARGV: request id, body hash, transaction id, transaction, reverses, contract id, (unused),
+// It answers everything the caller returns, so that a write is one round trip: status,
+// transaction id, sequence, the stored transaction (on a replay; a new one is what the
+// caller sent), the transaction that reversed it, the balances just after it
+// ("account=balance" lines) and the household's quota (empty when none was asked).
+//
+// KEYS: book, balances, bounds, log, order, requests, reversed, tallies, contracts, after,
+// quotas, and the transaction's location (optional: it lies in another hash slot, so
+// only on a single server).
+// ARGV: request id, body hash, transaction id, transaction, reverses, contract id, book
+// id (the location's value), household that must owe a quota (empty for none),
 // then n and n (account, amount) postings, then n and n (account, "min|max") bounds,
 // then n and n (counter, amount) tallies.
 var post = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'NO_BOOK'} end
+local quota = ''
+if ARGV[8] ~= '' then
+  quota = redis.call('HGET', KEYS[11], ARGV[8])
+  if not quota then return {'NO_QUOTA'} end
+end
 local prev = redis.call('HGET', KEYS[6], ARGV[1])
 if prev then
   local sep = string.find(prev, '|', 1, true)
-  if string.sub(prev, 1, sep - 1) ~= ARGV[2] then return {'REUSED', string.sub(prev, sep + 1)} end
-  return {'REPLAY', string.sub(prev, sep + 1)}
+  local txid = string.sub(prev, sep + 1)
+  if string.sub(prev, 1, sep - 1) ~= ARGV[2] then return {'REUSED', txid} end
+  local seq = redis.call('ZSCORE', KEYS[5], txid) or '0'
+  return {'REPLAY', txid, seq, redis.call('HGET', KEYS[4], txid) or '', redis.call('HGET', KEYS[7], txid) or '', redis.call('HGET', KEYS[10], txid) or '', quota}
 end
 local rev = ARGV[5]
 if rev ~= '' then
@@ -40,7 +59,7 @@ if rev ~= '' then
   if by then return {'ALREADY_REVERSED', by} end
 end
 if ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[9], ARGV[6]) == 0 then return {'NO_CONTRACT'} end
-local i = 8
+local i = 9
 local n = tonumber(ARGV[i]); i = i + 1
 local accounts, amounts, after, order = {}, {}, {}, {}
 local sum = 0
@@ -83,7 +102,8 @@ redis.call('HSET', KEYS[10], ARGV[3], table.concat(snapshot, '\n'))
 n = tonumber(ARGV[i]); i = i + 1
 for k = 1, n do redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i + 1]); i = i + 2 end
 if rev ~= '' then redis.call('HSET', KEYS[7], rev, ARGV[3]) end
-return {'OK', ARGV[3], seq}`)
+if KEYS[12] then redis.call('SET', KEYS[12], ARGV[7]) end
+return {'OK', ARGV[3], seq, '', '', table.concat(snapshot, '\n'), quota}`)
 
 // ReusedError says a request id was used before with another body.
 type ReusedError struct{ TransactionID string }
@@ -101,14 +121,35 @@ func (e *ReusedError) Unwrap() error { return ledger.ErrRequestReused }
 // book, no transaction to reverse, or no contract contractID of the book's project).
 // contractID, when set, must name a contract of the book's project, checked in the step.
 func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contractID string) (*ledger.Posted, error) {
+	p, _, err := s.post(ctx, t, bodyHash, extra, contractID, "")
+	return p, err
+}
+
+// PostContribution is Post for a household's contribution (ledger.ContributionOf). In the
+// same step it reads the quota the household owes under the book's plan, refusing the
+// write with ledger.ErrNotInPlan when it owes none, and answers that quota with the
+// outcome, a replay's too: the caller needs no read of the plan before or after. What
+// the household may pay is bounded by the book's own bounds (its quota, fixed with the
+// plan), checked in the step like every bound.
+func (s *Store) PostContribution(ctx context.Context, t ledger.Transaction, bodyHash, householdID string) (*ledger.Posted, int64, error) {
+	if householdID == "" {
+		return nil, 0, fmt.Errorf("contribution %s names no household", t.ID)
+	}
+	return s.post(ctx, t, bodyHash, nil, "", householdID)
+}
+
+// post runs the posting script once, and on a cluster writes the location around it;
+// owes is the household that must owe a quota ("" for none), whose quota it returns.
+func (s *Store) post(ctx context.Context, t ledger.Transaction, bodyHash string, extra []ledger.Bound, contractID, owes string) (*ledger.Posted, int64, error) {
 	if !t.Balanced() {
-		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
+		return nil, 0, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	}
 	data, err := json.Marshal(t)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	args := []any{t.RequestID, bodyHash, t.ID, data, t.Reverses, contractID, "", len(t.Postings)}
+	b := t.BookID
+	args := []any{t.RequestID, bodyHash, t.ID, data, t.Reverses, contractID, b, owes, len(t.Postings)}
 	for _, p := range t.Postings {
 		args = append(args, p.Account, strconv.FormatInt(p.AmountFen, 10))
 	}
@@ -120,60 +161,94 @@ func (s *Store) Post(ctx context.Context, t ledger.Transaction, bodyHash string,
 	for _, p := range t.Tallies {
 		args = append(args, p.Account, strconv.FormatInt(p.AmountFen, 10))
 	}
-	b := t.BookID
-	// The location first: an orphan (the script then refuses) points at no transaction.
-	if err := s.rdb.Set(ctx, txLocKey(t.ID), b, 0).Err(); err != nil {
-		return nil, err
+	keys := []string{bookKey(b), balancesKey(b), boundsKey(b), logKey(b), orderKey(b), requestsKey(b), reversedKey(b), talliesKey(b), contractsKey(b), afterKey(b), quotasKey(b)}
+	if s.single {
+		// One server: the script records the location in its own step, only for a
+		// transaction it writes, and the write stays one round trip.
+		keys = append(keys, txLocKey(t.ID))
+	} else if err := s.rdb.Set(ctx, txLocKey(t.ID), b, 0).Err(); err != nil {
+		// A cluster: the location's key lies in another hash slot than the book's, out of
+		// the script's reach. It is written first, so that no transaction lacks its
+		// location; an orphan (the script then refuses) points at no transaction.
+		return nil, 0, err
 	}
-	keys := []string{bookKey(b), balancesKey(b), boundsKey(b), logKey(b), orderKey(b), requestsKey(b), reversedKey(b), talliesKey(b), contractsKey(b), afterKey(b)}
 	res, err := post.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	str := func(i int) string { v, _ := res[i].(string); return v }
-	if str(0) != "OK" {
+	str := func(i int) string {
+		if i >= len(res) {
+			return ""
+		}
+		v, _ := res[i].(string)
+		return v
+	}
+	if !s.single && str(0) != "OK" {
 		// Nothing was written under this id: its location points nowhere.
 		_ = s.rdb.Del(ctx, txLocKey(t.ID)).Err()
 	}
 	switch str(0) {
 	case "OK":
-		return s.posted(ctx, b, t.ID, false)
+		// What was written is what was sent: decoded as a reader would decode it.
+		return postedOf(res, string(data), false)
 	case "REPLAY":
-		return s.posted(ctx, b, str(1), true)
+		if str(3) == "" {
+			return nil, 0, notFound("transaction", str(1))
+		}
+		return postedOf(res, str(3), true)
+	case "NO_QUOTA":
+		return nil, 0, fmt.Errorf("%w: household %s owes no quota in the plan of book %s", ledger.ErrNotInPlan, owes, b)
 	case "REUSED":
-		return nil, &ReusedError{TransactionID: str(1)}
+		return nil, 0, &ReusedError{TransactionID: str(1)}
 	case "NO_BOOK":
-		return nil, notFound("book", b)
+		return nil, 0, notFound("book", b)
 	case "NOT_FOUND":
-		return nil, notFound("transaction", t.Reverses)
+		return nil, 0, notFound("transaction", t.Reverses)
 	case "ALREADY_REVERSED":
-		return nil, fmt.Errorf("%w: %s was reversed by %s", ledger.ErrAlreadyReversed, t.Reverses, str(1))
+		return nil, 0, fmt.Errorf("%w: %s was reversed by %s", ledger.ErrAlreadyReversed, t.Reverses, str(1))
 	case "NO_CONTRACT":
-		return nil, notFound("contract", contractID)
+		return nil, 0, notFound("contract", contractID)
 	case "UNBALANCED":
-		return nil, fmt.Errorf("postings of %s do not sum to zero", t.ID)
+		return nil, 0, fmt.Errorf("postings of %s do not sum to zero", t.ID)
 	case "BOUND":
-		return nil, &ledger.BoundError{Account: str(1), Balance: atoi(str(2)), Limit: atoi(str(3)), TooLow: str(4) == "min"}
+		return nil, 0, &ledger.BoundError{Account: str(1), Balance: atoi(str(2)), Limit: atoi(str(3)), TooLow: str(4) == "min"}
 	}
-	return nil, fmt.Errorf("post: unexpected reply %v", res)
+	return nil, 0, fmt.Errorf("post: unexpected reply %v", res)
 }
 
-func (s *Store) posted(ctx context.Context, book, txID string, replayed bool) (*ledger.Posted, error) {
-	tx, err := s.Transaction(ctx, book, txID)
-	if err != nil {
-		return nil, err
+// postedOf reads the script's answer of a written or replayed transaction: {status, id,
+// sequence, stored transaction, reversed by, balances after, quota}; data is the
+// transaction as stored.
+func postedOf(res []any, data string, replayed bool) (*ledger.Posted, int64, error) {
+	field := func(i int) string {
+		switch v := res[i].(type) {
+		case string:
+			return v
+		case int64:
+			return strconv.FormatInt(v, 10)
+		}
+		return ""
 	}
-	snap, err := s.rdb.HGet(ctx, afterKey(book), txID).Result()
-	if err != nil {
-		return nil, err
+	if len(res) < 7 {
+		return nil, 0, fmt.Errorf("post: unexpected reply %v", res)
 	}
+	tx, err := paging.Decode[ledger.Transaction](data)
+	if err != nil {
+		return nil, 0, err
+	}
+	// The sequence is an integer when just written, a sorted set's score when replayed.
+	seq, err := strconv.ParseFloat(field(2), 64)
+	if err != nil {
+		return nil, 0, fmt.Errorf("post: sequence %q of %s: %w", field(2), field(1), err)
+	}
+	tx.Sequence, tx.ReversedBy = int64(seq), field(4)
 	after := map[string]int64{}
-	for _, line := range strings.Split(snap, "\n") {
+	for _, line := range strings.Split(field(5), "\n") {
 		if acct, v, ok := strings.Cut(line, "="); ok {
 			after[acct] = atoi(v)
 		}
 	}
-	return &ledger.Posted{Tx: *tx, After: after, Replayed: replayed}, nil
+	return &ledger.Posted{Tx: *tx, After: after, Replayed: replayed}, atoi(field(6)), nil
 }
 
 // Transaction returns a transaction of a book with its sequence and reversal, or

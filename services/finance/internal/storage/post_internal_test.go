@@ -17,8 +17,8 @@ func TestScriptRefusesUnbalancedPostings(t *testing.T) {
 	if err := s.CreateBook(ctx, b, nil, ledger.UpkeepBounds(), "", ""); err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{bookKey("b1"), balancesKey("b1"), boundsKey("b1"), logKey("b1"), orderKey("b1"), requestsKey("b1"), reversedKey("b1"), talliesKey("b1"), contractsKey("b1"), afterKey("b1")}
-	args := []any{"req-1", "hash", "tx-1", "{}", "", "", "", 2, "fund", "100", "income:OTHER", "-99", 0, 0}
+	keys := []string{bookKey("b1"), balancesKey("b1"), boundsKey("b1"), logKey("b1"), orderKey("b1"), requestsKey("b1"), reversedKey("b1"), talliesKey("b1"), contractsKey("b1"), afterKey("b1"), quotasKey("b1")}
+	args := []any{"req-1", "hash", "tx-1", "{}", "", "", "b1", "", 2, "fund", "100", "income:OTHER", "-99", 0, 0}
 	res, err := post.Run(ctx, s.rdb, keys, args...).Slice()
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestScriptRefusesUnbalancedPostings(t *testing.T) {
 		t.Fatalf("%d balances moved", n)
 	}
 	// And a book that is not there (its keys share their slot, as a cluster requires).
-	keys = []string{bookKey("nope"), balancesKey("nope"), boundsKey("nope"), logKey("nope"), orderKey("nope"), requestsKey("nope"), reversedKey("nope"), talliesKey("nope"), contractsKey("nope"), afterKey("nope")}
+	keys = []string{bookKey("nope"), balancesKey("nope"), boundsKey("nope"), logKey("nope"), orderKey("nope"), requestsKey("nope"), reversedKey("nope"), talliesKey("nope"), contractsKey("nope"), afterKey("nope"), quotasKey("nope")}
 	if res, err := post.Run(ctx, s.rdb, keys, args...).Slice(); err != nil || res[0] != "NO_BOOK" {
 		t.Fatalf("%v %v", res, err)
 	}

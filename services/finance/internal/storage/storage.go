@@ -1,6 +1,8 @@
 // Package storage keeps the finance service's books in Redis; it is the only code that
 // knows the keys. Every key of one book shares the book's hash tag, so the one Lua script
-// that writes a transaction stays valid on Redis Cluster:
+// that writes a transaction stays valid on Redis Cluster (only a transaction's location,
+// fin:txloc, lies elsewhere: on a single server the script writes it too, on a cluster it
+// is written just before):
 //
 //	fin:{b:<book>}:book       hash: data (the book), plan (a renovation book's funding plan), seq
 //	fin:{b:<book>}:balances   hash: account → balance in fen
@@ -40,10 +42,16 @@ import (
 // stores share in code is platform/paging.
 type Store struct {
 	rdb redis.UniversalClient
+	// single is one server (not a cluster, nor a ring): a script may reach keys of any
+	// hash slot, so a transaction's location is written in the posting script's step.
+	single bool
 }
 
 // New returns a store on rdb.
-func New(rdb redis.UniversalClient) *Store { return &Store{rdb: rdb} }
+func New(rdb redis.UniversalClient) *Store {
+	_, single := rdb.(*redis.Client)
+	return &Store{rdb: rdb, single: single}
+}
 
 // Ping reports whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
