@@ -193,7 +193,9 @@ func (s *Store) post(ctx context.Context, t ledger.Transaction, bodyHash string,
 		return postedOf(res, string(data), false)
 	case "REPLAY":
 		if str(3) == "" {
-			return nil, 0, notFound("transaction", str(1))
+			// Not a missing resource the client named: the log lost what a request id
+			// points at.
+			return nil, 0, fmt.Errorf("request id %q answered by transaction %s, which is not in the log of %s", t.RequestID, str(1), b)
 		}
 		return postedOf(res, str(3), true)
 	case "NO_QUOTA":
