@@ -19,7 +19,8 @@ import (
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
 
-// clients holds a few gRPC connections (spread over workers) and one HTTP client.
+// clients holds a few gRPC connections to each service (spread over workers) and one
+// HTTP client.
 type clients struct {
 	conns []*grpc.ClientConn
 	gov   []governancepb.GovernanceServiceClient
@@ -43,17 +44,56 @@ func dialPool(addr string, n int) ([]*grpc.ClientConn, error) {
 	return out, nil
 }
 
-func newClients(s *stack, pool int) (*clients, error) {
-	conns, err := dialPool(s.grpcAddr, pool)
-	if err != nil {
-		return nil, err
+// endpoints are where a deployment answers: each service's gRPC address (one and the
+// same for the all-in-one), the gateway's HTTP address and the bearer token.
+type endpoints struct {
+	gov, svy, prj, fin string
+	http, token        string
+}
+
+func (s *stack) endpoints() endpoints {
+	return endpoints{gov: s.grpcAddr, svy: s.grpcAddr, prj: s.grpcAddr, fin: s.grpcAddr, http: s.httpAddr, token: s.token}
+}
+
+func (s *splitStack) endpoints() endpoints {
+	return endpoints{gov: s.grpcAddrs["governance"], svy: s.grpcAddrs["survey"], prj: s.grpcAddrs["projects"], fin: s.grpcAddrs["finance"], http: s.httpAddr, token: s.token}
+}
+
+// newClients dials pool connections to each distinct gRPC address of ep: the all-in-one
+// gets pool connections that every service's client shares, a split deployment pool to
+// each service.
+func newClients(ep endpoints, pool int) (*clients, error) {
+	c := &clients{base: "http://" + ep.http, auth: "Bearer " + ep.token}
+	dialed := map[string][]*grpc.ClientConn{}
+	conns := func(addr string) ([]*grpc.ClientConn, error) {
+		if cs, ok := dialed[addr]; ok {
+			return cs, nil
+		}
+		cs, err := dialPool(addr, pool)
+		if err != nil {
+			return nil, err
+		}
+		dialed[addr] = cs
+		c.conns = append(c.conns, cs...)
+		return cs, nil
 	}
-	c := &clients{conns: conns, base: "http://" + s.httpAddr, auth: "Bearer " + s.token}
-	for _, cc := range conns {
-		c.gov = append(c.gov, governancepb.NewGovernanceServiceClient(cc))
-		c.svy = append(c.svy, surveypb.NewSurveyServiceClient(cc))
-		c.prj = append(c.prj, projectspb.NewProjectsServiceClient(cc))
-		c.fin = append(c.fin, financepb.NewFinanceServiceClient(cc))
+	for _, d := range []struct {
+		addr string
+		add  func(*grpc.ClientConn)
+	}{
+		{ep.gov, func(cc *grpc.ClientConn) { c.gov = append(c.gov, governancepb.NewGovernanceServiceClient(cc)) }},
+		{ep.svy, func(cc *grpc.ClientConn) { c.svy = append(c.svy, surveypb.NewSurveyServiceClient(cc)) }},
+		{ep.prj, func(cc *grpc.ClientConn) { c.prj = append(c.prj, projectspb.NewProjectsServiceClient(cc)) }},
+		{ep.fin, func(cc *grpc.ClientConn) { c.fin = append(c.fin, financepb.NewFinanceServiceClient(cc)) }},
+	} {
+		cs, err := conns(d.addr)
+		if err != nil {
+			c.close()
+			return nil, err
+		}
+		for _, cc := range cs {
+			d.add(cc)
+		}
 	}
 	c.http = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,

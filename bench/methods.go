@@ -28,7 +28,7 @@ type method struct {
 var runTag string
 
 func methods(c *clients, f *fixture) []method {
-	pick := func(w int) int { return w % len(c.conns) }
+	pick := func(w int) int { return w % len(c.gov) } // every service has as many
 	// Writes take households in turn from a shared counter; past the last household a
 	// survey answer becomes a revision (and a contribution a further payment).
 	resp, pay := &f.respWrites, &f.payWrites

@@ -8,45 +8,131 @@ import (
 	"strings"
 )
 
-// Two scripts shaped like the services' atomic writes (same kinds and counts of
-// commands on keys of one hash slot), run by redis-benchmark with EVALSHA.
+// Two scripts shaped like the services' atomic writes, run by redis-benchmark with
+// EVALSHA: the "bare script" each write is compared with (pct_of_script).
+//
+// surveyLikeScript is services/survey/internal/storage/responses.go's submitResponses
+// as one SubmitResponse runs it (one response, a request id, no households learned from
+// governance): the request id looked up, the survey's state read, the household's area
+// read from the survey's electorate hash (svy:{s:<id>}:electorate, one HGET per response,
+// field = household id), the household's previous contribution read, then the tally moved
+// (six counters for the bench's NEEDS survey: responded, answered and option of each of
+// the two questions, willing), the contribution, the record and the responder written,
+// the request id recorded with its expiry. Same Lua string work (gsub of the area into
+// the contribution, gmatch over it), all keys in one hash slot ({s}). Where the real
+// script refuses (a survey not OPEN, a household not in the electorate) this one goes
+// on: the survey hash is set OPEN before the run, and a household that redis-benchmark's
+// random id does not find in the electorate gets a fixed area (the HGET is made all the
+// same).
 const surveyLikeScript = `
-local prev = redis.call('HGET', KEYS[1], ARGV[1])
-if prev then return prev end
-local state = redis.call('HGET', KEYS[2], 'state')
-local old = redis.call('HGET', KEYS[3], ARGV[1])
-if old then redis.call('HINCRBY', KEYS[2], 'yes', -1) end
-redis.call('HINCRBY', KEYS[2], 'yes', 1)
-redis.call('HINCRBY', KEYS[2], 'road', 1)
-redis.call('HINCRBY', KEYS[2], 'responses', 1)
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[5], 0, ARGV[1])
-redis.call('HSET', KEYS[1], ARGV[1], 'resp|' .. ARGV[1])
-redis.call('EXPIRE', KEYS[1], 604800)
-return 'OK'`
-
-const ledgerLikeScript = `
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], 'seq', 0) end
 local prev = redis.call('HGET', KEYS[6], ARGV[1])
 if prev then return prev end
-local a = tonumber(redis.call('HGET', KEYS[2], 'fund') or '0')
-local b = tonumber(redis.call('HGET', KEYS[2], 'hh:' .. ARGV[1]) or '0')
-local bound = redis.call('HGET', KEYS[3], 'fund')
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'OPEN' then return {-1, state or 'MISSING'} end
+local hid, at = ARGV[3], ARGV[6]
+local area = redis.call('HGET', KEYS[7], hid) or '64'
+local contrib = string.gsub(ARGV[7], '@', area)
+local outcome = 1
+local old = redis.call('HGET', KEYS[3], hid)
+if old then
+  local sep = string.find(old, '|', 1, true)
+  outcome = 2
+  for counter, amount in string.gmatch(string.sub(old, sep + 1), '([^,=]+)=(-?%d+)') do
+    redis.call('HINCRBY', KEYS[4], counter, -tonumber(amount))
+  end
+end
+for counter, amount in string.gmatch(contrib, '([^,=]+)=(-?%d+)') do
+  redis.call('HINCRBY', KEYS[4], counter, tonumber(amount))
+end
+redis.call('HSET', KEYS[3], hid, at .. '|' .. contrib)
+redis.call('HSET', KEYS[2], hid, ARGV[4] .. area .. ARGV[5])
+redis.call('ZADD', KEYS[5], 0, hid)
+redis.call('HSET', KEYS[6], ARGV[1], ARGV[2] .. '|' .. outcome)
+redis.call('EXPIRE', KEYS[6], 604800)
+return {1, outcome}`
+
+// ledgerLikeScript is services/finance/internal/storage/post.go's posting script as one
+// CreateContribution runs it (two postings, fund and household, no reversal, contract,
+// extra bounds or tallies): the book's existence checked, the household's quota read
+// from the book's quotas hash (one HGET, field = household id), the request id looked
+// up, both balances read and checked against their bounds, the sequence taken, the
+// balances moved and read back for the snapshot, the transaction, its order, the request
+// id and the balances after it written, and the transaction's location set. Same code
+// path and Lua work as the real script, all keys in one hash slot ({l}; the real
+// location key lies in another slot, written in the step only on a single server, as
+// here). Where the real script refuses a household that owes no quota, this one takes a
+// fixed quota for a random household that has none (the HGET is made all the same).
+const ledgerLikeScript = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'NO_BOOK'} end
+local quota = ''
+if ARGV[8] ~= '' then
+  quota = redis.call('HGET', KEYS[11], ARGV[8]) or '10000000'
+end
+local prev = redis.call('HGET', KEYS[6], ARGV[1])
+if prev then return {'REPLAY', prev} end
+local rev = ARGV[5]
+if rev ~= '' then
+  if redis.call('HEXISTS', KEYS[4], rev) == 0 then return {'NOT_FOUND'} end
+  local by = redis.call('HGET', KEYS[7], rev)
+  if by then return {'ALREADY_REVERSED', by} end
+end
+if ARGV[6] ~= '' and redis.call('HEXISTS', KEYS[9], ARGV[6]) == 0 then return {'NO_CONTRACT'} end
+local i = 9
+local n = tonumber(ARGV[i]); i = i + 1
+local accounts, amounts, after, order = {}, {}, {}, {}
+local sum = 0
+for k = 1, n do
+  local acct, amt = ARGV[i], ARGV[i + 1]; i = i + 2
+  accounts[k], amounts[k] = acct, amt
+  if after[acct] == nil then
+    after[acct] = tonumber(redis.call('HGET', KEYS[2], acct) or '0')
+    order[#order + 1] = acct
+  end
+  after[acct] = after[acct] + tonumber(amt)
+  sum = sum + tonumber(amt)
+end
+if sum ~= 0 then return {'UNBALANCED'} end
+local extra = {}
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do extra[ARGV[i]] = ARGV[i + 1]; i = i + 2 end
+local function outside(acct, spec, v)
+  if not spec or spec == '' then return nil end
+  local sep = string.find(spec, '|', 1, true)
+  local lo, hi = string.sub(spec, 1, sep - 1), string.sub(spec, sep + 1)
+  if lo ~= '' and v < tonumber(lo) then return {'BOUND', acct, string.format('%d', v), lo, 'min'} end
+  if hi ~= '' and v > tonumber(hi) then return {'BOUND', acct, string.format('%d', v), hi, 'max'} end
+  return nil
+end
+for _, acct in ipairs(order) do
+  local bad = outside(acct, redis.call('HGET', KEYS[3], acct), after[acct]) or outside(acct, extra[acct], after[acct])
+  if bad then return bad end
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
-redis.call('HINCRBY', KEYS[2], 'fund', 1)
-redis.call('HINCRBY', KEYS[2], 'hh:' .. ARGV[1], -1)
-local s = 'fund=' .. redis.call('HGET', KEYS[2], 'fund') .. '\nhh=' .. redis.call('HGET', KEYS[2], 'hh:' .. ARGV[1])
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[2])
-redis.call('ZADD', KEYS[5], seq, ARGV[1])
-redis.call('HSET', KEYS[6], ARGV[1], 'tx|' .. ARGV[1])
-redis.call('HSET', KEYS[7], ARGV[1], s)
-redis.call('HINCRBY', KEYS[8], 'contributions', 1)
-redis.call('HINCRBY', KEYS[8], 'collected', 1)
-return seq`
+local snapshot = {}
+for k = 1, #accounts do redis.call('HINCRBY', KEYS[2], accounts[k], amounts[k]) end
+for _, acct in ipairs(order) do
+  snapshot[#snapshot + 1] = acct .. '=' .. redis.call('HGET', KEYS[2], acct)
+end
+redis.call('HSET', KEYS[4], ARGV[3], ARGV[4])
+redis.call('ZADD', KEYS[5], seq, ARGV[3])
+redis.call('HSET', KEYS[6], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+redis.call('HSET', KEYS[10], ARGV[3], table.concat(snapshot, '\n'))
+n = tonumber(ARGV[i]); i = i + 1
+for k = 1, n do redis.call('HINCRBY', KEYS[8], ARGV[i], ARGV[i + 1]); i = i + 2 end
+if rev ~= '' then redis.call('HSET', KEYS[7], rev, ARGV[3]) end
+if KEYS[12] then redis.call('SET', KEYS[12], ARGV[7]) end
+return {'OK', ARGV[3], seq, '', '', table.concat(snapshot, '\n'), quota}`
 
 // A payload about the size of a stored response or transaction.
 const payload = `{"householdId":"01JBENCHHOUSEHOLD0000000000","channel":1,"collector":"bench","answers":[["want","yes"],["needs","road"]],"time":"2026-11-26T03:00:00Z"}`
+
+// A response record cut around its area (the script puts the area in), and the
+// contribution of a NEEDS response answering yes and one need.
+const (
+	recordHead   = `{"householdId":"01JBENCHHOUSEHOLD0000000000","channel":1,"collector":"bench","answers":[["want","yes"],["needs","road"]],"area":`
+	recordTail   = `,"time":"2026-11-26T03:00:00Z"}`
+	contribution = `answered:needs=1,answered:want=1,opt:needs:road=1,opt:want:yes=1,responded=1,willing=1`
+)
 
 type redisResult struct {
 	name     string
@@ -85,13 +171,25 @@ func redisBench(socket string, n, clients int) []redisResult {
 	run("redis:HINCRBY", "HINCRBY", "{b}:stats", "yes", "1")
 	run("redis:ZADD", "ZADD", "{b}:z", "__rand_int__", "m:__rand_int__")
 	run("redis:HGET", "HGET", "{b}:resp", "__rand_int__")
+	// The scripts' fixed keys as the services' writes find them: the survey OPEN, the
+	// book there with bounds on both kinds of account it posts to.
+	for _, c := range [][]string{{"HSET", "{s}:survey", "state", "OPEN"}, {"HSET", "{l}:book", "seq", "0"}, {"HSET", "{l}:bounds", "fund", "0|"}} {
+		if err := exec.Command("redis-cli", append([]string{"-s", socket, "-n", "9"}, c...)...).Run(); err != nil {
+			out = append(out, redisResult{name: "redis: script keys", err: err})
+		}
+	}
+	// Random ids from a wide range, so that few request ids repeat (a repeat is a replay).
+	wide := []string{"-r", "100000000"}
 	if s, err := sha(surveyLikeScript); err == nil {
-		run("redis:EVALSHA survey-write-like", "EVALSHA", s, "5", "{s}:idem", "{s}:stats", "{s}:contrib", "{s}:resp", "{s}:order", "__rand_int__", payload)
+		run("redis:EVALSHA survey-write-like", append(wide, "EVALSHA", s, "7", "{s}:survey", "{s}:responses", "{s}:contrib", "{s}:tally", "{s}:responders", "{s}:requests", "{s}:electorate",
+			"req:__rand_int__", "bodyhash", "hh:__rand_int__", recordHead, recordTail, "20261126T030000Z", contribution)...)
 	} else {
 		out = append(out, redisResult{name: "redis:EVALSHA survey-write-like", err: err})
 	}
 	if s, err := sha(ledgerLikeScript); err == nil {
-		run("redis:EVALSHA ledger-post-like", "EVALSHA", s, "8", "{l}:book", "{l}:bal", "{l}:bounds", "{l}:tx", "{l}:log", "{l}:idem", "{l}:snap", "{l}:coll", "__rand_int__", payload)
+		run("redis:EVALSHA ledger-post-like", append(wide, "EVALSHA", s, "12", "{l}:book", "{l}:balances", "{l}:bounds", "{l}:log", "{l}:order", "{l}:requests", "{l}:reversed", "{l}:tallies",
+			"{l}:contracts", "{l}:after", "{l}:quotas", "{l}:txloc:__rand_int__",
+			"req:__rand_int__", "bodyhash", "tx:__rand_int__", payload, "", "", "bookid", "hh:__rand_int__", "2", "fund", "1", "hh:__rand_int__", "-1", "0", "0")...)
 	} else {
 		out = append(out, redisResult{name: "redis:EVALSHA ledger-post-like", err: err})
 	}
