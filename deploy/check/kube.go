@@ -272,7 +272,8 @@ func hasPort(c corev1.Container, port int32) bool {
 }
 
 // guarded checks what a Deployment needs around it: a disruption budget and an
-// autoscaler of its own, a network policy that selects its pods and a Service.
+// autoscaler of its own (which then owns the replica count, so the Deployment sets none),
+// a network policy that selects its pods and a Service.
 func guarded(d *appsv1.Deployment, pdbs []*policyv1.PodDisruptionBudget, hpas []*autoscalingv2.HorizontalPodAutoscaler, netps []*networkingv1.NetworkPolicy, svcs []*corev1.Service) []error {
 	var errs []error
 	podLabels := labels.Set(d.Spec.Template.Labels)
@@ -297,6 +298,9 @@ func guarded(d *appsv1.Deployment, pdbs []*policyv1.PodDisruptionBudget, hpas []
 	}
 	if n != 1 {
 		errs = append(errs, fmt.Errorf("Deployment %s: %d HorizontalPodAutoscalers target it, want exactly 1", d.Name, n))
+	}
+	if n > 0 && d.Spec.Replicas != nil {
+		errs = append(errs, fmt.Errorf("Deployment %s: sets replicas (%d) although a HorizontalPodAutoscaler scales it: every apply would reset the count the autoscaler chose; leave replicas out", d.Name, *d.Spec.Replicas))
 	}
 	selected := false
 	for _, np := range netps {
