@@ -31,18 +31,12 @@ type config struct {
 	redisN              int
 	only                map[string]bool // BENCH_ONLY: measure just these methods
 	split               string          // BENCH_SPLIT / -split: "" both deployments (default), "0" the all-in-one only, "1" both, "only" the split one only
-	splitHouseholds     int             // households of the big compound in the split run (its writes only)
-	splitMethods        map[string]bool // measured in the split run (nil: all)
+	splitHouseholds     int             // households of the big compound in the split run (for its writes only)
 	profile             map[string]bool // BENCH_PROFILE: CPU-profile these methods' runs ("GetBook" its gRPC run, "GetBook/rest" its REST run)
 }
 
 // wants says whether a method is measured in this run.
 func (c config) wants(name string) bool { return len(c.only) == 0 || c.only[name] }
-
-// wantsSplit says whether a method is measured on the split deployment.
-func (c config) wantsSplit(name string) bool {
-	return c.wants(name) && (c.splitMethods == nil || c.splitMethods[name] || len(c.only) > 0)
-}
 
 func (c config) runAllInOne() bool { return c.split != "only" }
 func (c config) runSplit() bool    { return c.split != "0" && c.split != "off" }
@@ -66,17 +60,14 @@ func configFromEnv() config {
 		c.rankSizes = []int{322, 3_000, 10_000}
 		c.bookSizes = []int{1_000, 10_000, 100_000}
 		c.redisN = 50_000
-		c.splitHouseholds = 50_000
-		// The quick run measures the split deployment on a reduced set: the two writes and
-		// the two cheapest reads (where the process hops weigh most).
-		c.splitMethods = namesIn("SubmitResponse,CreateContribution,GetCompound,GetBook")
+		c.splitHouseholds = 100_000
 	} else {
 		c.dur, c.halfDur, c.grDur = 15*time.Second, 10*time.Second, 5*time.Second
 		c.statsSizes = []int{1_000, 100_000, 1_000_000}
 		c.rankSizes = []int{322, 10_000, 100_000}
 		c.bookSizes = []int{1_000, 1_000_000}
 		c.redisN = 200_000
-		c.splitHouseholds = 200_000
+		c.splitHouseholds = 400_000
 	}
 	c.split = strings.TrimSpace(os.Getenv("BENCH_SPLIT"))
 	if v, err := time.ParseDuration(os.Getenv("BENCH_DURATION")); err == nil && v > 0 {
@@ -387,7 +378,7 @@ type procPeak struct {
 }
 
 // runSplit builds and starts the split deployment, loads the fixture through it and
-// measures the calls cfg.wantsSplit picks; then one row per process with its peak RSS.
+// measures the calls cfg.wants picks (all of them unless BENCH_ONLY); then one row per process with its peak RSS.
 // Without the all-in-one run before it, it measures the echo baseline (into *echoRPS)
 // and, unless redisDone, runs redis-benchmark on its own redis-server.
 func runSplit(ctx context.Context, cfg config, root, tongduBin, dir string, echoRPS *float64, redisDone bool) ([]row, []procPeak, error) {
@@ -424,7 +415,7 @@ func runSplit(ctx context.Context, cfg config, root, tongduBin, dir string, echo
 		return rows, nil, fmt.Errorf("setup: %w", err)
 	}
 	dep := deployment{name: "split", redisSocket: sp.redisSocket, peaks: sp.peaks}
-	rows = append(rows, measureMethods(cfg, dep, cl, fx, *echoRPS, cfg.wantsSplit)...)
+	rows = append(rows, measureMethods(cfg, dep, cl, fx, *echoRPS, cfg.wants)...)
 	if !redisDone && len(cfg.only) == 0 {
 		rows = append(rows, redisRows(cfg, dep, *echoRPS)...)
 	}
