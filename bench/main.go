@@ -201,7 +201,8 @@ func main() {
 		log.Printf("all-in-one stopped")
 	}
 
-	if cfg.runSplit() {
+	// BENCH_ONLY=pages measures nothing the split deployment serves.
+	if cfg.runSplit() && !(len(cfg.only) == 1 && cfg.only["pages"]) {
 		r, procs, err := runSplit(ctx, cfg, *root, bin, filepath.Join(work, "split"), &echoRPS, redisDone)
 		if err != nil {
 			log.Printf("split: %v", err)
