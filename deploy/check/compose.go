@@ -10,7 +10,7 @@ import (
 )
 
 // ComposeServices are the services deploy/compose.yaml must have.
-var ComposeServices = []string{"redis", "governance", "survey", "projects", "finance", "gateway", "web", "otel-collector", "jaeger", "prometheus", "grafana"}
+var ComposeServices = []string{"redis", "redis-exporter", "governance", "survey", "projects", "finance", "gateway", "web", "otel-collector", "jaeger", "prometheus", "grafana"}
 
 // tongduServices are the compose services that run Tongdu binaries and so need keys.
 // The console (web) checks no tokens itself: the services do.

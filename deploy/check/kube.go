@@ -8,6 +8,7 @@
 package check
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -146,6 +147,13 @@ func Objects(objs []runtime.Object) []error {
 		errs = append(errs, errors.New("no Deployments"))
 	}
 	for _, d := range deps {
+		if d.Name == "otel-collector" {
+			for _, c := range d.Spec.Template.Spec.Containers {
+				if sameCheck(c.ReadinessProbe, c.LivenessProbe) {
+					errs = append(errs, fmt.Errorf("Deployment %s: container %s has the same readiness and liveness check: ready means the OTLP receiver takes connections, alive means the health_check extension answers", d.Name, c.Name))
+				}
+			}
+		}
 		errs = append(errs, deployment(d)...)
 		errs = append(errs, guarded(d, pdbs, hpas, netps, svcs)...)
 	}
@@ -186,6 +194,9 @@ func deployment(d *appsv1.Deployment) []error {
 		bad("selector does not match the pod template's labels")
 	}
 	pod := d.Spec.Template.Spec
+	if !spreadsOverNodes(pod, d.Spec.Template.Labels) {
+		bad("pods do not spread over nodes: want a topologySpreadConstraint on kubernetes.io/hostname that selects its own pods")
+	}
 	podNonRoot := pod.SecurityContext != nil && pod.SecurityContext.RunAsNonRoot != nil && *pod.SecurityContext.RunAsNonRoot
 	podUser := int64(-1)
 	if pod.SecurityContext != nil && pod.SecurityContext.RunAsUser != nil {
@@ -379,4 +390,34 @@ func pinned(image string) error {
 		return fmt.Errorf("image %q is tagged latest", image)
 	}
 	return nil
+}
+
+// spreadsOverNodes reports whether the pod template has a topology spread constraint over
+// nodes that counts the Deployment's own pods.
+func spreadsOverNodes(pod corev1.PodSpec, podLabels map[string]string) bool {
+	for _, c := range pod.TopologySpreadConstraints {
+		if c.TopologyKey != "kubernetes.io/hostname" || c.LabelSelector == nil {
+			continue
+		}
+		if sel, err := metav1.LabelSelectorAsSelector(c.LabelSelector); err == nil && !sel.Empty() && sel.Matches(labels.Set(podLabels)) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameCheck reports whether two probes ask the same thing (the same handler), whatever
+// their timings.
+func sameCheck(a, b *corev1.Probe) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	x, y := a.ProbeHandler, b.ProbeHandler
+	return equalJSON(x, y)
+}
+
+func equalJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(x) == string(y)
 }

@@ -99,3 +99,21 @@ spec:
 		})
 	}
 }
+
+func TestCollectorProbesAndSpread(t *testing.T) {
+	objs := base(t)
+	c := &deploymentNamed(t, objs, "otel-collector").Spec.Template.Spec.Containers[0]
+	if sameCheck(c.ReadinessProbe, c.LivenessProbe) {
+		t.Fatal("the collector's readiness and liveness are one check")
+	}
+	c.ReadinessProbe = c.LivenessProbe.DeepCopy()
+	c.ReadinessProbe.PeriodSeconds = 5 // other timings, same question
+	wantError(t, Objects(objs), "Deployment otel-collector: container otel-collector has the same readiness and liveness check")
+
+	objs = base(t)
+	deploymentNamed(t, objs, "otel-collector").Spec.Template.Spec.TopologySpreadConstraints = nil
+	wantError(t, Objects(objs), "Deployment otel-collector: pods do not spread over nodes")
+	objs = base(t)
+	deploymentNamed(t, objs, "web").Spec.Template.Spec.TopologySpreadConstraints[0].LabelSelector.MatchLabels["app.kubernetes.io/name"] = "gateway"
+	wantError(t, Objects(objs), "Deployment web: pods do not spread over nodes")
+}
