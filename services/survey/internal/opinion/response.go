@@ -268,22 +268,7 @@ func CollectedKey(t time.Time) string {
 // EncodeContributionTemplate is EncodeContribution with "@" for the amounts that are the
 // household's area (the area counters of rule 3's vote), for the response script, which
 // reads the area from the survey's own copy of its compound's households.
-func EncodeContributionTemplate(ds []Delta) string {
-	b := make([]byte, 0, 32*len(ds))
-	for i, d := range ds {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, d.Counter...)
-		b = append(b, '=')
-		if isAreaCounter(d.Counter) {
-			b = append(b, '@')
-		} else {
-			b = strconv.AppendInt(b, d.Amount, 10)
-		}
-	}
-	return string(b)
-}
+func EncodeContributionTemplate(ds []Delta) string { return encodeContribution(ds, true) }
 
 // isAreaCounter tells the counters whose amount is the household's area; question and
 // option ids are letters, digits, '_' and '-', so ":area:" occurs in no other name.
@@ -301,7 +286,9 @@ func (e *UnknownHouseholds) Error() string {
 }
 
 // EncodeContribution writes deltas as "counter=amount,..." for the tally script.
-func EncodeContribution(ds []Delta) string {
+func EncodeContribution(ds []Delta) string { return encodeContribution(ds, false) }
+
+func encodeContribution(ds []Delta, areaMarked bool) string {
 	b := make([]byte, 0, 32*len(ds))
 	for i, d := range ds {
 		if i > 0 {
@@ -309,7 +296,11 @@ func EncodeContribution(ds []Delta) string {
 		}
 		b = append(b, d.Counter...)
 		b = append(b, '=')
-		b = strconv.AppendInt(b, d.Amount, 10)
+		if areaMarked && isAreaCounter(d.Counter) {
+			b = append(b, '@')
+		} else {
+			b = strconv.AppendInt(b, d.Amount, 10)
+		}
 	}
 	return string(b)
 }
