@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"tongdu/platform/auth"
@@ -137,9 +138,11 @@ func (a *App) updateCompound(ctx context.Context, id, etag string, edit func(reg
 }
 
 // FollowCompoundEvent applies a fact another service reported about a compound's
-// renovation (fields compound, fact, status of the event) to its status. It is
-// idempotent (a fact handled twice moves nothing the second time); an unknown compound
-// is dropped, as nothing can follow it.
+// renovation (fields compound and fact; for a project's status also project, status,
+// suspendedFrom, year and at) to its status. It is idempotent (a fact handled twice
+// moves nothing the second time) and a fact older than the one kept for its project
+// changes nothing (registry.FollowFact); an unknown compound is dropped, as nothing can
+// follow it.
 func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[string]string) error {
 	cid, fact := fields["compound"], fields["fact"]
 	for {
@@ -153,7 +156,8 @@ func (a *App) FollowCompoundEvent(ctx context.Context, _ string, fields map[stri
 		}
 		// Projects say when the move happened (rule 15); a fact without it happened now.
 		at, _ := time.Parse(time.RFC3339Nano, fields["at"])
-		next, moved := registry.FollowStatus(*c, fact, fields["status"], at, a.now())
+		year, _ := strconv.Atoi(fields["year"])
+		next, moved := registry.FollowFact(*c, registry.Fact{Kind: fact, Project: fields["project"], Status: fields["status"], SuspendedFrom: fields["suspendedFrom"], Year: year, At: at}, a.now())
 		if !moved {
 			// A redelivered fact may come after a move whose count a crash cut short.
 			return a.store.RecountCompound(ctx, cid)

@@ -103,6 +103,10 @@ type Compound struct {
 	// in to make, so it leaves UpdateAccount as it was.
 	CreateAccount string `json:"createAccount,omitempty"`
 	UpdateAccount string `json:"updateAccount,omitempty"`
+	// Projects is the latest reported status of each of the compound's projects (see
+	// FollowFact): the status follows all of them, and a fact older than the one kept for
+	// its project changes nothing.
+	Projects []ProjectFact `json:"projects,omitempty"`
 
 	// Derived, kept beside the record.
 	HouseholdCount int   `json:"-"`
@@ -348,65 +352,4 @@ func sameClassification(a, b *Classification) bool {
 		return a == b
 	}
 	return a.ManagementType == b.ManagementType && a.GovernanceMode == b.GovernanceMode && a.DecidedBy == b.DecidedBy && a.DecideTime.Equal(b.DecideTime)
-}
-
-// Facts of a compound's renovation that other services report (on the compound events
-// stream), and the status each leads to.
-const (
-	FactNeedsSurveyOpened = "NEEDS_SURVEY_OPENED" // survey: residents are being asked
-	FactProjectStatus     = "PROJECT_STATUS"      // projects: a project changed status
-)
-
-// FollowRenovation is the compound status after a reported fact: a NEEDS survey opening
-// makes an inventoried compound SURVEYING; a project approved makes it PLANNED (also for
-// a new round after an earlier one was accepted), building makes it RENOVATING, accepted
-// works ACCEPTED, upkeep MAINTAINING; a cancelled plan returns it to SURVEYING. Otherwise
-// the status only moves forward, so facts handled out of order cannot undo newer ones.
-func FollowRenovation(cur CompoundStatus, fact, projectStatus string) CompoundStatus {
-	var next CompoundStatus
-	switch fact {
-	case FactNeedsSurveyOpened:
-		next = Surveying
-	case FactProjectStatus:
-		switch projectStatus {
-		case "APPROVED":
-			if cur == CompoundAccepted || cur == Maintaining {
-				return Planned // the next round
-			}
-			next = Planned
-		case "IN_CONSTRUCTION", "PENDING_ACCEPTANCE":
-			next = Renovating
-		case "ACCEPTED":
-			next = CompoundAccepted
-		case "MAINTENANCE":
-			next = Maintaining
-		case "CANCELLED":
-			if cur == Planned || cur == Renovating {
-				return Surveying
-			}
-			return cur
-		default:
-			return cur
-		}
-	default:
-		return cur
-	}
-	if next > cur {
-		return next
-	}
-	return cur
-}
-
-// FollowStatus sets the compound's status after a fact that happened at at (zero: now),
-// unchanged when the fact does not move it.
-func FollowStatus(c Compound, fact, projectStatus string, at, now time.Time) (Compound, bool) {
-	next := FollowRenovation(c.Status, fact, projectStatus)
-	if next == c.Status {
-		return c, false
-	}
-	if at.IsZero() || at.After(now) {
-		at = now
-	}
-	c.Status, c.UpdateTime, c.StatusTime = next, now, at
-	return c, true
 }

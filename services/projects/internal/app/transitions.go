@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"tongdu/platform/auth"
@@ -94,10 +95,15 @@ func (a *App) transition(ctx context.Context, method string, m Move, act works.A
 
 // statusEvent tells governance, on the compound events stream, that a project of a
 // compound reached a status, and when (rule 15: when it happened); governance follows it
-// in the compound's status and counts it in that year.
+// in the compound's status and counts it in that year. The round (year) tells governance
+// which of a compound's plans is the newest; a suspended project says the status it holds.
 func statusEvent(p works.Project) string {
-	return events.Event(events.CompoundTopic, map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String(),
-		"at": p.Since().UTC().Format(time.RFC3339Nano)})
+	fields := map[string]string{"compound": p.CompoundID, "fact": "PROJECT_STATUS", "project": p.ID, "status": p.Status.String(),
+		"year": strconv.Itoa(p.Year), "at": p.Since().UTC().Format(time.RFC3339Nano)}
+	if p.Status == works.Suspended {
+		fields["suspendedFrom"] = p.SuspendedFrom.String()
+	}
+	return events.Event(events.CompoundTopic, fields)
 }
 
 // ApproveProject: PROPOSED → APPROVED once the compound's renovation resolution passed
