@@ -127,4 +127,5 @@ func TestDemoReadsLikeTheArticle(t *testing.T) {
 	if d.GetReceivedTotalFen() == 0 || d.GetCollectedFen() == 0 {
 		t.Errorf("received %d fen from funders and %d from households; the article: the sub-district, the housing bureau and the residents", d.GetReceivedTotalFen(), d.GetCollectedFen())
 	}
+	s.demoLoadedAgainChangesNothing(sum.DistrictID)
 }
