@@ -61,18 +61,23 @@ func TestCompoundStatusFollowsTheRenovation(t *testing.T) {
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	ctx := context.Background()
-	// settled waits until governance has handled every event of the stream (its group
-	// has nothing left to read and nothing unacknowledged).
+	// settled waits until every event is relayed from its outbox (platform/events keeps
+	// their index in tongdu:outbox:index) and governance has handled the stream's (its
+	// group has nothing left to read and nothing unacknowledged).
 	settled := func() {
 		t.Helper()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
+			waiting, err := rdb.ZCard(ctx, "tongdu:outbox:index").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
 			groups, err := rdb.XInfoGroups(ctx, events.CompoundTopic).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
 			i := slices.IndexFunc(groups, func(g redis.XInfoGroup) bool { return g.Name == "governance" })
-			if i >= 0 && groups[i].Lag == 0 && groups[i].Pending == 0 {
+			if waiting == 0 && i >= 0 && groups[i].Lag == 0 && groups[i].Pending == 0 {
 				return
 			}
 			if time.Now().After(deadline) {
