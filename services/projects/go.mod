@@ -9,6 +9,7 @@ require (
 	pgregory.net/rapid v1.3.0
 	tongdu/platform v0.0.0
 	tongdu/proto v0.0.0
+	tongdu/services/finance v0.0.0
 	tongdu/services/governance v0.0.0
 	tongdu/services/survey v0.0.0
 )
@@ -84,6 +85,7 @@ require (
 replace (
 	tongdu/platform => ../../platform
 	tongdu/proto => ../../proto
+	tongdu/services/finance => ../finance
 	tongdu/services/governance => ../governance
 	tongdu/services/survey => ../survey
 )

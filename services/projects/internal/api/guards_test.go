@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"tongdu/platform/testkit"
+	financepb "tongdu/proto/gen/go/tongdu/finance/v1"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
@@ -109,7 +110,10 @@ func TestApproveNeedsAPassedRenovationResolution(t *testing.T) {
 }
 
 // TestStartConstructionNeedsTheBudgetCovered: the finance service's committed sources
-// must cover the budget; the refusal says by how much they fall short.
+// must cover the budget; the refusal says by how much they fall short. The plan is
+// finance's own, made through its API: the district, a utility and the households (6
+// quotas of 3,333.33 yuan) commit 450,000.50 yuan in all. A plan's sources are fixed
+// once made, so the budget moves to them: one fen short, then exactly covered.
 func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 	e := start(t)
 	s := e.site(t)
@@ -122,7 +126,13 @@ func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 	}
 	e.unchanged(t, p)
 
-	e.fin.set(p.Id, 45_000_050)
+	plan := e.fundBy(t, p.Id, &financepb.Quota{Amount: &financepb.Quota_FlatFen{FlatFen: 333_333}},
+		&financepb.FundingSource{Party: financepb.FundingSource_GOVERNMENT, Funder: "区住建局", CommittedFen: 40_000_000},
+		&financepb.FundingSource{Party: financepb.FundingSource_SOCIAL, Funder: "国网供电公司", CommittedFen: 3_000_052},
+		&financepb.FundingSource{Party: financepb.FundingSource_RESIDENTS, Funder: "石羊路21号院业主"})
+	if plan.CommittedTotalFen != 45_000_050 || plan.CoversBudget || plan.ShortfallFen != budget-45_000_050 {
+		t.Fatalf("finance's plan: committed %d, covers %t, short %d", plan.CommittedTotalFen, plan.CoversBudget, plan.ShortfallFen)
+	}
 	_, err = e.act("startConstruction", p.Id)
 	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 	if want := "committed 450000.50 < budget 600000.00 yuan, short by 149999.50"; meta["FUNDING_COVERED"] != want {
@@ -133,14 +143,20 @@ func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 	}
 	e.unchanged(t, p)
 
-	e.fin.set(p.Id, budget-1)
+	const covered = 45_000_050
+	budgetTo := func(fen int64) *pb.Project {
+		t.Helper()
+		return testkit.Must[*pb.Project](t)(e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, BudgetFen: fen}, UpdateMask: mask("budget_fen")}))
+	}
+	p = budgetTo(covered + 1)
 	_, err = e.act("startConstruction", p.Id)
 	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
-	if !strings.Contains(meta["FUNDING_COVERED"], "short by 0.01") {
-		t.Fatalf("metadata %v", meta)
+	if want := "committed 450000.50 < budget 450000.51 yuan, short by 0.01"; meta["FUNDING_COVERED"] != want {
+		t.Fatalf("metadata %v, want %q", meta, want)
 	}
+	e.unchanged(t, p)
 
-	e.fin.set(p.Id, budget)
+	budgetTo(covered)
 	got := testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 	if got.Status != pb.Project_IN_CONSTRUCTION {
 		t.Fatalf("status %s", got.Status)
@@ -148,7 +164,7 @@ func TestStartConstructionNeedsTheBudgetCovered(t *testing.T) {
 	// Once building, the budget the funding covered is fixed.
 	_, err = e.UpdateProject(bg, &pb.UpdateProjectRequest{Project: &pb.Project{Id: p.Id, BudgetFen: budget * 2}, UpdateMask: mask("budget_fen")})
 	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
-	if e.get(t, p.Id).BudgetFen != budget {
+	if e.get(t, p.Id).BudgetFen != covered {
 		t.Fatal("budget changed")
 	}
 }
@@ -165,7 +181,7 @@ func TestRequestAcceptanceNeedsEveryItemComplete(t *testing.T) {
 	// Progress is reported while building, not before.
 	err := e.progress(p.Id, roadItem.Id, 50)
 	testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_CLOSED")
-	e.fin.set(p.Id, budget)
+	e.fund(t, p.Id, budget)
 	p = testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 
 	if err := e.progress(p.Id, roadItem.Id, 60); err != nil {
@@ -221,7 +237,7 @@ func TestRequestAcceptanceOfAProjectWithoutItems(t *testing.T) {
 	s := e.site(t)
 	p := e.project(t, s.compound, 2050)
 	testkit.Must[*pb.Project](t)(e.act("approve", p.Id))
-	e.fin.set(p.Id, budget)
+	e.fund(t, p.Id, budget)
 	testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id))
 	_, err := e.act("requestAcceptance", p.Id)
 	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")

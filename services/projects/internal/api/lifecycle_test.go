@@ -84,7 +84,7 @@ func TestEveryTransitionThroughTheAPI(t *testing.T) {
 						t.Fatalf("metadata %v", meta)
 					}
 					e.unchanged(t, p)
-					e.fin.set(p.Id, budget)
+					e.fund(t, p.Id, budget)
 				case "requestAcceptance":
 					_, err := e.act(a, p.Id)
 					meta := testkit.WantReason(t, err, codes.FailedPrecondition, "ITEMS_INCOMPLETE")
@@ -220,7 +220,7 @@ func TestConcurrentTransitionsCannotBothSucceed(t *testing.T) {
 	})
 	t.Run("20 starts of construction", func(t *testing.T) {
 		p := e.reach(t, s, pb.Project_APPROVED)
-		e.fin.set(p.Id, budget)
+		e.fund(t, p.Id, budget)
 		if won := run(t, p, repeat("startConstruction", 20)); won["startConstruction"] != 1 {
 			t.Fatalf("starts won: %v", won)
 		}
@@ -458,20 +458,21 @@ func TestRequestIDsMakeTransitionsIdempotent(t *testing.T) {
 }
 
 // A finance service that is not built (UNIMPLEMENTED) makes the funding guard
-// unanswerable: UNAVAILABLE, the project unchanged.
+// unanswerable: UNAVAILABLE, the project unchanged. The project is approved and funded
+// where finance runs; a second server over the same data has no finance service at all,
+// as a version built without it. Where finance answers, the project starts.
 func TestStartConstructionWhileFinanceIsNotBuiltIsUnavailable(t *testing.T) {
 	e := start(t)
 	s := e.site(t)
 	p := e.reach(t, s, pb.Project_APPROVED)
-	e.fin.set(p.Id, budget)
-	e.fin.setUnimplemented(true)
-	_, err := e.act("startConstruction", p.Id)
+	e.fund(t, p.Id, budget)
+	unbuilt := startWith(t, options{noFinance: true, rdb: e.rdb})
+	_, err := unbuilt.act("startConstruction", p.Id)
 	st := testkit.WantStatus(t, err, codes.Unavailable)
 	if !strings.Contains(st.Message(), "finance") {
 		t.Fatalf("message %q does not say what is missing", st.Message())
 	}
 	e.unchanged(t, p)
-	e.fin.setUnimplemented(false)
 	if got := testkit.Must[*pb.Project](t)(e.act("startConstruction", p.Id)); got.Status != pb.Project_IN_CONSTRUCTION {
 		t.Fatalf("status %s", got.Status)
 	}

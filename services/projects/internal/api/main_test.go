@@ -6,16 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -25,6 +22,7 @@ import (
 	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	pb "tongdu/proto/gen/go/tongdu/projects/v1"
 	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
+	"tongdu/services/finance"
 	"tongdu/services/governance"
 	"tongdu/services/projects"
 	"tongdu/services/survey"
@@ -35,61 +33,35 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 var bg = context.Background()
 
 // ---------------------------------------------------------------------------------------
-// A finance service that is not built yet: a fake answering GetFundingPlan with the
-// committed total the test sets, NOT_FOUND without a plan, and UNIMPLEMENTED (as the
-// unbuilt service does) when told to.
-
-type fakeFinance struct {
-	financepb.UnimplementedFinanceServiceServer
-	mu            sync.Mutex
-	committed     map[string]int64
-	unimplemented bool
-	calls         atomic.Int64
-}
-
-func (f *fakeFinance) GetFundingPlan(ctx context.Context, req *financepb.GetFundingPlanRequest) (*financepb.FundingPlan, error) {
-	f.calls.Add(1)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.unimplemented {
-		return f.UnimplementedFinanceServiceServer.GetFundingPlan(ctx, req)
-	}
-	c, ok := f.committed[req.GetProjectId()]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "no funding plan for project %s", req.GetProjectId())
-	}
-	return &financepb.FundingPlan{ProjectId: req.GetProjectId(), CommittedTotalFen: c}, nil
-}
-
-func (f *fakeFinance) set(projectID string, committedFen int64) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.committed[projectID] = committedFen
-}
-
-func (f *fakeFinance) setUnimplemented(v bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.unimplemented = v
-}
-
-// ---------------------------------------------------------------------------------------
-// The environment: governance, survey, the fake finance and projects on one platform gRPC
-// server (validation interceptor included) on a loopback port, sharing one Redis database
-// of their own; the services ask each other through a client of that same server.
+// The environment: the real governance, survey, finance and projects services on one
+// platform gRPC server (validation interceptor included) on a loopback port, sharing one
+// Redis database of their own; the services ask each other through a client of that same
+// server, so projects reads the funding cover (rule 6) from finance's real funding plans
+// (issue 22: no double stands in for a service that exists).
 
 type env struct {
 	pb.ProjectsServiceClient
 	gov       govpb.GovernanceServiceClient
 	sv        surveypb.SurveyServiceClient
-	fin       *fakeFinance
+	fin       financepb.FinanceServiceClient
 	rdb       redis.UniversalClient
 	logs      *testkit.LogBuffer
 	seq       atomic.Int64
 	community string
 }
 
-func start(t *testing.T) *env {
+// options change the environment: noFinance mounts no finance service, so every call
+// projects makes to it is UNIMPLEMENTED, as with a version built without finance; rdb
+// serves the services from another environment's database (its registry already made),
+// as a second deployment over the same data.
+type options struct {
+	noFinance bool
+	rdb       redis.UniversalClient
+}
+
+func start(t *testing.T) *env { return startWith(t, options{}) }
+
+func startWith(t *testing.T, o options) *env {
 	t.Helper()
 	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -97,7 +69,10 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb := testkit.Redis(t)
+	rdb := o.rdb
+	if rdb == nil {
+		rdb = testkit.Redis(t)
+	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +85,9 @@ func start(t *testing.T) *env {
 
 	testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
 	testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
-	fin := &fakeFinance{committed: map[string]int64{}}
-	financepb.RegisterFinanceServiceServer(srv.GRPC, fin)
+	if !o.noFinance {
+		testkit.Mount(t, ctx, srv)(finance.New(rdb, finance.Peers{Projects: conn, Governance: conn, Survey: conn}, log, finance.Config{}))
+	}
 	testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
 
 	done := make(chan struct{})
@@ -121,11 +97,14 @@ func start(t *testing.T) *env {
 		ProjectsServiceClient: postingPlans{pb.NewProjectsServiceClient(conn)},
 		gov:                   govpb.NewGovernanceServiceClient(conn),
 		sv:                    surveypb.NewSurveyServiceClient(conn),
-		fin:                   fin, rdb: rdb, logs: logs,
+		fin:                   financepb.NewFinanceServiceClient(conn),
+		rdb:                   rdb, logs: logs,
 	}
-	district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
-	sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
-	e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
+	if o.rdb == nil {
+		district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
+		sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
+		e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
+	}
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), `"level":"ERROR"`) {
 			t.Errorf("the services logged errors:\n%s", logs.String())
@@ -239,6 +218,23 @@ func (e *env) project(t *testing.T, cid string, year int32) *pb.Project {
 		CompoundId: cid, Title: fmt.Sprintf("石羊路21号院老旧小区改造（%d）", year), Year: year, BudgetFen: budget}}))
 }
 
+// fund makes the project's funding plan in the finance service: the district's housing
+// bureau commits committedFen (rule 6: IN_CONSTRUCTION needs committed sources that cover
+// the budget).
+func (e *env) fund(t *testing.T, pid string, committedFen int64) *financepb.FundingPlan {
+	t.Helper()
+	return e.fundBy(t, pid, nil, &financepb.FundingSource{Party: financepb.FundingSource_GOVERNMENT, Funder: "区住建局", CommittedFen: committedFen})
+}
+
+// fundBy makes the project's funding plan with the given sources (and quota, nil for
+// none) through finance's API; the plan answers with the committed total the sources add
+// up to.
+func (e *env) fundBy(t *testing.T, pid string, quota *financepb.Quota, sources ...*financepb.FundingSource) *financepb.FundingPlan {
+	t.Helper()
+	return testkit.Must[*financepb.FundingPlan](t)(e.fin.CreateFundingPlan(bg, &financepb.CreateFundingPlanRequest{FundingPlan: &financepb.FundingPlan{
+		ProjectId: pid, Sources: sources, Quota: quota}}))
+}
+
 func (e *env) item(t *testing.T, pid string, it *pb.WorkItem) *pb.WorkItem {
 	t.Helper()
 	return testkit.Must[*pb.WorkItem](t)(e.CreateWorkItem(bg, &pb.CreateWorkItemRequest{ProjectId: pid, Item: it}))
@@ -318,10 +314,11 @@ func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Projec
 	defer func() { p = e.get(t, p.Id) }() // as stored, with its current etag
 	step := func(a string) {
 		t.Helper()
-		var err error
-		if p, err = e.act(a, p.Id); err != nil {
+		next, err := e.act(a, p.Id)
+		if err != nil {
 			t.Fatalf("reaching %s: %s: %v", want, a, err)
 		}
+		p = next
 	}
 	switch want {
 	case pb.Project_PROPOSED:
@@ -337,7 +334,7 @@ func (e *env) reach(t *testing.T, s *site, want pb.Project_Status) (p *pb.Projec
 	if want == pb.Project_APPROVED {
 		return p
 	}
-	e.fin.set(p.Id, budget)
+	e.fund(t, p.Id, budget)
 	step("startConstruction")
 	switch want {
 	case pb.Project_IN_CONSTRUCTION:
