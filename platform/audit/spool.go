@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,10 @@ type Spool struct {
 
 	mu sync.Mutex
 	n  int // entries waiting
+
+	// waiting is n for the gauges (metrics.go), which must not wait for mu while a
+	// drain holds it.
+	waiting atomic.Int64
 }
 
 // SpoolMax is how many trail entries may wait on disk while Redis is away; beyond it,
@@ -52,6 +57,8 @@ func OpenSpool(dir string, max int) (*Spool, error) {
 		return nil, err
 	}
 	s.n = bytes.Count(data, []byte("\n"))
+	s.waiting.Store(int64(s.n))
+	observe(s)
 	return s, nil
 }
 
@@ -98,6 +105,7 @@ func (s *Spool) Add(stream string, values map[string]any) error {
 		return err
 	}
 	s.n++
+	s.waiting.Store(int64(s.n))
 	return nil
 }
 
@@ -150,6 +158,7 @@ func (s *Spool) Drain(ctx context.Context, rdb redis.UniversalClient) (int, erro
 		return written, err
 	}
 	s.n = len(rest)
+	s.waiting.Store(int64(s.n))
 	return written, werr
 }
 

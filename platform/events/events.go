@@ -86,6 +86,7 @@ func Follow(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, to
 		opt.MaxTries = 10
 	}
 	f := &follower{rdb: rdb, log: log, topic: topic, group: group, handle: handle, opt: opt}
+	defer follow(rdb, log, topic, group)() // its lag is reported while it runs (metrics.go)
 	if err := rdb.XGroupCreateMkStream(ctx, topic, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		log.WarnContext(ctx, "event group not created", "topic", topic, "cause", err.Error())
 	}

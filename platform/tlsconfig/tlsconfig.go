@@ -5,6 +5,7 @@ package tlsconfig
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"os"
 
@@ -23,15 +24,35 @@ type Files struct {
 func (f Files) Enabled() bool { return f.Cert != "" || f.Key != "" || f.CA != "" }
 
 func pool(path string) (*x509.CertPool, error) {
-	pem, err := os.ReadFile(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	p := x509.NewCertPool()
-	if !p.AppendCertsFromPEM(pem) {
+	if !p.AppendCertsFromPEM(data) {
 		return nil, fmt.Errorf("%s: no certificate found", path)
 	}
+	var ders [][]byte
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type == "CERTIFICATE" {
+			ders = append(ders, b.Bytes)
+		}
+	}
+	loaded(path, ders)
 	return p, nil
+}
+
+// keyPair loads a certificate and its key, and reports the certificate's expiry.
+func keyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err == nil {
+		loaded(certFile, cert.Certificate)
+	}
+	return cert, err
 }
 
 // Server returns the server credentials for f, or nil when f names no file.
@@ -39,7 +60,7 @@ func Server(f Files) (credentials.TransportCredentials, error) {
 	if !f.Enabled() {
 		return nil, nil
 	}
-	cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+	cert, err := keyPair(f.Cert, f.Key)
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
@@ -66,7 +87,7 @@ func Client(f Files) ([]grpc.DialOption, error) {
 		}
 	}
 	if f.Cert != "" {
-		cert, err := tls.LoadX509KeyPair(f.Cert, f.Key)
+		cert, err := keyPair(f.Cert, f.Key)
 		if err != nil {
 			return nil, fmt.Errorf("tls: %w", err)
 		}
