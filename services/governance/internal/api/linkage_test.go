@@ -1,10 +1,8 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,33 +12,8 @@ import (
 
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
-	"tongdu/services/governance/internal/app"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 )
-
-// fakeResolutions answers for the survey service from a table; unknown surveys are not
-// found. It counts the questions it was asked.
-type fakeResolutions struct {
-	mu    sync.Mutex
-	facts map[string]app.ResolutionFacts
-	err   error
-	asked int
-}
-
-func (f *fakeResolutions) Resolution(_ context.Context, surveyID string) (app.ResolutionFacts, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.asked++
-	if f.err != nil {
-		return app.ResolutionFacts{}, f.err
-	}
-	return f.facts[surveyID], nil
-}
-
-func (f *fakeResolutions) questions() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.asked
-}
 
 func (e env) convention(t *testing.T, cid string, kind pb.Convention_Kind, title string) *pb.Convention {
 	t.Helper()
@@ -105,19 +78,25 @@ func TestConventionsAreVersionedPerCompoundAndKind(t *testing.T) {
 }
 
 func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
-	peer := &fakeResolutions{}
-	e, clock := startWith(t, peer)
+	e, clock, sv := startWithSurvey(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	other := e.compound(t, "锦苑", tr.communityA.Id)
-	figures := []string{"voted households 80.0% (≥ 66.7%)", "agree households 45.0% (> 50% needed)"}
-	peer.facts = map[string]app.ResolutionFacts{
-		"passed":     {Found: true, Passed: true, CompoundID: c.Id, Matter: "OTHER", Figures: []string{"agree households 90.0%"}},
-		"passed-2":   {Found: true, Passed: true, CompoundID: c.Id, Matter: "OTHER"},
-		"failed":     {Found: true, Passed: false, CompoundID: c.Id, Matter: "OTHER", Figures: figures},
-		"elsewhere":  {Found: true, Passed: true, CompoundID: other.Id, Matter: "OTHER"},
-		"fee-passed": {Found: true, Passed: true, CompoundID: c.Id, Matter: "COMMON_PART_BUSINESS"},
-	}
+	owners := ownersOf(t, bg, e, c.Id, 4)
+	neighbours := ownersOf(t, bg, e, other.Id, 3)
+	// The owners' votes (rule 3): a vote counts when at least 2/3 of the households and of
+	// the area vote; an OTHER matter then passes with more than half of them agreeing, a
+	// renovation with at least 3/4. Every household here has the same area.
+	var (
+		passed    = sv.resolution(t, bg, c.Id, surveypb.Survey_OTHER, owners, "agree", "agree", "agree", "disagree")
+		passed2   = sv.resolution(t, bg, c.Id, surveypb.Survey_OTHER, owners, "agree", "agree", "abstain", "")
+		renovated = sv.resolution(t, bg, c.Id, surveypb.Survey_RENOVATION, owners, "agree", "agree", "agree", "disagree")
+		failed    = sv.resolution(t, bg, c.Id, surveypb.Survey_OTHER, owners, "agree", "disagree", "disagree", "")
+		fewVoted  = sv.resolution(t, bg, c.Id, surveypb.Survey_OTHER, owners, "agree", "agree", "", "")
+		stillOpen = sv.openVote(t, bg, c.Id, surveypb.Survey_OTHER, owners, "agree", "agree", "agree", "agree")
+		elsewhere = sv.resolution(t, bg, other.Id, surveypb.Survey_OTHER, neighbours, "agree", "agree", "agree")
+		needs     = sv.needsSurvey(t, bg, c.Id)
+	)
 	v := e.convention(t, c.Id, pb.Convention_RESIDENTS_CONVENTION, "居民公约")
 
 	t.Run("refusals", func(t *testing.T) {
@@ -125,8 +104,11 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 			name, survey string
 			mention      string
 		}{
-			{"a resolution that did not pass, with its figures", "failed", "agree households 45.0% (> 50% needed)"},
-			{"a resolution of another compound", "elsewhere", other.Id},
+			{"a resolution that did not pass, with its figures", failed, "consent by households 1/3 = 0.3333 ≤ 1/2"},
+			{"a resolution too few voted on, with its figures", fewVoted, "participation by households 2/4 = 0.5000 < 2/3"},
+			{"a resolution still open: its figures are provisional", stillOpen, "provisional"},
+			{"a resolution of another compound", elsewhere, other.Id},
+			{"a survey that is no resolution", needs, needs},
 			{"a survey the survey service does not know", "unknown", "unknown"},
 		}
 		for _, tt := range tests {
@@ -144,42 +126,51 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 	})
 
 	clock.Set(48 * time.Hour)
-	adopted := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
+	asked := sv.questions()
+	adopted := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: passed}))
 	t.Run("a passed resolution of the compound adopts the text", func(t *testing.T) {
-		if !adopted.Adopted || adopted.ResolutionSurveyId != "passed" || !adopted.AdoptTime.AsTime().Equal(whistleT0.Add(48*time.Hour)) || adopted.Version != 1 {
+		if !adopted.Adopted || adopted.ResolutionSurveyId != passed || !adopted.AdoptTime.AsTime().Equal(whistleT0.Add(48*time.Hour)) || adopted.Version != 1 {
 			t.Fatalf("adopted %v", adopted)
+		}
+		if sv.questions() == asked {
+			t.Fatal("the adoption did not ask the survey service")
 		}
 	})
 	t.Run("adopting again by the same resolution answers the same and asks no one", func(t *testing.T) {
-		before := peer.questions()
+		before := sv.questions()
 		clock.Set(50 * time.Hour)
-		again := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
-		if !proto.Equal(adopted, again) || peer.questions() != before {
-			t.Fatalf("again %v (asked %d more)", again, peer.questions()-before)
+		again := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: passed}))
+		if !proto.Equal(adopted, again) || sv.questions() != before {
+			t.Fatalf("again %v (asked %d more)", again, sv.questions()-before)
 		}
 	})
 	t.Run("adopting an adopted text by another resolution is WRONG_STATE", func(t *testing.T) {
-		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed-2"})
+		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: passed2})
 		testkit.WantReason(t, err, codes.FailedPrecondition, "WRONG_STATE")
 	})
 	t.Run("a new version is adopted on its own", func(t *testing.T) {
 		v2 := e.convention(t, c.Id, pb.Convention_RESIDENTS_CONVENTION, "居民公约修订")
-		got := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v2.Id, ResolutionSurveyId: "passed-2"}))
-		if got.Version != 2 || !got.Adopted {
+		got := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v2.Id, ResolutionSurveyId: passed2}))
+		if got.Version != 2 || !got.Adopted || got.ResolutionSurveyId != passed2 {
 			t.Fatalf("v2 %v", got)
 		}
 	})
-	t.Run("a survey service that fails is passed through", func(t *testing.T) {
-		v3 := e.convention(t, c.Id, pb.Convention_PARKING_FEE_RULES, "停车收费")
-		peer.mu.Lock()
-		peer.err = status.Error(codes.Unavailable, "survey is down")
-		peer.mu.Unlock()
-		defer func() { peer.mu.Lock(); peer.err = nil; peer.mu.Unlock() }()
-		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v3.Id, ResolutionSurveyId: "fee-passed"})
+	t.Run("a renovation passed by exactly 3/4 adopts a text", func(t *testing.T) {
+		v3 := e.convention(t, c.Id, pb.Convention_CLEANING_RULES, "保洁制度")
+		got := testkit.Must[*pb.Convention](t)(e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v3.Id, ResolutionSurveyId: renovated}))
+		if !got.Adopted || got.ResolutionSurveyId != renovated {
+			t.Fatalf("v3 %v", got)
+		}
+	})
+	// Last of the questions to the survey service: it stays down.
+	t.Run("a survey service that is down is passed through", func(t *testing.T) {
+		v4 := e.convention(t, c.Id, pb.Convention_PARKING_FEE_RULES, "停车收费")
+		sv.stop()
+		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: v4.Id, ResolutionSurveyId: passed2})
 		testkit.WantStatus(t, err, codes.Unavailable)
 	})
 	t.Run("an unknown convention is NOT_FOUND", func(t *testing.T) {
-		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: "nope", ResolutionSurveyId: "passed"})
+		_, err := e.AdoptConvention(bg, &pb.AdoptConventionRequest{Id: "nope", ResolutionSurveyId: passed})
 		testkit.WantStatus(t, err, codes.NotFound)
 	})
 }
@@ -317,8 +308,7 @@ func TestLeaderContacts(t *testing.T) {
 // Every new method refuses bad input with INVALID_ARGUMENT naming the field, and a
 // refused request changes nothing.
 func TestBadInputOnEveryNewMethodIsRefusedAndChangesNothing(t *testing.T) {
-	peer := &fakeResolutions{facts: map[string]app.ResolutionFacts{}}
-	e, _ := startWith(t, peer)
+	e, _, sv := startWithSurvey(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	other := e.compound(t, "锦苑", tr.communityA.Id)
@@ -507,7 +497,7 @@ func TestBadInputOnEveryNewMethodIsRefusedAndChangesNothing(t *testing.T) {
 	if after := snapshot(t, e, c.Id); after != before {
 		t.Fatalf("refused requests changed the store:\nbefore %s\nafter  %s", before, after)
 	}
-	if peer.questions() != 0 {
+	if sv.questions() != 0 {
 		t.Fatal("a refused adoption asked the survey service")
 	}
 }

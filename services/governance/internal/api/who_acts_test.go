@@ -19,6 +19,7 @@ import (
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/governance"
 	"tongdu/services/governance/internal/api"
 	"tongdu/services/governance/internal/app"
@@ -28,7 +29,8 @@ import (
 
 // signedEnv is the governance API behind the authorizer with the service's policy, so
 // every call has a signed-in caller whose token subject the service can record (rule 16:
-// who acts), with a survey peer for adopting conventions.
+// who acts); serveSignedWithSurvey gives it the real survey service for adopting
+// conventions.
 type signedEnv struct {
 	pb.GovernanceServiceClient
 	app    *app.App
@@ -153,8 +155,7 @@ func TestWhoActsOnCompoundsAndHouseholds(t *testing.T) {
 }
 
 func TestWhoActsOnElectionsAndConventions(t *testing.T) {
-	peer := &fakeResolutions{}
-	s := serveSigned(t, peer)
+	s, sv := serveSignedWithSurvey(t)
 	staff := s.as(t, "accounts/staff")
 	district := testkit.Must[*pb.Region](t)(s.CreateRegion(staff, &pb.CreateRegionRequest{Region: &pb.Region{Name: "东川区", Level: pb.Region_DISTRICT}}))
 	sub := testkit.Must[*pb.Region](t)(s.CreateRegion(staff, &pb.CreateRegionRequest{Region: &pb.Region{Name: "东门街道", Level: pb.Region_SUBDISTRICT, Parent: district.Id}}))
@@ -188,22 +189,20 @@ func TestWhoActsOnElectionsAndConventions(t *testing.T) {
 
 	t.Run("a convention records who put it forward and who recorded its adoption", func(t *testing.T) {
 		drafter, committee := s.as(t, "accounts/drafter"), s.as(t, "accounts/committee")
-		peer.mu.Lock()
-		peer.facts = map[string]app.ResolutionFacts{"passed": {Found: true, Passed: true, CompoundID: c.Id, Matter: "OTHER"}}
-		peer.mu.Unlock()
+		passed := sv.resolution(t, staff, c.Id, surveypb.Survey_OTHER, []string{hs[0].Id, hs[1].Id}, "agree", "agree")
 		v := testkit.Must[*pb.Convention](t)(s.CreateConvention(drafter, &pb.CreateConventionRequest{CompoundId: c.Id, Convention: &pb.Convention{
 			Kind: pb.Convention_RESIDENTS_CONVENTION, Title: "居民公约", Text: "居民公约全文", CreateAccount: "accounts/forged", AdoptAccount: "accounts/forged",
 		}}))
 		if v.CreateAccount != "accounts/drafter" || v.AdoptAccount != "" {
 			t.Fatalf("created: create %q, adopt %q", v.CreateAccount, v.AdoptAccount)
 		}
-		adopted := testkit.Must[*pb.Convention](t)(s.AdoptConvention(committee, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
+		adopted := testkit.Must[*pb.Convention](t)(s.AdoptConvention(committee, &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: passed}))
 		if adopted.CreateAccount != "accounts/drafter" || adopted.AdoptAccount != "accounts/committee" {
 			t.Fatalf("adopted: create %q, adopt %q", adopted.CreateAccount, adopted.AdoptAccount)
 		}
 		// Adopting again by the same resolution is a retry that changes nothing, whoever
 		// sends it: the adoption stays the committee's.
-		again := testkit.Must[*pb.Convention](t)(s.AdoptConvention(s.as(t, "accounts/late"), &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: "passed"}))
+		again := testkit.Must[*pb.Convention](t)(s.AdoptConvention(s.as(t, "accounts/late"), &pb.AdoptConventionRequest{Id: v.Id, ResolutionSurveyId: passed}))
 		listed := testkit.Must[*pb.ListConventionsResponse](t)(s.ListConventions(staff, &pb.ListConventionsRequest{CompoundId: c.Id}))
 		if !proto.Equal(again, adopted) || len(listed.Conventions) != 1 || !proto.Equal(listed.Conventions[0], adopted) {
 			t.Fatalf("retry\n%v\nlisted\n%v\nfirst\n%v", again, listed.Conventions, adopted)
