@@ -18,7 +18,7 @@ func TestFundingPlanWithFlatQuota(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid, hs := e.households(t, 6)
-	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	pid := e.approved(t, cid, budget)
 	p := e.plan(t, pid, flat(108400), gov(40_000_000), social(5_000_000), residents())
 
 	if p.ProjectId != pid || p.CompoundId != cid || p.BookId != "renovation-"+pid || p.GetQuota().GetFlatFen() != 108400 {
@@ -38,13 +38,14 @@ func TestFundingPlanWithFlatQuota(t *testing.T) {
 		t.Fatalf("%v", p)
 	}
 
-	// The projects service owns the budget: GetFundingPlan follows it.
-	e.projects.update(pid, func(pr *prjpb.Project) { pr.BudgetFen = committed })
+	// The projects service owns the budget (changed there before construction):
+	// GetFundingPlan follows it.
+	e.setBudget(t, pid, committed)
 	got := testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
 	if !got.CoversBudget || got.ShortfallFen != 0 || got.BudgetFen != committed {
 		t.Fatalf("exactly covered: %v", got)
 	}
-	e.projects.update(pid, func(pr *prjpb.Project) { pr.BudgetFen = committed + 1 })
+	e.setBudget(t, pid, committed+1)
 	got = testkit.Must[*pb.FundingPlan](t)(e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid}))
 	if got.CoversBudget || got.ShortfallFen != 1 {
 		t.Fatalf("one fen short: %v", got)
@@ -74,7 +75,7 @@ func TestFundingPlanWithQuotaPerSquareMetre(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid, hs := e.compound(t, 60, 75.5, 48.25, 0.01)
-	pid := e.project(t, cid, 1_000_000, prjpb.Project_APPROVED)
+	pid := e.approved(t, cid, 1_000_000)
 	p := e.plan(t, pid, perM2(1807), gov(400_000), residents())
 	want := map[string]int64{
 		hs[0]: 108420, // 1807 × 60
@@ -108,7 +109,7 @@ func TestFundingPlanRefusals(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid, _ := e.households(t, 3)
-	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	pid := e.approved(t, cid, budget)
 
 	_, err := e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: "prj-none", Sources: []*pb.FundingSource{gov(1)}}})
 	testkit.WantViolation(t, err, "fundingPlan.projectId")
@@ -121,8 +122,9 @@ func TestFundingPlanRefusals(t *testing.T) {
 	_, err = e.GetFundingPlan(bg, &pb.GetFundingPlanRequest{ProjectId: pid})
 	testkit.WantStatus(t, err, codes.NotFound)
 
-	// A compound with no households cannot owe quotas.
-	empty := e.project(t, e.compoundWithoutHouseholds(t), budget, prjpb.Project_APPROVED)
+	// A compound with no households cannot owe quotas. (Nor can its owners resolve on a
+	// renovation, so its project stays PROPOSED; a plan is drawn up before approval.)
+	empty := e.proposed(t, e.compoundWithoutHouseholds(t), budget)
 	_, err = e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: empty, Sources: []*pb.FundingSource{residents()}, Quota: flat(100)}})
 	testkit.WantViolation(t, err, "fundingPlan.quota")
 
@@ -300,56 +302,60 @@ func TestDisbursements(t *testing.T) {
 
 	// Beyond the fund: refused with the shortfall.
 	before := e.state(t, s.book)
-	_, err := e.disburse(s.project, "川建三公司", contract, 5_000_001, "road", "d-1")
+	_, err := e.disburse(s.project, "川建三公司", contract, 5_000_001, s.road, "d-1")
 	meta := testkit.WantReason(t, err, codes.FailedPrecondition, "INSUFFICIENT_FUNDS")
 	if meta["shortFen"] != "1" {
 		t.Fatalf("metadata %v", meta)
 	}
 	e.unchanged(t, s.book, before)
 
-	d := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
-	if d.PaidToPayeeFen != 5_000_000 || d.RetentionFen != 300_000 || d.FundBalanceFen != 0 || d.ContractAmountFen != contract || d.ItemId != "road" {
+	d := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, s.road, "d-1"))
+	if d.PaidToPayeeFen != 5_000_000 || d.RetentionFen != 300_000 || d.FundBalanceFen != 0 || d.ContractAmountFen != contract || d.ItemId != s.road {
 		t.Fatalf("%v", d)
 	}
 	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 35_000_000, rid("r")))
 
 	// Beyond 97% while the project is not accepted: the retention is held.
 	before = e.state(t, s.book)
-	_, err = e.disburse(s.project, "川建三公司", contract, 4_700_001, "road", "d-2")
+	_, err = e.disburse(s.project, "川建三公司", contract, 4_700_001, s.road, "d-2")
 	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
 	if meta["overFen"] != "1" || meta["limitFen"] != "9700000" {
 		t.Fatalf("metadata %v", meta)
 	}
 	// Another contract for the same payee (rule 9: one contract per payee).
-	_, err = e.disburse(s.project, "川建三公司", contract+1, 100, "road", "d-3")
+	_, err = e.disburse(s.project, "川建三公司", contract+1, 100, s.road, "d-3")
 	testkit.WantReason(t, err, codes.AlreadyExists, "CONTRACT_EXISTS")
 	// Bad input.
 	for _, fen := range []int64{0, -1} {
-		_, err = e.disburse(s.project, "川建三公司", contract, fen, "road", "d-4")
+		_, err = e.disburse(s.project, "川建三公司", contract, fen, s.road, "d-4")
 		testkit.WantViolation(t, err, "disbursement.amountFen")
 	}
-	_, err = e.disburse(s.project, "川建三公司", contract, contract+1, "road", "d-5")
+	_, err = e.disburse(s.project, "川建三公司", contract, contract+1, s.road, "d-5")
 	testkit.WantStatus(t, err, codes.InvalidArgument)
-	_, err = e.disburse("prj-none", "川建三公司", contract, 1, "road", "d-6")
+	_, err = e.disburse("prj-none", "川建三公司", contract, 1, s.road, "d-6")
 	testkit.WantStatus(t, err, codes.NotFound)
 	e.unchanged(t, s.book, before)
 
-	d = testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 4_700_000, "road", "d-2"))
+	d = testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 4_700_000, s.road, "d-2"))
 	if d.PaidToPayeeFen != 9_700_000 {
 		t.Fatalf("%v", d)
 	}
-	for _, st := range []prjpb.Project_Status{prjpb.Project_PENDING_ACCEPTANCE, prjpb.Project_SUSPENDED} {
-		e.setStatus(s.project, st)
-		_, err = e.disburse(s.project, "川建三公司", contract, 1, "", rid("d"))
-		testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
-	}
+	// The works handed over (PENDING_ACCEPTANCE), then halted (SUSPENDED): not accepted
+	// yet, the retention is held.
+	e.finishWorks(t, s.project)
+	_, err = e.disburse(s.project, "川建三公司", contract, 1, "", rid("d"))
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
+	e.suspend(t, s.project)
+	_, err = e.disburse(s.project, "川建三公司", contract, 1, "", rid("d"))
+	testkit.WantReason(t, err, codes.FailedPrecondition, "RETENTION_HELD")
+	e.resume(t, s.project, prjpb.Project_PENDING_ACCEPTANCE)
 	// Once ACCEPTED the retention may be paid, up to the contract and no further.
-	e.setStatus(s.project, prjpb.Project_ACCEPTED)
+	e.accept(t, s.project)
 	d = testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 299_999, "", "d-7"))
 	if d.PaidToPayeeFen != contract-1 {
 		t.Fatalf("%v", d)
 	}
-	e.setStatus(s.project, prjpb.Project_MAINTENANCE)
+	e.startMaintenance(t, s.project)
 	_, err = e.disburse(s.project, "川建三公司", contract, 2, "", "d-8")
 	meta = testkit.WantReason(t, err, codes.FailedPrecondition, "OVER_CONTRACT")
 	if meta["overFen"] != "1" {
@@ -358,7 +364,7 @@ func TestDisbursements(t *testing.T) {
 	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 1, "", "d-8"))
 
 	// A retry answers as the first time.
-	again := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, "road", "d-1"))
+	again := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", contract, 5_000_000, s.road, "d-1"))
 	if again.Id == "" || again.PaidToPayeeFen != 5_000_000 || again.FundBalanceFen != 0 {
 		t.Fatalf("%v", again)
 	}
@@ -485,7 +491,7 @@ func TestPlanRetryOfARefusedRequestIsRefusedAgain(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid, _ := e.households(t, 2)
-	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	pid := e.approved(t, cid, budget)
 	testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{RequestId: "plan-a",
 		FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: []*pb.FundingSource{gov(budget)}}}))
 
@@ -519,7 +525,7 @@ func TestFundingPlanAndContractRecordWhoActs(t *testing.T) {
 	t.Parallel()
 	e := start(t)
 	cid, _ := e.households(t, 2)
-	pid := e.project(t, cid, budget, prjpb.Project_APPROVED)
+	pid := e.approved(t, cid, budget)
 	officer := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-officer", Role: auth.SubdistrictStaff, Scope: "regions/" + e.community})
 	other := auth.WithPrincipal(bg, auth.Principal{Subject: "accounts/acct-other", Role: auth.DistrictAdmin})
 

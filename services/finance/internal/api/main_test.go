@@ -6,17 +6,16 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/grpcserver"
 	"tongdu/platform/testkit"
@@ -38,59 +37,16 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 var bg = context.Background()
 
 // ---------------------------------------------------------------------------------------
-// A projects service the test steers: each project's compound, budget and status, as
-// the test sets them.
-
-type fakeProjects struct {
-	prjpb.UnimplementedProjectsServiceServer
-	mu    sync.Mutex
-	m     map[string]*prjpb.Project
-	items map[string]bool // "<project>/<item>": the work items of each project
-}
-
-func (f *fakeProjects) GetWorkItem(_ context.Context, req *prjpb.GetWorkItemRequest) (*prjpb.WorkItem, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if !f.items[req.GetProjectId()+"/"+req.GetId()] {
-		return nil, status.Errorf(codes.NotFound, "no work item %s of project %s", req.GetId(), req.GetProjectId())
-	}
-	return &prjpb.WorkItem{Id: req.GetId(), ProjectId: req.GetProjectId()}, nil
-}
-
-func (f *fakeProjects) GetProject(_ context.Context, req *prjpb.GetProjectRequest) (*prjpb.Project, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	p, ok := f.m[req.GetId()]
-	if !ok {
-		return nil, status.Errorf(codes.NotFound, "no project %s", req.GetId())
-	}
-	return proto.Clone(p).(*prjpb.Project), nil
-}
-
-func (f *fakeProjects) set(p *prjpb.Project) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.m[p.Id] = proto.Clone(p).(*prjpb.Project)
-}
-
-func (f *fakeProjects) update(id string, change func(*prjpb.Project)) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	change(f.m[id])
-}
-
-// ---------------------------------------------------------------------------------------
-// The environment: real governance and survey, the projects fake (or the real projects
-// service), and finance on one platform gRPC server (validation interceptor included) on
-// a loopback port, sharing one Redis database; the services ask each other through a
-// client of that same server.
+// The environment: the real governance, survey and projects services and finance on one
+// platform gRPC server (validation interceptor included) on a loopback port, sharing one
+// Redis database; the services ask each other through a client of that same server, so
+// finance reads projects' own replies through its adapter (internal/peers).
 
 type env struct {
 	pb.FinanceServiceClient
 	gov       govpb.GovernanceServiceClient
 	sv        surveypb.SurveyServiceClient
 	prj       prjpb.ProjectsServiceClient
-	projects  *fakeProjects // nil with the real projects service
 	rdb       redis.UniversalClient
 	store     *storage.Store
 	srv       *api.Server // the finance handlers themselves, for reads that skip the network
@@ -100,9 +56,8 @@ type env struct {
 }
 
 type options struct {
-	realProjects bool
-	noProjects   bool      // no projects service on the server: its calls are UNIMPLEMENTED
-	peers        app.Peers // instead of governance, survey and projects over gRPC
+	noProjects bool      // no projects service on the server: its calls are UNIMPLEMENTED
+	peers      app.Peers // instead of governance, survey and projects over gRPC
 }
 
 func start(t testing.TB) *env { return startWith(t, options{}) }
@@ -132,11 +87,8 @@ func startWith(t testing.TB, o options) *env {
 		p = peers.New(conn, conn, conn)
 		testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
 		testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
-		if o.realProjects {
+		if !o.noProjects {
 			testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
-		} else if !o.noProjects {
-			e.projects = &fakeProjects{m: map[string]*prjpb.Project{}, items: map[string]bool{}}
-			prjpb.RegisterProjectsServiceServer(srv.GRPC, e.projects)
 		}
 	}
 	e.srv = api.New(app.New(e.store, p, time.Now))
@@ -205,26 +157,189 @@ func (e *env) households(t testing.TB, n int) (string, []string) {
 	return e.compound(t, areas...)
 }
 
+// ---------------------------------------------------------------------------------------
+// Projects, through the real projects service's API: each status reached as rule 6 (the
+// project lifecycle) allows, every guard met on the way.
+
 const budget = 60_000_000 // 600,000 yuan
 
-// projectItems are the work items every project of the projects fake has.
-var projectItems = []string{"road", "item-road", "item-drain"}
+// actor is the officer on whose behalf the lifecycle steps are asked (a free-text note).
+const actor = "区住建局 李科长"
 
-// project makes a project of the compound in the projects fake, with projectItems.
-func (e *env) project(t testing.TB, cid string, budgetFen int64, st prjpb.Project_Status) string {
+// proposed draws up a project of the compound (a round of its own) with the budget and
+// two work items, the drain pipes and the road laid over them: PROPOSED.
+func (e *env) proposed(t testing.TB, cid string, budgetFen int64) string {
 	t.Helper()
-	id := fmt.Sprintf("prj-%d", e.seq.Add(1))
-	e.projects.set(&prjpb.Project{Id: id, CompoundId: cid, BudgetFen: budgetFen, Status: st, Title: "老旧小区改造", Year: 2024})
-	e.projects.mu.Lock()
-	for _, it := range projectItems {
-		e.projects.items[id+"/"+it] = true
+	p := testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
+		CompoundId: cid, Title: "老旧小区改造", Year: 2000 + int32(e.seq.Add(1)), BudgetFen: budgetFen}}))
+	for _, it := range []*prjpb.WorkItem{
+		{Category: prjpb.WorkItem_BASIC, Kind: prjpb.WorkItem_DRAIN_PIPE, Description: "雨污分流管网", Quantity: 420, Unit: "m",
+			EstimatedCostFen: 12_600_000, Difficulty: prjpb.WorkItem_HARD, SafetyCritical: true},
+		{Category: prjpb.WorkItem_BASIC, Kind: prjpb.WorkItem_ROAD_REPAIR, Description: "破损道路修复", Quantity: 968, Unit: "m2",
+			EstimatedCostFen: 19_360_000, Difficulty: prjpb.WorkItem_MEDIUM, SafetyCritical: true},
+	} {
+		testkit.Must[*prjpb.WorkItem](t)(e.prj.CreateWorkItem(bg, &prjpb.CreateWorkItemRequest{ProjectId: p.Id, Item: it}))
 	}
-	e.projects.mu.Unlock()
-	return id
+	return p.Id
 }
 
-func (e *env) setStatus(id string, st prjpb.Project_Status) {
-	e.projects.update(id, func(p *prjpb.Project) { p.Status = st })
+// approved is a project drawn up and approved (proposed, then approve).
+func (e *env) approved(t testing.TB, cid string, budgetFen int64) string {
+	t.Helper()
+	pid := e.proposed(t, cid, budgetFen)
+	e.approve(t, pid)
+	return pid
+}
+
+// approve takes a PROPOSED project to APPROVED past rule 6's guards: its plan posted on
+// the compound's board (rule 14), gone up eight days ago so its week is over (rule 15: a
+// notice put up on paper is recorded late), and a renovation resolution of its own that
+// every household of the compound voted for (rule 3).
+func (e *env) approve(t testing.TB, pid string) {
+	t.Helper()
+	cid := e.projectNow(t, pid).CompoundId
+	testkit.Must[*prjpb.Notice](t)(e.prj.CreateNotice(bg, &prjpb.CreateNoticeRequest{Notice: &prjpb.Notice{CompoundId: cid, Kind: prjpb.Notice_PLAN,
+		SubjectId: pid, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour))}}))
+	hs := e.householdsOf(t, cid)
+	vote := e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, repeat("agree", len(hs))...)
+	to(t, prjpb.Project_APPROVED)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: pid, ResolutionSurveyId: vote, Actor: actor, Reason: "业主表决通过"}))
+}
+
+// startConstruction: APPROVED → IN_CONSTRUCTION, the projects service asking finance
+// whether the plan's commitments cover the budget (rule 6).
+func (e *env) startConstruction(t testing.TB, pid string) {
+	t.Helper()
+	to(t, prjpb.Project_IN_CONSTRUCTION)(e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: pid, Actor: actor, Reason: "资金落实"}))
+}
+
+// finishWorks reports every item of a project IN_CONSTRUCTION done and hands the works
+// over: PENDING_ACCEPTANCE.
+func (e *env) finishWorks(t testing.TB, pid string) {
+	t.Helper()
+	for _, it := range e.workItems(t, pid) {
+		testkit.Must[*prjpb.ProgressReport](t)(e.prj.CreateProgressReport(bg, &prjpb.CreateProgressReportRequest{ProjectId: pid, ProgressReport: &prjpb.ProgressReport{
+			ItemId: it.Id, ProgressPercent: 100, Contractor: "川建三公司", Remarks: "完工"}}))
+	}
+	to(t, prjpb.Project_PENDING_ACCEPTANCE)(e.prj.RequestAcceptance(bg, &prjpb.RequestAcceptanceRequest{Id: pid, Actor: actor, Reason: "竣工"}))
+}
+
+// accept takes a project IN_CONSTRUCTION or PENDING_ACCEPTANCE to ACCEPTED by rule 6's
+// joint acceptance: the works finished, every household satisfied in a closed
+// ACCEPTANCE survey, and PASS sign-offs from the four parties, the last of which accepts
+// the project.
+func (e *env) accept(t testing.TB, pid string) {
+	t.Helper()
+	p := e.projectNow(t, pid)
+	if p.Status == prjpb.Project_IN_CONSTRUCTION {
+		e.finishWorks(t, pid)
+	}
+	hs := e.householdsOf(t, p.CompoundId)
+	q := &surveypb.Question{Id: "vote", Text: "您对改造是否满意？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("satisfied", "满意", "unsatisfied", "不满意")}
+	survey := e.survey(t, &surveypb.Survey{CompoundId: p.CompoundId, Title: "改造民意验收", Kind: surveypb.Survey_ACCEPTANCE, Questions: []*surveypb.Question{q}},
+		true, hs, repeat("satisfied", len(hs))...)
+	testkit.Must[*prjpb.Project](t)(e.prj.UpdateProject(bg, &prjpb.UpdateProjectRequest{Project: &prjpb.Project{Id: pid, AcceptanceSurveyId: survey},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"acceptance_survey_id"}}}))
+	for _, r := range []prjpb.Signoff_Role{prjpb.Signoff_SUPERVISOR, prjpb.Signoff_CONTRACTOR, prjpb.Signoff_BUILDER, prjpb.Signoff_COMMUNITY} {
+		testkit.Must[*prjpb.Signoff](t)(e.prj.CreateSignoff(bg, &prjpb.CreateSignoffRequest{ProjectId: pid, Signoff: &prjpb.Signoff{
+			Role: r, Verdict: prjpb.Signoff_PASS, Remarks: "合格"}}))
+	}
+	if st := e.projectNow(t, pid).Status; st != prjpb.Project_ACCEPTED {
+		t.Fatalf("four PASS sign-offs and a satisfied compound leave project %s %s", pid, st)
+	}
+}
+
+// startMaintenance: ACCEPTED → MAINTENANCE.
+func (e *env) startMaintenance(t testing.TB, pid string) {
+	t.Helper()
+	to(t, prjpb.Project_MAINTENANCE)(e.prj.StartMaintenance(bg, &prjpb.StartMaintenanceRequest{Id: pid, Actor: actor, Reason: "小区自管"}))
+}
+
+// suspend halts a project (APPROVED, IN_CONSTRUCTION or PENDING_ACCEPTANCE); resume takes
+// it back where it was.
+func (e *env) suspend(t testing.TB, pid string) {
+	t.Helper()
+	to(t, prjpb.Project_SUSPENDED)(e.prj.SuspendProject(bg, &prjpb.SuspendProjectRequest{Id: pid, Actor: actor, Reason: "雨季停工"}))
+}
+
+func (e *env) resume(t testing.TB, pid string, back prjpb.Project_Status) {
+	t.Helper()
+	to(t, back)(e.prj.ResumeProject(bg, &prjpb.ResumeProjectRequest{Id: pid, Actor: actor, Reason: "复工"}))
+}
+
+// cancel: any status before ACCEPTED → CANCELLED.
+func (e *env) cancel(t testing.TB, pid string) {
+	t.Helper()
+	to(t, prjpb.Project_CANCELLED)(e.prj.CancelProject(bg, &prjpb.CancelProjectRequest{Id: pid, Actor: actor, Reason: "小区纳入征收范围"}))
+}
+
+// setBudget changes a project's budget, as the projects service allows before
+// construction.
+func (e *env) setBudget(t testing.TB, pid string, fen int64) {
+	t.Helper()
+	p := testkit.Must[*prjpb.Project](t)(e.prj.UpdateProject(bg, &prjpb.UpdateProjectRequest{Project: &prjpb.Project{Id: pid, BudgetFen: fen},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"budget_fen"}}}))
+	if p.BudgetFen != fen {
+		t.Fatalf("budget %d, want %d", p.BudgetFen, fen)
+	}
+}
+
+// to checks a lifecycle step took the project where the story needs it.
+func to(t testing.TB, want prjpb.Project_Status) func(*prjpb.Project, error) {
+	return func(p *prjpb.Project, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("on the way to %s: %v", want, err)
+		}
+		if p.Status != want {
+			t.Fatalf("project %s is %s, want %s", p.Id, p.Status, want)
+		}
+	}
+}
+
+func (e *env) projectNow(t testing.TB, pid string) *prjpb.Project {
+	t.Helper()
+	return testkit.Must[*prjpb.Project](t)(e.prj.GetProject(bg, &prjpb.GetProjectRequest{Id: pid}))
+}
+
+func (e *env) workItems(t testing.TB, pid string) []*prjpb.WorkItem {
+	t.Helper()
+	return testkit.Must[*prjpb.ListWorkItemsResponse](t)(e.prj.ListWorkItems(bg, &prjpb.ListWorkItemsRequest{ProjectId: pid, PageSize: 100})).Items
+}
+
+// workItem is the id of a project's item of a kind.
+func (e *env) workItem(t testing.TB, pid string, kind prjpb.WorkItem_Kind) string {
+	t.Helper()
+	for _, it := range e.workItems(t, pid) {
+		if it.Kind == kind {
+			return it.Id
+		}
+	}
+	t.Fatalf("project %s has no %s item", pid, kind)
+	return ""
+}
+
+// householdsOf lists the ids of a compound's households, as governance registered them.
+func (e *env) householdsOf(t testing.TB, cid string) []string {
+	t.Helper()
+	var out []string
+	token := ""
+	for {
+		resp := testkit.Must[*govpb.ListHouseholdsResponse](t)(e.gov.ListHouseholds(bg, &govpb.ListHouseholdsRequest{CompoundId: cid, PageSize: 1000, PageToken: token}))
+		for _, h := range resp.Households {
+			out = append(out, h.Id)
+		}
+		if token = resp.NextPageToken; token == "" {
+			return out
+		}
+	}
+}
+
+func repeat(s string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = s
+	}
+	return out
 }
 
 func source(party pb.FundingSource_Party, funder string, fen int64) *pb.FundingSource {
@@ -246,22 +361,28 @@ func (e *env) plan(t testing.TB, pid string, q *pb.Quota, sources ...*pb.Funding
 	return testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{ProjectId: pid, Sources: sources, Quota: q}}))
 }
 
-// site is a compound of n households of 60 m² with a project (IN_CONSTRUCTION, the
-// 600,000 yuan budget) whose plan has the government commit 400,000 yuan, a utility
-// 50,000 and each household the flat 1,084.
+// site is a compound of n households of 60 m² and its project, IN_CONSTRUCTION, whose
+// plan has the government commit 400,000 yuan, a utility 50,000 and each household the
+// flat 1,084: the project's whole budget, so construction could start (rule 6).
 type site struct {
-	compound   string
-	households []string
-	project    string
-	book       string
+	compound    string
+	households  []string
+	project     string
+	budget      int64
+	book        string
+	road, drain string // the project's work items
 }
 
 func (e *env) site(t testing.TB, n int) *site {
 	t.Helper()
-	s := &site{}
+	s := &site{budget: 40_000_000 + 5_000_000 + int64(n)*108400}
 	s.compound, s.households = e.households(t, n)
-	s.project = e.project(t, s.compound, budget, prjpb.Project_IN_CONSTRUCTION)
+	s.project = e.proposed(t, s.compound, s.budget)
+	// The plan comes before the notice, which publishes each household's share (rule 14).
 	s.book = e.plan(t, s.project, flat(108400), gov(40_000_000), social(5_000_000), residents()).BookId
+	e.approve(t, s.project)
+	e.startConstruction(t, s.project)
+	s.road, s.drain = e.workItem(t, s.project, prjpb.WorkItem_ROAD_REPAIR), e.workItem(t, s.project, prjpb.WorkItem_DRAIN_PIPE)
 	return s
 }
 
@@ -300,17 +421,29 @@ func (e *env) vote(t testing.TB, cid string, matter surveypb.Survey_Matter, clos
 
 func (e *env) voteOn(t testing.TB, cid string, matter surveypb.Survey_Matter, uses []surveypb.Survey_BusinessUse, closeIt bool, hs []string, answers ...string) string {
 	t.Helper()
-	q := &surveypb.Question{Id: "vote", Text: "是否同意将公共车位对外出租？", Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
-	s := testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{
-		CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, BusinessUses: uses, Questions: []*surveypb.Question{q}}}))
+	text := "是否同意将公共车位对外出租？"
+	if matter == surveypb.Survey_RENOVATION {
+		text = "是否同意本小区改造方案？"
+	}
+	q := &surveypb.Question{Id: "vote", Text: text, Type: surveypb.Question_SINGLE_CHOICE, Options: opts("agree", "同意", "disagree", "不同意", "abstain", "弃权")}
+	return e.survey(t, &surveypb.Survey{CompoundId: cid, Title: "业主表决", Kind: surveypb.Survey_RESOLUTION, Matter: matter, BusinessUses: uses, Questions: []*surveypb.Question{q}},
+		closeIt, hs, answers...)
+}
+
+// survey opens a survey whose one question the households answer in order ("" for no
+// answer), and closes it if asked.
+func (e *env) survey(t testing.TB, sv *surveypb.Survey, closeIt bool, hs []string, answers ...string) string {
+	t.Helper()
+	s := testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: sv}))
 	testkit.Must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: s.Id}))
+	q := sv.Questions[0].Id
 	for i, a := range answers {
 		if a == "" {
 			continue
 		}
 		testkit.Must[*surveypb.Response](t)(e.sv.SubmitResponse(bg, &surveypb.SubmitResponseRequest{SurveyId: s.Id, Response: &surveypb.Response{
 			HouseholdId: hs[i], Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
-			Answers: []*surveypb.Answer{{QuestionId: "vote", OptionIds: []string{a}}}}}))
+			Answers: []*surveypb.Answer{{QuestionId: q, OptionIds: []string{a}}}}}))
 	}
 	if closeIt {
 		testkit.Must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: s.Id}))

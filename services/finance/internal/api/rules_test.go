@@ -22,12 +22,12 @@ func TestRule9ContractsAreRecordsOnePerPayee(t *testing.T) {
 	e := start(t)
 	s := e.site(t, 2)
 
-	c := testkit.Must[*pb.Contract](t)(e.contract(s.project, "  川建  三公司 ", 10_000_000, "c-1", "road", "item-drain"))
+	c := testkit.Must[*pb.Contract](t)(e.contract(s.project, "  川建  三公司 ", 10_000_000, "c-1", s.road, s.drain))
 	if c.Id == "" || c.Payee != "川建 三公司" || c.AmountFen != 10_000_000 || c.ProjectId != s.project || len(c.ItemIds) != 2 || c.PaidFen != 0 || c.HeldFen != 300_000 {
 		t.Fatalf("%v", c)
 	}
 	// A retry replays it.
-	again := testkit.Must[*pb.Contract](t)(e.contract(s.project, "  川建  三公司 ", 10_000_000, "c-1", "road", "item-drain"))
+	again := testkit.Must[*pb.Contract](t)(e.contract(s.project, "  川建  三公司 ", 10_000_000, "c-1", s.road, s.drain))
 	if again.Id != c.Id {
 		t.Fatalf("replay made %s, first %s", again.Id, c.Id)
 	}
@@ -42,7 +42,7 @@ func TestRule9ContractsAreRecordsOnePerPayee(t *testing.T) {
 		t.Fatalf("payee kept as %q", full.Payee)
 	}
 	// Another project may contract the same payee.
-	other := e.project(t, s.compound, budget, prjpb.Project_APPROVED)
+	other := e.approved(t, s.compound, budget)
 	testkit.Must[*pb.Contract](t)(e.contract(other, "川建 三公司", 1_000, "c-3"))
 
 	// Bad input, naming the field; nothing recorded.
@@ -50,19 +50,26 @@ func TestRule9ContractsAreRecordsOnePerPayee(t *testing.T) {
 	testkit.WantViolation(t, err, "contract.payee")
 	_, err = e.contract(s.project, "监理公司", 0, "c-4")
 	testkit.WantViolation(t, err, "contract.amountFen")
-	_, err = e.contract(s.project, "监理公司", 1_000, "c-4", "road", "no-such-item")
+	_, err = e.contract(s.project, "监理公司", 1_000, "c-4", s.road, "no-such-item")
 	testkit.WantViolation(t, err, "contract.itemIds[1]")
-	_, err = e.contract(s.project, "监理公司", 1_000, "c-4", "road", "road")
+	_, err = e.contract(s.project, "监理公司", 1_000, "c-4", s.road, s.road)
 	testkit.WantViolation(t, err, "contract.itemIds[1]")
 	_, err = e.contract("prj-none", "监理公司", 1_000, "c-4")
 	testkit.WantStatus(t, err, codes.NotFound)
+	// The first project's road is no item of the other one.
+	_, err = e.contract(other, "监理公司", 1_000, "c-4", s.road)
+	testkit.WantViolation(t, err, "contract.itemIds[0]")
 
-	// Not while only PROPOSED, not once CANCELLED.
-	for _, st := range []prjpb.Project_Status{prjpb.Project_PROPOSED, prjpb.Project_CANCELLED} {
-		p := e.project(t, s.compound, budget, st)
-		_, err := e.contract(p, "监理公司", 1_000, "c-5")
+	// Not while only PROPOSED, not once CANCELLED (even after its approval).
+	cancelled := e.approved(t, s.compound, budget)
+	e.cancel(t, cancelled)
+	for _, p := range []struct {
+		id string
+		st prjpb.Project_Status
+	}{{e.proposed(t, s.compound, budget), prjpb.Project_PROPOSED}, {cancelled, prjpb.Project_CANCELLED}} {
+		_, err := e.contract(p.id, "监理公司", 1_000, "c-5")
 		meta := testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_NOT_ACTIVE")
-		if meta["status"] != st.String() {
+		if meta["status"] != p.st.String() {
 			t.Fatalf("metadata %v", meta)
 		}
 	}
@@ -115,10 +122,14 @@ func TestRule9DisbursementNamesItsContract(t *testing.T) {
 	e := start(t)
 	s := e.site(t, 2)
 	testkit.Must[*pb.Receipt](t)(e.receipt(s.project, pb.FundingSource_GOVERNMENT, "区住建局", 30_000_000, rid("r")))
-	c := testkit.Must[*pb.Contract](t)(e.contract(s.project, "川建三公司", 10_000_000, "c-1", "road"))
-	other := e.project(t, s.compound, budget, prjpb.Project_IN_CONSTRUCTION)
-	e.plan(t, other, flat(108400), gov(40_000_000), residents())
-	foreign := testkit.Must[*pb.Contract](t)(e.contract(other, "监理公司", 10_000_000, "c-2"))
+	c := testkit.Must[*pb.Contract](t)(e.contract(s.project, "川建三公司", 10_000_000, "c-1", s.road))
+	// Another round of works on the compound, under way with money and a contract of its
+	// own.
+	other := e.approved(t, s.compound, budget)
+	e.plan(t, other, flat(108400), gov(budget), residents())
+	e.startConstruction(t, other)
+	testkit.Must[*pb.Receipt](t)(e.receipt(other, pb.FundingSource_GOVERNMENT, "区住建局", 1_000_000, rid("r")))
+	foreign := testkit.Must[*pb.Contract](t)(e.contract(other, "监理公司", 10_000_000, "c-2", e.workItem(t, other, prjpb.WorkItem_ROAD_REPAIR)))
 
 	before := e.state(t, s.book)
 	_, err := e.disburseTo(s.project, "", 100, "", "d-1")
@@ -129,20 +140,33 @@ func TestRule9DisbursementNamesItsContract(t *testing.T) {
 	testkit.WantViolation(t, err, "disbursement.contractId")
 	_, err = e.disburseTo(s.project, c.Id, 100, "no-such-item", "d-1")
 	testkit.WantViolation(t, err, "disbursement.itemId")
+	_, err = e.disburseTo(s.project, c.Id, 100, e.workItem(t, other, prjpb.WorkItem_ROAD_REPAIR), "d-1")
+	testkit.WantViolation(t, err, "disbursement.itemId")
 	_, err = e.disburseTo(s.project, c.Id, 10_000_001, "", "d-1")
 	testkit.WantViolation(t, err, "disbursement.amountFen")
-	for _, st := range []prjpb.Project_Status{prjpb.Project_PROPOSED, prjpb.Project_CANCELLED} {
-		e.setStatus(s.project, st)
-		_, err = e.disburseTo(s.project, c.Id, 100, "", "d-1")
-		meta := testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_NOT_ACTIVE")
-		if meta["status"] != st.String() {
-			t.Fatalf("metadata %v", meta)
-		}
-	}
-	e.setStatus(s.project, prjpb.Project_IN_CONSTRUCTION)
 	e.unchanged(t, s.book, before)
 
-	d := testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, c.Id, 9_700_000, "road", "d-1"))
+	// A project only PROPOSED pays nothing, whatever contract a request names (it can
+	// sign none: TestRule9ContractsAreRecordsOnePerPayee); nor does the other round once
+	// CANCELLED, under the contract it signed, with money in its fund.
+	proposed := e.proposed(t, s.compound, budget)
+	e.plan(t, proposed, flat(108400), gov(budget), residents())
+	e.cancel(t, other)
+	for _, p := range []struct {
+		id, contract string
+		st           prjpb.Project_Status
+	}{{proposed, c.Id, prjpb.Project_PROPOSED}, {other, foreign.Id, prjpb.Project_CANCELLED}} {
+		book := "renovation-" + p.id
+		before := e.state(t, book)
+		_, err = e.disburseTo(p.id, p.contract, 100, "", "d-1")
+		meta := testkit.WantReason(t, err, codes.FailedPrecondition, "PROJECT_NOT_ACTIVE")
+		if meta["status"] != p.st.String() {
+			t.Fatalf("metadata %v", meta)
+		}
+		e.unchanged(t, book, before)
+	}
+
+	d := testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, c.Id, 9_700_000, s.road, "d-1"))
 	if d.ContractId != c.Id || d.Payee != "川建三公司" || d.ContractAmountFen != 10_000_000 || d.PaidToPayeeFen != 9_700_000 || d.RetentionFen != 300_000 {
 		t.Fatalf("%v", d)
 	}
@@ -154,7 +178,7 @@ func TestRule9DisbursementNamesItsContract(t *testing.T) {
 	}
 	_, err = e.disburse(s.project, "川建三公司 ", 10_000_000, 1, "", "d-3")
 	testkit.WantReason(t, err, codes.AlreadyExists, "CONTRACT_EXISTS")
-	e.setStatus(s.project, prjpb.Project_ACCEPTED)
+	e.accept(t, s.project)
 	testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, c.Id, 300_000, "", "d-2"))
 	_, err = e.disburseTo(s.project, c.Id, 1, "", "d-4")
 	testkit.WantReason(t, err, codes.FailedPrecondition, "OVER_CONTRACT")
@@ -173,7 +197,7 @@ func TestRule9DisclosureShowsPaidAndHeldPerContract(t *testing.T) {
 	n := testkit.Must[*pb.Contract](t)(e.contract(s.project, "设计院", 500_000, "c-3"))
 	testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, a.Id, 9_700_000, "", "d-1"))
 	testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, b.Id, 400_000, "", "d-2"))
-	e.setStatus(s.project, prjpb.Project_ACCEPTED)
+	e.accept(t, s.project)
 	testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, a.Id, 250_000, "", "d-3")) // 50,000 of the retention still unpaid
 	testkit.Must[*pb.Disbursement](t)(e.disburseTo(s.project, b.Id, 600_000, "", "d-4")) // paid in full
 

@@ -3,12 +3,10 @@ package api_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
@@ -157,17 +155,22 @@ func TestDisclosures(t *testing.T) {
 	testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[2], 40_000, rid("c")))
 	refund := testkit.Must[*pb.Contribution](t)(e.pay(s.project, h[3], 108400, rid("c")))
 	testkit.Must[*pb.Transaction](t)(e.reverse(refund.TransactionId, "重复缴费", rid("rev")))
-	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 6_000_000, "item-road", rid("d")))
-	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 2_000_000, "item-drain", rid("d")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 6_000_000, s.road, rid("d")))
+	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "川建三公司", 15_000_000, 2_000_000, s.drain, rid("d")))
 	testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 500_000, "", rid("d")))
-	wrong := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 100_000, "item-road", rid("d")))
+	wrong := testkit.Must[*pb.Disbursement](t)(e.disburse(s.project, "监理公司", 1_000_000, 100_000, s.road, rid("d")))
 	testkit.Must[*pb.Transaction](t)(e.reverse(wrong.TransactionId, "付错了", rid("rev")))
 
 	d := testkit.Must[*pb.ProjectDisclosure](t)(e.GetProjectDisclosure(bg, &pb.GetProjectDisclosureRequest{ProjectId: s.project}))
 	collected := int64(108400 + 108400 + 40_000)
 	disbursed := int64(6_000_000 + 2_000_000 + 500_000)
+	// Spending by item, by item id, then what no item names.
+	byItem := []*pb.ItemSpending{{ItemId: s.drain, AmountFen: 2_000_000}, {ItemId: s.road, AmountFen: 6_000_000}}
+	if s.road < s.drain {
+		byItem[0], byItem[1] = byItem[1], byItem[0]
+	}
 	want := &pb.ProjectDisclosure{
-		ProjectId: s.project, CompoundId: s.compound, BookId: s.book, BudgetFen: budget,
+		ProjectId: s.project, CompoundId: s.compound, BookId: s.book, BudgetFen: s.budget,
 		SourcesByParty: []*pb.PartyFunds{
 			{Party: pb.FundingSource_GOVERNMENT, CommittedFen: 40_000_000, ReceivedFen: 20_000_000},
 			{Party: pb.FundingSource_SOCIAL, CommittedFen: 5_000_000, ReceivedFen: 1_000_000},
@@ -176,7 +179,7 @@ func TestDisclosures(t *testing.T) {
 		CommittedTotalFen: 45_000_000 + 4*108400, ReceivedTotalFen: 21_000_000 + collected,
 		HouseholdCount: 4, PaidHouseholds: 2, DueHouseholds: 2, PartiallyPaidHouseholds: 1,
 		CollectedFen: collected, TargetFen: 4 * 108400,
-		SpendingByItem: []*pb.ItemSpending{{ItemId: "item-drain", AmountFen: 2_000_000}, {ItemId: "item-road", AmountFen: 6_000_000}, {ItemId: "", AmountFen: 500_000}},
+		SpendingByItem: append(byItem, &pb.ItemSpending{ItemId: "", AmountFen: 500_000}),
 		SpendingByPayee: []*pb.PayeeSpending{
 			{ContractId: contractOf(t, e, s.project, "川建三公司"), Payee: "川建三公司", ContractAmountFen: 15_000_000, PaidFen: 8_000_000, RetentionFen: 450_000, HeldFen: 450_000},
 			{ContractId: contractOf(t, e, s.project, "监理公司"), Payee: "监理公司", ContractAmountFen: 1_000_000, PaidFen: 500_000, RetentionFen: 30_000, HeldFen: 30_000},
@@ -301,42 +304,27 @@ func TestLedgerViews(t *testing.T) {
 	}
 }
 
-// The real projects service asks finance whether the plan covers the budget before
+// The projects service asks finance whether the plan covers the budget before
 // construction starts (rule 6: IN_CONSTRUCTION needs a funding plan that covers the
 // budget): finance's answer is the guard.
-func TestRealProjectsStartConstructionOnFinancesPlan(t *testing.T) {
+func TestProjectsStartConstructionOnFinancesPlan(t *testing.T) {
 	t.Parallel()
-	e := startWith(t, options{realProjects: true})
-	cid, hs := e.households(t, 6)
-
-	newProject := func(year int32) string {
-		// One resolution approves one project.
-		e.resolution(t, cid, surveypb.Survey_RENOVATION, hs, "agree", "agree", "agree", "agree", "agree", "disagree")
-		p := testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
-			CompoundId: cid, Title: "石羊路21号院改造", Year: year, BudgetFen: budget}}))
-		// Rule 14: the plan went up on the compound's board, its week over.
-		testkit.Must[*prjpb.Notice](t)(e.prj.CreateNotice(bg, &prjpb.CreateNoticeRequest{Notice: &prjpb.Notice{CompoundId: cid, Kind: prjpb.Notice_PLAN,
-			SubjectId: p.Id, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour))}}))
-		testkit.Must[*prjpb.Project](t)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: p.Id, Actor: "区住建局", Reason: "owners resolved"}))
-		return p.Id
-	}
-	short, covered := newProject(2024), newProject(2025)
+	e := start(t)
+	cid, _ := e.households(t, 6)
+	short, covered := e.approved(t, cid, budget), e.approved(t, cid, budget)
 
 	p := e.plan(t, short, flat(108400), gov(50_000_000), residents())
 	if p.CoversBudget || p.ShortfallFen != budget-50_000_000-6*108400 || p.BudgetFen != budget {
 		t.Fatalf("%v", p)
 	}
-	_, err := e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: short, Actor: "区住建局", Reason: "go"})
+	_, err := e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: short, Actor: actor, Reason: "资金落实"})
 	testkit.WantReason(t, err, codes.FailedPrecondition, "FUNDING_NOT_COVERED")
 
 	p = e.plan(t, covered, flat(108400), gov(budget-6*108400), residents())
 	if !p.CoversBudget || p.ShortfallFen != 0 {
 		t.Fatalf("%v", p)
 	}
-	started := testkit.Must[*prjpb.Project](t)(e.prj.StartConstruction(bg, &prjpb.StartConstructionRequest{Id: covered, Actor: "区住建局", Reason: "go"}))
-	if started.Status != prjpb.Project_IN_CONSTRUCTION {
-		t.Fatalf("%v", started.Status)
-	}
+	e.startConstruction(t, covered)
 	// Before acceptance the 3% retention is held.
 	testkit.Must[*pb.Receipt](t)(e.receipt(covered, pb.FundingSource_GOVERNMENT, "区住建局", 10_000_000, rid("r")))
 	_, err = e.disburse(covered, "川建三公司", 1_000_000, 980_000, "", rid("d"))
