@@ -38,10 +38,10 @@ type env struct {
 
 // start runs the governance API on its own Redis database behind the platform's gRPC
 // server (validation interceptor and error statuses included) on a loopback port.
-func start(t *testing.T) env { return serve(t, time.Now, nil) }
+func start(t *testing.T) env { return serve(t, time.Now) }
 
-// serve is start on the clock now, with res as the survey peer (nil for none).
-func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
+// serve is start on the clock now, with no survey peer (startWithSurvey has the real one).
+func serve(t *testing.T, now func() time.Time) env {
 	t.Helper()
 	logs := &testkit.LogBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -51,7 +51,7 @@ func serve(t *testing.T, now func() time.Time, res app.Resolutions) env {
 	}
 	rdb := testkit.Redis(t)
 	outbox := events.NewOutbox(rdb, log) // as the service's New and Start do
-	a := app.New(storage.New(rdb, outbox), log, now, app.Options{}, res)
+	a := app.New(storage.New(rdb, outbox), log, now, app.Options{}, nil)
 	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(a))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -19,7 +19,7 @@ import (
 // with the report's figures (hours, rates as percentages); a department's name that
 // looks like a formula stays text; one department alone when named.
 func TestExportDepartmentPerformanceIsTheReportOfEachDepartment(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")

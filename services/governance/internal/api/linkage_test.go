@@ -21,7 +21,7 @@ func (e env) convention(t *testing.T, cid string, kind pb.Convention_Kind, title
 }
 
 func TestConventionsAreVersionedPerCompoundAndKind(t *testing.T) {
-	e, _ := startWith(t, nil)
+	e, _ := startWith(t)
 	tr := e.tree(t)
 	c1 := e.compound(t, "幸福里", tr.communityA.Id)
 	c2 := e.compound(t, "锦苑", tr.communityA.Id)
@@ -176,7 +176,7 @@ func TestAdoptConventionAsksTheSurveyService(t *testing.T) {
 }
 
 func TestAdoptConventionWithoutASurveyServiceIsUnavailable(t *testing.T) {
-	e, _ := startWith(t, nil)
+	e, _ := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	v := e.convention(t, c.Id, pb.Convention_CLEANING_RULES, "保洁制度")
@@ -189,7 +189,7 @@ func TestAdoptConventionWithoutASurveyServiceIsUnavailable(t *testing.T) {
 }
 
 func TestLinkageMeetings(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	other := e.compound(t, "锦苑", tr.communityA.Id)
@@ -247,7 +247,7 @@ func TestLinkageMeetings(t *testing.T) {
 }
 
 func TestLeaderContacts(t *testing.T) {
-	e, _ := startWith(t, nil)
+	e, _ := startWith(t)
 	tr := e.tree(t)
 	c1 := e.compound(t, "幸福里", tr.communityA.Id)
 	c2 := e.compound(t, "锦苑", tr.communityB.Id)

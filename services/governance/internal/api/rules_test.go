@@ -73,7 +73,7 @@ func TestRule11WhistleEscalatesOneLevelPerBreachedLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, clock := startWith(t, nil)
+			e, clock := startWith(t)
 			tr := e.tree(t)
 			c := e.compound(t, "幸福里", tr.communityA.Id)
 			e.department(t, "water", "水务局")
@@ -95,7 +95,7 @@ func TestRule11WhistleEscalatesOneLevelPerBreachedLimit(t *testing.T) {
 // FAILED_PRECONDITION NOT_ACKNOWLEDGED and changes nothing (not the whistle, not the
 // department's report, not the request id, which the corrected sequence may reuse).
 func TestRule11ResolvingUnacknowledgedIsRefused(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")

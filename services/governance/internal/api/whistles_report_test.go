@@ -13,7 +13,7 @@ import (
 // Reports from anyone (issue 19): a whistle is REPORTED, waits for the community's
 // triage with no limit running, then runs rule 11's limits from the triage.
 func TestWhistleReportedTriagedClosedAndRated(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	other := e.compound(t, "和平里", tr.communityB.Id)

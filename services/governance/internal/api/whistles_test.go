@@ -11,18 +11,17 @@ import (
 
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/governance/v1"
-	"tongdu/services/governance/internal/app"
 )
 
 // whistleT0 is when the whistle tests' clock starts.
 var whistleT0 = time.Date(2025, 6, 3, 8, 0, 0, 0, time.UTC)
 
 // startWith runs the governance API like start does, on a clock the test controls
-// (starting at whistleT0) and with the given survey peer (nil for none).
-func startWith(t *testing.T, res app.Resolutions) (env, *testkit.Clock) {
+// (starting at whistleT0), with no survey peer (startWithSurvey has the real one).
+func startWith(t *testing.T) (env, *testkit.Clock) {
 	t.Helper()
 	clock := &testkit.Clock{Start: whistleT0}
-	return serve(t, clock.Now, res), clock
+	return serve(t, clock.Now), clock
 }
 
 func (e env) department(t *testing.T, id, name string) *pb.Department {
@@ -94,7 +93,7 @@ func wantWhistle(t *testing.T, w *pb.Whistle, st pb.Whistle_Status, overdue bool
 }
 
 func TestDepartments(t *testing.T) {
-	e, _ := startWith(t, nil)
+	e, _ := startWith(t)
 	water := e.department(t, "water", "水务局")
 	if water.Id != "water" || water.Name != "水务局" || !water.CreateTime.AsTime().Equal(whistleT0) {
 		t.Fatalf("created %v", water)
@@ -136,7 +135,7 @@ func TestDepartments(t *testing.T) {
 }
 
 func TestWhistleAcknowledgedAndResolvedInTime(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")
@@ -192,7 +191,7 @@ func TestWhistleOverdueOnEachLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, clock := startWith(t, nil)
+			e, clock := startWith(t)
 			tr := e.tree(t)
 			c := e.compound(t, "幸福里", tr.communityA.Id)
 			e.department(t, "water", "水务局")
@@ -243,7 +242,7 @@ func TestWhistleOverdueOnEachLimit(t *testing.T) {
 
 // One whistle watched through its life climbs every rung of the linkage.
 func TestWhistleEscalatesThroughEveryLevel(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")
@@ -278,7 +277,7 @@ func TestWhistleEscalatesThroughEveryLevel(t *testing.T) {
 }
 
 func TestWhistleRefusalsAndRetries(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")
@@ -370,7 +369,7 @@ func TestWhistleRefusalsAndRetries(t *testing.T) {
 // Departments acknowledging at the same moment each land once: the loser of the
 // revision check reads again and re-applies, and the counters move exactly once each.
 func TestConcurrentAcknowledgementsAllLand(t *testing.T) {
-	e, _ := startWith(t, nil)
+	e, _ := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	var ids []string
@@ -404,7 +403,7 @@ func TestConcurrentAcknowledgementsAllLand(t *testing.T) {
 }
 
 func TestListWhistlesFilters(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c1 := e.compound(t, "幸福里", tr.communityA.Id)
 	c2 := e.compound(t, "锦苑", tr.communityB.Id)
@@ -472,7 +471,7 @@ func TestListWhistlesFilters(t *testing.T) {
 
 // The department report on a history whose figures are known to the second.
 func TestDepartmentPerformanceOnAKnownHistory(t *testing.T) {
-	e, clock := startWith(t, nil)
+	e, clock := startWith(t)
 	tr := e.tree(t)
 	c := e.compound(t, "幸福里", tr.communityA.Id)
 	e.department(t, "water", "水务局")

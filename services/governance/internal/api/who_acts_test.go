@@ -37,7 +37,7 @@ type signedEnv struct {
 	signer *auth.Signer
 }
 
-func serveSigned(t *testing.T, res app.Resolutions) signedEnv {
+func serveSigned(t *testing.T) signedEnv {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	rdb := testkit.Redis(t)
@@ -50,7 +50,7 @@ func serveSigned(t *testing.T, res app.Resolutions) signedEnv {
 		t.Fatal(err)
 	}
 	outbox := events.NewOutbox(rdb, log)
-	a := app.New(storage.New(rdb, outbox), log, time.Now, app.Options{}, res)
+	a := app.New(storage.New(rdb, outbox), log, time.Now, app.Options{}, nil)
 	pb.RegisterGovernanceServiceServer(srv.GRPC, api.New(a))
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,7 +80,7 @@ func (s signedEnv) as(t *testing.T, subject string) context.Context {
 }
 
 func TestWhoActsOnCompoundsAndHouseholds(t *testing.T) {
-	s := serveSigned(t, nil)
+	s := serveSigned(t)
 	registrar, editor, classifier := s.as(t, "accounts/registrar"), s.as(t, "accounts/editor"), s.as(t, "accounts/classifier")
 	region := func(name string, level pb.Region_Level, parent string) *pb.Region {
 		return testkit.Must[*pb.Region](t)(s.CreateRegion(registrar, &pb.CreateRegionRequest{Region: &pb.Region{Name: name, Level: level, Parent: parent}}))
