@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"tongdu/platform/fault"
 	"tongdu/services/projects/internal/works"
@@ -89,7 +90,13 @@ func (a *App) UpdateWorkItem(ctx context.Context, projectID string, patch works.
 				items[i] = next
 			}
 		}
-		if err := works.CheckOrder(items, next.ID, "item.after"); err != nil {
+		// The refusal names the field the caller changed: a kind turned underground can
+		// close a cycle with after links that were already there.
+		field := "item.after"
+		if next.Kind != cur.Kind && slices.Equal(next.After, cur.After) {
+			field = "item.kind"
+		}
+		if err := works.CheckOrder(items, next.ID, field); err != nil {
 			return nil, err
 		}
 		err = a.store.UpdateItem(ctx, next, nil)
