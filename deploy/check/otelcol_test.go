@@ -1,10 +1,13 @@
 package check
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -32,29 +35,66 @@ var (
 	otelcolErr  string
 )
 
-// otelcol builds the collector of otelcol/ (the collector release of the image, with the
-// components our configs use; pinned in otelcol/go.mod) once per test run; the Go build
-// cache makes later runs quick. It returns the binary's path.
+// otelcol returns the path of the collector of otelcol/ (the collector release of the
+// image, with the components our configs use; pinned in otelcol/go.mod). It is built into
+// the user's cache directory under a name drawn from its sources and the Go version, so
+// a run after the first builds nothing, and a changed source builds anew.
 func otelcol(t *testing.T) string {
 	t.Helper()
 	otelcolOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "otelcol")
-		if err != nil {
-			otelcolErr = err.Error()
-			return
-		}
-		otelcolPath = filepath.Join(dir, "otelcol")
-		cmd := exec.Command("go", "build", "-o", otelcolPath, ".")
-		cmd.Dir = "otelcol"
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			otelcolErr = err.Error() + "\n" + string(out)
-		}
+		otelcolPath, otelcolErr = buildOtelcol()
 	})
 	if otelcolErr != "" {
 		t.Fatalf("building the collector: %s", otelcolErr)
 	}
 	return otelcolPath
+}
+
+func buildOtelcol() (string, string) {
+	h := sha256.New()
+	h.Write([]byte(runtime.Version() + "\n"))
+	for _, f := range []string{"go.mod", "go.sum", "main.go"} {
+		data, err := os.ReadFile(filepath.Join("otelcol", f))
+		if err != nil {
+			return "", err.Error()
+		}
+		h.Write(data)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "tongdu-deploy-check")
+	path := filepath.Join(dir, "otelcol-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(path); err == nil {
+		return path, ""
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err.Error()
+	}
+	// Built under a name of its own and then renamed, so that two runs at once never
+	// see half a binary; older builds go.
+	tmp, err := os.MkdirTemp(dir, "build")
+	if err != nil {
+		return "", err.Error()
+	}
+	defer os.RemoveAll(tmp)
+	cmd := exec.Command("go", "build", "-o", filepath.Join(tmp, "otelcol"), ".")
+	cmd.Dir = "otelcol"
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=readonly")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", err.Error() + "\n" + string(out)
+	}
+	old, _ := filepath.Glob(filepath.Join(dir, "otelcol-*"))
+	if err := os.Rename(filepath.Join(tmp, "otelcol"), path); err != nil {
+		return "", err.Error()
+	}
+	for _, o := range old {
+		if o != path {
+			os.Remove(o)
+		}
+	}
+	return path, ""
 }
 
 // envRef is a ${NAME} or ${env:NAME} reference in a collector config ($${...} is a
