@@ -10,26 +10,44 @@ import (
 	"tongdu/platform/ids"
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
+	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
 	"tongdu/services/finance/internal/ledger"
 )
 
-// benchEnv is finance alone on gRPC over a real Redis, its peers answering in process, with
-// a plan for a compound of n households (flat quota 1,000,000 yuan, so 1-fen payments
-// never run out) and a government source committing 1 billion yuan.
+// benchEnv is finance with the real governance, survey and projects services on gRPC over
+// a real Redis, with a plan for a project of a compound of n households of 60 m² (flat
+// quota 1,000,000 yuan, so 1-fen payments never run out) and a government source
+// committing 1 billion yuan. A contribution reads the household's quota from the book's
+// own keys: the peers are asked when the plan is made, not on the path measured.
 func benchEnv(b *testing.B, n int) (*env, string, []string) {
 	b.Helper()
-	fp := &fakePeers{accepted: map[string]bool{}, budget: 1}
-	var hids []string
-	for i := range n {
-		id := fmt.Sprintf("h%05d", i)
-		hids = append(hids, id)
-		fp.households = append(fp.households, ledger.Household{ID: id, AreaCenti: 6000})
-	}
-	e := startWith(b, options{peers: fp})
-	pid := fmt.Sprintf("bench-%d", n)
+	e := start(b)
+	cid, hids := e.bigCompound(b, n)
+	pid := e.proposed(b, cid, budget)
 	testkit.Must[*pb.FundingPlan](b)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
 		ProjectId: pid, Sources: []*pb.FundingSource{gov(100_000_000_000), residents()}, Quota: flat(100_000_000)}}))
 	return e, pid, hids
+}
+
+// bigCompound registers a compound of n households of 60 m² with governance, a thousand
+// at a time (the most one batch takes).
+func (e *env) bigCompound(b *testing.B, n int) (string, []string) {
+	b.Helper()
+	c := testkit.Must[*govpb.Compound](b)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}}))
+	bld := testkit.Must[*govpb.Building](b)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: c.Id, Building: &govpb.Building{Name: "1栋", UnitCount: 2}}))
+	var hids []string
+	for from := 0; from < n; from += 1000 {
+		var hs []*govpb.Household
+		for i := from; i < min(n, from+1000); i++ {
+			hs = append(hs, &govpb.Household{BuildingId: bld.Id, Unit: fmt.Sprint(1 + i%2), Room: fmt.Sprint(101 + i), ExclusiveAreaM2: 60})
+		}
+		resp := testkit.Must[*govpb.BatchCreateHouseholdsResponse](b)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: c.Id, Households: hs}))
+		for _, h := range resp.Households {
+			hids = append(hids, h.Id)
+		}
+	}
+	return c.Id, hids
 }
 
 // BenchmarkContribution records 1-fen household contributions through gRPC against a

@@ -1,78 +1,179 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 	"pgregory.net/rapid"
 
 	"tongdu/platform/testkit"
 	pb "tongdu/proto/gen/go/tongdu/finance/v1"
-	"tongdu/services/finance/internal/app"
+	govpb "tongdu/proto/gen/go/tongdu/governance/v1"
+	prjpb "tongdu/proto/gen/go/tongdu/projects/v1"
+	surveypb "tongdu/proto/gen/go/tongdu/survey/v1"
 	"tongdu/services/finance/internal/ledger"
 )
 
-// fakePeers answers for projects, governance and survey in process: one compound "c1"
-// with the households the test sets, "c2" with one stranger, and each project's status.
-type fakePeers struct {
-	mu         sync.Mutex
-	households []ledger.Household
-	accepted   map[string]bool
-	budget     int64
+// ---------------------------------------------------------------------------------------
+// Each rapid run's project, through the real services: the fewest calls they accept, and
+// those that do not wait on each other made at once.
+
+// runSite is what one rapid run's ledger sees, all of it from the real governance, survey
+// and projects services: a compound of its own whose households governance registered
+// with the drawn areas, and a project of that compound with one work item and its book.
+type runSite struct {
+	compound, project, item, book string
+	households                    []string // governance's ids, in the order of the areas
 }
 
-func (f *fakePeers) Project(_ context.Context, id string) (*app.Project, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if id == "none" {
-		return nil, fmt.Errorf("%w: project %s", ledger.ErrNotFound, id)
+// runSite registers a compound whose households have the given areas (in hundredths of a
+// m², as the ledger weighs them: they go to governance in m² and come back through
+// finance's adapter), draws up its project with the budget and one work item, has
+// finance make its funding plan (plan, which answers the book) and takes it as rule 6
+// allows to IN_CONSTRUCTION: the plan posted eight days ago (rules 14, 15), a renovation
+// resolution every household agreed to (rule 3), approval, and construction started on
+// the plan's cover (the projects service asking finance). With accepted, on to ACCEPTED:
+// the item done, the works handed over, every household satisfied in a closed ACCEPTANCE
+// survey and PASS sign-offs of the four parties, then the joint acceptance. What does not
+// wait on another step is done at once with it: the households registered while the
+// project is drawn up, the vote while the plan is made and posted, the acceptance survey
+// while the four parties sign. The compound is new, so the project takes its round (year)
+// without a clash.
+func (e *env) runSite(t testing.TB, areaCenti []int64, budgetFen int64, plan func(t testing.TB, project string) string, accepted bool) *runSite {
+	t.Helper()
+	s := &runSite{}
+	s.compound = testkit.Must[*govpb.Compound](t)(e.gov.CreateCompound(bg, &govpb.CreateCompoundRequest{Compound: &govpb.Compound{
+		Name: fmt.Sprintf("石羊路%d号院", 20+e.seq.Add(1)), CommunityId: e.community, BuildYear: 1992}})).Id
+	registered := aside(func(t testing.TB) []string {
+		b := testkit.Must[*govpb.Building](t)(e.gov.CreateBuilding(bg, &govpb.CreateBuildingRequest{CompoundId: s.compound, Building: &govpb.Building{Name: "1栋", UnitCount: 1}}))
+		var hs []*govpb.Household
+		for i, a := range areaCenti {
+			hs = append(hs, &govpb.Household{BuildingId: b.Id, Unit: "1", Room: fmt.Sprint(101 + i), ExclusiveAreaM2: float64(a) / 100})
+		}
+		var ids []string
+		for _, h := range testkit.Must[*govpb.BatchCreateHouseholdsResponse](t)(e.gov.BatchCreateHouseholds(bg, &govpb.BatchCreateHouseholdsRequest{CompoundId: s.compound, Households: hs})).Households {
+			ids = append(ids, h.Id)
+		}
+		return ids
+	})
+	vote := e.question(s.compound, surveypb.Survey_RESOLUTION, surveypb.Survey_RENOVATION, "业主表决", "是否同意本小区改造方案？", "agree", "同意", "disagree", "不同意")
+	s.project = testkit.Must[*prjpb.Project](t)(e.prj.CreateProject(bg, &prjpb.CreateProjectRequest{Project: &prjpb.Project{
+		CompoundId: s.compound, Title: "老旧小区改造", Year: 2024, BudgetFen: budgetFen}})).Id
+	item := aside(func(t testing.TB) string {
+		return testkit.Must[*prjpb.WorkItem](t)(e.prj.CreateWorkItem(bg, &prjpb.CreateWorkItemRequest{ProjectId: s.project, Item: &prjpb.WorkItem{
+			Category: prjpb.WorkItem_BASIC, Kind: prjpb.WorkItem_DRAIN_PIPE, Description: "雨污分流管网", Quantity: 420, Unit: "m",
+			EstimatedCostFen: budgetFen, Difficulty: prjpb.WorkItem_HARD, SafetyCritical: true}})).Id
+	})
+	s.households = registered(t)
+	if len(s.households) != len(areaCenti) {
+		t.Fatalf("governance registered %d households of %d", len(s.households), len(areaCenti))
 	}
-	st := "IN_CONSTRUCTION"
-	if f.accepted[id] {
-		st = "ACCEPTED"
+	voted := aside(func(t testing.TB) string { return e.answerAll(t, vote(t), s.households, "agree") })
+	s.book = plan(t, s.project)
+	s.item = item(t)
+	testkit.Must[*prjpb.Notice](t)(e.prj.CreateNotice(bg, &prjpb.CreateNoticeRequest{Notice: &prjpb.Notice{CompoundId: s.compound, Kind: prjpb.Notice_PLAN,
+		SubjectId: s.project, OpensAt: timestamppb.New(time.Now().Add(-8 * 24 * time.Hour))}}))
+	to(t, prjpb.Project_APPROVED)(e.prj.ApproveProject(bg, &prjpb.ApproveProjectRequest{Id: s.project, ResolutionSurveyId: voted(t), Actor: actor, Reason: "业主表决通过"}))
+	e.startConstruction(t, s.project)
+	if !accepted {
+		return s
 	}
-	return &app.Project{ID: id, CompoundID: "c1", BudgetFen: f.budget, Accepted: f.accepted[id], Status: st}, nil
+	// The acceptance survey is drawn up now and opened once the works are handed over (an
+	// older one would judge other works).
+	satisfaction := e.question(s.compound, surveypb.Survey_ACCEPTANCE, surveypb.Survey_MATTER_UNSPECIFIED, "改造民意验收", "您对改造是否满意？", "satisfied", "满意", "unsatisfied", "不满意")
+	testkit.Must[*prjpb.ProgressReport](t)(e.prj.CreateProgressReport(bg, &prjpb.CreateProgressReportRequest{ProjectId: s.project, ProgressReport: &prjpb.ProgressReport{
+		ItemId: s.item, ProgressPercent: 100, Contractor: "川建三公司", Remarks: "完工"}}))
+	to(t, prjpb.Project_PENDING_ACCEPTANCE)(e.prj.RequestAcceptance(bg, &prjpb.RequestAcceptanceRequest{Id: s.project, Actor: actor, Reason: "竣工"}))
+	surveyed := aside(func(t testing.TB) string { return e.answerAll(t, satisfaction(t), s.households, "satisfied") })
+	var signed []func(testing.TB) *prjpb.Signoff
+	for _, r := range []prjpb.Signoff_Role{prjpb.Signoff_SUPERVISOR, prjpb.Signoff_CONTRACTOR, prjpb.Signoff_BUILDER, prjpb.Signoff_COMMUNITY} {
+		signed = append(signed, aside(func(t testing.TB) *prjpb.Signoff {
+			return testkit.Must[*prjpb.Signoff](t)(e.prj.CreateSignoff(bg, &prjpb.CreateSignoffRequest{ProjectId: s.project, Signoff: &prjpb.Signoff{
+				Role: r, Verdict: prjpb.Signoff_PASS, Remarks: "合格"}}))
+		}))
+	}
+	for _, so := range signed {
+		so(t)
+	}
+	surveyed(t)
+	// A sign-off that completed the conditions accepted the project; :accept does if none
+	// did (the survey closed after the last), and answers an accepted project as it is.
+	to(t, prjpb.Project_ACCEPTED)(e.prj.AcceptProject(bg, &prjpb.AcceptProjectRequest{Id: s.project, Actor: actor, Reason: "联合验收合格"}))
+	return s
 }
 
-func (f *fakePeers) setAccepted(id string, v bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.accepted[id] = v
+// question draws up, aside, a survey of the compound with one single-choice question
+// (options as id, text pairs) and returns what waits for its id.
+func (e *env) question(compound string, kind surveypb.Survey_Kind, matter surveypb.Survey_Matter, title, text string, options ...string) func(testing.TB) string {
+	return aside(func(t testing.TB) string {
+		return testkit.Must[*surveypb.Survey](t)(e.sv.CreateSurvey(bg, &surveypb.CreateSurveyRequest{Survey: &surveypb.Survey{CompoundId: compound, Title: title,
+			Kind: kind, Matter: matter, Questions: []*surveypb.Question{{Id: "q", Text: text, Type: surveypb.Question_SINGLE_CHOICE, Options: opts(options...)}}}})).Id
+	})
 }
 
-func (f *fakePeers) Households(context.Context, string) ([]ledger.Household, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]ledger.Household(nil), f.households...), nil
-}
-
-func (f *fakePeers) HouseholdCompound(_ context.Context, id string) (string, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for _, h := range f.households {
-		if h.ID == id {
-			return "c1", nil
+// answerAll opens a survey of one question (its electorate the households registered
+// then), has every household answer it the same in one batch, and closes it.
+func (e *env) answerAll(t testing.TB, id string, hs []string, answer string) string {
+	t.Helper()
+	testkit.Must[*surveypb.Survey](t)(e.sv.OpenSurvey(bg, &surveypb.OpenSurveyRequest{Id: id}))
+	var rs []*surveypb.Response
+	for _, h := range hs {
+		rs = append(rs, &surveypb.Response{HouseholdId: h, Channel: surveypb.Response_DOOR_TO_DOOR, CollectorId: "grid-7",
+			Answers: []*surveypb.Answer{{QuestionId: "q", OptionIds: []string{answer}}}})
+	}
+	got := testkit.Must[*surveypb.BatchSubmitResponsesResponse](t)(e.sv.BatchSubmitResponses(bg, &surveypb.BatchSubmitResponsesRequest{SurveyId: id, Responses: rs}))
+	if len(got.Results) != len(hs) {
+		t.Fatalf("survey %s: %d results for %d responses", id, len(got.Results), len(hs))
+	}
+	for i, r := range got.Results {
+		if r.Outcome != surveypb.BatchSubmitResponsesResponse_Result_RECORDED || r.HouseholdId != hs[i] {
+			t.Fatalf("survey %s: response %d %v, want %s RECORDED", id, i, r, hs[i])
 		}
 	}
-	if id == "stranger" {
-		return "c2", nil
+	testkit.Must[*surveypb.Survey](t)(e.sv.CloseSurvey(bg, &surveypb.CloseSurveyRequest{Id: id}))
+	return id
+}
+
+// aside runs f on a goroutine of its own and returns what waits for it: its result, or
+// the failure it met, reported then on the waiting test (a rapid run must not fail off
+// its own goroutine).
+func aside[T any](f func(t testing.TB) T) func(t testing.TB) T {
+	a := &asideTB{}
+	var v T
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v = f(a)
+	}()
+	return func(t testing.TB) T {
+		t.Helper()
+		<-done
+		if a.failure != "" {
+			t.Fatal(a.failure)
+		}
+		return v
 	}
-	return "", fmt.Errorf("%w: household %s", ledger.ErrNotFound, id)
 }
 
-func (f *fakePeers) WorkItemExists(context.Context, string, string) (bool, error) { return true, nil }
-
-func (f *fakePeers) CompoundExists(_ context.Context, id string) (bool, error) {
-	return id == "c1" || id == "c2", nil
+// asideTB is the testing.TB of a goroutine aside: a failure ends the goroutine and is
+// kept for the one that waits. It has only what the helpers use (Helper, Fatal, Fatalf).
+type asideTB struct {
+	testing.TB
+	failure string
 }
 
-func (f *fakePeers) BusinessResolution(context.Context, string, string) (ledger.ResolutionFacts, error) {
-	return ledger.ResolutionFacts{}, nil
+func (a *asideTB) Helper()           {}
+func (a *asideTB) Fatal(args ...any) { a.failure = fmt.Sprint(args...); runtime.Goexit() }
+func (a *asideTB) Fatalf(format string, args ...any) {
+	a.failure = fmt.Sprintf(format, args...)
+	runtime.Goexit()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -108,6 +209,7 @@ type request struct {
 type model struct {
 	pid       string
 	book      string
+	stranger  string // a household of another compound
 	quotas    map[string]int64
 	commit    map[string]int64  // source account → commitment
 	contracts map[string]int64  // payee → its contract's amount
@@ -156,7 +258,7 @@ func (m *model) predict(r request) outcome {
 	switch r.kind {
 	case "contribution":
 		if _, ok := m.quotas[r.hid]; !ok {
-			if r.hid == "stranger" {
+			if r.hid == m.stranger {
 				return refused(codes.FailedPrecondition, "HOUSEHOLD_NOT_IN_COMPOUND", nil)
 			}
 			return refused(codes.InvalidArgument, "", nil)
@@ -401,28 +503,27 @@ func (m *model) check(t *rapid.T, e *env) {
 // disbursements, reversals, retries with the same request id and the same id reused for
 // another body, plus bad input, through gRPC against real Redis; after every step the
 // postings sum to zero, no fund is negative, :verify finds no difference, the balances
-// are the model's, and the collection report agrees with the log.
+// are the model's, and the collection report agrees with the log. Each run has a book of
+// its own: a project of a compound of its own, registered, voted on and taken through
+// the lifecycle by the real governance, survey and projects services, so the households,
+// their areas and the project's status the ledger goes by are those services' answers
+// read through finance's adapter (internal/peers), while the model goes by what was
+// drawn.
 func TestMoneyInvariantsUnderRandomWrites(t *testing.T) {
 	t.Parallel()
-	fp := &fakePeers{accepted: map[string]bool{}, budget: 10_000_000}
-	e := startWith(t, options{peers: fp})
-	run := 0
+	e := start(t)
+	_, strangers := e.households(t, 1) // another compound's household
 	rapid.Check(t, func(rt *rapid.T) {
-		run++
-		m := &model{pid: fmt.Sprintf("p%d", run), quotas: map[string]int64{}, commit: map[string]int64{},
+		m := &model{stranger: strangers[0], quotas: map[string]int64{}, commit: map[string]int64{},
 			cid: map[string]string{}, contracts: map[string]int64{}, bal: map[string]int64{},
 			byID: map[string]*mtx{}, done: map[string]request{}, doneTx: map[string]string{}}
-		m.book = ledger.RenovationBookID(m.pid)
 
 		// The plan: 1 to 5 households, a flat or per-m² quota, two funders.
 		n := rapid.IntRange(1, 5).Draw(rt, "households")
-		var hs []ledger.Household
-		for i := range n {
-			hs = append(hs, ledger.Household{ID: fmt.Sprintf("h%d", i+1), AreaCenti: rapid.Int64Range(1000, 15000).Draw(rt, "area")})
+		areas := make([]int64, n)
+		for i := range areas {
+			areas[i] = rapid.Int64Range(1000, 15000).Draw(rt, "area")
 		}
-		fp.mu.Lock()
-		fp.households = hs
-		fp.mu.Unlock()
 		var q *pb.Quota
 		lq := ledger.Quota{}
 		if rapid.Bool().Draw(rt, "flat") {
@@ -432,28 +533,30 @@ func TestMoneyInvariantsUnderRandomWrites(t *testing.T) {
 			lq.PerM2Fen = rapid.Int64Range(10, 100).Draw(rt, "perM2Fen")
 			q = perM2(lq.PerM2Fen)
 		}
-		for _, h := range hs {
-			m.quotas[h.ID] = lq.For(h.AreaCenti)
-		}
 		g, s := rapid.Int64Range(1000, 20000).Draw(rt, "government"), rapid.Int64Range(1000, 20000).Draw(rt, "social")
 		m.commit[ledger.SourceAccount(ledger.Government, "区住建局")] = g
 		m.commit[ledger.SourceAccount(ledger.Social, "国网供电公司")] = s
 		m.contracts["川建三公司"] = rapid.Int64Range(100, 30000).Draw(rt, "contract1")
 		m.contracts["监理公司"] = rapid.Int64Range(100, 30000).Draw(rt, "contract2")
 		m.accepted = rapid.Bool().Draw(rt, "accepted")
-		fp.setAccepted(m.pid, m.accepted)
-		testkit.Must[*pb.FundingPlan](tbOf(rt))(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
-			ProjectId: m.pid, Sources: []*pb.FundingSource{gov(g), social(s), residents()}, Quota: q}}))
+
+		// The run's own compound and project from the real services; the budget is what
+		// the funders commit, so the plan covers it and construction can start (rule 6).
+		site := e.runSite(tbOf(rt), areas, g+s, func(t testing.TB, project string) string {
+			return testkit.Must[*pb.FundingPlan](t)(e.CreateFundingPlan(bg, &pb.CreateFundingPlanRequest{FundingPlan: &pb.FundingPlan{
+				ProjectId: project, Sources: []*pb.FundingSource{gov(g), social(s), residents()}, Quota: q}})).BookId
+		}, m.accepted)
+		m.pid, m.book = site.project, site.book
+		for i, hid := range site.households {
+			m.quotas[hid] = lq.For(areas[i])
+		}
 
 		for _, payee := range []string{"川建三公司", "监理公司"} {
 			c := testkit.Must[*pb.Contract](tbOf(rt))(e.contract(m.pid, payee, m.contracts[payee], "contract-"+payee))
 			m.cid[payee] = c.Id
 		}
 
-		households := make([]string, 0, n)
-		for _, h := range hs {
-			households = append(households, h.ID)
-		}
+		households := site.households
 		reqN := 0
 		newID := func() string { reqN++; return fmt.Sprintf("r%d", reqN) }
 
@@ -523,7 +626,7 @@ func TestMoneyInvariantsUnderRandomWrites(t *testing.T) {
 					_, err = e.pay(m.pid, "ghost", 100, newID())
 					want = codes.InvalidArgument
 				case 3:
-					_, err = e.pay(m.pid, "stranger", 100, newID())
+					_, err = e.pay(m.pid, m.stranger, 100, newID())
 					want = codes.FailedPrecondition
 				case 4:
 					_, err = e.pay("nothing", hid, 100, newID())
