@@ -4,13 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"tongdu/platform/audit"
@@ -19,23 +14,7 @@ import (
 
 // The process's meter provider for the tests: an in-memory reader, and the Prometheus
 // exporter /metrics uses, whose names the alerts read (deploy/prometheus/rules).
-var (
-	metricsOnce sync.Once
-	reader      *sdkmetric.ManualReader
-	promReg     *prometheus.Registry
-)
-
-func metrics() {
-	metricsOnce.Do(func() {
-		reader = sdkmetric.NewManualReader()
-		promReg = prometheus.NewRegistry()
-		exp, err := otelprom.New(otelprom.WithRegisterer(promReg))
-		if err != nil {
-			panic(err)
-		}
-		otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithReader(exp)))
-	})
-}
+var reader, promReg = testkit.Metrics()
 
 // fill is what the spool gauges report: entries and capacity, or none.
 type fill struct {
@@ -71,7 +50,6 @@ func spoolFill(t *testing.T) fill {
 // spooled and drained, what a restart finds on disk (counted once), and nothing once
 // the process holds no spool. They have the names the alert reads.
 func TestSpoolGaugesFollowTheSpool(t *testing.T) {
-	metrics()
 	runtime.GC() // other tests' spools, no longer held, are not reported
 	base := spoolFill(t)
 	want := func(what string, entries, capacity int64) {

@@ -10,11 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"tongdu/platform/testkit"
@@ -22,24 +18,7 @@ import (
 
 // The process's meter provider for the tests: an in-memory reader, and the Prometheus
 // exporter /metrics uses, whose names the alerts read (deploy/prometheus/rules).
-var (
-	metricsOnce sync.Once
-	reader      *sdkmetric.ManualReader
-	promReg     *prometheus.Registry
-)
-
-func metrics(t *testing.T) {
-	t.Helper()
-	metricsOnce.Do(func() {
-		reader = sdkmetric.NewManualReader()
-		promReg = prometheus.NewRegistry()
-		exp, err := otelprom.New(otelprom.WithRegisterer(promReg))
-		if err != nil {
-			panic(err)
-		}
-		otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithReader(exp)))
-	})
-}
+var reader, promReg = testkit.Metrics()
 
 // gauges collects once and returns the values of the gauges named, for topic and
 // group; a gauge with no point for them is missing from the map.
@@ -79,7 +58,6 @@ func gauges(t *testing.T, topic, group string) map[string]float64 {
 // does not run, is not reported; once everything is handled the figures are 0; once
 // the consumer stops, its group is no longer reported.
 func TestConsumerLagPendingAndOldestPendingAge(t *testing.T) {
-	metrics(t)
 	rdb := testkit.Redis(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx := context.Background()

@@ -4,39 +4,23 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel"
-	otelprom "go.opentelemetry.io/otel/exporters/prometheus"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"tongdu/platform/testkit"
 )
 
 // The process's meter provider for the tests: an in-memory reader, and the Prometheus
 // exporter /metrics uses, whose names the alerts read (deploy/prometheus/rules).
-var (
-	metricsOnce sync.Once
-	reader      *sdkmetric.ManualReader
-	reg         *prometheus.Registry
-)
+var reader, reg = testkit.Metrics()
 
 // Each certificate file a server or a client loaded reports when it expires, by file:
 // the server's and the client's certificates their own NotAfter, a CA bundle the
 // earliest of its certificates'. The key files are not reported. The gauge has the name
 // the alerts read.
 func TestCertificateExpiryByFile(t *testing.T) {
-	metricsOnce.Do(func() {
-		reader = sdkmetric.NewManualReader()
-		reg = prometheus.NewRegistry()
-		exp, err := otelprom.New(otelprom.WithRegisterer(reg))
-		if err != nil {
-			panic(err)
-		}
-		otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader), sdkmetric.WithReader(exp)))
-	})
 
 	dir := t.TempDir()
 	now := time.Now()
