@@ -56,8 +56,7 @@ type env struct {
 }
 
 type options struct {
-	noProjects bool      // no projects service on the server: its calls are UNIMPLEMENTED
-	peers      app.Peers // instead of governance, survey and projects over gRPC
+	noProjects bool // no projects service on the server: its calls are UNIMPLEMENTED
 }
 
 func start(t testing.TB) *env { return startWith(t, options{}) }
@@ -82,16 +81,12 @@ func startWith(t testing.TB, o options) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &env{rdb: rdb, store: storage.New(rdb), logs: logs}
 
-	var p app.Peers = o.peers
-	if p == nil {
-		p = peers.New(conn, conn, conn)
-		testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
-		testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
-		if !o.noProjects {
-			testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
-		}
+	testkit.Mount(t, ctx, srv)(governance.New(rdb, governance.Peers{}, log, governance.Config{}))
+	testkit.Mount(t, ctx, srv)(survey.New(rdb, survey.Peers{Governance: conn}, log, survey.Config{}))
+	if !o.noProjects {
+		testkit.Mount(t, ctx, srv)(projects.New(rdb, projects.Peers{Survey: conn, Finance: conn, Governance: conn}, log, projects.Config{}))
 	}
-	e.srv = api.New(app.New(e.store, p, time.Now))
+	e.srv = api.New(app.New(e.store, peers.New(conn, conn, conn), time.Now))
 	pb.RegisterFinanceServiceServer(srv.GRPC, e.srv)
 
 	done := make(chan struct{})
@@ -101,11 +96,9 @@ func startWith(t testing.TB, o options) *env {
 	e.gov = govpb.NewGovernanceServiceClient(conn)
 	e.sv = surveypb.NewSurveyServiceClient(conn)
 	e.prj = prjpb.NewProjectsServiceClient(conn)
-	if o.peers == nil {
-		district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
-		sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
-		e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
-	}
+	district := e.region(t, "东川区", govpb.Region_DISTRICT, "")
+	sub := e.region(t, "铜都街道", govpb.Region_SUBDISTRICT, district.Id)
+	e.community = e.region(t, "石羊社区", govpb.Region_COMMUNITY, sub.Id).Id
 	t.Cleanup(func() {
 		if strings.Contains(logs.String(), `"level":"ERROR"`) {
 			t.Errorf("the services logged errors:\n%s", logs.String())
