@@ -18,7 +18,7 @@ import (
 
 // The process's meter provider for the tests: an in-memory reader, and the Prometheus
 // exporter /metrics uses, whose names the alerts read (deploy/prometheus/rules).
-var reader, promReg = testkit.Metrics()
+var reader, _ = testkit.Metrics()
 
 // gauges collects once and returns the values of the gauges named, for topic and
 // group; a gauge with no point for them is missing from the map.
@@ -163,25 +163,6 @@ func TestConsumerLagPendingAndOldestPendingAge(t *testing.T) {
 // which are those the alerts read.
 func assertPrometheusNames(t *testing.T, topic, group string) {
 	t.Helper()
-	fams, err := promReg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := map[string]bool{}
-	for _, f := range fams {
-		for _, m := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			if labels["topic"] == topic && labels["group"] == group {
-				found[f.GetName()] = true
-			}
-		}
-	}
-	for _, name := range []string{"tongdu_events_lag", "tongdu_events_pending", "tongdu_events_oldest_pending_age_seconds"} {
-		if !found[name] {
-			t.Errorf("no %s for topic %s and group %s in the Prometheus format; found %v", name, topic, group, found)
-		}
-	}
+	testkit.WantPrometheusNames(t, map[string]string{"topic": topic, "group": group},
+		"tongdu_events_lag", "tongdu_events_pending", "tongdu_events_oldest_pending_age_seconds")
 }

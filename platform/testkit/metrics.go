@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"sync"
+	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
@@ -28,4 +29,36 @@ func Metrics() (*sdkmetric.ManualReader, *prometheus.Registry) {
 		otel.SetMeterProvider(sdkmetric.NewMeterProvider(sdkmetric.WithReader(metricsRead), sdkmetric.WithReader(exp)))
 	})
 	return metricsRead, metricsReg
+}
+
+// WantPrometheusNames fails t unless each name is a metric in the Prometheus format (the
+// names the alerts read) with a series carrying labels (nil: any series).
+func WantPrometheusNames(t testing.TB, labels map[string]string, names ...string) {
+	t.Helper()
+	_, reg := Metrics()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, f := range fams {
+		for _, m := range f.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			matches := true
+			for k, v := range labels {
+				matches = matches && have[k] == v
+			}
+			if matches {
+				found[f.GetName()] = true
+			}
+		}
+	}
+	for _, name := range names {
+		if !found[name] {
+			t.Errorf("no %s with labels %v in the Prometheus format; found %v", name, labels, found)
+		}
+	}
 }
